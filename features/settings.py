@@ -1,0 +1,163 @@
+"""Typed settings: one TOML file, one section per component, every key optional with a documented default.
+
+A misspelt section or key is an error that names it (`SettingsError`, exit 2). `default_settings_text()` renders the commented
+default file that `riskmodels init` writes. Components read their own section (`settings.screens`, `settings.credit`, ...);
+a section is a dataclass whose fields carry their documentation in `metadata["doc"]`.
+
+To add a section: write a dataclass with `setting(default, doc)` fields below and add a field of that type to `Settings`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from features.errors import SettingsError
+
+DEFAULT_FILE = "riskmodels.toml"
+
+
+def setting(default: Any, doc: str):
+    """A settings field with its default and the one-line documentation shown in the default file."""
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda d=default: json.loads(json.dumps(d)), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class ColumnsSettings:
+    """Header mapping per table: `[columns.bids]` then `"投标人" = "bidder_id"` maps a user's header onto a canonical name."""
+
+    tenders: dict = setting({}, "your header -> canonical column, for tenders")
+    bids: dict = setting({}, "for bids, e.g. \"投标单位\" = \"bidder_id\", \"投标报价\" = \"price\"")
+    bid_items: dict = setting({}, "for bid_items")
+    enterprises: dict = setting({}, "for enterprises, e.g. \"统一社会信用代码\" = \"enterprise_id\"")
+    shareholders: dict = setting({}, "for shareholders")
+    credit_events: dict = setting({}, "for credit_events")
+    inspections: dict = setting({}, "for inspections")
+    inspectors: dict = setting({}, "for inspectors")
+    roster: dict = setting({}, "for roster")
+    credit_labels: dict = setting({}, "for credit_labels")
+
+
+@dataclass
+class ValidateSettings:
+    """Row checks applied when a dataset is loaded."""
+
+    min_date: str = setting("1980-01-01", "dates before this are out of range (the row is rejected if the date is required)")
+    max_date: str = setting("2100-12-31", "dates after this are out of range")
+    placeholder_amounts: list = setting([99999999, 999999999], "amounts that mean 'unknown' in platform exports; read as missing")
+    check_credit_codes: bool = setting(True, "reject ids of the 18-character form whose GB 32100 check character is wrong")
+    reject_duplicates: bool = setting(True, "reject a row identical to an earlier row of the same file")
+
+
+@dataclass
+class Settings:
+    """All settings. Each attribute is one TOML section."""
+
+    columns: ColumnsSettings = field(default_factory=ColumnsSettings)
+    validate: ValidateSettings = field(default_factory=ValidateSettings)
+
+
+def _type_ok(default: Any, value: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, list):
+        return isinstance(value, list)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
+    return default is None or True
+
+
+def _fill(cls, data: dict, where: str, origin: str):
+    obj = cls()
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise SettingsError(f"{origin}: unknown key '{key}' in [{where}] (known: {known})")
+        f = names[key]
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{origin}: [{where}.{key}] must be a table; got {value!r}")
+            value = _fill(type(current), value, f"{where}.{key}", origin)
+        elif not _type_ok(current, value):
+            raise SettingsError(
+                f"{origin}: [{where}] {key} must be {type(current).__name__}; got {value!r}")
+        setattr(obj, key, value)
+    return obj
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from `path`; with None, from `riskmodels.toml` in the working directory if it exists, else the defaults."""
+    if path is None:
+        p = Path(DEFAULT_FILE)
+        if not p.exists():
+            return Settings()
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise SettingsError(f"{p}: settings file not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{p}: not valid TOML ({e})") from None
+    settings = Settings()
+    sections = {f.name for f in dataclasses.fields(Settings)}
+    for name, value in data.items():
+        if name not in sections:
+            raise SettingsError(f"{p}: unknown section [{name}] (known: {', '.join(sorted(sections))})")
+        if not isinstance(value, dict):
+            raise SettingsError(f"{p}: '{name}' must be a [section]; got {value!r}")
+        setattr(settings, name, _fill(type(getattr(settings, name)), value, name, str(p)))
+    return settings
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def _render(obj, where: str, lines: list[str]) -> None:
+    doc = (type(obj).__doc__ or "").strip().splitlines()
+    lines.append("")
+    lines += [f"# {d.strip()}" for d in doc if d.strip()]
+    lines.append(f"[{where}]")
+    nested = []
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if dataclasses.is_dataclass(v):
+            nested.append((f.name, v))
+            continue
+        lines.append(f"# {f.metadata.get('doc', '')}")
+        lines.append(f"{f.name} = {_toml_value(v)}")
+    for name, v in nested:
+        _render(v, f"{where}.{name}", lines)
+
+
+def default_settings_text() -> str:
+    """The commented default settings file: every section and key with its default and documentation."""
+    lines = ["# riskmodels settings. Every key is optional; the value shown is the default.",
+             "# A misspelt section or key is an error that names it."]
+    for f in dataclasses.fields(Settings):
+        _render(getattr(Settings(), f.name), f.name, lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
