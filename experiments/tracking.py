@@ -1,0 +1,507 @@
+"""MLflow at the edge: the ONLY module of the project that imports mlflow.
+
+Everything else hands plain Python objects here: parameters and metrics as dicts, a fitted scikit-learn-style estimator, the
+training table as a DataFrame, out-of-fold predictions for the plots. mlflow is imported lazily inside the functions so that
+the command line stays fast when no tracking happens (`import mlflow` costs about 2.3 s, STACK.md).
+
+Where runs go:
+- `MLFLOW_TRACKING_URI` when it is set (a shared server such as `http://mlflow.internal:5000`, or another sqlite file);
+- otherwise `sqlite:///<cwd>/mlflow/mlflow.db`.
+With a sqlite store, artifacts go to the `artifacts/` folder beside the database file (`<cwd>/mlflow/artifacts` by default),
+so a store is one self-contained folder; with a server, the server decides.
+
+Registry: `log_run(..., register="collusion", gate_metric="auc")` registers a new model version and moves the alias
+`champion` to it when it beats the current champion on the gate metric (aliases, not the deprecated stages), so
+`models:/collusion@champion` always names the model to use.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from features.errors import InputError
+
+CHAMPION = "champion"
+MODEL_NAME = "model"  # the name of the logged model inside a run
+_MAX_PARAM = 6000  # mlflow's limit on a parameter value
+
+
+# --------------------------------------------------------------------------------------------------------------- setup
+
+def tracking_uri() -> str:
+    """The tracking URI this process uses: `MLFLOW_TRACKING_URI`, else `sqlite:///<cwd>/mlflow/mlflow.db` (folder created)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if uri:
+        return uri
+    store = Path.cwd() / "mlflow"
+    store.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{store / 'mlflow.db'}"
+
+
+def artifact_root(uri: str | None = None, experiment: str | None = None) -> str | None:
+    """Where new experiments keep artifacts: `artifacts/[EXPERIMENT]` beside a sqlite database (created); None lets a
+    server decide."""
+    uri = uri or tracking_uri()
+    if not uri.startswith("sqlite:///"):
+        return None
+    db = Path(uri[len("sqlite:///"):])
+    root = db.parent / "artifacts"
+    if experiment:
+        root = root / "".join(c if c.isalnum() or c in "-_." else "_" for c in experiment)
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve().as_uri()
+
+
+def _mlflow():
+    """Import mlflow with telemetry off and point it at this process's store."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+    import logging
+
+    import mlflow
+
+    # levels only (handlers stay the application's business): the sklearn flavour warns on every save that pickles are
+    # code; our models are pickles of our own estimators by design, the warning would drown the demo's progress lines.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
+    uri = tracking_uri()
+    if uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow
+
+
+def _client():
+    mlflow = _mlflow()
+    return mlflow.MlflowClient()
+
+
+def _experiment_id(mlflow, name: str) -> str:
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is not None:
+        if exp.lifecycle_stage == "deleted":
+            mlflow.MlflowClient().restore_experiment(exp.experiment_id)
+        return exp.experiment_id
+    try:
+        return mlflow.create_experiment(name, artifact_location=artifact_root(experiment=name))
+    except Exception:  # noqa: BLE001 - another process created it at the same moment
+        exp = mlflow.get_experiment_by_name(name)
+        if exp is None:
+            raise
+        return exp.experiment_id
+
+
+# -------------------------------------------------------------------------------------------------------------- models
+
+def _pip_requirements() -> list[str]:
+    """Explicit requirements: inferring them costs 8-16 s in a subprocess (STACK.md)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    reqs = []
+    for pkg in ("mlflow", "scikit-learn", "lightgbm", "pandas", "numpy", "scipy", "cloudpickle"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            pass
+    return reqs
+
+
+def _predict_fn(model) -> str:
+    return "predict_proba" if hasattr(model, "predict_proba") else "predict"
+
+
+def _signature(mlflow, model, input_example):
+    """Signature from the input example and the model's output on it; input-only when the model cannot predict it."""
+    if input_example is None:
+        return None
+    from mlflow.models import infer_signature
+
+    try:
+        output = getattr(model, _predict_fn(model))(input_example)
+    except Exception:  # noqa: BLE001 - a model that cannot score its example still gets an input schema
+        output = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return infer_signature(input_example, output)
+
+
+def _model_kwargs(mlflow, model, input_example) -> dict:
+    return dict(
+        signature=_signature(mlflow, model, input_example),
+        input_example=input_example,
+        pip_requirements=_pip_requirements(),
+        pyfunc_predict_fn=_predict_fn(model),
+        serialization_format="cloudpickle",
+    )
+
+
+def save_model(model, path: str | Path, *, input_example=None) -> Path:
+    """Write `model` (a fitted scikit-learn-style estimator) as an MLflow model directory at `path` (replaced if present).
+
+    The sklearn flavour keeps our estimator object (cloudpickle); its pyfunc returns `predict_proba` when the model has it.
+    The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work."""
+    import shutil
+
+    mlflow = _mlflow()
+    import mlflow.sklearn
+
+    path = Path(path)
+    if path.exists():
+        if not (path / "MLmodel").exists() and any(path.iterdir()):
+            raise InputError(f"{path}: exists and is not an MLflow model directory; refusing to overwrite it")
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlflow.sklearn.save_model(model, str(path), **_model_kwargs(mlflow, model, input_example))
+    return path
+
+
+def load_model(path_or_uri: str | Path):
+    """Our estimator object from a model directory, `models:/NAME@alias`, `models:/NAME/VERSION` or `runs:/RUN_ID/model`."""
+    ref = str(path_or_uri)
+    is_uri = "://" in ref or ref.startswith(("models:/", "runs:/"))
+    if not is_uri:
+        p = Path(ref)
+        if not (p / "MLmodel").exists():
+            raise InputError(f"{ref}: not an MLflow model directory (no MLmodel file); give a path written by --model-out "
+                             f"or a URI such as models:/collusion@champion")
+        ref = str(p.resolve())
+    mlflow = _mlflow()
+    import mlflow.sklearn
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.sklearn.load_model(ref)
+    except MlflowException as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"{path_or_uri}: cannot load the model from {tracking_uri()} ({first})") from None
+    except OSError as e:
+        raise InputError(f"{path_or_uri}: cannot load the model ({e})") from None
+
+
+# ---------------------------------------------------------------------------------------------------------------- runs
+
+def _flat(d: Mapping[str, Any] | None, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in (d or {}).items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _numeric_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for k, v in _flat(metrics).items():
+        if isinstance(v, bool):
+            v = float(v)
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            out[k.replace(" ", "_")] = f
+    return out
+
+
+def _param_values(params: Mapping[str, Any] | None) -> dict[str, str]:
+    out = {}
+    for k, v in _flat(params).items():
+        s = v if isinstance(v, str) else json.dumps(v, default=str)
+        out[k] = s[:_MAX_PARAM]
+    return out
+
+
+def _importance(model, importance=None):
+    """Feature importance as a pandas Series (descending), from `importance` or the model; None when unknown."""
+    import numpy as np
+    import pandas as pd
+
+    if importance is not None:
+        s = pd.Series(importance, dtype="float64")
+    else:
+        values = getattr(model, "feature_importances_", None)
+        if values is None:
+            return None
+        values = np.asarray(values, dtype="float64").ravel()
+        names = None
+        for attr in ("feature_names_in_", "feature_names_", "feature_name_"):
+            names = getattr(model, attr, None)
+            if names is not None and len(names) == len(values):
+                break
+            names = None
+        s = pd.Series(values, index=list(names) if names is not None else [f"f{i}" for i in range(len(values))])
+    return s.sort_values(ascending=False)
+
+
+def _figures(importance, predictions):
+    """PNG figures: feature importance, ROC and calibration (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figs = {}
+    if importance is not None and len(importance):
+        top = importance.head(25)[::-1]
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(top) + 1)))
+        ax.barh([str(i) for i in top.index], top.values, color="#4472c4")
+        ax.set_xlabel("importance")
+        ax.set_title("Feature importance (top 25)")
+        fig.tight_layout()
+        figs["plots/feature_importance.png"] = fig
+    if predictions is not None:
+        y, p = (np.asarray(a, dtype="float64").ravel() for a in predictions)
+        ok = np.isfinite(y) & np.isfinite(p)
+        y, p = y[ok], p[ok]
+        if len(np.unique(y)) == 2:
+            from sklearn.calibration import calibration_curve
+            from sklearn.metrics import roc_auc_score, roc_curve
+
+            fpr, tpr, _ = roc_curve(y, p)
+            fig, ax = plt.subplots(figsize=(5, 5))
+            ax.plot(fpr, tpr, label=f"AUC {roc_auc_score(y, p):.3f}")
+            ax.plot([0, 1], [0, 1], "--", color="grey", lw=1)
+            ax.set_xlabel("false positive rate")
+            ax.set_ylabel("true positive rate")
+            ax.set_title("ROC (out-of-fold)")
+            ax.legend(loc="lower right")
+            fig.tight_layout()
+            figs["plots/roc.png"] = fig
+            prob_true, prob_pred = calibration_curve(y, np.clip(p, 0, 1), n_bins=10, strategy="quantile")
+            fig, ax = plt.subplots(figsize=(5, 5))
+            ax.plot(prob_pred, prob_true, "o-", label="model")
+            ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="perfect")
+            ax.set_xlabel("mean predicted probability")
+            ax.set_ylabel("observed frequency")
+            ax.set_title("Calibration (out-of-fold, quantile bins)")
+            ax.legend(loc="upper left")
+            fig.tight_layout()
+            figs["plots/calibration.png"] = fig
+    return figs
+
+
+def _dataset_tables(dataset) -> dict:
+    """{name: DataFrame} from a DataFrame, a mapping of DataFrames or a features.dataset.Dataset."""
+    import pandas as pd
+
+    if dataset is None:
+        return {}
+    if isinstance(dataset, pd.DataFrame):
+        return {"training": dataset}
+    tables = getattr(dataset, "tables", dataset)
+    if isinstance(tables, Mapping):
+        return {str(k): v for k, v in tables.items() if isinstance(v, pd.DataFrame)}
+    raise TypeError(f"dataset must be a DataFrame, a mapping of DataFrames or a Dataset; got {type(dataset).__name__!r}.")
+
+
+def _log_dataset(mlflow, dataset, source: str | None):
+    """Each table as an MLflow dataset input (digest, schema, profile) plus one schema JSON artifact."""
+    import mlflow.data
+
+    schema = {}
+    for name, df in _dataset_tables(dataset).items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = mlflow.data.from_pandas(df, source=source or "riskmodels", name=name)
+            mlflow.log_input(ds, context="training")
+        schema[name] = {"digest": ds.digest, "rows": int(len(df)),
+                        "columns": {str(c): str(t) for c, t in df.dtypes.items()}}
+        mlflow.set_tag(f"dataset.{name}.digest", ds.digest)
+    if schema:
+        mlflow.log_dict(schema, "dataset/schema.json")
+
+
+def _champion_value(client, name: str, metric: str) -> tuple[str | None, float | None]:
+    """(version, gate metric) of the current champion, (None, None) when there is none."""
+    try:
+        mv = client.get_model_version_by_alias(name, CHAMPION)
+    except Exception:  # noqa: BLE001 - no such model or no alias yet
+        return None, None
+    value = None
+    if mv.run_id:
+        try:
+            value = client.get_run(mv.run_id).data.metrics.get(metric)
+        except Exception:  # noqa: BLE001 - the champion's run was deleted
+            value = None
+    return str(mv.version), value
+
+
+class TrackedRun:
+    """One active run; `finish(...)` logs everything and decides promotion. Made by `tracked()`."""
+
+    def __init__(self, mlflow, run):
+        self._mlflow = mlflow
+        self.run = run
+        self.run_id = run.info.run_id
+
+    def finish(self, *, params=None, metrics=None, model=None, input_example=None, dataset=None, dataset_source=None,
+               figures=None, register=None, gate_metric=None, higher_is_better=True, gate_threshold=None,
+               importance=None, predictions=None, tags=None) -> dict:
+        mlflow = self._mlflow
+        if tags:
+            mlflow.set_tags({k: str(v) for k, v in tags.items()})
+        if params:
+            mlflow.log_params(_param_values(params))
+        nums = _numeric_metrics(metrics)
+        if nums:
+            mlflow.log_metrics(nums)
+        if dataset is not None:
+            _log_dataset(mlflow, dataset, dataset_source)
+        imp = _importance(model, importance)
+        if imp is not None:
+            mlflow.log_text(imp.rename("importance").rename_axis("feature").reset_index().to_csv(index=False),
+                            "feature_importance.csv")
+        figs = _figures(imp, predictions)
+        for name, fig in (figures or {}).items():
+            figs[name if name.endswith(".png") else f"plots/{name}.png"] = fig
+        import matplotlib.pyplot as plt
+
+        for name, fig in figs.items():
+            if isinstance(fig, (str, Path)):
+                mlflow.log_artifact(str(fig), artifact_path=str(Path(name).parent))
+            else:
+                mlflow.log_figure(fig, name)
+                plt.close(fig)
+        info = {"run_id": self.run_id, "experiment_id": self.run.info.experiment_id, "tracking_uri": tracking_uri(),
+                "model_uri": None, "registered_model": None, "version": None, "champion": False,
+                "gate_metric": gate_metric, "gate_value": nums.get(gate_metric) if gate_metric else None,
+                "previous_champion": None, "previous_value": None}
+        if model is not None:
+            import mlflow.sklearn
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mi = mlflow.sklearn.log_model(model, name=MODEL_NAME, registered_model_name=register,
+                                              **_model_kwargs(mlflow, model, input_example))
+            info["model_uri"] = f"runs:/{self.run_id}/{MODEL_NAME}"
+            if register:
+                info.update(self._gate(register, mi.registered_model_version, gate_metric, nums, higher_is_better,
+                                       gate_threshold))
+        return info
+
+    def _gate(self, name, version, metric, nums, higher_is_better, threshold) -> dict:
+        client = self._mlflow.MlflowClient()
+        out = {"registered_model": name, "version": str(version)}
+        value = nums.get(metric) if metric else None
+        prev_version, prev_value = _champion_value(client, name, metric or "")
+        out.update(previous_champion=prev_version, previous_value=prev_value)
+        if metric and value is None:
+            decision, why = False, f"the run has no metric {metric!r}"
+        elif threshold is not None and (value < threshold if higher_is_better else value > threshold):
+            decision, why = False, f"{metric} {value:.4g} fails the gate {'>=' if higher_is_better else '<='} {threshold}"
+        elif prev_version is None:
+            decision, why = True, "no champion yet"
+        elif metric is None:
+            decision, why = False, "no gate metric given: promote by hand"
+        elif prev_value is None:
+            decision, why = True, f"champion v{prev_version} has no {metric}"
+        else:
+            better = value > prev_value if higher_is_better else value < prev_value
+            decision = better
+            why = (f"{metric} {value:.4g} {'beats' if better else 'does not beat'} champion v{prev_version} "
+                   f"({prev_value:.4g})")
+        client.set_model_version_tag(name, str(version), "gate", why)
+        if metric and value is not None:
+            client.set_model_version_tag(name, str(version), f"gate.{metric}", f"{value:.6g}")
+        if decision:
+            client.set_registered_model_alias(name, CHAMPION, str(version))
+        out.update(champion=decision, gate_reason=why)
+        return out
+
+
+@contextlib.contextmanager
+def tracked(experiment: str, *, run_name: str | None = None, tags: Mapping[str, Any] | None = None) -> Iterator[TrackedRun]:
+    """An MLflow run around a block: train inside it, then call `.finish(...)`. An exception ends the run as FAILED
+    (and propagates); a normal exit ends it as FINISHED."""
+    mlflow = _mlflow()
+    exp_id = _experiment_id(mlflow, experiment)
+    run = mlflow.start_run(experiment_id=exp_id, run_name=run_name,
+                           tags={k: str(v) for k, v in (tags or {}).items()} or None)
+    try:
+        yield TrackedRun(mlflow, run)
+    except BaseException:
+        mlflow.end_run(status="FAILED")
+        raise
+    else:
+        mlflow.end_run(status="FINISHED")
+
+
+def log_run(experiment: str, *, params=None, metrics=None, model=None, input_example=None, dataset=None, figures=None,
+            register: str | None = None, gate_metric: str | None = None, higher_is_better: bool = True,
+            gate_threshold: float | None = None, importance=None, predictions=None, tags=None,
+            run_name: str | None = None, dataset_source: str | None = None) -> dict:
+    """Log one finished piece of work as a run of `experiment` and return what happened.
+
+    `params`/`metrics`: dicts (nested dicts are flattened with dots; non-numeric metrics are skipped).
+    `model`: a fitted estimator, logged with its signature and `input_example` (a few rows of the feature table).
+    `dataset`: the training table (DataFrame), a {name: DataFrame} mapping or a Dataset: digest, schema and profile are logged.
+    `predictions`: (y_true, y_score) out-of-fold, for the ROC and calibration PNGs; `importance`: {feature: value}
+    (else the model's `feature_importances_`). `figures`: extra {name: matplotlib figure or PNG path}.
+    `register`: registered model name; the new version becomes `champion` when it beats the current champion on
+    `gate_metric` (and passes `gate_threshold` if given). Returns {run_id, model_uri, version, champion, gate_reason, ...}.
+    A failure while logging ends the run as FAILED and re-raises."""
+    with tracked(experiment, run_name=run_name, tags=tags) as run:
+        return run.finish(params=params, metrics=metrics, model=model, input_example=input_example, dataset=dataset,
+                          dataset_source=dataset_source, figures=figures, register=register, gate_metric=gate_metric,
+                          higher_is_better=higher_is_better, gate_threshold=gate_threshold, importance=importance,
+                          predictions=predictions)
+
+
+# ------------------------------------------------------------------------------------------------------------ registry
+
+def promote(name: str, version: str | int) -> dict:
+    """Point `name@champion` at `version` by hand. InputError when the model or version does not exist."""
+    client = _client()
+    try:
+        mv = client.get_model_version(name, str(version))
+    except Exception:  # noqa: BLE001 - mlflow raises MlflowException with RESOURCE_DOES_NOT_EXIST
+        raise InputError(f"models:/{name}/{version}: no such registered model version in {tracking_uri()}") from None
+    prev = _champion_value(client, name, "")[0]
+    client.set_registered_model_alias(name, CHAMPION, str(mv.version))
+    client.set_model_version_tag(name, str(mv.version), "gate", "promoted by hand")
+    return {"name": name, "version": str(mv.version), "previous_champion": prev, "run_id": mv.run_id}
+
+
+def list_models() -> list[dict]:
+    """Registered models with their versions, aliases and source runs."""
+    client = _client()
+    out = []
+    for rm in client.search_registered_models():
+        aliases = {}
+        for alias, v in (rm.aliases or {}).items():
+            aliases.setdefault(str(v), []).append(alias)
+        for mv in client.search_model_versions(f"name='{rm.name}'"):
+            out.append({"name": rm.name, "version": str(mv.version), "aliases": sorted(aliases.get(str(mv.version), [])),
+                        "run_id": mv.run_id, "gate": (mv.tags or {}).get("gate", "")})
+    out.sort(key=lambda r: (r["name"], -int(r["version"])))
+    return out
+
+
+def list_runs(experiment: str | None = None, max_results: int = 50) -> list[dict]:
+    """The latest runs (of one experiment, or of all): id, experiment, name, status, start time, params and metrics."""
+    mlflow = _mlflow()
+    client = mlflow.MlflowClient()
+    exps = {e.experiment_id: e.name for e in client.search_experiments()}
+    if experiment is not None:
+        ids = [i for i, n in exps.items() if n == experiment]
+        if not ids:
+            raise InputError(f"experiment {experiment!r}: not found in {tracking_uri()} (known: {', '.join(sorted(exps.values())) or 'none'})")
+    else:
+        ids = list(exps)
+    if not ids:
+        return []
+    runs = client.search_runs(ids, max_results=max_results, order_by=["attributes.start_time DESC"])
+    return [{"run_id": r.info.run_id, "experiment": exps.get(r.info.experiment_id, r.info.experiment_id),
+             "run_name": r.info.run_name, "status": r.info.status, "start_time": r.info.start_time,
+             "params": dict(r.data.params), "metrics": dict(r.data.metrics)} for r in runs]
