@@ -55,11 +55,29 @@ class ValidateSettings:
 
 
 @dataclass
+class InspectSettings:
+    """Inspection planning policy (riskmodels inspect plan; docs/inspection.md). Rates are shares of a (department, tier) stratum drawn per period."""
+
+    rates: dict = setting({"A": 0.01, "B": 0.02, "C": 0.10, "D": 0.30},
+                          "sampling rate per credit tier per department per period (default: Henan 2021 differentiated rates 1%/2%/10%/30%)")
+    department_rates: dict = setting({}, "per-department overrides, e.g. {\"消防\" = {A = 0.0, D = 0.5}}; missing tiers fall back to rates")
+    a_only_if_triggered: bool = setting(False, "tier A firms are never drawn at random, only visited when a trigger names them")
+    min_days_between_visits: int = setting(90, "a firm visited fewer than this many days before the period starts is not drawn (triggers still apply)")
+    coordinate_departments: bool = setting(True, "departments share one random order of firms, so their draws overlap and merge into joint visits")
+    inspectors_per_department: int = setting(1, "inspectors each visiting department sends to a visit")
+    min_inspectors: int = setting(2, "minimum inspectors per visit; departments of the visit send more to reach it")
+    default_capacity: int = setting(0, "visits per period for an inspector whose capacity is blank or absent (0 = unlimited)")
+    missing_tier: str = setting("B", "tier of a roster firm absent from the tiers file (\"\" = leave it out and report it)")
+    trigger_column: str = setting("trigger", "column of the tiers file (or triggers file) whose non-empty, non-0/false value forces a visit")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
     columns: ColumnsSettings = field(default_factory=ColumnsSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
+    inspect: InspectSettings = field(default_factory=InspectSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
