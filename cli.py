@@ -115,3 +115,107 @@ def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to
         raise InputError(f"{path}: already exists (use --force to overwrite)")
     path.write_text(default_settings_text(), encoding="utf-8")
     say(f"wrote {path}")
+
+
+# --- experiments, tracking and the demo (issue 10) ---
+
+@experiments_app.command("run")
+@_handled
+def experiments_run_cmd(spec: str = typer.Argument(..., help="Spec TOML file, or the name of a shipped spec (collusion, credit)."),
+                        data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory (overrides the spec's [data] path)."),
+                        as_json: bool = typer.Option(False, "--json", help="Print the run's outcome as one JSON line.")):
+    """Train a spec's model in a tracked MLflow run; register it and promote it to @champion if it passes the gate."""
+    from experiments.runner import run_spec
+    from experiments.tasks import StageUnavailable
+
+    try:
+        info = run_spec(spec, data=data, settings=settings())
+    except StageUnavailable as e:
+        raise NotBuiltYet(str(e)) from None
+    info.pop("fitted", None)
+    if as_json:
+        typer.echo(json.dumps(info, default=str))
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in info["metrics"].items() if isinstance(v, (int, float)))
+    say(f"run {info['run_id']} in experiment {info['experiment']} ({info['tracking_uri']}): {metrics}")
+    if info.get("registered_model"):
+        state_ = "now @champion" if info["champion"] else "not promoted"
+        say(f"registered {info['registered_model']} version {info['version']}: {state_} ({info.get('gate_reason', '')})")
+
+
+@experiments_app.command("list")
+@_handled
+def experiments_list_cmd(experiment: Optional[str] = typer.Option(None, "--experiment", "-e", help="Only this experiment."),
+                         limit: int = typer.Option(20, "--limit", help="At most this many runs."),
+                         as_json: bool = typer.Option(False, "--json", help="One JSON object: runs and registered models.")):
+    """Tracked runs (newest first) and registered model versions with their aliases."""
+    from experiments.tracking import list_models, list_runs, tracking_uri
+
+    runs, models = list_runs(experiment, max_results=limit), list_models()
+    if as_json:
+        typer.echo(json.dumps({"tracking_uri": tracking_uri(), "runs": runs, "models": models}, default=str))
+        return
+    import datetime as _dt
+
+    typer.echo(f"runs in {tracking_uri()}:")
+    for r in runs:
+        when = _dt.datetime.fromtimestamp((r["start_time"] or 0) / 1000).strftime("%Y-%m-%d %H:%M")
+        gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
+        shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
+        typer.echo(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
+    typer.echo("registered models:")
+    for m in models:
+        alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
+        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  {m['gate']}")
+
+
+@experiments_app.command("promote")
+@_handled
+def experiments_promote_cmd(name: str = typer.Argument(..., help="Registered model name, e.g. collusion."),
+                            version: str = typer.Argument(..., help="Version number to make @champion.")):
+    """Point NAME@champion at VERSION by hand (overrides the gate)."""
+    from experiments.tracking import promote
+
+    r = promote(name, version)
+    say(f"models:/{name}@champion -> version {r['version']} (was {r['previous_champion'] or 'none'})")
+
+
+# --- data: validate and import (foundation) ---
+@data_app.command("validate")
+@_handled
+def data_validate(
+    directory: Path = typer.Argument(..., help="Dataset directory of canonical tables (NAME.csv / NAME.parquet)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (last line of stdout)."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write rejected rows (file, row, column, value, reason) to this CSV."),
+):
+    """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
+    from features.dataset import load_dataset
+    from features.export import write_table
+
+    ds = load_dataset(directory, settings())
+    rep = ds.report()
+    if rejects is not None:
+        write_table(ds.rejects, rejects)
+    for name, c in rep["tables"].items():
+        enc = ds.encodings.get(name, "")
+        typer.echo(f"{name:<14} read {c['read']:>9,}  accepted {c['accepted']:>9,}  rejected {c['rejected']:>7,}  ({ds.files[name].name}, {enc})")
+    for p in rep["problems"]:
+        col = f".{p['column']}" if p["column"] else ""
+        typer.echo(f"  {p['action']:<8} {p['rows']:>7,} row(s) {p['table']}{col}: {p['problem']}")
+    if rejects is not None:
+        say(f"rejects: {len(ds.rejects)} row(s) written to {rejects}")
+    if as_json:
+        typer.echo(json.dumps(rep, ensure_ascii=False))
+
+
+@import_app.command("garcia")
+@_handled
+def import_garcia_cmd(
+    csv_file: Path = typer.Argument(..., help="A García Rodríguez et al. (2022) bid file (one row per bid)."),
+    out: Path = typer.Option(..., "--out", help="Output dataset directory (tenders.csv, bids.csv)."),
+):
+    """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
+    from features.garcia import import_garcia
+
+    r = import_garcia(csv_file, out)
+    anon = " (no bidder ids: one anonymous id per bid)" if r["anonymous"] else ""
+    say(f"imported {r['tenders']:,} tenders ({r['collusive_tenders']:,} collusive) and {r['bids']:,} bids into {out}{anon}")

@@ -1,0 +1,115 @@
+"""A dataset: a directory of canonical tables, loaded, validated and prepared in one step.
+
+`load_dataset(DIR)` finds `NAME.csv`, `NAME.parquet` or a `NAME/` folder of Parquet parts for each canonical table of the
+data contract, reads each (`features.io`), prepares it (`features.prepare`) in an order where referenced tables come first
+(bids are checked against accepted tenders), and returns the accepted rows, the rejects and the accounting
+(`read = accepted + rejected` per table).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from features.errors import InputError
+from features.io import read_raw
+from features.prepare import REJECT_COLUMNS, prepare
+from features.schema import ORDER, TABLES
+from features.settings import Settings
+
+
+@dataclass
+class Dataset:
+    """Prepared tables of one dataset with their rejects and accounting."""
+
+    path: Path
+    tables: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", *REJECT_COLUMNS]))
+    notes: list = field(default_factory=list)
+    encodings: dict = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The prepared table, or None when the dataset has no such table."""
+        return self.tables.get(name)
+
+    def require(self, name: str) -> pd.DataFrame:
+        """The prepared table, or InputError naming the missing file."""
+        if name not in self.tables:
+            raise InputError(f"{self.path}: table '{name}' is missing (expected {name}.csv or {name}.parquet)")
+        return self.tables[name]
+
+    def report(self) -> dict:
+        """Machine-readable summary: per-table read/accepted/rejected and the problems found (rejects and fixes)."""
+        problems = []
+        if len(self.rejects):
+            g = self.rejects.groupby(["table", "column", "reason"], dropna=False, sort=False).size()
+            # duplicate-row reasons name the earlier row; summarise them as one problem
+            merged: dict = {}
+            for (t, c, r), k in g.items():
+                key = (t, c, "duplicate row" if str(r).startswith("duplicate of row") else r)
+                merged[key] = merged.get(key, 0) + int(k)
+            problems += [{"table": t, "column": c or None, "problem": r, "rows": k, "action": "rejected"}
+                         for (t, c, r), k in merged.items()]
+        problems += [{"table": n["table"], "column": n["column"], "problem": n["problem"], "rows": n["count"],
+                      "action": "fixed"} for n in self.notes]
+        return {"tables": {k: dict(v) for k, v in self.counts.items()}, "problems": problems}
+
+
+def find_tables(path: Path) -> dict:
+    """Canonical table name -> file (or Parquet folder) for every table present in `path`."""
+    found = {}
+    for name in TABLES:
+        for cand in (path / f"{name}.csv", path / f"{name}.parquet", path / name):
+            if cand.is_file() or (cand.is_dir() and any(cand.glob("*.parquet"))):
+                found[name] = cand
+                break
+    return found
+
+
+def load_dataset(path, settings: Settings | None = None, tables=None, require=()) -> Dataset:
+    """Load and prepare the canonical tables in directory `path`.
+
+    `tables` restricts loading to those names (plus the tables they reference, for the reference checks); `require` names
+    tables that must be present. File and column problems raise InputError; row problems go to `Dataset.rejects`."""
+    settings = settings or Settings()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise InputError(f"{path}: not a directory (a dataset is a directory of tables such as bids.csv)")
+    found = find_tables(path)
+    if not found:
+        raise InputError(f"{path}: no canonical tables found (expected files such as tenders.csv, bids.csv, enterprises.csv)")
+    for name in require:
+        if name not in found:
+            raise InputError(f"{path}: table '{name}' is missing (expected {name}.csv or {name}.parquet)")
+    wanted = set(found) if tables is None else set(tables) & set(found)
+    for name in list(wanted):
+        wanted |= {ref for _, ref, _ in TABLES[name].references if ref in found}
+    ds = Dataset(path)
+    rejects = []
+    known: dict = {}
+    for name in ORDER:
+        if name not in wanted:
+            continue
+        table = TABLES[name]
+        raw = read_raw(found[name])
+        prepared = prepare(raw, table, settings.validate, getattr(settings.columns, name), known)
+        ds.tables[name] = prepared.frame
+        ds.files[name] = found[name]
+        ds.encodings[name] = raw.encoding
+        ds.counts[name] = {"read": prepared.read, "accepted": len(prepared.frame), "rejected": len(prepared.rejects)}
+        assert prepared.read == len(prepared.frame) + len(prepared.rejects), name
+        if len(prepared.rejects):
+            rejects.append(prepared.rejects.assign(table=name))
+        ds.notes += prepared.notes
+        if name == "tenders":
+            known["tenders"] = set(prepared.frame["tender_id"])
+        elif name == "enterprises":
+            known["enterprises"] = set(prepared.frame["enterprise_id"])
+    if rejects:
+        ds.rejects = pd.concat(rejects, ignore_index=True)[["table", *REJECT_COLUMNS]]
+    return ds

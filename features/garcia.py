@@ -1,0 +1,84 @@
+"""Import of the labelled bid-rigging datasets of García Rodríguez et al. (2022), *Collusion detection in public procurement
+auctions with machine learning algorithms*, Automation in Construction 133:104047, into canonical `tenders` + `bids`.
+
+One source row is one bid. Source ids are kept as text unchanged. `Collusive_competitor` (a tender-level label copied onto
+every bid) becomes `tenders.collusive`; `Collusive_competitor_original` (bids by known cartel firms) `bids.cartel_member`;
+`Winner` `bids.is_winner`; `Pre-Tender Estimate (PTE)` `tenders.reserve_price`; `Site` `tenders.region`. `Date` becomes
+`tenders.published_at` when it is a Unix time in seconds (Japan); otherwise (Switzerland: a day number of unknown origin) it is
+kept as the numeric column `tenders.date_index`, which orders tenders in time without pretending to be a calendar date.
+Files without a bidder column (Switzerland) get one generated id per bid (`anon-<tender>-<k>`) and `bids.anonymous = 1`, so
+bidder-based evidence is switched off for them. The precomputed screen columns are not imported (several of them do not
+follow the textbook; screens are recomputed from raw bids). `bids.source_row` is the bid's data row in the source file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError
+from features.io import decode
+
+REQUIRED = ("Tender", "Bid_value")
+
+
+def import_garcia(csv_path, out_dir) -> dict:
+    """Convert one García Rodríguez et al. CSV file to `out_dir/tenders.csv` and `out_dir/bids.csv`; returns counts."""
+    csv_path, out_dir = Path(csv_path), Path(out_dir)
+    if not csv_path.is_file():
+        raise InputError(f"{csv_path}: no such file")
+    text, _ = decode(csv_path.read_bytes(), csv_path.name)
+    import io
+
+    try:
+        src = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise InputError(f"{csv_path.name}: not readable as CSV ({e})") from None
+    for col in REQUIRED:
+        if col not in src.columns:
+            raise InputError(f"{csv_path.name}: missing column '{col}' (not a García Rodríguez et al. bid file?)")
+    src = src.apply(lambda s: s.str.strip())
+    src["_row"] = np.arange(2, len(src) + 2)
+
+    def num(col):
+        return pd.to_numeric(src[col], errors="coerce") if col in src.columns else pd.Series(np.nan, index=src.index)
+
+    def first(col):
+        return src.groupby("Tender", sort=False)[col].first() if col in src.columns else None
+
+    tenders = pd.DataFrame({"tender_id": src["Tender"].drop_duplicates().to_numpy()})
+    tenders = tenders.set_index("tender_id", drop=False)
+    if "Site" in src.columns:
+        tenders["region"] = first("Site")
+    if "Pre-Tender Estimate (PTE)" in src.columns:
+        tenders["reserve_price"] = first("Pre-Tender Estimate (PTE)")
+    if "Date" in src.columns:
+        d = num("Date").groupby(src["Tender"], sort=False).first()
+        if d.notna().any() and d.min() > 1e8:
+            tenders["published_at"] = pd.to_datetime(d, unit="s").dt.strftime("%Y-%m-%d")
+        else:
+            tenders["date_index"] = d
+    if "Collusive_competitor" in src.columns:
+        tenders["collusive"] = num("Collusive_competitor").groupby(src["Tender"], sort=False).max()
+    tenders = tenders.reset_index(drop=True)
+
+    bids = pd.DataFrame({"tender_id": src["Tender"]})
+    if "Competitors" in src.columns:
+        bids["bidder_id"] = src["Competitors"]
+        bids["anonymous"] = 0
+    else:
+        k = src.groupby("Tender", sort=False).cumcount() + 1
+        bids["bidder_id"] = "anon-" + src["Tender"] + "-" + k.astype(str)
+        bids["anonymous"] = 1
+    bids["price"] = src["Bid_value"]
+    if "Winner" in src.columns:
+        bids["is_winner"] = num("Winner").astype("Int64")
+    if "Collusive_competitor_original" in src.columns:
+        bids["cartel_member"] = num("Collusive_competitor_original").astype("Int64")
+    bids["source_row"] = src["_row"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tenders.to_csv(out_dir / "tenders.csv", index=False)
+    bids.to_csv(out_dir / "bids.csv", index=False)
+    return {"tenders": len(tenders), "bids": len(bids), "anonymous": "Competitors" not in src.columns,
+            "collusive_tenders": int(tenders.get("collusive", pd.Series(dtype=float)).fillna(0).sum())}

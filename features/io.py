@@ -1,0 +1,138 @@
+"""Reading table files into raw text frames: CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) and Parquet (a file or a folder of parts).
+
+`read_raw` returns every record as text with its row number, plus the records that could not even be split into the
+header's columns (too many or too few fields), so the prepare step can account for every row. File-level problems (unreadable,
+empty, undecodable, duplicate headers) raise `InputError` naming the file.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError
+
+ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
+
+
+@dataclass
+class RawTable:
+    """A file read as text: `frame` has one column per header cell (object dtype) and a `row` array of spreadsheet row numbers
+    (the header is row 1, the first record row 2; blank lines are skipped and not counted). `broken` lists records that did not
+    fit the header as (row, number of fields, raw text)."""
+
+    label: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    broken: list
+    encoding: str
+
+
+def decode(data: bytes, label: str) -> tuple[str, str]:
+    """Text and encoding name of a CSV file's bytes, or InputError when it is not UTF-8 or GB18030/GBK text."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise InputError(f"{label}: starts with a UTF-8 byte-order mark but is not valid UTF-8 (byte {e.start})") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{label}: UTF-16 text is not supported; save it as UTF-8 or GB18030")
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{label}: looks like a binary file, not CSV text (NUL bytes)")
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{label}: text encoding not recognised (expected UTF-8 or GB18030/GBK)")
+
+
+def _clean_header(cells: list[str], label: str) -> list[str]:
+    names = [str(c).strip().lstrip("\ufeff") for c in cells]
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise InputError(f"{label}: column '{n}' appears twice in the header")
+        seen.add(n)
+    return names
+
+
+def _read_csv_text(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """Fast path with pandas' C parser; records of the wrong width fall back to the csv module, which accounts for each."""
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True,
+                         engine="c", on_bad_lines="error", header=0)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{label}: file is empty (no header row)") from None
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return _read_csv_slow(text, label)
+    header = list(df.columns)
+    if any(str(h).startswith("Unnamed: ") for h in header) or len(set(header)) != len(header) or \
+            any("." in str(h) and str(h).rsplit(".", 1)[0] in header for h in header):
+        return _read_csv_slow(text, label)  # let the slow path report blank or duplicate header names exactly
+    # pandas fills the missing fields of a short record with NaN even when na_filter is off: such records are broken
+    short = df.isna().any(axis=1).to_numpy()
+    if short.any():
+        return _read_csv_slow(text, label)
+    rows = np.arange(2, len(df) + 2)
+    if text.count("\n") - text.endswith("\n") != len(df) or "\r" in text.replace("\r\n", ""):
+        # blank lines or quoted newlines make record numbers differ from line numbers; count lines the way csv does
+        return _read_csv_slow(text, label)
+    df.columns = _clean_header(header, label)
+    return df, rows, []
+
+
+def _read_csv_slow(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = None
+    records, rows, broken = [], [], []
+    line = 0
+    try:
+        for rec in reader:
+            line = reader.line_num
+            if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
+                continue
+            if header is None:
+                header = _clean_header(rec, label)
+                if any(not h for h in header):
+                    raise InputError(f"{label}: a column in the header has no name")
+                continue
+            if len(rec) != len(header):
+                broken.append((line, len(rec), ",".join(rec)[:200]))
+                continue
+            records.append(rec)
+            rows.append(line)
+    except csv.Error as e:
+        raise InputError(f"{label}: not readable as CSV near line {line + 1} ({e})") from None
+    if header is None:
+        raise InputError(f"{label}: file is empty (no header row)")
+    df = pd.DataFrame(records, columns=header, dtype=object) if records else pd.DataFrame({h: pd.Series(dtype=object) for h in header})
+    return df, np.asarray(rows, dtype=np.int64), broken
+
+
+def read_raw(path: Path) -> RawTable:
+    """Read one table file (NAME.csv, NAME.parquet, or a NAME/ folder of Parquet parts) as a RawTable."""
+    path = Path(path)
+    label = path.name
+    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            df = pd.read_parquet(path)
+        except Exception as e:  # noqa: BLE001 - pyarrow raises many types for unreadable files
+            raise InputError(f"{label}: not a readable Parquet file ({type(e).__name__})") from None
+        df.columns = _clean_header([str(c) for c in df.columns], label)
+        df = df.reset_index(drop=True)
+        return RawTable(label, df, np.arange(1, len(df) + 1), [], "parquet")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{label}: cannot be read ({e.strerror})") from None
+    if not data.strip():
+        raise InputError(f"{label}: file is empty (no header row)")
+    text, enc = decode(data, label)
+    frame, rows, broken = _read_csv_text(text, label)
+    return RawTable(label, frame, rows, broken, enc)

@@ -1,0 +1,307 @@
+"""The prepare step: raw text records -> typed canonical rows, with every unusable row recorded in a rejects table.
+
+Fixes what it can (header aliases, thousands separators, currency signs, 万 units, full-width characters, the usual date formats,
+placeholder amounts in optional columns) and rejects the rest with one reason per row (the first problem found). Problems in
+optional columns never reject a row: the value becomes missing and the fix is counted in `notes`.
+Every record read ends up either accepted or rejected: `read = accepted + rejected`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features import uscc
+from features.errors import InputError
+from features.io import RawTable
+from features.schema import BID_STATUSES, Table
+from features.settings import ValidateSettings
+
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+
+# Header aliases seen in Chinese platform exports; a user's [columns.TABLE] mapping comes first.
+ALIASES = {
+    "招标编号": "tender_id", "项目编号": "tender_id", "标段编号": "tender_id", "标段编码": "tender_id",
+    "投标人": "bidder_id", "投标单位": "bidder_id", "投标人统一社会信用代码": "bidder_id",
+    "投标报价": "price", "投标价格": "price", "报价": "price",
+    "统一社会信用代码": "enterprise_id", "企业名称": "name", "法定代表人": "legal_rep_id",
+    "成立日期": "established_on", "注册资本": "registered_capital", "行业": "industry", "地址": "address",
+    "联系电话": "phone", "招标控制价": "reserve_price", "最高限价": "reserve_price", "发布时间": "published_at",
+    "开标时间": "deadline_at", "中标": "is_winner", "是否中标": "is_winner",
+}
+
+
+@dataclass
+class Prepared:
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    notes: list
+    read: int
+
+
+def canonical_names(columns, table: Table, mapping: dict, label: str) -> dict:
+    """Rename map from a file's headers to canonical names: the user's mapping, then exact names, then case/space-insensitive
+    names, then built-in aliases. Two headers landing on one canonical column is an error naming both."""
+    canon = set(table.columns)
+    loose = {c.lower(): c for c in canon}
+    out = {}
+    for col in columns:
+        if col in mapping:
+            target = mapping[col]
+        elif col in canon:
+            target = col
+        elif col.strip().lower().replace(" ", "_").replace("-", "_") in loose:
+            target = loose[col.strip().lower().replace(" ", "_").replace("-", "_")]
+        elif col.strip() in ALIASES and ALIASES[col.strip()] in canon:
+            target = ALIASES[col.strip()]
+        else:
+            target = col
+        out[col] = target
+    targets = {}
+    for src, dst in out.items():
+        if dst in targets:
+            raise InputError(f"{label}: columns '{targets[dst]}' and '{src}' both map to '{dst}'")
+        targets[dst] = src
+    return out
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Stripped text with empty values as missing."""
+    t = s.astype("string").str.strip()
+    return t.mask(t == "")
+
+
+def parse_amount(s: pd.Series) -> pd.Series:
+    """Money amounts: `1,234,567.00`, `¥1234`, `￥1 234元`, `12.5万`, full-width digits. Unparseable -> NaN."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    t = _text(s)
+    out = pd.to_numeric(t, errors="coerce").astype("float64")
+    todo = t.notna() & out.isna()
+    if todo.any():
+        u = t[todo].str.normalize("NFKC").str.replace(r"[\s,，¥$€£]|RMB|CNY|人民币", "", regex=True)
+        u = u.str.replace("元", "", regex=False)
+        wan = u.str.endswith("万")
+        u = u.str.replace("万", "", regex=False)
+        v = pd.to_numeric(u, errors="coerce").astype("float64")
+        v[wan] = v[wan] * 1e4
+        out[todo] = v
+    return out
+
+
+def parse_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    t = _text(s)
+    out = pd.to_numeric(t, errors="coerce").astype("float64")
+    todo = t.notna() & out.isna()
+    if todo.any():
+        u = t[todo].str.normalize("NFKC").str.replace(r"[\s,，]", "", regex=True)
+        pct = u.str.endswith("%")
+        v = pd.to_numeric(u.str.rstrip("%"), errors="coerce").astype("float64")
+        v[pct] = v[pct] / 100.0
+        out[todo] = v
+    return out
+
+
+def parse_date(s: pd.Series) -> pd.Series:
+    """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+        if getattr(s.dt, "tz", None) is not None:
+            out = s.dt.tz_convert(None)
+        return out.astype("datetime64[us]")
+    t = _text(s)
+    out = pd.to_datetime(t, format="ISO8601", errors="coerce")
+    todo = t.notna() & out.isna()
+    if todo.any():
+        u = t[todo].str.normalize("NFKC").str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+        u = u.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+        v = pd.to_datetime(u, format="ISO8601", errors="coerce")
+        rest = v.isna()
+        if rest.any():
+            v[rest] = pd.to_datetime(u[rest], format="mixed", errors="coerce")
+        out[todo] = v
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out.astype("datetime64[us]")
+
+
+_TRUE = {"1", "1.0", "true", "t", "yes", "y", "是", "中标", "x"}
+_FALSE = {"0", "0.0", "false", "f", "no", "n", "否", "未中标"}
+
+
+def parse_flag(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        v = s.astype("float64")
+        return v.where(v.isin([0.0, 1.0]))
+    t = _text(s).str.lower()
+    out = pd.Series(np.nan, index=s.index, dtype="float64")
+    out[t.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = 1.0
+    out[t.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = 0.0
+    return out
+
+
+def _id(s: pd.Series) -> pd.Series:
+    """Ids as text; numbers from Parquet become their integer text (12.0 -> '12')."""
+    if pd.api.types.is_float_dtype(s):
+        whole = s.notna() & (s == np.floor(s))
+        t = s.astype("string")
+        t[whole] = s[whole].astype("int64").astype("string")
+        s = t
+    t = _text(s)
+    return t.astype(object).where(t.notna(), None)
+
+
+def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: dict | None = None,
+            known: dict | None = None) -> Prepared:
+    """Typed canonical rows of one table, its rejects and notes.
+
+    `known` maps a referenced table name to the set of its accepted key values (for `Table.references`)."""
+    label = raw.label
+    df = raw.frame
+    df = df.rename(columns=canonical_names(list(df.columns), table, mapping or {}, label))
+    missing = [c for c in table.required if c not in df.columns]
+    if missing:
+        raise InputError(f"{label}: missing required column '{missing[0]}' (columns are: {', '.join(map(str, df.columns))[:200]})")
+    n = len(df)
+    rows = raw.rows
+    reason = np.full(n, None, dtype=object)
+    rcol = np.full(n, None, dtype=object)
+    rval = np.full(n, None, dtype=object)
+    notes: list = []
+
+    def reject(mask, column, why, values):
+        mask = np.asarray(mask, dtype=bool) & (reason == None)  # noqa: E711 - elementwise on an object array
+        if mask.any():
+            idx = np.flatnonzero(mask)
+            reason[idx] = why if isinstance(why, str) else np.asarray(why, dtype=object)[idx]
+            rcol[idx] = column
+            rval[idx] = np.asarray(values.astype(object), dtype=object)[idx]
+
+    def note(column, why, count):
+        if count:
+            notes.append({"table": table.name, "column": column, "problem": why, "count": int(count)})
+
+    lo, hi = pd.Timestamp(settings.min_date), pd.Timestamp(settings.max_date)
+    placeholders = [float(x) for x in settings.placeholder_amounts]
+    out = {}
+    for col in df.columns:
+        kind = table.kind(col) if col in table.columns else "extra"
+        src = df[col]
+        required = col in table.required
+        present = _text(src).notna().to_numpy() if kind != "extra" else None
+        if kind == "id":
+            v = _id(src)
+            if col in table.codes:
+                up = pd.Series(v, dtype=object).str.upper() if len(v) else v
+                fixable = up.notna() & up.str.fullmatch(uscc.SHAPE.pattern).fillna(False) & (up != v)
+                v = v.where(~fixable.astype(bool), up)
+            if required:
+                reject(v.isna().to_numpy(), col, f"empty {col}", src)
+            if col in table.codes and settings.check_credit_codes:
+                why = uscc.problems(v.fillna(""))
+                reject(why.notna().to_numpy(), col, why.to_numpy(), v)
+            out[col] = v
+        elif kind in ("amount", "number", "share"):
+            v = parse_amount(src) if kind == "amount" else parse_number(src)
+            bad_num = present & v.isna().to_numpy() if present is not None else v.isna().to_numpy()
+            if kind == "amount":
+                ph = v.isin(placeholders).to_numpy()
+                nonpos = (v <= 0).to_numpy()
+                if required:
+                    reject(~present, col, f"empty {col}", src)
+                    reject(bad_num, col, f"{col} is not a number", src)
+                    reject(ph, col, f"{col} is a placeholder amount", src)
+                    reject(nonpos, col, f"{col} is not positive", src)
+                else:
+                    note(col, "not a number (read as missing)", bad_num.sum())
+                    note(col, "placeholder or non-positive amount (read as missing)", (ph | nonpos).sum())
+                    v = v.mask(ph | nonpos)
+            else:
+                if required:
+                    reject(~present, col, f"empty {col}", src)
+                    reject(bad_num, col, f"{col} is not a number", src)
+                else:
+                    note(col, "not a number (read as missing)", bad_num.sum())
+            out[col] = v
+        elif kind in ("date", "datetime"):
+            v = parse_date(src)
+            bad = present & v.isna().to_numpy()
+            oor = v.notna().to_numpy() & ((v < lo) | (v > hi)).fillna(False).to_numpy()
+            if required:
+                reject(~present, col, f"empty {col}", src)
+                reject(bad, col, f"{col} is not a date", src)
+                reject(oor, col, f"{col} out of range {settings.min_date}..{settings.max_date}", src)
+            else:
+                note(col, "not a date (read as missing)", bad.sum())
+                note(col, f"out of range {settings.min_date}..{settings.max_date} (read as missing)", oor.sum())
+                v = v.mask(oor)
+            out[col] = v
+        elif kind == "flag":
+            v = parse_flag(src)
+            bad = present & v.isna().to_numpy()
+            if required:
+                reject(~present, col, f"empty {col}", src)
+                reject(bad, col, f"{col} is not 0/1", src)
+            else:
+                note(col, "not 0/1 (read as missing)", bad.sum())
+            out[col] = v
+        elif kind == "status":
+            t = _text(src).str.lower().fillna("")
+            v = t.map(BID_STATUSES)
+            reject(v.isna().to_numpy(), col, "unknown bid status (expected valid, disqualified or withdrawn)", src)
+            out[col] = v.fillna("valid").astype(object)
+        elif kind == "list":
+            t = _text(src).str.replace(r"\s*[,，、;；]\s*", ";", regex=True)
+            out[col] = t.astype(object).where(t.notna(), None)
+        else:  # free text and columns outside the contract (kept as text)
+            if pd.api.types.is_numeric_dtype(src) or pd.api.types.is_datetime64_any_dtype(src):
+                out[col] = src
+            else:
+                t = _text(src)
+                out[col] = t.astype(object).where(t.notna(), None)
+    frame = pd.DataFrame(out, index=df.index)
+
+    for col, ref_table, ref_col in table.references:
+        if known and ref_table in known and col in frame.columns:
+            ok = frame[col].isin(known[ref_table]).to_numpy() | frame[col].isna().to_numpy()
+            reject(~ok, col, f"unknown {col} (not in {ref_table})", frame[col])
+
+    if settings.reject_duplicates and n:
+        h = pd.util.hash_pandas_object(df.astype("string"), index=False).to_numpy()
+        hs = pd.Series(h)
+        live = reason == None  # noqa: E711
+        dup = hs.duplicated(keep="first").to_numpy() & live
+        if dup.any():
+            first_pos = pd.Series(np.arange(n))[~hs.duplicated(keep="first").to_numpy()]
+            first_of = pd.Series(first_pos.to_numpy(), index=hs[first_pos.index].to_numpy())
+            first_rows = rows[first_of.reindex(h).to_numpy()]
+            why = np.array([f"duplicate of row {r}" for r in first_rows], dtype=object)
+            reject(dup, "", why, pd.Series([""] * n))
+
+    # absent optional columns are added as missing so downstream code can rely on them
+    for col in table.optional:
+        if col not in frame.columns:
+            kind = table.kind(col)
+            if kind in ("amount", "number", "share", "flag"):
+                frame[col] = np.nan
+            elif kind in ("date", "datetime"):
+                frame[col] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+            elif kind == "status":
+                frame[col] = "valid"
+            else:
+                frame[col] = pd.Series(None, index=frame.index, dtype=object)
+
+    bad_mask = reason != None  # noqa: E711
+    rej = pd.DataFrame({"file": label, "row": rows[bad_mask], "column": rcol[bad_mask],
+                        "value": [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in rval[bad_mask]],
+                        "reason": reason[bad_mask]})
+    if raw.broken:
+        extra = pd.DataFrame([{"file": label, "row": r, "column": "", "value": text,
+                               "reason": f"record has {k} fields, header has {len(raw.frame.columns)}"} for r, k, text in raw.broken])
+        rej = pd.concat([rej, extra], ignore_index=True) if len(rej) else extra
+    rej = rej.sort_values("row", kind="stable").reset_index(drop=True)
+    accepted = frame.loc[~bad_mask].reset_index(drop=True)
+    return Prepared(accepted, rej[REJECT_COLUMNS], notes, n + len(raw.broken))
