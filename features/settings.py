@@ -72,12 +72,33 @@ class InspectSettings:
 
 
 @dataclass
+class GraphsSettings:
+    """Bidder graphs and suspicious groups (riskmodels graph ...; graphs/)."""
+
+    engine: str = setting("auto", "community detection engine: auto (igraph if installed), igraph or networkx")
+    method: str = setting("leiden", "leiden or louvain (networkx engine: louvain)")
+    resolution: float = setting(1.0, "modularity resolution; higher gives smaller communities")
+    seed: int = setting(0, "random seed of community detection")
+    max_group_size: int = setting(12, "communities larger than this are split again inside (markets hide small groups)")
+    min_group_size: int = setting(2, "smallest group reported")
+    min_cobids: int = setting(2, "pairs that met in fewer tenders get no co-bidding edge (one meeting says little)")
+    max_firms_per_value: int = setting(50, "an address, phone, agent or other value shared by more firms than this is ignored")
+    min_share: float = setting(0.0, "smallest effective share (product along a chain of holdings) that ties two firms")
+    relation_weight: float = setting(1.0, "weight of registry and metadata relations against co-bidding behaviour in the combined graph")
+    relation_weights: dict = setting({"legal_rep": 1.0, "shareholder": 1.0, "address": 0.5, "phone": 0.7, "device_id": 1.0,
+                                      "file_creator": 1.0, "ca_serial": 1.0, "deposit_account": 1.0,
+                                      "project_manager_id": 1.0, "agent_id": 0.4, "ip": 0.7, "mac": 1.0},
+                                     "weight of each relation (specificity 1/(firms sharing the value - 1) is applied on top)")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
     columns: ColumnsSettings = field(default_factory=ColumnsSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     inspect: InspectSettings = field(default_factory=InspectSettings)
+    graphs: GraphsSettings = field(default_factory=GraphsSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
