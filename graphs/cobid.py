@@ -1,0 +1,111 @@
+"""The co-bidding graph: bidders as nodes, an edge for every pair that bid in the same tenders.
+
+Edge attributes say how often the two met (`co_bids`) and who won when both bid (`a_won`/`b_won`: wins of the endpoint whose id sorts first,
+and of the other), so cover relations (one firm keeps losing to the same winner) and
+rotation (wins shared out inside a closed group) can be read off. The projection of the bidder x tender incidence
+matrix is done with two sparse products (co-bids = B'B, wins = W'B), which is exact and fast at city scale.
+
+All functions take prepared bids (canonical columns, ids as text, `is_winner` 0/1/NaN) and never modify them.
+"""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+
+def _incidence(bids: pd.DataFrame):
+    """(tender codes, bidder ids, B tenders x bidders 0/1, W tenders x bidders winners 0/1)."""
+    b = bids[["tender_id", "bidder_id"]].astype(str)
+    t_codes, t_uniques = pd.factorize(b["tender_id"], sort=True)
+    f_codes, f_uniques = pd.factorize(b["bidder_id"], sort=True)
+    shape = (len(t_uniques), len(f_uniques))
+    ones = np.ones(len(b), dtype=np.float64)
+    B = sp.csr_matrix((ones, (t_codes, f_codes)), shape=shape)
+    B.data[:] = 1.0  # a firm that bid twice in one tender still met its rivals once
+    win = _winner_mask(bids)
+    W = sp.csr_matrix((ones[win], (t_codes[win], f_codes[win])), shape=shape)
+    W.data[:] = 1.0
+    return t_uniques, np.asarray(f_uniques, dtype=object), B, W
+
+
+def _winner_mask(bids: pd.DataFrame) -> np.ndarray:
+    if "is_winner" not in bids.columns:
+        return np.zeros(len(bids), dtype=bool)
+    return (pd.to_numeric(bids["is_winner"], errors="coerce").fillna(0).to_numpy() > 0)
+
+
+def bidder_stats(bids: pd.DataFrame) -> pd.DataFrame:
+    """One row per bidder: `bidder_id`, `n_bids` (tenders entered), `n_wins`, `n_losses` (entered a tender that
+    someone else won)."""
+    _, firms, B, W = _incidence(bids)
+    n_bids = np.asarray(B.sum(axis=0)).ravel()
+    n_wins = np.asarray(W.sum(axis=0)).ravel()
+    decided = np.asarray(W.sum(axis=1)).ravel() > 0
+    n_decided = np.asarray(B[decided].sum(axis=0)).ravel()
+    return pd.DataFrame({"bidder_id": firms, "n_bids": n_bids.astype(np.int64), "n_wins": n_wins.astype(np.int64),
+                         "n_losses": (n_decided - n_wins).clip(min=0).astype(np.int64)})
+
+
+def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1) -> pd.DataFrame:
+    """One row per unordered bidder pair that met in at least `min_cobids` tenders.
+
+    Columns: `bidder_a` < `bidder_b` (as text), `co_bids` (tenders both entered), `a_won` / `b_won` (of those, tenders
+    won by a / by b), `cover` (the share of the shared decided tenders won by the more frequent winner of the two,
+    0.5 = even, 1 = one always wins), `overlap` (co_bids / the smaller of the two firms' tender counts)."""
+    _, firms, B, W = _incidence(bids)
+    C = sp.triu((B.T @ B).tocsr(), k=1).tocoo()
+    keep = C.data >= min_cobids
+    a, b, co = C.row[keep], C.col[keep], C.data[keep]
+    L = (W.T @ B).tocsr()  # L[i, j] = tenders won by i in which j bid
+    a_won = np.asarray(L[a, b]).ravel() if len(a) else np.zeros(0)
+    b_won = np.asarray(L[b, a]).ravel() if len(a) else np.zeros(0)
+    n = np.asarray(B.sum(axis=0)).ravel()
+    decided = a_won + b_won
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cover = np.where(decided > 0, np.maximum(a_won, b_won) / np.maximum(decided, 1), np.nan)
+        overlap = co / np.minimum(n[a], n[b])
+    return pd.DataFrame({"bidder_a": firms[a], "bidder_b": firms[b], "co_bids": co.astype(np.int64),
+                         "a_won": a_won.astype(np.int64), "b_won": b_won.astype(np.int64), "cover": cover,
+                         "overlap": overlap})
+
+
+def loss_to_one_winner(bids: pd.DataFrame) -> pd.DataFrame:
+    """Per bidder: `top_winner` (the firm it lost to most often), `losses_to_top` and `loss_share_top` (that count over
+    all its losses in decided tenders; a cover bidder keeps losing to the same winner)."""
+    _, firms, B, W = _incidence(bids)
+    L = (W.T @ B).tocsc()  # column j: who beat j, and how often
+    L.setdiag(0)
+    L.eliminate_zeros()
+    stats = bidder_stats(bids)
+    top = np.full(len(firms), None, dtype=object)
+    cnt = np.zeros(len(firms), dtype=np.int64)
+    for j in range(len(firms)):
+        s, e = L.indptr[j], L.indptr[j + 1]
+        if e > s:
+            k = s + int(np.argmax(L.data[s:e]))
+            top[j] = firms[L.indices[k]]
+            cnt[j] = int(L.data[k])
+    losses = stats["n_losses"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(losses > 0, cnt / np.maximum(losses, 1), np.nan)
+    return pd.DataFrame({"bidder_id": firms, "top_winner": top, "losses_to_top": cnt, "loss_share_top": share})
+
+
+def cobid_graph(bids: pd.DataFrame, min_cobids: int = 1, pairs: pd.DataFrame | None = None) -> nx.Graph:
+    """The co-bidding graph: every bidder in `bids` a node (with `n_bids`, `n_wins`), an edge per pair that met in at
+    least `min_cobids` tenders with `co_bids`, `a_won` / `b_won` (wins of the endpoint whose id sorts first as text / of
+    the other one), `cover` and `overlap`. `pairs` may pass a precomputed `cobid_pairs` table."""
+    stats = bidder_stats(bids)
+    if pairs is None:
+        pairs = cobid_pairs(bids, min_cobids=min_cobids)
+    else:
+        pairs = pairs[pairs["co_bids"] >= min_cobids]
+    G = nx.Graph()
+    for r in stats.itertuples(index=False):
+        G.add_node(r.bidder_id, n_bids=int(r.n_bids), n_wins=int(r.n_wins))
+    for r in pairs.itertuples(index=False):
+        G.add_edge(r.bidder_a, r.bidder_b, co_bids=int(r.co_bids), a_won=int(r.a_won), b_won=int(r.b_won),
+                   cover=float(r.cover), overlap=float(r.overlap))
+    return G

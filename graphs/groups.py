@@ -1,0 +1,329 @@
+"""The combined bidder graph and the suspicious groups found in it.
+
+`build_graphs` joins the co-bidding graph (`graphs.cobid`) and the multiplex relationship graph (`graphs.relations`)
+into one weighted networkx graph. An edge's `weight`, which community detection maximises modularity over, is
+
+    behaviour = co_bids / (sqrt(n_bids_a * n_bids_b) + 1)            (cosine of the two firms' tender sets, shrunk)
+    weight    = behaviour + relation_weight * (1 - exp(-strength))   (strength: specificity-weighted relations)
+
+so firms that keep meeting relative to how often they bid at all, or that share rare registry and bid metadata,
+end up together, while an address shared by thirty firms adds almost nothing.
+
+`find_groups` takes the communities (communities larger than `max_group_size` are split again: the resolution limit of
+modularity hides a five-firm cartel inside a sixty-firm market) and scores each group by its bidding behaviour first:
+
+- exclusivity (Wachs & Kertesz 2019): of all the co-bidding of the members, the share that is with each other,
+  sum_t m_t (m_t - 1) / sum_t m_t (n_t - 1) over tenders t with m_t members among n_t bidders;
+- cohesion (Wachs & Kertesz's weighted density, scale-free): the mean over member pairs of
+  co_bids / min(n_bids_a, n_bids_b) (0 for pairs that never met);
+- control: of the decided tenders where two or more members bid, the share a member won, above what their share of
+  the bidders would give by chance;
+- the pattern of wins in those joint tenders: evenness (rotation: wins shared out in turn) and the share of members'
+  losses that went to one member (cover bidding);
+- the screens of the joint tenders (features.screens.tender_screens): how much tighter their prices are than the rest;
+- the relations that tie the members (share of member pairs tied, specificity-weighted).
+
+    behaviour = 0.4 exclusivity + 0.3 cohesion + 0.3 control
+    score     = support * (0.7 behaviour + 0.1 pattern + 0.1 tight_prices + 0.1 relations),  support = n / (n + 5)
+
+with n the number of joint tenders. Relations alone (an office building, a shared agent) cannot lift a group whose
+members do not bid together exclusively; that is how honest false leads stay below cartels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from features.settings import GraphsSettings
+from graphs import cobid, community, relations
+
+GROUP_COLUMNS = ["group_id", "members", "score", "evidence", "size", "n_joint", "exclusivity", "cohesion", "control",
+                 "evenness", "loss_focus", "tight_prices", "relation_density", "relations"]
+
+
+@dataclass
+class BidderGraphs:
+    """Everything built from one dataset: the tables behind the graphs and the combined networkx graph."""
+
+    bids: pd.DataFrame
+    stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses
+    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once)
+    relation_pairs: pd.DataFrame        # long: firm_a, firm_b, relation, value, n_firms, weight
+    strength: pd.DataFrame              # wide: per tied pair, one column per relation, relations, strength
+    graph: nx.Graph                     # combined graph (edges: co-bidding >= min_cobids or any relation)
+    skipped: dict = field(default_factory=dict)  # relation -> values ignored as too common
+    pair_evidence: pd.DataFrame | None = None    # features.pairs output when available
+
+
+def _settings(settings) -> GraphsSettings:
+    if settings is None:
+        return GraphsSettings()
+    return getattr(settings, "graphs", settings)
+
+
+def _node_attrs(enterprises: pd.DataFrame | None) -> dict:
+    """GraphML-safe descriptive node attributes from the registry (text, '' when missing)."""
+    if enterprises is None:
+        return {}
+    cols = [c for c in ("name", "industry", "region") if c in enterprises.columns]
+    if not cols:
+        return {}
+    e = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")[cols]
+    return {str(k): {c: ("" if pd.isna(v) else str(v)) for c, v in row.items()} for k, row in e.iterrows()}
+
+
+def _pair_evidence(bids: pd.DataFrame):
+    """features.pairs aggregated pair evidence when that module is present (another engineer's issue), else None."""
+    try:
+        from features import pairs as fp  # noqa: PLC0415
+    except ImportError:
+        return None
+    fn = getattr(fp, "bidder_pairs", None) or getattr(fp, "pair_evidence", None)
+    if fn is None:
+        return None
+    try:
+        return fn(bids)
+    except Exception:  # noqa: BLE001 - optional evidence must never stop the graph
+        return None
+
+
+def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
+                 shareholders: pd.DataFrame | None = None, settings=None, use_pair_evidence: bool = True) -> BidderGraphs:
+    """Build the co-bidding pairs, the relations and the combined graph (every bidder in `bids` is a node)."""
+    s = _settings(settings)
+    if bids is None or len(bids) == 0:
+        raise ValueError("build_graphs needs at least one bid; got an empty bids table.")
+    bids = bids.copy()
+    bids["tender_id"] = bids["tender_id"].astype(str)
+    bids["bidder_id"] = bids["bidder_id"].astype(str)
+    stats = cobid.bidder_stats(bids)
+    pairs = cobid.cobid_pairs(bids, min_cobids=1)
+    firms = set(stats["bidder_id"])
+    rel, skipped = relations.relation_pairs(enterprises, shareholders, bids, max_firms=s.max_firms_per_value,
+                                            min_share=s.min_share, firms=firms)
+    strength = relations.relation_strength(rel, s.relation_weights)
+    G = combined_graph(stats, pairs, strength, s, node_attrs=_node_attrs(enterprises))
+    pe = _pair_evidence(bids) if use_pair_evidence else None
+    return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, graph=G,
+                        skipped=skipped, pair_evidence=pe)
+
+
+def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
+                   node_attrs: dict | None = None) -> nx.Graph:
+    """One networkx graph: nodes = bidders (`n_bids`, `n_wins`, registry text), edges = co-bidding pairs that met in at
+    least `min_cobids` tenders plus every related pair; edge attributes are GraphML-safe scalars."""
+    s = _settings(settings)
+    n = dict(zip(stats["bidder_id"], stats["n_bids"]))
+    p = pairs[pairs["co_bids"] >= s.min_cobids]
+    beh = p["co_bids"].to_numpy(float) / (np.sqrt(p["bidder_a"].map(n).to_numpy(float) *
+                                                  p["bidder_b"].map(n).to_numpy(float)) + 1.0)
+    p = p.assign(behaviour=beh)
+    st = strength.rename(columns={"firm_a": "bidder_a", "firm_b": "bidder_b", "strength": "relation_strength"})
+    e = p.merge(st, on=["bidder_a", "bidder_b"], how="outer")
+    if len(e):
+        e = e[e["bidder_a"].isin(n) & e["bidder_b"].isin(n)]
+    for c in ("co_bids", "a_won", "b_won"):
+        e[c] = e[c].fillna(0).astype(np.int64)
+    for c in ("behaviour", "overlap", "relation_strength", *relations.RELATIONS):
+        e[c] = e[c].fillna(0.0).astype(float)
+    e["cover"] = e["cover"].astype(float)
+    e["relations"] = e["relations"].fillna("").astype(str)
+    e["top_value"] = e["top_value"].fillna("").astype(str)
+    e["weight"] = e["behaviour"] + s.relation_weight * (1.0 - np.exp(-e["relation_strength"]))
+    G = nx.Graph()
+    na = node_attrs or {}
+    for r in stats.itertuples(index=False):
+        G.add_node(r.bidder_id, n_bids=int(r.n_bids), n_wins=int(r.n_wins), **na.get(r.bidder_id, {}))
+    cols = ["co_bids", "a_won", "b_won", "cover", "overlap", "behaviour", *relations.RELATIONS, "relations",
+            "relation_strength", "top_value", "weight"]
+    ints = {"co_bids", "a_won", "b_won"}
+    strs = {"relations", "top_value"}
+    arrays = [e[c].to_numpy() for c in cols]
+    for a, b, *vals in zip(e["bidder_a"].to_numpy(), e["bidder_b"].to_numpy(), *arrays):
+        G.add_edge(a, b, **{c: (int(v) if c in ints else str(v) if c in strs else float(v)) for c, v in zip(cols, vals)})
+    return G
+
+
+def detect(G: nx.Graph, settings=None) -> list[set]:
+    """Communities of the combined graph, large ones split again (settings: engine, method, resolution, seed,
+    max_group_size)."""
+    s = _settings(settings)
+    parts = community.communities(G, weight="weight", engine=s.engine, method=s.method, resolution=s.resolution,
+                                  seed=s.seed)
+    return community.split_large(G, parts, max_size=s.max_group_size, weight="weight", engine=s.engine,
+                                 method=s.method, resolution=s.resolution, seed=s.seed)
+
+
+def _screens(bids: pd.DataFrame):
+    """features.screens.tender_screens (another engineer's module) when present, else None."""
+    try:
+        from features.screens import tender_screens  # noqa: PLC0415
+    except ImportError:
+        return None
+    try:
+        sc = tender_screens(bids)
+    except Exception:  # noqa: BLE001 - screens are one piece of evidence among several
+        return None
+    if sc is None or "cv" not in sc.columns:
+        return None
+    sc = sc[["tender_id", "cv"]].copy()
+    sc["tender_id"] = sc["tender_id"].astype(str)
+    return sc
+
+
+def _entropy_evenness(counts: np.ndarray, k: int) -> float:
+    tot = counts.sum()
+    if tot <= 0 or k < 2:
+        return float("nan")
+    p = counts[counts > 0] / tot
+    return float(-(p * np.log(p)).sum() / np.log(min(k, tot)) if min(k, tot) > 1 else 0.0)
+
+
+def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | None = None,
+                 screens: pd.DataFrame | None = None, settings=None) -> pd.DataFrame:
+    """Score and rank groups (see the module doc). Returns one row per group of at least `min_group_size` firms with
+    `GROUP_COLUMNS`, highest score first, `group_id` 1..n in that order."""
+    s = _settings(settings)
+    groups = [sorted(map(str, p)) for p in parts if len(p) >= s.min_group_size]
+    if not groups:
+        return pd.DataFrame(columns=GROUP_COLUMNS)
+    gid = {f: i for i, g in enumerate(groups) for f in g}
+    bids = bg.bids
+    b = bids[["tender_id", "bidder_id"]].copy()
+    b["win"] = cobid._winner_mask(bids)
+    b = b.groupby(["tender_id", "bidder_id"], sort=False, as_index=False)["win"].max()
+    n_t = b.groupby("tender_id")["bidder_id"].transform("size").to_numpy()
+    decided = b.groupby("tender_id")["win"].transform("max").to_numpy()
+    b["n_t"] = n_t
+    b["decided"] = decided
+    b["g"] = b["bidder_id"].map(gid)
+    m = b.dropna(subset=["g"]).copy()
+    m["g"] = m["g"].astype(np.int64)
+    m["m_t"] = m.groupby(["tender_id", "g"])["bidder_id"].transform("size")
+    # exclusivity
+    ex_num = (m["m_t"] - 1).groupby(m["g"]).sum()
+    ex_den = (m["n_t"] - 1).groupby(m["g"]).sum()
+    joint = m[m["m_t"] >= 2]
+    jt = joint.groupby(["g", "tender_id"], sort=False).agg(m_t=("m_t", "first"), n_t=("n_t", "first"),
+                                                           won=("win", "max"), decided=("decided", "first"))
+    jt = jt.reset_index()
+    winners = joint[joint["win"]][["g", "tender_id", "bidder_id"]]
+    if tenders is not None and "published_at" in tenders.columns:
+        when = tenders.assign(tender_id=tenders["tender_id"].astype(str)).set_index("tender_id")["published_at"]
+        winners = winners.assign(t=winners["tender_id"].map(when))
+    else:
+        winners = winners.assign(t=winners["tender_id"])
+    # cohesion from co-bidding pairs inside each group
+    pr = bg.pairs
+    ga = pr["bidder_a"].map(gid)
+    gb = pr["bidder_b"].map(gid)
+    inside = pr[(ga == gb) & ga.notna()]
+    coh_sum = inside["overlap"].groupby(ga[inside.index].astype(np.int64)).sum()
+    # relations inside each group
+    st = bg.strength
+    ra = st["firm_a"].map(gid) if len(st) else pd.Series(dtype=float)
+    rb = st["firm_b"].map(gid) if len(st) else pd.Series(dtype=float)
+    rin = st[(ra == rb) & ra.notna()] if len(st) else st
+    rg = ra[rin.index].astype(np.int64) if len(rin) else pd.Series(dtype=np.int64)
+    if screens is None:
+        screens = _screens(bids)
+    cv_all = None
+    if screens is not None and screens["cv"].notna().any():
+        cv_all = np.sort(screens["cv"].dropna().to_numpy(float))
+        cv_of = screens.set_index("tender_id")["cv"]
+    rows = []
+    jt_by = dict(tuple(jt.groupby("g"))) if len(jt) else {}
+    win_by = dict(tuple(winners.groupby("g"))) if len(winners) else {}
+    rin_by = dict(tuple(rin.groupby(rg))) if len(rin) else {}
+    for i, g in enumerate(groups):
+        k = len(g)
+        npairs = k * (k - 1) / 2
+        exclusivity = float(ex_num.get(i, 0) / ex_den.get(i, 1)) if ex_den.get(i, 0) > 0 else 0.0
+        cohesion = float(coh_sum.get(i, 0.0) / npairs)
+        J = jt_by.get(i)
+        n_joint = 0 if J is None else len(J)
+        control = 0.0
+        won_joint = exp_won = 0.0
+        n_dec = 0
+        if J is not None:
+            D = J[J["decided"]]
+            n_dec = len(D)
+            if n_dec:
+                won_joint = float(D["won"].sum())
+                exp_won = float((D["m_t"] / D["n_t"]).sum())
+                obs, exp = won_joint / n_dec, exp_won / n_dec
+                control = float(np.clip((obs - exp) / (1 - exp), 0, 1)) if exp < 0.999 else 0.0
+        W = win_by.get(i)
+        evenness = loss_focus = float("nan")
+        turn = float("nan")
+        top_winner, top_wins = "", 0
+        if W is not None and len(W):
+            wc = W["bidder_id"].value_counts()
+            evenness = _entropy_evenness(wc.to_numpy(float), k)
+            top_winner, top_wins = str(wc.index[0]), int(wc.iloc[0])
+            losses = float((J["decided"] * J["m_t"]).sum() - len(W)) if J is not None else 0.0
+            lost_to_top = float(J.loc[J["tender_id"].isin(W.loc[W["bidder_id"] == top_winner, "tender_id"]),
+                                      "m_t"].sum() - top_wins)
+            loss_focus = lost_to_top / losses if losses > 0 else float("nan")
+            seq = W.sort_values(["t", "tender_id"])["bidder_id"].to_numpy()
+            if len(seq) >= 3:
+                turn = float(np.mean(seq[1:] != seq[:-1]))
+        pattern = np.nanmax([evenness if not np.isnan(evenness) else 0.0, loss_focus if not np.isnan(loss_focus)
+                             else 0.0])
+        tight = float("nan")
+        med_cv = float("nan")
+        if cv_all is not None and J is not None and n_joint:
+            cvs = J["tender_id"].map(cv_of).dropna()
+            if len(cvs):
+                med_cv = float(cvs.median())
+                tight = 1.0 - np.searchsorted(cv_all, med_cv, side="right") / len(cv_all)
+        R = rin_by.get(i)
+        rel_density = 0.0
+        rel_words = ""
+        rel_counts: dict = {}
+        if R is not None and len(R):
+            rel_density = float((1 - np.exp(-R["strength"].to_numpy(float))).sum() / npairs)
+            for rs in R["relations"]:
+                for r in rs.split(";"):
+                    if r:
+                        rel_counts[r] = rel_counts.get(r, 0) + 1
+            rel_words = ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})"
+                                  for r, c in sorted(rel_counts.items(), key=lambda x: -x[1]))
+        behaviour = 0.4 * exclusivity + 0.3 * cohesion + 0.3 * control
+        support = n_joint / (n_joint + 5.0)
+        score = support * (0.7 * behaviour + 0.1 * pattern + 0.1 * (0.0 if np.isnan(tight) else tight)
+                           + 0.1 * min(rel_density, 1.0))
+        ev = [f"{k} firms bid together (2+ of them) in {n_joint} tenders",
+              f"exclusivity {exclusivity:.2f} (share of their co-bidding that is with each other), cohesion {cohesion:.2f}"]
+        if n_dec:
+            ev.append(f"members won {won_joint:.0f} of {n_dec} decided joint tenders (chance: {exp_won:.1f})")
+        if top_wins:
+            if not np.isnan(loss_focus) and loss_focus >= 0.6 and top_wins >= 2:
+                ev.append(f"{loss_focus:.0%} of members' losses went to {top_winner} (cover bidding pattern)")
+            if not np.isnan(evenness) and evenness >= 0.8 and len(W) >= 3:
+                ev.append(f"wins shared out evenly among members (evenness {evenness:.2f}"
+                          + (f", winner changes in {turn:.0%} of consecutive wins" if not np.isnan(turn) else "")
+                          + "): rotation pattern")
+        if not np.isnan(tight):
+            ev.append(f"median price spread (cv) of joint tenders {med_cv:.3f}, tighter than {tight:.0%} of tenders")
+        if rel_words:
+            ev.append(f"tied by {rel_words}")
+        rows.append({"members": ";".join(g), "score": round(float(score), 6), "evidence": "; ".join(ev), "size": k,
+                     "n_joint": n_joint, "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
+                     "evenness": evenness, "loss_focus": loss_focus, "tight_prices": tight,
+                     "relation_density": rel_density, "relations": ";".join(rel_counts)})
+    out = pd.DataFrame(rows).sort_values(["score", "members"], ascending=[False, True], kind="stable")
+    out.insert(0, "group_id", np.arange(1, len(out) + 1))
+    return out.reset_index(drop=True)[GROUP_COLUMNS]
+
+
+def find_groups(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
+                shareholders: pd.DataFrame | None = None, tenders: pd.DataFrame | None = None,
+                settings=None, graphs: BidderGraphs | None = None) -> tuple[pd.DataFrame, BidderGraphs]:
+    """Build the graphs (unless given), detect communities and rank them: (groups table, graphs)."""
+    bg = graphs or build_graphs(bids, enterprises, shareholders, settings)
+    parts = detect(bg.graph, settings)
+    return score_groups(bg, parts, tenders=tenders, settings=settings), bg
