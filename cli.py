@@ -219,3 +219,63 @@ def import_garcia_cmd(
     r = import_garcia(csv_file, out)
     anon = " (no bidder ids: one anonymous id per bid)" if r["anonymous"] else ""
     say(f"imported {r['tenders']:,} tenders ({r['collusive_tenders']:,} collusive) and {r['bids']:,} bids into {out}{anon}")
+
+
+# --- OCDS indicators and collusion evidence II (issue 5) ---
+
+def _report_ocds_issues(report, issues_file: Optional[Path], limit: int = 50) -> None:
+    """Every bad OCDS line / field on stderr with its line number (the first `limit`), all of them to `issues_file`."""
+    for issue in report.issues[:limit]:
+        say(str(issue))
+    if len(report.issues) > limit:
+        say(f"... and {len(report.issues) - limit} more problems" + ("" if issues_file else " (write them all with --issues FILE)"))
+    if issues_file is not None:
+        import csv
+
+        with open(issues_file, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["line", "ocid", "path", "value", "problem", "skipped"])
+            for i in report.issues:
+                w.writerow([i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)])
+
+
+@ocds_app.command("indicators")
+@_handled
+def ocds_indicators_cmd(
+    jsonl: Path = typer.Argument(..., help="OCDS compiled releases, one contracting process per line ('-' for stdin)."),
+    ini: Optional[Path] = typer.Option(None, "--settings", "-s", help="Cardinal settings (INI); default: all eleven Cardinal indicators."),
+    no_meta: bool = typer.Option(False, "--no-meta", help="Leave out the Meta key (quartiles and fences)."),
+    count: bool = typer.Option(False, "--count", "-c", help="Print the number of results per group to stderr."),
+    issues: Optional[Path] = typer.Option(None, "--issues", help="Write every bad line / field to this CSV."),
+):
+    """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
+    from features.indicators import engine
+    from features.indicators.config import load_ini
+    from features.ocds import ReadReport, read_processes
+
+    config = load_ini(ini)
+    report = ReadReport()
+    acc = engine.run(read_processes(jsonl, report), config)
+    typer.echo(engine.to_json(acc, meta=not no_meta))
+    _report_ocds_issues(report, issues)
+    if count:
+        for group, entries in engine.result_object(acc, meta=False).items():
+            say(f"{group}: {len(entries)}")
+    say(report.summary() + f"; {acc.processes} processes evaluated by {len(config.enabled)} indicators")
+
+
+@import_app.command("ocds")
+@_handled
+def import_ocds_cmd(
+    jsonl: Path = typer.Argument(..., help="OCDS compiled releases, one contracting process per line."),
+    out: Path = typer.Option(..., "--out", help="Output dataset directory (tenders.csv, bids.csv, enterprises.csv)."),
+    issues: Optional[Path] = typer.Option(None, "--issues", help="Write every bad line / field to this CSV."),
+):
+    """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
+    from features.ocds import ReadReport, import_ocds
+
+    report = ReadReport()
+    counts = import_ocds(jsonl, out, report)
+    _report_ocds_issues(report, issues)
+    say(report.summary())
+    say("wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out}")
