@@ -63,28 +63,26 @@ def _clean_header(cells: list[str], label: str) -> list[str]:
 
 
 def _read_csv_text(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, list]:
-    """Fast path with pandas' C parser; records of the wrong width fall back to the csv module, which accounts for each."""
+    """Fast path with pandas' C parser when every line is one record of the header's width (no quotes, no blank lines);
+    anything else goes through the csv module, which accounts for each record exactly."""
+    if '"' in text or "\r" in text.replace("\r\n", ""):
+        return _read_csv_slow(text, label)
+    body = text.replace("\r\n", "\n")
+    lines = body[:-1].split("\n") if body.endswith("\n") else body.split("\n")
+    widths = np.fromiter((ln.count(",") for ln in lines), dtype=np.int64, count=len(lines))
+    if (widths != widths[0]).any() or any(not ln.strip(" ,\t") for ln in lines):
+        return _read_csv_slow(text, label)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True,
+        df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
                          engine="c", on_bad_lines="error", header=0)
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{label}: file is empty (no header row)") from None
-    except (pd.errors.ParserError, ValueError, csv.Error):
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return _read_csv_slow(text, label)
-    header = list(df.columns)
-    if any(str(h).startswith("Unnamed: ") for h in header) or len(set(header)) != len(header) or \
-            any("." in str(h) and str(h).rsplit(".", 1)[0] in header for h in header):
+    header = [str(h) for h in df.columns]
+    if len(df) != len(lines) - 1 or any(h.startswith("Unnamed: ") for h in header) or \
+            _clean_header(lines[0].split(","), label) != [h.strip().lstrip("\ufeff") for h in header]:
         return _read_csv_slow(text, label)  # let the slow path report blank or duplicate header names exactly
-    # pandas fills the missing fields of a short record with NaN even when na_filter is off: such records are broken
-    short = df.isna().any(axis=1).to_numpy()
-    if short.any():
-        return _read_csv_slow(text, label)
-    rows = np.arange(2, len(df) + 2)
-    if text.count("\n") - text.endswith("\n") != len(df) or "\r" in text.replace("\r\n", ""):
-        # blank lines or quoted newlines make record numbers differ from line numbers; count lines the way csv does
-        return _read_csv_slow(text, label)
     df.columns = _clean_header(header, label)
-    return df, rows, []
+    return df, np.arange(2, len(df) + 2), []
 
 
 def _read_csv_slow(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, list]:
