@@ -89,7 +89,9 @@ def _experiment_id(mlflow, name: str) -> str:
             mlflow.MlflowClient().restore_experiment(exp.experiment_id)
         return exp.experiment_id
     try:
-        return mlflow.create_experiment(name, artifact_location=artifact_root(experiment=name))
+        # the UI opens an experiment of this kind on its "Training runs" table instead of the GenAI trace overview
+        return mlflow.create_experiment(name, artifact_location=artifact_root(experiment=name),
+                                        tags={"mlflow.experimentKind": "custom_model_development"})
     except Exception:  # noqa: BLE001 - another process created it at the same moment
         exp = mlflow.get_experiment_by_name(name)
         if exp is None:
