@@ -279,3 +279,152 @@ def import_ocds_cmd(
     _report_ocds_issues(report, issues)
     say(report.summary())
     say("wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out}")
+
+
+# --- inspection planning (issue 9) ---
+
+
+@inspect_app.command("plan")
+@_handled
+def inspect_plan_cmd(
+    data: Path = typer.Argument(..., help="Dataset directory (inspectors; optional roster, inspections, enterprises)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file (enterprise_id, tier; optional trigger column)."),
+    period: str = typer.Option(..., "--period", help="Planning period YYYY-MM."),
+    seed: str = typer.Option(..., "--seed", help="Public seed text (publish it; e.g. a lottery result announced later)."),
+    out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx, notice.csv, manifest.json, ..."),
+    triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
+    embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
+):
+    """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
+    from riskmodels.inspection import make_plan
+
+    result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs)
+    s = result.summary
+    rates = ", ".join(f"{t} {v['visited']}/{v['firms']}" for t, v in s["tiers"].items())
+    say(f"{s['visits']} visits ({s['department_draws_served']} department draws, {s['visits_saved_by_joint_inspection']} "
+        f"saved by joint inspection); visited by tier: {rates}")
+    if s["unassigned_rows"]:
+        say(f"{s['unassigned_rows']} department draws could not be staffed ({s['firms_not_visited']} firms not visited): "
+            f"see {out / 'unassigned.csv'}")
+    say(f"wrote {out} (seed key {manifest['seed_key'][:16]}...)")
+
+
+@inspect_app.command("verify")
+@_handled
+def inspect_verify_cmd(
+    plan_dir: Path = typer.Argument(..., help="A plan folder written by 'inspect plan'."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, if it moved since the plan was drawn."),
+    tiers: Optional[Path] = typer.Option(None, "--tiers", help="Tiers file, if it moved."),
+    triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file, if it moved."),
+):
+    """Re-derive a published plan from its manifest and inputs; exit 0 if it matches, 1 (with the reason) if not."""
+    from riskmodels.inspection import VerifyFailed, verify_plan
+
+    try:
+        m = verify_plan(plan_dir, data_dir=data, tiers=tiers, triggers=triggers)
+    except VerifyFailed as e:
+        typer.echo(f"MISMATCH: {' '.join(str(e).split())}")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {plan_dir} matches the plan re-derived from seed {m['seed']!r}, period {m['period']} and its inputs")
+
+
+@inspect_app.command("simulate")
+@_handled
+def inspect_simulate_cmd(
+    data: Path = typer.Argument(..., help="Dataset directory (with truth/enterprises.csv for the synthetic city)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file."),
+    period: str = typer.Option("2027-03", "--period", help="Planning period YYYY-MM."),
+    seed: str = typer.Option("simulate", "--seed", help="Seed text; run r uses '<seed>#r'."),
+    runs: int = typer.Option(10, "--runs", min=1, help="Number of plans drawn."),
+    triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON line."),
+):
+    """Expected violations found per visit against a uniform double-random plan of the same size, and more."""
+    from riskmodels.inspection.evaluate import simulate_plans
+
+    r = simulate_plans(data, tiers, period, seed, runs=runs, settings=settings(), triggers=triggers)
+    if as_json:
+        typer.echo(json.dumps(r, ensure_ascii=False))
+        return
+    m = lambda k, f="{:.3f}": f"{f.format(r[k]['mean'])} (min {f.format(r[k]['min'])}, max {f.format(r[k]['max'])})"  # noqa: E731
+    typer.echo(f"runs: {r['runs']}; value: {r['value_source']}")
+    typer.echo(f"visits per plan: {m('visits', '{:.1f}')}")
+    typer.echo(f"expected violations per visit, tier plan: {m('violations_per_visit')}")
+    typer.echo(f"expected violations per visit, uniform double-random plan of the same size: {m('uniform_violations_per_visit')}")
+    typer.echo(f"lift: {m('lift', '{:.2f}')}x (vs whole population: {m('lift_vs_population', '{:.2f}')}x)")
+    typer.echo(f"visits saved by joint inspection: {m('visits_saved', '{:.1f}')} of {m('department_draws', '{:.1f}')} department draws")
+    typer.echo(f"tier A firms disturbed: {r['a_disturbed']['mean']:.2%}")
+    typer.echo("chance of a visit by tier: " + ", ".join(f"{t} {v:.2%}" for t, v in r["tier_share"].items())
+               + ("" if r["every_tier_has_a_chance"] else "  (some tier has no chance under this policy)"))
+    typer.echo(f"department draws not staffed: {m('unassigned_rows', '{:.1f}')}")
+
+
+# --- bidder graphs (issue 6) ---
+def _graph_dataset(directory: Path):
+    from features.dataset import load_dataset
+    from graphs.pipeline import TABLES
+
+    return load_dataset(directory, settings(), tables=list(TABLES), require=("bids",))
+
+
+@graph_app.command("build")
+@_handled
+def graph_build_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; enterprises, shareholders, tenders if present)."),
+    out: Path = typer.Option(..., "--out", help="Graph file: .graphml or .gexf (Gephi and networkx open both)."),
+):
+    """Combined bidder graph (co-bidding + registry and bid-metadata relations) with group and graph features on the nodes."""
+    from graphs.pipeline import build
+
+    r = build(_graph_dataset(directory), out, settings())
+    say(f"wrote {out}: {r['nodes']:,} bidders, {r['edges']:,} edges, {r['groups']:,} groups "
+        f"(build {r['build_s']:.1f}s, communities {r['communities_s']:.1f}s)")
+
+
+@graph_app.command("groups")
+@_handled
+def graph_groups_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; enterprises, shareholders, tenders if present)."),
+    out: Path = typer.Option(..., "--out", help="Ranked groups (.csv/.parquet/.xlsx): group_id, members, score, evidence, ..."),
+    pictures: Optional[Path] = typer.Option(None, "--pictures", help="Directory for a PNG picture of each top group."),
+    top: int = typer.Option(10, "--top", help="How many top groups get a picture."),
+):
+    """Suspicious bidder groups: communities of the combined graph ranked by exclusivity, cohesion, wins, screens, relations."""
+    from graphs.pipeline import find
+
+    r = find(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
+    say(f"wrote {out}: {r['groups']:,} groups, highest score first")
+    for g in r["top"].itertuples(index=False):
+        say(f"  #{g.group_id} score {g.score:.3f}: {g.size} firms, {g.n_joint} joint tenders, exclusivity {g.exclusivity:.2f}")
+    if r["pictures"]:
+        say(f"pictures: {len(r['pictures'])} PNG in {pictures}")
+
+
+@graph_app.command("ego")
+@_handled
+def graph_ego_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory."),
+    bidder: str = typer.Option(..., "--id", help="Bidder (enterprise) id at the centre."),
+    out: Path = typer.Option(..., "--out", help="Ego-network file: .graphml or .gexf."),
+    radius: int = typer.Option(1, "--radius", min=1, help="Steps from the centre."),
+    picture: Optional[Path] = typer.Option(None, "--png", help="Also draw it to this PNG."),
+):
+    """Ego network around one firm for a case file (co-bidders and related firms, with their groups)."""
+    from graphs.pipeline import ego
+
+    r = ego(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
+    say(f"wrote {out}: {r['nodes']:,} firms, {r['edges']:,} edges around {bidder}")
+
+
+@graph_app.command("features")
+@_handled
+def graph_features_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory."),
+    out: Path = typer.Option(..., "--out", help="Feature table (.csv/.parquet/.xlsx)."),
+    level: str = typer.Option("bidder", "--level", help="bidder or tender."),
+):
+    """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
+    from graphs.pipeline import features
+
+    r = features(_graph_dataset(directory), out, level=level, settings=settings())
+    say(f"wrote {out}: {r['rows']:,} {level} rows")

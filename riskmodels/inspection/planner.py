@@ -1,0 +1,302 @@
+"""Plans on disk: read and hash the inputs, draw, write the exports and manifest.json; verify a published plan.
+
+`make_plan` is what `riskmodels inspect plan` runs and `verify_plan` what `riskmodels inspect verify` runs. The manifest
+names every input twice (absolute path, and path relative to the plan folder) with its SHA-256, so a verifier finds the inputs
+from a copy of the plan folder too; `embed_inputs=True` also copies the inputs into `OUT/inputs/` so the folder is
+self-contained. Any changed byte in an input, the manifest's seed/period/policy, or an output is reported by `verify_plan`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from features.dataset import find_tables, load_dataset
+from features.errors import InputError
+from features.io import read_raw
+from features.settings import ColumnsSettings, Settings, ValidateSettings
+from riskmodels.inspection.draw import PlanResult, draw_plan
+from riskmodels.inspection.exports import (csv_bytes, notice_frame, read_workbook, sheet_rows, workbook_sheets,
+                                           write_workbook)
+from riskmodels.inspection.policy import Policy
+from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
+
+DATASET_TABLES = ("roster", "inspectors", "inspections", "enterprises")
+CSV_OUTPUTS = ("plan.csv", "unassigned.csv", "strata.csv", "notice.csv")
+FORMAT = "riskmodels inspection plan"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("riskmodels")
+    except Exception:  # noqa: BLE001 - running from a source tree without installation
+        return "0+unknown"
+
+
+@dataclass
+class Inputs:
+    """Located input files with their hashes (`None` = absent)."""
+
+    data_dir: Path
+    tables: dict  # name -> Path or None
+    tiers: Path
+    triggers: Path | None
+
+    def hashes(self) -> dict:
+        h = {f"dataset/{n}": (sha256_path(p) if p is not None else None) for n, p in self.tables.items()}
+        h["tiers"] = sha256_path(self.tiers)
+        h["triggers"] = sha256_path(self.triggers) if self.triggers is not None else None
+        return h
+
+
+def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: no such dataset directory")
+    found = find_tables(data_dir)
+    if "inspectors" not in found:
+        raise InputError(f"{data_dir}: table 'inspectors' is missing (expected inspectors.csv or inspectors.parquet)")
+    tiers = Path(tiers)
+    if not tiers.is_file():
+        raise InputError(f"{tiers}: tiers file not found")
+    if triggers is not None and not Path(triggers).is_file():
+        raise InputError(f"{triggers}: triggers file not found")
+    return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None)
+
+
+def _read_file_table(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    raw = read_raw(path)
+    df = raw.frame.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _load_settings_parts(settings: Settings) -> dict:
+    return {"inspect": Policy.from_settings(settings.inspect).to_dict(),
+            "columns": dataclasses.asdict(settings.columns), "validate": dataclasses.asdict(settings.validate)}
+
+
+def _settings_from_manifest(m: dict) -> tuple[Settings, Policy]:
+    s = m.get("settings") or {}
+    try:
+        settings = Settings(columns=ColumnsSettings(**s.get("columns", {})), validate=ValidateSettings(**s.get("validate", {})))
+    except TypeError as e:
+        raise InputError(f"manifest.json: settings do not fit this version ({e})") from None
+    return settings, Policy.from_settings(dict(s.get("inspect", {})))
+
+
+def derive(inputs: Inputs, seed: str, period: str, settings: Settings, policy: Policy) -> tuple[PlanResult, dict, str, dict]:
+    """Draw the plan from located inputs: (result, rendered CSV outputs name -> bytes, seed key, input hashes)."""
+    hashes = inputs.hashes()
+    key = seed_key(seed, period, hashes)
+    present = [n for n, p in inputs.tables.items() if p is not None]
+    ds = load_dataset(inputs.data_dir, settings, tables=present)
+    tiers = _read_file_table(inputs.tiers)
+    triggers = _read_file_table(inputs.triggers)
+    labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
+              **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
+    result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
+                       inspections=ds.get("inspections"), triggers=triggers, labels=labels)
+    result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
+    notice = notice_frame(result.visits, ds.get("enterprises"))
+    rendered = {"plan.csv": csv_bytes(result.visits), "unassigned.csv": csv_bytes(result.unassigned),
+                "strata.csv": csv_bytes(result.strata), "notice.csv": csv_bytes(notice)}
+    result.notice = notice
+    return result, rendered, key, hashes
+
+
+def _where(path: Path, out: Path) -> dict:
+    p = path.resolve()
+    return {"path": str(p), "relative": os.path.relpath(p, out.resolve())}
+
+
+def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings | None = None, triggers=None,
+              embed_inputs: bool = False) -> tuple[PlanResult, dict]:
+    """Draw the plan and write OUT/plan.csv, plan.xlsx, unassigned.csv, strata.csv, notice.csv, notice.md, manifest.json."""
+    settings = settings or Settings()
+    if not str(seed).strip():
+        raise InputError("--seed: the public seed text must not be empty")
+    policy = Policy.from_settings(settings.inspect)
+    inputs = locate_inputs(data_dir, tiers, triggers)
+    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in rendered.items():
+        (out / name).write_bytes(data)
+    write_workbook(out / "plan.xlsx", workbook_sheets(result.visits, result.unassigned, result.strata, result.notice))
+    tables = {}
+    for n, p in inputs.tables.items():
+        tables[n] = None if p is None else {"file": p.name, "sha256": hashes[f"dataset/{n}"]}
+    manifest = {
+        "format": FORMAT, "algorithm": ALGORITHM, "version": _version(), "period": period, "seed": seed, "seed_key": key,
+        "inputs": {
+            "dataset": {**_where(inputs.data_dir, out), "tables": tables},
+            "tiers": {**_where(inputs.tiers, out), "file": inputs.tiers.name, "sha256": hashes["tiers"]},
+            "triggers": None if inputs.triggers is None else {**_where(inputs.triggers, out), "file": inputs.triggers.name,
+                                                                 "sha256": hashes["triggers"]},
+        },
+        "settings": _load_settings_parts(settings),
+        "outputs": {name: sha256_bytes(data) for name, data in rendered.items()},
+        "summary": result.summary,
+    }
+    if embed_inputs:
+        emb = out / "inputs"
+        (emb / "dataset").mkdir(parents=True, exist_ok=True)
+        for n, p in inputs.tables.items():
+            if p is not None:
+                dst = emb / "dataset" / p.name
+                if p.is_dir():
+                    shutil.copytree(p, dst, dirs_exist_ok=True)
+                else:
+                    shutil.copyfile(p, dst)
+        shutil.copyfile(inputs.tiers, emb / inputs.tiers.name)
+        if inputs.triggers is not None:
+            shutil.copyfile(inputs.triggers, emb / inputs.triggers.name)
+        manifest["inputs"]["embedded"] = "inputs"
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+                                       encoding="utf-8")
+    (out / "notice.md").write_text(_notice_md(manifest, result), encoding="utf-8")
+    return result, manifest
+
+
+def _notice_md(m: dict, result: PlanResult) -> str:
+    s = result.summary
+    lines = [f"# Double-random inspection notice, {m['period']}", "",
+             f"{s['visits']} enterprises will be inspected between {s['window'].replace('/', ' and ')}; the list is in "
+             "`notice.csv` (enterprise, departments, window). Inspectors are drawn at random and are not named here.",
+             f"Joint inspection saves {s['visits_saved_by_joint_inspection']} separate visits.", "",
+             "## How the draw can be checked", "",
+             f"- public seed text: `{m['seed']}`",
+             f"- algorithm: `{m['algorithm']}` (riskmodels {m['version']}), described in docs/inspection.md",
+             f"- seed key (SHA-256 of the seed, the period and the input hashes): `{m['seed_key']}`",
+             "- input files (SHA-256):"]
+    for n, t in (m["inputs"]["dataset"]["tables"] or {}).items():
+        lines.append(f"  - {n}: `{t['sha256']}`" if t else f"  - {n}: absent")
+    lines.append(f"  - tiers: `{m['inputs']['tiers']['sha256']}`")
+    if m["inputs"].get("triggers"):
+        lines.append(f"  - triggers: `{m['inputs']['triggers']['sha256']}`")
+    lines += ["", "Sampling per department and credit tier (share of eligible firms drawn):", "",
+              "| department | tier | eligible | rate | drawn |", "|---|---|---|---|---|"]
+    for r in result.strata.itertuples(index=False):
+        lines.append(f"| {str(r.department).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
+    return "\n".join(lines) + "\n"
+
+
+class VerifyFailed(Exception):
+    """The published plan does not match what its manifest and inputs re-derive; the message says what differs."""
+
+
+def _candidates(entry: dict, plan_dir: Path, embedded: str | None, override) -> list[Path]:
+    if override is not None:
+        return [Path(override)]
+    c = [Path(entry["path"]), plan_dir / entry["relative"]]
+    if embedded:
+        c.append(plan_dir / embedded / ("dataset" if "tables" in entry else entry.get("file", "")))
+    return c
+
+
+def _find_dataset(entry: dict, plan_dir: Path, embedded, override) -> Path:
+    tables = entry.get("tables") or {}
+    problems = []
+    for cand in _candidates(entry, plan_dir, embedded, override):
+        if not cand.is_dir():
+            continue
+        found = find_tables(cand)
+        bad = None
+        for n, t in tables.items():
+            p = found.get(n)
+            if t is None and p is not None:
+                bad = f"{p} exists but the plan was drawn without table '{n}'"
+            elif t is not None and p is None:
+                bad = f"{cand}: table '{n}' ({t['file']}) is missing"
+            elif t is not None and sha256_path(p) != t["sha256"]:
+                bad = f"input changed: {p} has a different SHA-256 than the manifest records"
+            if bad:
+                break
+        if bad is None:
+            return cand
+        problems.append(bad)
+    if problems:
+        raise VerifyFailed(problems[0])
+    raise InputError(f"manifest.json: dataset folder not found at {entry.get('path')} (pass --data DIR)")
+
+
+def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Path:
+    problems = []
+    for cand in _candidates(entry, plan_dir, embedded, override):
+        if cand.is_file():
+            if sha256_path(cand) == entry["sha256"]:
+                return cand
+            problems.append(f"input changed: {cand} has a different SHA-256 than the manifest records")
+    if problems:
+        raise VerifyFailed(problems[0])
+    raise InputError(f"manifest.json: {what} file not found at {entry.get('path')} (pass --{what} FILE)")
+
+
+def _norm(rows) -> list[tuple]:
+    return [tuple(None if v == "" else v for v in r) for r in rows]
+
+
+def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
+    """Re-derive the plan in `plan_dir` from its manifest.json and inputs. Returns the manifest when every output matches;
+    raises VerifyFailed (what differs) or InputError (manifest or inputs cannot be read/found)."""
+    plan_dir = Path(plan_dir)
+    mpath = plan_dir / "manifest.json"
+    if not mpath.is_file():
+        raise InputError(f"{mpath}: not found (is {plan_dir} a plan folder written by 'riskmodels inspect plan'?)")
+    try:
+        m = json.loads(mpath.read_text(encoding="utf-8"))
+        if m.get("format") != FORMAT:
+            raise ValueError("not an inspection plan manifest")
+        seed, period, inp = m["seed"], m["period"], m["inputs"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise VerifyFailed(f"{mpath}: unreadable manifest ({e})") from None
+    if m.get("algorithm") != ALGORITHM:
+        raise VerifyFailed(f"manifest.json: algorithm {m.get('algorithm')!r} is not {ALGORITHM!r}")
+    embedded = inp.get("embedded")
+    data = _find_dataset(inp["dataset"], plan_dir, embedded, data_dir)
+    tiers_path = _find_file(inp["tiers"], "tiers", plan_dir, embedded, tiers)
+    trig_path = None
+    if inp.get("triggers"):
+        trig_path = _find_file(inp["triggers"], "triggers", plan_dir, embedded, triggers)
+    elif triggers is not None:
+        raise VerifyFailed("the plan was drawn without a triggers file")
+    settings, policy = _settings_from_manifest(m)
+    inputs = locate_inputs(data, tiers_path, trig_path)
+    result, rendered, key, _ = derive(inputs, seed, period, settings, policy)
+    note = "" if m.get("version") == _version() else f" (planned with riskmodels {m.get('version')}, verified with {_version()})"
+    if key != m.get("seed_key"):
+        raise VerifyFailed("manifest.json: seed_key does not match the seed, period and input hashes" + note)
+    for name, data_bytes in rendered.items():
+        p = plan_dir / name
+        if not p.is_file():
+            raise VerifyFailed(f"{name} is missing from the plan folder")
+        if p.read_bytes() != data_bytes:
+            got = p.read_bytes().decode("utf-8", "replace").splitlines()
+            want = data_bytes.decode("utf-8").splitlines()
+            line = next((k + 1 for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)) + 1)
+            raise VerifyFailed(f"{name} differs from the re-derived plan (first difference at line {line}){note}")
+        if (m.get("outputs") or {}).get(name) != sha256_bytes(data_bytes):
+            raise VerifyFailed(f"manifest.json: recorded SHA-256 of {name} does not match")
+    xlsx = plan_dir / "plan.xlsx"
+    if not xlsx.is_file():
+        raise VerifyFailed("plan.xlsx is missing from the plan folder")
+    try:
+        got = read_workbook(xlsx)
+    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
+    for sheet, df in workbook_sheets(result.visits, result.unassigned, result.strata, result.notice).items():
+        if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
+            raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
+    if m.get("summary") != json.loads(json.dumps(result.summary)):
+        raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
+    return m
