@@ -50,20 +50,39 @@ def _igraph_seed(seed: int):
         ig.set_random_number_generator(random)
 
 
+def ordered(G: nx.Graph, weight: str | None = "weight") -> nx.Graph:
+    """A copy of `G` (or of a subgraph view) with nodes and edges in sorted order and only the weight kept: the result
+    of a seeded run then does not depend on set iteration order, which varies between Python processes."""
+    H = nx.Graph()
+    H.add_nodes_from(sorted(G.nodes, key=str))
+    edges = []
+    for u, v, d in G.edges(data=True):
+        if u == v:
+            continue
+        a, b = (u, v) if str(u) <= str(v) else (v, u)
+        edges.append((str(a), str(b), a, b, float(d.get(weight, 1.0)) if weight else 1.0))
+    edges.sort(key=lambda e: (e[0], e[1]))
+    H.add_weighted_edges_from(((a, b, w) for _, _, a, b, w in edges), weight="weight")
+    return H
+
+
 def to_igraph(G: nx.Graph, weight: str | None = "weight"):
-    """(igraph.Graph, node list) with edge weights in the `weight` edge attribute; node i of igraph is nodes[i]."""
+    """(igraph.Graph, node list) with edge weights in the `weight` edge attribute; node i of igraph is nodes[i].
+    Nodes and edges are taken in sorted order, so a seeded run is reproducible across processes."""
     import igraph as ig
 
-    nodes = list(G.nodes)
+    nodes = sorted(G.nodes, key=str)
     index = {n: i for i, n in enumerate(nodes)}
     edges, weights = [], []
     for u, v, d in G.edges(data=True):
         if u == v:
             continue
-        edges.append((index[u], index[v]))
+        i, j = sorted((index[u], index[v]))
+        edges.append((i, j))
         weights.append(float(d.get(weight, 1.0)) if weight else 1.0)
-    h = ig.Graph(n=len(nodes), edges=edges, directed=False)
-    h.es["weight"] = weights
+    order = sorted(range(len(edges)), key=edges.__getitem__)
+    h = ig.Graph(n=len(nodes), edges=[edges[k] for k in order], directed=False)
+    h.es["weight"] = [weights[k] for k in order]
     return h, nodes
 
 
@@ -85,7 +104,8 @@ def communities(G: nx.Graph, *, weight: str | None = "weight", engine: str = "au
     if G.number_of_edges() == 0:
         parts = [{n} for n in G.nodes]
     elif engine == "networkx":
-        parts = [set(c) for c in nx.community.louvain_communities(G, weight=weight, resolution=resolution, seed=seed)]
+        H = ordered(G, weight)
+        parts = [set(c) for c in nx.community.louvain_communities(H, weight="weight", resolution=resolution, seed=seed)]
     else:
         h, nodes = to_igraph(G, weight)
         with _igraph_seed(seed):

@@ -1,0 +1,90 @@
+"""One call per `riskmodels graph ...` command: from a loaded dataset (anything with `.get(name)` -> DataFrame or None,
+such as `features.dataset.Dataset`) to written files and a short summary. The CLI stays a thin layer over these."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from features.errors import InputError
+from features.export import write_table
+from graphs import export, groups as groups_mod, tables
+
+TABLES = ("bids", "tenders", "enterprises", "shareholders")
+
+
+def _bids(ds) -> pd.DataFrame:
+    bids = ds.get("bids")
+    if bids is None or len(bids) == 0:
+        raise InputError(f"{getattr(ds, 'path', 'dataset')}: no accepted bids (bids.csv is missing or every row was rejected)")
+    return bids
+
+
+def analyse(ds, settings=None):
+    """(groups table, BidderGraphs, timings) for a dataset: build the graphs, detect and score groups."""
+    t0 = time.perf_counter()
+    bg = groups_mod.build_graphs(_bids(ds), ds.get("enterprises"), ds.get("shareholders"), settings)
+    t1 = time.perf_counter()
+    parts = groups_mod.detect(bg.graph, settings)
+    t2 = time.perf_counter()
+    g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), settings=settings)
+    t3 = time.perf_counter()
+    return g, bg, {"build_s": t1 - t0, "communities_s": t2 - t1, "score_s": t3 - t2}
+
+
+def annotated_graph(bg, groups: pd.DataFrame, settings=None) -> nx.Graph:
+    """The combined graph with the per-bidder graph features (group, scores, degree, exclusivity...) on its nodes."""
+    G = bg.graph.copy()
+    bf = tables.bidder_features(bg, groups, settings)
+    for r in bf.to_dict("records"):
+        n = r.pop("bidder_id")
+        if n in G:
+            G.nodes[n].update(r)
+    return G
+
+
+def build(ds, out, settings=None) -> dict:
+    """`graph build`: the annotated combined graph to GraphML or GEXF (by extension). Every bidder is a node."""
+    export.graph_format(out)
+    g, bg, t = analyse(ds, settings)
+    G = annotated_graph(bg, g, settings)
+    export.write_graph(G, out)
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": len(g), "out": str(out), **t}
+
+
+def find(ds, out, settings=None, pictures: Path | None = None, top: int = 10) -> dict:
+    """`graph groups`: ranked groups to a table; with `pictures`, a PNG of each of the `top` groups there."""
+    g, bg, t = analyse(ds, settings)
+    write_table(g, out)
+    pngs = []
+    if pictures is not None:
+        for r in g.head(top).itertuples(index=False):
+            p = Path(pictures) / f"group_{r.group_id:03d}.png"
+            export.draw_group(bg.graph, r.members.split(";"), p,
+                              title=f"group {r.group_id}: score {r.score:.3f}, {r.size} firms, {r.n_joint} joint tenders")
+            pngs.append(str(p))
+    return {"groups": len(g), "top": g.head(3), "pictures": pngs, "out": str(out), **t}
+
+
+def ego(ds, center: str, out, radius: int = 1, settings=None, picture: Path | None = None) -> dict:
+    """`graph ego`: the ego network around one firm to GraphML/GEXF (and optionally a PNG)."""
+    export.graph_format(out)
+    g, bg, _ = analyse(ds, settings)
+    G = annotated_graph(bg, g, settings)
+    E = export.ego_network(G, center, radius=radius)
+    export.write_graph(E, out)
+    if picture is not None:
+        export.draw_group(G, [center], picture, title=f"ego network of {center}", context=30)
+    return {"nodes": E.number_of_nodes(), "edges": E.number_of_edges(), "out": str(out)}
+
+
+def features(ds, out, level: str = "bidder", settings=None) -> dict:
+    """`graph features`: per-bidder or per-tender graph features to a table."""
+    if level not in ("bidder", "tender"):
+        raise InputError(f"--level must be bidder or tender; got {level!r}")
+    g, bg, _ = analyse(ds, settings)
+    f = tables.bidder_features(bg, g, settings) if level == "bidder" else tables.tender_features(bg, g)
+    write_table(f, out)
+    return {"rows": len(f), "out": str(out)}
