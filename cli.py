@@ -179,6 +179,22 @@ def experiments_promote_cmd(name: str = typer.Argument(..., help="Registered mod
     say(f"models:/{name}@champion -> version {r['version']} (was {r['previous_champion'] or 'none'})")
 
 
+@app.command("demo")
+@_handled
+def demo_cmd(scale: str = typer.Option("tiny", "--scale", help="tiny (seconds) or city (Pingshan-sized, minutes)."),
+             out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for every output of the demo."),
+             seed: int = typer.Option(20240601, "--seed", help="Seed of the simulated city."),
+             data: Optional[Path] = typer.Option(None, "--data", help="Run on this dataset directory instead of simulating.")):
+    """The whole job on a simulated city: evidence, graphs, models tracked in MLflow, tiers, inspection plan."""
+    from experiments.demo import run_demo, summary_text
+
+    d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=say)
+    typer.echo(summary_text(d))
+    if d.skipped:  # a partial demo is not a finished job: say so in the exit code too
+        say(f"demo incomplete: {len(d.skipped)} stage(s) skipped ({', '.join(d.skipped)})")
+        raise typer.Exit(1)
+
+
 # --- data: validate and import (foundation) ---
 @data_app.command("validate")
 @_handled

@@ -1,0 +1,387 @@
+"""`riskmodels demo`: the whole job end to end on the built-in synthetic city.
+
+simulate -> validate -> screens -> pair evidence -> red flags -> graphs and groups -> collusion model (train, register
+`collusion`, score) -> credit model (train, register `credit`, tier) -> inspection plan (+ verify, lift) -> summary.
+
+Each stage is one small function over a shared `Demo` context that calls the library layers. A stage whose library code is
+not in this installation raises `StageUnavailable` and is reported as skipped with the reason (never faked); a stage that
+needs the output of a skipped one is skipped too. A real error stops the demo with the stage named. Progress lines go to
+stderr; the summary goes to stdout and to `OUT/summary.json` (with the seconds each stage took: `benchmarks/demo.py`).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from experiments.tasks import StageUnavailable, require
+
+SCALES = ("tiny", "city")
+DEMO_SEED = 20240601
+INSPECTION_PERIOD = "2027-01"
+INSPECTION_SEED = "riskmodels-demo"
+
+
+@dataclass
+class Demo:
+    """What the stages share: where things go, what earlier stages produced, and the report."""
+
+    out: Path
+    scale: str = "tiny"
+    seed: int = DEMO_SEED
+    settings: Any = None
+    data: Path | None = None  # dataset directory (simulated, or given)
+    log: Callable[[str], None] = print
+    ds: Any = None  # features.dataset.Dataset
+    screens: pd.DataFrame | None = None
+    pairs: pd.DataFrame | None = None
+    flags: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
+    scores: pd.DataFrame | None = None
+    tiers_file: Path | None = None
+    results: dict = field(default_factory=dict)  # stage -> summary dict
+    outputs: dict = field(default_factory=dict)  # label -> path
+    skipped: dict = field(default_factory=dict)  # stage -> reason
+    seconds: dict = field(default_factory=dict)  # stage -> wall seconds
+
+    def need(self, attr: str, stage: str):
+        value = getattr(self, attr)
+        if value is None:
+            raise StageUnavailable(f"needs the {stage} stage, which did not run")
+        return value
+
+    def output(self, label: str, path: Path) -> Path:
+        self.outputs[label] = Path(path)
+        return Path(path)
+
+
+# ------------------------------------------------------------------------------------------------------------- stages
+
+def stage_simulate(d: Demo) -> dict:
+    """The synthetic city with planted cartels and ground truth (issue 3)."""
+    if d.data is not None:
+        return {"dataset": str(d.data), "note": "given with --data, not simulated"}
+    simulate = require("riskmodels.simulate", "simulate", issue="issue 3, synthetic city")
+    target = d.out / "data"
+    res = simulate(target, scale=d.scale, seed=d.seed)
+    d.data = target
+    d.output("dataset (simulated city, truth/ = planted ground truth)", target)
+    return res if isinstance(res, dict) else {"dataset": str(target)}
+
+
+def stage_validate(d: Demo) -> dict:
+    """Load, check and prepare every table; rejects kept."""
+    from features.dataset import load_dataset
+    from features.export import write_table
+
+    data = d.need("data", "simulate")
+    d.ds = load_dataset(data, d.settings)
+    rep = d.ds.report()
+    folder = d.out / "validate"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(rep, indent=2, default=str), encoding="utf-8")
+    d.output("validation report", folder / "report.json")
+    if len(d.ds.rejects):
+        write_table(d.ds.rejects, folder / "rejects.csv")
+        d.output("rejected rows", folder / "rejects.csv")
+    read = sum(v["read"] for v in rep["tables"].values())
+    rejected = sum(v["rejected"] for v in rep["tables"].values())
+    return {"tables": len(rep["tables"]), "rows_read": read, "rows_rejected": rejected}
+
+
+def stage_screens(d: Demo) -> dict:
+    """Tender screens and their market-relative versions (issue 4)."""
+    tender_screens, relative_screens = require("features.screens", "tender_screens", "relative_screens", issue="issue 4")
+    from features.export import write_table
+
+    ds = d.need("ds", "validate")
+    bids = ds.get("bids")
+    if bids is None:
+        raise StageUnavailable("the dataset has no bids table")
+    d.screens = relative_screens(tender_screens(bids), ds.get("tenders"))
+    path = write_table(d.screens, d.out / "evidence" / "screens.csv") or d.out / "evidence" / "screens.csv"
+    d.output("tender screens", Path(path))
+    return {"tenders": int(len(d.screens))}
+
+
+def stage_pairs(d: Demo) -> dict:
+    """Pairwise bid-similarity evidence (issue 4)."""
+    fn = require("features.pairs", "pair_evidence", issue="issue 4, pair kernels")
+    from features.export import write_table
+
+    ds = d.need("ds", "validate")
+    d.pairs = fn(ds.get("bids"))
+    write_table(d.pairs, d.out / "evidence" / "pairs.csv")
+    d.output("bidder-pair evidence", d.out / "evidence" / "pairs.csv")
+    return {"pairs": int(len(d.pairs))}
+
+
+def stage_flags(d: Demo) -> dict:
+    """Legal-article red flags with evidence (issue 5)."""
+    fn = require("features.flags", "red_flags", issue="issue 5, legal-article red flags")
+    from features.export import write_table
+
+    ds = d.need("ds", "validate")
+    d.flags = fn(ds, d.settings)
+    write_table(d.flags, d.out / "evidence" / "flags.csv")
+    d.output("red flags", d.out / "evidence" / "flags.csv")
+    return {"flags": int(len(d.flags))}
+
+
+def stage_graphs(d: Demo) -> dict:
+    """Bidder graphs, suspicious groups and their recovery of the planted cartels (issue 6)."""
+    analyse, annotated_graph = require("graphs.pipeline", "analyse", "annotated_graph", issue="issue 6")
+    from features.export import write_table
+    from graphs import export
+
+    ds = d.need("ds", "validate")
+    groups, bg, _ = analyse(ds, d.settings)
+    d.groups = groups
+    folder = d.out / "graphs"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_table(groups, folder / "groups.csv")
+    d.output("suspicious bidder groups", folder / "groups.csv")
+    G = annotated_graph(bg, groups, d.settings)
+    export.write_graph(G, folder / "bidders.graphml")
+    d.output("bidder graph (GraphML, open in Gephi)", folder / "bidders.graphml")
+    res = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": int(len(groups))}
+    res.update(cartels_recovered(groups, d.data))
+    return res
+
+
+def stage_collusion(d: Demo) -> dict:
+    """Train and register the collusion model (`collusion`), then score every tender with models:/collusion@champion."""
+    from experiments import tasks, tracking
+    from experiments.runner import run_spec
+
+    data = d.need("data", "simulate")
+    d.need("ds", "validate")
+    tasks.trainer("collusion")  # StageUnavailable before any run is opened
+    info = run_spec("collusion", data=data, settings=d.settings)
+    score = require("riskmodels.collusion", "score_dataset", issue="issue 7, collusion scoring")
+    model = tracking.load_model("models:/collusion@champion")
+    d.scores = score(model, d.ds, d.settings)
+    from features.export import write_table
+
+    write_table(d.scores, d.out / "collusion" / "scores.csv")
+    d.output("collusion scores (tender_id, score, flag, reasons)", d.out / "collusion" / "scores.csv")
+    res = _run_summary(info)
+    res.update(collusion_truth_metrics(d.scores, d.data))
+    return res
+
+
+def stage_credit(d: Demo) -> dict:
+    """Train and register the credit model (`credit`), then tier every enterprise with models:/credit@champion."""
+    from experiments import tasks, tracking
+    from experiments.runner import run_spec
+
+    data = d.need("data", "simulate")
+    d.need("ds", "validate")
+    tasks.trainer("credit")
+    info = run_spec("credit", data=data, settings=d.settings)
+    tier = require("riskmodels.credit", "tier_dataset", issue="issue 8, credit tiers")
+    model = tracking.load_model("models:/credit@champion")
+    tiers = tier(model, d.ds, d.settings)
+    from features.export import write_table
+
+    d.tiers_file = d.out / "credit" / "tiers.csv"
+    write_table(tiers, d.tiers_file)
+    d.output("credit tiers (enterprise_id, tier, probability, reasons, override)", d.tiers_file)
+    res = _run_summary(info)
+    res["tiers"] = {str(k): int(v) for k, v in tiers["tier"].value_counts().sort_index().items()}
+    return res
+
+
+def stage_inspection(d: Demo) -> dict:
+    """A tier-driven double-random inspection plan, verified from its manifest, and its lift (issue 9)."""
+    make_plan, verify_plan = require("riskmodels.inspection", "make_plan", "verify_plan", issue="issue 9")
+    from riskmodels.inspection.evaluate import simulate_plans
+
+    data = d.need("data", "simulate")
+    tiers = d.need("tiers_file", "credit")
+    plan_dir = d.out / "inspection" / "plan"
+    result, manifest = make_plan(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, plan_dir, d.settings)
+    d.output("inspection plan (plan.csv, plan.xlsx, notice, manifest.json)", plan_dir)
+    verify_plan(plan_dir)  # raises VerifyFailed if the published plan does not re-derive
+    sim = simulate_plans(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, runs=5, settings=d.settings)
+    s = result.summary
+    return {"visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
+            "verified": True, "lift": sim["lift"]["mean"], "lift_min": sim["lift"]["min"],
+            "a_disturbed": sim["a_disturbed"]["mean"]}
+
+
+STAGES: list[tuple[str, Callable[[Demo], dict]]] = [
+    ("simulate", stage_simulate),
+    ("validate", stage_validate),
+    ("screens", stage_screens),
+    ("pairs", stage_pairs),
+    ("flags", stage_flags),
+    ("graphs", stage_graphs),
+    ("collusion", stage_collusion),
+    ("credit", stage_credit),
+    ("inspection", stage_inspection),
+]
+
+
+# ------------------------------------------------------------------------------------------------------- measurements
+
+def _run_summary(info: dict) -> dict:
+    m = info.get("metrics") or {}
+    keep = {k: float(v) for k, v in m.items() if isinstance(v, (int, float)) and "." not in k}
+    return {"run_id": info["run_id"], "version": info.get("version"), "champion": info.get("champion"),
+            "gate": info.get("gate_reason"), **keep}
+
+
+def _truth(data: Path | None, name: str) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    p = Path(data) / "truth" / f"{name}.csv"
+    return pd.read_csv(p, dtype=str, keep_default_na=False) if p.exists() else None
+
+
+def cartels_recovered(groups: pd.DataFrame, data: Path | None, min_jaccard: float = 0.5) -> dict:
+    """Planted cartels matched by a found group (Jaccard overlap of members >= `min_jaccard`), from truth/cartels.csv."""
+    cartels = _truth(data, "cartels")
+    if cartels is None or "members" not in cartels:
+        return {}
+    found = [set(str(m).split(";")) for m in groups.get("members", pd.Series(dtype=str))]
+    hits = 0
+    for members in cartels["members"]:
+        c = set(str(members).split(";")) - {""}
+        if c and any(len(c & g) / len(c | g) >= min_jaccard for g in found):
+            hits += 1
+    return {"cartels_planted": int(len(cartels)), "cartels_recovered": hits, "recovery_min_jaccard": min_jaccard}
+
+
+def collusion_truth_metrics(scores: pd.DataFrame, data: Path | None, top: int = 100) -> dict:
+    """AUC of the tender scores against truth/tenders.csv and precision among the `top` highest-scored tenders."""
+    truth = _truth(data, "tenders")
+    if truth is None or scores is None or "score" not in scores:
+        return {}
+    from sklearn.metrics import roc_auc_score
+
+    y = scores["tender_id"].astype(str).map(dict(zip(truth["tender_id"], truth["collusive"])))
+    y = pd.to_numeric(y, errors="coerce")
+    ok = y.notna()
+    if ok.sum() == 0 or y[ok].nunique() < 2:
+        return {}
+    s = scores.loc[ok, "score"].astype(float)
+    order = np.argsort(-s.to_numpy(), kind="stable")[:top]
+    return {"truth_auc": float(roc_auc_score(y[ok], s)), f"precision_at_{top}": float(y[ok].to_numpy()[order].mean())}
+
+
+# ------------------------------------------------------------------------------------------------------------- runner
+
+def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int = DEMO_SEED, settings=None,
+             data: str | Path | None = None, log: Callable[[str], None] = print, only=None) -> Demo:
+    """Run every stage in order; returns the context with results, outputs, skipped stages and seconds per stage.
+
+    `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests)."""
+    from features.errors import InputError
+
+    if scale not in SCALES:
+        raise InputError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
+    out = Path(out)
+    if any(out.glob("data/bids.*")) and data is None:
+        # a second demo into the same folder simulates afresh: never mix two cities
+        import shutil
+
+        shutil.rmtree(out / "data")
+    out.mkdir(parents=True, exist_ok=True)
+    d = Demo(out=out, scale=scale, seed=seed, settings=settings, data=Path(data) if data else None, log=log)
+    if settings is None:
+        from features.settings import Settings
+
+        d.settings = Settings()
+    from experiments.tracking import tracking_uri
+
+    d.outputs["MLflow tracking store"] = tracking_uri()
+    total = time.perf_counter()
+    n = len(STAGES)
+    for i, (name, fn) in enumerate(STAGES, 1):
+        if only is not None and name not in only:
+            continue
+        log(f"[{i}/{n}] {name}: {(fn.__doc__ or '').strip().splitlines()[0]}")
+        t = time.perf_counter()
+        try:
+            res = fn(d) or {}
+        except StageUnavailable as e:
+            d.skipped[name] = str(e)
+            d.seconds[name] = time.perf_counter() - t
+            log(f"[{i}/{n}] {name}: SKIPPED - {e}")
+            continue
+        except Exception as e:
+            d.seconds[name] = time.perf_counter() - t
+            e.add_note(f"demo stage '{name}' failed after {d.seconds[name]:.1f}s")
+            _write_summary(d, time.perf_counter() - total, failed=name)
+            raise
+        d.seconds[name] = time.perf_counter() - t
+        d.results[name] = res
+        log(f"[{i}/{n}] {name}: done in {d.seconds[name]:.1f}s  {_brief(res)}")
+    _write_summary(d, time.perf_counter() - total)
+    return d
+
+
+def _brief(res: dict) -> str:
+    parts = []
+    for k, v in res.items():
+        if isinstance(v, float):
+            parts.append(f"{k}={v:.3f}")
+        elif isinstance(v, (int, str)) and len(str(v)) <= 40 and k not in ("run_id",):
+            parts.append(f"{k}={v}")
+    return " ".join(parts[:8])
+
+
+def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:
+    path = d.out / "summary.json"
+    d.outputs.setdefault("this summary", path)
+    doc = {"scale": d.scale, "seed": d.seed, "total_seconds": total, "failed_stage": failed, "seconds": d.seconds,
+           "results": d.results, "skipped": d.skipped, "outputs": {k: str(v) for k, v in d.outputs.items()}}
+    path.write_text(json.dumps(doc, indent=2, default=_json_default), encoding="utf-8")
+    return path
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    return str(o)
+
+
+def summary_text(d: Demo) -> str:
+    """The short human summary the command prints: headline findings, skipped stages, where every output is."""
+    r = d.results
+    lines = [f"riskmodels demo ({d.scale} city, seed {d.seed}): {len(r)} stages done, {len(d.skipped)} skipped, "
+             f"{sum(d.seconds.values()):.0f}s"]
+    g = r.get("graphs", {})
+    if "cartels_planted" in g:
+        lines.append(f"  planted cartels recovered as bidder groups: {g['cartels_recovered']} of {g['cartels_planted']} "
+                     f"(member overlap >= {g['recovery_min_jaccard']:.0%}); {g['groups']} groups found")
+    c = r.get("collusion", {})
+    if c:
+        line = f"  collusion model: cross-validated AUC {c.get('auc', float('nan')):.3f}"
+        if "truth_auc" in c:
+            line += f"; on the city's planted truth AUC {c['truth_auc']:.3f}, precision in top 100 {c['precision_at_100']:.2f}"
+        lines.append(line + f"; registered collusion v{c.get('version')}{' = @champion' if c.get('champion') else ''}")
+    k = r.get("credit", {})
+    if k:
+        tiers = ", ".join(f"{t} {n}" for t, n in k.get("tiers", {}).items())
+        lines.append(f"  credit model: cross-validated AUC {k.get('auc', float('nan')):.3f}; tiers {tiers}; "
+                     f"registered credit v{k.get('version')}{' = @champion' if k.get('champion') else ''}")
+    p = r.get("inspection", {})
+    if p:
+        lines.append(f"  inspection plan: {p['visits']} visits, {p['saved_by_joint_inspection']} saved by joint inspection, "
+                     f"verified; lift over a uniform double-random plan {p['lift']:.2f}x")
+    for name, why in d.skipped.items():
+        lines.append(f"  skipped {name}: {why}")
+    lines.append("outputs:")
+    width = max((len(k) for k in d.outputs), default=0)
+    for label, path in d.outputs.items():
+        lines.append(f"  {label:<{width}}  {path}")
+    return "\n".join(lines)
