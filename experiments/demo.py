@@ -66,7 +66,10 @@ def stage_simulate(d: Demo) -> dict:
     """The synthetic city with planted cartels and ground truth (issue 3)."""
     if d.data is not None:
         return {"dataset": str(d.data), "note": "given with --data, not simulated"}
-    simulate = require("riskmodels.simulate", "simulate", issue="issue 3, synthetic city")
+    try:
+        simulate = require("riskmodels.simulate", "simulate", issue="issue 3, synthetic city")
+    except StageUnavailable:
+        simulate = require("riskmodels.simulation", "simulate", issue="issue 3, synthetic city")
     target = d.out / "data"
     res = simulate(target, scale=d.scale, seed=d.seed)
     d.data = target
@@ -110,15 +113,25 @@ def stage_screens(d: Demo) -> dict:
 
 
 def stage_pairs(d: Demo) -> dict:
-    """Pairwise bid-similarity evidence (issue 4)."""
-    fn = require("features.pairs", "pair_evidence", issue="issue 4, pair kernels")
+    """Pairwise bid-similarity evidence per bidder pair, and bid progressions per tender (issue 4)."""
+    bidder_pairs, bid_progressions = require("features.pairs", "bidder_pairs", "bid_progressions", issue="issue 4")
     from features.export import write_table
 
     ds = d.need("ds", "validate")
-    d.pairs = fn(ds.get("bids"))
-    write_table(d.pairs, d.out / "evidence" / "pairs.csv")
-    d.output("bidder-pair evidence", d.out / "evidence" / "pairs.csv")
-    return {"pairs": int(len(d.pairs))}
+    bids = ds.get("bids")
+    if bids is None:
+        raise StageUnavailable("the dataset has no bids table")
+    d.pairs = bidder_pairs(bids, ds.get("bid_items"))
+    big = len(d.pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
+    path = d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv")
+    write_table(d.pairs, path)
+    d.output("bidder-pair evidence", path)
+    prog = bid_progressions(bids)
+    write_table(prog, d.out / "evidence" / "progressions.csv")
+    d.output("bid progressions per tender", d.out / "evidence" / "progressions.csv")
+    return {"pairs": int(len(d.pairs)), "pairs_sharing_metadata": int((d.pairs.get("shared_meta_tenders", 0) > 0).sum()),
+            "tenders_in_progression": int(prog.get("arithmetic", pd.Series(dtype=float)).fillna(0).astype(bool).sum()
+                                          + prog.get("geometric", pd.Series(dtype=float)).fillna(0).astype(bool).sum())}
 
 
 def stage_flags(d: Demo) -> dict:
