@@ -313,7 +313,7 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
         d.settings = Settings()
     from experiments.tracking import tracking_uri
 
-    d.outputs["MLflow tracking store"] = tracking_uri()
+    d.outputs["MLflow tracking store"] = tracking_uri(create=False)
     total = time.perf_counter()
     n = len(STAGES)
     for i, (name, fn) in enumerate(STAGES, 1):

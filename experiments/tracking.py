@@ -33,13 +33,15 @@ _MAX_PARAM = 6000  # mlflow's limit on a parameter value
 
 # --------------------------------------------------------------------------------------------------------------- setup
 
-def tracking_uri() -> str:
-    """The tracking URI this process uses: `MLFLOW_TRACKING_URI`, else `sqlite:///<cwd>/mlflow/mlflow.db` (folder created)."""
+def tracking_uri(create: bool = True) -> str:
+    """The tracking URI this process uses: `MLFLOW_TRACKING_URI`, else `sqlite:///<cwd>/mlflow/mlflow.db` (folder created
+    unless `create` is false)."""
     uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if uri:
         return uri
     store = Path.cwd() / "mlflow"
-    store.mkdir(parents=True, exist_ok=True)
+    if create:
+        store.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{store / 'mlflow.db'}"
 
 
