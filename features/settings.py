@@ -85,10 +85,51 @@ class GraphsSettings:
     max_firms_per_value: int = setting(50, "an address, phone, agent or other value shared by more firms than this is ignored")
     min_share: float = setting(0.0, "smallest effective share (product along a chain of holdings) that ties two firms")
     relation_weight: float = setting(1.0, "weight of registry and metadata relations against co-bidding behaviour in the combined graph")
-    relation_weights: dict = setting({"legal_rep": 1.0, "shareholder": 1.0, "address": 0.5, "phone": 0.7, "device_id": 1.0,
+    relation_weights: dict = setting({"legal_rep": 1.0, "shareholder": 1.0, "address": 0.5, "building": 0.25, "phone": 0.7, "device_id": 1.0,
                                       "file_creator": 1.0, "ca_serial": 1.0, "deposit_account": 1.0,
                                       "project_manager_id": 1.0, "agent_id": 0.4, "ip": 0.7, "mac": 1.0},
                                      "weight of each relation (specificity 1/(firms sharing the value - 1) is applied on top)")
+
+
+@dataclass
+class SimulateSettings:
+    """The synthetic city (riskmodels data simulate; docs/simulation.md). Sizes come from --scale; these shape the generative model."""
+
+    start_date: str = setting("2022-01-01", "first day of the simulated history (credit events, inspections)")
+    history_years: int = setting(4, "years of credit and inspection history")
+    tender_years: int = setting(3, "years of tenders (the last years of the history)")
+    enterprises: int = setting(0, "number of enterprises (0 = the scale's default: tiny 2,000, city 77,500, province 775,000)")
+    tenders: int = setting(0, "number of tenders (0 = the scale's default: tiny 1,000, city 18,000, province 180,000)")
+    cartels: int = setting(0, "number of planted cartels (0 = the scale's default: tiny 12, city 120, province 1,200)")
+    mean_bidders: float = setting(8.0, "mean number of bids in an open tender")
+    local_share: float = setting(0.6, "share of an honest tender's bidders drawn from the tender's own region (the rest: same category, any region)")
+    honest_markup: list = setting([0.03, 0.12], "range of an honest bidder's markup over its cost")
+    cost_sd: float = setting(0.05, "spread (log sd) of bidders' costs within one tender")
+    tight_market_share: float = setting(0.12, "share of markets (category x region) with few bidders and tight honest prices (a false lead)")
+    cartel_size: list = setting([3, 8], "smallest and largest cartel")
+    cartel_tenders: list = setting([8, 20], "fewest and most tenders a cartel rigs over the tender years")
+    schemes: dict = setting({"cover_bidding": 0.3, "bid_rotation": 0.25, "bid_suppression": 0.15, "accompanying_bidding": 0.15,
+                             "fixed_coefficient": 0.15}, "weights of the collusion schemes")
+    winner_price: list = setting([0.90, 0.98], "range of a cartel's designated winning price as a share of the reserve price")
+    cover_margin: list = setting([0.005, 0.04], "range of a cover bid's margin above the designated winner")
+    outsider_prob: float = setting(0.3, "chance that an honest outsider also bids in a rigged tender")
+    traces: dict = setting({"device": 0.45, "file": 0.4, "ca_serial": 0.15, "deposit_account": 0.2, "project_manager": 0.25,
+                            "agent": 0.15, "bill_copy": 0.45, "registry": 0.6},
+                           "chance that a cartel leaves each kind of trace (shared device, file, CA key, deposit account, project manager, agent, copied bill, registry ties)")
+    trace_share: list = setting([0.2, 0.6], "range of the share of a cartel's cover bids that carry its traces")
+    office_cluster_share: float = setting(0.06, "share of firms registered in shared office buildings (honest false leads)")
+    agent_share: float = setting(0.25, "share of honest bidders that use a bid agent (honest false leads: one agent, many clients)")
+    cartel_risk_shift: float = setting(0.8, "how much riskier (in latent sd) cartel members are")
+    violation_logit: list = setting([-2.8, 1.7], "violation_prob = sigmoid(a + b * latent_risk): [a, b]")
+    event_rates: dict = setting({"administrative_penalty": 1.3, "abnormal_operation_list": 0.06, "serious_illegal_dishonest_list": 0.012,
+                                 "dishonest_judgment_debtor": 0.03, "commendation": 0.2, "court_judgment": 1.9, "loan_default": 0.025},
+                                "credit events per firm-year at latent risk 0 (tax grades: one per firm-year)")
+    event_slopes: dict = setting({"administrative_penalty": 1.0, "abnormal_operation_list": 1.2, "serious_illegal_dishonest_list": 1.5,
+                                  "dishonest_judgment_debtor": 1.4, "commendation": -0.8, "court_judgment": 0.5, "loan_default": 1.3},
+                                 "log-rate change per sd of latent risk, per event type")
+    inspections_per_year: float = setting(2.2, "inspection and enforcement records per firm-year at latent risk 0")
+    disqualified_share: float = setting(0.04, "share of honest bids disqualified (cover bids: twice as often)")
+    withdrawn_share: float = setting(0.01, "share of bids withdrawn")
 
 
 @dataclass
@@ -99,6 +140,7 @@ class Settings:
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     inspect: InspectSettings = field(default_factory=InspectSettings)
     graphs: GraphsSettings = field(default_factory=GraphsSettings)
+    simulate: SimulateSettings = field(default_factory=SimulateSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
