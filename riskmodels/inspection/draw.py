@@ -230,7 +230,10 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
     random_draws = sum(len(v) for v in draws.values())
 
     # 4. triggers
-    roster_depts = pop.groupby("enterprise_id")["department"].agg(lambda s: sorted(set(s))).to_dict()
+    roster_depts: dict = {}
+    for e, d in zip(pop["enterprise_id"].tolist(), pop["department"].tolist()):
+        roster_depts.setdefault(e, set()).add(d)
+    roster_depts = {e: sorted(v) for e, v in roster_depts.items()}
     all_depts = sorted((set(pop["department"]) | set(staff["department"])) - {""})
     for e in sorted(trig):
         t = trig[e]
@@ -242,10 +245,12 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
                 draws[e] = {keyed_order(key, cands, "trigger-department", e)[0]}
 
     # 5 + 6. joint visits and inspectors
-    by_dept = {d: g for d, g in staff.groupby("department", sort=True)}
-    load = {i: 0 for i in staff["inspector_id"]}
-    cap = dict(zip(staff["inspector_id"], staff["capacity"]))
-    conflicts = dict(zip(staff["inspector_id"], staff["conflicts"]))
+    by_dept: dict = {}
+    for i, d in zip(staff["inspector_id"].tolist(), staff["department"].tolist()):
+        by_dept.setdefault(d, []).append(i)
+    load = {i: 0 for i in staff["inspector_id"].tolist()}
+    cap = dict(zip(staff["inspector_id"].tolist(), staff["capacity"].tolist()))
+    conflicts = dict(zip(staff["inspector_id"].tolist(), staff["conflicts"].tolist()))
     order = keyed_order(key, [e for e in draws if e in trig], "visit") + \
         keyed_order(key, [e for e in draws if e not in trig], "visit")
     visits, unassigned = [], []
@@ -261,7 +266,7 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
                 ranked[d], reasons[d] = [], f"department {d} has no inspectors"
                 continue
             ok, why = [], {"conflict": 0, "last visit": 0, "capacity": 0}
-            for i in g["inspector_id"]:
+            for i in g:
                 if e in conflicts[i]:
                     why["conflict"] += 1
                 elif i in last_people:
