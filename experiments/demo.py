@@ -71,7 +71,7 @@ def stage_simulate(d: Demo) -> dict:
     except StageUnavailable:
         simulate = require("riskmodels.simulation", "simulate", issue="issue 3, synthetic city")
     target = d.out / "data"
-    res = simulate(target, scale=d.scale, seed=d.seed)
+    res = simulate(target, scale=d.scale, seed=d.seed, settings=d.settings)
     d.data = target
     d.output("dataset (simulated city, truth/ = planted ground truth)", target)
     return res if isinstance(res, dict) else {"dataset": str(target)}
@@ -370,8 +370,8 @@ def _json_default(o):
 def summary_text(d: Demo) -> str:
     """The short human summary the command prints: headline findings, skipped stages, where every output is."""
     r = d.results
-    lines = [f"riskmodels demo ({d.scale} city, seed {d.seed}): {len(r)} stages done, {len(d.skipped)} skipped, "
-             f"{sum(d.seconds.values()):.0f}s"]
+    what = f"{d.scale} city, seed {d.seed}" if "note" not in r.get("simulate", {}) else f"dataset {d.data}"
+    lines = [f"riskmodels demo ({what}): {len(r)} stages done, {len(d.skipped)} skipped, {sum(d.seconds.values()):.0f}s"]
     g = r.get("graphs", {})
     if "cartels_planted" in g:
         lines.append(f"  planted cartels recovered as bidder groups: {g['cartels_recovered']} of {g['cartels_planted']} "
