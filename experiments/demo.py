@@ -44,6 +44,7 @@ class Demo:
     groups: pd.DataFrame | None = None
     scores: pd.DataFrame | None = None
     tiers_file: Path | None = None
+    cache: dict = field(default_factory=dict)  # heavy intermediates shared between stages (the bidder graphs)
     results: dict = field(default_factory=dict)  # stage -> summary dict
     outputs: dict = field(default_factory=dict)  # label -> path
     skipped: dict = field(default_factory=dict)  # stage -> reason
@@ -155,6 +156,7 @@ def stage_graphs(d: Demo) -> dict:
     ds = d.need("ds", "validate")
     groups, bg, _ = analyse(ds, d.settings)
     d.groups = groups
+    d.cache["graph"] = (groups, bg)
     folder = d.out / "graphs"
     folder.mkdir(parents=True, exist_ok=True)
     write_table(groups, folder / "groups.csv")
@@ -175,15 +177,16 @@ def stage_collusion(d: Demo) -> dict:
     data = d.need("data", "simulate")
     d.need("ds", "validate")
     tasks.trainer("collusion")  # StageUnavailable before any run is opened
-    info = run_spec("collusion", data=data, settings=d.settings)
-    score = require("riskmodels.collusion", "score_dataset", issue="issue 7, collusion scoring")
-    model = tracking.load_model("models:/collusion@champion")
-    d.scores = score(model, d.ds, d.settings)
+    info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
+    uri = _scoring_uri(info, "collusion")
+    model = tracking.load_model(uri)
+    d.scores = tasks.score_collusion(model, d.ds, info["spec"].features, d.settings, cache=d.cache)
     from features.export import write_table
 
     write_table(d.scores, d.out / "collusion" / "scores.csv")
     d.output("collusion scores (tender_id, score, flag, reasons)", d.out / "collusion" / "scores.csv")
     res = _run_summary(info)
+    res["scored_with"] = uri
     res.update(collusion_truth_metrics(d.scores, d.data))
     return res
 
@@ -242,6 +245,16 @@ STAGES: list[tuple[str, Callable[[Demo], dict]]] = [
 
 
 # ------------------------------------------------------------------------------------------------------- measurements
+
+def _scoring_uri(info: dict, name: str) -> str:
+    """models:/NAME@champion when a champion exists, else this run's own model (the gate refused it and nothing else
+    was ever promoted): the demo still shows its outputs, and the summary says the model is not the champion."""
+    from experiments import tracking
+
+    if info.get("champion") or tracking.has_alias(name, tracking.CHAMPION):
+        return f"models:/{name}@{tracking.CHAMPION}"
+    return info["model_uri"]
+
 
 def _run_summary(info: dict) -> dict:
     m = info.get("metrics") or {}

@@ -12,7 +12,8 @@ from experiments.specs import Spec, load_spec
 from features.errors import InputError
 
 
-def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None) -> dict:
+def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None,
+             cache: dict | None = None) -> dict:
     """Train and track one spec; returns the tracker's info plus the headline metrics.
 
     `data` overrides the spec's `[data] path`. Raises `tasks.StageUnavailable` (before any run is opened) when the library
@@ -28,7 +29,7 @@ def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, setting
     trainer = tasks.trainer(spec.task)  # raises StageUnavailable with the reason
     with tracking.tracked(spec.name, run_name=f"{spec.task}-{Path(spec.data).name}",
                           tags={"task": spec.task, "spec": str(spec.path or ""), "data": str(Path(spec.data).resolve())}) as run:
-        fitted = trainer(spec, settings=settings, progress=progress)
+        fitted = trainer(spec, settings=settings, progress=progress, cache=cache)
         info = run.finish(params={**spec.as_params(), **fitted.params}, metrics=fitted.metrics, model=fitted.model,
                           input_example=fitted.input_example, dataset=fitted.table, dataset_source=str(spec.data),
                           importance=fitted.importance, predictions=fitted.predictions, figures=fitted.figures,
@@ -37,4 +38,5 @@ def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, setting
     info["metrics"] = fitted.metrics
     info["experiment"] = spec.name
     info["fitted"] = fitted
+    info["spec"] = spec
     return info

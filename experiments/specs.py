@@ -10,7 +10,7 @@ description = "..."
 path = "demo-output/data"     # a dataset directory (relative paths: to the working directory)
 
 [features]                    # which evidence the task builds (task-specific switches; unknown keys rejected)
-screens = true
+pairs = true
 
 [model]                       # estimator parameters, passed through unchanged
 n_estimators = 300
@@ -41,7 +41,7 @@ TASKS = ("collusion", "credit")
 SPEC_DIR = Path(__file__).resolve().parent
 
 FEATURE_SWITCHES = {
-    "collusion": {"screens": True, "pairs": True, "flags": True, "graph": True},
+    "collusion": {"pairs": True, "flags": True, "graph": True},  # screens and auction facts are always in
     "credit": {"events": True, "inspections": True, "bidding": True, "registry": True},
 }
 

@@ -43,11 +43,111 @@ def require(module: str, *names: str, issue: str = ""):
     return got[0] if len(got) == 1 else got
 
 
-def _collusion(spec, *, settings=None, progress=None) -> Fitted:
-    raise StageUnavailable("the collusion model is not wired in yet (issue 7)")
+def _labels_from_truth(data_dir, tenders):
+    """Tender labels: `tenders.collusive` where the data carry it, else the simulator's `truth/tenders.csv`."""
+    import pandas as pd
+    from pathlib import Path
+
+    if tenders is not None and "collusive" in tenders.columns and tenders["collusive"].notna().any():
+        return tenders
+    truth = Path(data_dir) / "truth" / "tenders.csv"
+    if not truth.exists():
+        from features.errors import InputError
+
+        raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
+                         f"truth/tenders.csv)")
+    t = pd.read_csv(truth, dtype={"tender_id": str})
+    lab = dict(zip(t["tender_id"].astype(str), pd.to_numeric(t["collusive"], errors="coerce")))
+    return tenders.assign(collusive=tenders["tender_id"].astype(str).map(lab).astype(float))
 
 
-def _credit(spec, *, settings=None, progress=None) -> Fitted:
+def collusion_table(ds, features: dict, settings=None, progress=None, cache: dict | None = None):
+    """The tender feature table of a dataset (issue 7's `tender_feature_table`) with the evidence the spec switches on:
+    pair aggregates, red flags (when issue 5's flags exist) and graph features (issue 6). Returns (table, extras)."""
+    tender_feature_table = require("riskmodels.collusion_features", "tender_feature_table", issue="issue 7")
+    bids, tenders = ds.get("bids"), ds.get("tenders")
+    graph = flags = None
+    extras = {}
+    if features.get("graph", True):
+        analyse = require("graphs.pipeline", "analyse", issue="issue 6")
+        from graphs import tables as gtables
+
+        if cache is not None and "graph" in cache:  # the demo's graphs stage already analysed the same bids
+            groups, bg = cache["graph"]
+        else:
+            groups, bg, _ = analyse(ds, settings)
+            if cache is not None:
+                cache["graph"] = (groups, bg)
+        graph = gtables.tender_features(bg, groups)
+        extras["groups"] = groups
+    if features.get("flags", True):
+        try:
+            red_flags = require("features.flags", "red_flags", issue="issue 5")
+        except StageUnavailable as e:
+            extras["flags_skipped"] = str(e)
+        else:
+            flags = red_flags(ds, settings)
+    table = tender_feature_table(bids, tenders, flags=flags, graph=graph, use_pairs=features.get("pairs", True))
+    return table, extras
+
+
+def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
+    """Tender model on the spec's dataset: features, honest cross-validation (one row per tender, so stratified folds
+    are grouped by tender), then the model refitted on every labelled tender."""
+    import numpy as np
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, brier_score_loss, f1_score, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from features.dataset import load_dataset
+
+    model_columns = require("riskmodels.collusion_features", "model_columns", issue="issue 7")
+    Classifier = require("riskmodels.collusion_model", "TenderCollusionClassifier", issue="issue 7")
+    ds = load_dataset(spec.data, settings, tables=("tenders", "bids", "bid_items", "enterprises", "shareholders"))
+    ds.tables["tenders"] = _labels_from_truth(spec.data, ds.get("tenders"))
+    table, extras = collusion_table(ds, spec.features, settings, progress, cache)
+    table = table[table["collusive"].notna()].reset_index(drop=True)
+    cols = model_columns(table)
+    X, y = table[cols], table["collusive"].astype(int).to_numpy()
+    try:
+        model = Classifier(**spec.model)
+    except TypeError as e:
+        from features.errors import InputError
+
+        raise InputError(f"{spec.path}: [model] {e}") from None
+    folds = max(2, min(int(spec.folds), int(np.bincount(y, minlength=2).min())))
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=spec.seed)
+    oof = cross_val_predict(model, X, y, cv=cv, method="predict_proba")[:, 1]
+    thr = float(model.get_params().get("threshold", 0.5))
+    metrics = {"auc": roc_auc_score(y, oof), "average_precision": average_precision_score(y, oof),
+               "balanced_accuracy": balanced_accuracy_score(y, oof >= thr), "f1": f1_score(y, oof >= thr),
+               "brier": brier_score_loss(y, oof), "n_tenders": len(y), "n_collusive": int(y.sum()), "n_features": len(cols)}
+    model.fit(X, y)
+    params = {"estimator": type(model).__name__, "estimator_params": model.get_params(), "cv": f"stratified {folds}-fold by tender"}
+    if "flags_skipped" in extras:
+        params["flags"] = "skipped: " + extras["flags_skipped"]
+    return Fitted(model=model, metrics=metrics, params=params, input_example=X.head(5), table=table,
+                  predictions=(y, oof), extra={"columns": cols, **extras})
+
+
+def score_collusion(model, ds, features: dict, settings=None, top_reasons: int = 3, cache: dict | None = None):
+    """Score every tender of a dataset with a fitted tender model: `tender_id`, `score`, `flag`, `reasons`."""
+    import pandas as pd
+
+    table, _ = collusion_table(ds, features, settings, cache=cache)
+    cols = list(getattr(model, "feature_names_in_", []))
+    missing = [c for c in cols if c not in table.columns]
+    for c in missing:  # evidence this dataset cannot give (e.g. no reserve prices): unknown, as LightGBM allows
+        table[c] = float("nan")
+    X = table[cols]
+    p = model.predict_proba(X)[:, 1]
+    thr = float(model.get_params().get("threshold", 0.5))
+    reasons = model.explain(X, top=top_reasons, context=table) if hasattr(model, "explain") else [""] * len(X)
+    out = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": p, "flag": (p >= thr).astype(int),
+                        "reasons": reasons})
+    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
     raise StageUnavailable("the credit model is not wired in yet (issue 8)")
 
 
@@ -63,7 +163,8 @@ def trainer(task: str) -> Callable[..., Fitted]:
 
 
 def _check_collusion():
-    raise StageUnavailable("the collusion model is not wired in yet (issue 7)")
+    require("riskmodels.collusion_features", "tender_feature_table", "model_columns", issue="issue 7")
+    require("riskmodels.collusion_model", "TenderCollusionClassifier", issue="issue 7")
 
 
 def _check_credit():

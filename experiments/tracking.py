@@ -477,6 +477,11 @@ def promote(name: str, version: str | int) -> dict:
     return {"name": name, "version": str(mv.version), "previous_champion": prev, "run_id": mv.run_id}
 
 
+def has_alias(name: str, alias: str = CHAMPION) -> bool:
+    """Whether registered model `name` has `alias` in this store."""
+    return _champion_value(_client(), name, "")[0] is not None if alias == CHAMPION else False
+
+
 def list_models() -> list[dict]:
     """Registered models with their versions, aliases and source runs."""
     client = _client()
