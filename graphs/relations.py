@@ -6,6 +6,7 @@ Relations (each one layer of a multiplex graph):
   (`shareholders.enterprise_id`, `holder_id`, `holder_type`, `share`; a chain is followed through holders that are
   themselves enterprises, the effective share being the product along the chain);
 - `address`, `phone`: the same registered address (case, blanks and punctuation ignored) / phone (digits only);
+- `building`: the same address once a trailing room or unit is removed (firms in one office building: weak alone);
 - bid metadata: the same `device_id`, `file_creator`, `ca_serial`, `deposit_account`, `project_manager_id`,
   `agent_id`, `ip`, `mac` on bids of the two firms anywhere in the data.
 
@@ -24,18 +25,24 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-REGISTRY_RELATIONS = ("legal_rep", "shareholder", "address", "phone")
+REGISTRY_RELATIONS = ("legal_rep", "shareholder", "address", "building", "phone")
 BID_RELATIONS = ("device_id", "file_creator", "ca_serial", "deposit_account", "project_manager_id", "agent_id", "ip",
                  "mac")
 RELATIONS = REGISTRY_RELATIONS + BID_RELATIONS
 
-_REG_COLUMNS = {"legal_rep": "legal_rep_id", "address": "address", "phone": "phone"}
+_REG_COLUMNS = {"legal_rep": "legal_rep_id", "address": "address", "building": "address", "phone": "phone"}
+_ROOM = r"(\d+[a-z]?(室|房|房间|号房|room|rm|单元|户)|(室|房|room|rm|unit)\d+[a-z]?)$"
 _BLANKS = {"", "nan", "none", "null", "na", "n/a", "-", "0", "unknown", "未知", "无"}
 
 
 def _norm_address(s: pd.Series) -> pd.Series:
     s = s.astype("string").str.lower().str.replace(r"[\s,.;:，。；：、()（）#\-_/]+", "", regex=True)
     return s.mask(s.isin(_BLANKS))
+
+
+def _norm_building(s: pd.Series) -> pd.Series:
+    """The address without its trailing room or unit: firms in one office building, a weaker tie than one room."""
+    return _norm_address(s).str.replace(_ROOM, "", regex=True)
 
 
 def _norm_id(s: pd.Series) -> pd.Series:
@@ -138,7 +145,7 @@ def relation_pairs(enterprises: pd.DataFrame | None = None, shareholders: pd.Dat
         for rel, col in _REG_COLUMNS.items():
             if col not in ent.columns:
                 continue
-            norm = {"phone": _norm_phone, "address": _norm_address}.get(rel, _norm_id)
+            norm = {"phone": _norm_phone, "address": _norm_address, "building": _norm_building}.get(rel, _norm_id)
             vals = norm(ent[col])
             p, s = value_pairs(ent["enterprise_id"], vals, rel, max_firms)
             parts.append(p)
