@@ -12,8 +12,20 @@ from features.indicators.r036 import R036
 from features.indicators.r038 import R038
 from features.indicators.r048 import R048
 from features.indicators.r058 import R058
+from features.indicators.r022 import R022
+from features.indicators.r023 import R023
+from features.indicators.r029 import R029
+from features.indicators.r034 import R034
+from features.indicators.r053 import R053
+from features.indicators.r057 import R057
 
 # Cardinal's eleven, in Cardinal's order.
 CARDINAL = ("R003", "R018", "R024", "R025", "R028", "R030", "R035", "R036", "R038", "R048", "R058")
 
-REGISTRY: dict = {cls.code: cls for cls in (R003, R018, R024, R025, R028, R030, R035, R036, R038, R048, R058)}
+# Beyond Cardinal: collusion flags of OCP's red-flag catalogue, computed on canonical bids (features.indicators.canonical).
+BEYOND = ("R022", "R023", "R029", "R034", "R053", "R057")
+
+REGISTRY: dict = {cls.code: cls for cls in (
+    R003, R018, R024, R025, R028, R030, R035, R036, R038, R048, R058,
+    R022, R023, R029, R034, R053, R057,
+)}

@@ -1,0 +1,110 @@
+"""Flags that work on canonical bids (our 'beyond Cardinal' codes), on OCDS or on a dataset directory alike.
+
+Each such flag module has a pure function `compute(bids, settings, shared) -> FlagResult` over a canonical `bids`
+DataFrame (`tender_id`, `bidder_id`, `price`, optional `status`, `is_winner`, `submitted_at`). `FlagResult` carries the
+results in Cardinal's shape (group -> id -> value), the statistics the flag used (`meta`, published like Cardinal's Meta)
+and one evidence row per finding, worded so an investigator can cite it. The `CanonicalIndicator` base class plugs such a
+flag into the OCDS engine: its `finalize` runs `compute` on the bids table the `BidsTable` helper built once.
+
+`PairTable` is the shared intermediate for the pair flags (R023, R053, R057): `features.pairs.bid_pairs` and
+`bidder_pairs`, computed once per run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from features.indicators.base import Accumulator, Indicator, Shared
+from features.indicators.shared import BidsTable
+
+
+@dataclass
+class FlagResult:
+    results: dict = field(default_factory=dict)   # group -> {id: value}
+    meta: dict = field(default_factory=dict)
+    evidence: list = field(default_factory=list)  # dicts: code, level, tender_id, bidders, value, evidence
+
+    def flag(self, group: str, key: str, value: float) -> None:
+        self.results.setdefault(group, {})[key] = float(value)
+
+
+def pair_tables(bids: pd.DataFrame) -> dict:
+    """{"bid_pairs": per tender pair rows, "bidder_pairs": per bidder pair aggregates} from `features.pairs`."""
+    from features.pairs import bid_pairs, finalize_pairs, pair_partials, tenders_per_bidder
+
+    if bids is None or not len(bids):
+        return {"bid_pairs": pd.DataFrame(columns=["tender_id", "bidder_a", "bidder_b", "log_ratio", "win_a", "win_b"]),
+                "bidder_pairs": pd.DataFrame(columns=["bidder_a", "bidder_b", "co_bids", "wins_a", "wins_b", "ratio_mean",
+                                                      "ratio_sd"])}
+    bp = bid_pairs(bids)
+    agg = finalize_pairs(pair_partials(bp), tenders_per_bidder(bids))
+    return {"bid_pairs": bp, "bidder_pairs": agg}
+
+
+class PairTable(Shared):
+    """Shared intermediate: pair evidence of the bids table, computed once (after `BidsTable`)."""
+
+    code = "pair_table"
+
+    def finalize(self, acc: Accumulator) -> None:
+        acc.partial[self.code] = pair_tables(acc.partial.get(BidsTable.code))
+
+
+class CanonicalIndicator(Indicator):
+    """An indicator computed from canonical bids; subclasses set `compute` (the module's pure function)."""
+
+    needs = (BidsTable,)
+    uses_pairs = False
+
+    @staticmethod
+    def compute(bids, settings, shared) -> FlagResult:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def finalize(self, acc: Accumulator) -> None:
+        shared = {"pairs": acc.partial.get(PairTable.code)} if self.uses_pairs else {}
+        res = type(self).compute(acc.partial.get(BidsTable.code), self.settings, shared)
+        for group, values in res.results.items():
+            for key, value in values.items():
+                acc.set(group, key, self.code, value)
+        for key, value in res.meta.items():
+            acc.set_meta(self.code, key, value)
+
+
+def run_canonical(bids: pd.DataFrame, config) -> tuple[dict, list]:
+    """Run every enabled canonical flag of `config` on a bids DataFrame. Returns (results per code, evidence rows)."""
+    from features.indicators.registry import REGISTRY
+
+    shared: dict = {}
+    out, evidence = {}, []
+    for code, settings in config.enabled.items():
+        cls = REGISTRY[code]
+        if not issubclass(cls, CanonicalIndicator):
+            continue
+        if cls.uses_pairs and "pairs" not in shared:
+            shared["pairs"] = pair_tables(bids)
+        res = cls.compute(bids, settings, shared)
+        out[code] = res
+        evidence += res.evidence
+    return out, evidence
+
+
+def valid_priced(bids: pd.DataFrame) -> pd.DataFrame:
+    """Valid (or status-less) bids with a finite positive price, as tender_id, bidder_id (text) and price (float)."""
+    from features.screens import valid_mask
+
+    if bids is None or not len(bids):
+        return pd.DataFrame({"tender_id": pd.Series(dtype=object), "bidder_id": pd.Series(dtype=object),
+                             "price": pd.Series(dtype=float)})
+    price = pd.to_numeric(bids["price"], errors="coerce")
+    keep = valid_mask(bids) & price.gt(0).to_numpy() & price.notna().to_numpy()
+    out = pd.DataFrame({"tender_id": bids["tender_id"].astype(str), "bidder_id": bids["bidder_id"].astype(str),
+                        "price": price.astype(float)})[keep]
+    for c in ("is_winner", "submitted_at"):
+        if c in bids.columns:
+            out[c] = bids.loc[keep, c]
+    return out.reset_index(drop=True)
+
+
+def money(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
