@@ -256,6 +256,10 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
     syy = 0.0
     same = 0
     odd = 0
+    xlo = np.inf
+    xhi = -np.inf
+    ylo = np.inf
+    yhi = -np.inf
     i = ia0
     j = ib0
     while i < ia1 and j < ib1:
@@ -273,6 +277,10 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
                 sxy += x * y
                 sxx += x * x
                 syy += y * y
+                xlo = min(xlo, x)
+                xhi = max(xhi, x)
+                ylo = min(ylo, y)
+                yhi = max(yhi, y)
                 if x == y:
                     same += 1
                     if x > 0 and qcount[i] >= 2:
@@ -294,7 +302,7 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
     if sxx > 0 and syy > 0:
         res[1] = sxy / np.sqrt(sxx * syy)
     res[3] = same / shared
-    if shared >= 2:
+    if shared >= 2 and xhi > xlo and yhi > ylo:  # both sides vary (exact test: centred sums of equal values may not be 0)
         mx = sx / shared
         my = sy / shared
         cxy = 0.0

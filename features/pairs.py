@@ -1,0 +1,338 @@
+"""Pairwise bid evidence: every pair of bids within a tender, and its aggregation per bidder pair across tenders.
+
+Three public functions, each a validating wrapper over a private Numba kernel in `features._kernels`:
+
+`bid_pairs(bids, bid_items=None)` -> one row per unordered pair of bids from different bidders in the same tender
+(a function of whole tenders, so it runs unchanged on each partition of a Dask frame partitioned by `tender_id`):
+
+| column | meaning |
+|---|---|
+| `tender_id`, `bidder_a`, `bidder_b` | categoricals; `bidder_a` < `bidder_b` as text, so a bidder pair has one orientation everywhere |
+| `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame |
+| `price_a`, `price_b` | the prices |
+| `price_gap` | abs(price_a - price_b) / min(price_a, price_b); NaN unless both prices > 0 |
+| `log_ratio` | log(price_a / price_b); NaN unless both prices > 0 |
+| `time_gap_s` | abs difference of `submitted_at` in seconds; NaN when either is missing or the column is absent |
+| `win_a`, `win_b` | `is_winner` of each bid (0/1, NaN when unknown) |
+| `same_<field>` | int8 1 when both bids carry the same non-missing `<field>` (one column per `META_FIELDS` entry; a missing or blank value never equals anything; an absent column gives 0s, and `attrs["meta_fields"]` lists the fields present) |
+| `n_same_meta` | number of `same_<field>` flags set |
+
+With `bid_items` (itemised bills, matched to bids on `tender_id`, `bidder_id`; an item code repeated in one bid keeps its first
+line) these columns are added, computed over the items both bids quote with a finite unit price:
+`items_shared` (count), `item_cosine` (cosine similarity of the unit-price vectors), `item_pearson` (Pearson correlation,
+needs 2 shared items and variation on both sides), `item_identical_share` (share of shared items with identical unit price),
+`same_odd_items` (identical anomalies: shared items priced identically where that price is odd, i.e. more than `odd_ratio`
+times away, in log terms, from the geometric mean of the other bids' quotes for the item in the tender, or no other bid quotes
+the item while at least three bids in the tender are itemised), `same_wrong_total` (1 when both bids' prices disagree with
+their itemised sum sum(unit_price * quantity) by more than `total_rtol` and by the same amount (within `total_rtol`); 0 when
+both totals can be checked and that is not so; NaN when either bid has no complete itemised bill or `quantity` is absent). Item similarities are NaN when the pair shares no item.
+
+`bidder_pairs(bids, bid_items=None)` -> one row per unordered bidder pair that met in at least one tender, aggregated over
+the tenders where both bid (`co_bids`): `wins_a`, `wins_b` (tenders among those won by each), `n_tenders_a`, `n_tenders_b`
+(tenders each bid in), `co_bid_rate` (co_bids / min(n_tenders_a, n_tenders_b)), `gap_mean`, `gap_min`, `ratio_mean`
+(mean log price ratio), `ratio_sd` (sd of the log price ratio, ddof=1, needs 2 co-bids: a small value means a fixed price
+coefficient between the two across tenders), `shared_<field>` (tenders where the field was equal), `shared_meta_tenders`
+(tenders with any equal field), `time_gap_min`, `time_gap_mean`, and with items `item_cosine_mean`, `item_pearson_mean`,
+`item_identical_mean`, `same_odd_items`, `same_wrong_totals`. It is built as partial -> combine -> finalize
+(`pair_partials`, `combine_partials`, `finalize_pairs`) so partitions can be aggregated separately and combined.
+
+`bid_progressions(bids)` -> per tender: whether the sorted bids (or a run of at least 3 consecutive ones) form an arithmetic or a
+geometric progression (`arith_run`, `geom_run`: bids in the longest such run, 0 if none; `arithmetic`, `geometric`: the whole set
+of at least 3 bids is one; `gap_cv`, `ratio_cv`: coefficient of variation of the adjacent gaps and log-ratios).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features import _kernels
+from features.errors import InputError
+from features.screens import _require, as_text, factorize_sorted, prices, valid_mask
+
+META_FIELDS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_serial", "deposit_account", "project_manager_id",
+               "agent_id")
+ITEM_COLUMNS = ("items_shared", "item_cosine", "item_pearson", "item_identical_share", "same_odd_items")
+ODD_RATIO = 1.5
+TOTAL_RTOL = 1e-4
+PROGRESSION_RTOL = 1e-3
+
+
+def _seconds(s: pd.Series) -> np.ndarray:
+    """Datetimes as float seconds since the epoch, NaN where missing or unparseable."""
+    d = pd.to_datetime(s, errors="coerce", utc=True, format="mixed") if not pd.api.types.is_datetime64_any_dtype(s) else s
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_convert("UTC").dt.tz_localize(None)
+    v = d.to_numpy(dtype="datetime64[ns]")
+    out = v.astype("int64").astype(np.float64) / 1e9
+    out[np.isnat(v)] = np.nan
+    return out
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of a metadata column; missing and blank values get -1 (they never equal anything)."""
+    t = as_text(s)
+    codes, uniques = pd.factorize(t)
+    blank = np.flatnonzero(pd.Series(uniques, dtype="string").str.strip().fillna("").eq("").to_numpy())
+    if len(blank):
+        codes = np.where(np.isin(codes, blank), -1, codes)
+    return codes.astype(np.int64)
+
+
+def _flags(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _items(bids: pd.DataFrame, bid_items: pd.DataFrame, tcode: np.ndarray, price: np.ndarray, total_rtol: float):
+    """Items in CSR form over bid rows: (item_ptr, item, unit, qcount, qslog, err)."""
+    _require(bid_items, ("tender_id", "bidder_id", "item_code", "unit_price"), "bid_items")
+    n = len(bids)
+    tt, _ = pd.factorize(pd.concat([as_text(bids["tender_id"]), as_text(bid_items["tender_id"])], ignore_index=True))
+    bb, ub = pd.factorize(pd.concat([as_text(bids["bidder_id"]), as_text(bid_items["bidder_id"])], ignore_index=True))
+    nb = len(ub) + 1
+    key = tt.astype(np.int64) * nb + bb
+    bid_key = np.where((tt[:n] >= 0) & (bb[:n] >= 0), key[:n], -1)
+    item_key = np.where((tt[n:] >= 0) & (bb[n:] >= 0), key[n:], -2)
+    first = ~pd.Series(bid_key).duplicated().to_numpy() & (bid_key >= 0)
+    idx = pd.Index(bid_key[first]).get_indexer(item_key)  # each item's bid (the first bid of its tender and bidder)
+    first_rows = np.append(np.flatnonzero(first), -1)
+    row = first_rows[np.where(idx >= 0, idx, len(first_rows) - 1)]
+    item, _ = pd.factorize(as_text(bid_items["item_code"]))
+    unit = pd.to_numeric(bid_items["unit_price"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    qty = (pd.to_numeric(bid_items["quantity"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+           if "quantity" in bid_items.columns else None)
+    keep = (row >= 0) & (item >= 0)
+    keep[keep] = ~pd.DataFrame({"r": row[keep], "i": item[keep]}).duplicated().to_numpy()
+    row, item, unit = row[keep], item[keep].astype(np.int64), unit[keep]
+    qty = qty[keep] if qty is not None else None
+    o = np.lexsort((item, row))
+    row, item, unit = row[o], np.ascontiguousarray(item[o]), np.ascontiguousarray(unit[o])
+    item_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=item_ptr[1:])
+    # quotes of the same item in the same tender (positive unit prices of counted bids): count and sum of logs
+    quoted = (unit > 0) & np.isfinite(unit) & (tcode[row] >= 0)
+    g = np.where(quoted, tcode[row] * (int(item.max(initial=0)) + 1) + item, -1)
+    _, inv = np.unique(g, return_inverse=True)
+    cnt = np.bincount(inv, weights=quoted.astype(np.float64))
+    slog = np.bincount(inv, weights=np.where(quoted, np.log(np.where(quoted, unit, 1.0)), 0.0))
+    qcount = np.where(quoted, cnt[inv], 0).astype(np.int64)
+    qslog = np.where(quoted, slog[inv], 0.0)
+    err = np.full(n, np.nan)
+    if qty is not None:
+        qty = qty[o]
+        line = unit * qty
+        total = np.bincount(row, weights=np.where(np.isfinite(line), line, 0.0), minlength=n)
+        incomplete = np.bincount(row, weights=(~np.isfinite(line)).astype(np.float64), minlength=n)
+        has = np.diff(item_ptr) > 0
+        e = price - total
+        known = has & (incomplete == 0) & np.isfinite(e)
+        wrong = known & (np.abs(e) > total_rtol * np.abs(price))
+        err = np.where(wrong, e, np.where(known, 0.0, np.nan))  # the kernel's convention: 0 right, NaN unknown
+    return item_ptr, item, unit, qcount, np.ascontiguousarray(qslog), err, qty is not None
+
+
+def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fields=META_FIELDS, valid_only: bool = False,
+              odd_ratio: float = ODD_RATIO, total_rtol: float = TOTAL_RTOL) -> pd.DataFrame:
+    """Evidence for every unordered pair of bids from different bidders within a tender (module doc for the columns).
+
+    `bids` needs `tender_id`, `bidder_id`, `price`. With `valid_only` only bids whose `status` is valid or missing take part
+    (by default every bid does: a disqualified cover bid sharing a device with the winner is evidence)."""
+    _require(bids, ("tender_id", "bidder_id", "price"), "bids")
+    if not odd_ratio > 1:
+        raise ValueError(f"odd_ratio must be > 1; got {odd_ratio!r}.")
+    if not total_rtol >= 0:
+        raise ValueError(f"total_rtol must be >= 0; got {total_rtol!r}.")
+    unknown = [f for f in fields if f not in META_FIELDS]
+    if unknown:
+        raise ValueError(f"fields must be among {META_FIELDS}; got {unknown!r}.")
+    n = len(bids)
+    tcode, tenders = factorize_sorted(bids["tender_id"])
+    bcode, bidders = factorize_sorted(bids["bidder_id"])
+    tcode = np.where(bcode >= 0, tcode, -1)
+    if valid_only:
+        tcode = np.where(valid_mask(bids), tcode, -1)
+    tcode = np.ascontiguousarray(tcode)
+    price = prices(bids, valid_only=False)
+    present = [f for f in fields if f in bids.columns]
+    meta = np.full((n, len(fields)), -1, dtype=np.int64)
+    for k, f in enumerate(fields):
+        if f in bids.columns:
+            meta[:, k] = _codes(bids[f])
+    time = _seconds(bids["submitted_at"]) if "submitted_at" in bids.columns else np.full(n, np.nan)
+    win = _flags(bids["is_winner"]) if "is_winner" in bids.columns else np.full(n, np.nan)
+    if bid_items is not None:
+        item_ptr, item, unit, qcount, qslog, err, has_qty = _items(bids, bid_items, tcode, price, total_rtol)
+    else:
+        item_ptr, item, unit = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.full(n, np.nan), False
+    order, offsets = _kernels.group_order(tcode, len(tenders))
+    counts = _kernels.pair_counts(order, offsets, bcode)
+    pair_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=pair_offsets[1:])
+    rows, seg, num, same, items = _kernels.pairs_kernel(
+        order, offsets, pair_offsets, bcode, price, np.ascontiguousarray(time), np.ascontiguousarray(win), meta, err,
+        float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)))
+    out = {
+        "tender_id": pd.Categorical.from_codes(seg, categories=tenders),
+        "bidder_a": pd.Categorical.from_codes(bcode[rows[:, 0]], categories=bidders),
+        "bidder_b": pd.Categorical.from_codes(bcode[rows[:, 1]], categories=bidders),
+        "row_a": rows[:, 0], "row_b": rows[:, 1],
+        "price_a": num[:, 0], "price_b": num[:, 1], "price_gap": num[:, 2], "log_ratio": num[:, 3],
+        "time_gap_s": num[:, 4], "win_a": num[:, 5], "win_b": num[:, 6],
+    }
+    for k, f in enumerate(fields):
+        out[f"same_{f}"] = same[:, k]
+    out["n_same_meta"] = num[:, 8].astype(np.int8)
+    if bid_items is not None:
+        out["items_shared"] = items[:, 0]
+        out["item_cosine"] = items[:, 1]
+        out["item_pearson"] = items[:, 2]
+        out["item_identical_share"] = items[:, 3]
+        out["same_odd_items"] = items[:, 4]
+        out["same_wrong_total"] = num[:, 7] if has_qty else np.full(len(seg), np.nan)
+    res = pd.DataFrame(out, copy=False)
+    res.attrs["meta_fields"] = present
+    return res
+
+
+# --- aggregation per bidder pair: partial -> combine -> finalize ---------------------------------------------------
+
+_SUMS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",
+         "time_n", "time_sum", "shared_meta_tenders")
+_ITEM_SUMS = ("cos_n", "cos_sum", "pear_n", "pear_sum", "ident_n", "ident_sum", "same_odd_items", "same_wrong_totals")
+_MINS = ("gap_min", "time_gap_min")
+
+
+def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Additive statistics per bidder pair of a `bid_pairs` frame (one partition): sums, counts and minima."""
+    _require(pairs, ("bidder_a", "bidder_b", "price_gap", "log_ratio"), "pairs")
+    sa, sb = pairs["bidder_a"], pairs["bidder_b"]
+    if (isinstance(sa.dtype, pd.CategoricalDtype) and isinstance(sb.dtype, pd.CategoricalDtype)
+            and sa.cat.categories.equals(sb.cat.categories)):
+        cats, ca, cb = sa.cat.categories, sa.cat.codes.to_numpy(), sb.cat.codes.to_numpy()
+    else:
+        cats = pd.Index(pd.concat([as_text(sa), as_text(sb)]).dropna().unique()).sort_values()
+        ca, cb = cats.get_indexer(as_text(sa)), cats.get_indexer(as_text(sb))
+    na = len(cats) + 1
+    key = ca.astype(np.int64) * na + cb.astype(np.int64)
+
+    def val(c):
+        return pairs[c].to_numpy(dtype=np.float64, na_value=np.nan) if c in pairs.columns else np.full(len(pairs), np.nan)
+
+    gap, lr, tg = val("price_gap"), val("log_ratio"), val("time_gap_s")
+    wa, wb = val("win_a"), val("win_b")
+    wk = np.isfinite(wa) & np.isfinite(wb)
+    cols = {
+        "co_bids": np.ones(len(pairs)), "win_known": wk.astype(float),
+        "wins_a": np.where(wk, wa, 0.0), "wins_b": np.where(wk, wb, 0.0),
+        "gap_n": np.isfinite(gap).astype(float), "gap_sum": np.nan_to_num(gap),
+        "ratio_n": np.isfinite(lr).astype(float), "ratio_sum": np.nan_to_num(lr), "ratio_sum2": np.nan_to_num(lr) ** 2,
+        "time_n": np.isfinite(tg).astype(float), "time_sum": np.nan_to_num(tg),
+        "shared_meta_tenders": (val("n_same_meta") > 0).astype(float),
+        "gap_min": gap, "time_gap_min": tg,
+    }
+    same_cols = [c for c in pairs.columns if c.startswith("same_") and c[5:] in META_FIELDS]
+    for c in same_cols:
+        cols["shared_" + c[5:]] = val(c)
+    if "item_cosine" in pairs.columns:
+        for short, c in (("cos", "item_cosine"), ("pear", "item_pearson"), ("ident", "item_identical_share")):
+            v = val(c)
+            cols[f"{short}_n"] = np.isfinite(v).astype(float)
+            cols[f"{short}_sum"] = np.nan_to_num(v)
+        cols["same_odd_items"] = np.nan_to_num(val("same_odd_items"))
+        cols["same_wrong_totals"] = np.nan_to_num(val("same_wrong_total"))
+    frame = pd.DataFrame(cols)
+    agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns}
+    g = frame.groupby(key, sort=True).agg(agg)
+    k = g.index.to_numpy()
+    g.insert(0, "bidder_b", cats.take(k % na).to_numpy())
+    g.insert(0, "bidder_a", cats.take(k // na).to_numpy())
+    return g.reset_index(drop=True)
+
+
+def combine_partials(parts) -> pd.DataFrame:
+    """Combine `pair_partials` of several partitions (sums add, minima take the minimum)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["bidder_a", "bidder_b", *_SUMS, *_MINS])
+    frame = pd.concat(parts, ignore_index=True)
+    agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns if c not in ("bidder_a", "bidder_b")}
+    return frame.groupby(["bidder_a", "bidder_b"], sort=True, as_index=False).agg(agg)
+
+
+def finalize_pairs(partials: pd.DataFrame, tenders_per_bidder: pd.Series | None = None) -> pd.DataFrame:
+    """The `bidder_pairs` columns from combined partials; `tenders_per_bidder` (bidder_id -> tenders bid) adds the rates."""
+    p = partials
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({"bidder_a": p["bidder_a"].astype(str).to_numpy(), "bidder_b": p["bidder_b"].astype(str).to_numpy(),
+                            "co_bids": p["co_bids"].astype(np.int64).to_numpy()})
+        out["wins_a"] = np.where(p["win_known"] > 0, p["wins_a"], np.nan)
+        out["wins_b"] = np.where(p["win_known"] > 0, p["wins_b"], np.nan)
+        if tenders_per_bidder is not None:
+            out["n_tenders_a"] = out["bidder_a"].map(tenders_per_bidder).to_numpy()
+            out["n_tenders_b"] = out["bidder_b"].map(tenders_per_bidder).to_numpy()
+            out["co_bid_rate"] = out["co_bids"] / np.minimum(out["n_tenders_a"], out["n_tenders_b"])
+        out["gap_mean"] = np.where(p["gap_n"] > 0, p["gap_sum"] / p["gap_n"], np.nan)
+        out["gap_min"] = p["gap_min"].to_numpy()
+        n = p["ratio_n"].to_numpy()
+        mean = np.where(n > 0, p["ratio_sum"] / n, np.nan)
+        var = (p["ratio_sum2"].to_numpy() - n * mean ** 2) / (n - 1)
+        out["ratio_mean"] = mean
+        out["ratio_sd"] = np.where(n >= 2, np.sqrt(np.clip(var, 0, None)), np.nan)
+        for c in p.columns:
+            if c.startswith("shared_") and c != "shared_meta_tenders":
+                out[c] = p[c].astype(np.int64).to_numpy()
+        out["shared_meta_tenders"] = p["shared_meta_tenders"].astype(np.int64).to_numpy()
+        out["time_gap_min"] = p["time_gap_min"].to_numpy()
+        out["time_gap_mean"] = np.where(p["time_n"] > 0, p["time_sum"] / p["time_n"], np.nan)
+        if "cos_n" in p.columns:
+            for short, c in (("cos", "item_cosine_mean"), ("pear", "item_pearson_mean"), ("ident", "item_identical_mean")):
+                out[c] = np.where(p[f"{short}_n"] > 0, p[f"{short}_sum"] / p[f"{short}_n"], np.nan)
+            out["same_odd_items"] = p["same_odd_items"].astype(np.int64).to_numpy()
+            out["same_wrong_totals"] = p["same_wrong_totals"].astype(np.int64).to_numpy()
+    return out
+
+
+def tenders_per_bidder(bids: pd.DataFrame) -> pd.Series:
+    """Number of distinct tenders each bidder bid in (bidder_id as text -> count)."""
+    _require(bids, ("tender_id", "bidder_id"), "bids")
+    t = pd.DataFrame({"t": as_text(bids["tender_id"]), "b": as_text(bids["bidder_id"])}).dropna().drop_duplicates()
+    return t.groupby("b").size()
+
+
+def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, pairs: pd.DataFrame | None = None,
+                 min_co_bids: int = 1, **pair_options) -> pd.DataFrame:
+    """Evidence per unordered bidder pair across tenders (module doc for the columns), sorted by bidder_a, bidder_b.
+
+    `pairs` reuses a `bid_pairs` frame already computed from the same bids; `pair_options` go to `bid_pairs`."""
+    if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
+        raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
+    if pairs is None:
+        pairs = bid_pairs(bids, bid_items, **pair_options)
+    out = finalize_pairs(pair_partials(pairs), tenders_per_bidder(bids))
+    if min_co_bids > 1:
+        out = out[out["co_bids"] >= min_co_bids].reset_index(drop=True)
+    return out
+
+
+def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, valid_only: bool = True) -> pd.DataFrame:
+    """Per tender: `n_bids`, `gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric` (module doc).
+
+    Two adjacent gaps (or log-ratios) are equal when they differ by at most `rtol` times the larger one."""
+    _require(bids, ("tender_id", "price"), "bids")
+    if not (0 <= rtol < 1):
+        raise ValueError(f"rtol must be in [0, 1); got {rtol!r}.")
+    price = prices(bids, valid_only=valid_only)
+    tcode, tenders = factorize_sorted(bids["tender_id"])
+    order, offsets = _kernels.group_order(tcode, len(tenders))
+    out = _kernels.progressions_kernel(order, offsets, price, float(rtol))
+    res = pd.DataFrame(out, columns=list(_kernels.PROGRESSION_COLUMNS))
+    for c in ("n_bids", "arith_run", "geom_run"):
+        res[c] = res[c].astype(np.int64)
+    res["arithmetic"] = (res["n_bids"] >= 3) & (res["arith_run"] == res["n_bids"])
+    res["geometric"] = (res["n_bids"] >= 3) & (res["geom_run"] == res["n_bids"])
+    res.insert(0, "tender_id", tenders.astype(str).to_numpy())
+    return res
+
+
+__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "bid_progressions", "pair_partials", "combine_partials",
+           "finalize_pairs", "tenders_per_bidder", "InputError"]

@@ -1,0 +1,317 @@
+"""Pairwise bid evidence and progressions against slow, readable references on fixed, random and degenerate input."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from features.errors import InputError
+from features.pairs import (META_FIELDS, bid_pairs, bid_progressions, bidder_pairs, combine_partials, finalize_pairs,
+                            pair_partials, tenders_per_bidder)
+
+ODD = 1.5
+RTOL = 1e-4
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT or str(v).strip() == ""
+
+
+def reference_pairs(bids: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every pair of bids from different bidders in a tender, by plain loops."""
+    bids = bids.reset_index(drop=True)
+    lines = {}  # (tender, bidder) -> {item: (unit, qty)} for the first bid of that tender and bidder
+    if items is not None:
+        for r in items.itertuples(index=False):
+            d = lines.setdefault((str(r.tender_id), str(r.bidder_id)), {})
+            if str(r.item_code) not in d:
+                d[str(r.item_code)] = (float(r.unit_price), float(getattr(r, "quantity", np.nan)))
+    first = {}
+    for i, r in bids.iterrows():
+        first.setdefault((str(r.tender_id), str(r.bidder_id)), i)
+
+    def bill(i):
+        r = bids.loc[i]
+        key = (str(r.tender_id), str(r.bidder_id))
+        return lines.get(key, {}) if first.get(key) == i else {}
+
+    def error(i):  # None unknown, 0 right total, else price - itemised total
+        b = bill(i)
+        if not b or "quantity" not in items.columns:
+            return None
+        total = sum(u * q for u, q in b.values())
+        if not np.isfinite(total) or not np.isfinite(bids.loc[i, "price"]):
+            return None
+        e = bids.loc[i, "price"] - total
+        return e if abs(e) > RTOL * abs(bids.loc[i, "price"]) else 0.0
+
+    out = []
+    for t, g in bids.groupby(bids["tender_id"].astype(str), sort=True):
+        idx = list(g.index)
+        itemised = sum(1 for i in idx if bill(i))
+        for i, j in itertools.combinations(idx, 2):
+            a, b = bids.loc[i], bids.loc[j]
+            if str(a.bidder_id) == str(b.bidder_id):
+                continue
+            if str(a.bidder_id) > str(b.bidder_id):
+                i, j, a, b = j, i, b, a
+            pa, pb = float(a.price), float(b.price)
+            row = {"tender_id": t, "bidder_a": str(a.bidder_id), "bidder_b": str(b.bidder_id), "row_a": i, "row_b": j,
+                   "price_gap": abs(pa - pb) / min(pa, pb) if pa > 0 and pb > 0 else np.nan,
+                   "log_ratio": math.log(pa / pb) if pa > 0 and pb > 0 else np.nan}
+            if "submitted_at" in bids.columns:
+                ta, tb = a.submitted_at, b.submitted_at
+                row["time_gap_s"] = np.nan if pd.isna(ta) or pd.isna(tb) else abs((ta - tb).total_seconds())
+            else:
+                row["time_gap_s"] = np.nan
+            row["win_a"] = float(a.is_winner) if "is_winner" in bids.columns else np.nan
+            row["win_b"] = float(b.is_winner) if "is_winner" in bids.columns else np.nan
+            for f in META_FIELDS:
+                row[f"same_{f}"] = int(f in bids.columns and not _missing(a[f]) and not _missing(b[f]) and a[f] == b[f])
+            row["n_same_meta"] = sum(row[f"same_{f}"] for f in META_FIELDS)
+            if items is not None:
+                ba, bb = bill(i), bill(j)
+                shared = [k for k in ba if k in bb and np.isfinite(ba[k][0]) and np.isfinite(bb[k][0])]
+                x = np.array([ba[k][0] for k in shared])
+                y = np.array([bb[k][0] for k in shared])
+                row["items_shared"] = len(shared) if ba and bb else np.nan
+                row["item_cosine"] = x @ y / np.sqrt((x @ x) * (y @ y)) if len(shared) and (x @ x) > 0 and (y @ y) > 0 else np.nan
+                row["item_pearson"] = (np.corrcoef(x, y)[0, 1] if len(shared) >= 2 and np.ptp(x) > 0 and np.ptp(y) > 0
+                                       else np.nan)
+                row["item_identical_share"] = np.mean(x == y) if len(shared) else np.nan
+                odd = 0
+                for k in shared:
+                    u = ba[k][0]
+                    if u != bb[k][0] or not u > 0:
+                        continue
+                    others = [math.log(bill(m)[k][0]) for m in idx if m not in (i, j) and k in bill(m)
+                              and np.isfinite(bill(m)[k][0]) and bill(m)[k][0] > 0]
+                    if not others:
+                        odd += itemised >= 3
+                    elif abs(math.log(u) - np.mean(others)) > math.log(ODD):
+                        odd += 1
+                row["same_odd_items"] = odd if ba and bb else np.nan
+                ea, eb = error(i), error(j)
+                row["same_wrong_total"] = (np.nan if ea is None or eb is None else
+                                           float(ea != 0 and eb != 0 and abs(ea - eb) <= RTOL * max(abs(ea), abs(eb))))
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def assert_pairs_equal(got: pd.DataFrame, ref: pd.DataFrame):
+    assert len(got) == len(ref)
+    if not len(ref):
+        return
+    got = got.assign(**{c: got[c].astype(str) for c in ("tender_id", "bidder_a", "bidder_b")})
+    got = got.sort_values(["row_a", "row_b"]).reset_index(drop=True)
+    ref = ref.sort_values(["row_a", "row_b"]).reset_index(drop=True)
+    for c in ref.columns:
+        a, b = got[c].to_numpy(), ref[c].to_numpy()
+        if a.dtype.kind in "fiu" and c not in ("row_a", "row_b"):
+            a, b = a.astype(float), b.astype(float)
+            np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=c)
+            np.testing.assert_allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-9, atol=1e-12, err_msg=c)
+        else:
+            assert list(a) == list(b), c
+
+
+def fixed_bids():
+    return pd.DataFrame({
+        "tender_id": ["t1"] * 4 + ["t2"] * 3 + ["t3"],
+        "bidder_id": ["a", "b", "c", "d", "b", "a", "c", "a"],
+        "price": [100.0, 110, 121, 133.1, 220, 200, np.nan, 5],
+        "ip": ["1.1", "1.1", None, "", "x", "x", "x", "q"],
+        "device_id": ["d", "e", "", "", None, None, "z", "z"],
+        "is_winner": [1.0, 0, 0, 0, 1, 0, 0, 1],
+        "submitted_at": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:01", None, "2024-01-01 11:00",
+                                        "2024-01-02 00:00", "2024-01-02 00:00", "2024-01-02 00:05", "2024-01-03 00:00"])})
+
+
+def fixed_items():
+    return pd.DataFrame({
+        "tender_id": ["t1"] * 10,
+        "bidder_id": ["a", "a", "a", "b", "b", "b", "c", "c", "d", "d"],
+        "item_code": ["i1", "i2", "i9", "i1", "i2", "i9", "i1", "i2", "i1", "i2"],
+        "unit_price": [10.0, 20, 77, 10, 21, 77, 10, 60, 11, 19],
+        "quantity": [1.0, 2, 1, 1, 2, 1, 1, 1, 1, 1]})
+
+
+def test_fixed_pairs_by_hand():
+    bids, items = fixed_bids(), fixed_items()
+    p = bid_pairs(bids, items)
+    assert len(p) == 6 + 3  # t1: 4 bidders -> 6 pairs; t2: 3 -> 3; t3: one bid -> none
+    ab = p[(p.tender_id == "t1") & (p.bidder_a == "a") & (p.bidder_b == "b")].iloc[0]
+    assert ab.price_gap == pytest.approx(0.1) and ab.log_ratio == pytest.approx(math.log(100 / 110))
+    assert ab.same_ip == 1 and ab.same_device_id == 0 and ab.n_same_meta == 1 and ab.time_gap_s == 60
+    assert ab.items_shared == 3 and ab.item_identical_share == pytest.approx(2 / 3)
+    assert ab.same_odd_items == 1  # i9 at 77, quoted only by a and b while 4 bids are itemised
+    # t2: b (row 4) vs a (row 5) is oriented a < b; same ip; win_a is row 5's
+    t2 = p[(p.tender_id == "t2") & (p.bidder_a == "a") & (p.bidder_b == "b")].iloc[0]
+    assert (t2.row_a, t2.row_b, t2.win_a, t2.win_b, t2.same_ip) == (5, 4, 0.0, 1.0, 1)
+    assert p.attrs["meta_fields"] == ["ip", "device_id"]
+    assert_pairs_equal(p, reference_pairs(bids, items))
+
+
+def test_wrong_totals_and_odd_prices():
+    bids = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b", "c", "d"], "price": [105.0, 105, 60, 62]})
+    items = pd.DataFrame({"tender_id": "t", "bidder_id": np.repeat(["a", "b", "c", "d"], 2),
+                          "item_code": ["x", "y"] * 4,
+                          # a and b: the same odd price 90 for x (others quote 50) and totals 5 above the bill
+                          "unit_price": [90.0, 10, 90, 10, 50, 10, 52, 10], "quantity": 1.0})
+    p = bid_pairs(bids, items).set_index(["bidder_a", "bidder_b"])
+    assert p.loc[("a", "b"), "same_wrong_total"] == 1 and p.loc[("a", "b"), "same_odd_items"] == 1
+    assert p.loc[("c", "d"), "same_wrong_total"] == 0 and p.loc[("c", "d"), "same_odd_items"] == 0
+    assert p.loc[("a", "c"), "same_wrong_total"] == 0
+    assert_pairs_equal(bid_pairs(bids, items), reference_pairs(bids, items))
+    no_qty = bid_pairs(bids, items.drop(columns="quantity"))
+    assert no_qty["same_wrong_total"].isna().all()
+
+
+def test_degenerate_inputs():
+    one = pd.DataFrame({"tender_id": ["t"], "bidder_id": ["a"], "price": [1.0]})
+    assert len(bid_pairs(one)) == 0
+    assert len(bidder_pairs(one)) == 0
+    same = pd.DataFrame({"tender_id": ["t", "t"], "bidder_id": ["a", "a"], "price": [1.0, 2.0]})
+    assert len(bid_pairs(same)) == 0  # a bidder is never paired with itself
+    eq = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b", "c"], "price": 7.0, "ip": [None, None, ""]})
+    p = bid_pairs(eq)
+    assert (p.price_gap == 0).all() and (p.log_ratio == 0).all() and (p.same_ip == 0).all() and p.time_gap_s.isna().all()
+    nanp = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b"], "price": [np.nan, 0.0]})
+    assert bid_pairs(nanp)[["price_gap", "log_ratio"]].isna().all().all()
+    empty = pd.DataFrame({"tender_id": pd.Series([], dtype=str), "bidder_id": pd.Series([], dtype=str),
+                          "price": pd.Series([], dtype=float)})
+    assert len(bid_pairs(empty)) == 0 and len(bid_progressions(empty)) == 0
+    with pytest.raises(InputError, match="bidder_id"):
+        bid_pairs(pd.DataFrame({"tender_id": ["t"], "price": [1.0]}))
+    with pytest.raises(ValueError, match="odd_ratio"):
+        bid_pairs(one, odd_ratio=0.5)
+    with pytest.raises(InputError, match="item_code"):
+        bid_pairs(one, pd.DataFrame({"tender_id": ["t"], "bidder_id": ["a"], "unit_price": [1.0]}))
+
+
+def test_valid_only_drops_invalid_bids():
+    bids = fixed_bids().assign(status=["valid", "disqualified", None, "valid", "valid", "valid", "withdrawn", "valid"])
+    assert len(bid_pairs(bids)) == 9
+    p = bid_pairs(bids, valid_only=True)
+    assert len(p) == 3 + 1 and not ({1, 6} & (set(p.row_a) | set(p.row_b)))
+
+
+def random_bids(seed: int, n_tenders: int, items: bool):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in range(n_tenders):
+        k = int(rng.integers(1, 7))
+        bidders = rng.choice(list("abcdefgh"), k, replace=not items)
+        base = rng.choice([100.0, 1000.0, 5e5])
+        for b in bidders:
+            p = base * rng.choice([1.0, 1.0 + rng.uniform(0, 0.3)])
+            rows.append({"tender_id": f"t{t}", "bidder_id": str(b),
+                         "price": np.nan if rng.random() < 0.05 else p,
+                         "ip": rng.choice(["1", "2", "", None]), "agent_id": rng.choice(["x", "y", None]),
+                         "is_winner": rng.choice([0.0, 1.0, np.nan]),
+                         "submitted_at": pd.NaT if rng.random() < 0.2 else pd.Timestamp("2024-01-01") + pd.Timedelta(
+                             seconds=int(rng.integers(0, 10_000)))})
+    bids = pd.DataFrame(rows)
+    if not items:
+        return bids, None
+    lines = []
+    for r in bids.itertuples():
+        if rng.random() < 0.2:
+            continue
+        for code in rng.choice(["i1", "i2", "i3", "i4", "i5"], int(rng.integers(1, 5)), replace=True):
+            lines.append({"tender_id": r.tender_id, "bidder_id": r.bidder_id, "item_code": str(code),
+                          "unit_price": rng.choice([5.0, 10.0, 40.0, np.nan, float(rng.uniform(1, 50))]),
+                          "quantity": rng.choice([1.0, 2.0, 3.0])})
+    return bids, pd.DataFrame(lines)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**31), st.integers(1, 12), st.booleans())
+def test_random_pairs_match_reference(seed, n_tenders, items):
+    bids, lines = random_bids(seed, n_tenders, items)
+    assert_pairs_equal(bid_pairs(bids, lines), reference_pairs(bids, lines))
+
+
+def reference_bidder_pairs(ref: pd.DataFrame, bids: pd.DataFrame) -> pd.DataFrame:
+    n_t = bids.groupby(bids.bidder_id.astype(str)).tender_id.nunique()
+    rows = []
+    for (a, b), g in ref.groupby(["bidder_a", "bidder_b"], sort=True):
+        wins = g.win_a.notna() & g.win_b.notna()
+        lr = g.log_ratio.dropna()
+        rows.append({"bidder_a": a, "bidder_b": b, "co_bids": len(g),
+                     "wins_a": g.win_a[wins].sum() if wins.any() else np.nan,
+                     "wins_b": g.win_b[wins].sum() if wins.any() else np.nan,
+                     "n_tenders_a": n_t[a], "n_tenders_b": n_t[b], "co_bid_rate": len(g) / min(n_t[a], n_t[b]),
+                     "gap_mean": g.price_gap.mean(), "gap_min": g.price_gap.min(), "ratio_mean": lr.mean(),
+                     "ratio_sd": lr.std(ddof=1) if len(lr) >= 2 else np.nan,
+                     **{f"shared_{f}": g[f"same_{f}"].sum() for f in META_FIELDS},
+                     "shared_meta_tenders": (g.n_same_meta > 0).sum(),
+                     "time_gap_min": g.time_gap_s.min(), "time_gap_mean": g.time_gap_s.mean()})
+    return pd.DataFrame(rows)
+
+
+def test_bidder_pairs_match_reference_and_partials_combine():
+    bids, _ = random_bids(7, 60, items=False)
+    got = bidder_pairs(bids)
+    ref = reference_bidder_pairs(reference_pairs(bids), bids)
+    assert got[["bidder_a", "bidder_b"]].values.tolist() == ref[["bidder_a", "bidder_b"]].values.tolist()
+    for c in ref.columns[2:]:
+        np.testing.assert_allclose(got[c].astype(float), ref[c].astype(float), rtol=1e-9, atol=1e-7, err_msg=c)
+    # per-partition semantics: two partitions of whole tenders give the same result
+    t = bids.tender_id.isin([f"t{i}" for i in range(25)])
+    parts = [pair_partials(bid_pairs(bids[t])), pair_partials(bid_pairs(bids[~t]))]
+    split = finalize_pairs(combine_partials(parts), tenders_per_bidder(bids))
+    pd.testing.assert_frame_equal(split, got, check_dtype=False, rtol=1e-9, atol=1e-7)
+
+
+def test_constant_price_ratio_is_found():
+    rng = np.random.default_rng(3)
+    base = rng.lognormal(10, 1, 20)
+    bids = pd.DataFrame({"tender_id": np.repeat([f"t{i}" for i in range(20)], 3),
+                         "bidder_id": ["x", "y", "z"] * 20,
+                         "price": np.column_stack([base, base * 1.05, base * rng.uniform(0.8, 1.3, 20)]).ravel()})
+    got = bidder_pairs(bids).set_index(["bidder_a", "bidder_b"])
+    assert got.loc[("x", "y"), "ratio_sd"] < 1e-6 and got.loc[("x", "z"), "ratio_sd"] > 0.05
+    assert got.loc[("x", "y"), "ratio_mean"] == pytest.approx(-math.log(1.05))
+    assert bidder_pairs(bids, min_co_bids=21).empty
+
+
+def reference_progression(prices, rtol):
+    b = np.sort([p for p in prices if np.isfinite(p)])
+
+    def run(steps):
+        best = cur = 0
+        for i, s in enumerate(steps):
+            if not s > 0:
+                cur = 0
+            elif cur and abs(s - steps[i - 1]) <= rtol * max(s, steps[i - 1]):
+                cur += 1
+            else:
+                cur = 1
+            best = max(best, cur + 1 if cur else 0)
+        return best if best >= 3 else 0
+
+    gaps = np.diff(b)
+    lr = np.diff(np.log(b)) if len(b) and b[0] > 0 else np.array([])
+    return len(b), run(gaps) if len(b) >= 3 else 0, run(lr) if len(b) >= 3 and len(lr) else 0
+
+
+def test_progressions():
+    bids = pd.DataFrame({"tender_id": ["ar"] * 4 + ["geo"] * 4 + ["part"] * 5 + ["two"] * 2,
+                         "price": [100.0, 130, 110, 120, 100, 121, 110, 133.1, 50, 100, 101, 102, 103, 1, 2]})
+    got = bid_progressions(bids).set_index("tender_id")
+    assert got.loc["ar", "arithmetic"] and not got.loc["ar", "geometric"] and got.loc["ar", "gap_cv"] == pytest.approx(0)
+    assert got.loc["geo", "geometric"] and not got.loc["geo", "arithmetic"] and got.loc["geo", "ratio_cv"] == pytest.approx(0, abs=1e-12)
+    assert got.loc["part", "arith_run"] == 4 and not got.loc["part", "arithmetic"]
+    assert got.loc["two", "arith_run"] == 0 and np.isnan(got.loc["two", "gap_cv"])
+    rng = np.random.default_rng(5)
+    prices = rng.choice([10.0, 20, 30, 40, 45, np.nan], (200, 6))
+    frame = pd.DataFrame({"tender_id": np.repeat(np.arange(200).astype(str), 6), "price": prices.ravel()})
+    got = bid_progressions(frame, rtol=1e-6).set_index("tender_id")
+    for t in range(200):
+        n, ar, ge = reference_progression(prices[t], 1e-6)
+        assert tuple(got.loc[str(t), ["n_bids", "arith_run", "geom_run"]]) == (n, ar, ge)
