@@ -206,12 +206,18 @@ def test_stratum_draw_matches_the_documented_procedure():
     sha = lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()  # noqa: E731
     assert key == sha(f"riskmodels-inspect-v1\nseed=doc\nperiod={PERIOD}\ninput test={hashlib.sha256(b'doc').hexdigest()}\n")
     ros = t["roster"].merge(t["tiers"], on="enterprise_id")
-    firms = ros[(ros.department == "fire") & (ros.tier == "D")].enterprise_id.tolist()
-    u = int(sha(f"{key}|round|D")[:13], 16) / 16 ** 13
-    n = math.floor(0.30 * len(firms) + u)
-    chosen = sorted(firms, key=lambda e: sha(f"{key}|target|{e}"))[:n]
-    planned = {e for e, ds in zip(r.visits.enterprise_id, r.visits.departments) if "fire" in ds.split(";")}
-    assert set(chosen) == {e for e in planned if e in set(firms)}
+    rates = {"A": 0.01, "B": 0.02, "C": 0.10, "D": 0.30}
+    planned = {(e, d) for e, ds in zip(r.visits.enterprise_id, r.visits.departments) for d in ds.split(";")}
+    for tier in "ABCD":
+        u = int(sha(f"{key}|round|{tier}")[:13], 16) / 16 ** 13
+        c = 0.0
+        for dept in sorted(set(ros.department)):
+            firms = ros[(ros.department == dept) & (ros.tier == tier)].enterprise_id.tolist()
+            x = rates[tier] * len(firms)
+            n = math.floor(c + x + u) - math.floor(c + u)
+            c += x
+            chosen = sorted(firms, key=lambda e: sha(f"{key}|target|{e}"))[:n]
+            assert {e for e in firms if (e, dept) in planned} == set(chosen), (tier, dept)
     assert uniform(key, "round", "D") == u and digest(key, "target", "x") == sha(f"{key}|target|x")
 
 

@@ -7,10 +7,12 @@ writing the exports live in `planner.py`. The steps, in order (docs/inspection.m
    inspectors), each firm with its credit tier.
 2. **Eligibility**: a firm visited fewer than `min_days_between_visits` days before the period starts is not drawn at random;
    with `a_only_if_triggered`, neither is a tier A firm.
-3. **Targets**: in each (department, tier) stratum of N eligible firms at rate r, n = floor(r*N + u) firms are drawn, u =
-   uniform(key, "round", tier) (coordinated) or uniform(key, "round", department, tier): randomised rounding keeps the
-   expected share exactly r, so a small stratum keeps a non-zero chance. The n firms first in the keyed order
-   ("target", firm) (coordinated: all departments share one order, so their draws overlap) or ("target", department, firm).
+3. **Targets**: each (department, tier) stratum of N eligible firms at rate r expects x = r*N draws. Per tier, with
+   u = uniform(key, "round", tier) and C the sum of x over the tier's departments before this one (departments in code-point
+   order), the stratum draws n = floor(C + x + u) - floor(C + u) firms: randomised, controlled rounding. Each stratum's
+   expected draw is exactly x (a small stratum keeps a non-zero chance) and a tier's total over departments is within one
+   of its expectation. The n firms first in the keyed order ("target", firm) are drawn (coordinated: all departments share
+   one order, so their draws overlap and merge into joint visits), else ("target", department, firm).
 4. **Triggers** force a visit: by the department they name, else by the departments that drew the firm, else by the first of
    the firm's roster departments in the keyed order ("trigger-department", firm).
 5. **Joint visits**: all draws of one firm merge into one visit with all its departments.
@@ -210,11 +212,17 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
     draws: dict = {}  # enterprise_id -> set of departments that drew it
     strata = []
     order_cache: dict = {}
-    for (dept, tier), g in pop.groupby(["department", "tier"], sort=True):
+    groups = {k: g for k, g in pop.groupby(["department", "tier"], sort=False)}
+    cumulative = {t: 0.0 for t in TIERS}  # controlled rounding: running expected count per tier over departments
+    for dept, tier in sorted(groups):  # departments in code-point order within each tier
+        g = groups[(dept, tier)]
         eligible = g.loc[~g["recent"] & ~g["a_rule"], "enterprise_id"].tolist()
         rate = policy.rate(dept, tier)
-        u = uniform(key, "round", tier) if policy.coordinate_departments else uniform(key, "round", dept, tier)
-        n = min(len(eligible), math.floor(rate * len(eligible) + u))
+        x = rate * len(eligible)
+        u = uniform(key, "round", tier)
+        c = cumulative[tier]
+        n = math.floor(c + x + u) - math.floor(c + u)
+        cumulative[tier] = c + x
         if policy.coordinate_departments:
             for e in eligible:
                 if e not in order_cache:
@@ -226,7 +234,7 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
             draws.setdefault(e, set()).add(dept)
         strata.append({"department": dept, "tier": tier, "roster": len(g), "recently_visited": int(g["recent"].sum()),
                        "a_only_if_triggered": int((g["a_rule"] & ~g["recent"]).sum()), "eligible": len(eligible),
-                       "rate": rate, "expected": round(rate * len(eligible), 6), "drawn": n})
+                       "rate": rate, "expected": round(x, 6), "drawn": n})
     random_draws = sum(len(v) for v in draws.values())
 
     # 4. triggers
