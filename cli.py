@@ -444,3 +444,66 @@ def graph_features_cmd(
 
     r = features(_graph_dataset(directory), out, level=level, settings=settings())
     say(f"wrote {out}: {r['rows']:,} {level} rows")
+
+
+# --- synthetic city (issue 3) ---
+@data_app.command("simulate")
+@_handled
+def data_simulate_cmd(
+    out: Path = typer.Option(..., "--out", help="Directory to write the canonical tables and truth/ into."),
+    scale: str = typer.Option("tiny", "--scale", help="tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv or parquet (default: csv; parquet parts for province)."),
+):
+    """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
+    from riskmodels.simulate import simulate
+
+    fmt = fmt or ("parquet" if scale == "province" else "csv")
+    bar = None
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        bar = Progress(transient=True, console=Console(stderr=True))
+        bar.start()
+        tasks: dict = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+    else:
+        progress = None
+    try:
+        r = simulate(out, scale=scale, seed=seed, fmt=fmt, settings=settings(), progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    t = r["tables"]
+    say(f"wrote {out} ({scale}, seed {seed}, {fmt}) in {r['seconds']:.1f}s: {t['enterprises']:,} enterprises, "
+        f"{t['tenders']:,} tenders, {t['bids']:,} bids, {t['credit_events']:,} credit events, {t['inspections']:,} inspections, "
+        f"{r['cartels']} planted cartels in {r['collusive_tenders']:,} tenders; ground truth in {Path(out) / 'truth'}")
+
+
+@collusion_app.command("flags")
+@_handled
+def collusion_flags_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; enterprises, shareholders, bid_items when present)."),
+    out: Path = typer.Option(..., "--out", help="Findings table (.csv, .parquet or .xlsx): code, article, tender, bidders, evidence."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="Also write each flag's statistics (fences, counts) as JSON."),
+):
+    """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from features.legal.run import collusion_flags, flagged_tenders
+
+    s = settings()
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
+    ds.require("bids")
+    evidence, stats = collusion_flags(ds.tables, s.flags)
+    write_table(evidence, out)
+    if meta is not None:
+        meta.write_text(json.dumps(stats, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8")
+    counts = evidence["code"].value_counts()
+    say(f"wrote {out}: {len(evidence):,} findings in {len(flagged_tenders(evidence)):,} tenders"
+        + ("; " + ", ".join(f"{c} {counts.get(c, 0):,}" for c in s.flags.enabled) if len(s.flags.enabled) else ""))

@@ -101,7 +101,7 @@ class SimulateSettings:
     enterprises: int = setting(0, "number of enterprises (0 = the scale's default: tiny 2,000, city 77,500, province 775,000)")
     tenders: int = setting(0, "number of tenders (0 = the scale's default: tiny 1,000, city 18,000, province 180,000)")
     cartels: int = setting(0, "number of planted cartels (0 = the scale's default: tiny 12, city 120, province 1,200)")
-    mean_bidders: float = setting(8.0, "mean number of bids in an open tender")
+    mean_bidders: float = setting(11.0, "mean number of bids in an open tender (invited and negotiated procedures have 3-5)")
     local_share: float = setting(0.6, "share of an honest tender's bidders drawn from the tender's own region (the rest: same category, any region)")
     honest_markup: list = setting([0.03, 0.12], "range of an honest bidder's markup over its cost")
     cost_sd: float = setting(0.05, "spread (log sd) of bidders' costs within one tender")
@@ -121,13 +121,13 @@ class SimulateSettings:
     agent_share: float = setting(0.25, "share of honest bidders that use a bid agent (honest false leads: one agent, many clients)")
     cartel_risk_shift: float = setting(0.8, "how much riskier (in latent sd) cartel members are")
     violation_logit: list = setting([-2.8, 1.7], "violation_prob = sigmoid(a + b * latent_risk): [a, b]")
-    event_rates: dict = setting({"administrative_penalty": 1.3, "abnormal_operation_list": 0.06, "serious_illegal_dishonest_list": 0.012,
-                                 "dishonest_judgment_debtor": 0.03, "commendation": 0.2, "court_judgment": 1.9, "loan_default": 0.025},
+    event_rates: dict = setting({"administrative_penalty": 1.45, "abnormal_operation_list": 0.06, "serious_illegal_dishonest_list": 0.012,
+                                 "dishonest_judgment_debtor": 0.03, "commendation": 0.2, "court_judgment": 2.1, "loan_default": 0.025},
                                 "credit events per firm-year at latent risk 0 (tax grades: one per firm-year)")
     event_slopes: dict = setting({"administrative_penalty": 1.0, "abnormal_operation_list": 1.2, "serious_illegal_dishonest_list": 1.5,
                                   "dishonest_judgment_debtor": 1.4, "commendation": -0.8, "court_judgment": 0.5, "loan_default": 1.3},
                                  "log-rate change per sd of latent risk, per event type")
-    inspections_per_year: float = setting(2.2, "inspection and enforcement records per firm-year at latent risk 0")
+    inspections_per_year: float = setting(2.35, "inspection and enforcement records per firm-year at latent risk 0")
     disqualified_share: float = setting(0.04, "share of honest bids disqualified (cover bids: twice as often)")
     withdrawn_share: float = setting(0.01, "share of bids withdrawn")
 
