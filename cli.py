@@ -507,3 +507,50 @@ def collusion_flags_cmd(
     counts = evidence["code"].value_counts()
     say(f"wrote {out}: {len(evidence):,} findings in {len(flagged_tenders(evidence)):,} tenders"
         + ("; " + ", ".join(f"{c} {counts.get(c, 0):,}" for c in s.flags.enabled) if len(s.flags.enabled) else ""))
+
+
+# --- collusion evidence I: screens and pair evidence (issue 4) ---
+@collusion_app.command("screens")
+@_handled
+def collusion_screens_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory with bids (and optionally tenders)."),
+    out: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet (by extension)."),
+    market: Optional[str] = typer.Option(None, "--market", help="tenders column defining a market (default: settings [screens] market, else region x category)."),
+):
+    """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from features.screens import screens_table
+
+    s = settings()
+    ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
+    table = screens_table(ds.require("bids"), ds.get("tenders") if s.screens.relative else None,
+                          market=market or s.screens.market or None, progression_rtol=s.pairs.progression_rtol)
+    write_table(table, out)
+    say(f"screens of {len(table):,} tenders ({int(table['n_bids'].sum()):,} valid bids; "
+        f"{int(table['rd'].notna().sum()):,} with 3+ bids) written to {out}")
+
+
+@collusion_app.command("pairs")
+@_handled
+def collusion_pairs_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory with bids (and optionally bid_items)."),
+    out: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet (by extension)."),
+    per_tender: bool = typer.Option(False, "--per-tender", help="Write one row per pair of bids in a tender instead of one per bidder pair."),
+):
+    """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from features.pairs import bid_pairs, bidder_pairs
+
+    p = settings().pairs
+    ds = load_dataset(directory, settings(), tables=["bids", "bid_items"], require=["bids"])
+    bids, items = ds.require("bids"), ds.get("bid_items")
+    pairs = bid_pairs(bids, items, valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
+    if per_tender:
+        write_table(pairs, out)
+        say(f"{len(pairs):,} pairs of bids in {pairs['tender_id'].nunique():,} tenders written to {out}")
+        return
+    table = bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
+    write_table(table, out)
+    say(f"{len(table):,} bidder pairs (from {len(pairs):,} pairs of bids) written to {out}")

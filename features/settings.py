@@ -79,8 +79,9 @@ class GraphsSettings:
     method: str = setting("leiden", "leiden or louvain (networkx engine: louvain)")
     resolution: float = setting(1.0, "modularity resolution; higher gives smaller communities")
     seed: int = setting(0, "random seed of community detection")
-    max_group_size: int = setting(12, "communities larger than this are split again inside (markets hide small groups)")
+    max_group_size: int = setting(8, "communities larger than this are split again inside (markets hide small groups)")
     min_group_size: int = setting(2, "smallest group reported")
+    trim: float = setting(0.5, "a member whose mean tie to the group is below this share of the median member's leaves it (0 = off)")
     min_cobids: int = setting(2, "pairs that met in fewer tenders get no co-bidding edge (one meeting says little)")
     max_firms_per_value: int = setting(50, "an address, phone, agent or other value shared by more firms than this is ignored")
     min_share: float = setting(0.0, "smallest effective share (product along a chain of holdings) that ties two firms")
@@ -133,6 +134,39 @@ class SimulateSettings:
 
 
 @dataclass
+class FlagsSettings:
+    """Rule-based red flags on a dataset (riskmodels collusion flags; docs/indicators.md): legal-article flags and OCP catalogue codes."""
+
+    enabled: list = setting(["A34", "A40.1", "A40.2", "A40.3", "A40.4", "A40.6", "A39", "R022", "R023", "R029", "R034", "R053", "R057"],
+                            "flags to compute: legal articles (A34, A40.1-A40.6, A39) and OCP codes on canonical bids (R022 ... R057)")
+    control_share: float = setting(0.5, "Article 34: a shareholding at least this large (0-1) is a controlling relation")
+    generic_bidders: int = setting(10, "Article 40(1): an IP, device, MAC, file author or CA serial shared by at least this many bidders in the dataset is generic (an office network, a default author name), not evidence")
+    generic_values: list = setting(["Administrator", "admin", "User", "user", "Windows 用户", "Windows User", "微软用户", "用户", "lenovo", "HP", "Microsoft"],
+                                   "file authors that programs fill in by default; never evidence")
+    identical_items: int = setting(3, "Article 40(4): shared bill items priced identically that make two bills abnormally identical")
+    indicators: dict = setting({}, "settings of the R0NN codes, as in the OCDS INI sections, e.g. {R053 = {threshold = 0.6}}")
+
+
+@dataclass
+class ScreensSettings:
+    """Tender screens (riskmodels collusion screens; features/screens.py)."""
+
+    market: str = setting("", "tenders column that defines a market for the market-relative screens; empty: region x category (those present)")
+    relative: bool = setting(True, "add market-relative screens (<screen>_rank, <screen>_dm within market and year) when the tenders table exists")
+
+
+@dataclass
+class PairsSettings:
+    """Pairwise bid evidence (riskmodels collusion pairs; features/pairs.py)."""
+
+    valid_only: bool = setting(False, "pair only valid bids (default: every bid; a disqualified cover bid sharing a device is evidence)")
+    odd_ratio: float = setting(1.5, "an identical unit price is odd when it is more than this factor away from the other bids' quotes of the item")
+    total_rtol: float = setting(1e-4, "a bid total is wrong when it differs from its itemised sum by more than this share of the price")
+    progression_rtol: float = setting(1e-3, "adjacent bid gaps (or ratios) are equal within this relative tolerance (progression detection)")
+    min_co_bids: int = setting(1, "bidder pairs written by 'collusion pairs' met in at least this many tenders")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
@@ -141,6 +175,9 @@ class Settings:
     inspect: InspectSettings = field(default_factory=InspectSettings)
     graphs: GraphsSettings = field(default_factory=GraphsSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
+    flags: FlagsSettings = field(default_factory=FlagsSettings)
+    screens: ScreensSettings = field(default_factory=ScreensSettings)
+    pairs: PairsSettings = field(default_factory=PairsSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:

@@ -1,0 +1,31 @@
+"""A39 - Article 39: the pattern evidence behind collusion as the article defines it.
+
+39(2) agreeing on the winner: bid rotation (R057) and a recurrent winner over a cover bidder (R053); 39(1) negotiating
+prices: a fixed price gap across tenders (R023). Each finding restates the OCP flag's evidence under the article; the
+thresholds are those of the R0NN codes (`[flags] indicators`)."""
+from __future__ import annotations
+
+from features.legal.base import LegalContext, finding
+
+CODE, ARTICLE = "A39", "Article 39"
+CLAUSES = {"R057": "Article 39(2) (agreeing who wins)", "R053": "Article 39(2) (agreeing who wins)",
+           "R023": "Article 39(1) (negotiating bid prices)"}
+
+
+def compute(ctx: LegalContext) -> list[dict]:
+    from features.indicators.canonical import pair_tables
+    from features.indicators.config import build
+    from features.indicators.registry import REGISTRY
+
+    cfg = build({code: dict(ctx.settings.indicators.get(code, {})) for code in CLAUSES}, "[flags] indicators")
+    shared = ctx.cache.setdefault("canonical", {})
+    if "pairs" not in shared:
+        shared["pairs"] = pair_tables(ctx.bids)
+    out = []
+    for code, clause in CLAUSES.items():
+        res = REGISTRY[code].compute(ctx.bids, cfg.enabled[code], shared)
+        for e in res.evidence:
+            for t in e["tender_id"].split(";") if e["tender_id"] else [""]:
+                out.append(finding(CODE, ARTICLE, t, e["bidders"].split(";"),
+                                   f"Pattern evidence under {clause}: " + e["evidence"].split(": ", 1)[1], value=e["value"]))
+    return out
