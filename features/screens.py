@@ -149,3 +149,18 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
         out[f"{c}_dm"] = out[c] - g[c].transform("mean")
     out["market_n"] = g["tender_id"].transform("size").to_numpy()
     return out
+
+
+def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
+                  progression_rtol: float = 1e-3) -> pd.DataFrame:
+    """What `riskmodels collusion screens` writes: `tender_screens`, the bid-progression columns of
+    `features.pairs.bid_progressions` (`gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric`) and, when
+    `tenders` is given, the market-relative screens of `relative_screens`."""
+    from features.pairs import bid_progressions
+
+    table = tender_screens(bids)
+    prog = bid_progressions(bids, rtol=progression_rtol).drop(columns="n_bids")
+    table = table.merge(prog, on="tender_id", how="left")
+    if tenders is not None:
+        table = relative_screens(table, tenders, market=market)
+    return table
