@@ -16,7 +16,7 @@ CODE, ARTICLE = "A40.4", "Article 40(4)"
 def compute(ctx: LegalContext) -> list[dict]:
     from features.pairs import bid_progressions
 
-    out = same_field_findings(ctx, {"file_hash": "contain the same file (identical hash)"}, CODE, ARTICLE, "Article 40(4)")
+    out = same_field_findings(ctx, {"file_hash": "contain the same file, hash"}, CODE, ARTICLE, "Article 40(4)")
     bp = ctx.pairs
     if "items_shared" in bp.columns and len(bp):
         ident = (bp["item_identical_share"].fillna(0) * bp["items_shared"].fillna(0)).round()
