@@ -215,7 +215,7 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
         "cartels": len(pop.cartels), "collusive_tenders": int((plan.cartel >= 0).sum()),
         "period": {"history": [str(start), str(end)], "tenders": [str(tender_start), str(end)]},
     }
-    manifest = dict(summary, settings=dataclasses.asdict(cfg))
+    manifest = {k: v for k, v in summary.items() if k != "out"} | {"settings": dataclasses.asdict(cfg)}  # no paths: same bytes
     (out / "truth" / "simulation.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     return summary

@@ -82,6 +82,8 @@ def plan_tenders(rng, pop: Population, size, cfg, tender_start: np.datetime64, t
         if len(cand) < k:
             more = np.flatnonzero(free & (category == ct.category) & (region != ct.region))
             cand = np.concatenate([cand, rng.choice(more, size=min(len(more), k - len(cand)), replace=False)])
+        if len(cand) == 0:  # no free tender of its category left (small custom sizes): any free tender
+            cand = np.flatnonzero(free)
         pick = np.sort(rng.choice(cand, size=min(k, len(cand)), replace=False))
         cartel[pick] = c
     years = published.astype("datetime64[Y]").astype(int) + 1970

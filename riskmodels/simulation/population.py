@@ -208,9 +208,16 @@ def _plant_cartels(rng, pop: Population, cfg, size) -> None:
             local = np.flatnonzero(free & (region_of_slot == reg))
             if len(local) >= 2 * s:
                 break
+        else:  # a sparse market (small custom sizes): take free bidders of the category anywhere, then any free bidders
+            local = np.flatnonzero(free)
+            if len(local) < s:
+                local = np.flatnonzero(pop.cartel[pop.bidders] < 0)
+            s = min(s, len(local))
+            if s < 2:
+                break
         n_cross = int(rng.random() < 0.25)
         others = np.flatnonzero(free & (region_of_slot != reg))
-        n_cross = min(n_cross, len(others))
+        n_cross = min(n_cross, len(others), s - 2)
         chosen = np.concatenate([rng.choice(local, size=s - n_cross, replace=False),
                                  rng.choice(others, size=n_cross, replace=False)]).astype(np.int64)
         members = pop.bidders[chosen]

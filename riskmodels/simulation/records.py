@@ -131,7 +131,7 @@ def events_frame(rng, pop: Population, lo: int, hi: int, start, years: int, cfg)
         m = len(f)
         zf = z[f]
         if t == cc.ADMINISTRATIVE_PENALTY:
-            serious = rng.random(m) < _sigmoid(-4.6 + 0.9 * zf)
+            serious = rng.random(m) < _sigmoid(-5.2 + 0.9 * zf)
             sev = np.where(serious, 3, np.where(rng.random(m) < 0.35, 2, 1))
             amount = np.round(np.exp(rng.normal(np.log(_AMOUNT[t]), 1.0, m)) * np.where(serious, 20, 1), -2)
             ind = pop.industry[lo + f]
