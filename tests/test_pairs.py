@@ -315,3 +315,16 @@ def test_progressions():
     for t in range(200):
         n, ar, ge = reference_progression(prices[t], 1e-6)
         assert tuple(got.loc[str(t), ["n_bids", "arith_run", "geom_run"]]) == (n, ar, ge)
+
+
+def test_cli_pairs(cli, tmp_path):
+    d = tmp_path / "ds"
+    d.mkdir()
+    fixed_bids().drop(columns="submitted_at").to_csv(d / "bids.csv", index=False)
+    fixed_items().to_csv(d / "bid_items.csv", index=False)
+    cli("collusion", "pairs", d, "--out", tmp_path / "p.csv", err="bidder pairs")
+    got = pd.read_csv(tmp_path / "p.csv").set_index(["bidder_a", "bidder_b"])
+    assert got.loc[("a", "b"), "co_bids"] == 2 and got.loc[("a", "b"), "shared_ip"] == 2
+    assert got.loc[("a", "b"), "same_odd_items"] == 1
+    cli("collusion", "pairs", d, "--out", tmp_path / "pt.parquet", "--per-tender", err="pairs of bids")
+    assert len(pd.read_parquet(tmp_path / "pt.parquet")) == 7  # the bid without a price is rejected on load

@@ -162,3 +162,20 @@ def test_relative_screens_rank_and_demean_within_market_year():
     assert by_cat["market_n"].tolist() == [2, 2, 2, 2]  # category x year
     with pytest.raises(InputError, match="nope"):
         relative_screens(s, tenders, market="nope")
+
+
+def test_cli_screens_writes_csv_and_parquet(cli, tmp_path):
+    d = tmp_path / "ds"
+    d.mkdir()
+    pd.DataFrame({"tender_id": ["t1", "t2"], "region": ["r", "r"], "published_at": ["2024-01-02", "2024-03-01"]}).to_csv(
+        d / "tenders.csv", index=False)
+    pd.DataFrame({"tender_id": ["t1"] * 4 + ["t2"] * 3, "bidder_id": list("abcdabc"),
+                  "price": [100, 110, 120, 130, 5, 6, 9]}).to_csv(d / "bids.csv", index=False)
+    cli("collusion", "screens", d, "--out", tmp_path / "s.csv", err="screens of 2 tenders")
+    got = pd.read_csv(tmp_path / "s.csv", dtype={"tender_id": str}).set_index("tender_id")
+    assert got.loc["t1", "rd"] == pytest.approx(1.0) and bool(got.loc["t1", "arithmetic"])
+    assert {"cv_rank", "cv_dm", "market_n"} <= set(got.columns)
+    cli("collusion", "screens", d, "--out", tmp_path / "s.parquet")
+    assert len(pd.read_parquet(tmp_path / "s.parquet")) == 2
+    cli("collusion", "screens", tmp_path / "nowhere", "--out", tmp_path / "x.csv", code=2, err="nowhere")
+    cli("collusion", "screens", d, "--out", tmp_path / "x.txt", code=2, err="x.txt")
