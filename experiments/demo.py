@@ -85,6 +85,7 @@ def stage_validate(d: Demo) -> dict:
 
     data = d.need("data", "simulate")
     d.ds = load_dataset(data, d.settings)
+    d.cache["ds"] = d.ds
     rep = d.ds.report()
     folder = d.out / "validate"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,52 +100,57 @@ def stage_validate(d: Demo) -> dict:
 
 
 def stage_screens(d: Demo) -> dict:
-    """Tender screens and their market-relative versions (issue 4)."""
-    tender_screens, relative_screens = require("features.screens", "tender_screens", "relative_screens", issue="issue 4")
+    """Tender screens, bid progressions and market-relative screens (issue 4)."""
+    screens_table = require("features.screens", "screens_table", issue="issue 4")
     from features.export import write_table
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
         raise StageUnavailable("the dataset has no bids table")
-    d.screens = relative_screens(tender_screens(bids), ds.get("tenders"))
-    path = write_table(d.screens, d.out / "evidence" / "screens.csv") or d.out / "evidence" / "screens.csv"
-    d.output("tender screens", Path(path))
-    return {"tenders": int(len(d.screens))}
+    s = d.settings
+    d.screens = screens_table(bids, ds.get("tenders") if s.screens.relative else None, market=s.screens.market or None,
+                              progression_rtol=s.pairs.progression_rtol)
+    d.output("tender screens", write_table(d.screens, d.out / "evidence" / "screens.csv"))
+    return {"tenders": int(len(d.screens)), "with_3_bids": int(d.screens["rd"].notna().sum())}
 
 
 def stage_pairs(d: Demo) -> dict:
-    """Pairwise bid-similarity evidence per bidder pair, and bid progressions per tender (issue 4)."""
-    bidder_pairs, bid_progressions = require("features.pairs", "bidder_pairs", "bid_progressions", issue="issue 4")
+    """Pairwise bid evidence per bidder pair across tenders (issue 4)."""
+    bid_pairs, bidder_pairs = require("features.pairs", "bid_pairs", "bidder_pairs", issue="issue 4")
     from features.export import write_table
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
         raise StageUnavailable("the dataset has no bids table")
-    d.pairs = bidder_pairs(bids, ds.get("bid_items"))
+    p = d.settings.pairs
+    pairs = bid_pairs(bids, ds.get("bid_items"), valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
+    d.pairs = bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
     big = len(d.pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
-    path = d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv")
-    write_table(d.pairs, path)
+    path = write_table(d.pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
     d.output("bidder-pair evidence", path)
-    prog = bid_progressions(bids)
-    write_table(prog, d.out / "evidence" / "progressions.csv")
-    d.output("bid progressions per tender", d.out / "evidence" / "progressions.csv")
-    return {"pairs": int(len(d.pairs)), "pairs_sharing_metadata": int((d.pairs.get("shared_meta_tenders", 0) > 0).sum()),
-            "tenders_in_progression": int(prog.get("arithmetic", pd.Series(dtype=float)).fillna(0).astype(bool).sum()
-                                          + prog.get("geometric", pd.Series(dtype=float)).fillna(0).astype(bool).sum())}
+    shared = d.pairs["shared_meta_tenders"] if "shared_meta_tenders" in d.pairs else pd.Series(0, index=d.pairs.index)
+    return {"bid_pairs": int(len(pairs)), "bidder_pairs": int(len(d.pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
 
 
 def stage_flags(d: Demo) -> dict:
-    """Legal-article red flags with evidence (issue 5)."""
-    fn = require("features.flags", "red_flags", issue="issue 5, legal-article red flags")
+    """Legal-article and OCP red flags with evidence (issue 5)."""
+    collusion_flags, flagged_tenders = require("features.legal.run", "collusion_flags", "flagged_tenders", issue="issue 5")
     from features.export import write_table
 
     ds = d.need("ds", "validate")
-    d.flags = fn(ds, d.settings)
-    write_table(d.flags, d.out / "evidence" / "flags.csv")
-    d.output("red flags", d.out / "evidence" / "flags.csv")
-    return {"flags": int(len(d.flags))}
+    if ds.get("bids") is None:
+        raise StageUnavailable("the dataset has no bids table")
+    evidence, stats = collusion_flags(ds.tables, d.settings.flags)
+    d.flags = evidence
+    d.cache["flags"] = evidence
+    d.output("red flags with evidence (code, article, tender, bidders)", write_table(evidence, d.out / "evidence" / "flags.csv"))
+    (d.out / "evidence" / "flags_meta.json").write_text(json.dumps(stats, ensure_ascii=False, indent=1, default=float),
+                                                        encoding="utf-8")
+    counts = evidence["code"].value_counts() if len(evidence) else pd.Series(dtype=int)
+    return {"findings": int(len(evidence)), "tenders_flagged": len(flagged_tenders(evidence)),
+            **{f"n_{c}": int(n) for c, n in counts.head(6).items()}}
 
 
 def stage_graphs(d: Demo) -> dict:

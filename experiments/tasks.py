@@ -43,6 +43,22 @@ def require(module: str, *names: str, issue: str = ""):
     return got[0] if len(got) == 1 else got
 
 
+def _dataset(spec, settings, cache, tables):
+    """The spec's dataset: the one the demo already loaded (same directory) or a fresh load. A shallow copy, so that
+    adding labels never changes the caller's tables."""
+    import copy
+    from pathlib import Path
+
+    from features.dataset import load_dataset
+
+    ds = (cache or {}).get("ds")
+    if ds is not None and Path(ds.path).resolve() == Path(spec.data).resolve():
+        ds = copy.copy(ds)
+        ds.tables = dict(ds.tables)
+        return ds
+    return load_dataset(spec.data, settings, tables=tables)
+
+
 def _labels_from_truth(data_dir, tenders):
     """Tender labels: `tenders.collusive` where the data carry it, else the simulator's `truth/tenders.csv`."""
     import pandas as pd
@@ -59,6 +75,21 @@ def _labels_from_truth(data_dir, tenders):
     t = pd.read_csv(truth, dtype={"tender_id": str})
     lab = dict(zip(t["tender_id"].astype(str), pd.to_numeric(t["collusive"], errors="coerce")))
     return tenders.assign(collusive=tenders["tender_id"].astype(str).map(lab).astype(float))
+
+
+def flag_features(evidence):
+    """Per tender, the number of findings of each red-flag code (`flag_<code>`) and in all (`n_flags`), from the evidence
+    rows of `features.legal.run.collusion_flags` (a finding naming several tenders 'a;b' counts for each)."""
+    import pandas as pd
+
+    if evidence is None or len(evidence) == 0:
+        return pd.DataFrame(columns=["tender_id", "n_flags"])
+    ev = evidence[["tender_id", "code"]].dropna().astype(str)
+    ev = ev.assign(tender_id=ev["tender_id"].str.split(";")).explode("tender_id")
+    ev = ev[ev["tender_id"] != ""]
+    table = pd.crosstab(ev["tender_id"], ev["code"]).add_prefix("flag_").astype("float64")
+    table["n_flags"] = table.sum(axis=1)
+    return table.reset_index()
 
 
 def collusion_table(ds, features: dict, settings=None, progress=None, cache: dict | None = None):
@@ -81,12 +112,20 @@ def collusion_table(ds, features: dict, settings=None, progress=None, cache: dic
         graph = gtables.tender_features(bg, groups)
         extras["groups"] = groups
     if features.get("flags", True):
-        try:
-            red_flags = require("features.flags", "red_flags", issue="issue 5")
-        except StageUnavailable as e:
-            extras["flags_skipped"] = str(e)
+        if cache is not None and "flags" in cache:
+            evidence = cache["flags"]
         else:
-            flags = red_flags(ds, settings)
+            try:
+                collusion_flags = require("features.legal.run", "collusion_flags", issue="issue 5")
+            except StageUnavailable as e:
+                extras["flags_skipped"] = str(e)
+                evidence = None
+            else:
+                from features.settings import Settings
+
+                evidence, _ = collusion_flags(ds.tables, (settings or Settings()).flags)
+        if evidence is not None:
+            flags = flag_features(evidence)
     table = tender_feature_table(bids, tenders, flags=flags, graph=graph, use_pairs=features.get("pairs", True))
     return table, extras
 
@@ -98,11 +137,9 @@ def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None)
     from sklearn.metrics import average_precision_score, balanced_accuracy_score, brier_score_loss, f1_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from features.dataset import load_dataset
-
     model_columns = require("riskmodels.collusion_features", "model_columns", issue="issue 7")
     Classifier = require("riskmodels.collusion_model", "TenderCollusionClassifier", issue="issue 7")
-    ds = load_dataset(spec.data, settings, tables=("tenders", "bids", "bid_items", "enterprises", "shareholders"))
+    ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     ds.tables["tenders"] = _labels_from_truth(spec.data, ds.get("tenders"))
     table, extras = collusion_table(ds, spec.features, settings, progress, cache)
     table = table[table["collusive"].notna()].reset_index(drop=True)
