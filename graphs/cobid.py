@@ -2,8 +2,9 @@
 
 Edge attributes say how often the two met (`co_bids`) and who won when both bid (`a_won`/`b_won`: wins of the endpoint whose id sorts first,
 and of the other), so cover relations (one firm keeps losing to the same winner) and
-rotation (wins shared out inside a closed group) can be read off. The projection of the bidder x tender incidence
-matrix is done with two sparse products (co-bids = B'B, wins = W'B), which is exact and fast at city scale.
+rotation (wins shared out inside a closed group) can be read off. The projection of the pair evidence (co-bids, wins
+when both bid, price-ratio constancy, shared metadata) comes from `features.pairs.bidder_pairs`; the per-bidder
+counts here use the sparse bidder x tender incidence matrix (wins over a bidder = W'B).
 
 All functions take prepared bids (canonical columns, ids as text, `is_winner` 0/1/NaN) and never modify them.
 """
@@ -48,27 +49,49 @@ def bidder_stats(bids: pd.DataFrame) -> pd.DataFrame:
                          "n_losses": (n_decided - n_wins).clip(min=0).astype(np.int64)})
 
 
-def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1) -> pd.DataFrame:
-    """One row per unordered bidder pair that met in at least `min_cobids` tenders.
+PAIR_EXTRA = ("ratio_sd", "gap_mean", "shared_meta_tenders")
+
+
+def one_bid_per_firm(bids: pd.DataFrame) -> pd.DataFrame:
+    """One bid per (tender, bidder): a firm that submitted twice (a withdrawn and a valid bid, say) met its rivals once.
+    The winning bid is kept first, then a valid one, then the first in the file."""
+    key = ["tender_id", "bidder_id"]
+    if not bids.duplicated(key).any():
+        return bids
+    win = _winner_mask(bids).astype(np.int64)
+    invalid = ((bids["status"].astype(str) != "valid").to_numpy(np.int64) if "status" in bids.columns
+               else np.zeros(len(bids), dtype=np.int64))
+    order = np.lexsort((np.arange(len(bids)), invalid, -win))  # best bid of each firm first
+    first = ~bids.iloc[order].duplicated(key).to_numpy()
+    return bids.iloc[np.sort(order[first])]  # the kept rows, in file order
+
+
+def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per unordered bidder pair that met in at least `min_cobids` tenders, from the pair evidence of
+    `features.pairs.bidder_pairs` (pass it as `evidence` when already computed).
 
     Columns: `bidder_a` < `bidder_b` (as text), `co_bids` (tenders both entered), `a_won` / `b_won` (of those, tenders
     won by a / by b), `cover` (the share of the shared decided tenders won by the more frequent winner of the two,
-    0.5 = even, 1 = one always wins), `overlap` (co_bids / the smaller of the two firms' tender counts)."""
-    _, firms, B, W = _incidence(bids)
-    C = sp.triu((B.T @ B).tocsr(), k=1).tocoo()
-    keep = C.data >= min_cobids
-    a, b, co = C.row[keep], C.col[keep], C.data[keep]
-    L = (W.T @ B).tocsr()  # L[i, j] = tenders won by i in which j bid
-    a_won = np.asarray(L[a, b]).ravel() if len(a) else np.zeros(0)
-    b_won = np.asarray(L[b, a]).ravel() if len(a) else np.zeros(0)
-    n = np.asarray(B.sum(axis=0)).ravel()
+    0.5 = even, 1 = one always wins), `overlap` (co_bids / the smaller of the two firms' tender counts), and from the
+    pair evidence `ratio_sd` (sd of the log price ratio: small = a fixed price coefficient), `gap_mean`,
+    `shared_meta_tenders` (tenders where their bids shared a metadata value)."""
+    if evidence is None:
+        from features.pairs import bidder_pairs  # noqa: PLC0415 - the pair evidence lives in features (issue 4)
+
+        evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
+    e = evidence[evidence["co_bids"] >= min_cobids]
+    a_won = e["wins_a"].fillna(0).to_numpy(float)
+    b_won = e["wins_b"].fillna(0).to_numpy(float)
     decided = a_won + b_won
     with np.errstate(invalid="ignore", divide="ignore"):
         cover = np.where(decided > 0, np.maximum(a_won, b_won) / np.maximum(decided, 1), np.nan)
-        overlap = co / np.minimum(n[a], n[b])
-    return pd.DataFrame({"bidder_a": firms[a], "bidder_b": firms[b], "co_bids": co.astype(np.int64),
-                         "a_won": a_won.astype(np.int64), "b_won": b_won.astype(np.int64), "cover": cover,
-                         "overlap": overlap})
+    out = pd.DataFrame({"bidder_a": e["bidder_a"].astype(str).to_numpy(), "bidder_b": e["bidder_b"].astype(str).to_numpy(),
+                        "co_bids": e["co_bids"].to_numpy(np.int64), "a_won": a_won.astype(np.int64),
+                        "b_won": b_won.astype(np.int64), "cover": cover,
+                        "overlap": e["co_bid_rate"].to_numpy(float)})
+    for c in PAIR_EXTRA:
+        out[c] = e[c].to_numpy() if c in e.columns else np.nan
+    return out
 
 
 def loss_to_one_winner(bids: pd.DataFrame) -> pd.DataFrame:

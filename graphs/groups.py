@@ -3,7 +3,8 @@
 `build_graphs` joins the co-bidding graph (`graphs.cobid`) and the multiplex relationship graph (`graphs.relations`)
 into one weighted networkx graph. An edge's `weight`, which community detection maximises modularity over, is
 
-    behaviour = co_bids / (sqrt(n_bids_a * n_bids_b) + 1)            (cosine of the two firms' tender sets, shrunk)
+    behaviour = (co_bids / (sqrt(n_bids_a * n_bids_b) + 1)) ** 2     (cosine of the two firms' tender sets, shrunk,
+                                                                       squared to sharpen repeated partners)
     weight    = behaviour + relation_weight * (1 - exp(-strength))   (strength: specificity-weighted relations)
 
 so firms that keep meeting relative to how often they bid at all, or that share rare registry and bid metadata,
@@ -50,12 +51,11 @@ class BidderGraphs:
 
     bids: pd.DataFrame
     stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses
-    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once)
+    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once; features.pairs evidence)
     relation_pairs: pd.DataFrame        # long: firm_a, firm_b, relation, value, n_firms, weight
     strength: pd.DataFrame              # wide: per tied pair, one column per relation, relations, strength
     graph: nx.Graph                     # combined graph (edges: co-bidding >= min_cobids or any relation)
     skipped: dict = field(default_factory=dict)  # relation -> values ignored as too common
-    pair_evidence: pd.DataFrame | None = None    # features.pairs output when available
 
 
 def _settings(settings) -> GraphsSettings:
@@ -75,23 +75,8 @@ def _node_attrs(enterprises: pd.DataFrame | None) -> dict:
     return {str(k): {c: ("" if pd.isna(v) else str(v)) for c, v in row.items()} for k, row in e.iterrows()}
 
 
-def _pair_evidence(bids: pd.DataFrame):
-    """features.pairs aggregated pair evidence when that module is present (another engineer's issue), else None."""
-    try:
-        from features import pairs as fp  # noqa: PLC0415
-    except ImportError:
-        return None
-    fn = getattr(fp, "bidder_pairs", None) or getattr(fp, "pair_evidence", None)
-    if fn is None:
-        return None
-    try:
-        return fn(bids)
-    except Exception:  # noqa: BLE001 - optional evidence must never stop the graph
-        return None
-
-
 def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
-                 shareholders: pd.DataFrame | None = None, settings=None, use_pair_evidence: bool = True) -> BidderGraphs:
+                 shareholders: pd.DataFrame | None = None, settings=None) -> BidderGraphs:
     """Build the co-bidding pairs, the relations and the combined graph (every bidder in `bids` is a node)."""
     s = _settings(settings)
     if bids is None or len(bids) == 0:
@@ -106,9 +91,8 @@ def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
                                             min_share=s.min_share, firms=firms)
     strength = relations.relation_strength(rel, s.relation_weights)
     G = combined_graph(stats, pairs, strength, s, node_attrs=_node_attrs(enterprises))
-    pe = _pair_evidence(bids) if use_pair_evidence else None
     return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, graph=G,
-                        skipped=skipped, pair_evidence=pe)
+                        skipped=skipped)
 
 
 def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
@@ -118,8 +102,9 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
     s = _settings(settings)
     n = dict(zip(stats["bidder_id"], stats["n_bids"]))
     p = pairs[pairs["co_bids"] >= s.min_cobids]
-    beh = p["co_bids"].to_numpy(float) / (np.sqrt(p["bidder_a"].map(n).to_numpy(float) *
+    cos = p["co_bids"].to_numpy(float) / (np.sqrt(p["bidder_a"].map(n).to_numpy(float) *
                                                   p["bidder_b"].map(n).to_numpy(float)) + 1.0)
+    beh = cos ** 2  # squaring sharpens: honest rivals in one market (cos ~0.15) fade, repeated partners (~0.65) stay
     p = p.assign(behaviour=beh)
     st = strength.rename(columns={"firm_a": "bidder_a", "firm_b": "bidder_b", "strength": "relation_strength"})
     e = p.merge(st, on=["bidder_a", "bidder_b"], how="outer")
@@ -127,8 +112,11 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
         e = e[e["bidder_a"].isin(n) & e["bidder_b"].isin(n)]
     for c in ("co_bids", "a_won", "b_won"):
         e[c] = e[c].fillna(0).astype(np.int64)
-    for c in ("behaviour", "overlap", "relation_strength", *relations.RELATIONS):
+    for c in ("behaviour", "overlap", "relation_strength", "shared_meta_tenders", *relations.RELATIONS):
         e[c] = e[c].fillna(0.0).astype(float)
+    e["shared_meta_tenders"] = e["shared_meta_tenders"].astype(np.int64)
+    for c in ("ratio_sd", "gap_mean"):
+        e[c] = e[c].astype(float)
     e["cover"] = e["cover"].astype(float)
     e["relations"] = e["relations"].fillna("").astype(str)
     e["top_value"] = e["top_value"].fillna("").astype(str)
@@ -137,9 +125,9 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
     na = node_attrs or {}
     for r in stats.itertuples(index=False):
         G.add_node(r.bidder_id, n_bids=int(r.n_bids), n_wins=int(r.n_wins), **na.get(r.bidder_id, {}))
-    cols = ["co_bids", "a_won", "b_won", "cover", "overlap", "behaviour", *relations.RELATIONS, "relations",
-            "relation_strength", "top_value", "weight"]
-    ints = {"co_bids", "a_won", "b_won"}
+    cols = ["co_bids", "a_won", "b_won", "cover", "overlap", "ratio_sd", "gap_mean", "shared_meta_tenders", "behaviour",
+            *relations.RELATIONS, "relations", "relation_strength", "top_value", "weight"]
+    ints = {"co_bids", "a_won", "b_won", "shared_meta_tenders"}
     strs = {"relations", "top_value"}
     arrays = [e[c].to_numpy() for c in cols]
     for a, b, *vals in zip(e["bidder_a"].to_numpy(), e["bidder_b"].to_numpy(), *arrays):
@@ -147,14 +135,42 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
     return G
 
 
+def trim(G: nx.Graph, parts: list[set], frac: float, min_size: int = 2, weight: str = "weight") -> list[set]:
+    """Peel loosely attached members off each community: while the member with the weakest mean tie to the others
+    has less than `frac` times the median member's, it leaves (as a singleton). A market rival that a cartel happens to
+    meet often is pulled into its community by modularity, but is tied to it far more weakly than the members."""
+    if frac <= 0:
+        return parts
+    out = []
+    for p in parts:
+        core = sorted(p, key=str)
+        while len(core) > max(2, min_size):
+            k = len(core)
+            w = np.zeros((k, k))
+            idx = {n: i for i, n in enumerate(core)}
+            for i, u in enumerate(core):
+                for v, d in G[u].items():
+                    j = idx.get(v)
+                    if j is not None and j != i:
+                        w[i, j] = float(d.get(weight, 0.0))
+            tie = w.sum(axis=1) / (k - 1)
+            i = int(np.argmin(tie))
+            if tie[i] >= frac * float(np.median(tie)):
+                break
+            out.append({core.pop(i)})
+        out.append(set(core))
+    return sorted(out, key=lambda q: (-len(q), min(map(str, q))))
+
+
 def detect(G: nx.Graph, settings=None) -> list[set]:
-    """Communities of the combined graph, large ones split again (settings: engine, method, resolution, seed,
-    max_group_size)."""
+    """Communities of the combined graph, large ones split again, loose members peeled off (settings: engine, method,
+    resolution, seed, max_group_size, trim)."""
     s = _settings(settings)
     parts = community.communities(G, weight="weight", engine=s.engine, method=s.method, resolution=s.resolution,
                                   seed=s.seed)
-    return community.split_large(G, parts, max_size=s.max_group_size, weight="weight", engine=s.engine,
-                                 method=s.method, resolution=s.resolution, seed=s.seed)
+    parts = community.split_large(G, parts, max_size=s.max_group_size, weight="weight", engine=s.engine,
+                                  method=s.method, resolution=s.resolution, seed=s.seed)
+    return trim(G, parts, s.trim, s.min_group_size)
 
 
 def _screens(bids: pd.DataFrame):

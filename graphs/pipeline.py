@@ -71,6 +71,8 @@ def find(ds, out, settings=None, pictures: Path | None = None, top: int = 10) ->
 def ego(ds, center: str, out, radius: int = 1, settings=None, picture: Path | None = None) -> dict:
     """`graph ego`: the ego network around one firm to GraphML/GEXF (and optionally a PNG)."""
     export.graph_format(out)
+    if str(center) not in set(_bids(ds)["bidder_id"].astype(str)):
+        raise InputError(f"bidder '{center}' is not in the graph (it has no accepted bids in this dataset)")
     g, bg, _ = analyse(ds, settings)
     G = annotated_graph(bg, g, settings)
     E = export.ego_network(G, center, radius=radius)
