@@ -222,7 +222,7 @@ def test_stratum_draw_matches_the_documented_procedure():
 
 
 def test_plan_files_are_deterministic_and_verify_detects_tampering(tmp_path, cli):
-    t = city()
+    t = city(n=300)
     t["tiers"].loc[7, "trigger"] = "complaint"  # the firm registered as a formula must be visited
     d, tiers = write(tmp_path, t)
     for k in (1, 2):

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from features.settings import Settings
-from riskmodels.inspection.draw import PlanResult
-from riskmodels.inspection.planner import derive, locate_inputs
+from riskmodels.inspection.draw import PlanResult, prepare_tiers
+from riskmodels.inspection.planner import derive, locate_inputs, read_file_table
 from riskmodels.inspection.policy import TIERS, Policy
 
 
@@ -29,7 +29,7 @@ def truth_values(data_dir: Path, tiers: pd.DataFrame) -> tuple[pd.Series, str]:
             return t.set_index("enterprise_id")["violation_prob"].astype(float), f"{truth} violation_prob"
     if "probability" in tiers.columns:
         p = pd.to_numeric(tiers["probability"], errors="coerce")
-        return pd.Series(p.to_numpy(), index=tiers["enterprise_id"].astype(str)), "tiers probability (no ground truth)"
+        return pd.Series(p.to_numpy(), index=tiers["enterprise_id"].astype(str).str.strip()), "tiers probability (no ground truth)"
     return pd.Series(dtype=float), "none"
 
 
@@ -57,8 +57,8 @@ def simulate_plans(data_dir, tiers, period: str, seed: str, runs: int = 10, sett
     settings = settings or Settings()
     policy = Policy.from_settings(settings.inspect)
     inputs = locate_inputs(data_dir, tiers, triggers)
-    tiers_df = pd.read_csv(inputs.tiers, dtype=str, keep_default_na=False)
-    tier_of = dict(zip(tiers_df["enterprise_id"], tiers_df["tier"].str.strip().str.upper()))
+    tiers_df = read_file_table(inputs.tiers)
+    tier_of = prepare_tiers(tiers_df, str(inputs.tiers))
     value, source = truth_values(inputs.data_dir, tiers_df)
     per_run = []
     for r in range(1, max(1, runs) + 1):

@@ -71,7 +71,7 @@ def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
     return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None)
 
 
-def _read_file_table(path: Path | None) -> pd.DataFrame | None:
+def read_file_table(path: Path | None) -> pd.DataFrame | None:
     if path is None:
         return None
     raw = read_raw(path)
@@ -100,8 +100,8 @@ def derive(inputs: Inputs, seed: str, period: str, settings: Settings, policy: P
     key = seed_key(seed, period, hashes)
     present = [n for n, p in inputs.tables.items() if p is not None]
     ds = load_dataset(inputs.data_dir, settings, tables=present)
-    tiers = _read_file_table(inputs.tiers)
-    triggers = _read_file_table(inputs.triggers)
+    tiers = read_file_table(inputs.tiers)
+    triggers = read_file_table(inputs.triggers)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
     result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
