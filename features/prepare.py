@@ -143,6 +143,23 @@ def parse_flag(s: pd.Series) -> pd.Series:
     return out
 
 
+def _on_unique(s: pd.Series, fn) -> pd.Series:
+    """Apply a Series -> Series function to the distinct values of `s` only (ids repeat a lot); missing stays missing."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return s
+    mapped = fn(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    out = np.where(codes >= 0, mapped[np.maximum(codes, 0)], None)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _upper_codes(u: pd.Series) -> pd.Series:
+    """Lower-case letters in a value of the credit-code form are a fixable typo: upper-case them."""
+    up = u.str.upper()
+    fix = up.str.fullmatch(uscc.SHAPE.pattern).fillna(False).astype(bool) & (up != u)
+    return u.where(~fix, up)
+
+
 def _id(s: pd.Series) -> pd.Series:
     """Ids as text; numbers from Parquet become their integer text (12.0 -> '12')."""
     if pd.api.types.is_float_dtype(s):
@@ -195,9 +212,7 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
         if kind == "id":
             v = _id(src)
             if col in table.codes:
-                up = pd.Series(v, dtype=object).str.upper() if len(v) else v
-                fixable = up.notna() & up.str.fullmatch(uscc.SHAPE.pattern).fillna(False) & (up != v)
-                v = v.where(~fixable.astype(bool), up)
+                v = _on_unique(v, _upper_codes)
             if required:
                 reject(v.isna().to_numpy(), col, f"empty {col}", src)
             if col in table.codes and settings.check_credit_codes:
@@ -254,8 +269,9 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
             reject(v.isna().to_numpy(), col, "unknown bid status (expected valid, disqualified or withdrawn)", src)
             out[col] = v.fillna("valid").astype(object)
         elif kind == "list":
-            t = _text(src).str.replace(r"\s*[,，、;；]\s*", ";", regex=True)
-            out[col] = t.astype(object).where(t.notna(), None)
+            t = _text(src)
+            t = t.astype(object).where(t.notna(), None)
+            out[col] = _on_unique(t, lambda u: u.str.replace(r"\s*[,，、;；]\s*", ";", regex=True))
         else:  # free text and columns outside the contract (kept as text)
             if pd.api.types.is_numeric_dtype(src) or pd.api.types.is_datetime64_any_dtype(src):
                 out[col] = src
