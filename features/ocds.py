@@ -418,3 +418,57 @@ def import_ocds(source: str | Path, out_dir: str | Path, report: ReadReport | No
         counts[name] = len(df)
     counts["cancelled processes left out"] = notes["cancelled"]
     return counts
+
+
+def processes_from_tables(tenders, bids) -> list[Process]:
+    """Canonical `tenders` and `bids` as OCDS-like processes, so Cardinal's indicators run on any dataset.
+
+    A bid becomes a bid with one tenderer (`status` valid/disqualified/withdrawn, `price` as amount in the tender's
+    currency or 'XXX'); the bidders with `is_winner` 1 become the suppliers of one active award (no award when no winner
+    is known); `published_at` / `deadline_at` become the tender period, `procedure` the procurement method and `category`
+    the procurement method details; `buyer_id` the buyer."""
+    import pandas as pd
+
+    def iso(v):
+        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+            return None
+        ts = pd.Timestamp(v)
+        if ts is pd.NaT:
+            return None
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def txt(v):
+        return None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
+
+    info = {}
+    if tenders is not None:
+        cols = tenders.columns
+        for row in tenders.itertuples(index=False):
+            r = row._asdict()
+            info[str(r["tender_id"])] = r
+    out = []
+    groups = bids.groupby(bids["tender_id"].astype(str), sort=True) if bids is not None and len(bids) else []
+    seen = set()
+    for tid, g in groups:
+        seen.add(tid)
+        t = info.get(tid, {})
+        currency = txt(t.get("currency")) or "XXX"
+        p = Process(ocid=tid, line=0, procurement_method=txt(t.get("procedure")),
+                    procurement_method_details=txt(t.get("category")), tender_start=iso(t.get("published_at")),
+                    tender_end=iso(t.get("deadline_at")), buyer_id=txt(t.get("buyer_id")),
+                    number_of_tenderers=int(g["bidder_id"].nunique()), bids=[], awards=None)
+        winners = []
+        has_win = "is_winner" in g.columns and g["is_winner"].notna().any()
+        for r in g.to_dict("records"):
+            price = r.get("price")
+            price = None if price is None or price != price else float(price)
+            status = txt(r.get("status")) or "valid"
+            p.bids.append(Bid(status=status, tenderers=[str(r["bidder_id"])], amount=price,
+                              currency=currency if price is not None else None, date=iso(r.get("submitted_at"))))
+            if has_win and r.get("is_winner") == 1:
+                winners.append(str(r["bidder_id"]))
+        if has_win:
+            p.awards = [Award(status="active", suppliers=sorted(set(winners)), items=None)] if winners else []
+        out.append(p)
+    return out

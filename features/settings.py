@@ -138,7 +138,7 @@ class FlagsSettings:
     """Rule-based red flags on a dataset (riskmodels collusion flags; docs/indicators.md): legal-article flags and OCP catalogue codes."""
 
     enabled: list = setting(["A34", "A40.1", "A40.2", "A40.3", "A40.4", "A40.6", "A39", "R022", "R023", "R029", "R034", "R053", "R057"],
-                            "flags to compute: legal articles (A34, A40.1-A40.6, A39) and OCP codes on canonical bids (R022 ... R057)")
+                            "flags to compute: legal articles (A34, A40.1-A40.6, A39), OCP codes on canonical bids (R022 ... R057); Cardinal's R003 ... R058 may be added")
     control_share: float = setting(0.5, "Article 34: a shareholding at least this large (0-1) is a controlling relation")
     generic_bidders: int = setting(10, "Article 40(1): an IP, device, MAC, file author or CA serial shared by at least this many bidders in the dataset is generic (an office network, a default author name), not evidence")
     generic_values: list = setting(["Administrator", "admin", "User", "user", "Windows 用户", "Windows User", "微软用户", "用户", "lenovo", "HP", "Microsoft"],
@@ -167,6 +167,36 @@ class PairsSettings:
 
 
 @dataclass
+class CreditSettings:
+    """Enterprise credit model (riskmodels credit train / tier / evaluate; riskmodels/credit/)."""
+
+    windows: list = setting([90, 365, 1095], "look-back windows in days for counts of credit events, inspections and bids")
+    list_days: int = setting(1095, "a firm counts as on the serious-dishonesty / abnormal-operation list this many days after an entry")
+    learning_rate: float = setting(0.05, "LightGBM learning rate")
+    max_rounds: int = setting(1000, "upper bound on boosting rounds (the rounds used are chosen by inner cross-validation)")
+    inner_folds: int = setting(5, "inner folds: choice of rounds and parameters, bagging, and calibration on held-out rows")
+    calibration: str = setting("sigmoid", "probability calibration over the frozen boosters: sigmoid, isotonic or none")
+    monotone: bool = setting(True, "constrain features whose direction is known (more penalties never lowers risk)")
+    folds: int = setting(5, "cross-validation folds of 'credit evaluate' and of the metrics logged by 'credit train'")
+    seed: int = setting(0, "seed of folds and boosters")
+    top_reasons: int = setting(3, "reasons given per enterprise")
+    threads: int = setting(2, "LightGBM threads")
+
+
+@dataclass
+class TiersSettings:
+    """Credit tiers A (low risk) .. D (high risk): cut-offs, overrides, damping (riskmodels/credit/tiers.py)."""
+
+    method: str = setting("shares", "\"shares\": cut-offs give each tier its target share; \"probability\": fixed probability cut-offs")
+    shares: list = setting([0.3, 0.45, 0.17, 0.08], "target shares of A, B, C, D (method = shares), before overrides")
+    cutoffs: list = setting([0.05, 0.15, 0.35], "upper probability bounds of A, B, C (method = probability)")
+    damping: float = setting(0.02, "keep the previous tier when the probability is within this margin of the crossed cut-off")
+    serious_to_d: bool = setting(True, "override: a firm on the serious illegal and dishonest list is D")
+    abnormal_at_least_c: bool = setting(True, "override: a firm on the abnormal operation list is at least C")
+    no_history_b: bool = setting(True, "override: a firm with no credit or inspection history is B")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
@@ -178,6 +208,8 @@ class Settings:
     flags: FlagsSettings = field(default_factory=FlagsSettings)
     screens: ScreensSettings = field(default_factory=ScreensSettings)
     pairs: PairsSettings = field(default_factory=PairsSettings)
+    credit: CreditSettings = field(default_factory=CreditSettings)
+    tiers: TiersSettings = field(default_factory=TiersSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:

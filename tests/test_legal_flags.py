@@ -158,3 +158,15 @@ def test_collusion_flags_cli(cli, tmp_path):
     got = pd.read_csv(out, encoding="utf-8-sig")
     assert list(got["code"]) == ["A40.3"] and "the same project manager 'PM7'" in got["evidence"].iloc[0]
     cli("collusion", "flags", tmp_path / "missing", "--out", out, code=2)
+
+
+def test_cardinal_codes_on_a_dataset():
+    """Cardinal's R028 (identical prices) and R035 run on canonical tables when enabled in [flags]."""
+    bids = bids_frame([bid("T1", "A", 100, is_winner=1.0), bid("T1", "B", 100, is_winner=0.0), bid("T1", "C", 120, is_winner=0.0),
+                       bid("T2", "A", 100, is_winner=1.0), bid("T2", "B", 90, status="disqualified", is_winner=0.0)])
+    ev, meta = collusion_flags({"bids": bids}, dataclasses.replace(FlagsSettings(), enabled=["R028", "R035"]))
+    got = set(zip(ev["code"], ev["level"], ev["tender_id"], ev["bidders"]))
+    assert got == {("R028", "tender", "T1", ""), ("R028", "bidder", "", "A"), ("R028", "bidder", "", "B"),
+                   ("R035", "tender", "T2", ""), ("R035", "bidder", "", "A")}
+    assert "R028 Identical bid prices: tender T1, value 1" in set(ev["evidence"])
+    assert meta["R028"]["tenders_flagged"] == 1.0
