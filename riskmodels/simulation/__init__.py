@@ -47,7 +47,7 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale(2_000, 800, 1_000, 12, 40, 800, 48, 4.0, nm.SUBDISTRICTS[:3], (nm.PINGSHAN_DIVISION,), 2_000, 1_000, False),
+    "tiny": Scale(2_000, 800, 1_000, 12, 40, 800, 48, 3.0, nm.SUBDISTRICTS[:3], (nm.PINGSHAN_DIVISION,), 2_000, 1_000, False),
     # sized like Shenzhen Pingshan's published figures (77,500 enterprises, a roster of 10,423 targets, 329 inspectors)
     "city": Scale(77_500, 9_000, 18_000, 120, 320, 10_423, 329, 2.5, nm.SUBDISTRICTS, (nm.PINGSHAN_DIVISION,), 40_000,
                   6_000, False),

@@ -214,7 +214,8 @@ def make_inspectors(rng, pop: Population, size, roster_idx: pd.DataFrame) -> tup
     """Inspectors by department with a capacity per period and declared conflicts (relatives' firms, firms they
     recently inspected or advised): a few roster firms of their own department each, riskier firms more often."""
     k = size.inspectors
-    counts = np.maximum(2, np.floor(DEPT_STAFF * k).astype(int))
+    # every department keeps enough staff that two conflict-free inspectors can usually be found for a visit
+    counts = np.maximum(6 if k >= 48 else 2, np.floor(DEPT_STAFF * k).astype(int))
     counts[0] += k - counts.sum()
     dept = np.repeat(np.arange(len(cc.DEPARTMENTS)), counts)
     ids = np.char.add("INSP", np.char.zfill((np.arange(k) + 1).astype(str), 5)).astype(object)
@@ -226,7 +227,7 @@ def make_inspectors(rng, pop: Population, size, roster_idx: pd.DataFrame) -> tup
         cand = members.get(int(dept[i]), np.array([], dtype=np.int64))
         c = min(len(cand), int(rng.poisson(size.conflicts)))
         if c:
-            w = np.exp(1.2 * pop.z[cand])
+            w = np.exp(0.8 * pop.z[cand])
             key = np.log(w) - np.log(-np.log(rng.random(len(cand))))
             pick = np.sort(cand[np.argpartition(-key, c - 1)[:c]])
             conflicts.append(";".join(pop.ids[pick]))
