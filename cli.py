@@ -554,3 +554,125 @@ def collusion_pairs_cmd(
     table = bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
     write_table(table, out)
     say(f"{len(table):,} bidder pairs (from {len(pairs):,} pairs of bids) written to {out}")
+
+
+# --- collusion models: evaluate, train, score (issue 7) ---
+@collusion_app.command("evaluate")
+@_handled
+def collusion_evaluate_cmd(
+    directory: Path = typer.Argument(..., help="Labelled dataset directory (tenders.collusive)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
+    min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    kind: str = typer.Option("full", "--features", help="full (raw + market-relative) or transfer (market-relative only)."),
+    graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features (they encode firm identity)."),
+    flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
+    folds: int = typer.Option(5, "--folds", help="Folds per split."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the folds and the model."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
+):
+    """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
+    from features.dataset import load_dataset
+    from riskmodels.collusion import evaluate_dataset
+    from riskmodels.collusion_eval import round_floats
+
+    if min_bids < 1:
+        raise InputError(f"--min-bids must be at least 1; got {min_bids}")
+    if kind not in ("full", "transfer"):
+        raise InputError(f"--features must be full or transfer; got {kind!r}")
+    s = settings()
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                      require=["tenders", "bids"])
+    r = round_floats(evaluate_dataset(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds,
+                                      seed=seed, baseline=baseline, settings=s))
+    for name, sp in r["splits"].items():
+        if "skipped" in sp:
+            say(f"{name:>13}: skipped ({sp['skipped']})")
+        else:
+            base = f", baseline auc {sp['baseline_auc']}" if sp.get("baseline_auc") is not None else ""
+            say(f"{name:>13}: auc {sp['auc']}, average precision {sp['average_precision']}, balanced accuracy "
+                f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}")
+    out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
+    out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
+               features=r["features"])
+    if as_json:
+        typer.echo(json.dumps(out))
+
+
+@collusion_app.command("train")
+@_handled
+def collusion_train_cmd(
+    directories: list[Path] = typer.Argument(..., help="One or more labelled dataset directories; each is one market."),
+    model_out: Optional[Path] = typer.Option(None, "--model-out", help="Write the model here as an MLflow model directory."),
+    register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
+    experiment: str = typer.Option("collusion", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
+    kind: str = typer.Option("transfer", "--features", help="transfer (market-relative only, moves between markets) or full."),
+    min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features."),
+    flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the model."),
+):
+    """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
+    from features.dataset import load_dataset
+    from riskmodels.collusion import train
+
+    if model_out is None and register is None:
+        raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
+    if kind not in ("full", "transfer"):
+        raise InputError(f"--features must be full or transfer; got {kind!r}")
+    s = settings()
+    dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                        require=["tenders", "bids"]) for d in directories]
+    model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
+                                  cv=register is not None, settings=s)
+    example = table[info["features"]].head(5)
+    if model_out is not None:
+        from experiments.tracking import save_model
+
+        save_model(model, model_out, input_example=example)
+        say(f"model written to {model_out}")
+    if register is not None:
+        from experiments.tracking import log_run
+
+        r = log_run(experiment, params={"features": kind, "min_bids": min_bids, "graph": graph, "flags": flags,
+                                        "markets": ";".join(map(str, directories)), **model.get_params()},
+                    metrics={**{k: v for k, v in info["metrics"].items() if isinstance(v, float)},
+                             "train_tenders": info["tenders"], "positive_share": info["positive_share"]},
+                    model=model, input_example=example, dataset=table[info["features"]], register=register,
+                    gate_metric="auc", predictions=(y, info["oof"]))
+        say(f"run {r.get('run_id')}: cross-validated auc {info['metrics']['auc']:.3f}; registered {register} version "
+            f"{r.get('version')}" + (" (now @champion)" if r.get("champion") else f" ({r.get('gate_reason', '')})"))
+    say(f"trained on {info['tenders']:,} tenders from {len(dss)} market(s) ({info['positive_share']:.1%} collusive), "
+        f"{len(info['features'])} {kind} features")
+
+
+@collusion_app.command("score")
+@_handled
+def collusion_score_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory to score (labels not needed)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the transparent composite score."),
+    out: Path = typer.Option(..., "--out", help="Scores CSV: tender_id, score, flag, reasons. The case list goes beside it."),
+    top: int = typer.Option(3, "--reasons", help="Reasons per tender."),
+    graph: bool = typer.Option(True, "--graph/--no-graph", help="Find bidder groups for the case list."),
+    flags: bool = typer.Option(True, "--flags/--no-flags", help="Compute red flags (their evidence texts become reasons)."),
+    min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+):
+    """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
+    from features.dataset import load_dataset
+    from riskmodels.caselist import write_case_list
+    from riskmodels.collusion import score_dataset
+
+    s = settings()
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                      require=["bids"])
+    r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    r["scores"].to_csv(out, index=False)
+    how = f"model {model}" if model else "composite score of screens, pair evidence, flags and graph (no model given)"
+    paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
+    say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
+        f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")

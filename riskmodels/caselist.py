@@ -1,0 +1,100 @@
+"""Case lists for investigators: ranked tenders and bidder groups with their evidence, as CSV and as one readable HTML page.
+
+Every value that reaches the HTML page is escaped (`html.escape`): bidder names and evidence texts come from the data.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TENDER_COLUMNS = ["rank", "tender_id", "score", "flag", "reasons", "n_bids", "winner", "bidders", "group_id"]
+GROUP_COLUMNS = ["rank", "group_id", "members", "n_members", "tenders", "flagged_tenders", "mean_score", "max_score",
+                 "group_score", "evidence"]
+
+
+def tender_cases(scores: pd.DataFrame, bids: pd.DataFrame | None = None, graph: pd.DataFrame | None = None,
+                 max_bidders: int = 12) -> pd.DataFrame:
+    """Tenders ranked by score (highest first) with their reasons, winner and bidders (and the graph group most of its
+    bidders belong to, when `graph` — per-tender graph features with `top_group` — is given)."""
+    t = scores.sort_values(["score", "tender_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    t.insert(0, "rank", np.arange(1, len(t) + 1))
+    t["winner"], t["bidders"], t["group_id"] = "", "", ""
+    if bids is not None and len(bids) and "bidder_id" in bids.columns:
+        b = bids.assign(tender_id=bids["tender_id"].astype(str), bidder_id=bids["bidder_id"].astype(str))
+        names = b.groupby("tender_id")["bidder_id"].agg(
+            lambda s: ";".join(list(dict.fromkeys(s))[:max_bidders]) + (";..." if s.nunique() > max_bidders else ""))
+        t["bidders"] = t["tender_id"].astype(str).map(names).fillna("")
+        if "is_winner" in b.columns:
+            w = b[b["is_winner"] == 1].groupby("tender_id")["bidder_id"].first()
+            t["winner"] = t["tender_id"].astype(str).map(w).fillna("")
+    if graph is not None and "top_group" in graph.columns:
+        g = pd.Series(graph["top_group"].to_numpy(), index=graph["tender_id"].astype(str))
+        t["group_id"] = t["tender_id"].astype(str).map(g).fillna(0).astype(int).astype(str).replace("0", "")
+    return t[[c for c in TENDER_COLUMNS if c in t.columns]]
+
+
+def group_cases(tenders: pd.DataFrame, bids: pd.DataFrame | None, groups: pd.DataFrame | None) -> pd.DataFrame:
+    """Bidder groups ranked by the scores of the tenders where at least two members bid together (mean score, then the
+    graph's own group score), with the graph's evidence. `groups`: graphs' ranked groups (`group_id`, `members`,
+    `score`, `evidence`); without it, no groups are listed."""
+    if groups is None or len(groups) == 0 or bids is None or "bidder_id" not in bids.columns:
+        return pd.DataFrame(columns=GROUP_COLUMNS)
+    mem = groups[["group_id", "members"]].assign(bidder_id=groups["members"].astype(str).str.split(";")).explode("bidder_id")
+    b = bids[["tender_id", "bidder_id"]].astype(str).drop_duplicates().merge(mem[["group_id", "bidder_id"]], on="bidder_id")
+    k = b.groupby(["group_id", "tender_id"]).size()
+    joint = k[k >= 2].reset_index()[["group_id", "tender_id"]]
+    s = tenders[["tender_id", "score", "flag"]].assign(tender_id=tenders["tender_id"].astype(str))
+    joint = joint.merge(s, on="tender_id")
+    agg = joint.groupby("group_id").agg(tenders=("tender_id", "size"), flagged_tenders=("flag", "sum"),
+                                        mean_score=("score", "mean"), max_score=("score", "max"))
+    out = groups.set_index("group_id")[["members", "score", "evidence"]].rename(columns={"score": "group_score"})
+    out = out.join(agg, how="inner").reset_index()
+    out["n_members"] = out["members"].astype(str).str.count(";") + 1
+    out["flagged_tenders"] = out["flagged_tenders"].astype(int)
+    out = out.sort_values(["mean_score", "group_score"], ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out[GROUP_COLUMNS]
+
+
+def _table_html(df: pd.DataFrame, floats: int = 3) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if isinstance(v, (float, np.floating)):
+                v = "" if np.isnan(v) else f"{v:.{floats}f}"
+            cells.append(f"<td>{html.escape(str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def render_html(tenders: pd.DataFrame, groups: pd.DataFrame, title: str, note: str = "", top: int = 200) -> str:
+    """One self-contained page: the ranked tenders (top `top`) and the ranked groups, everything escaped."""
+    style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}th{background:#eee}"
+             "tr:nth-child(even){background:#fafafa}")
+    shown = tenders.head(top)
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+             f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"]
+    if note:
+        parts.append(f"<p>{html.escape(note)}</p>")
+    parts.append(f"<h2>Tenders ({len(shown)} of {len(tenders)}, highest score first)</h2>{_table_html(shown)}")
+    parts.append(f"<h2>Bidder groups ({len(groups)})</h2>")
+    parts.append(_table_html(groups) if len(groups) else "<p>No bidder groups (no bidder ids or no graph groups).</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def write_case_list(tenders: pd.DataFrame, groups: pd.DataFrame, out: Path, title: str, note: str = "") -> dict:
+    """`<stem>_cases.csv` (tenders), `<stem>_groups.csv` and `<stem>_cases.html` beside `out`; their paths."""
+    out = Path(out)
+    stem = out.parent / out.stem
+    paths = {"cases": Path(f"{stem}_cases.csv"), "groups": Path(f"{stem}_groups.csv"), "html": Path(f"{stem}_cases.html")}
+    tenders.to_csv(paths["cases"], index=False)
+    groups.to_csv(paths["groups"], index=False)
+    paths["html"].write_text(render_html(tenders, groups, title, note), encoding="utf-8")
+    return {k: str(v) for k, v in paths.items()}

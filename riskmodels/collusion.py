@@ -1,0 +1,227 @@
+"""Collusion models over datasets: one function per `riskmodels collusion ...` command (evaluate, train, score).
+
+A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.dataset.Dataset`); each dataset handed to
+`train` is one market (market-relative features are computed within it). Saving models and tracking runs happen in
+`experiments/` (called by the CLI), never here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError
+from riskmodels import caselist, collusion_eval
+from riskmodels.collusion_features import model_columns, tender_feature_table
+from riskmodels.collusion_model import CompositeCollusionScore, TenderCollusionClassifier
+
+GRAPH_COLUMNS = ("group_share", "group_score", "max_relation", "tied_pairs")
+
+
+def _name(ds) -> str:
+    return str(getattr(ds, "path", "dataset"))
+
+
+def _bids(ds) -> pd.DataFrame:
+    bids = ds.get("bids")
+    if bids is None or len(bids) == 0:
+        raise InputError(f"{_name(ds)}: no accepted bids (bids.csv is missing or every row was rejected)")
+    return bids
+
+
+def anonymous_bidders(bids: pd.DataFrame) -> bool:
+    """True when bidder ids carry no identity (generated per bid, e.g. the Swiss research files)."""
+    if "anonymous" in bids.columns:
+        a = pd.to_numeric(bids["anonymous"], errors="coerce")
+        if (a == 1).all():
+            return True
+    return "bidder_id" not in bids.columns
+
+
+def graph_analysis(ds, settings=None):
+    """(groups, per-tender graph features) from `graphs`, or (None, None) when bidders are anonymous."""
+    bids = _bids(ds)
+    if anonymous_bidders(bids):
+        return None, None
+    from graphs.pipeline import analyse
+    from graphs.tables import tender_features
+
+    groups, bg, _ = analyse(ds, settings)
+    return groups, tender_features(bg, groups)
+
+
+def flag_findings(ds, settings=None) -> pd.DataFrame | None:
+    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
+    try:
+        from features.legal.run import collusion_flags
+    except ImportError:
+        return None
+    from features.settings import Settings
+
+    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
+        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
+    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
+    if ev is None or len(ev) == 0:
+        return None
+    if "level" in ev.columns:
+        ev = ev[ev["level"].astype(str) != "bidder"]
+    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    return ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+
+
+def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
+    if findings is None or len(findings) == 0:
+        return None
+    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
+    c.columns = [f"flag_{x}" for x in c.columns]
+    c["n_flags"] = (c > 0).sum(axis=1)
+    return c.reset_index()
+
+
+def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
+    """`flag_<code>` -> the first finding's evidence text per tender (aligned with `tender_ids`), for the reasons."""
+    if findings is None or len(findings) == 0 or "evidence" not in findings.columns:
+        return {}
+    first = findings.drop_duplicates(["tender_id", "code"]).set_index(["code", "tender_id"])["evidence"]
+    tid = pd.Index(pd.Series(tender_ids).astype(str))
+    out = {}
+    for code in findings["code"].unique():
+        m = first.xs(code, level="code")
+        out[f"flag_{code}"] = tid.map(m).to_numpy(dtype=object)
+    return out
+
+
+def tender_table(ds, *, min_bids: int = 1, graph: bool = False, graph_features: pd.DataFrame | None = None,
+                 flags: bool = False, findings: pd.DataFrame | None = None, market: str | None = None) -> pd.DataFrame:
+    """The tender feature table of one dataset (one market). `graph` adds graph features (computed unless given),
+    `flags` the red-flag counts (computed unless `findings` are given)."""
+    bids = _bids(ds)
+    gf = graph_features
+    if graph and gf is None:
+        _, gf = graph_analysis(ds)
+    if flags and findings is None:
+        findings = flag_findings(ds)
+    return tender_feature_table(bids, ds.get("tenders"), flags=flag_table(findings) if flags else None, graph=gf,
+                                market=market, min_bids=min_bids)
+
+
+def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows with a known label and the label as 0/1; InputError when there is no usable label."""
+    if "collusive" not in table.columns:
+        raise InputError(f"{where}: tenders.collusive is missing; training and evaluation need labelled tenders")
+    t = table[table["collusive"].notna()].reset_index(drop=True)
+    y = (t["collusive"].to_numpy(dtype=float) > 0).astype(int)
+    if len(np.unique(y)) < 2:
+        raise InputError(f"{where}: tenders.collusive holds one class only ({len(t)} labelled tenders); need both")
+    return t, y
+
+
+def evaluate_dataset(ds, *, min_bids: int = 1, kind: str = "full", graph: bool = False, flags: bool = False,
+                     n_splits: int = 5, seed: int = 0, params: dict | None = None, baseline: bool = False,
+                     settings=None) -> dict:
+    """`collusion evaluate`: tender-grouped, bidder-held-out and time splits on one labelled dataset.
+    Graph features and red flags are unsupervised (no labels used) but are computed once on the whole dataset."""
+    findings = flag_findings(ds, settings) if flags else None
+    table = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+    table, y = labelled(table, _name(ds))
+    cols = model_columns(table, kind)
+    est = TenderCollusionClassifier(**(params or {}), random_state=seed)
+    base, base_cols = None, None
+    if baseline:
+        base, base_cols = baseline_estimator(seed), baseline_columns(table)
+    res = collusion_eval.evaluate(est, table[cols], y, tender_ids=table["tender_id"].to_numpy(),
+                                  winners=collusion_eval.winners_of(table, ds.get("bids")),
+                                  times=collusion_eval.time_key(table, ds.get("tenders")), n_splits=n_splits, seed=seed,
+                                  baseline=base, baseline_columns=base_cols)
+    res["features"] = cols
+    res["min_bids"] = min_bids
+    return res
+
+
+def baseline_columns(table: pd.DataFrame) -> list[str]:
+    """The baseline's inputs: the 10 textbook screens (n_bids + 9), as in the published baselines."""
+    from features.screens import SCREENS
+
+    return ["n_bids", *SCREENS]
+
+
+def baseline_estimator(seed: int = 0):
+    """Extra trees, 300 trees, class-balanced, missing screens as 0 (the published baseline's setup)."""
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True),
+                         ExtraTreesClassifier(n_estimators=300, class_weight="balanced", n_jobs=1, random_state=seed))
+
+
+def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: bool = False, flags: bool = False,
+          seed: int = 0, params: dict | None = None, cv: bool = False,
+          settings=None) -> tuple[TenderCollusionClassifier, pd.DataFrame, np.ndarray, dict]:
+    """`collusion train`: one model over one or more labelled markets (each dataset is a market).
+    Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
+    `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass)."""
+    tables, ys, per = [], [], {}
+    for ds in datasets:
+        findings = flag_findings(ds, settings) if flags else None
+        t, y = labelled(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), _name(ds))
+        tables.append(t.assign(market=_name(ds)))
+        ys.append(y)
+        per[_name(ds)] = {"tenders": int(len(y)), "collusive": int(y.sum())}
+    table = pd.concat(tables, ignore_index=True)
+    y = np.concatenate(ys)
+    cols = model_columns(table, kind)
+    model = TenderCollusionClassifier(**(params or {}), random_state=seed)
+    info = {"markets": per, "features": cols, "kind": kind, "tenders": int(len(y)), "positive_share": float(y.mean())}
+    if cv:
+        sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], 5, seed)
+        oof = collusion_eval.out_of_fold(model, table[cols], y, sp)
+        info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
+        info["oof"] = oof
+    model.fit(table[cols], y)
+    return model, table, y, info
+
+
+def composite_columns(table: pd.DataFrame) -> list[str]:
+    """The composite score's evidence: market positions of the screens (`_rank`), pair aggregates, flags, graph."""
+    return [c for c in model_columns(table, "transfer") if not c.endswith("_dm")]
+
+
+def score_dataset(ds, model=None, *, top: int = 3, graph: bool = True, flags: bool = True, min_bids: int = 1,
+                  settings=None) -> dict:
+    """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
+
+    With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
+    missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
+    market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
+    evidence texts become reasons."""
+    bids = _bids(ds)
+    groups, gf = graph_analysis(ds, settings) if graph else (None, None)
+    findings = flag_findings(ds, settings) if flags else None
+    table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
+                         findings=findings)
+    if len(table) == 0:
+        raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
+    evidence = flag_evidence(findings, table["tender_id"])
+    if model is None:
+        cols = composite_columns(table)
+        model = CompositeCollusionScore().fit(table[cols])
+        score = model.score_samples(table[cols])
+        flag = model.predict(table[cols]).astype(int)
+        reasons = model.explain(table[cols], top=top, context=table, evidence=evidence)
+        method = "composite"
+    else:
+        names = list(getattr(model, "feature_names_in_", []))
+        if not names:
+            raise InputError("the model has no feature names; train it with `riskmodels collusion train`")
+        X = table.reindex(columns=names).astype(float)
+        score = model.predict_proba(X)[:, 1]
+        flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+        reasons = model.explain(X, top=top, context=table, evidence=evidence)
+        method = "model"
+    reasons = [r if r else "no single piece of evidence stands out in this market" for r in reasons]
+    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
+    tenders = caselist.tender_cases(scores.assign(n_bids=table["n_bids"].to_numpy()), bids, gf)
+    groups_t = caselist.group_cases(scores, bids, groups)
+    return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table}

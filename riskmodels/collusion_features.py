@@ -1,0 +1,164 @@
+"""Feature assembly for the collusion models: plain functions from canonical tables to one row per tender (or per bidder pair).
+
+Nothing here computes a screen: screens come from `features.screens` (`tender_screens`, `relative_screens`), pair evidence from
+`features.pairs`, graph features from `graphs.tables`, red flags from whatever flag table is handed in. This module only
+joins them per tender, adds a few facts about the auction outcome that are not screens (the winner's position, bids against
+the reserve price), aggregates bid-pair evidence per tender, and chooses the model columns.
+
+Market-relative columns (`<screen>_rank`, `<screen>_dm` within market and year, as Huber, Imhof & Ishii moved screens
+between countries) are what lets a model trained on some markets score another; `model_columns(table, "transfer")` keeps
+only columns whose scale does not depend on the market.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError
+
+AUCTION = ("win_to_reserve", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min")
+PAIR_AGG = ("pair_min_gap", "pair_share_close", "pair_max_same_meta", "pair_share_meta")
+GRAPH = ("group_share", "group_score", "max_relation", "tied_pairs")
+NOT_FEATURES = {"tender_id", "collusive", "market", "market_n", "relation", "top_group", "n_bidders", "published_at"}
+
+
+def _ids(s: pd.Series) -> pd.Series:
+    return s.astype("string").astype(object)
+
+
+def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per tender (a function of whole tenders): `winner_rank` (0 = the lowest bid won, 1 = the highest), `win_to_min`
+    (winning bid / lowest bid - 1), and, with a reserve price, `win_to_reserve`, `min_to_reserve`, `mean_to_reserve`.
+    Only valid bids with a finite price count; unknown values are NaN."""
+    from features.screens import prices
+
+    b = pd.DataFrame({"tender_id": _ids(bids["tender_id"]), "price": prices(bids)})
+    b["win"] = bids["is_winner"].to_numpy(dtype=float, na_value=np.nan) if "is_winner" in bids.columns else np.nan
+    b = b[np.isfinite(b["price"])]
+    g = b.groupby("tender_id", sort=True)["price"]
+    out = pd.DataFrame({"n": g.size(), "min": g.min(), "mean": g.mean()})
+    b["rk"] = g.rank(method="min")
+    w = b[b["win"] == 1].groupby("tender_id").agg(wp=("price", "min"), wr=("rk", "min"))
+    out = out.join(w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["winner_rank"] = (out["wr"] - 1) / (out["n"] - 1).where(out["n"] > 1)
+        out["win_to_min"] = (out["wp"] / out["min"] - 1).where(out["min"] > 0)
+        res = None
+        if tenders is not None and "reserve_price" in tenders.columns:
+            r = tenders.drop_duplicates("tender_id")
+            res = pd.Series(pd.to_numeric(r["reserve_price"], errors="coerce").to_numpy(dtype=float),
+                            index=_ids(r["tender_id"])).reindex(out.index)
+            res = res.where(res > 0)
+        for name, num in (("win_to_reserve", "wp"), ("min_to_reserve", "min"), ("mean_to_reserve", "mean")):
+            out[name] = out[num] / res if res is not None else np.nan
+    out = out[list(AUCTION)].reset_index()
+    return out
+
+
+def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close: float = 0.005) -> pd.DataFrame:
+    """Bid-pair evidence per tender: `pair_min_gap` (smallest relative gap between two bids), `pair_share_close` (share of
+    pairs within `close` of each other), `pair_max_same_meta` (most shared metadata fields on one pair),
+    `pair_share_meta` (share of pairs sharing any metadata). Uses `features.pairs.bid_pairs` (given or computed)."""
+    from features.pairs import bid_pairs
+
+    if pairs is None:
+        pairs = bid_pairs(bids)
+    if len(pairs) == 0:
+        return pd.DataFrame({"tender_id": pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in PAIR_AGG}})
+    p = pd.DataFrame({"tender_id": _ids(pairs["tender_id"]), "gap": pairs["price_gap"].to_numpy(dtype=float)})
+    p["close"] = (p["gap"] <= close).astype(float)
+    meta = pairs["n_same_meta"].to_numpy(dtype=float) if "n_same_meta" in pairs.columns else np.zeros(len(p))
+    p["meta"], p["any"] = meta, (meta > 0).astype(float)
+    g = p.groupby("tender_id", sort=True)
+    out = pd.DataFrame({"pair_min_gap": g["gap"].min(), "pair_share_close": g["close"].mean(),
+                        "pair_max_same_meta": g["meta"].max(), "pair_share_meta": g["any"].mean()})
+    if not (meta > 0).any():  # no metadata in this market: say unknown, not zero
+        out[["pair_max_same_meta", "pair_share_meta"]] = np.nan
+    return out.reset_index()
+
+
+def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.DataFrame | None:
+    """The tenders columns `relative_screens` should group by: the dataset (x year) unless a market column is named."""
+    if tenders is None:
+        return None
+    keep = ["tender_id"] + [c for c in ("published_at",) if c in tenders.columns and tenders[c].notna().any()]
+    if market:
+        if market not in tenders.columns:
+            raise InputError(f"tenders: market column '{market}' not found")
+        keep.append(market)
+    return tenders[keep]
+
+
+def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, *, flags: pd.DataFrame | None = None,
+                         graph: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None, use_pairs: bool = True,
+                         market: str | None = None, min_bids: int = 1) -> pd.DataFrame:
+    """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, their market-relative
+    versions (`_rank`, `_dm`; market = the dataset, crossed with the year where dates exist, or the `market` column),
+    pair aggregates (when `use_pairs`), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
+    With a `collusive` column in `tenders`, it is carried along as the label (not a feature)."""
+    from features.screens import SCREENS, relative_screens, tender_screens
+
+    table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
+    table = relative_screens(table, _market_tenders(tenders, market), market=market,
+                             columns=tuple(SCREENS) + AUCTION + ("n_bids",))
+    if use_pairs and "bidder_id" in bids.columns:
+        table = table.merge(pair_aggregates(bids, pairs), on="tender_id", how="left")
+    for extra in (flags, graph):
+        if extra is None or len(extra) == 0:
+            continue
+        if "tender_id" not in extra.columns:
+            raise InputError("flag/graph table: missing column 'tender_id'")
+        num = extra.drop_duplicates("tender_id")
+        cols = [c for c in num.columns if c != "tender_id" and c not in table.columns and c not in NOT_FEATURES
+                and pd.api.types.is_numeric_dtype(num[c])]
+        num = num[["tender_id", *cols]].assign(tender_id=_ids(num["tender_id"]))
+        table = table.merge(num, on="tender_id", how="left")
+    if tenders is not None and "collusive" in tenders.columns:
+        lab = tenders.drop_duplicates("tender_id")
+        table["collusive"] = _ids(table["tender_id"]).map(
+            pd.Series(lab["collusive"].to_numpy(dtype=float), index=_ids(lab["tender_id"]))).to_numpy(dtype=float)
+    table = table[table["n_bids"] >= max(1, int(min_bids))].reset_index(drop=True)
+    return table
+
+
+def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
+    """Feature columns for a model. `full`: every numeric feature. `transfer`: market-relative ones only (`_rank`
+    positions within market-year, plus flags, pair and graph features that are market-free: counts and shares).
+    Columns that are missing everywhere are left out."""
+    if kind not in ("full", "transfer"):
+        raise ValueError(f"kind must be 'full' or 'transfer'; got {kind!r}.")
+    cols = [c for c in table.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(table[c])
+            and table[c].notna().any()]
+    if kind == "transfer":
+        from features.screens import SCREENS
+
+        raw = set(SCREENS) | set(AUCTION) | {"n_bids"} | {f"{c}_dm" for c in (*SCREENS, *AUCTION, "n_bids")}
+        cols = [c for c in cols if c not in raw]
+    return cols
+
+
+def pair_feature_table(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *,
+                       relations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per bidder pair that met at least once (`features.pairs.bidder_pairs`), with the numeric pair evidence as
+    features; `relations` (firm_a, firm_b, strength) adds the registry relation strength."""
+    from features.pairs import bidder_pairs
+
+    p = bidder_pairs(bids, bid_items)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wins = p[["wins_a", "wins_b"]].to_numpy(dtype=float)
+        p["win_share_max"] = np.nanmax(wins, axis=1) / p["co_bids"].where(p["co_bids"] > 0)
+        p["win_balance"] = np.abs(wins[:, 0] - wins[:, 1]) / p["co_bids"].where(p["co_bids"] > 0)
+    if relations is not None and len(relations):
+        r = relations[["firm_a", "firm_b", "strength"]].copy()
+        a, b = r["firm_a"].astype(str), r["firm_b"].astype(str)
+        r["bidder_a"], r["bidder_b"] = np.where(a < b, a, b), np.where(a < b, b, a)
+        r = r.groupby(["bidder_a", "bidder_b"], as_index=False)["strength"].max().rename(columns={"strength": "relation"})
+        p = p.merge(r, on=["bidder_a", "bidder_b"], how="left")
+        p["relation"] = p["relation"].fillna(0.0)
+    return p
+
+
+def pair_model_columns(table: pd.DataFrame) -> list[str]:
+    """Numeric pair evidence columns (ids and raw tender counts of each firm left out)."""
+    skip = {"bidder_a", "bidder_b", "n_tenders_a", "n_tenders_b", "wins_a", "wins_b", "label"}
+    return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]

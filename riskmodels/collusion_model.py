@@ -1,0 +1,292 @@
+"""Collusion estimators (scikit-learn style): a calibrated LightGBM tender model, a pair model, and a transparent
+composite score for markets without labels.
+
+The classes stay thin: `__init__` only stores arguments, `fit` validates and returns `self`, learned state ends in `_`.
+Calibration cross-fits: the booster used for scoring and reasons is fitted on all rows, and a sigmoid (or isotonic) map
+from its raw score to a probability is fitted on out-of-fold scores of `calibration_cv` boosters
+(`CalibratedClassifierCV(ensemble=False)`), so no rows are spent on a hold-out. `recalibrate` maps an already fitted
+model onto a new market's labels through `FrozenEstimator` (the booster is left untouched).
+Reasons come from LightGBM's own `pred_contrib=True` (equal to TreeSHAP values), turned into words by `riskmodels.reasons`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from riskmodels import reasons as _reasons
+
+# Literature directions of the screens under collusion (Imhof 2017; Huber & Imhof 2019): +1 higher is more suspicious.
+# Auction facts: a cartel's winning bid sits close to the reserve; two bids almost equal suggest copied or coordinated prices.
+SCREEN_DIRECTIONS: dict[str, int] = {
+    "cv": -1, "spd": -1, "kurt": +1, "diffp": +1, "rd": +1, "rdnor": +1, "rdalt": +1, "ks": +1,
+    "win_to_reserve": +1, "pair_min_gap": -1, "pair_share_close": +1,
+}
+# Ambiguous in sign (or a size, not evidence): left out of the composite score.
+NEUTRAL = ("skew", "n_bids", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min", "market_n")
+
+
+def _lgbm(est, classes=None):
+    from lightgbm import LGBMClassifier
+
+    cw = est.class_weight
+    if isinstance(cw, dict) and classes is not None:  # keyed by the user's labels; the booster sees 0/1
+        cw = {i: cw[c] for i, c in enumerate(classes) if c in cw}
+
+    return LGBMClassifier(
+        n_estimators=est.n_estimators, learning_rate=est.learning_rate, num_leaves=est.num_leaves,
+        min_child_samples=est.min_child_samples, subsample=est.subsample, subsample_freq=1 if est.subsample < 1 else 0,
+        colsample_bytree=est.colsample_bytree, reg_lambda=est.reg_lambda, class_weight=cw,
+        n_jobs=est.n_jobs, random_state=est.random_state, verbose=-1,
+    )
+
+
+class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
+    """Shared body of the tender and pair models: a binary LightGBM classifier with calibrated probabilities and reasons."""
+
+    def __init__(self, n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=10, subsample=0.8,
+                 colsample_bytree=0.8, reg_lambda=1.0, class_weight=None, calibration="sigmoid", calibration_cv=3,
+                 threshold=0.5, n_jobs=1, random_state=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_cv = calibration_cv
+        self.threshold = threshold
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _check_params(self):
+        if self.calibration not in (None, "sigmoid", "isotonic"):
+            raise ValueError(f"calibration must be None, 'sigmoid' or 'isotonic'; got {self.calibration!r}.")
+        if not (isinstance(self.calibration_cv, (int, np.integer)) and self.calibration_cv >= 2):
+            raise ValueError(f"calibration_cv must be an integer >= 2; got {self.calibration_cv!r}.")
+        if not (0.0 < float(self.threshold) < 1.0):
+            raise ValueError(f"threshold must lie strictly between 0 and 1; got {self.threshold!r}.")
+
+    def fit(self, X, y):
+        """Fit the booster on all rows and the probability calibration on cross-fitted scores."""
+        self._check_params()
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        if X.shape[0] < 2:
+            raise ValueError(f"fit needs at least 2 samples; got n_samples = {X.shape[0]}.")
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if np.unique(y).size < 2:
+            raise ValueError(f"y holds one class only; a collusion model needs both classes; got {np.unique(y)!r}.")
+        if y_type != "binary":
+            raise ValueError(f"Only binary classification is supported (collusive or not); got target type {y_type!r}.")
+        self.classes_ = np.unique(y)
+        yb = (y == self.classes_[1]).astype(int)
+        self.n_positive_ = int(yb.sum())
+        folds = min(int(self.calibration_cv), int(np.bincount(yb, minlength=2).min()))
+        self.calibrated_ = None
+        if self.calibration is not None and folds >= 2:
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+            cal = CalibratedClassifierCV(_lgbm(self, self.classes_), method=self.calibration, cv=cv, ensemble=False)
+            cal.fit(X, yb)
+            self.calibrated_ = cal
+            self.booster_ = cal.calibrated_classifiers_[0].estimator
+        else:
+            self.booster_ = _lgbm(self, self.classes_).fit(X, yb)
+        return self
+
+    def recalibrate(self, X, y, method: str = "sigmoid"):
+        """Re-map this fitted model's scores to probabilities on another market's labels (the booster is frozen)."""
+        check_is_fitted(self)
+        X, y = validate_data(self, X, y, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        yb = (y == self.classes_[1]).astype(int)
+        self.calibrated_ = CalibratedClassifierCV(FrozenEstimator(self.booster_), method=method).fit(X, yb)
+        return self
+
+    def predict_proba(self, X):
+        """Calibrated probabilities, columns ordered as `classes_` (the second is 'collusive')."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        model = self.calibrated_ if self.calibrated_ is not None else self.booster_
+        return model.predict_proba(X)
+
+    def predict(self, X):
+        """The collusive class where the calibrated probability reaches `threshold`."""
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p >= self.threshold).astype(int)]
+
+    def contributions(self, X) -> pd.DataFrame:
+        """Per-row, per-feature contributions to the raw score (log-odds), plus `bias`; rows sum to the raw score."""
+        check_is_fitted(self)
+        Xa = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        c = self.booster_.predict(Xa, pred_contrib=True)
+        names = list(getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]))
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(c, columns=names + ["bias"], index=index)
+
+    def explain(self, X: pd.DataFrame, top: int = 3, reference: pd.DataFrame | None = None,
+                context: pd.DataFrame | None = None, evidence: dict | None = None) -> list[str]:
+        """Reasons in words per row, from the features that push the score up most.
+
+        `X` holds the model's columns; `context` (same rows) may add raw columns to word market-relative features through;
+        positions are measured against `reference` (default: the rows being explained, i.e. their market); `evidence`
+        (feature -> per-row texts) words a red flag by its own evidence sentence."""
+        contrib = self.contributions(X)
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float), columns=contrib.columns[:-1])
+        if context is not None:
+            extra = [c for c in context.columns if c not in frame.columns]
+            frame = pd.concat([frame.reset_index(drop=True), context[extra].reset_index(drop=True)], axis=1)
+            contrib = contrib.reset_index(drop=True)
+        return _reasons.reasons_from_contributions(contrib.drop(columns="bias"), frame, reference, top=top,
+                                                  evidence=evidence)
+
+    @property
+    def feature_importances_(self):
+        check_is_fitted(self)
+        return self.booster_.feature_importances_
+
+
+class TenderCollusionClassifier(_LGBMCollusionClassifier):
+    """Is this tender collusive? A calibrated LightGBM classifier over tender features (screens, their market-relative
+    versions, red flags, graph features), with reasons from its own feature contributions.
+
+    Parameters are LightGBM's (`n_estimators`, `learning_rate`, `num_leaves`, `min_child_samples`, `subsample`,
+    `colsample_bytree`, `reg_lambda`, `class_weight`, `n_jobs`, `random_state`) plus `calibration` (None, 'sigmoid',
+    'isotonic'), `calibration_cv` (folds for the cross-fitted calibration) and `threshold` (probability at which a tender
+    is flagged). Missing feature values are allowed (LightGBM routes them).
+    """
+
+
+class PairCollusionClassifier(_LGBMCollusionClassifier):
+    """Do these two bidders collude? The same calibrated LightGBM body over pair evidence (co-bids, who wins when both
+    bid, price-ratio stability, shared metadata, registry relations), with reasons."""
+
+    def __init__(self, n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=20, subsample=0.8,
+                 colsample_bytree=0.8, reg_lambda=1.0, class_weight="balanced", calibration="sigmoid", calibration_cv=3,
+                 threshold=0.5, n_jobs=1, random_state=0):
+        super().__init__(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
+                         min_child_samples=min_child_samples, subsample=subsample, colsample_bytree=colsample_bytree,
+                         reg_lambda=reg_lambda, class_weight=class_weight, calibration=calibration,
+                         calibration_cv=calibration_cv, threshold=threshold, n_jobs=n_jobs, random_state=random_state)
+
+
+def default_direction(feature: str) -> int:
+    """Direction of a feature in the composite score: screens by the literature, everything else (flags, graph
+    features, counts of shared metadata) higher = more suspicious; 0 = not used (e.g. skewness, whose sign is ambiguous)."""
+    b = _reasons.base_name(feature)
+    if b in SCREEN_DIRECTIONS:
+        return SCREEN_DIRECTIONS[b]
+    if b in NEUTRAL:
+        return 0
+    return +1
+
+
+class CompositeCollusionScore(BaseEstimator):
+    """A transparent score for markets without labels: the mean, over the available evidence, of each feature's
+    position in the market (its empirical CDF in the data the score was fitted on), oriented so that higher is more
+    suspicious. Fitting on a market and scoring it ranks tenders within that market.
+
+    Parameters
+    ----------
+    directions : dict or None
+        feature name -> +1 (higher is suspicious), -1 (lower is suspicious) or 0 (ignored). Unlisted names take
+        `default_direction` (screens by the literature, flags and graph features +1). Unnamed columns count +1.
+    weights : dict or None
+        feature name -> weight in the mean (default 1 each).
+    flag_share : float
+        share of the fitted market flagged by `predict` (the top of the ranking).
+    """
+
+    def __init__(self, directions=None, weights=None, flag_share=0.1):
+        self.directions = directions
+        self.weights = weights
+        self.flag_share = flag_share
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.requires_fit = True
+        return tags
+
+    def fit(self, X, y=None):
+        """Record each used feature's distribution in this market and the score at which the top `flag_share` starts."""
+        if not (0.0 < float(self.flag_share) < 1.0):
+            raise ValueError(f"flag_share must lie strictly between 0 and 1; got {self.flag_share!r}.")
+        for name, d in (self.directions or {}).items():
+            if d not in (-1, 0, 1):
+                raise ValueError(f"directions[{name!r}] must be -1, 0 or +1; got {d!r}.")
+        Xa = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
+        names = list(getattr(self, "feature_names_in_", [f"x{i}" for i in range(Xa.shape[1])]))
+        named = hasattr(self, "feature_names_in_")
+        given = dict(self.directions or {})
+        dirs = np.array([given.get(n, default_direction(n) if named else 1) for n in names], dtype=float)
+        w = np.array([float((self.weights or {}).get(n, 1.0)) for n in names])
+        self.directions_ = dict(zip(names, dirs.astype(int)))
+        self.used_ = [n for n, d in zip(names, dirs) if d != 0]
+        self._dirs = dirs
+        self._w = w
+        self.reference_ = [np.sort(col[~np.isnan(col)]) for col in Xa.T]
+        s = self._score(Xa)
+        self.threshold_ = float(np.nanquantile(s, 1 - self.flag_share)) if np.isfinite(s).any() else 1.0
+        return self
+
+    def _parts(self, Xa):
+        P = np.full(Xa.shape, np.nan)
+        for j, ref in enumerate(self.reference_):
+            if self._dirs[j] == 0 or ref.size == 0:
+                continue
+            v = Xa[:, j]
+            ok = ~np.isnan(v)
+            # mid-rank position in the market, oriented so that 1 is the most suspicious end
+            lo = np.searchsorted(ref, v[ok], side="left")
+            hi = np.searchsorted(ref, v[ok], side="right")
+            q = (lo + hi) / (2.0 * ref.size)
+            P[ok, j] = q if self._dirs[j] > 0 else 1.0 - q
+        return P
+
+    def _score(self, Xa):
+        P = self._parts(Xa)
+        W = np.where(np.isnan(P), 0.0, self._w[None, :])
+        tot = W.sum(axis=1)
+        s = np.where(tot > 0, np.nansum(np.nan_to_num(P) * W, axis=1) / np.where(tot > 0, tot, 1.0), 0.5)
+        return s
+
+    def score_samples(self, X):
+        """Composite suspicion in [0, 1] (0.5 = typical for the market); higher is more suspicious."""
+        check_is_fitted(self)
+        Xa = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return self._score(Xa)
+
+    def predict(self, X):
+        """1 for rows in the top `flag_share` of the fitted market's scores, else 0."""
+        return (self.score_samples(X) >= self.threshold_).astype(int)
+
+    def parts(self, X) -> pd.DataFrame:
+        """Each feature's oriented market position (0-1) per row: the transparent parts of the score."""
+        check_is_fitted(self)
+        Xa = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return pd.DataFrame(self._parts(Xa), columns=list(self.directions_), index=getattr(X, "index", None))
+
+    def explain(self, X: pd.DataFrame, top: int = 3, context: pd.DataFrame | None = None,
+                evidence: dict | None = None) -> list[str]:
+        """Reasons in words: the features with the most suspicious market positions (above the market median)."""
+        parts = self.parts(X) - 0.5
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float), columns=parts.columns)
+        if context is not None:
+            extra = [c for c in context.columns if c not in frame.columns]
+            frame = pd.concat([frame.reset_index(drop=True), context[extra].reset_index(drop=True)], axis=1)
+            parts = parts.reset_index(drop=True)
+        return _reasons.reasons_from_contributions(parts, frame, None, top=top, min_contribution=0.0,
+                                                  evidence=evidence)
