@@ -1,7 +1,6 @@
 """The synthetic city: valid tables, same seed same bytes, and planted structure recoverable from the public tables alone."""
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,13 @@ def city(tmp_path_factory):
 
 def read(out: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(out / f"{name}.csv", dtype={"enterprise_id": str, "bidder_id": str}, keep_default_na=True)
+
+
+def bid_pairs(bids: pd.DataFrame, cols=()) -> pd.DataFrame:
+    """Every pair of bids of one tender (bidder_x < bidder_y) with the listed columns of both."""
+    b = bids[["tender_id", "bidder_id", *cols]]
+    p = b.merge(b, on="tender_id")
+    return p[p.bidder_id_x < p.bidder_id_y].reset_index(drop=True)
 
 
 def small_settings(**kw) -> Settings:
@@ -103,12 +109,10 @@ def test_cartels_are_recurring_groups_of_bidders(city):
     assert sizes.between(3, 8).all()
     rigged = truth_t[truth_t.collusive == 1].groupby("cartel_id").size()
     assert rigged.min() >= 5
-    pairs: dict = {}
-    for _, g in bids.groupby("tender_id"):
-        for a, b in itertools.combinations(sorted(g.bidder_id), 2):
-            pairs[(a, b)] = pairs.get((a, b), 0) + 1
-    inside = np.array([member_of.get(a) is not None and member_of.get(a) == member_of.get(b) for a, b in pairs])
-    n = np.array(list(pairs.values()))
+    counts = bid_pairs(bids).groupby(["bidder_id_x", "bidder_id_y"]).size().reset_index(name="n")
+    cx, cy = counts.bidder_id_x.map(member_of), counts.bidder_id_y.map(member_of)
+    inside = (cx.notna() & (cx == cy)).to_numpy()
+    n = counts.n.to_numpy()
     assert np.median(n[inside]) >= 5 * np.median(n[~inside])
     # honest firms co-bid by market too: some honest pairs meet often (it is not trivial)
     assert (n[~inside] >= 5).sum() >= inside.sum() / 2
@@ -137,14 +141,13 @@ def test_shared_bid_metadata_is_far_more_frequent_inside_cartels(city):
     truth_t = read(out, "truth/tenders").set_index("tender_id")
     member_of = {m: c for c, ms in zip(cartels.cartel_id, cartels.members) for m in ms.split(";")}
     cols = ["device_id", "file_hash", "ca_serial", "deposit_account", "project_manager_id"]
-    inside, outside = [], []
-    for tid, g in bids.groupby("tender_id"):
-        rows = g[["bidder_id", *cols]].to_numpy(dtype=object)
-        for x, y in itertools.combinations(rows, 2):
-            shared = any(isinstance(a, str) and a == b for a, b in zip(x[1:], y[1:]))
-            same = member_of.get(x[0]) is not None and member_of.get(x[0]) == member_of.get(y[0]) \
-                and truth_t.loc[tid, "collusive"] == 1
-            (inside if same else outside).append(shared)
+    p = bid_pairs(bids, cols)
+    shared = np.zeros(len(p), dtype=bool)
+    for c in cols:
+        shared |= (p[f"{c}_x"].notna() & (p[f"{c}_x"] == p[f"{c}_y"])).to_numpy()
+    cx, cy = p.bidder_id_x.map(member_of), p.bidder_id_y.map(member_of)
+    same = (cx.notna() & (cx == cy) & p.tender_id.map(truth_t.collusive).eq(1)).to_numpy()
+    inside, outside = shared[same], shared[~same]
     assert np.mean(inside) > 0.05
     assert np.mean(inside) > 50 * max(np.mean(outside), 1e-4)
     # and copied bills: identical unit prices for an item between two bidders of one tender

@@ -21,8 +21,8 @@ from features.errors import InputError
 from riskmodels.simulation import names as nm
 from riskmodels.simulation.market import (BIDS_COLUMNS, _Pools, make_bids, plan_tenders, tenders_frame,
                                           truth_tenders_frame)
-from riskmodels.simulation.population import make_population
-from riskmodels.simulation.records import (enterprises_frame, events_frame, inspections_frame, labels_frame,
+from riskmodels.simulation.population import TRACE_KINDS, make_population
+from riskmodels.simulation.records import (_RATE_TYPES, enterprises_frame, events_frame, inspections_frame, labels_frame,
                                            make_inspectors, make_roster, shareholders_frame, truth_enterprises_frame)
 from riskmodels.simulation.writer import FORMATS, TableSink
 
@@ -93,6 +93,12 @@ def _check(cfg) -> None:
     unknown = set(cfg.schemes) - set(SCHEMES)
     if unknown:
         raise InputError(f"[simulate] schemes: unknown scheme {sorted(unknown)[0]!r} (known: {', '.join(SCHEMES)})")
+    if not any(v > 0 for v in cfg.schemes.values()):
+        raise InputError(f"[simulate] schemes: at least one scheme needs a positive weight; got {cfg.schemes!r}")
+    for name, known in (("traces", TRACE_KINDS), ("event_rates", _RATE_TYPES), ("event_slopes", _RATE_TYPES)):
+        bad = set(getattr(cfg, name)) - set(known)
+        if bad:
+            raise InputError(f"[simulate] {name}: unknown key {sorted(bad)[0]!r} (known: {', '.join(known)})")
     if cfg.tender_years > cfg.history_years or cfg.history_years < 2:
         raise InputError(f"[simulate] need history_years >= 2 and tender_years <= history_years; got {cfg.history_years}, "
                          f"{cfg.tender_years}")
@@ -118,6 +124,10 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
         raise InputError(f"seed must be a non-negative integer; got {seed!r}")
     cfg = settings.simulate if isinstance(settings, Settings) else (settings or SimulateSettings())
     _check(cfg)
+    # a partial table in the settings file (`traces = {device = 0.9}`) changes only the keys it names
+    defaults = SimulateSettings()
+    cfg = dataclasses.replace(cfg, **{k: {**getattr(defaults, k), **getattr(cfg, k)}
+                                      for k in ("traces", "event_rates", "event_slopes")})
     size = _sizes(scale, cfg)
     t0 = time.perf_counter()
     out = Path(out_dir)
