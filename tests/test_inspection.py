@@ -358,3 +358,19 @@ def test_simulate_reports_lift_against_uniform_plan(tmp_path, cli):
     assert m["uniform_violations_per_visit"]["mean"] == pytest.approx(roster_mean)
     assert m["lift"]["mean"] > 1.5 and m["visits_saved"]["mean"] > 0 and 0 < m["a_disturbed"]["mean"] < 0.05
     cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", out="lift")
+
+
+def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
+    t = city(n=200)
+    d, tiers = write(tmp_path, t)
+    trig = tmp_path / "triggers.csv"
+    pd.DataFrame({"enterprise_id": ["E00011", "E00012"], "department": ["env", ""],
+                  "reason": ["complaint 12345", "collusion flag"]}).to_csv(trig, index=False)
+    cli("inspect", "plan", d, "--tiers", tiers, "--triggers", trig, "--period", PERIOD, "--seed", "s", "--out", tmp_path / "p")
+    plan = pd.read_csv(tmp_path / "p" / "plan.csv", dtype=str, keep_default_na=False).set_index("enterprise_id")
+    assert "env" in plan.loc["E00011", "departments"] and plan.loc["E00011", "trigger"] == "complaint 12345"
+    assert plan.loc["E00012", "trigger"] == "collusion flag"
+    assert "complaint" not in (tmp_path / "p" / "notice.csv").read_text()  # trigger reasons stay internal
+    cli("inspect", "verify", tmp_path / "p", out="OK")
+    trig.write_text("enterprise_id\nE00013\n")
+    cli("inspect", "verify", tmp_path / "p", code=1, out="input changed")
