@@ -676,3 +676,118 @@ def collusion_score_cmd(
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
     say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")
+
+
+# --- enterprise credit: features, model, tiers (issue 8) ---
+_CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders", "bids", "tenders", "credit_labels"]
+
+
+def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
+    from riskmodels.credit.pipeline import read_side_table
+
+    return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
+            read_side_table(groups, ("group_id",)) if groups else None)
+
+
+@credit_app.command("train")
+@_handled
+def credit_train_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory with credit_labels (enterprise_id, as_of, label) and the records."),
+    model_out: Optional[Path] = typer.Option(None, "--model-out", help="Write the model here as an MLflow model directory."),
+    register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
+    experiment: str = typer.Option("credit", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score) from 'collusion score': bidding features."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV (enterprise_id or bidder_id, group_id)."),
+):
+    """Train the calibrated credit model on point-in-time features as of each labelled date."""
+    from features.dataset import load_dataset
+    from riskmodels.credit import train_dataset
+
+    if model_out is None and register is None:
+        raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
+    s = settings()
+    scores, members = _credit_side_tables(collusion_scores, groups)
+    ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
+    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say)
+    example = fit.table[fit.columns].head(5)
+    if model_out is not None:
+        from experiments.tracking import save_model
+
+        save_model(fit.model, model_out, input_example=example)
+        say(f"model written to {model_out}")
+    if register is not None:
+        from experiments.tracking import log_run
+
+        r = log_run(experiment, params=fit.params, metrics=fit.metrics, model=fit.model, input_example=example,
+                    dataset=fit.table, register=register, gate_metric="auc", predictions=(fit.table["label"], fit.oof))
+        say(f"run {r.get('run_id')}: auc {fit.metrics['auc']:.3f}; registered {register} version {r.get('version')}"
+            + (" (now @champion)" if r.get("champion") else f" ({r.get('gate_reason', '')})"))
+    m = fit.metrics
+    say(f"trained on {m['rows']:,} labelled rows ({m['bad_rate']:.1%} bad), {m['features']} features; held-out auc "
+        f"{m['auc']:.3f}, ks {m['ks']:.3f}, brier {m['brier']:.4f}; bad rate by tier "
+        + ", ".join(f"{t} {v['bad_rate']:.1%}" for t, v in m["tiers"].items() if v["bad_rate"] is not None))
+
+
+@credit_app.command("tier")
+@_handled
+def credit_tier_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (enterprises and their credit, inspection and bid records)."),
+    model: str = typer.Option(..., "--model", help="Model directory (from --model-out) or URI such as models:/credit@champion."),
+    out: Path = typer.Option(..., "--out", help="Tiers file (.csv, .parquet or .xlsx): enterprise_id, tier, probability, reasons, override."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Tier as of this date (YYYY-MM-DD); default the day after the latest record."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Previous tiers file (enterprise_id, tier): damping and the migration matrix."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+):
+    """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
+    from experiments.tracking import load_model
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from riskmodels.credit import tier_dataset
+    from riskmodels.credit.pipeline import parse_date, read_side_table
+
+    s = settings()
+    when = parse_date(as_of, "--as-of") if as_of else None
+    prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
+    scores, members = _credit_side_tables(collusion_scores, groups)
+    est = load_model(model)
+    ds = load_dataset(directory, s, tables=[t for t in _CREDIT_TABLES if t != "credit_labels"], require=["enterprises"])
+    tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
+    write_table(tiers, out)
+    counts = tiers["tier"].value_counts()
+    n_over = int((tiers["override"] != "").sum())
+    say(f"tiered {len(tiers):,} enterprises as of {tiers['as_of'].iloc[0]}: "
+        + ", ".join(f"{t} {int(counts.get(t, 0)):,}" for t in "ABCD") + f"; {n_over:,} overridden; wrote {out}")
+    if prev is not None:
+        from riskmodels.credit.monitor import migration_matrix
+
+        say("tier migration (rows previous, columns current):\n" + migration_matrix(tiers["previous_tier"], tiers["tier"]).to_string())
+
+
+@credit_app.command("evaluate")
+@_handled
+def credit_evaluate_cmd(
+    table: Path = typer.Argument(..., help="Labelled table, CSV or ARFF (missing values '?' or empty)."),
+    target: str = typer.Option(..., "--target", help="Target column; 1 = bad (see --positive)."),
+    positive: Optional[str] = typer.Option(None, "--positive", help="The target value that means bad (default: 'bad'-like words, the larger number, else the minority class)."),
+    folds: Optional[int] = typer.Option(None, "--folds", help="Cross-validation folds (default [credit] folds)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the folds (default [credit] seed)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
+):
+    """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table."""
+    from riskmodels.credit.evaluate import cross_validate, read_labelled_table
+
+    s = settings()
+    X, y, info = read_labelled_table(table, target, positive)
+    say(f"{table}: {info['rows']:,} rows, {info['features']} features, target '{target}' = {info['bad_value']!r} read as bad "
+        f"({info['bad_rate']:.1%})" + (f"; {info['dropped_missing_target']} rows without a target left out"
+                                       if info["dropped_missing_target"] else ""))
+    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=say)
+    m = ev.metrics
+    say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")
+    say("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
+                                         if v["bad_rate"] is not None))
+    if as_json:
+        out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
+               "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"]}
+        typer.echo(json.dumps(out))

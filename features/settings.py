@@ -180,7 +180,8 @@ class CreditSettings:
     folds: int = setting(5, "cross-validation folds of 'credit evaluate' and of the metrics logged by 'credit train'")
     seed: int = setting(0, "seed of folds and boosters")
     top_reasons: int = setting(3, "reasons given per enterprise")
-    threads: int = setting(2, "LightGBM threads")
+    threads: int = setting(1, "LightGBM threads (1: on a shared 2-core machine two threads ran 8x slower)")
+    max_train_rows: int = setting(60000, "train 'credit train' on at most this many labelled rows (whole firms drawn at random); 0 = all")
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""`credit evaluate`: honest cross-validated metrics of the credit model on any labelled table (CSV or ARFF).
+
+`read_labelled_table(path, target)` reads the table (ARFF `?` and empty CSV cells are missing; numeric and nominal columns
+kept as such) and maps the target to 1 = bad: numbers as they are (the larger of two values is bad), text through a
+vocabulary of bad-meaning words (bad, default, yes, true, 1, bankrupt ...), else the minority class, or `positive=` given.
+`cross_validate(X, y, ...)` gives out-of-fold probabilities from stratified folds, the metrics of `monitor.discrimination`
+and the observed bad rate per tier (tiers from the out-of-fold probabilities under the tier policy, no overrides).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError
+from riskmodels.credit import monitor
+from riskmodels.credit.model import CreditClassifier
+from riskmodels.credit.tiers import assign_tiers, tier_table
+
+BAD_WORDS = {"bad", "default", "defaulted", "yes", "y", "true", "t", "1", "1.0", "bankrupt", "bankruptcy", "positive",
+             "fraud", "delinquent", "是", "违约", "坏"}
+
+
+def read_arff(path: Path) -> pd.DataFrame:
+    """An ARFF file as a DataFrame: numeric attributes float64 (`?` -> NaN), nominal attributes text (`?` -> missing)."""
+    from scipy.io import arff
+
+    try:
+        data, meta = arff.loadarff(str(path))
+    except (ValueError, NotImplementedError, arff.ParseArffError) as e:
+        raise InputError(f"{path}: cannot read as ARFF ({e})") from None
+    df = pd.DataFrame(data)
+    for c in df.columns:
+        if df[c].dtype == object:
+            s = df[c].map(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v)
+            df[c] = s.where(s != "?", None).astype("string")
+    return df
+
+
+def read_table_file(path) -> pd.DataFrame:
+    """A CSV (UTF-8 or GB18030; `?`, `NA` and empty cells missing) or ARFF file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() == ".arff":
+        return read_arff(path)
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, encoding=enc, na_values=["?", "NA", "N/A", ""], keep_default_na=True,
+                               skipinitialspace=True)
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+            raise InputError(f"{path}: cannot read as CSV ({' '.join(str(e).split())})") from None
+    raise InputError(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def target_to_binary(values: pd.Series, column: str, positive: str | None = None) -> tuple[np.ndarray, str]:
+    """(0/1 array with 1 = bad, the value read as bad). Rows with a missing target must be dropped before."""
+    if positive is not None:
+        s = values.astype(str).str.strip()
+        if not s.eq(str(positive)).any():
+            raise InputError(f"--positive {positive!r}: no row has that value in column '{column}' "
+                             f"(values: {', '.join(map(str, s.unique()[:6]))})")
+        return s.eq(str(positive)).to_numpy(int), str(positive)
+    uniq = pd.unique(values)
+    if len(uniq) != 2:
+        raise InputError(f"column '{column}' must hold exactly two classes; got {len(uniq)} "
+                         f"({', '.join(map(str, uniq[:6]))})")
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().all():
+        hi = num.max()
+        return num.eq(hi).to_numpy(int), str(hi if hi != int(hi) else int(hi))
+    s = values.astype(str).str.strip()
+    bad = [u for u in pd.unique(s) if u.lower() in BAD_WORDS]
+    if len(bad) == 1:
+        return s.eq(bad[0]).to_numpy(int), bad[0]
+    minority = s.value_counts().sort_values(kind="stable").index[0]
+    return s.eq(minority).to_numpy(int), str(minority)
+
+
+def read_labelled_table(path, target: str, positive: str | None = None) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """(features X, target y with 1 = bad, info) from a CSV or ARFF table."""
+    df = read_table_file(path)
+    if target not in df.columns:
+        raise InputError(f"{path}: no column '{target}' (columns: {', '.join(map(str, df.columns[:12]))}"
+                         f"{' ...' if df.shape[1] > 12 else ''})")
+    keep = df[target].notna()
+    dropped = int((~keep).sum())
+    df = df.loc[keep].reset_index(drop=True)
+    if len(df) == 0:
+        raise InputError(f"{path}: column '{target}' has no values")
+    y, bad = target_to_binary(df[target], target, positive)
+    X = df.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise InputError(f"{path}: no feature columns besides '{target}'")
+    return X, y, {"rows": int(len(df)), "dropped_missing_target": dropped, "bad_value": bad,
+                  "bad_rate": float(y.mean()), "features": int(X.shape[1])}
+
+
+@dataclass
+class Evaluation:
+    metrics: dict
+    oof: np.ndarray
+    y: np.ndarray
+    tiers: pd.DataFrame
+    calibration: pd.DataFrame
+
+
+def make_model(settings=None, monotone=None) -> CreditClassifier:
+    """The credit model with the `[credit]` settings."""
+    from features.settings import Settings
+
+    c = (settings or Settings()).credit
+    return CreditClassifier(learning_rate=c.learning_rate, max_rounds=c.max_rounds, inner_folds=c.inner_folds,
+                            calibration=c.calibration, monotone=monotone, random_state=c.seed, n_jobs=c.threads)
+
+
+def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = None, seed: int | None = None,
+                   monotone=None, progress=None, model=None) -> Evaluation:
+    """Stratified k-fold out-of-fold probabilities and the metrics on them (AUC, KS, Gini, Brier, bad rate per tier)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    from features.settings import Settings
+
+    settings = settings or Settings()
+    folds = int(folds or settings.credit.folds)
+    seed = settings.credit.seed if seed is None else int(seed)
+    y = np.asarray(y, dtype=int)
+    n_min = int(np.bincount(y, minlength=2).min())
+    if n_min < 2 * 2:
+        raise InputError(f"too few rows of one class to cross-validate ({n_min}); need at least 4 of each")
+    k = max(2, min(folds, n_min // 2))
+    base = model if model is not None else make_model(settings, monotone)
+    oof = np.full(len(y), np.nan)
+    for i, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
+        m = clone(base).fit(X.iloc[tr], y[tr])
+        oof[te] = m.predict_proba(X.iloc[te])[:, 1]
+        if progress:
+            progress(f"fold {i + 1}/{k} done")
+    metrics = monitor.discrimination(y, oof)
+    tiers = assign_tiers(oof, settings.tiers)
+    metrics["tiers"] = tier_table(y, oof, tiers["tier"])
+    metrics["folds"] = k
+    metrics["rows"] = int(len(y))
+    return Evaluation(metrics=metrics, oof=oof, y=y, tiers=tiers, calibration=monitor.calibration_table(y, oof))

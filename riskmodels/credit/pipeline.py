@@ -1,0 +1,200 @@
+"""Credit model over a canonical dataset: training table from `credit_labels`, training, and tiering every enterprise.
+
+- `training_table(tables, settings)`: point-in-time features (`features.enterprise`) of every labelled (enterprise, as_of).
+- `train_dataset(tables, settings)`: fits `CreditClassifier` (firms grouped in the inner folds, monotone where the direction
+  is known) and returns it with out-of-fold metrics from its own inner folds (no extra fitting: fast enough for a city).
+- `tier_dataset(model, tables, settings)`: every enterprise as of one day (default: the day after the latest record) ->
+  `enterprise_id`, `tier`, `probability`, `reasons`, `override` (+ `model_tier`, `as_of`).
+
+`tables` is a `features.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from features.enterprise import enterprise_features, risk_directions
+from features.errors import InputError
+from riskmodels.credit import monitor
+from riskmodels.credit.evaluate import make_model
+from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
+
+ID_COLUMNS = ("enterprise_id", "as_of")
+
+
+def _get(tables, name):
+    if hasattr(tables, "get") and not isinstance(tables, dict):
+        return tables.get(name)
+    return tables.get(name) if isinstance(tables, dict) else None
+
+
+def _settings(settings):
+    from features.settings import Settings
+
+    return settings or Settings()
+
+
+def build_features(tables, queries: pd.DataFrame, *, windows, list_days, collusion_scores=None, group_members=None):
+    """Point-in-time features of `queries` (enterprise_id, as_of) from the dataset's tables."""
+    return enterprise_features(
+        queries, credit_events=_get(tables, "credit_events"), inspections=_get(tables, "inspections"),
+        enterprises=_get(tables, "enterprises"), shareholders=_get(tables, "shareholders"), bids=_get(tables, "bids"),
+        tenders=_get(tables, "tenders"), collusion_scores=collusion_scores, group_members=group_members,
+        windows=windows, list_days=list_days)
+
+
+def training_table(tables, settings=None, *, collusion_scores=None, group_members=None) -> pd.DataFrame:
+    """Features as of each labelled row plus its `label` (rows with a missing label or as_of are left out)."""
+    s = _settings(settings)
+    labels = _get(tables, "credit_labels")
+    if labels is None:
+        raise InputError("credit_labels: the dataset has no credit_labels table (enterprise_id, as_of, label) to train on")
+    lab = labels.loc[labels["label"].notna() & labels["as_of"].notna(), ["enterprise_id", "as_of", "label"]]
+    lab = lab.reset_index(drop=True)
+    if lab.empty:
+        raise InputError("credit_labels: no row has both a label and an as_of date")
+    table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
+                           collusion_scores=collusion_scores, group_members=group_members)
+    table["label"] = lab["label"].astype(int).to_numpy()
+    return table
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in (*ID_COLUMNS, "label")]
+
+
+def sample_firms(table: pd.DataFrame, max_rows: int, seed: int = 0) -> pd.DataFrame:
+    """At most `max_rows` rows, drawn as whole firms in a seeded random order (0 or fewer: every row)."""
+    if max_rows <= 0 or len(table) <= max_rows:
+        return table
+    firms = pd.unique(table["enterprise_id"])
+    order = np.random.default_rng(seed).permutation(len(firms))
+    sizes = table.groupby("enterprise_id", sort=False).size().reindex(firms[order]).to_numpy()
+    keep = set(firms[order][np.cumsum(sizes) <= max_rows])
+    return table[table["enterprise_id"].isin(keep)].reset_index(drop=True)
+
+
+@dataclass
+class CreditFit:
+    model: object
+    metrics: dict
+    table: pd.DataFrame
+    columns: list
+    oof: np.ndarray
+    params: dict = field(default_factory=dict)
+
+
+def train_dataset(tables, settings=None, *, collusion_scores=None, group_members=None, progress=None) -> CreditFit:
+    """Fit the credit model on a dataset's labels; metrics are out-of-fold on the model's inner folds (grouped by firm)."""
+    s = _settings(settings)
+    check_policy(s.tiers)
+    table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members)
+    table = sample_firms(table, s.credit.max_train_rows, s.credit.seed)
+    y = table["label"].to_numpy(int)
+    if len(np.unique(y)) < 2:
+        raise InputError(f"credit_labels: every label is {y[0]}; both 0 and 1 are needed to train")
+    cols = feature_columns(table)
+    mono = risk_directions(cols) if s.credit.monotone else None
+    model = make_model(s, mono)
+    if progress:
+        progress(f"training on {len(table):,} labelled rows x {len(cols)} features")
+    model.fit(table[cols], y, groups=table["enterprise_id"].to_numpy())
+    model.feature_spec_ = {"windows": [int(w) for w in s.credit.windows], "list_days": int(s.credit.list_days)}
+    oof = model.oof_proba_
+    metrics = monitor.discrimination(y, oof)
+    tiers = assign_tiers(oof, s.tiers)
+    metrics["tiers"] = tier_table(y, oof, tiers["tier"])
+    metrics.update(rows=int(len(y)), bad_rate=float(y.mean()), features=len(cols), inner_auc=model.inner_auc_,
+                   rounds=model.best_iteration_, candidate=model.candidate_)
+    params = {"estimator": type(model).__name__, **model.get_params(), "monotone": sorted(mono or {}),
+              "features": cols, **model.feature_spec_}
+    return CreditFit(model=model, metrics=metrics, table=table, columns=cols, oof=oof, params=params)
+
+
+def default_as_of(tables) -> pd.Timestamp:
+    """The day after the latest dated record (credit events, inspections, bids), so every record counts."""
+    latest = []
+    for name, col in (("credit_events", "occurred_on"), ("inspections", "inspected_on"), ("bids", "submitted_at")):
+        t = _get(tables, name)
+        if t is not None and col in t:
+            m = pd.to_datetime(t[col], errors="coerce").max()
+            if pd.notna(m):
+                latest.append(m)
+    if not latest:
+        raise InputError("no dated credit events, inspections or bids to tier from; give --as-of")
+    return (max(latest).normalize() + pd.Timedelta(days=1))
+
+
+def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,
+                 collusion_scores=None, group_members=None, top_reasons: int | None = None) -> pd.DataFrame:
+    """Tier every enterprise of the dataset as of `as_of`: enterprise_id, tier, probability, reasons, override, ..."""
+    s = _settings(settings)
+    check_policy(s.tiers)
+    ent = _get(tables, "enterprises")
+    if ent is not None and len(ent):
+        ids = pd.unique(ent["enterprise_id"].astype(str))
+    else:
+        parts = [_get(tables, n) for n in ("credit_events", "inspections")]
+        ids = pd.unique(pd.concat([p["enterprise_id"].astype(str) for p in parts if p is not None] or [pd.Series([], dtype=str)]))
+    if len(ids) == 0:
+        raise InputError("enterprises: no enterprise to tier")
+    when = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
+    q = pd.DataFrame({"enterprise_id": ids, "as_of": when})
+    feats = build_features(tables, q, windows=spec["windows"], list_days=spec["list_days"],
+                           collusion_scores=collusion_scores, group_members=group_members)
+    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+    for c in cols:
+        if c not in feats.columns:  # evidence this dataset cannot give (no bids table): unknown, as LightGBM allows
+            feats[c] = np.nan
+    X = feats[cols]
+    prob = model.predict_proba(X)[:, 1]
+    top = s.credit.top_reasons if top_reasons is None else top_reasons
+    reasons = model.explain(X, top=top) if hasattr(model, "explain") else [""] * len(X)
+    prev = None
+    if previous is not None:
+        if "enterprise_id" not in previous or "tier" not in previous:
+            raise InputError("previous tiers: need columns enterprise_id and tier")
+        pm = (previous.assign(enterprise_id=previous["enterprise_id"].astype(str))
+              .drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["tier"].astype(str))
+        prev = pd.Series(ids).map(pm)
+        prev = prev.where(prev.isin(list("ABCD")))
+    t = assign_tiers(prob, s.tiers, serious=feats.get("on_serious_list", pd.Series(0, index=feats.index)).to_numpy() > 0,
+                     abnormal=feats.get("on_abnormal_list", pd.Series(0, index=feats.index)).to_numpy() > 0,
+                     no_history=feats.get("has_history", pd.Series(1, index=feats.index)).to_numpy() == 0,
+                     previous=None if prev is None else prev.to_numpy(object))
+    out = pd.DataFrame({"enterprise_id": ids, "tier": t["tier"].to_numpy(), "probability": np.round(prob, 6),
+                        "reasons": reasons, "override": t["override"].to_numpy(), "model_tier": t["model_tier"].to_numpy(),
+                        "as_of": when.date().isoformat()})
+    if prev is not None:
+        out["previous_tier"] = prev.to_numpy(object)
+    return out
+
+
+def parse_date(value: str, what: str) -> pd.Timestamp:
+    """A date given by the user, or InputError naming the option."""
+    t = pd.to_datetime(value, errors="coerce")
+    if pd.isna(t):
+        raise InputError(f"{what}: not a date (YYYY-MM-DD); got {value!r}")
+    return t.normalize()
+
+
+def read_side_table(path, required: tuple) -> pd.DataFrame:
+    """A small CSV/Parquet input (collusion scores, groups, previous tiers) with its required columns checked."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    try:
+        df = pd.read_parquet(p) if p.suffix.lower() == ".parquet" else pd.read_csv(p, dtype=str, encoding="utf-8-sig")
+    except Exception as e:  # noqa: BLE001 - any reader failure is the user's file
+        raise InputError(f"{p}: cannot read ({type(e).__name__}: {' '.join(str(e).split())[:120]})") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
+    if "score" in df.columns:
+        df["score"] = pd.to_numeric(df["score"], errors="coerce")
+    return df
