@@ -569,10 +569,11 @@ def collusion_evaluate_cmd(
     folds: int = typer.Option(5, "--folds", help="Folds per split."),
     seed: int = typer.Option(0, "--seed", help="Seed of the folds and the model."),
     baseline: bool = typer.Option(False, "--baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive."),
 ):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import evaluate_dataset
+    from riskmodels.collusion import evaluate_dataset, read_labels
     from riskmodels.collusion_eval import round_floats
 
     if min_bids < 1:
@@ -581,9 +582,10 @@ def collusion_evaluate_cmd(
         raise InputError(f"--features must be full or transfer; got {kind!r}")
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
-                      require=["tenders", "bids"])
+                      require=["bids"])
     r = round_floats(evaluate_dataset(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds,
-                                      seed=seed, baseline=baseline, settings=s))
+                                      seed=seed, baseline=baseline, settings=s,
+                                      labels=read_labels(labels) if labels else None))
     for name, sp in r["splits"].items():
         if "skipped" in sp:
             say(f"{name:>13}: skipped ({sp['skipped']})")
@@ -610,20 +612,24 @@ def collusion_train_cmd(
     graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features."),
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),
+    labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import train
+    from riskmodels.collusion import read_labels, train
 
+    if labels and len(labels) != len(directories):
+        raise InputError(f"--labels: give one label file per DIR ({len(directories)}); got {len(labels)}")
     if model_out is None and register is None:
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
     if kind not in ("full", "transfer"):
         raise InputError(f"--features must be full or transfer; got {kind!r}")
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
-                        require=["tenders", "bids"]) for d in directories]
+                        require=["bids"]) for d in directories]
     model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
-                                  cv=register is not None, settings=s)
+                                  cv=register is not None, settings=s,
+                                  labels=[read_labels(p) for p in labels] if labels else None)
     example = table[info["features"]].head(5)
     if model_out is not None:
         from experiments.tracking import save_model

@@ -106,6 +106,29 @@ def tender_table(ds, *, min_bids: int = 1, graph: bool = False, graph_features: 
                                 market=market, min_bids=min_bids)
 
 
+def read_labels(path) -> pd.DataFrame:
+    """A label file (`tender_id`, `collusive`), e.g. a simulated city's `truth/tenders.csv`."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: label file not found")
+    lab = pd.read_csv(p, dtype={"tender_id": str})
+    for col in ("tender_id", "collusive"):
+        if col not in lab.columns:
+            raise InputError(f"{p}: missing column '{col}' (a label file has tender_id, collusive)")
+    return lab[["tender_id", "collusive"]]
+
+
+def with_labels(table: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
+    """`table` with `collusive` taken from `labels` (tender_id, collusive) where given."""
+    if labels is None:
+        return table
+    m = pd.Series(pd.to_numeric(labels["collusive"], errors="coerce").to_numpy(dtype=float),
+                  index=labels["tender_id"].astype(str)).groupby(level=0).max()
+    return table.assign(collusive=table["tender_id"].astype(str).map(m).to_numpy(dtype=float))
+
+
 def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Rows with a known label and the label as 0/1; InputError when there is no usable label."""
     if "collusive" not in table.columns:
@@ -119,11 +142,11 @@ def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]
 
 def evaluate_dataset(ds, *, min_bids: int = 1, kind: str = "full", graph: bool = False, flags: bool = False,
                      n_splits: int = 5, seed: int = 0, params: dict | None = None, baseline: bool = False,
-                     settings=None) -> dict:
+                     labels: pd.DataFrame | None = None, settings=None) -> dict:
     """`collusion evaluate`: tender-grouped, bidder-held-out and time splits on one labelled dataset.
     Graph features and red flags are unsupervised (no labels used) but are computed once on the whole dataset."""
     findings = flag_findings(ds, settings) if flags else None
-    table = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
     est = TenderCollusionClassifier(**(params or {}), random_state=seed)
@@ -157,15 +180,18 @@ def baseline_estimator(seed: int = 0):
 
 
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: bool = False, flags: bool = False,
-          seed: int = 0, params: dict | None = None, cv: bool = False,
+          seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
           settings=None) -> tuple[TenderCollusionClassifier, pd.DataFrame, np.ndarray, dict]:
     """`collusion train`: one model over one or more labelled markets (each dataset is a market).
     Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
-    `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass)."""
+    `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
+    None (use tenders.collusive) or a (tender_id, collusive) frame."""
     tables, ys, per = [], [], {}
-    for ds in datasets:
+    labels = labels or [None] * len(datasets)
+    for ds, lab in zip(datasets, labels):
         findings = flag_findings(ds, settings) if flags else None
-        t, y = labelled(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), _name(ds))
+        t = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+        t, y = labelled(with_labels(t, lab), _name(ds))
         tables.append(t.assign(market=_name(ds)))
         ys.append(y)
         per[_name(ds)] = {"tenders": int(len(y)), "collusive": int(y.sum())}

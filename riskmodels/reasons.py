@@ -82,8 +82,8 @@ def position_words(pct: float) -> str:
     if pct is None or math.isnan(pct):
         return ""
     if pct <= 0.5:
-        return f"lowest {max(1, math.ceil(pct * 100))}% of the market"
-    return f"highest {max(1, math.ceil((1 - pct) * 100))}% of the market"
+        return f"lowest {max(1, math.ceil(round(pct * 100, 6)))}% of the market"
+    return f"highest {max(1, math.ceil(round((1 - pct) * 100, 6)))}% of the market"
 
 
 def ecdf(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -114,8 +114,10 @@ def reasons_from_contributions(contrib: pd.DataFrame, X: pd.DataFrame, reference
 
     The `top` features that push a row's score up the most (contribution > `min_contribution`) become reasons, joined
     by '; '. A market-relative feature is worded through its raw counterpart when `X` holds it. Positions are taken
-    against `reference` (default: `X` itself, i.e. the market being scored).
+    against `reference` (default: `X` itself, i.e. the market being scored). `evidence` maps a feature (e.g. a red flag
+    column) to per-row texts that replace the generic words where present (the flag's own evidence sentence).
     """
+    evidence = evidence or {}
     reference = X if reference is None else reference
     cols = [c for c in contrib.columns if c in X.columns]
     C = contrib[cols].to_numpy(dtype=float)
