@@ -127,7 +127,10 @@ def test_cartel_tenders_have_lower_spread_than_honest_ones_in_the_same_category(
     g = g[g.n >= 3].join(truth_t.set_index("tender_id").collusive)
     med = g.groupby(["category", "collusive"]).cv.median().unstack().dropna()
     assert len(med) >= 2
-    assert (med[1] < 0.7 * med[0]).all(), med
+    assert (med[1] < med[0]).all(), med
+    # each rigged tender against the honest tenders of its own category
+    relative = g.cv / g.category.map(med[0])
+    assert relative[g.collusive == 1].median() < 0.6 * relative[g.collusive == 0].median()
     # designated winners bid high against the reserve price
     w = v[v.is_winner == 1].join(truth_t.set_index("tender_id").collusive, on="tender_id")
     ratio = (w.price / w.reserve_price).groupby(w.collusive).median()

@@ -65,11 +65,17 @@ def plan_tenders(rng, pop: Population, size, cfg, tender_start: np.datetime64, t
     reserve = np.round(np.exp(rng.normal(np.log(np.array(nm.RESERVE_MEDIAN)[category]), np.array(nm.RESERVE_SIGMA)[category])),
                        -2)
     reserve = np.maximum(reserve, 20_000.0)
-    cells = len(nm.CATEGORIES) * R  # exactly round(share x markets) tight markets, so small cities do not vary wildly
-    n_tight = min(cells, int(round(cfg.tight_market_share * cells))) if cfg.tight_market_share > 0 else 0
-    tight_market = np.zeros(cells, dtype=bool)
-    tight_market[rng.choice(cells, size=n_tight, replace=False)] = True
-    tight_market = tight_market.reshape(len(nm.CATEGORIES), R)
+    # exactly round(share x markets) tight markets, spread over the categories (one per category before a second), so a
+    # small city does not vary wildly and a tight market never makes up most of its category
+    C = len(nm.CATEGORIES)
+    n_tight = min(C * R, int(round(cfg.tight_market_share * C * R)))
+    tight_market = np.zeros((C, R), dtype=bool)
+    for i in range(n_tight):
+        if i % C == 0:
+            cats = rng.permutation(C)
+        c = int(cats[i % C])
+        r = int(rng.choice(np.flatnonzero(~tight_market[c])))
+        tight_market[c, r] = True
     tight = tight_market[category, region]
     mean_open = max(cfg.mean_bidders, 3.0)
     n_bids = np.where(procedure == 0, 3 + rng.poisson(mean_open - 3, t),
