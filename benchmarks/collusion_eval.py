@@ -128,6 +128,21 @@ def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
         out[f"model_{kind}"] = {**measure(r["scores"]), "seconds": time.perf_counter() - t0,
                                 "features": len(info["features"])}
         print(f"city model ({kind}): {out[f'model_{kind}']}", flush=True)
+    # pair model: do these two firms belong to the same planted cartel? trained on one city, applied to the other
+    from riskmodels.collusion_features import pair_model_columns
+    from riskmodels.collusion_model import PairCollusionClassifier
+
+    P1 = C.pair_table(ds_train)
+    y1 = C.pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
+    P2 = C.pair_table(ds_test)
+    y2 = C.pair_labels(P2, pd.read_csv(test_dir / "truth" / "cartels.csv"))
+    cols = pair_model_columns(P1)
+    pm = PairCollusionClassifier().fit(P1[cols], y1)
+    p = pm.predict_proba(P2.reindex(columns=cols))[:, 1]
+    top = np.argsort(-p, kind="stable")[:100]
+    out["pair_model"] = {"auc": roc_auc_score(y2, p), "average_precision": average_precision_score(y2, p),
+                         "pairs": int(len(y2)), "cartel_pairs": int(y2.sum()), "precision_at_100": float(y2[top].mean())}
+    print(f"city pair model: {out['pair_model']}", flush=True)
     return out
 
 

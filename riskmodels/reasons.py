@@ -39,6 +39,24 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "group_score": ("score of the bidder group most present", "num"),
     "max_relation": ("strongest registry/metadata relation between two bidders", "num"),
     "tied_pairs": ("bidder pairs tied by a registry or metadata relation", "count"),
+    # pair evidence (one row per bidder pair)
+    "co_bids": ("tenders bid together", "count"),
+    "co_bid_rate": ("share of the less active firm's tenders bid together", "pct"),
+    "gap_mean": ("mean price gap between the two firms' bids", "pct"),
+    "gap_min": ("smallest price gap between the two firms' bids", "pct"),
+    "ratio_mean": ("mean log price ratio of the two firms", "num"),
+    "ratio_sd": ("sd of the log price ratio across shared tenders (low = fixed coefficient)", "num"),
+    "shared_meta_tenders": ("tenders where their bids share metadata", "count"),
+    "time_gap_min": ("shortest time between their submissions (s)", "num"),
+    "time_gap_mean": ("mean time between their submissions (s)", "num"),
+    "item_cosine_mean": ("cosine similarity of their unit prices", "num"),
+    "item_pearson_mean": ("correlation of their unit prices", "num"),
+    "item_identical_mean": ("share of identically priced bill items", "pct"),
+    "same_odd_items": ("identically priced odd bill items", "count"),
+    "same_wrong_totals": ("bills with the same wrong total", "count"),
+    "win_share_max": ("share of joint tenders won by the more successful firm", "pct"),
+    "win_balance": ("difference of their win shares in joint tenders", "pct"),
+    "relation": ("registry relation strength (legal rep, shareholders, address, phone...)", "num"),
 }
 
 # suffixes that mark a market-relative version of a feature (screen ranked or demeaned within its market / year)
@@ -58,6 +76,8 @@ def describe(feature: str) -> tuple[str, str]:
         return VOCABULARY[b]
     if b.startswith(("flag_", "R0", "r0", "art", "Art")) or b.endswith("_flag"):
         return (f"red flag {b}", "flag")
+    if b.startswith("shared_"):
+        return (f"tenders where their bids share the same {b[len('shared_'):].replace('_', ' ')}", "count")
     if b.startswith(("graph_", "group_")):
         return (b.replace("_", " "), "num")
     return (b.replace("_", " "), "num")
