@@ -64,15 +64,20 @@ def _settings(settings) -> GraphsSettings:
     return getattr(settings, "graphs", settings)
 
 
-def _node_attrs(enterprises: pd.DataFrame | None) -> dict:
-    """GraphML-safe descriptive node attributes from the registry (text, '' when missing)."""
+def _node_attrs(enterprises: pd.DataFrame | None, firms=None) -> dict:
+    """GraphML-safe descriptive node attributes from the registry (text, '' when missing), for `firms` only."""
     if enterprises is None:
         return {}
     cols = [c for c in ("name", "industry", "region") if c in enterprises.columns]
     if not cols:
         return {}
-    e = enterprises.drop_duplicates("enterprise_id").set_index("enterprise_id")[cols]
-    return {str(k): {c: ("" if pd.isna(v) else str(v)) for c, v in row.items()} for k, row in e.iterrows()}
+    e = enterprises[["enterprise_id", *cols]].copy()
+    e["enterprise_id"] = e["enterprise_id"].astype(str)
+    if firms is not None:
+        e = e[e["enterprise_id"].isin(firms)]
+    e = e.drop_duplicates("enterprise_id")
+    vals = {c: e[c].astype("string").fillna("").to_numpy(dtype=object) for c in cols}
+    return {k: {c: str(vals[c][i]) for c in cols} for i, k in enumerate(e["enterprise_id"].to_numpy())}
 
 
 def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
@@ -90,7 +95,7 @@ def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
     rel, skipped = relations.relation_pairs(enterprises, shareholders, bids, max_firms=s.max_firms_per_value,
                                             min_share=s.min_share, firms=firms)
     strength = relations.relation_strength(rel, s.relation_weights)
-    G = combined_graph(stats, pairs, strength, s, node_attrs=_node_attrs(enterprises))
+    G = combined_graph(stats, pairs, strength, s, node_attrs=_node_attrs(enterprises, firms))
     return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, graph=G,
                         skipped=skipped)
 
@@ -198,6 +203,11 @@ def _entropy_evenness(counts: np.ndarray, k: int) -> float:
     return float(-(p * np.log(p)).sum() / np.log(min(k, tot)) if min(k, tot) > 1 else 0.0)
 
 
+def _slices(keys: np.ndarray, n: int) -> np.ndarray:
+    """Bounds of groups 0..n-1 in an array sorted by group key: rows of group i are bounds[i]:bounds[i + 1]."""
+    return np.searchsorted(keys, np.arange(n + 1))
+
+
 def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | None = None,
                  screens: pd.DataFrame | None = None, settings=None) -> pd.DataFrame:
     """Score and rank groups (see the module doc). Returns one row per group of at least `min_group_size` firms with
@@ -206,108 +216,108 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
     groups = [sorted(map(str, p)) for p in parts if len(p) >= s.min_group_size]
     if not groups:
         return pd.DataFrame(columns=GROUP_COLUMNS)
+    ng = len(groups)
     gid = {f: i for i, g in enumerate(groups) for f in g}
     bids = bg.bids
     b = bids[["tender_id", "bidder_id"]].copy()
     b["win"] = cobid._winner_mask(bids)
     b = b.groupby(["tender_id", "bidder_id"], sort=False, as_index=False)["win"].max()
-    n_t = b.groupby("tender_id")["bidder_id"].transform("size").to_numpy()
-    decided = b.groupby("tender_id")["win"].transform("max").to_numpy()
-    b["n_t"] = n_t
-    b["decided"] = decided
+    b["n_t"] = b.groupby("tender_id")["bidder_id"].transform("size").to_numpy()
+    b["decided"] = b.groupby("tender_id")["win"].transform("max").to_numpy()
     b["g"] = b["bidder_id"].map(gid)
     m = b.dropna(subset=["g"]).copy()
     m["g"] = m["g"].astype(np.int64)
     m["m_t"] = m.groupby(["tender_id", "g"])["bidder_id"].transform("size")
-    # exclusivity
-    ex_num = (m["m_t"] - 1).groupby(m["g"]).sum()
-    ex_den = (m["n_t"] - 1).groupby(m["g"]).sum()
+    # exclusivity (Wachs & Kertesz): internal share of the members' co-bidding
+    ex_num = (m["m_t"] - 1).groupby(m["g"]).sum().reindex(range(ng), fill_value=0).to_numpy(float)
+    ex_den = (m["n_t"] - 1).groupby(m["g"]).sum().reindex(range(ng), fill_value=0).to_numpy(float)
     joint = m[m["m_t"] >= 2]
-    jt = joint.groupby(["g", "tender_id"], sort=False).agg(m_t=("m_t", "first"), n_t=("n_t", "first"),
-                                                           won=("win", "max"), decided=("decided", "first"))
+    jt = joint.groupby(["g", "tender_id"], sort=True).agg(m_t=("m_t", "first"), n_t=("n_t", "first"),
+                                                          won=("win", "max"), decided=("decided", "first"))
     jt = jt.reset_index()
-    winners = joint[joint["win"]][["g", "tender_id", "bidder_id"]]
-    if tenders is not None and "published_at" in tenders.columns:
-        when = tenders.assign(tender_id=tenders["tender_id"].astype(str)).set_index("tender_id")["published_at"]
-        winners = winners.assign(t=winners["tender_id"].map(when))
-    else:
-        winners = winners.assign(t=winners["tender_id"])
-    # cohesion from co-bidding pairs inside each group
-    pr = bg.pairs
-    ga = pr["bidder_a"].map(gid)
-    gb = pr["bidder_b"].map(gid)
-    inside = pr[(ga == gb) & ga.notna()]
-    coh_sum = inside["overlap"].groupby(ga[inside.index].astype(np.int64)).sum()
-    # relations inside each group
-    st = bg.strength
-    ra = st["firm_a"].map(gid) if len(st) else pd.Series(dtype=float)
-    rb = st["firm_b"].map(gid) if len(st) else pd.Series(dtype=float)
-    rin = st[(ra == rb) & ra.notna()] if len(st) else st
-    rg = ra[rin.index].astype(np.int64) if len(rin) else pd.Series(dtype=np.int64)
     if screens is None:
         screens = _screens(bids)
     cv_all = None
     if screens is not None and screens["cv"].notna().any():
         cv_all = np.sort(screens["cv"].dropna().to_numpy(float))
-        cv_of = screens.set_index("tender_id")["cv"]
+        jt["cv"] = jt["tender_id"].map(screens.drop_duplicates("tender_id").set_index("tender_id")["cv"])
+    else:
+        jt["cv"] = np.nan
+    w = joint[joint["win"]][["g", "tender_id", "bidder_id", "m_t"]].copy()
+    if tenders is not None and "published_at" in tenders.columns:
+        when = tenders.assign(tender_id=tenders["tender_id"].astype(str)).drop_duplicates("tender_id")
+        w["t"] = w["tender_id"].map(when.set_index("tender_id")["published_at"])
+    else:
+        w["t"] = pd.NaT
+    w = w.sort_values(["g", "t", "tender_id"], na_position="last")
+    w_code, w_names = pd.factorize(w["bidder_id"])
+    # cohesion: mean overlap over member pairs
+    pr = bg.pairs
+    ga, gb = pr["bidder_a"].map(gid), pr["bidder_b"].map(gid)
+    inside = (ga == gb) & ga.notna()
+    coh_sum = pr.loc[inside, "overlap"].groupby(ga[inside].astype(np.int64)).sum()
+    coh_sum = coh_sum.reindex(range(ng), fill_value=0.0).to_numpy(float)
+    # relations inside each group
+    st = bg.strength
+    rel_sum = np.zeros(ng)
+    rel_counts: list[dict] = [{} for _ in range(ng)]
+    if len(st):
+        ra, rb = st["firm_a"].map(gid), st["firm_b"].map(gid)
+        rin = (ra == rb) & ra.notna()
+        rg = ra[rin].astype(np.int64).to_numpy()
+        sat = 1 - np.exp(-st.loc[rin, "strength"].to_numpy(float))
+        np.add.at(rel_sum, rg, sat)
+        for g_, rs in zip(rg, st.loc[rin, "relations"]):
+            for r in rs.split(";"):
+                if r:
+                    rel_counts[g_][r] = rel_counts[g_].get(r, 0) + 1
+    jb = _slices(jt["g"].to_numpy(), ng)
+    wb = _slices(w["g"].to_numpy(), ng)
+    j_m, j_n = jt["m_t"].to_numpy(float), jt["n_t"].to_numpy(float)
+    j_won, j_dec, j_cv = jt["won"].to_numpy(bool), jt["decided"].to_numpy(bool), jt["cv"].to_numpy(float)
+    w_m = w["m_t"].to_numpy(float)
     rows = []
-    jt_by = dict(tuple(jt.groupby("g"))) if len(jt) else {}
-    win_by = dict(tuple(winners.groupby("g"))) if len(winners) else {}
-    rin_by = dict(tuple(rin.groupby(rg))) if len(rin) else {}
     for i, g in enumerate(groups):
         k = len(g)
         npairs = k * (k - 1) / 2
-        exclusivity = float(ex_num.get(i, 0) / ex_den.get(i, 1)) if ex_den.get(i, 0) > 0 else 0.0
-        cohesion = float(coh_sum.get(i, 0.0) / npairs)
-        J = jt_by.get(i)
-        n_joint = 0 if J is None else len(J)
-        control = 0.0
-        won_joint = exp_won = 0.0
-        n_dec = 0
-        if J is not None:
-            D = J[J["decided"]]
-            n_dec = len(D)
-            if n_dec:
-                won_joint = float(D["won"].sum())
-                exp_won = float((D["m_t"] / D["n_t"]).sum())
-                obs, exp = won_joint / n_dec, exp_won / n_dec
-                control = float(np.clip((obs - exp) / (1 - exp), 0, 1)) if exp < 0.999 else 0.0
-        W = win_by.get(i)
-        evenness = loss_focus = float("nan")
-        turn = float("nan")
+        exclusivity = float(ex_num[i] / ex_den[i]) if ex_den[i] > 0 else 0.0
+        cohesion = float(coh_sum[i] / npairs)
+        js = slice(jb[i], jb[i + 1])
+        n_joint = jb[i + 1] - jb[i]
+        dec = j_dec[js]
+        n_dec = int(dec.sum())
+        control = won_joint = exp_won = 0.0
+        if n_dec:
+            won_joint = float(j_won[js][dec].sum())
+            exp_won = float((j_m[js][dec] / j_n[js][dec]).sum())
+            obs, exp = won_joint / n_dec, exp_won / n_dec
+            control = float(np.clip((obs - exp) / (1 - exp), 0, 1)) if exp < 0.999 else 0.0
+        ws = slice(wb[i], wb[i + 1])
+        n_w = wb[i + 1] - wb[i]
+        evenness = loss_focus = turn = float("nan")
         top_winner, top_wins = "", 0
-        if W is not None and len(W):
-            wc = W["bidder_id"].value_counts()
-            evenness = _entropy_evenness(wc.to_numpy(float), k)
-            top_winner, top_wins = str(wc.index[0]), int(wc.iloc[0])
-            losses = float((J["decided"] * J["m_t"]).sum() - len(W)) if J is not None else 0.0
-            lost_to_top = float(J.loc[J["tender_id"].isin(W.loc[W["bidder_id"] == top_winner, "tender_id"]),
-                                      "m_t"].sum() - top_wins)
+        if n_w:
+            codes = w_code[ws]
+            uniq, cnt = np.unique(codes, return_counts=True)
+            evenness = _entropy_evenness(cnt.astype(float), k)
+            top = int(uniq[np.argmax(cnt)])
+            top_winner, top_wins = str(w_names[top]), int(cnt.max())
+            losses = float((j_m[js][dec]).sum() - n_w)
+            lost_to_top = float((w_m[ws][codes == top] - 1).sum())
             loss_focus = lost_to_top / losses if losses > 0 else float("nan")
-            seq = W.sort_values(["t", "tender_id"])["bidder_id"].to_numpy()
-            if len(seq) >= 3:
-                turn = float(np.mean(seq[1:] != seq[:-1]))
-        pattern = np.nanmax([evenness if not np.isnan(evenness) else 0.0, loss_focus if not np.isnan(loss_focus)
-                             else 0.0])
-        tight = float("nan")
-        med_cv = float("nan")
-        if cv_all is not None and J is not None and n_joint:
-            cvs = J["tender_id"].map(cv_of).dropna()
+            if n_w >= 3:
+                turn = float(np.mean(codes[1:] != codes[:-1]))
+        pattern = max(0.0 if np.isnan(evenness) else evenness, 0.0 if np.isnan(loss_focus) else loss_focus)
+        tight = med_cv = float("nan")
+        if cv_all is not None and n_joint:
+            cvs = j_cv[js]
+            cvs = cvs[~np.isnan(cvs)]
             if len(cvs):
-                med_cv = float(cvs.median())
+                med_cv = float(np.median(cvs))
                 tight = 1.0 - np.searchsorted(cv_all, med_cv, side="right") / len(cv_all)
-        R = rin_by.get(i)
-        rel_density = 0.0
-        rel_words = ""
-        rel_counts: dict = {}
-        if R is not None and len(R):
-            rel_density = float((1 - np.exp(-R["strength"].to_numpy(float))).sum() / npairs)
-            for rs in R["relations"]:
-                for r in rs.split(";"):
-                    if r:
-                        rel_counts[r] = rel_counts.get(r, 0) + 1
-            rel_words = ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})"
-                                  for r, c in sorted(rel_counts.items(), key=lambda x: -x[1]))
+        rel_density = float(rel_sum[i] / npairs)
+        rc = rel_counts[i]
+        rel_words = ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})" for r, c in sorted(rc.items(), key=lambda x: -x[1]))
         behaviour = 0.4 * exclusivity + 0.3 * cohesion + 0.3 * control
         support = n_joint / (n_joint + 5.0)
         score = support * (0.7 * behaviour + 0.1 * pattern + 0.1 * (0.0 if np.isnan(tight) else tight)
@@ -319,7 +329,7 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
         if top_wins:
             if not np.isnan(loss_focus) and loss_focus >= 0.6 and top_wins >= 2:
                 ev.append(f"{loss_focus:.0%} of members' losses went to {top_winner} (cover bidding pattern)")
-            if not np.isnan(evenness) and evenness >= 0.8 and len(W) >= 3:
+            if not np.isnan(evenness) and evenness >= 0.8 and n_w >= 3:
                 ev.append(f"wins shared out evenly among members (evenness {evenness:.2f}"
                           + (f", winner changes in {turn:.0%} of consecutive wins" if not np.isnan(turn) else "")
                           + "): rotation pattern")
@@ -328,9 +338,9 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
         if rel_words:
             ev.append(f"tied by {rel_words}")
         rows.append({"members": ";".join(g), "score": round(float(score), 6), "evidence": "; ".join(ev), "size": k,
-                     "n_joint": n_joint, "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
+                     "n_joint": int(n_joint), "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
                      "evenness": evenness, "loss_focus": loss_focus, "tight_prices": tight,
-                     "relation_density": rel_density, "relations": ";".join(rel_counts)})
+                     "relation_density": rel_density, "relations": ";".join(rc)})
     out = pd.DataFrame(rows).sort_values(["score", "members"], ascending=[False, True], kind="stable")
     out.insert(0, "group_id", np.arange(1, len(out) + 1))
     return out.reset_index(drop=True)[GROUP_COLUMNS]
