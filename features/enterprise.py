@@ -188,8 +188,6 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
             cols[f"penalty_amount_{w}d"] = alli.total("pen_amt", lo, hi)
         for k in EVENT_KINDS:
             m = kind == k
-            if k == OTHER and not m.any():
-                continue
             idx = _Index(ec[m], ed[m])
             for w in windows:
                 cols[f"{k}_n_{w}d"] = idx.count(qc, qd, w)[0].astype(float)
@@ -197,7 +195,8 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
             if k == codes.TAX_CREDIT_GRADE:
                 tix = _Index(ec[m], ed[m], {"sev": sev[m]})
                 n, lo, hi = tix.count(qc, qd)
-                last = tix.cum["sev"][np.maximum(hi, 1)] - tix.cum["sev"][np.maximum(hi - 1, 0)]
+                top = len(tix.cum["sev"]) - 1
+                last = tix.cum["sev"][np.clip(hi, 0, top)] - tix.cum["sev"][np.clip(hi - 1, 0, top)]
                 cols["tax_grade_last"] = np.where(n > 0, last, np.nan)
         lst = _Index(ec[kind == codes.SERIOUS_DISHONEST_LIST], ed[kind == codes.SERIOUS_DISHONEST_LIST])
         cols["on_serious_list"] = (lst.count(qc, qd, list_days)[0] > 0).astype(float)

@@ -17,7 +17,7 @@ import pandas as pd
 from features.errors import InputError
 from riskmodels.credit import monitor
 from riskmodels.credit.model import CreditClassifier
-from riskmodels.credit.tiers import assign_tiers, tier_table
+from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
 
 BAD_WORDS = {"bad", "default", "defaulted", "yes", "y", "true", "t", "1", "1.0", "bankrupt", "bankruptcy", "positive",
              "fraud", "delinquent", "是", "违约", "坏"}
@@ -127,6 +127,7 @@ def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = Non
     from features.settings import Settings
 
     settings = settings or Settings()
+    check_policy(settings.tiers)
     folds = int(folds or settings.credit.folds)
     seed = settings.credit.seed if seed is None else int(seed)
     y = np.asarray(y, dtype=int)

@@ -19,6 +19,7 @@ log-odds contributions per feature; `riskmodels.credit.reasons` puts the largest
 from __future__ import annotations
 
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,12 @@ def infer_categories(X: pd.DataFrame) -> dict:
             vals = s.dropna().astype("string").astype(object).unique()
             cats[c] = sorted(str(v) for v in vals)
     return cats
+
+
+def safe_names(names) -> list[str]:
+    """Names LightGBM accepts (it rejects JSON special characters such as quotes, commas, brackets and colons); the
+    position keeps them unique. The estimator shows the original names everywhere else."""
+    return [f"f{i}_{re.sub(r'[^0-9A-Za-z_]+', '_', str(n))[:40]}" for i, n in enumerate(names)]
 
 
 def _fold_curves(X, y, folds, params, max_rounds, patience, seed, n_jobs, monotone):
@@ -178,6 +185,8 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
         X = X.set_axis(list(self.feature_names_in_), axis=1)
         self.categories_ = infer_categories(X)
         Xp = prepare_frame(X, self.categories_)
+        self.lgb_feature_names_ = safe_names(self.feature_names_in_)
+        Xp.columns = self.lgb_feature_names_
         mono = self.monotone or {}
         self.monotone_constraints_ = [int(mono.get(c, 0)) if c not in self.categories_ else 0
                                       for c in self.feature_names_in_]
@@ -231,7 +240,9 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X lacks feature(s) seen in fit; got none for {missing[:5]!r}.")
-        return prepare_frame(X[list(self.feature_names_in_)], self.categories_)
+        Xp = prepare_frame(X[list(self.feature_names_in_)], self.categories_)
+        Xp.columns = self.lgb_feature_names_
+        return Xp
 
     def predict_proba(self, X) -> np.ndarray:
         Xp = self._frame(X)

@@ -1,0 +1,112 @@
+"""The credit commands end to end: evaluate on labelled CSV / ARFF tables (vendored samples; the full reference files
+when ../shared/data is present and RISKMODELS_SLOW=1), train and tier on a small simulated city, clear bad-input errors."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import shared_path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "credit"
+FAST = """
+[credit]
+max_rounds = 100
+inner_folds = 3
+folds = 3
+"""
+
+
+@pytest.fixture
+def fast_settings(tmp_path):
+    p = tmp_path / "fast.toml"
+    p.write_text(FAST, encoding="utf-8")
+    return p
+
+
+def _json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_evaluate_csv_with_categorical_columns(cli, fast_settings):
+    r = cli("--settings", fast_settings, "credit", "evaluate", FIXTURES / "germancredit_sample.csv",
+            "--target", "creditability", "--json", err="'bad' read as bad")
+    m = _json(r.stdout)
+    assert set(m) >= {"auc", "ks", "brier", "tiers"} and list(m["tiers"]) == ["A", "B", "C", "D"]
+    assert sum(t["n"] for t in m["tiers"].values()) == 250
+    assert m["auc"] > 0.65 and 0 < m["ks"] < 1 and 0 < m["brier"] < 0.25
+    assert m["tiers"]["A"]["bad_rate"] < m["tiers"]["D"]["bad_rate"]
+
+
+def test_evaluate_arff_with_missing_values(cli, fast_settings):
+    r = cli("--settings", fast_settings, "credit", "evaluate", FIXTURES / "polish_bankruptcy_1year_sample.arff",
+            "--target", "bankruptcy", "--json", err="(10.0%)")
+    m = _json(r.stdout)
+    assert m["auc"] > 0.75
+    assert m["tiers"]["A"]["bad_rate"] < m["tiers"]["D"]["bad_rate"]
+
+
+def test_evaluate_bad_input(cli, tmp_path):
+    cli("credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "nope", code=2, err="no column 'nope'")
+    cli("credit", "evaluate", tmp_path / "missing.csv", "--target", "y", code=2, err="no such file")
+    three = tmp_path / "three.csv"
+    three.write_text("x,y\n1,a\n2,b\n3,c\n", encoding="utf-8")
+    cli("credit", "evaluate", three, "--target", "y", code=2, err="exactly two classes")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[tiers]\nshares = [0.5, 0.5, 0.5, 0.5]\n", encoding="utf-8")
+    cli("--settings", bad, "credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "creditability",
+        code=2, err="[tiers] shares")
+
+
+@pytest.fixture(scope="module")
+def small_city(tmp_path_factory):
+    from features.settings import load_settings
+    from riskmodels.simulation import simulate
+
+    d = tmp_path_factory.mktemp("city")
+    s = d / "sim.toml"
+    s.write_text("[simulate]\nenterprises = 400\ntenders = 120\ncartels = 2\n", encoding="utf-8")
+    simulate(d / "city", scale="tiny", seed=3, settings=load_settings(s))
+    return d / "city"
+
+
+def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
+    model = tmp_path / "model"
+    cli("--settings", fast_settings, "credit", "train", small_city, "--model-out", model, err="held-out auc")
+    assert (model / "MLmodel").exists()
+    out = tmp_path / "tiers.csv"
+    cli("--settings", fast_settings, "credit", "tier", small_city, "--model", model, "--out", out, err="tiered")
+    t = pd.read_csv(out, dtype={"enterprise_id": str}, keep_default_na=False)
+    ents = pd.read_csv(small_city / "enterprises.csv", dtype={"enterprise_id": str})
+    assert list(t.columns[:5]) == ["enterprise_id", "tier", "probability", "reasons", "override"]
+    assert sorted(t["enterprise_id"]) == sorted(ents["enterprise_id"])
+    assert set(t["tier"]) <= set("ABCD") and t["probability"].between(0, 1).all()
+    assert (t["reasons"].str.len() > 0).all()
+    serious = t["override"].str.startswith("serious")
+    assert (t.loc[serious, "tier"] == "D").all()
+    # the simulator's truth: probabilities rank the latent risk
+    truth = pd.read_csv(small_city / "truth" / "enterprises.csv", dtype={"enterprise_id": str}).set_index("enterprise_id")
+    rho = t["probability"].corr(t["enterprise_id"].map(truth["latent_risk"]), method="spearman")
+    assert rho > 0.5
+    # a second run against the first as previous tiers: damping and the migration matrix
+    out2 = tmp_path / "tiers2.csv"
+    cli("--settings", fast_settings, "credit", "tier", small_city, "--model", model, "--out", out2, "--previous", out,
+        err="tier migration")
+    t2 = pd.read_csv(out2, dtype={"enterprise_id": str}, keep_default_na=False)
+    assert (t2["tier"] == t["tier"]).all()
+    cli("credit", "tier", small_city, "--model", tmp_path / "nomodel", "--out", out2, code=2, err="not an MLflow model")
+    cli("credit", "tier", small_city, "--model", model, "--out", out2, "--as-of", "soon", code=2, err="--as-of")
+
+
+@pytest.mark.skipif(not os.environ.get("RISKMODELS_SLOW"), reason="full reference files take minutes; set RISKMODELS_SLOW=1")
+@pytest.mark.parametrize("name, target, baseline", [("germancredit.csv", "creditability", 0.794),
+                                                     ("polish_bankruptcy_1year.arff", "bankruptcy", 0.954)])
+def test_full_reference_tables_beat_baselines(cli, name, target, baseline):
+    r = cli("credit", "evaluate", shared_path("credit", name), "--target", target, "--json")
+    m = _json(r.stdout)
+    assert m["auc"] >= baseline
+    rates = [m["tiers"][t]["bad_rate"] for t in "ABCD"]
+    assert all(a < b for a, b in zip(rates, rates[1:])), rates
