@@ -229,15 +229,15 @@ def _progressions_one(b, rtol, row):
 
 
 @njit(cache=True, parallel=True)
-def pair_counts(order, offsets, bidder):
-    """Number of pairs of bids from different bidders in each tender segment."""
+def pair_counts(offsets, bidder):
+    """Number of pairs of bids from different bidders in each tender segment (bidder codes in tender order)."""
     n_seg = offsets.shape[0] - 1
     counts = np.zeros(n_seg, dtype=np.int64)
     for s in prange(n_seg):
         c = 0
         for i in range(offsets[s], offsets[s + 1]):
             for j in range(i + 1, offsets[s + 1]):
-                if bidder[order[i]] != bidder[order[j]]:
+                if bidder[i] != bidder[j]:
                     c += 1
         counts[s] = c
     return counts
@@ -328,69 +328,202 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
             res[2] = cxy / np.sqrt(cxx * cyy)
 
 
+@njit(cache=True)
+def _same_text(start, stop, hashes, data, a, b, f):
+    """Do bids a and b carry the same non-missing text in metadata field f? (start < 0: missing or blank; the hash
+    rules out almost every unequal pair without touching the text)."""
+    sa = start[f, a]
+    sb = start[f, b]
+    if sa < 0 or sb < 0 or hashes[f, a] != hashes[f, b]:
+        return False
+    n = stop[f, a] - sa
+    if stop[f, b] - sb != n:
+        return False
+    for i in range(n):
+        if data[sa + i] != data[sb + i]:
+            return False
+    return True
+
+
 @njit(cache=True, parallel=True)
-def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, meta, err, err_rtol,
-                 item_ptr, item, unit, qcount, qslog, log_odd):
+def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, start, stop, hashes, data, err, err_rtol,
+                 item_ptr, item, unit, qcount, qslog, log_odd, with_items):
     """Evidence for every pair of bids from different bidders within each tender segment.
 
-    Orientation: side a is the bid whose bidder code is smaller. Returns (rows (P,2) int64 positions of bids a and b,
-    seg (P,) int64 tender segment, num (P, 9) float64: price_a, price_b, price_gap, log_ratio, time_gap, win_a, win_b,
-    same_wrong_total, n_same_meta; same (P, F) int8 equal-metadata flags; items (P, 5) float64: see `_item_pair`)."""
+    Per-bid arrays (bidder ... err; columns of start, stop, hashes) are in tender order, i.e. already gathered by `order`,
+    so a tender's bids are contiguous in memory; `order` maps back to input rows (and to `item_ptr`, which is by row).
+    Orientation: side a is the bid whose bidder code is smaller. Metadata field f of bid i is the UTF-8 text
+    data[start[f, i]:stop[f, i]] (start -1: missing or blank) with hash hashes[f, i].
+
+    Outputs are column-major (one contiguous row per output column), P pairs:
+    rows (2, P) int64 input positions of bids a and b; codes (3, P) int32 tender segment, bidder a, bidder b;
+    num (3, P) float64 price_gap, log_ratio, time_gap; wins (2, P) float32 win_a, win_b (0/1/NaN: exact in float32);
+    flags (F + 1, P) int8 equal-metadata flag per field, then their count;
+    items (6, P) float64 (`_item_pair`'s five, then same_wrong_total; zero columns unless with_items)."""
     n_seg = offsets.shape[0] - 1
     n_pairs = pair_offsets[n_seg]
-    n_fields = meta.shape[1]
-    rows = np.empty((n_pairs, 2), dtype=np.int64)
-    seg = np.empty(n_pairs, dtype=np.int64)
-    num = np.full((n_pairs, 9), np.nan)
-    same = np.zeros((n_pairs, n_fields), dtype=np.int8)
-    items = np.full((n_pairs, 5), np.nan)
-    has_items = item_ptr.shape[0] > 1
+    n_fields = start.shape[0]
+    rows = np.empty((2, n_pairs), dtype=np.int64)
+    codes = np.empty((3, n_pairs), dtype=np.int32)
+    num = np.empty((3, n_pairs))
+    wins = np.empty((2, n_pairs), dtype=np.float32)
+    flags = np.empty((n_fields + 1, n_pairs), dtype=np.int8)
+    items = np.empty((6, n_pairs if with_items else 0))
     for s in prange(n_seg):
         p = pair_offsets[s]
         lo = offsets[s]
         hi = offsets[s + 1]
         n_in_tender = 0
-        if has_items:
+        if with_items:
             for k in range(lo, hi):
                 if item_ptr[order[k] + 1] > item_ptr[order[k]]:
                     n_in_tender += 1
         res = np.empty(5)
         for ii in range(lo, hi):
             for jj in range(ii + 1, hi):
-                a = order[ii]
-                b = order[jj]
+                a = ii
+                b = jj
                 if bidder[a] == bidder[b]:
                     continue
                 if bidder[a] > bidder[b]:
                     a, b = b, a
-                rows[p, 0] = a
-                rows[p, 1] = b
-                seg[p] = s
+                ra = order[a]
+                rb = order[b]
+                rows[0, p] = ra
+                rows[1, p] = rb
+                codes[0, p] = s
+                codes[1, p] = bidder[a]
+                codes[2, p] = bidder[b]
                 pa = price[a]
                 pb = price[b]
-                num[p, 0] = pa
-                num[p, 1] = pb
                 if pa > 0 and pb > 0:
-                    num[p, 2] = abs(pa - pb) / min(pa, pb)
-                    num[p, 3] = np.log(pa / pb)
-                num[p, 4] = abs(time[a] - time[b])
-                num[p, 5] = win[a]
-                num[p, 6] = win[b]
-                ea = err[a]
-                eb = err[b]
-                if np.isfinite(ea) and np.isfinite(eb):  # err: 0 correct total, else the error; NaN unknown
-                    wrong = ea != 0 and eb != 0 and abs(ea - eb) <= err_rtol * max(abs(ea), abs(eb))
-                    num[p, 7] = 1.0 if wrong else 0.0
+                    num[0, p] = abs(pa - pb) / min(pa, pb)
+                    num[1, p] = np.log(pa / pb)
+                else:
+                    num[0, p] = np.nan
+                    num[1, p] = np.nan
+                num[2, p] = abs(time[a] - time[b])
+                wins[0, p] = win[a]
+                wins[1, p] = win[b]
                 k = 0
                 for f in range(n_fields):
-                    if meta[a, f] >= 0 and meta[a, f] == meta[b, f]:
-                        same[p, f] = 1
+                    if _same_text(start, stop, hashes, data, a, b, f):
+                        flags[f, p] = 1
                         k += 1
-                num[p, 8] = k
-                if has_items and item_ptr[a + 1] > item_ptr[a] and item_ptr[b + 1] > item_ptr[b]:
-                    _item_pair(item_ptr[a], item_ptr[a + 1], item_ptr[b], item_ptr[b + 1], item, unit, qcount, qslog,
-                               n_in_tender, log_odd, res)
-                    for c in range(5):
-                        items[p, c] = res[c]
+                    else:
+                        flags[f, p] = 0
+                flags[n_fields, p] = k
+                if with_items:
+                    if item_ptr[ra + 1] > item_ptr[ra] and item_ptr[rb + 1] > item_ptr[rb]:
+                        _item_pair(item_ptr[ra], item_ptr[ra + 1], item_ptr[rb], item_ptr[rb + 1], item, unit, qcount, qslog,
+                                   n_in_tender, log_odd, res)
+                        for c in range(5):
+                            items[c, p] = res[c]
+                    else:
+                        for c in range(5):
+                            items[c, p] = np.nan
+                    ea = err[a]
+                    eb = err[b]
+                    items[5, p] = np.nan
+                    if np.isfinite(ea) and np.isfinite(eb):  # err: 0 correct total, else the error; NaN unknown
+                        wrong = ea != 0 and eb != 0 and abs(ea - eb) <= err_rtol * max(abs(ea), abs(eb))
+                        items[5, p] = 1.0 if wrong else 0.0
                 p += 1
-    return rows, seg, num, same, items
+    return rows, codes, num, wins, flags, items
+
+
+@njit(cache=True, parallel=True)
+def text_spans(order, offsets, data, valid, base, start, stop, hashes):
+    """Fill start, stop, hash of row order[k] of an Arrow string column at position k: byte offsets (+ base) and a 64-bit
+    FNV-1a hash; start -1 where missing or blank (only ASCII whitespace and the ideographic space U+3000)."""
+    for k in prange(order.shape[0]):
+        i = order[k]
+        lo = offsets[i]
+        hi = offsets[i + 1]
+        blank = True
+        j = lo
+        while j < hi:
+            c = data[j]
+            if c == 32 or (9 <= c <= 13):
+                j += 1
+            elif c == 0xE3 and j + 2 < hi and data[j + 1] == 0x80 and data[j + 2] == 0x80:
+                j += 3
+            else:
+                blank = False
+                break
+        if valid[i] and not blank:
+            start[k] = lo + base
+            stop[k] = hi + base
+            h = np.uint64(14695981039346656037)
+            for m in range(lo, hi):
+                h = (h ^ np.uint64(data[m])) * np.uint64(1099511628211)
+            hashes[k] = h
+        else:
+            start[k] = -1
+            stop[k] = -1
+            hashes[k] = 0
+
+
+PARTIAL_COLUMNS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",
+                   "time_n", "time_sum", "shared_meta_tenders", "gap_min", "time_gap_min")
+ITEM_PARTIAL_COLUMNS = ("cos_n", "cos_sum", "pear_n", "pear_sum", "ident_n", "ident_sum", "same_odd_items",
+                        "same_wrong_totals")
+
+
+@njit(cache=True, parallel=True)
+def pair_reduce(o, starts, gap, lr, tg, wa, wb, nsame, same, itm):
+    """Additive statistics per bidder pair: pair rows o[starts[g]:starts[g+1]] belong to bidder pair g.
+
+    Rows of the result (K, G): PARTIAL_COLUMNS, then one count per metadata field (rows of `same`), then
+    ITEM_PARTIAL_COLUMNS when `itm` (rows: cosine, pearson, identical share, odd items, wrong total) has columns.
+    Sums skip NaN; minima are NaN when every value is NaN."""
+    n_groups = starts.shape[0] - 1
+    n_fields = same.shape[0]
+    with_items = itm.shape[1] > 0
+    k_base = len(PARTIAL_COLUMNS)
+    out = np.zeros((k_base + n_fields + (len(ITEM_PARTIAL_COLUMNS) if with_items else 0), n_groups))
+    for g in prange(n_groups):
+        gmin = np.nan
+        tmin = np.nan
+        for q in range(starts[g], starts[g + 1]):
+            i = o[q]
+            out[0, g] += 1
+            if np.isfinite(wa[i]) and np.isfinite(wb[i]):
+                out[1, g] += 1
+                out[2, g] += wa[i]
+                out[3, g] += wb[i]
+            x = gap[i]
+            if np.isfinite(x):
+                out[4, g] += 1
+                out[5, g] += x
+                if np.isnan(gmin) or x < gmin:
+                    gmin = x
+            x = lr[i]
+            if np.isfinite(x):
+                out[6, g] += 1
+                out[7, g] += x
+                out[8, g] += x * x
+            x = tg[i]
+            if np.isfinite(x):
+                out[9, g] += 1
+                out[10, g] += x
+                if np.isnan(tmin) or x < tmin:
+                    tmin = x
+            if nsame[i] > 0:
+                out[11, g] += 1
+            for f in range(n_fields):
+                out[k_base + f, g] += same[f, i]
+            if with_items:
+                k = k_base + n_fields
+                for c in range(3):
+                    x = itm[c, i]
+                    if np.isfinite(x):
+                        out[k + 2 * c, g] += 1
+                        out[k + 2 * c + 1, g] += x
+                for c in range(2):
+                    x = itm[3 + c, i]
+                    if np.isfinite(x):
+                        out[k + 6 + c, g] += x
+        out[12, g] = gmin
+        out[13, g] = tmin
+    return out

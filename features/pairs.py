@@ -8,12 +8,11 @@ Three public functions, each a validating wrapper over a private Numba kernel in
 | column | meaning |
 |---|---|
 | `tender_id`, `bidder_a`, `bidder_b` | categoricals; `bidder_a` < `bidder_b` as text, so a bidder pair has one orientation everywhere |
-| `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame |
-| `price_a`, `price_b` | the prices |
-| `price_gap` | abs(price_a - price_b) / min(price_a, price_b); NaN unless both prices > 0 |
-| `log_ratio` | log(price_a / price_b); NaN unless both prices > 0 |
+| `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame (`bids["price"].to_numpy()[row_a]` is bid a's price) |
+| `price_gap` | abs(pa - pb) / min(pa, pb) for the prices pa, pb of bids a and b; NaN unless both prices > 0 |
+| `log_ratio` | log(pa / pb); NaN unless both prices > 0 |
 | `time_gap_s` | abs difference of `submitted_at` in seconds; NaN when either is missing or the column is absent |
-| `win_a`, `win_b` | `is_winner` of each bid (0/1, NaN when unknown) |
+| `win_a`, `win_b` | `is_winner` of each bid (float32 0/1, NaN when unknown) |
 | `same_<field>` | int8 1 when both bids carry the same non-missing `<field>` (one column per `META_FIELDS` entry; a missing or blank value never equals anything; an absent column gives 0s, and `attrs["meta_fields"]` lists the fields present) |
 | `n_same_meta` | number of `same_<field>` flags set |
 
@@ -44,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from features import _kernels
 from features.errors import InputError
@@ -68,14 +68,39 @@ def _seconds(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _codes(s: pd.Series) -> np.ndarray:
-    """Integer codes of a metadata column; missing and blank values get -1 (they never equal anything)."""
-    t = as_text(s)
-    codes, uniques = pd.factorize(t)
-    blank = np.flatnonzero(pd.Series(uniques, dtype="string").str.strip().fillna("").eq("").to_numpy())
-    if len(blank):
-        codes = np.where(np.isin(codes, blank), -1, codes)
-    return codes.astype(np.int64)
+def _text_spans(columns: list, order: np.ndarray):
+    """Metadata columns as one UTF-8 byte buffer, and (F, m) start/stop offsets into it (start -1: missing or blank) and
+    64-bit hashes of the texts, for the rows `order` (tender order), so the kernel reads them contiguously.
+
+    Equality is then a hash comparison, confirmed on the bytes, inside the kernel: no factorising of millions of strings."""
+    m = len(order)
+    start = np.full((len(columns), m), -1, dtype=np.int64)
+    stop = np.full((len(columns), m), -1, dtype=np.int64)
+    hashes = np.zeros((len(columns), m), dtype=np.uint64)
+    parts, base = [], 0
+    for f, col in enumerate(columns):
+        if col is None:
+            continue
+        arr = pa.array(as_text(col), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = arr.cast(pa.large_string())
+        n = len(arr)
+        _, off_buf, data_buf = arr.buffers()
+        offsets = (np.frombuffer(off_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1] if off_buf is not None
+                   else np.zeros(n + 1, np.int64))
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        valid = ~arr.is_null().to_numpy(zero_copy_only=False)
+        _kernels.text_spans(order, np.ascontiguousarray(offsets), data, valid, base, start[f], stop[f], hashes[f])
+        parts.append(data)
+        base += len(data)
+    data = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else np.zeros(0, np.uint8))
+    return start, stop, hashes, data
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical from codes known to be valid (skips pandas' validation pass over millions of codes)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
 
 
 def _flags(s: pd.Series) -> np.ndarray:
@@ -153,10 +178,6 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     tcode = np.ascontiguousarray(tcode)
     price = prices(bids, valid_only=False)
     present = [f for f in fields if f in bids.columns]
-    meta = np.full((n, len(fields)), -1, dtype=np.int64)
-    for k, f in enumerate(fields):
-        if f in bids.columns:
-            meta[:, k] = _codes(bids[f])
     time = _seconds(bids["submitted_at"]) if "submitted_at" in bids.columns else np.full(n, np.nan)
     win = _flags(bids["is_winner"]) if "is_winner" in bids.columns else np.full(n, np.nan)
     if bid_items is not None:
@@ -165,30 +186,29 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
         item_ptr, item, unit = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
         qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.full(n, np.nan), False
     order, offsets = _kernels.group_order(tcode, len(tenders))
-    counts = _kernels.pair_counts(order, offsets, bcode)
+    start, stop, hashes, data = _text_spans([bids[f] if f in bids.columns else None for f in fields], order)
+    bsorted = bcode[order]
+    counts = _kernels.pair_counts(offsets, bsorted)
     pair_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=pair_offsets[1:])
-    rows, seg, num, same, items = _kernels.pairs_kernel(
-        order, offsets, pair_offsets, bcode, price, np.ascontiguousarray(time), np.ascontiguousarray(win), meta, err,
-        float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)))
+    # per-bid arrays gathered into tender order once, so that the kernel reads each tender's bids contiguously
+    rows, codes, num, wins, flags, items = _kernels.pairs_kernel(
+        order, offsets, pair_offsets, bsorted, price[order], time[order], win[order], start, stop, hashes, data,
+        err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None)
     out = {
-        "tender_id": pd.Categorical.from_codes(seg, categories=tenders),
-        "bidder_a": pd.Categorical.from_codes(bcode[rows[:, 0]], categories=bidders),
-        "bidder_b": pd.Categorical.from_codes(bcode[rows[:, 1]], categories=bidders),
-        "row_a": rows[:, 0], "row_b": rows[:, 1],
-        "price_a": num[:, 0], "price_b": num[:, 1], "price_gap": num[:, 2], "log_ratio": num[:, 3],
-        "time_gap_s": num[:, 4], "win_a": num[:, 5], "win_b": num[:, 6],
+        "tender_id": _categorical(codes[0], tenders),
+        "bidder_a": _categorical(codes[1], bidders),
+        "bidder_b": _categorical(codes[2], bidders),
+        "row_a": rows[0], "row_b": rows[1],
+        "price_gap": num[0], "log_ratio": num[1], "time_gap_s": num[2], "win_a": wins[0], "win_b": wins[1],
     }
     for k, f in enumerate(fields):
-        out[f"same_{f}"] = same[:, k]
-    out["n_same_meta"] = num[:, 8].astype(np.int8)
+        out[f"same_{f}"] = flags[k]
+    out["n_same_meta"] = flags[len(fields)]
     if bid_items is not None:
-        out["items_shared"] = items[:, 0]
-        out["item_cosine"] = items[:, 1]
-        out["item_pearson"] = items[:, 2]
-        out["item_identical_share"] = items[:, 3]
-        out["same_odd_items"] = items[:, 4]
-        out["same_wrong_total"] = num[:, 7] if has_qty else np.full(len(seg), np.nan)
+        for k, c in enumerate(ITEM_COLUMNS):
+            out[c] = items[k]
+        out["same_wrong_total"] = items[5] if has_qty else np.full(codes.shape[1], np.nan)
     res = pd.DataFrame(out, copy=False)
     res.attrs["meta_fields"] = present
     return res
@@ -196,9 +216,6 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
 
 # --- aggregation per bidder pair: partial -> combine -> finalize ---------------------------------------------------
 
-_SUMS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",
-         "time_n", "time_sum", "shared_meta_tenders")
-_ITEM_SUMS = ("cos_n", "cos_sum", "pear_n", "pear_sum", "ident_n", "ident_sum", "same_odd_items", "same_wrong_totals")
 _MINS = ("gap_min", "time_gap_min")
 
 
@@ -216,60 +233,67 @@ def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
     key = ca.astype(np.int64) * na + cb.astype(np.int64)
 
     def val(c):
-        return pairs[c].to_numpy(dtype=np.float64, na_value=np.nan) if c in pairs.columns else np.full(len(pairs), np.nan)
+        if c not in pairs.columns:
+            return np.full(len(pairs), np.nan)
+        return np.ascontiguousarray(pairs[c].to_numpy(dtype=np.float64, na_value=np.nan))
 
-    gap, lr, tg = val("price_gap"), val("log_ratio"), val("time_gap_s")
-    wa, wb = val("win_a"), val("win_b")
-    wk = np.isfinite(wa) & np.isfinite(wb)
-    cols = {
-        "co_bids": np.ones(len(pairs)), "win_known": wk.astype(float),
-        "wins_a": np.where(wk, wa, 0.0), "wins_b": np.where(wk, wb, 0.0),
-        "gap_n": np.isfinite(gap).astype(float), "gap_sum": np.nan_to_num(gap),
-        "ratio_n": np.isfinite(lr).astype(float), "ratio_sum": np.nan_to_num(lr), "ratio_sum2": np.nan_to_num(lr) ** 2,
-        "time_n": np.isfinite(tg).astype(float), "time_sum": np.nan_to_num(tg),
-        "shared_meta_tenders": (val("n_same_meta") > 0).astype(float),
-        "gap_min": gap, "time_gap_min": tg,
-    }
     same_cols = [c for c in pairs.columns if c.startswith("same_") and c[5:] in META_FIELDS]
-    for c in same_cols:
-        cols["shared_" + c[5:]] = val(c)
-    if "item_cosine" in pairs.columns:
-        for short, c in (("cos", "item_cosine"), ("pear", "item_pearson"), ("ident", "item_identical_share")):
-            v = val(c)
-            cols[f"{short}_n"] = np.isfinite(v).astype(float)
-            cols[f"{short}_sum"] = np.nan_to_num(v)
-        cols["same_odd_items"] = np.nan_to_num(val("same_odd_items"))
-        cols["same_wrong_totals"] = np.nan_to_num(val("same_wrong_total"))
-    frame = pd.DataFrame(cols)
-    agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns}
-    g = frame.groupby(key, sort=True).agg(agg)
-    k = g.index.to_numpy()
-    g.insert(0, "bidder_b", cats.take(k % na).to_numpy())
-    g.insert(0, "bidder_a", cats.take(k // na).to_numpy())
-    return g.reset_index(drop=True)
+    same = (np.vstack([pairs[c].to_numpy(dtype=np.int8) for c in same_cols]) if same_cols
+            else np.zeros((0, len(pairs)), dtype=np.int8))
+    with_items = "item_cosine" in pairs.columns
+    itm = (np.vstack([val(c) for c in ("item_cosine", "item_pearson", "item_identical_share", "same_odd_items",
+                                       "same_wrong_total")]) if with_items else np.zeros((5, 0)))
+    nsame = pairs["n_same_meta"].to_numpy(dtype=np.int64) if "n_same_meta" in pairs.columns else same.sum(axis=0, dtype=np.int64)
+    # one sort by pair key, then one pass of the reduction kernel over the runs of equal keys
+    o = np.argsort(key, kind="stable")
+    ks = key[o]
+    starts = np.append(np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if len(ks) else np.zeros(0, np.int64), len(ks))
+    k = ks[starts[:-1]]
+    red = _kernels.pair_reduce(o, starts, val("price_gap"), val("log_ratio"), val("time_gap_s"), val("win_a"),
+                               val("win_b"), np.ascontiguousarray(nsame), same, itm)
+    names = [*_kernels.PARTIAL_COLUMNS, *("shared_" + c[5:] for c in same_cols),
+             *(_kernels.ITEM_PARTIAL_COLUMNS if with_items else ())]
+    out = {"bidder_a": _categorical(k // na, cats), "bidder_b": _categorical(k % na, cats)}
+    for r, c in enumerate(names):
+        out[c] = red[r]
+    return pd.DataFrame(out, copy=False)
 
 
 def combine_partials(parts) -> pd.DataFrame:
     """Combine `pair_partials` of several partitions (sums add, minima take the minimum)."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame(columns=["bidder_a", "bidder_b", *_SUMS, *_MINS])
+        return pd.DataFrame(columns=["bidder_a", "bidder_b", *_kernels.PARTIAL_COLUMNS])
     frame = pd.concat(parts, ignore_index=True)
     agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns if c not in ("bidder_a", "bidder_b")}
     return frame.groupby(["bidder_a", "bidder_b"], sort=True, as_index=False).agg(agg)
+
+
+def _ids(col: pd.Series):
+    """Bidder ids as they come: categoricals stay categorical (cheap for millions of pairs), anything else becomes text."""
+    return col.array if isinstance(col.dtype, pd.CategoricalDtype) else as_text(col).to_numpy()
+
+
+def _lookup(col: pd.Series, table: pd.Series) -> np.ndarray:
+    """table[id] for each id in col (NaN when absent), through the categories when col is categorical."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        vals = table.reindex(col.cat.categories.astype(str)).to_numpy(dtype=np.float64)
+        codes = col.cat.codes.to_numpy()
+        return np.where(codes >= 0, vals[codes], np.nan)
+    return as_text(col).map(table).to_numpy(dtype=np.float64)
 
 
 def finalize_pairs(partials: pd.DataFrame, tenders_per_bidder: pd.Series | None = None) -> pd.DataFrame:
     """The `bidder_pairs` columns from combined partials; `tenders_per_bidder` (bidder_id -> tenders bid) adds the rates."""
     p = partials
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = pd.DataFrame({"bidder_a": p["bidder_a"].astype(str).to_numpy(), "bidder_b": p["bidder_b"].astype(str).to_numpy(),
+        out = pd.DataFrame({"bidder_a": _ids(p["bidder_a"]), "bidder_b": _ids(p["bidder_b"]),
                             "co_bids": p["co_bids"].astype(np.int64).to_numpy()})
         out["wins_a"] = np.where(p["win_known"] > 0, p["wins_a"], np.nan)
         out["wins_b"] = np.where(p["win_known"] > 0, p["wins_b"], np.nan)
         if tenders_per_bidder is not None:
-            out["n_tenders_a"] = out["bidder_a"].map(tenders_per_bidder).to_numpy()
-            out["n_tenders_b"] = out["bidder_b"].map(tenders_per_bidder).to_numpy()
+            out["n_tenders_a"] = _lookup(p["bidder_a"], tenders_per_bidder)
+            out["n_tenders_b"] = _lookup(p["bidder_b"], tenders_per_bidder)
             out["co_bid_rate"] = out["co_bids"] / np.minimum(out["n_tenders_a"], out["n_tenders_b"])
         out["gap_mean"] = np.where(p["gap_n"] > 0, p["gap_sum"] / p["gap_n"], np.nan)
         out["gap_min"] = p["gap_min"].to_numpy()

@@ -328,3 +328,15 @@ def test_cli_pairs(cli, tmp_path):
     assert got.loc[("a", "b"), "same_odd_items"] == 1
     cli("collusion", "pairs", d, "--out", tmp_path / "pt.parquet", "--per-tender", err="pairs of bids")
     assert len(pd.read_parquet(tmp_path / "pt.parquet")) == 7  # the bid without a price is rejected on load
+
+
+def test_blank_metadata_never_equal_and_non_text_values_compare_as_text():
+    bids = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b", "c", "d"], "price": 1.0,
+                         "ip": ["\u3000", "\u3000", " \t", " \t"], "device_id": [7, 7, None, 8],
+                         "file_hash": ["h\u3000", "h\u3000", "é", "é"]})
+    p = bid_pairs(bids).set_index(["bidder_a", "bidder_b"])
+    assert p["same_ip"].sum() == 0
+    assert p.loc[("a", "b"), "same_device_id"] == 1 and p["same_device_id"].sum() == 1
+    assert p.loc[("a", "b"), "same_file_hash"] == 1 and p.loc[("c", "d"), "same_file_hash"] == 1
+    sliced = fixed_bids().iloc[2:]  # a slice: positions are relative to the frame passed in
+    assert_pairs_equal(bid_pairs(sliced), reference_pairs(sliced))
