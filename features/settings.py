@@ -121,7 +121,7 @@ class SimulateSettings:
     office_cluster_share: float = setting(0.06, "share of firms registered in shared office buildings (honest false leads)")
     agent_share: float = setting(0.25, "share of honest bidders that use a bid agent (honest false leads: one agent, many clients)")
     cartel_risk_shift: float = setting(0.8, "how much riskier (in latent sd) cartel members are")
-    violation_logit: list = setting([-2.8, 1.7], "violation_prob = sigmoid(a + b * latent_risk): [a, b]")
+    violation_logit: list = setting([-3.0, 2.0], "violation_prob = sigmoid(a + b * latent_risk): [a, b]")
     event_rates: dict = setting({"administrative_penalty": 1.45, "abnormal_operation_list": 0.06, "serious_illegal_dishonest_list": 0.006,
                                  "dishonest_judgment_debtor": 0.012, "commendation": 0.2, "court_judgment": 2.1, "loan_default": 0.012},
                                 "credit events per firm-year at latent risk 0 (tax grades: one per firm-year)")
