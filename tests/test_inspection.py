@@ -278,7 +278,10 @@ def test_plan_files_are_deterministic_and_verify_detects_tampering(tmp_path, cli
         wb["plan"]["E2"] = "someone-else;market-000"
         wb.save(dst / "plan.xlsx")
 
-    for name, edit, why in [("firm", swap_firm, "plan.csv differs"), ("seed", swap_seed, "seed_key"),
+    def swap_notice(dst):
+        (dst / "notice.md").write_text((dst / "notice.md").read_text().replace("public seed", "public seeds"))
+
+    for name, edit, why in [("notice", swap_notice, "notice.md"), ("firm", swap_firm, "plan.csv differs"), ("seed", swap_seed, "seed_key"),
                             ("seedkey", swap_seed_and_key, "plan.csv differs"),
                             ("policy", swap_policy, "differs"), ("xlsx", swap_xlsx, "plan.xlsx sheet 'plan'")]:
         cli("inspect", "verify", tampered(name, edit), code=1, out=why)

@@ -299,4 +299,7 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
             raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
+    notice_md = plan_dir / "notice.md"
+    if not notice_md.is_file() or notice_md.read_text(encoding="utf-8") != _notice_md(m, result):
+        raise VerifyFailed("notice.md is missing or differs from the notice the manifest and plan give")
     return m
