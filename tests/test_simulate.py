@@ -223,6 +223,9 @@ def test_parquet_and_partitioned_province_layout(tmp_path):
     pq = ds.tables["bids"]
     assert (pq["bidder_id"].to_numpy() == csv["bidder_id"].to_numpy()).all()
     assert np.allclose(pq["price"].to_numpy(), csv["price"].to_numpy())
+    # the same folder again in the other format: no table of the earlier run is left behind
+    simulate(tmp_path / "csv", scale="tiny", seed=1, fmt="parquet", settings=s)
+    assert not list((tmp_path / "csv").glob("*.csv")) and len(list((tmp_path / "csv").glob("*.parquet"))) == len(TABLES)
     p = simulate(tmp_path / "prov", scale="province", seed=1, fmt="parquet", settings=small_settings(enterprises=1_000))
     assert (tmp_path / "prov" / "bids").is_dir() and list((tmp_path / "prov" / "bids").glob("part-*.parquet"))
     ds = load_dataset(tmp_path / "prov")

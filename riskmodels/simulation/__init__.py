@@ -108,6 +108,28 @@ def _check(cfg) -> None:
         raise InputError(f"[simulate] start_date is not a date (YYYY-MM-DD); got {cfg.start_date!r}") from None
 
 
+TABLE_NAMES = ("tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections", "inspectors",
+               "roster", "credit_labels")
+
+
+def _clear(out: Path) -> None:
+    """Remove tables an earlier run left in `out` (the other format, or more Parquet parts), so two cities never mix.
+    Only the simulator's own file names are touched."""
+    for name in TABLE_NAMES:
+        for f in (out / f"{name}.csv", out / f"{name}.parquet"):
+            if f.is_file():
+                f.unlink()
+        parts = out / name
+        if parts.is_dir():
+            for f in parts.glob("part-*.parquet"):
+                f.unlink()
+            if not any(parts.iterdir()):
+                parts.rmdir()
+    for f in ("enterprises.csv", "tenders.csv", "cartels.csv", "simulation.json"):
+        if (out / "truth" / f).is_file():
+            (out / "truth" / f).unlink()
+
+
 def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", settings=None,
              progress: Optional[Callable[[str, int, int], None]] = None) -> dict:
     """Write a synthetic city into `out_dir`; returns a summary (tables and row counts, cartels, seconds, paths).
@@ -131,7 +153,10 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
     size = _sizes(scale, cfg)
     t0 = time.perf_counter()
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory")
     (out / "truth").mkdir(parents=True, exist_ok=True)
+    _clear(out)
     tick = progress or (lambda stage, done, total: None)
     province = scale == "province"
 
