@@ -109,13 +109,28 @@ class Evaluation:
     calibration: pd.DataFrame
 
 
-def make_model(settings=None, monotone=None) -> CreditClassifier:
-    """The credit model with the `[credit]` settings."""
+def make_model(settings=None, monotone=None, params: dict | None = None) -> CreditClassifier:
+    """The credit model with the `[credit]` settings. `params` (e.g. an experiment spec's [model] table) overrides them:
+    CreditClassifier arguments by name, `n_estimators` as `max_rounds`, and any other key is a LightGBM parameter
+    (then the one candidate: the shallow default with those keys replaced)."""
     from features.settings import Settings
+    from riskmodels.credit.model import DEFAULT_CANDIDATES
 
     c = (settings or Settings()).credit
-    return CreditClassifier(learning_rate=c.learning_rate, max_rounds=c.max_rounds, inner_folds=c.inner_folds,
-                            calibration=c.calibration, monotone=monotone, random_state=c.seed, n_jobs=c.threads)
+    kw = dict(learning_rate=c.learning_rate, max_rounds=c.max_rounds, inner_folds=c.inner_folds,
+              calibration=c.calibration, monotone=monotone, random_state=c.seed, n_jobs=c.threads)
+    lgb_params = {}
+    known = set(CreditClassifier().get_params())
+    for k, v in (params or {}).items():
+        if k == "n_estimators":
+            kw["max_rounds"] = v
+        elif k in known:
+            kw[k] = v
+        else:
+            lgb_params[k] = v
+    if lgb_params:
+        kw["candidates"] = [{**DEFAULT_CANDIDATES[0], **lgb_params}]
+    return CreditClassifier(**kw)
 
 
 def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = None, seed: int | None = None,

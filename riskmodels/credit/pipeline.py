@@ -86,8 +86,12 @@ class CreditFit:
     params: dict = field(default_factory=dict)
 
 
-def train_dataset(tables, settings=None, *, collusion_scores=None, group_members=None, progress=None) -> CreditFit:
-    """Fit the credit model on a dataset's labels; metrics are out-of-fold on the model's inner folds (grouped by firm)."""
+def train_dataset(tables, settings=None, *, collusion_scores=None, group_members=None, params: dict | None = None,
+                  progress=None) -> CreditFit:
+    """Fit the credit model on a dataset's labels; metrics are out-of-fold on the model's inner folds (grouped by firm).
+
+    `params` overrides the model settings (see `evaluate.make_model`). The result carries what a tracked run logs:
+    model, metrics, training table, feature columns, out-of-fold probabilities (y = table["label"]) and parameters."""
     s = _settings(settings)
     check_policy(s.tiers)
     table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members)
@@ -97,7 +101,7 @@ def train_dataset(tables, settings=None, *, collusion_scores=None, group_members
         raise InputError(f"credit_labels: every label is {y[0]}; both 0 and 1 are needed to train")
     cols = feature_columns(table)
     mono = risk_directions(cols) if s.credit.monotone else None
-    model = make_model(s, mono)
+    model = make_model(s, mono, params)
     if progress:
         progress(f"training on {len(table):,} labelled rows x {len(cols)} features")
     model.fit(table[cols], y, groups=table["enterprise_id"].to_numpy())
