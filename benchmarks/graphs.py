@@ -3,7 +3,7 @@
     python benchmarks/graphs.py                        # simulate a city (--scale city --seed 5) into a temp dir, then time
     python benchmarks/graphs.py --data DIR             # an existing dataset (with DIR/truth/cartels.csv: recovery too)
     python benchmarks/graphs.py --scale tiny --seed 5  # quick
-    python benchmarks/graphs.py --synthetic 50000      # also a planted-partition graph of 50k nodes, 10 edges per node
+    python benchmarks/graphs.py --synthetic 50000      # also a planted-partition graph of 50k nodes, 500k edges
 
 Prints wall and CPU seconds per stage (the machine is shared: CPU seconds are the steadier figure), the modularity
 every engine reaches on the same combined graph, and, when the ground truth is there, how many planted cartels the
@@ -128,7 +128,7 @@ def main() -> None:
     if a.synthetic:
         n = a.synthetic
         sizes = [50] * (n // 50)
-        p_in, p_out = 8 / 49, 2 / (n - 50)
+        p_in, p_out = 16 / 49, 4 / (n - 50)  # 16 neighbours inside its block of 50, 4 outside: 10 edges per node
         with Clock(f"synthetic planted partition {n:,} nodes", rows):
             S = nx.random_partition_graph(sizes, p_in, p_out, seed=1)
         print(f"  {S.number_of_nodes():,} nodes, {S.number_of_edges():,} edges")
