@@ -328,32 +328,16 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
             res[2] = cxy / np.sqrt(cxx * cyy)
 
 
-@njit(cache=True)
-def _same_text(start, stop, hashes, data, a, b, f):
-    """Do bids a and b carry the same non-missing text in metadata field f? (start < 0: missing or blank; the hash
-    rules out almost every unequal pair without touching the text)."""
-    sa = start[f, a]
-    sb = start[f, b]
-    if sa < 0 or sb < 0 or hashes[f, a] != hashes[f, b]:
-        return False
-    n = stop[f, a] - sa
-    if stop[f, b] - sb != n:
-        return False
-    for i in range(n):
-        if data[sa + i] != data[sb + i]:
-            return False
-    return True
-
-
 @njit(cache=True, parallel=True)
-def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, start, stop, hashes, data, err, err_rtol,
+def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes, err, err_rtol,
                  item_ptr, item, unit, qcount, qslog, log_odd, with_items):
     """Evidence for every pair of bids from different bidders within each tender segment.
 
-    Per-bid arrays (bidder ... err; columns of start, stop, hashes) are in tender order, i.e. already gathered by `order`,
+    Per-bid arrays (bidder ... err; columns of hashes) are in tender order, i.e. already gathered by `order`,
     so a tender's bids are contiguous in memory; `order` maps back to input rows (and to `item_ptr`, which is by row).
-    Orientation: side a is the bid whose bidder code is smaller. Metadata field f of bid i is the UTF-8 text
-    data[start[f, i]:stop[f, i]] (start -1: missing or blank) with hash hashes[f, i].
+    Orientation: side a is the bid whose bidder code is smaller. Metadata field f of bid i is represented by the hash
+    hashes[f, i] of its text (0: missing or blank); equal hashes set the flag, and the wrapper confirms each flagged pair
+    on the texts themselves (a hash collision never reaches the output).
 
     Outputs are column-major (one contiguous row per output column), P pairs:
     rows (2, P) int64 input positions of bids a and b; codes (3, P) int32 tender segment, bidder a, bidder b;
@@ -362,7 +346,7 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, start, 
     items (6, P) float64 (`_item_pair`'s five, then same_wrong_total; zero columns unless with_items)."""
     n_seg = offsets.shape[0] - 1
     n_pairs = pair_offsets[n_seg]
-    n_fields = start.shape[0]
+    n_fields = hashes.shape[0]
     rows = np.empty((2, n_pairs), dtype=np.int64)
     codes = np.empty((3, n_pairs), dtype=np.int32)
     num = np.empty((3, n_pairs))
@@ -407,7 +391,8 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, start, 
                 wins[1, p] = win[b]
                 k = 0
                 for f in range(n_fields):
-                    if _same_text(start, stop, hashes, data, a, b, f):
+                    h = hashes[f, a]
+                    if h != 0 and h == hashes[f, b]:
                         flags[f, p] = 1
                         k += 1
                     else:
@@ -433,11 +418,10 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, start, 
 
 
 @njit(cache=True, parallel=True)
-def text_spans(order, offsets, data, valid, base, start, stop, hashes):
-    """Fill start, stop, hash of row order[k] of an Arrow string column at position k: byte offsets (+ base) and a 64-bit
-    FNV-1a hash; start -1 where missing or blank (only ASCII whitespace and the ideographic space U+3000)."""
-    for k in prange(order.shape[0]):
-        i = order[k]
+def text_hashes(offsets, data, valid, hashes):
+    """64-bit FNV-1a hash of each string of an Arrow string column (offsets, data), read sequentially, into `hashes`;
+    0 where missing or blank (only ASCII whitespace and the ideographic space U+3000); a text hashing to 0 gets 1."""
+    for i in prange(valid.shape[0]):
         lo = offsets[i]
         hi = offsets[i + 1]
         blank = True
@@ -452,16 +436,23 @@ def text_spans(order, offsets, data, valid, base, start, stop, hashes):
                 blank = False
                 break
         if valid[i] and not blank:
-            start[k] = lo + base
-            stop[k] = hi + base
             h = np.uint64(14695981039346656037)
             for m in range(lo, hi):
                 h = (h ^ np.uint64(data[m])) * np.uint64(1099511628211)
-            hashes[k] = h
+            hashes[i] = h if h != 0 else np.uint64(1)
         else:
-            start[k] = -1
-            stop[k] = -1
-            hashes[k] = 0
+            hashes[i] = 0
+
+
+@njit(cache=True, parallel=True)
+def gather_columns(order, values):
+    """values[:, order] for a (F, n) array, in one parallel pass."""
+    out = np.empty((values.shape[0], order.shape[0]), dtype=values.dtype)
+    for k in prange(order.shape[0]):
+        i = order[k]
+        for f in range(values.shape[0]):
+            out[f, k] = values[f, i]
+    return out
 
 
 PARTIAL_COLUMNS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from features import _kernels
 from features.errors import InputError
@@ -68,34 +69,40 @@ def _seconds(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _text_spans(columns: list, order: np.ndarray):
-    """Metadata columns as one UTF-8 byte buffer, and (F, m) start/stop offsets into it (start -1: missing or blank) and
-    64-bit hashes of the texts, for the rows `order` (tender order), so the kernel reads them contiguously.
-
-    Equality is then a hash comparison, confirmed on the bytes, inside the kernel: no factorising of millions of strings."""
-    m = len(order)
-    start = np.full((len(columns), m), -1, dtype=np.int64)
-    stop = np.full((len(columns), m), -1, dtype=np.int64)
-    hashes = np.zeros((len(columns), m), dtype=np.uint64)
-    parts, base = [], 0
+def _text_columns(columns: list, n: int):
+    """Metadata columns as Arrow string arrays (None where absent) and their (F, n) 64-bit text hashes (0: missing or blank)."""
+    hashes = np.zeros((len(columns), n), dtype=np.uint64)
+    arrays = []
     for f, col in enumerate(columns):
         if col is None:
+            arrays.append(None)
             continue
         arr = pa.array(as_text(col), from_pandas=True)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         arr = arr.cast(pa.large_string())
-        n = len(arr)
         _, off_buf, data_buf = arr.buffers()
         offsets = (np.frombuffer(off_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1] if off_buf is not None
                    else np.zeros(n + 1, np.int64))
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
         valid = ~arr.is_null().to_numpy(zero_copy_only=False)
-        _kernels.text_spans(order, np.ascontiguousarray(offsets), data, valid, base, start[f], stop[f], hashes[f])
-        parts.append(data)
-        base += len(data)
-    data = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else np.zeros(0, np.uint8))
-    return start, stop, hashes, data
+        _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, hashes[f])
+        arrays.append(arr)
+    return arrays, hashes
+
+
+def _confirm_equal(arrays: list, rows: np.ndarray, flags: np.ndarray) -> None:
+    """Clear the equal-metadata flags whose texts differ (a hash collision): compares the flagged pairs' texts."""
+    for f, arr in enumerate(arrays):
+        if arr is None:
+            continue
+        idx = np.flatnonzero(flags[f])
+        if not len(idx):
+            continue
+        same = pc.equal(arr.take(pa.array(rows[0, idx])), arr.take(pa.array(rows[1, idx])))
+        bad = idx[~same.to_numpy(zero_copy_only=False)]
+        flags[f, bad] = 0
+        flags[-1, bad] -= 1
 
 
 def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
@@ -186,15 +193,16 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
         item_ptr, item, unit = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
         qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.full(n, np.nan), False
     order, offsets = _kernels.group_order(tcode, len(tenders))
-    start, stop, hashes, data = _text_spans([bids[f] if f in bids.columns else None for f in fields], order)
+    arrays, hashes = _text_columns([bids[f] if f in bids.columns else None for f in fields], n)
     bsorted = bcode[order]
     counts = _kernels.pair_counts(offsets, bsorted)
     pair_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=pair_offsets[1:])
     # per-bid arrays gathered into tender order once, so that the kernel reads each tender's bids contiguously
     rows, codes, num, wins, flags, items = _kernels.pairs_kernel(
-        order, offsets, pair_offsets, bsorted, price[order], time[order], win[order], start, stop, hashes, data,
-        err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None)
+        order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
+        _kernels.gather_columns(order, hashes), err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None)
+    _confirm_equal(arrays, rows, flags)
     out = {
         "tender_id": _categorical(codes[0], tenders),
         "bidder_a": _categorical(codes[1], bidders),

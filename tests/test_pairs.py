@@ -340,3 +340,15 @@ def test_blank_metadata_never_equal_and_non_text_values_compare_as_text():
     assert p.loc[("a", "b"), "same_file_hash"] == 1 and p.loc[("c", "d"), "same_file_hash"] == 1
     sliced = fixed_bids().iloc[2:]  # a slice: positions are relative to the frame passed in
     assert_pairs_equal(bid_pairs(sliced), reference_pairs(sliced))
+
+
+def test_hash_collisions_are_confirmed_on_the_text():
+    import pyarrow as pa
+
+    from features.pairs import _confirm_equal
+
+    arr = pa.array(["x", "y", "x"], type=pa.large_string())
+    rows = np.array([[0, 0], [1, 2]])  # pairs of bids (0, 1) and (0, 2)
+    flags = np.array([[1, 1], [1, 1]], dtype=np.int8)  # as if both pairs' hashes were equal
+    _confirm_equal([arr], rows, flags)
+    assert flags.tolist() == [[0, 1], [0, 1]]
