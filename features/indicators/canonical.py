@@ -30,16 +30,27 @@ class FlagResult:
 
 
 def pair_tables(bids: pd.DataFrame) -> dict:
-    """{"bid_pairs": per tender pair rows, "bidder_pairs": per bidder pair aggregates} from `features.pairs`."""
+    """{"bid_pairs": per tender pair rows (ids as text), "bidder_pairs": per bidder pair aggregates,
+    "rows": (bidder_a, bidder_b) -> positions in bid_pairs} from `features.pairs`, computed once per run."""
     from features.pairs import bid_pairs, finalize_pairs, pair_partials, tenders_per_bidder
 
     if bids is None or not len(bids):
         return {"bid_pairs": pd.DataFrame(columns=["tender_id", "bidder_a", "bidder_b", "log_ratio", "win_a", "win_b"]),
                 "bidder_pairs": pd.DataFrame(columns=["bidder_a", "bidder_b", "co_bids", "wins_a", "wins_b", "ratio_mean",
-                                                      "ratio_sd"])}
+                                                      "ratio_sd"]), "rows": {}}
     bp = bid_pairs(bids)
     agg = finalize_pairs(pair_partials(bp), tenders_per_bidder(bids))
-    return {"bid_pairs": bp, "bidder_pairs": agg}
+    bp = bp.assign(tender_id=bp["tender_id"].astype(str).astype(object), bidder_a=bp["bidder_a"].astype(str).astype(object),
+                   bidder_b=bp["bidder_b"].astype(str).astype(object))
+    rows = bp.groupby(["bidder_a", "bidder_b"], sort=False).indices if len(bp) else {}
+    return {"bid_pairs": bp, "bidder_pairs": agg, "rows": rows}
+
+
+def pair_rows(tables: dict, a: str, b: str) -> pd.DataFrame:
+    """The bid_pairs rows of bidder pair (a, b), a < b."""
+    idx = tables["rows"].get((a, b))
+    bp = tables["bid_pairs"]
+    return bp.iloc[idx] if idx is not None else bp.iloc[:0]
 
 
 class PairTable(Shared):

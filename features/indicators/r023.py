@@ -37,15 +37,16 @@ def compute(bids, settings: R023Settings, shared=None) -> FlagResult:
         return res
     d = pd.DataFrame({"tender_id": bp["tender_id"].astype(str), "a": bp["bidder_a"].astype(str),
                       "b": bp["bidder_b"].astype(str), "gap": bp["log_ratio"].abs(), "hi_a": bp["log_ratio"] > 0})
-    d = d[np.isfinite(d["gap"])].drop_duplicates(["tender_id", "a", "b"])
+    d = d[np.isfinite(d["gap"])].drop_duplicates(["tender_id", "a", "b"]).reset_index(drop=True)
     g = d.groupby(["a", "b"], sort=True)["gap"].agg(["count", "mean", "std"])
+    where = d.groupby(["a", "b"], sort=False).indices
     cand = g[g["count"] >= minimum]
     res.meta["pairs"] = float(len(cand))
     hits = cand[(cand["std"] <= tol) & (cand["mean"] > tol)]
     res.meta["pairs_flagged"] = float(len(hits))
     for (a, b), n, mean, sd in hits[["count", "mean", "std"]].itertuples(index=True, name=None):
         gap = math.exp(mean) - 1.0
-        rows = d[(d["a"] == a) & (d["b"] == b)]
+        rows = d.iloc[where[(a, b)]]
         tenders = sorted(rows["tender_id"].unique())
         res.flag("Tenderer", a, gap)
         res.flag("Tenderer", b, gap)

@@ -37,12 +37,11 @@ def compute(bids, settings: R034Settings, shared=None) -> FlagResult:
     t = pd.to_datetime(bids["submitted_at"], errors="coerce", utc=True, format="mixed")
     b = pd.DataFrame({"tender_id": bids["tender_id"].astype(str), "bidder_id": bids["bidder_id"].astype(str), "t": t})
     b = b[valid_mask(bids) & t.notna().to_numpy()]
-    orders = {}
-    for tender, g in b.groupby("tender_id", sort=True):
-        g = g.sort_values("t", kind="stable").drop_duplicates("bidder_id")
-        if len(g) < k_min or g["t"].duplicated().any():  # ties leave the order undefined
-            continue
-        orders[tender] = tuple(g["bidder_id"])
+    b = b.sort_values(["tender_id", "t"], kind="stable").drop_duplicates(["tender_id", "bidder_id"])
+    n = b.groupby("tender_id")["bidder_id"].transform("size")
+    ties = b.duplicated(["tender_id", "t"], keep=False).groupby(b["tender_id"]).transform("any")  # ties: order undefined
+    b = b[(n >= k_min) & ~ties]
+    orders = b.groupby("tender_id", sort=True)["bidder_id"].agg(tuple).to_dict()
     by_set = defaultdict(list)
     for tender, seq in orders.items():
         by_set[frozenset(seq)].append(tender)

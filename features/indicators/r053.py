@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from features.indicators.base import option
-from features.indicators.canonical import CanonicalIndicator, FlagResult, PairTable, pair_tables
+from features.indicators.canonical import CanonicalIndicator, FlagResult, PairTable, pair_rows, pair_tables
 
 
 @dataclass
@@ -23,7 +23,7 @@ class R053Settings:
 def compute(bids, settings: R053Settings, shared=None) -> FlagResult:
     res = FlagResult()
     tables = (shared or {}).get("pairs") or pair_tables(bids)
-    agg, bp = tables["bidder_pairs"], tables["bid_pairs"]
+    agg = tables["bidder_pairs"]
     share_min = 0.6 if settings.threshold is None else settings.threshold
     minimum = 5 if settings.minimum_processes is None else settings.minimum_processes
     cand = agg[(agg["co_bids"] >= minimum) & agg["wins_a"].notna()] if len(agg) else agg
@@ -37,8 +37,8 @@ def compute(bids, settings: R053Settings, shared=None) -> FlagResult:
                 flagged += 1
                 res.flag("Tenderer", winner, share)
                 res.flag("Tenderer", loser, share)
-                rows = bp[(bp["bidder_a"].astype(str) == a) & (bp["bidder_b"].astype(str) == b) & (bp[col] == 1)]
-                tenders = sorted(rows["tender_id"].astype(str).unique())
+                rows = pair_rows(tables, a, b)
+                tenders = sorted(rows.loc[rows[col] == 1, "tender_id"].unique())
                 for t in tenders:
                     res.flag("OCID", t, share)
                 res.evidence.append({"code": "R053", "level": "pair", "tender_id": ";".join(tenders),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from features.indicators.base import option
-from features.indicators.canonical import CanonicalIndicator, FlagResult, PairTable, pair_tables
+from features.indicators.canonical import CanonicalIndicator, FlagResult, PairTable, pair_rows, pair_tables
 
 
 @dataclass
@@ -24,7 +24,7 @@ class R057Settings:
 def compute(bids, settings: R057Settings, shared=None) -> FlagResult:
     res = FlagResult()
     tables = (shared or {}).get("pairs") or pair_tables(bids)
-    agg, bp = tables["bidder_pairs"], tables["bid_pairs"]
+    agg = tables["bidder_pairs"]
     share_min = 0.4 if settings.threshold is None else settings.threshold
     minimum = 6 if settings.minimum_processes is None else settings.minimum_processes
     balance_min = 0.34 if settings.minimum_balance is None else settings.minimum_balance
@@ -41,9 +41,8 @@ def compute(bids, settings: R057Settings, shared=None) -> FlagResult:
         flagged += 1
         res.flag("Tenderer", a, share)
         res.flag("Tenderer", b, share)
-        rows = bp[(bp["bidder_a"].astype(str) == a) & (bp["bidder_b"].astype(str) == b)
-                  & ((bp["win_a"] == 1) | (bp["win_b"] == 1))]
-        tenders = sorted(rows["tender_id"].astype(str).unique())
+        rows = pair_rows(tables, a, b)
+        tenders = sorted(rows.loc[(rows["win_a"] == 1) | (rows["win_b"] == 1), "tender_id"].unique())
         for t in tenders:
             res.flag("OCID", t, share)
         res.evidence.append({"code": "R057", "level": "pair", "tender_id": ";".join(tenders), "bidders": f"{a};{b}",

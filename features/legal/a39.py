@@ -13,18 +13,9 @@ CLAUSES = {"R057": "Article 39(2) (agreeing who wins)", "R053": "Article 39(2) (
 
 
 def compute(ctx: LegalContext) -> list[dict]:
-    from features.indicators.canonical import pair_tables
-    from features.indicators.config import build
-    from features.indicators.registry import REGISTRY
-
-    cfg = build({code: dict(ctx.settings.indicators.get(code, {})) for code in CLAUSES}, "[flags] indicators")
-    shared = ctx.cache.setdefault("canonical", {})
-    if "pairs" not in shared:
-        shared["pairs"] = pair_tables(ctx.bids)
     out = []
     for code, clause in CLAUSES.items():
-        res = REGISTRY[code].compute(ctx.bids, cfg.enabled[code], shared)
-        for e in res.evidence:
+        for e in ctx.canonical(code).evidence:
             for t in e["tender_id"].split(";") if e["tender_id"] else [""]:
                 out.append(finding(CODE, ARTICLE, t, e["bidders"].split(";"),
                                    f"Pattern evidence under {clause}: " + e["evidence"].split(": ", 1)[1], value=e["value"]))

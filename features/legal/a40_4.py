@@ -3,7 +3,8 @@
 Abnormally identical: two bids of one tender with the same file hash; or bills that price at least `identical_items`
 shared items identically, share an identically priced odd item, or carry the same arithmetic slip (their totals miss their
 itemised sums by the same amount) (`features.pairs`). Regular pattern: the valid bids of a tender (at least 3) form an
-arithmetic or geometric progression (`features.pairs.bid_progressions`)."""
+arithmetic or geometric progression, or at least 4 of them do in a row (sorted by price) (`features.pairs.bid_progressions`,
+equal steps within 0.1%)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pandas as pd
 from features.legal.base import LegalContext, finding, same_field_findings
 
 CODE, ARTICLE = "A40.4", "Article 40(4)"
+RUN = 4  # bids in a row in one progression that make a pattern when the tender has others too
 
 
 def compute(ctx: LegalContext) -> list[dict]:
@@ -36,13 +38,24 @@ def compute(ctx: LegalContext) -> list[dict]:
                                f"Article 40(4): the bills of {a} and {b} in tender {row.tender_id} " + "; ".join(parts)))
     bids = ctx.bids
     prog = bid_progressions(bids)
-    patterned = prog[(prog["n_bids"] >= 3) & (prog["arithmetic"].astype(bool) | prog["geometric"].astype(bool))]
-    for t, n, arith in patterned[["tender_id", "n_bids", "arithmetic"]].itertuples(index=False):
+    whole = (prog["n_bids"] >= 3) & (prog["arithmetic"].astype(bool) | prog["geometric"].astype(bool))
+    run = (prog["arith_run"] >= RUN) | (prog["geom_run"] >= RUN)
+    patterned = prog[whole | run]
+    rows_of = bids.groupby(bids["tender_id"].astype(str), sort=False).indices if len(patterned) else {}
+    for t, n, arith, ar, gr, all_of in zip(patterned["tender_id"], patterned["n_bids"], patterned["arithmetic"].astype(bool),
+                                          patterned["arith_run"], patterned["geom_run"], whole[patterned.index]):
         t = str(t)
-        who = bids[bids["tender_id"].astype(str) == t]
-        kind = "an arithmetic" if bool(arith) else "a geometric"
+        who = bids.iloc[rows_of[t]]
+        if "status" in who.columns:
+            who = who[who["status"].isna() | (who["status"].astype(str) == "valid")]
+        if all_of:
+            kind = "an arithmetic" if arith else "a geometric"
+            what = f"the {n} valid bids in tender {t} form {kind} progression"
+        else:
+            kind, k = ("an arithmetic", int(ar)) if ar >= gr else ("a geometric", int(gr))
+            what = f"{k} of the {n} valid bids in tender {t} form {kind} progression in a row"
         out.append(finding(CODE, ARTICLE, t, set(who["bidder_id"].astype(str)),
-                           f"Article 40(4): the {n} valid bids in tender {t} form {kind} progression "
+                           f"Article 40(4): {what} "
                            f"({', '.join(f'{p:,.2f}' for p in sorted(pd.to_numeric(who['price'], errors='coerce').dropna()))})",
                            level="tender"))
     return out

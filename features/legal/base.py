@@ -26,6 +26,21 @@ class LegalContext:
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
+    def canonical(self, code: str):
+        """The `FlagResult` of an OCP code on canonical bids (R022 ... R057) with `[flags] indicators` settings, computed once."""
+        results = self.cache.setdefault("results", {})
+        if code not in results:
+            from features.indicators.canonical import pair_tables
+            from features.indicators.config import build
+            from features.indicators.registry import REGISTRY
+
+            cfg = build({code: dict(self.settings.indicators.get(code, {}))}, "[flags] indicators")
+            shared = self.cache.setdefault("canonical", {})
+            if REGISTRY[code].uses_pairs and "pairs" not in shared:
+                shared["pairs"] = pair_tables(self.bids)
+            results[code] = REGISTRY[code].compute(self.bids, cfg.enabled[code], shared)
+        return results[code]
+
     @property
     def pairs(self) -> pd.DataFrame:
         if self._pairs is None:

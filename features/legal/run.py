@@ -42,13 +42,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
             found = LEGAL[code].compute(ctx)
             meta[code] = {"findings": float(len(found))}
         else:
-            cfg = build({code: dict(settings.indicators.get(code, {}))}, "[flags] indicators")
-            shared = ctx.cache.setdefault("canonical", {})
-            if REGISTRY[code].uses_pairs and "pairs" not in shared:
-                from features.indicators.canonical import pair_tables
-
-                shared["pairs"] = pair_tables(ctx.bids)
-            res = REGISTRY[code].compute(ctx.bids, cfg.enabled[code], shared)
+            res = ctx.canonical(code)
             found = [{**e, "article": ""} for e in res.evidence]
             meta[code] = {**res.meta, "findings": float(len(found))}
         rows += found
