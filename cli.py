@@ -613,6 +613,7 @@ def collusion_train_cmd(
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
+    directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
@@ -629,7 +630,7 @@ def collusion_train_cmd(
                         require=["bids"]) for d in directories]
     model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
                                   cv=register is not None, settings=s,
-                                  labels=[read_labels(p) for p in labels] if labels else None)
+                                  labels=[read_labels(p) for p in labels] if labels else None, directions=directions)
     example = table[info["features"]].head(5)
     if model_out is not None:
         from experiments.tracking import save_model

@@ -71,9 +71,10 @@ def transfer_results(tables: dict, seed: int = 0) -> dict:
         Ttr = pd.concat([t for _, t, _ in train], ignore_index=True)
         ytr = np.concatenate([y for _, _, y in train])
         _, Tte, yte = tables[held]
-        cols = model_columns(Ttr, "transfer")
-        m = TenderCollusionClassifier(random_state=seed).fit(Ttr[cols], ytr)
-        p = m.predict_proba(Tte.reindex(columns=cols))[:, 1]
+        m, cols, w = C.fit_tender_model(Ttr, ytr, kind="transfer", seed=seed)  # the `collusion train` default
+        p = m.fit(Ttr[cols], ytr, sample_weight=w).predict_proba(Tte.reindex(columns=cols))[:, 1]
+        free, fcols, fw = C.fit_tender_model(Ttr, ytr, kind="transfer", directions="free", seed=seed)
+        pf = free.fit(Ttr[fcols], ytr, sample_weight=fw).predict_proba(Tte.reindex(columns=fcols))[:, 1]
         raw = C.baseline_columns(Ttr)
         e1 = C.baseline_estimator(seed).fit(Ttr[raw], ytr)
         p1 = e1.predict_proba(Tte[raw])[:, 1]
@@ -81,9 +82,11 @@ def transfer_results(tables: dict, seed: int = 0) -> dict:
         p2 = e2.predict_proba(Tte.reindex(columns=cols))[:, 1]
         res[held] = {"trained_on": [x for x in tables if x != held], "tenders": int(len(yte)),
                      "lightgbm_auc": roc_auc_score(yte, p), "lightgbm_ap": average_precision_score(yte, p),
+                     "lightgbm_free_auc": roc_auc_score(yte, pf),
                      "extra_trees_raw_auc": roc_auc_score(yte, p1), "extra_trees_relative_auc": roc_auc_score(yte, p2),
                      "features": cols}
-        print(f"transfer -> {held}: lightgbm {res[held]['lightgbm_auc']:.3f}, extra trees raw screens "
+        print(f"transfer -> {held}: lightgbm {res[held]['lightgbm_auc']:.3f} (free directions "
+              f"{res[held]['lightgbm_free_auc']:.3f}), extra trees raw screens "
               f"{res[held]['extra_trees_raw_auc']:.3f}, extra trees same features {res[held]['extra_trees_relative_auc']:.3f}",
               flush=True)
     return res
@@ -175,7 +178,11 @@ def main(argv=None) -> int:
             ev = C.evaluate_dataset(ds, min_bids=MIN_BIDS, baseline=True)
             ev.pop("features")
             pub = published_protocol(table, y)
-            entry = {"cv": ev, "published_protocol": pub, "seconds": time.perf_counter() - t0}
+            comp = C.composite_columns(table)
+            from riskmodels.collusion_model import CompositeCollusionScore
+
+            comp_auc = roc_auc_score(y, CompositeCollusionScore().fit(table[comp]).score_samples(table[comp]))
+            entry = {"cv": ev, "published_protocol": pub, "composite_auc": comp_auc, "seconds": time.perf_counter() - t0}
             if a.evidence:
                 ev2 = C.evaluate_dataset(ds, min_bids=MIN_BIDS, graph=True, flags=True)
                 ev2.pop("features")
@@ -186,7 +193,7 @@ def main(argv=None) -> int:
                     f"{ev['auc']:.3f} (extra trees same folds {sp['tender']['baseline_auc']:.3f}, published "
                     f"{PUBLISHED[name]:.2f}); bidder-held-out {sp['bidder'].get('auc') or sp['bidder'].get('skipped')}; "
                     f"time blocks {sp['time'].get('auc') or sp['time'].get('skipped')}; 80/20x20: lightgbm "
-                    f"{pub['lightgbm_auc']:.3f}, extra trees {pub['extra_trees_auc']:.3f}")
+                    f"{pub['lightgbm_auc']:.3f}, extra trees {pub['extra_trees_auc']:.3f}; composite (no labels) {comp_auc:.3f}")
             if a.evidence:
                 s2 = entry["cv_with_flags_and_graph"]["splits"]
                 line += (f"; with flags+graph: tender {s2['tender']['auc']:.3f}, bidder "

@@ -40,14 +40,15 @@ def _folds(n_splits: int, y: np.ndarray, groups: np.ndarray | None) -> int:
     return k
 
 
-def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits) -> np.ndarray:
+def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight=None) -> np.ndarray:
     """Probabilities for every row from the fold that held it out (NaN for rows never held out or whose training
     side had one class)."""
     p = np.full(len(y), np.nan)
     for tr, te in splits:
         if len(np.unique(y[tr])) < 2:
             continue
-        m = clone(estimator).fit(X.iloc[tr], y[tr])
+        kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[tr]}
+        m = clone(estimator).fit(X.iloc[tr], y[tr], **kw)
         p[te] = m.predict_proba(X.iloc[te])[:, 1]
     return p
 

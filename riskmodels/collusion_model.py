@@ -31,8 +31,14 @@ SCREEN_DIRECTIONS: dict[str, int] = {
 NEUTRAL = ("skew", "n_bids", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min", "market_n")
 
 
-def _lgbm(est, classes=None):
+def _lgbm(est, classes=None, names=None):
     from lightgbm import LGBMClassifier
+
+    extra = {}
+    if est.monotone:
+        names = list(names) if names is not None else []
+        extra = {"monotone_constraints": [int(est.monotone.get(n, 0)) for n in names],
+                 "monotone_constraints_method": "advanced"}
 
     cw = est.class_weight
     if isinstance(cw, dict) and classes is not None:  # keyed by the user's labels; the booster sees 0/1
@@ -42,7 +48,7 @@ def _lgbm(est, classes=None):
         n_estimators=est.n_estimators, learning_rate=est.learning_rate, num_leaves=est.num_leaves,
         min_child_samples=est.min_child_samples, subsample=est.subsample, subsample_freq=1 if est.subsample < 1 else 0,
         colsample_bytree=est.colsample_bytree, reg_lambda=est.reg_lambda, class_weight=cw,
-        n_jobs=est.n_jobs, random_state=est.random_state, verbose=-1,
+        n_jobs=est.n_jobs, random_state=est.random_state, verbose=-1, **extra,
     )
 
 
@@ -51,7 +57,7 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=10, subsample=0.8,
                  colsample_bytree=0.8, reg_lambda=1.0, class_weight=None, calibration="sigmoid", calibration_cv=3,
-                 threshold=0.5, n_jobs=1, random_state=0):
+                 threshold=0.5, monotone=None, n_jobs=1, random_state=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -63,6 +69,7 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
         self.calibration = calibration
         self.calibration_cv = calibration_cv
         self.threshold = threshold
+        self.monotone = monotone
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -79,11 +86,22 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"calibration_cv must be an integer >= 2; got {self.calibration_cv!r}.")
         if not (0.0 < float(self.threshold) < 1.0):
             raise ValueError(f"threshold must lie strictly between 0 and 1; got {self.threshold!r}.")
+        if self.monotone is not None and (not isinstance(self.monotone, dict)
+                                          or any(v not in (-1, 0, 1) for v in self.monotone.values())):
+            raise ValueError(f"monotone must be a dict of feature name -> -1, 0 or +1; got {self.monotone!r}.")
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the booster on all rows and the probability calibration on cross-fitted scores."""
         self._check_params()
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        names = list(getattr(self, "feature_names_in_", [f"x{i}" for i in range(X.shape[1])]))
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
+            if sample_weight.shape != (X.shape[0],) or not np.all(np.isfinite(sample_weight)) or (sample_weight < 0).any():
+                raise ValueError(f"sample_weight must hold one finite non-negative weight per row; got shape "
+                                 f"{sample_weight.shape!r}.")
+            if not (sample_weight > 0).any():
+                raise ValueError(f"sample_weight must not be all zero; got sum {sample_weight.sum()!r}.")
         if X.shape[0] < 2:
             raise ValueError(f"fit needs at least 2 samples; got n_samples = {X.shape[0]}.")
         check_classification_targets(y)
@@ -99,12 +117,13 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
         self.calibrated_ = None
         if self.calibration is not None and folds >= 2:
             cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            cal = CalibratedClassifierCV(_lgbm(self, self.classes_), method=self.calibration, cv=cv, ensemble=False)
-            cal.fit(X, yb)
+            cal = CalibratedClassifierCV(_lgbm(self, self.classes_, names), method=self.calibration, cv=cv,
+                                         ensemble=False)
+            cal.fit(X, yb, sample_weight=sample_weight)
             self.calibrated_ = cal
             self.booster_ = cal.calibrated_classifiers_[0].estimator
         else:
-            self.booster_ = _lgbm(self, self.classes_).fit(X, yb)
+            self.booster_ = _lgbm(self, self.classes_, names).fit(X, yb, sample_weight=sample_weight)
         return self
 
     def recalibrate(self, X, y, method: str = "sigmoid"):
@@ -164,8 +183,9 @@ class TenderCollusionClassifier(_LGBMCollusionClassifier):
 
     Parameters are LightGBM's (`n_estimators`, `learning_rate`, `num_leaves`, `min_child_samples`, `subsample`,
     `colsample_bytree`, `reg_lambda`, `class_weight`, `n_jobs`, `random_state`) plus `calibration` (None, 'sigmoid',
-    'isotonic'), `calibration_cv` (folds for the cross-fitted calibration) and `threshold` (probability at which a tender
-    is flagged). Missing feature values are allowed (LightGBM routes them).
+    'isotonic'), `calibration_cv` (folds for the cross-fitted calibration), `threshold` (probability at which a tender
+    is flagged) and `monotone` (feature name -> +1/-1: the score may only rise / fall with that feature, LightGBM's
+    monotone constraints; used to carry only directions that hold across markets). Missing values are allowed.
     """
 
 
@@ -175,11 +195,12 @@ class PairCollusionClassifier(_LGBMCollusionClassifier):
 
     def __init__(self, n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=20, subsample=0.8,
                  colsample_bytree=0.8, reg_lambda=1.0, class_weight="balanced", calibration="sigmoid", calibration_cv=3,
-                 threshold=0.5, n_jobs=1, random_state=0):
+                 threshold=0.5, monotone=None, n_jobs=1, random_state=0):
         super().__init__(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
                          min_child_samples=min_child_samples, subsample=subsample, colsample_bytree=colsample_bytree,
                          reg_lambda=reg_lambda, class_weight=class_weight, calibration=calibration,
-                         calibration_cv=calibration_cv, threshold=threshold, n_jobs=n_jobs, random_state=random_state)
+                         calibration_cv=calibration_cv, threshold=threshold, monotone=monotone, n_jobs=n_jobs,
+                         random_state=random_state)
 
 
 def default_direction(feature: str) -> int:
