@@ -10,9 +10,10 @@ import pandas as pd
 
 from features.errors import InputError
 from features.export import write_table
-from graphs import export, groups as groups_mod, tables
+from graphs import export, groups as groups_mod, relations, tables
 
 TABLES = ("bids", "tenders", "enterprises", "shareholders")
+RELATION_DEFAULTS = {r: 0.0 for r in relations.RELATIONS}  # relation columns are 0 on most edges: written as key defaults
 
 
 def _bids(ds) -> pd.DataFrame:
@@ -50,7 +51,7 @@ def build(ds, out, settings=None) -> dict:
     export.graph_format(out)
     g, bg, t = analyse(ds, settings)
     G = annotated_graph(bg, g, settings)
-    export.write_graph(G, out)
+    export.write_graph(G, out, edge_defaults=RELATION_DEFAULTS)
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": len(g), "out": str(out), **t}
 
 
@@ -76,7 +77,7 @@ def ego(ds, center: str, out, radius: int = 1, settings=None, picture: Path | No
     g, bg, _ = analyse(ds, settings)
     G = annotated_graph(bg, g, settings)
     E = export.ego_network(G, center, radius=radius)
-    export.write_graph(E, out)
+    export.write_graph(E, out, edge_defaults=RELATION_DEFAULTS)
     if picture is not None:
         export.draw_group(G, [center], picture, title=f"ego network of {center}", context=30)
     return {"nodes": E.number_of_nodes(), "edges": E.number_of_edges(), "out": str(out)}

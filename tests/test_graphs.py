@@ -274,6 +274,10 @@ def test_graph_build_reads_back_with_every_bidder_and_attributes(cli, world, tmp
         edge = G.edges[a, b]
         assert int(edge["co_bids"]) == both
         assert "legal_rep" in edge["relations"] and float(edge["weight"]) > 0 and float(edge["legal_rep"]) == 1.0
+        plain = next(d for u, v, d in G.edges(data=True) if not d.get("relations"))
+        assert "legal_rep" not in plain  # zero relations are left to the key's default
+    H = nx.read_graphml(tmp_path / "g.graphml")
+    assert H.graph["edge_default"]["legal_rep"] == 0.0 and H.graph["edge_default"]["ip"] == 0.0
 
 
 def test_graph_groups_ego_and_pictures(cli, world, tmp_path):
