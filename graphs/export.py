@@ -137,8 +137,11 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
             if n not in members:
                 outside[n] = outside.get(n, 0.0) + float(d.get(weight, 1.0))
     ctx = sorted(outside, key=lambda n: (-outside[n], str(n)))[:context]
-    S = G.subgraph(members + ctx)
-    pos = nx.spring_layout(S, weight=weight, seed=1)
+    S = nx.Graph()
+    S.add_nodes_from(members + ctx)
+    S.add_edges_from((u, v, d) for u, v, d in G.subgraph(members + ctx).edges(data=True)
+                     if u in members or v in members)  # context firms only as the members' rivals
+    pos = nx.shell_layout(S, [members, ctx] if ctx else [members])  # members inside, rivals around them
     fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
     widths = [0.5 + 3.0 * min(1.0, float(d.get(weight, 0.0))) for *_, d in S.edges(data=True)]
     colors = ["#8b0000" if d.get("relations") else "#9e9e9e" for *_, d in S.edges(data=True)]
@@ -147,8 +150,8 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     if ctx:
         nx.draw_networkx_nodes(S, pos, nodelist=ctx, node_color="#bdbdbd", node_size=220, ax=ax)
     nx.draw_networkx_labels(S, pos, labels={n: str(n)[-6:] for n in S}, font_size=7, ax=ax)
-    rel_labels = {(u, v): d["relations"].replace(";", "\n") for u, v, d in S.edges(data=True)
-                  if d.get("relations") and u in members and v in members}
+    rel_labels = {(u, v): "\n".join(d["relations"].split(";")[:3]) for u, v, d in S.edges(data=True)
+                  if d.get("relations") and u in members and v in members}  # the three strongest relations
     if rel_labels:
         nx.draw_networkx_edge_labels(S, pos, edge_labels=rel_labels, font_size=6, font_color="#8b0000", ax=ax)
     ax.set_title(title or f"group of {len(members)} firms", fontsize=9)
