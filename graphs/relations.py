@@ -18,7 +18,6 @@ A pair's strength in one relation is the largest weight over the values it share
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 import networkx as nx
