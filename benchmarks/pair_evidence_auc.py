@@ -4,7 +4,8 @@ Simulates a city (`riskmodels.simulate`, or reads an existing dataset with `trut
 `features.pairs.bidder_pairs` with the itemised bills, labels each bidder pair that met in at least `--min-co-bids` tenders
 1 when both firms are members of the same planted cartel, and prints the ROC AUC of each evidence column (its direction
 fixed in advance: a higher value is more suspicious, except `ratio_sd`, `gap_min`, `gap_mean`, `time_gap_min` where lower
-is) and of an unsupervised combination (the mean of the per-column percentile ranks of `COMBINED`; no training).
+is) and of an unsupervised combination (the mean of the per-column percentile ranks of `COMBINED`; no training), also
+without `co_bid_rate` (the evidence apart from how often the two firms meet).
 
 Run: `/tmp/venv/bin/python benchmarks/pair_evidence_auc.py --scale tiny` (or `--scale city`, or `--data DIR`).
 """
@@ -62,13 +63,18 @@ def report(pairs: pd.DataFrame) -> dict:
     for c in cols:
         s = pairs[c].to_numpy(dtype=float)
         res[c] = auc(y, -s if c in LOWER_IS_SUSPICIOUS else s)
-    ranks = []
-    for c in COMBINED:
-        if c in pairs.columns:
-            s = pairs[c].astype(float)
-            r = (-s if c in LOWER_IS_SUSPICIOUS else s).rank(pct=True)
-            ranks.append(r.fillna(0.5))  # missing evidence: neutral
-    res["combined"] = auc(y, np.mean(ranks, axis=0))
+    def combined(columns):
+        ranks = []
+        for c in columns:
+            if c in pairs.columns:
+                s = pairs[c].astype(float)
+                r = (-s if c in LOWER_IS_SUSPICIOUS else s).rank(pct=True)
+                ranks.append(r.fillna(0.5))  # missing evidence: neutral
+        return auc(y, np.mean(ranks, axis=0))
+
+    res["combined"] = combined(COMBINED)
+    # the same without how often the two meet: what the price, time, metadata and bill evidence says on its own
+    res["combined_without_co_bidding"] = combined([c for c in COMBINED if c != "co_bid_rate"])
     return res
 
 

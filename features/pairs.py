@@ -86,7 +86,8 @@ def _text_columns(columns: list, n: int):
                    else np.zeros(n + 1, np.int64))
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
         valid = ~arr.is_null().to_numpy(zero_copy_only=False)
-        _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, hashes[f])
+        with np.errstate(over="ignore"):  # the hash wraps around on purpose (seen only with NUMBA_DISABLE_JIT=1)
+            _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, hashes[f])
         arrays.append(arr)
     return arrays, hashes
 
