@@ -111,8 +111,8 @@ class SimulateSettings:
     cartel_tenders: list = setting([8, 20], "fewest and most tenders a cartel rigs over the tender years")
     schemes: dict = setting({"cover_bidding": 0.3, "bid_rotation": 0.25, "bid_suppression": 0.15, "accompanying_bidding": 0.15,
                              "fixed_coefficient": 0.15}, "weights of the collusion schemes")
-    winner_price: list = setting([0.90, 0.98], "range of a cartel's designated winning price as a share of the reserve price")
-    cover_margin: list = setting([0.005, 0.04], "range of a cover bid's margin above the designated winner")
+    winner_price: list = setting([0.86, 0.97], "range of a cartel's usual winning price as a share of the reserve price (each cartel draws its own; +-1.5% per tender)")
+    cover_margin: list = setting([0.005, 0.08], "cover bids lie this far above the designated winner (each cartel draws its own upper end within the range)")
     outsider_prob: float = setting(0.3, "chance that an honest outsider also bids in a rigged tender")
     traces: dict = setting({"device": 0.45, "file": 0.4, "ca_serial": 0.15, "deposit_account": 0.2, "project_manager": 0.25,
                             "agent": 0.15, "bill_copy": 0.45, "registry": 0.6},

@@ -223,7 +223,7 @@ def make_bids(rng, pop: Population, plan: TenderPlan, lo: int, hi: int, cfg, poo
         reserve = float(plan.reserve[t])
         c, r = int(plan.category[t]), int(plan.region[t])
         tight = bool(plan.tight[t])
-        level = 0.80 * float(np.exp(rng.normal(0, 0.06)))
+        level = nm.COST_LEVEL[c] * float(np.exp(rng.normal(0, 0.08)))
         n = int(plan.n_bids[t])
         cart = int(plan.cartel[t])
         if cart >= 0:
@@ -233,13 +233,13 @@ def make_bids(rng, pop: Population, plan: TenderPlan, lo: int, hi: int, cfg, poo
             ents = _cartel_bidders(rng, ct, first)
             slots = [int(pop.slot[e]) for e in ents]
             roles = [ROLE_DESIGNATED] + [ROLE_COVER] * (len(slots) - 1)
-            pd_ = reserve * float(rng.uniform(*cfg.winner_price))
+            pd_ = reserve * float(np.clip(ct.level + rng.normal(0, 0.015), 0.5, 0.995))
             ncov = len(slots) - 1
             if ct.scheme == "fixed_coefficient":
                 covers = pd_ * (1 + ct.coefficient * np.arange(1, ncov + 1))
                 covers = rng.permutation(covers)
             else:
-                covers = pd_ * (1 + rng.uniform(*cfg.cover_margin, ncov))
+                covers = pd_ * (1 + rng.uniform(cfg.cover_margin[0], ct.margin_hi, ncov))
             prices = [pd_] + covers.tolist()
             if rng.random() < cfg.outsider_prob:
                 k = 1 + int(rng.random() < 0.3)

@@ -23,6 +23,8 @@ CATEGORY_INDUSTRY = ("construction", "engineering_design", "wholesale_retail", "
 # median reserve price (CNY) and its log spread, per category
 RESERVE_MEDIAN = (3_000_000, 600_000, 500_000, 800_000, 1_200_000, 300_000)
 RESERVE_SIGMA = (1.0, 0.8, 0.9, 0.8, 0.6, 0.7)
+# honest cost level as a share of the reserve price, per category (a tender's own level varies around it, log sd 0.08)
+COST_LEVEL = (0.82, 0.80, 0.80, 0.80, 0.82, 0.80)
 # categories whose bids carry an itemised bill (bid_items) and whose bids name a registered project manager
 BILL_CATEGORIES = (0, 2)
 PM_CATEGORIES = (0, 1)

@@ -30,6 +30,8 @@ class Cartel:
     share: float                 # share of cover bids that carry the traces
     registry_ties: tuple = ()
     coefficient: float = 0.0     # fixed-coefficient step between cover prices
+    level: float = 0.93          # usual winning price / reserve price
+    margin_hi: float = 0.04      # covers bid up to this far above the winner
     rotation: int = 0            # next turn in a rotation scheme
 
 
@@ -230,7 +232,8 @@ def _plant_cartels(rng, pop: Population, cfg, size) -> None:
         cartel = Cartel(cartel_id=f"C{c + 1:04d}", members=members, category=cat, region=reg,
                         scheme=str(rng.choice(schemes, p=scheme_w)), traces=traces,
                         share=float(rng.uniform(*cfg.trace_share)),
-                        coefficient=float(rng.uniform(0.008, 0.02)))
+                        coefficient=float(rng.uniform(0.008, 0.02)), level=float(rng.uniform(*cfg.winner_price)),
+                        margin_hi=float(rng.uniform(min(cfg.cover_margin[0] + 0.01, cfg.cover_margin[1]), cfg.cover_margin[1])))
         if traces["registry"]:
             ties = tuple(rng.choice(REGISTRY_TIES, size=int(rng.integers(1, 3)), replace=False))
             cartel.registry_ties = ties
