@@ -254,7 +254,7 @@ def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
                                        "same_wrong_total")]) if with_items else np.zeros((5, 0)))
     nsame = pairs["n_same_meta"].to_numpy(dtype=np.int64) if "n_same_meta" in pairs.columns else same.sum(axis=0, dtype=np.int64)
     # one sort by pair key, then one pass of the reduction kernel over the runs of equal keys
-    o = np.argsort(key, kind="stable")
+    o = np.argsort(key)  # any order within a pair is fine: the reduction only sums and takes minima
     ks = key[o]
     starts = np.append(np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if len(ks) else np.zeros(0, np.int64), len(ks))
     k = ks[starts[:-1]]
@@ -328,8 +328,12 @@ def finalize_pairs(partials: pd.DataFrame, tenders_per_bidder: pd.Series | None 
 def tenders_per_bidder(bids: pd.DataFrame) -> pd.Series:
     """Number of distinct tenders each bidder bid in (bidder_id as text -> count)."""
     _require(bids, ("tender_id", "bidder_id"), "bids")
-    t = pd.DataFrame({"t": as_text(bids["tender_id"]), "b": as_text(bids["bidder_id"])}).dropna().drop_duplicates()
-    return t.groupby("b").size()
+    tc, _ = pd.factorize(as_text(bids["tender_id"]))
+    bc, bidders = pd.factorize(as_text(bids["bidder_id"]))
+    ok = (tc >= 0) & (bc >= 0)
+    key = np.unique(tc[ok].astype(np.int64) * (len(bidders) + 1) + bc[ok])  # distinct (tender, bidder)
+    counts = np.bincount(key % (len(bidders) + 1), minlength=len(bidders))[:len(bidders)]
+    return pd.Series(counts, index=pd.Index(bidders, dtype=object).astype(str), name="n_tenders")
 
 
 def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, pairs: pd.DataFrame | None = None,

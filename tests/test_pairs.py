@@ -180,6 +180,8 @@ def test_degenerate_inputs():
     eq = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b", "c"], "price": 7.0, "ip": [None, None, ""]})
     p = bid_pairs(eq)
     assert (p.price_gap == 0).all() and (p.log_ratio == 0).all() and (p.same_ip == 0).all() and p.time_gap_s.isna().all()
+    no_items = bid_pairs(eq, pd.DataFrame(columns=["tender_id", "bidder_id", "item_code", "unit_price", "quantity"]))
+    assert len(no_items) == 3 and no_items[["items_shared", "item_cosine", "same_wrong_total"]].isna().all().all()
     nanp = pd.DataFrame({"tender_id": "t", "bidder_id": ["a", "b"], "price": [np.nan, 0.0]})
     assert bid_pairs(nanp)[["price_gap", "log_ratio"]].isna().all().all()
     empty = pd.DataFrame({"tender_id": pd.Series([], dtype=str), "bidder_id": pd.Series([], dtype=str),
@@ -226,7 +228,7 @@ def random_bids(seed: int, n_tenders: int, items: bool):
             lines.append({"tender_id": r.tender_id, "bidder_id": r.bidder_id, "item_code": str(code),
                           "unit_price": rng.choice([5.0, 10.0, 40.0, np.nan, float(rng.uniform(1, 50))]),
                           "quantity": rng.choice([1.0, 2.0, 3.0])})
-    return bids, pd.DataFrame(lines)
+    return bids, pd.DataFrame(lines, columns=["tender_id", "bidder_id", "item_code", "unit_price", "quantity"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
