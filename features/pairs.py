@@ -331,7 +331,8 @@ def tenders_per_bidder(bids: pd.DataFrame) -> pd.Series:
     tc, _ = pd.factorize(as_text(bids["tender_id"]))
     bc, bidders = pd.factorize(as_text(bids["bidder_id"]))
     ok = (tc >= 0) & (bc >= 0)
-    key = np.unique(tc[ok].astype(np.int64) * (len(bidders) + 1) + bc[ok])  # distinct (tender, bidder)
+    key = np.sort(tc[ok].astype(np.int64) * (len(bidders) + 1) + bc[ok])
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key  # distinct (tender, bidder)
     counts = np.bincount(key % (len(bidders) + 1), minlength=len(bidders))[:len(bidders)]
     return pd.Series(counts, index=pd.Index(bidders, dtype=object).astype(str), name="n_tenders")
 
