@@ -5,10 +5,12 @@ into one weighted networkx graph. An edge's `weight`, which community detection 
 
     behaviour = (co_bids / (sqrt(n_bids_a * n_bids_b) + 1)) ** 2     (cosine of the two firms' tender sets, shrunk,
                                                                        squared to sharpen repeated partners)
-    weight    = behaviour + relation_weight * (1 - exp(-strength))   (strength: specificity-weighted relations)
+    weight    = behaviour + relation_weight * (1 - exp(-strength))   (strength: specificity-weighted relations;
+                                                                       only for pairs that met in min_cobids tenders)
 
-so firms that keep meeting relative to how often they bid at all, or that share rare registry and bid metadata,
-end up together, while an address shared by thirty firms adds almost nothing.
+so firms that keep meeting relative to how often they bid at all, and more so when they share rare registry and bid
+metadata, end up together, while an address shared by thirty firms adds almost nothing. Related firms that never bid
+together keep their edge (for ego networks and exports) with weight 0.
 
 `find_groups` takes the communities (communities larger than `max_group_size` are split again: the resolution limit of
 modularity hides a five-firm cartel inside a sixty-firm market) and scores each group by its bidding behaviour first:
@@ -130,7 +132,10 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
     e["cover"] = e["cover"].astype(float)
     e["relations"] = e["relations"].fillna("").astype(str)
     e["top_value"] = e["top_value"].fillna("").astype(str)
-    e["weight"] = e["behaviour"] + s.relation_weight * (1.0 - np.exp(-e["relation_strength"]))
+    # relations weigh only between firms that met in tenders: related firms that never bid together rig nothing
+    # together, and a file-creator name or building shared with outsiders must not pull them into a cartel's group
+    met = (e["co_bids"] > 0).to_numpy(float)
+    e["weight"] = e["behaviour"] + s.relation_weight * met * (1.0 - np.exp(-e["relation_strength"]))
     G = nx.Graph()
     na = node_attrs or {}
     for r in stats.itertuples(index=False):

@@ -215,12 +215,22 @@ def test_planted_cartels_rank_first_and_the_office_building_below(world, found):
     top2 = [m.split(";") for m in g["members"].head(2)]
     for cartel in world["cartels"]:
         assert max(jaccard(cartel, t) for t in top2) >= 0.75
-    lead_rank = [i for i, m in enumerate(g["members"]) if jaccard(world["lead"], m.split(";")) >= 0.3]
+    lead_rank = [i for i, m in enumerate(g["members"]) if len(set(world["lead"]) & set(m.split(";"))) >= 2]
     assert all(r >= 2 for r in lead_rank)
     first = g.iloc[0]
     assert "exclusivity" in first["evidence"] and first["n_joint"] >= 10
     ties = " ".join(g["evidence"].head(2))
     assert "legal_rep" in ties and "shareholder" in ties
+
+
+def test_relations_weigh_only_between_firms_that_bid_together(world, found):
+    _, bg = found
+    a, b = world["lead"][0], world["lead"][2]  # one office building and IP, different markets: they never met
+    edge = bg.graph.edges[a, b]
+    assert edge["co_bids"] == 0 and "building" in edge["relations"] and edge["ip"] > 0
+    assert edge["weight"] == 0.0  # kept for exports and ego networks, no pull in community detection
+    c0, c1 = world["cartels"][0][:2]  # same legal representative and they bid together: the tie adds weight
+    assert bg.graph.edges[c0, c1]["weight"] > bg.graph.edges[c0, c1]["behaviour"] + 0.5
 
 
 def test_networkx_engine_finds_the_same_cartels(world):
