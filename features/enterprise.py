@@ -341,7 +341,6 @@ def _tie_counts(links: pd.DataFrame, serious, q_ids: pd.Series, qd: np.ndarray, 
     if links.empty:
         return np.zeros(len(q_ids))
     keys = pd.Index(pd.unique(links["key"]))
-    firm_keys = links.groupby("enterprise_id")["key"].apply(list)
     s_ids, s_days = serious
     # list entries keyed by every key of the listed firm
     ev = pd.DataFrame({"enterprise_id": s_ids, "day": s_days}).merge(links[["enterprise_id", "key"]], on="enterprise_id")

@@ -241,7 +241,7 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
         if missing:
             raise ValueError(f"X lacks feature(s) seen in fit; got none for {missing[:5]!r}.")
         Xp = prepare_frame(X[list(self.feature_names_in_)], self.categories_)
-        Xp.columns = self.lgb_feature_names_
+        Xp.columns = getattr(self, "lgb_feature_names_", list(self.feature_names_in_))  # models saved before safe names
         return Xp
 
     def predict_proba(self, X) -> np.ndarray:
@@ -253,15 +253,20 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
-    def contributions(self, X) -> pd.DataFrame:
-        """Per row and feature, the log-odds contribution (LightGBM pred_contrib, mean over the fold boosters);
-        column `bias` holds the base value. Rows sum to the ensemble's mean raw score."""
+    def contributions(self, X, max_boosters: int | None = None) -> pd.DataFrame:
+        """Per row and feature, the log-odds contribution (LightGBM pred_contrib = exact TreeSHAP, mean over the fold
+        boosters); column `bias` holds the base value. Rows sum to the boosters' mean raw score.
+
+        `max_boosters` limits the boosters used (the first ones): TreeSHAP costs about 0.6 ms per row and booster, so
+        a city of 80,000 firms takes ~50 s per booster; the fold boosters differ only by the 1/k of rows each left out,
+        and one of them already ranks a row's features like the mean does."""
         Xp = self._frame(X)
-        c = np.mean([b.booster_.predict(Xp, pred_contrib=True) for b in self.boosters_], axis=0)
+        boosters = self.boosters_[: max_boosters] if max_boosters else self.boosters_
+        c = np.mean([b.booster_.predict(Xp, pred_contrib=True, num_threads=self.n_jobs) for b in boosters], axis=0)
         return pd.DataFrame(c, columns=[*self.feature_names_in_, "bias"], index=Xp.index)
 
-    def explain(self, X, top: int = 3) -> list[str]:
+    def explain(self, X, top: int = 3, max_boosters: int | None = None) -> list[str]:
         """Reasons in words per row: the features that moved this row's risk most (`riskmodels.credit.reasons`)."""
         from riskmodels.credit.reasons import reasons_in_words
 
-        return reasons_in_words(self.contributions(X), _as_frame(X, list(self.feature_names_in_)), top=top)
+        return reasons_in_words(self.contributions(X, max_boosters), _as_frame(X, list(self.feature_names_in_)), top=top)

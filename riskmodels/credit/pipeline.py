@@ -22,6 +22,7 @@ from riskmodels.credit.evaluate import make_model
 from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
 
 ID_COLUMNS = ("enterprise_id", "as_of")
+REASON_ROWS = 50_000  # rows x boosters of TreeSHAP contributions for the reasons of one tiering run
 
 
 def _get(tables, name):
@@ -36,16 +37,30 @@ def _settings(settings):
     return settings or Settings()
 
 
-def build_features(tables, queries: pd.DataFrame, *, windows, list_days, collusion_scores=None, group_members=None):
-    """Point-in-time features of `queries` (enterprise_id, as_of) from the dataset's tables."""
+FAMILIES = {"events": ("credit_events",), "inspections": ("inspections",), "bidding": ("bids", "tenders"),
+            "registry": ("enterprises", "shareholders")}
+
+
+def build_features(tables, queries: pd.DataFrame, *, windows, list_days, collusion_scores=None, group_members=None,
+                   families: dict | None = None):
+    """Point-in-time features of `queries` (enterprise_id, as_of) from the dataset's tables. `families` switches
+    feature families off ({"bidding": False, ...}: events, inspections, bidding, registry; all on by default)."""
+    unknown = set(families or {}) - set(FAMILIES)
+    if unknown:
+        raise InputError(f"[features] unknown credit feature famil{'ies' if len(unknown) > 1 else 'y'} "
+                         f"{', '.join(sorted(unknown))} (known: {', '.join(FAMILIES)})")
+    off = {t for f, on in (families or {}).items() if not on for t in FAMILIES[f]}
+    get = lambda name: None if name in off else _get(tables, name)  # noqa: E731
+    bidding_on = (families or {}).get("bidding", True)
     return enterprise_features(
-        queries, credit_events=_get(tables, "credit_events"), inspections=_get(tables, "inspections"),
-        enterprises=_get(tables, "enterprises"), shareholders=_get(tables, "shareholders"), bids=_get(tables, "bids"),
-        tenders=_get(tables, "tenders"), collusion_scores=collusion_scores, group_members=group_members,
+        queries, credit_events=get("credit_events"), inspections=get("inspections"), enterprises=get("enterprises"),
+        shareholders=get("shareholders"), bids=get("bids"), tenders=get("tenders"),
+        collusion_scores=collusion_scores if bidding_on else None, group_members=group_members if bidding_on else None,
         windows=windows, list_days=list_days)
 
 
-def training_table(tables, settings=None, *, collusion_scores=None, group_members=None) -> pd.DataFrame:
+def training_table(tables, settings=None, *, collusion_scores=None, group_members=None,
+                   families: dict | None = None) -> pd.DataFrame:
     """Features as of each labelled row plus its `label` (rows with a missing label or as_of are left out)."""
     s = _settings(settings)
     labels = _get(tables, "credit_labels")
@@ -56,7 +71,7 @@ def training_table(tables, settings=None, *, collusion_scores=None, group_member
     if lab.empty:
         raise InputError("credit_labels: no row has both a label and an as_of date")
     table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
-                           collusion_scores=collusion_scores, group_members=group_members)
+                           collusion_scores=collusion_scores, group_members=group_members, families=families)
     table["label"] = lab["label"].astype(int).to_numpy()
     return table
 
@@ -87,14 +102,14 @@ class CreditFit:
 
 
 def train_dataset(tables, settings=None, *, collusion_scores=None, group_members=None, params: dict | None = None,
-                  progress=None) -> CreditFit:
+                  families: dict | None = None, progress=None) -> CreditFit:
     """Fit the credit model on a dataset's labels; metrics are out-of-fold on the model's inner folds (grouped by firm).
 
     `params` overrides the model settings (see `evaluate.make_model`). The result carries what a tracked run logs:
     model, metrics, training table, feature columns, out-of-fold probabilities (y = table["label"]) and parameters."""
     s = _settings(settings)
     check_policy(s.tiers)
-    table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members)
+    table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members, families=families)
     table = sample_firms(table, s.credit.max_train_rows, s.credit.seed)
     y = table["label"].to_numpy(int)
     if len(np.unique(y)) < 2:
@@ -105,7 +120,8 @@ def train_dataset(tables, settings=None, *, collusion_scores=None, group_members
     if progress:
         progress(f"training on {len(table):,} labelled rows x {len(cols)} features")
     model.fit(table[cols], y, groups=table["enterprise_id"].to_numpy())
-    model.feature_spec_ = {"windows": [int(w) for w in s.credit.windows], "list_days": int(s.credit.list_days)}
+    model.feature_spec_ = {"windows": [int(w) for w in s.credit.windows], "list_days": int(s.credit.list_days),
+                           "families": dict(families or {})}
     oof = model.oof_proba_
     metrics = monitor.discrimination(y, oof)
     tiers = assign_tiers(oof, s.tiers)
@@ -148,7 +164,8 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
     q = pd.DataFrame({"enterprise_id": ids, "as_of": when})
     feats = build_features(tables, q, windows=spec["windows"], list_days=spec["list_days"],
-                           collusion_scores=collusion_scores, group_members=group_members)
+                           collusion_scores=collusion_scores, group_members=group_members,
+                           families=spec.get("families"))
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     for c in cols:
         if c not in feats.columns:  # evidence this dataset cannot give (no bids table): unknown, as LightGBM allows
@@ -156,7 +173,12 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     X = feats[cols]
     prob = model.predict_proba(X)[:, 1]
     top = s.credit.top_reasons if top_reasons is None else top_reasons
-    reasons = model.explain(X, top=top) if hasattr(model, "explain") else [""] * len(X)
+    if hasattr(model, "explain"):
+        # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
+        k = max(1, REASON_ROWS // max(1, len(X)))
+        reasons = model.explain(X, top=top, max_boosters=k)
+    else:
+        reasons = [""] * len(X)
     prev = None
     if previous is not None:
         if "enterprise_id" not in previous or "tier" not in previous:

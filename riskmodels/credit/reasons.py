@@ -112,7 +112,7 @@ def reasons_in_words(contrib: pd.DataFrame, X: pd.DataFrame, top: int = 3) -> li
     C = contrib[feats].to_numpy(dtype=float)
     order = np.argsort(-np.abs(C), axis=1, kind="stable")[:, :max(1, int(top))]
     out = []
-    values = X.reset_index(drop=True)
+    cols = {f: (X[f].to_numpy(dtype=object) if f in X.columns else np.full(len(X), None)) for f in feats}
     for i in range(len(C)):
         parts = []
         for j in order[i]:
@@ -120,7 +120,7 @@ def reasons_in_words(contrib: pd.DataFrame, X: pd.DataFrame, top: int = 3) -> li
             if abs(c) < 1e-9:
                 continue
             f = feats[j]
-            v = values.at[i, f] if f in values.columns else None
+            v = cols[f][i]
             parts.append(f"{describe(f, v)} ({'raises' if c > 0 else 'lowers'} risk)")
         out.append("; ".join(parts) if parts else "no record moved the risk away from the average")
     return out
