@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.settings import Settings
 from riskmodels.inspection.draw import PlanResult, prepare_tiers
-from riskmodels.inspection.planner import derive, locate_inputs, read_file_table
+from riskmodels.inspection.planner import derive, load_inputs, locate_inputs, read_file_table
 from riskmodels.inspection.policy import TIERS, Policy
 
 
@@ -60,9 +60,10 @@ def simulate_plans(data_dir, tiers, period: str, seed: str, runs: int = 10, sett
     tiers_df = read_file_table(inputs.tiers)
     tier_of = prepare_tiers(tiers_df, str(inputs.tiers))
     value, source = truth_values(inputs.data_dir, tiers_df)
+    loaded = load_inputs(inputs, settings)  # read once, draw `runs` times
     per_run = []
     for r in range(1, max(1, runs) + 1):
-        result, _, _, _ = derive(inputs, f"{seed}#{r}", period, settings, policy)
+        result, _, _, _ = derive(loaded, f"{seed}#{r}", period, settings, policy)
         per_run.append(plan_metrics(result, value, result.population, tier_of))
     keys = ["visits", "violations_per_visit", "uniform_violations_per_visit", "population_violations", "lift",
             "lift_vs_population", "visits_saved", "department_draws", "unassigned_rows", "a_disturbed"]

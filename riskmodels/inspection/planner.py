@@ -94,24 +94,41 @@ def _settings_from_manifest(m: dict) -> tuple[Settings, Policy]:
     return settings, Policy.from_settings(dict(s.get("inspect", {})))
 
 
-def derive(inputs: Inputs, seed: str, period: str, settings: Settings, policy: Policy) -> tuple[PlanResult, dict, str, dict]:
-    """Draw the plan from located inputs: (result, rendered CSV outputs name -> bytes, seed key, input hashes)."""
-    hashes = inputs.hashes()
-    key = seed_key(seed, period, hashes)
+@dataclass
+class Loaded:
+    """The input tables of a plan, read once: hashes, dataset tables, tiers and triggers frames."""
+
+    hashes: dict
+    dataset: object
+    tiers: pd.DataFrame
+    triggers: pd.DataFrame | None
+    labels: dict
+
+
+def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
+    """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping)."""
     present = [n for n, p in inputs.tables.items() if p is not None]
     ds = load_dataset(inputs.data_dir, settings, tables=present)
-    tiers = read_file_table(inputs.tiers)
-    triggers = read_file_table(inputs.triggers)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
-    result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
-                       inspections=ds.get("inspections"), triggers=triggers, labels=labels)
+    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels)
+
+
+def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, policy: Policy,
+           ) -> tuple[PlanResult, dict, str, dict]:
+    """Draw the plan from located (or already loaded) inputs: (result, rendered CSV outputs name -> bytes, seed key,
+    input hashes)."""
+    data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
+    ds = data.dataset
+    key = seed_key(seed, period, data.hashes)
+    result = draw_plan(data.tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
+                       inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
     notice = notice_frame(result.visits, ds.get("enterprises"))
     rendered = {"plan.csv": csv_bytes(result.visits), "unassigned.csv": csv_bytes(result.unassigned),
                 "strata.csv": csv_bytes(result.strata), "notice.csv": csv_bytes(notice)}
     result.notice = notice
-    return result, rendered, key, hashes
+    return result, rendered, key, data.hashes
 
 
 def _where(path: Path, out: Path) -> dict:
