@@ -182,7 +182,15 @@ def main(argv=None) -> int:
             from riskmodels.collusion_model import CompositeCollusionScore
 
             comp_auc = roc_auc_score(y, CompositeCollusionScore().fit(table[comp]).score_samples(table[comp]))
-            entry = {"cv": ev, "published_protocol": pub, "composite_auc": comp_auc, "seconds": time.perf_counter() - t0}
+            uni = {}
+            for c in model_columns(table, "transfer"):  # each market-relative column alone: its direction here
+                v = table[c].to_numpy(dtype=float)
+                ok = ~np.isnan(v)
+                if ok.sum() >= 30 and len(np.unique(y[ok])) == 2:
+                    uni[c] = roc_auc_score(y[ok], v[ok])
+            entry = {"cv": ev, "published_protocol": pub, "composite_auc": comp_auc, "univariate_auc": uni,
+                     "seconds": time.perf_counter() - t0}
+            print(f"{name} univariate auc: " + ", ".join(f"{k} {v:.2f}" for k, v in uni.items()), flush=True)
             if a.evidence:
                 ev2 = C.evaluate_dataset(ds, min_bids=MIN_BIDS, graph=True, flags=True)
                 ev2.pop("features")
