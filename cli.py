@@ -658,7 +658,7 @@ def collusion_score_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory to score (labels not needed)."),
     model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the transparent composite score."),
     out: Path = typer.Option(..., "--out", help="Scores CSV: tender_id, score, flag, reasons. The case list goes beside it."),
-    top: int = typer.Option(3, "--reasons", help="Reasons per tender."),
+    top: Optional[int] = typer.Option(None, "--reasons", help="Reasons per tender (default: settings [collusion] reasons)."),
     graph: bool = typer.Option(True, "--graph/--no-graph", help="Find bidder groups for the case list."),
     flags: bool = typer.Option(True, "--flags/--no-flags", help="Compute red flags (their evidence texts become reasons)."),
     min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
@@ -679,7 +679,8 @@ def collusion_score_cmd(
     r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s)
     out.parent.mkdir(parents=True, exist_ok=True)
     r["scores"].to_csv(out, index=False)
-    how = f"model {model}" if model else "composite score of screens, pair evidence, flags and graph (no model given)"
+    used = ", ".join(["screens", "pair evidence"] + (["red flags"] if flags else []) + (["bidder graph"] if graph else []))
+    how = f"model {model}" if model else f"composite score of {used} (no model given)"
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
     say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")
@@ -753,6 +754,8 @@ def credit_tier_cmd(
     from riskmodels.credit import tier_dataset
     from riskmodels.credit.pipeline import parse_date, read_side_table
 
+    import pandas as pd
+
     s = settings()
     when = parse_date(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
@@ -766,9 +769,12 @@ def credit_tier_cmd(
     say(f"tiered {len(tiers):,} enterprises as of {tiers['as_of'].iloc[0]}: "
         + ", ".join(f"{t} {int(counts.get(t, 0)):,}" for t in "ABCD") + f"; {n_over:,} overridden; wrote {out}")
     if prev is not None:
-        from riskmodels.credit.monitor import migration_matrix
+        from riskmodels.credit.monitor import migration_matrix, psi
 
         say("tier migration (rows previous, columns current):\n" + migration_matrix(tiers["previous_tier"], tiers["tier"]).to_string())
+        if "probability" in prev.columns:
+            say(f"PSI of the probability against the previous tiers: "
+                f"{psi(pd.to_numeric(prev['probability'], errors='coerce'), tiers['probability']):.4f}")
 
 
 @credit_app.command("evaluate")

@@ -198,6 +198,20 @@ class TiersSettings:
 
 
 @dataclass
+class CollusionSettings:
+    """Collusion models (riskmodels collusion evaluate/train/score; docs/evaluation.md)."""
+
+    n_estimators: int = setting(300, "LightGBM trees of the tender model")
+    learning_rate: float = setting(0.03, "LightGBM learning rate")
+    num_leaves: int = setting(15, "LightGBM leaves per tree")
+    min_child_samples: int = setting(10, "LightGBM minimum tenders per leaf")
+    calibration: str = setting("sigmoid", "probability calibration on cross-fitted scores: sigmoid, isotonic or none")
+    threshold: float = setting(0.5, "calibrated probability at which a tender is flagged")
+    reasons: int = setting(3, "reasons given per tender")
+    flag_share: float = setting(0.1, "without a model: share of the market the composite score flags (the top of the ranking)")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
@@ -211,6 +225,7 @@ class Settings:
     pairs: PairsSettings = field(default_factory=PairsSettings)
     credit: CreditSettings = field(default_factory=CreditSettings)
     tiers: TiersSettings = field(default_factory=TiersSettings)
+    collusion: CollusionSettings = field(default_factory=CollusionSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:

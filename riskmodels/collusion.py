@@ -17,6 +17,22 @@ from riskmodels.collusion_model import CompositeCollusionScore, TenderCollusionC
 GRAPH_COLUMNS = ("group_share", "group_score", "max_relation", "tied_pairs")
 
 
+def model_params(settings=None) -> dict:
+    """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
+    from features.errors import SettingsError
+
+    c = getattr(settings, "collusion", None)
+    if c is None:
+        return {}
+    cal = None if str(c.calibration).lower() == "none" else c.calibration
+    if cal not in (None, "sigmoid", "isotonic"):
+        raise SettingsError(f"[collusion] calibration must be sigmoid, isotonic or none; got {c.calibration!r}")
+    if not 0 < c.threshold < 1:
+        raise SettingsError(f"[collusion] threshold must lie strictly between 0 and 1; got {c.threshold!r}")
+    return {"n_estimators": c.n_estimators, "learning_rate": c.learning_rate, "num_leaves": c.num_leaves,
+            "min_child_samples": c.min_child_samples, "calibration": cal, "threshold": c.threshold}
+
+
 def _name(ds) -> str:
     return str(getattr(ds, "path", "dataset"))
 
@@ -149,7 +165,7 @@ def evaluate_dataset(ds, *, min_bids: int = 1, kind: str = "full", graph: bool =
     table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
-    est = TenderCollusionClassifier(**(params or {}), random_state=seed)
+    est = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
     base, base_cols = None, None
     if baseline:
         base, base_cols = baseline_estimator(seed), baseline_columns(table)
@@ -240,7 +256,7 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: b
     table = pd.concat(tables, ignore_index=True)
     y = np.concatenate(ys)
     model, cols, w = fit_tender_model(table, y, kind=kind, directions=directions, balance=balance, seed=seed,
-                                      params=params)
+                                      params=params or model_params(settings))
     info = {"markets": per, "features": cols, "kind": kind, "tenders": int(len(y)), "positive_share": float(y.mean()),
             "directions": directions or ("literature" if kind == "transfer" else "free"), "balanced": balance}
     if cv:
@@ -257,7 +273,7 @@ def composite_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in model_columns(table, "transfer") if not c.endswith("_dm")]
 
 
-def score_dataset(ds, model=None, *, top: int = 3, graph: bool = True, flags: bool = True, min_bids: int = 1,
+def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
                   settings=None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
@@ -266,6 +282,8 @@ def score_dataset(ds, model=None, *, top: int = 3, graph: bool = True, flags: bo
     market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
     evidence texts become reasons."""
     bids = _bids(ds)
+    c = getattr(settings, "collusion", None)
+    top = top if top is not None else (c.reasons if c is not None else 3)
     groups, gf = graph_analysis(ds, settings) if graph else (None, None)
     findings = flag_findings(ds, settings) if flags else None
     table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
@@ -275,7 +293,7 @@ def score_dataset(ds, model=None, *, top: int = 3, graph: bool = True, flags: bo
     evidence = flag_evidence(findings, table["tender_id"])
     if model is None:
         cols = composite_columns(table)
-        model = CompositeCollusionScore().fit(table[cols])
+        model = CompositeCollusionScore(flag_share=c.flag_share if c is not None else 0.1).fit(table[cols])
         score = model.score_samples(table[cols])
         flag = model.predict(table[cols]).astype(int)
         reasons = model.explain(table[cols], top=top, context=table, evidence=evidence)

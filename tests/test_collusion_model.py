@@ -236,3 +236,17 @@ def test_score_without_model_uses_composite(cli, tmp_path):
     cases = pd.read_csv(tmp_path / "s_cases.csv")
     assert cases["rank"].tolist() == list(range(1, len(cases) + 1))
     assert cases["score"].is_monotonic_decreasing
+
+
+def test_settings_section_drives_the_model_and_is_checked(cli, tmp_path):
+    d = _planted_dataset(tmp_path / "m", n_tenders=45)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[collusion]\ncalibration = "platt"\n', encoding="utf-8")
+    cli("--settings", bad, "collusion", "evaluate", d, code=2, err="[collusion] calibration")
+    good = tmp_path / "good.toml"
+    good.write_text("[collusion]\nreasons = 1\nflag_share = 0.5\n", encoding="utf-8")
+    out = tmp_path / "s.csv"
+    cli("--settings", good, "collusion", "score", d, "--out", out, "--no-graph", "--no-flags")
+    s = pd.read_csv(out)
+    assert s["flag"].mean() == pytest.approx(0.5, abs=0.05)
+    assert not s["reasons"].str.contains(";").any()  # one reason each
