@@ -93,8 +93,9 @@ def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
     assert rho > 0.5
     # a second run against the first as previous tiers: damping and the migration matrix
     out2 = tmp_path / "tiers2.csv"
-    cli("--settings", fast_settings, "credit", "tier", small_city, "--model", model, "--out", out2, "--previous", out,
-        err="tier migration")
+    r = cli("--settings", fast_settings, "credit", "tier", small_city, "--model", model, "--out", out2, "--previous", out,
+            err="tier migration")
+    assert "PSI of the probability against the previous tiers: 0.0000" in r.stderr
     t2 = pd.read_csv(out2, dtype={"enterprise_id": str}, keep_default_na=False)
     assert (t2["tier"] == t["tier"]).all()
     cli("credit", "tier", small_city, "--model", tmp_path / "nomodel", "--out", out2, code=2, err="not an MLflow model")
