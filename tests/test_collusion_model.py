@@ -250,3 +250,21 @@ def test_settings_section_drives_the_model_and_is_checked(cli, tmp_path):
     s = pd.read_csv(out)
     assert s["flag"].mean() == pytest.approx(0.5, abs=0.05)
     assert not s["reasons"].str.contains(";").any()  # one reason each
+
+
+def test_pair_model_separates_planted_cartel_pairs(tmp_path):
+    from features.dataset import load_dataset
+    from sklearn.metrics import roc_auc_score
+
+    from riskmodels.collusion import pair_labels, pair_table
+    from riskmodels.collusion_features import pair_model_columns
+
+    cartels = pd.DataFrame({"cartel_id": ["K1"], "members": ["C0;C1;C2;C3"]})
+    a = pair_table(load_dataset(_planted_dataset(tmp_path / "a", seed=4, n_tenders=120)))
+    b = pair_table(load_dataset(_planted_dataset(tmp_path / "b", seed=5, n_tenders=120)))
+    ya, yb = pair_labels(a, cartels), pair_labels(b, cartels)
+    assert ya.sum() == 6 and yb.sum() == 6  # the 6 pairs among C0..C3
+    cols = pair_model_columns(a)
+    assert "bidder_a" not in cols and "co_bids" in cols
+    m = PairCollusionClassifier(n_estimators=30, min_child_samples=2, calibration=None).fit(a[cols], ya)
+    assert roc_auc_score(yb, m.predict_proba(b.reindex(columns=cols))[:, 1]) > 0.95
