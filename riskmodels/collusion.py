@@ -14,8 +14,6 @@ from riskmodels import caselist, collusion_eval
 from riskmodels.collusion_features import model_columns, tender_feature_table
 from riskmodels.collusion_model import CompositeCollusionScore, TenderCollusionClassifier
 
-GRAPH_COLUMNS = ("group_share", "group_score", "max_relation", "tied_pairs")
-
 
 def model_params(settings=None) -> dict:
     """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
