@@ -179,20 +179,26 @@ def stage_collusion(d: Demo) -> dict:
     """Train and register the collusion model (`collusion`), then score every tender with models:/collusion@champion."""
     from experiments import tasks, tracking
     from experiments.runner import run_spec
+    from features.export import write_table
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
     tasks.trainer("collusion")  # StageUnavailable before any run is opened
     info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "collusion")
-    model = tracking.load_model(uri)
-    d.scores = tasks.score_collusion(model, d.ds, info["spec"].features, d.settings, cache=d.cache)
-    from features.export import write_table
+    r = tasks.score_collusion(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
+    d.scores = r["scores"]
+    d.cache["collusion_scores"] = d.scores
+    folder = d.out / "collusion"
+    d.output("collusion scores (tender_id, score, flag, reasons)", write_table(d.scores, folder / "scores.csv"))
+    from riskmodels.caselist import write_case_list
 
-    write_table(d.scores, d.out / "collusion" / "scores.csv")
-    d.output("collusion scores (tender_id, score, flag, reasons)", d.out / "collusion" / "scores.csv")
+    paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
+                            note=f"Scored by model {uri}.")
+    d.output("case list for investigators (HTML)", Path(paths["html"]))
     res = _run_summary(info)
     res["scored_with"] = uri
+    res["flagged"] = int(d.scores["flag"].sum())
     res.update(collusion_truth_metrics(d.scores, d.data))
     return res
 
@@ -201,21 +207,20 @@ def stage_credit(d: Demo) -> dict:
     """Train and register the credit model (`credit`), then tier every enterprise with models:/credit@champion."""
     from experiments import tasks, tracking
     from experiments.runner import run_spec
+    from features.export import write_table
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
     tasks.trainer("credit")
-    info = run_spec("credit", data=data, settings=d.settings)
-    tier = require("riskmodels.credit", "tier_dataset", issue="issue 8, credit tiers")
-    model = tracking.load_model("models:/credit@champion")
-    tiers = tier(model, d.ds, d.settings)
-    from features.export import write_table
-
-    d.tiers_file = d.out / "credit" / "tiers.csv"
-    write_table(tiers, d.tiers_file)
+    info = run_spec("credit", data=data, settings=d.settings, cache=d.cache)
+    uri = _scoring_uri(info, "credit")
+    tiers = tasks.tier_credit(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
+    d.tiers_file = write_table(tiers, d.out / "credit" / "tiers.csv")
     d.output("credit tiers (enterprise_id, tier, probability, reasons, override)", d.tiers_file)
     res = _run_summary(info)
+    res["scored_with"] = uri
     res["tiers"] = {str(k): int(v) for k, v in tiers["tier"].value_counts().sort_index().items()}
+    res.update(credit_truth_metrics(tiers, d.data))
     return res
 
 
@@ -288,6 +293,19 @@ def cartels_recovered(groups: pd.DataFrame, data: Path | None, min_jaccard: floa
         if c and any(len(c & g) / len(c | g) >= min_jaccard for g in found):
             hits += 1
     return {"cartels_planted": int(len(cartels)), "cartels_recovered": hits, "recovery_min_jaccard": min_jaccard}
+
+
+def credit_truth_metrics(tiers: pd.DataFrame, data: Path | None) -> dict:
+    """Spearman rank correlation of the tier probability with the planted latent risk (truth/enterprises.csv)."""
+    truth = _truth(data, "enterprises")
+    if truth is None or "latent_risk" not in truth or "probability" not in tiers:
+        return {}
+    risk = tiers["enterprise_id"].astype(str).map(dict(zip(truth["enterprise_id"], pd.to_numeric(truth["latent_risk"],
+                                                                                               errors="coerce"))))
+    ok = risk.notna() & tiers["probability"].notna()
+    if ok.sum() < 3:
+        return {}
+    return {"rank_corr_latent_risk": float(tiers.loc[ok, "probability"].rank().corr(risk[ok].astype(float).rank()))}
 
 
 def collusion_truth_metrics(scores: pd.DataFrame, data: Path | None, top: int = 100) -> dict:
@@ -389,7 +407,7 @@ def _json_default(o):
 def summary_text(d: Demo) -> str:
     """The short human summary the command prints: headline findings, skipped stages, where every output is."""
     r = d.results
-    what = f"{d.scale} city, seed {d.seed}" if "note" not in r.get("simulate", {}) else f"dataset {d.data}"
+    what = f"{d.scale} scale, seed {d.seed}" if "note" not in r.get("simulate", {}) else f"dataset {d.data}"
     lines = [f"riskmodels demo ({what}): {len(r)} stages done, {len(d.skipped)} skipped, {sum(d.seconds.values()):.0f}s"]
     g = r.get("graphs", {})
     if "cartels_planted" in g:
@@ -399,12 +417,15 @@ def summary_text(d: Demo) -> str:
     if c:
         line = f"  collusion model: cross-validated AUC {c.get('auc', float('nan')):.3f}"
         if "truth_auc" in c:
-            line += f"; on the city's planted truth AUC {c['truth_auc']:.3f}, precision in top 100 {c['precision_at_100']:.2f}"
+            line += (f"; against the planted truth (training tenders included) AUC {c['truth_auc']:.3f}, "
+                     f"precision in the top 100 {c['precision_at_100']:.2f}")
         lines.append(line + f"; registered collusion v{c.get('version')}{' = @champion' if c.get('champion') else ''}")
     k = r.get("credit", {})
     if k:
         tiers = ", ".join(f"{t} {n}" for t, n in k.get("tiers", {}).items())
-        lines.append(f"  credit model: cross-validated AUC {k.get('auc', float('nan')):.3f}; tiers {tiers}; "
+        corr = (f"; rank correlation with the planted latent risk {k['rank_corr_latent_risk']:.2f}"
+                if "rank_corr_latent_risk" in k else "")
+        lines.append(f"  credit model: out-of-fold AUC {k.get('auc', float('nan')):.3f}{corr}; tiers {tiers}; "
                      f"registered credit v{k.get('version')}{' = @champion' if k.get('champion') else ''}")
     p = r.get("inspection", {})
     if p:

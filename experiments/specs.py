@@ -10,7 +10,7 @@ description = "..."
 path = "demo-output/data"     # a dataset directory (relative paths: to the working directory)
 
 [features]                    # which evidence the task builds (task-specific switches; unknown keys rejected)
-pairs = true
+graph = true
 
 [model]                       # estimator parameters, passed through unchanged
 n_estimators = 300
@@ -41,7 +41,8 @@ TASKS = ("collusion", "credit")
 SPEC_DIR = Path(__file__).resolve().parent
 
 FEATURE_SWITCHES = {
-    "collusion": {"pairs": True, "flags": True, "graph": True},  # screens and auction facts are always in
+    # screens, auction facts and pair aggregates are always in; kind: "full" or "transfer" (market-relative only)
+    "collusion": {"graph": True, "flags": True, "kind": "full"},
     "credit": {"events": True, "inspections": True, "bidding": True, "registry": True},
 }
 
@@ -123,8 +124,11 @@ def load_spec(ref: str | Path) -> Spec:
     for key, v in data.get("features", {}).items():
         if key not in features:
             raise InputError(f"{path}: unknown key '{key}' in [features] for task {task} (known: {', '.join(features)})")
-        if not isinstance(v, bool):
-            raise InputError(f"{path}: [features] {key} must be true or false; got {v!r}")
+        if type(v) is not type(features[key]):
+            want = "true or false" if isinstance(features[key], bool) else "a string"
+            raise InputError(f"{path}: [features] {key} must be {want}; got {v!r}")
+        if key == "kind" and v not in ("full", "transfer"):
+            raise InputError(f"{path}: [features] kind must be full or transfer; got {v!r}")
         features[key] = v
     ev, gate = data.get("evaluate", {}), data.get("gate", {})
     return Spec(name=exp.get("name", task), task=task, description=exp.get("description", ""),

@@ -43,6 +43,12 @@ def require(module: str, *names: str, issue: str = ""):
     return got[0] if len(got) == 1 else got
 
 
+def module(name: str, *names: str, issue: str = ""):
+    """The module itself, after `require` checked that it has `names`."""
+    require(name, *names, issue=issue)
+    return importlib.import_module(name)
+
+
 def _dataset(spec, settings, cache, tables):
     """The spec's dataset: the one the demo already loaded (same directory) or a fresh load. A shallow copy, so that
     adding labels never changes the caller's tables."""
@@ -59,133 +65,140 @@ def _dataset(spec, settings, cache, tables):
     return load_dataset(spec.data, settings, tables=tables)
 
 
-def _labels_from_truth(data_dir, tenders):
-    """Tender labels: `tenders.collusive` where the data carry it, else the simulator's `truth/tenders.csv`."""
-    import pandas as pd
+def _truth_labels(data_dir, tenders):
+    """None when the data carry `tenders.collusive` (the pipeline reads it), else the simulator's truth/tenders.csv
+    as a (tender_id, collusive) frame."""
     from pathlib import Path
 
     if tenders is not None and "collusive" in tenders.columns and tenders["collusive"].notna().any():
-        return tenders
+        return None
     truth = Path(data_dir) / "truth" / "tenders.csv"
     if not truth.exists():
         from features.errors import InputError
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")
-    t = pd.read_csv(truth, dtype={"tender_id": str})
-    lab = dict(zip(t["tender_id"].astype(str), pd.to_numeric(t["collusive"], errors="coerce")))
-    return tenders.assign(collusive=tenders["tender_id"].astype(str).map(lab).astype(float))
+    read_labels = require("riskmodels.collusion", "read_labels", issue="issue 7")
+    return read_labels(truth)
 
 
-def flag_features(evidence):
-    """Per tender, the number of findings of each red-flag code (`flag_<code>`) and in all (`n_flags`), from the evidence
-    rows of `features.legal.run.collusion_flags` (a finding naming several tenders 'a;b' counts for each)."""
-    import pandas as pd
-
+def findings_from_evidence(evidence):
+    """`riskmodels.collusion.flag_findings` from already computed `collusion_flags` evidence (the demo's flags stage):
+    tender-level findings, one row per (tender, finding)."""
     if evidence is None or len(evidence) == 0:
-        return pd.DataFrame(columns=["tender_id", "n_flags"])
-    ev = evidence[["tender_id", "code"]].dropna().astype(str)
-    ev = ev.assign(tender_id=ev["tender_id"].str.split(";")).explode("tender_id")
-    ev = ev[ev["tender_id"] != ""]
-    table = pd.crosstab(ev["tender_id"], ev["code"]).add_prefix("flag_").astype("float64")
-    table["n_flags"] = table.sum(axis=1)
-    return table.reset_index()
+        return None
+    ev = evidence
+    if "level" in ev.columns:
+        ev = ev[ev["level"].astype(str) != "bidder"]
+    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    return ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
 
 
-def collusion_table(ds, features: dict, settings=None, progress=None, cache: dict | None = None):
-    """The tender feature table of a dataset (issue 7's `tender_feature_table`) with the evidence the spec switches on:
-    pair aggregates, red flags (when issue 5's flags exist) and graph features (issue 6). Returns (table, extras)."""
-    tender_feature_table = require("riskmodels.collusion_features", "tender_feature_table", issue="issue 7")
-    bids, tenders = ds.get("bids"), ds.get("tenders")
-    graph = flags = None
-    extras = {}
+def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = None):
+    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion` computes them, reusing what the
+    demo's graphs and flags stages already computed on the same dataset."""
+    C = module("riskmodels.collusion", "graph_analysis", "flag_findings", issue="issue 7")
+    cache = cache if cache is not None else {}
+    groups = gf = findings = None
     if features.get("graph", True):
-        analyse = require("graphs.pipeline", "analyse", issue="issue 6")
-        from graphs import tables as gtables
+        if "graph" in cache:
+            from graphs.tables import tender_features
 
-        if cache is not None and "graph" in cache:  # the demo's graphs stage already analysed the same bids
             groups, bg = cache["graph"]
+            gf = tender_features(bg, groups)
         else:
-            groups, bg, _ = analyse(ds, settings)
-            if cache is not None:
-                cache["graph"] = (groups, bg)
-        graph = gtables.tender_features(bg, groups)
-        extras["groups"] = groups
+            groups, gf = C.graph_analysis(ds, settings)
     if features.get("flags", True):
-        if cache is not None and "flags" in cache:
-            evidence = cache["flags"]
-        else:
-            try:
-                collusion_flags = require("features.legal.run", "collusion_flags", issue="issue 5")
-            except StageUnavailable as e:
-                extras["flags_skipped"] = str(e)
-                evidence = None
-            else:
-                from features.settings import Settings
-
-                evidence, _ = collusion_flags(ds.tables, (settings or Settings()).flags)
-        if evidence is not None:
-            flags = flag_features(evidence)
-    table = tender_feature_table(bids, tenders, flags=flags, graph=graph, use_pairs=features.get("pairs", True))
-    return table, extras
+        findings = findings_from_evidence(cache["flags"]) if "flags" in cache else C.flag_findings(ds, settings)
+    return groups, gf, findings
 
 
 def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
-    """Tender model on the spec's dataset: features, honest cross-validation (one row per tender, so stratified folds
-    are grouped by tender), then the model refitted on every labelled tender."""
-    import numpy as np
-    from sklearn.metrics import average_precision_score, balanced_accuracy_score, brier_score_loss, f1_score, roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    """`riskmodels collusion train` on the spec's dataset (issue 7's pipeline: tender table, model, tender-grouped
+    cross-validation), with the spec's evidence switches, model parameters and seed."""
+    C = module("riskmodels.collusion", "tender_table", "with_labels", "labelled", "fit_tender_model", "model_params",
+                issue="issue 7")
+    from riskmodels import collusion_eval
 
-    model_columns = require("riskmodels.collusion_features", "model_columns", issue="issue 7")
-    Classifier = require("riskmodels.collusion_model", "TenderCollusionClassifier", issue="issue 7")
     ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
-    ds.tables["tenders"] = _labels_from_truth(spec.data, ds.get("tenders"))
-    table, extras = collusion_table(ds, spec.features, settings, progress, cache)
-    table = table[table["collusive"].notna()].reset_index(drop=True)
-    cols = model_columns(table)
-    X, y = table[cols], table["collusive"].astype(int).to_numpy()
-    try:
-        model = Classifier(**spec.model)
-    except TypeError as e:
-        from features.errors import InputError
-
-        raise InputError(f"{spec.path}: [model] {e}") from None
-    folds = max(2, min(int(spec.folds), int(np.bincount(y, minlength=2).min())))
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=spec.seed)
-    oof = cross_val_predict(model, X, y, cv=cv, method="predict_proba")[:, 1]
-    thr = float(model.get_params().get("threshold", 0.5))
-    metrics = {"auc": roc_auc_score(y, oof), "average_precision": average_precision_score(y, oof),
-               "balanced_accuracy": balanced_accuracy_score(y, oof >= thr), "f1": f1_score(y, oof >= thr),
-               "brier": brier_score_loss(y, oof), "n_tenders": len(y), "n_collusive": int(y.sum()), "n_features": len(cols)}
-    model.fit(X, y)
-    params = {"estimator": type(model).__name__, "estimator_params": model.get_params(), "cv": f"stratified {folds}-fold by tender"}
-    if "flags_skipped" in extras:
-        params["flags"] = "skipped: " + extras["flags_skipped"]
-    return Fitted(model=model, metrics=metrics, params=params, input_example=X.head(5), table=table,
-                  predictions=(y, oof), extra={"columns": cols, **extras})
+    labels = _truth_labels(spec.data, ds.get("tenders"))
+    _, gf, findings = collusion_evidence(ds, spec.features, settings, cache)
+    table = C.tender_table(ds, graph=gf is not None, graph_features=gf, flags=spec.features.get("flags", True),
+                           findings=findings)
+    table, y = C.labelled(C.with_labels(table, labels), str(spec.data))
+    table = table.assign(market=str(spec.data))  # one market, as `collusion train` marks each dataset
+    params = {**C.model_params(settings), **spec.model}
+    model, cols, w = C.fit_tender_model(table, y, kind=spec.features.get("kind", "full"), seed=spec.seed, params=params)
+    sp = collusion_eval.tender_split(y, table["tender_id"].astype(str), spec.folds, spec.seed)
+    oof = collusion_eval.out_of_fold(model, table[cols], y, sp, sample_weight=w)
+    metrics = collusion_eval._metrics(y, oof, float(model.threshold))
+    model.fit(table[cols], y, sample_weight=w)
+    return Fitted(model=model, metrics=metrics, params={"estimator": type(model).__name__, **model.get_params(),
+                                                       "cv": f"{len(sp)}-fold grouped by tender"},
+                  input_example=table[cols].head(5), table=table[cols], predictions=(y, oof), extra={"columns": cols})
 
 
-def score_collusion(model, ds, features: dict, settings=None, top_reasons: int = 3, cache: dict | None = None):
-    """Score every tender of a dataset with a fitted tender model: `tender_id`, `score`, `flag`, `reasons`."""
+def score_collusion(model, ds, features: dict, settings=None, cache: dict | None = None) -> dict:
+    """What `riskmodels collusion score --model` computes (issue 7's `score_dataset`, model branch), reusing the demo's
+    graphs and flags: {"scores", "cases", "groups"}."""
+    C = module("riskmodels.collusion", "tender_table", "flag_evidence", issue="issue 7")
+    from riskmodels import caselist
+
+    top = getattr(getattr(settings, "collusion", None), "reasons", 3)
+    groups, gf, findings = collusion_evidence(ds, features, settings, cache)
+    table = C.tender_table(ds, graph=gf is not None, graph_features=gf, flags=features.get("flags", True), findings=findings)
+    evidence = C.flag_evidence(findings, table["tender_id"])
+    X = table.reindex(columns=list(model.feature_names_in_)).astype(float)
+    score = model.predict_proba(X)[:, 1]
+    flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+    reasons = [r or "no single piece of evidence stands out in this market"
+               for r in model.explain(X, top=top, context=table, evidence=evidence)]
     import pandas as pd
 
-    table, _ = collusion_table(ds, features, settings, cache=cache)
-    cols = list(getattr(model, "feature_names_in_", []))
-    missing = [c for c in cols if c not in table.columns]
-    for c in missing:  # evidence this dataset cannot give (e.g. no reserve prices): unknown, as LightGBM allows
-        table[c] = float("nan")
-    X = table[cols]
-    p = model.predict_proba(X)[:, 1]
-    thr = float(model.get_params().get("threshold", 0.5))
-    reasons = model.explain(X, top=top_reasons, context=table) if hasattr(model, "explain") else [""] * len(X)
-    out = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": p, "flag": (p >= thr).astype(int),
-                        "reasons": reasons})
-    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
+    bids = ds.get("bids")
+    return {"scores": scores, "cases": caselist.tender_cases(scores.assign(n_bids=table["n_bids"].to_numpy()), bids, gf),
+            "groups": caselist.group_cases(scores, bids, groups)}
 
 
 def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
-    raise StageUnavailable("the credit model is not wired in yet (issue 8)")
+    """`riskmodels credit train` on the spec's dataset (issue 8's pipeline), with the demo's collusion scores and
+    bidder groups as bidding features when the spec switches them on."""
+    train_dataset = require("riskmodels.credit.pipeline", "train_dataset", issue="issue 8")
+    ds = _dataset(spec, settings, cache, ("credit_events", "inspections", "enterprises", "shareholders", "bids",
+                                          "tenders", "credit_labels"))
+    scores, members = credit_side_tables(spec.features, cache)
+    fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=spec.model or None)
+    metrics = {k: v for k, v in fit.metrics.items() if k != "tiers"}
+    for t, v in (fit.metrics.get("tiers") or {}).items():
+        metrics[f"tier_{t}_bad_rate"] = v.get("bad_rate")
+        metrics[f"tier_{t}_n"] = v.get("n")
+    return Fitted(model=fit.model, metrics=metrics, params=fit.params, input_example=fit.table[fit.columns].head(5),
+                  table=fit.table[fit.columns], predictions=(fit.table["label"].to_numpy(), fit.oof))
+
+
+def credit_side_tables(features: dict, cache: dict | None):
+    """(collusion scores, group members) for the credit features, from the demo's earlier stages when present."""
+    import pandas as pd
+
+    cache = cache or {}
+    scores = cache.get("collusion_scores") if features.get("bidding", True) else None
+    members = None
+    if features.get("bidding", True) and "graph" in cache:
+        groups = cache["graph"][0]
+        if groups is not None and len(groups):
+            m = groups[["group_id", "members"]].assign(bidder_id=groups["members"].astype(str).str.split(";"))
+            members = m.explode("bidder_id")[["bidder_id", "group_id"]].reset_index(drop=True)
+    if scores is not None:
+        scores = scores[["tender_id", "score"]]
+    return scores, members
+
+
+def tier_credit(model, ds, features: dict, settings=None, cache: dict | None = None):
+    """What `riskmodels credit tier --model` computes (issue 8's `tier_dataset`)."""
+    tier_dataset = require("riskmodels.credit.pipeline", "tier_dataset", issue="issue 8")
+    scores, members = credit_side_tables(features, cache)
+    return tier_dataset(model, ds, settings, collusion_scores=scores, group_members=members)
 
 
 _TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}
@@ -200,12 +213,11 @@ def trainer(task: str) -> Callable[..., Fitted]:
 
 
 def _check_collusion():
-    require("riskmodels.collusion_features", "tender_feature_table", "model_columns", issue="issue 7")
-    require("riskmodels.collusion_model", "TenderCollusionClassifier", issue="issue 7")
+    require("riskmodels.collusion", "tender_table", "fit_tender_model", "graph_analysis", issue="issue 7")
 
 
 def _check_credit():
-    raise StageUnavailable("the credit model is not wired in yet (issue 8)")
+    require("riskmodels.credit.pipeline", "train_dataset", "tier_dataset", issue="issue 8")
 
 
 _CHECKS: dict[str, Callable[[], None]] = {"collusion": _check_collusion, "credit": _check_credit}
