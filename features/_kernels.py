@@ -330,7 +330,7 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
 
 @njit(cache=True, parallel=True)
 def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes, err, err_rtol,
-                 item_ptr, item, unit, qcount, qslog, log_odd, with_items):
+                 item_ptr, item, unit, qcount, qslog, log_odd, with_items, rows, tcodes, bcodes):
     """Evidence for every pair of bids from different bidders within each tender segment.
 
     Per-bid arrays (bidder ... err; columns of hashes) are in tender order, i.e. already gathered by `order`,
@@ -339,16 +339,16 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
     hashes[f, i] of its text (0: missing or blank); equal hashes set the flag, and the wrapper confirms each flagged pair
     on the texts themselves (a hash collision never reaches the output).
 
-    Outputs are column-major (one contiguous row per output column), P pairs:
-    rows (2, P) int64 input positions of bids a and b; codes (3, P) int32 tender segment, bidder a, bidder b;
+    Outputs are column-major (one contiguous row per output column), P pairs. Filled in place (the wrapper allocates them
+    in the dtypes the output frame keeps, so pandas makes no converting copy): rows (2, P) input positions of bids a and b
+    (int32, or int64 for 2**31 rows or more); tcodes (P,) int32 tender segment; bcodes (2, P) bidder codes of a and b
+    (int16 when fewer than 2**15 bidders, else int32). Returned:
     num (3, P) float64 price_gap, log_ratio, time_gap; wins (2, P) float32 win_a, win_b (0/1/NaN: exact in float32);
     flags (F + 1, P) int8 equal-metadata flag per field, then their count;
     items (6, P) float64 (`_item_pair`'s five, then same_wrong_total; zero columns unless with_items)."""
     n_seg = offsets.shape[0] - 1
     n_pairs = pair_offsets[n_seg]
     n_fields = hashes.shape[0]
-    rows = np.empty((2, n_pairs), dtype=np.int64)
-    codes = np.empty((3, n_pairs), dtype=np.int32)
     num = np.empty((3, n_pairs))
     wins = np.empty((2, n_pairs), dtype=np.float32)
     flags = np.empty((n_fields + 1, n_pairs), dtype=np.int8)
@@ -375,9 +375,9 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
                 rb = order[b]
                 rows[0, p] = ra
                 rows[1, p] = rb
-                codes[0, p] = s
-                codes[1, p] = bidder[a]
-                codes[2, p] = bidder[b]
+                tcodes[p] = s
+                bcodes[0, p] = bidder[a]
+                bcodes[1, p] = bidder[b]
                 pa = price[a]
                 pb = price[b]
                 if pa > 0 and pb > 0:
@@ -414,14 +414,18 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
                         wrong = ea != 0 and eb != 0 and abs(ea - eb) <= err_rtol * max(abs(ea), abs(eb))
                         items[5, p] = 1.0 if wrong else 0.0
                 p += 1
-    return rows, codes, num, wins, flags, items
+    return num, wins, flags, items
 
 
 @njit(cache=True, parallel=True)
-def text_hashes(offsets, data, valid, hashes):
-    """64-bit FNV-1a hash of each string of an Arrow string column (offsets, data), read sequentially, into `hashes`;
-    0 where missing or blank (only ASCII whitespace and the ideographic space U+3000); a text hashing to 0 gets 1."""
+def text_hashes(offsets, data, valid, dest, hashes):
+    """64-bit FNV-1a hash of each string i of an Arrow string column (offsets, data), read sequentially, into
+    hashes[dest[i]] (skipped where dest[i] < 0: the wrapper passes each row's position in tender order, so no gather pass
+    follows); 0 where missing or blank (only ASCII whitespace and the ideographic space U+3000); a text hashing to 0 gets 1."""
     for i in prange(valid.shape[0]):
+        d = dest[i]
+        if d < 0:
+            continue
         lo = offsets[i]
         hi = offsets[i + 1]
         blank = True
@@ -439,20 +443,9 @@ def text_hashes(offsets, data, valid, hashes):
             h = np.uint64(14695981039346656037)
             for m in range(lo, hi):
                 h = (h ^ np.uint64(data[m])) * np.uint64(1099511628211)
-            hashes[i] = h if h != 0 else np.uint64(1)
+            hashes[d] = h if h != 0 else np.uint64(1)
         else:
-            hashes[i] = 0
-
-
-@njit(cache=True, parallel=True)
-def gather_columns(order, values):
-    """values[:, order] for a (F, n) array, in one parallel pass."""
-    out = np.empty((values.shape[0], order.shape[0]), dtype=values.dtype)
-    for k in prange(order.shape[0]):
-        i = order[k]
-        for f in range(values.shape[0]):
-            out[f, k] = values[f, i]
-    return out
+            hashes[d] = 0
 
 
 PARTIAL_COLUMNS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",

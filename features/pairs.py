@@ -8,7 +8,7 @@ Three public functions, each a validating wrapper over a private Numba kernel in
 | column | meaning |
 |---|---|
 | `tender_id`, `bidder_a`, `bidder_b` | categoricals; `bidder_a` < `bidder_b` as text, so a bidder pair has one orientation everywhere |
-| `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame (`bids["price"].to_numpy()[row_a]` is bid a's price) |
+| `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame (`bids["price"].to_numpy()[row_a]` is bid a's price); int32 (int64 from 2**31 input rows) |
 | `price_gap` | abs(pa - pb) / min(pa, pb) for the prices pa, pb of bids a and b; NaN unless both prices > 0 |
 | `log_ratio` | log(pa / pb); NaN unless both prices > 0 |
 | `time_gap_s` | abs difference of `submitted_at` in seconds; NaN when either is missing or the column is absent |
@@ -69,27 +69,64 @@ def _seconds(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _text_columns(columns: list, n: int):
-    """Metadata columns as Arrow string arrays (None where absent) and their (F, n) 64-bit text hashes (0: missing or blank)."""
-    hashes = np.zeros((len(columns), n), dtype=np.uint64)
+def _text_columns(columns: list, dest: np.ndarray, n_out: int):
+    """Metadata columns as Arrow string arrays (chunked; None where absent) and their (F, n_out) 64-bit text hashes
+    (0: missing or blank), row i's hash at position dest[i] (rows with dest < 0 are skipped).
+
+    Each Arrow chunk is hashed where it lies (no concatenation copy) and straight into tender order (no gather pass)."""
+    hashes = np.empty((len(columns), n_out), dtype=np.uint64)
     arrays = []
     for f, col in enumerate(columns):
         if col is None:
+            hashes[f] = 0
             arrays.append(None)
             continue
         arr = pa.array(as_text(col), from_pandas=True)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        arr = arr.cast(pa.large_string())
-        _, off_buf, data_buf = arr.buffers()
-        offsets = (np.frombuffer(off_buf, dtype=np.int64)[arr.offset:arr.offset + n + 1] if off_buf is not None
-                   else np.zeros(n + 1, np.int64))
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-        valid = ~arr.is_null().to_numpy(zero_copy_only=False)
-        with np.errstate(over="ignore"):  # the hash wraps around on purpose (seen only with NUMBA_DISABLE_JIT=1)
-            _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, hashes[f])
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        start = 0
+        for chunk in chunks:
+            if not pa.types.is_large_string(chunk.type):
+                chunk = chunk.cast(pa.large_string())
+            m = len(chunk)
+            if m:
+                _, off_buf, data_buf = chunk.buffers()
+                offsets = (np.frombuffer(off_buf, dtype=np.int64)[chunk.offset:chunk.offset + m + 1] if off_buf is not None
+                           else np.zeros(m + 1, np.int64))
+                data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+                valid = (np.ones(m, dtype=bool) if chunk.null_count == 0
+                         else ~chunk.is_null().to_numpy(zero_copy_only=False))
+                with np.errstate(over="ignore"):  # the hash wraps around on purpose (seen only with NUMBA_DISABLE_JIT=1)
+                    _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, dest[start:start + m], hashes[f])
+            start += m
         arrays.append(arr)
     return arrays, hashes
+
+
+def _flagged(flags: np.ndarray) -> np.ndarray:
+    """np.flatnonzero of a contiguous int8 row, read 8 bytes at a time (flags are sparse: most words are 0)."""
+    n8 = len(flags) // 8 * 8
+    words = np.flatnonzero(flags[:n8].view(np.uint64))
+    if len(words):
+        cand = (words[:, None] * 8 + np.arange(8)).ravel()
+        head = cand[flags[cand] != 0]
+    else:
+        head = np.zeros(0, dtype=np.int64)
+    return np.concatenate([head, n8 + np.flatnonzero(flags[n8:])])
+
+
+def _take(arr, rows: np.ndarray) -> pa.Array:
+    """arr[rows] for an Arrow array or chunked array, reading only the chunks hit (ChunkedArray.take concatenates them all)."""
+    if not isinstance(arr, pa.ChunkedArray):
+        return arr.take(pa.array(rows))
+    if arr.num_chunks == 1:
+        return arr.chunk(0).take(pa.array(rows))
+    starts = np.cumsum([0] + [len(c) for c in arr.chunks])
+    ci = np.searchsorted(starts, rows, side="right") - 1
+    o = np.argsort(ci, kind="stable")
+    pieces = [arr.chunk(int(k)).take(pa.array(rows[o][ci[o] == k] - starts[k])) for k in np.unique(ci)]
+    back = np.empty(len(rows), dtype=np.int64)
+    back[o] = np.arange(len(rows))
+    return pa.concat_arrays(pieces).take(pa.array(back)) if pieces else pa.array([], type=arr.type)
 
 
 def _confirm_equal(arrays: list, rows: np.ndarray, flags: np.ndarray) -> None:
@@ -97,18 +134,20 @@ def _confirm_equal(arrays: list, rows: np.ndarray, flags: np.ndarray) -> None:
     for f, arr in enumerate(arrays):
         if arr is None:
             continue
-        idx = np.flatnonzero(flags[f])
+        idx = _flagged(np.ascontiguousarray(flags[f]))
         if not len(idx):
             continue
-        same = pc.equal(arr.take(pa.array(rows[0, idx])), arr.take(pa.array(rows[1, idx])))
-        bad = idx[~same.to_numpy(zero_copy_only=False)]
+        same = pc.equal(_take(arr, rows[0, idx]), _take(arr, rows[1, idx]))
+        bad = idx[~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)]
         flags[f, bad] = 0
         flags[-1, bad] -= 1
 
 
 def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
     """A categorical from codes known to be valid (skips pandas' validation pass over millions of codes)."""
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)  # skips re-checking that the sorted uniques are unique
+    dtype = fast(categories, False) if fast is not None else pd.CategoricalDtype(categories)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _flags(s: pd.Series) -> np.ndarray:
@@ -194,20 +233,27 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
         item_ptr, item, unit = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
         qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.full(n, np.nan), False
     order, offsets = _kernels.group_order(tcode, len(tenders))
-    arrays, hashes = _text_columns([bids[f] if f in bids.columns else None for f in fields], n)
-    bsorted = bcode[order]
+    dest = np.full(n, -1, dtype=np.int64)
+    dest[order] = np.arange(len(order))  # each counted row's position in tender order
+    arrays, hashes = _text_columns([bids[f] if f in bids.columns else None for f in fields], dest, len(order))
+    bsorted = bcode.astype(np.int16 if len(bidders) < 2**15 else np.int32)[order]
     counts = _kernels.pair_counts(offsets, bsorted)
     pair_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=pair_offsets[1:])
     # per-bid arrays gathered into tender order once, so that the kernel reads each tender's bids contiguously
-    rows, codes, num, wins, flags, items = _kernels.pairs_kernel(
+    n_pairs = int(pair_offsets[-1])
+    rows = np.empty((2, n_pairs), dtype=np.int32 if n < 2**31 else np.int64)
+    tcodes = np.empty(n_pairs, dtype=np.int32)
+    bcodes = np.empty((2, n_pairs), dtype=bsorted.dtype)
+    num, wins, flags, items = _kernels.pairs_kernel(
         order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
-        _kernels.gather_columns(order, hashes), err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None)
+        hashes, err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
+        rows, tcodes, bcodes)
     _confirm_equal(arrays, rows, flags)
     out = {
-        "tender_id": _categorical(codes[0], tenders),
-        "bidder_a": _categorical(codes[1], bidders),
-        "bidder_b": _categorical(codes[2], bidders),
+        "tender_id": _categorical(tcodes, tenders),
+        "bidder_a": _categorical(bcodes[0], bidders),
+        "bidder_b": _categorical(bcodes[1], bidders),
         "row_a": rows[0], "row_b": rows[1],
         "price_gap": num[0], "log_ratio": num[1], "time_gap_s": num[2], "win_a": wins[0], "win_b": wins[1],
     }
@@ -217,7 +263,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     if bid_items is not None:
         for k, c in enumerate(ITEM_COLUMNS):
             out[c] = items[k]
-        out["same_wrong_total"] = items[5] if has_qty else np.full(codes.shape[1], np.nan)
+        out["same_wrong_total"] = items[5] if has_qty else np.full(n_pairs, np.nan)
     res = pd.DataFrame(out, copy=False)
     res.attrs["meta_fields"] = present
     return res

@@ -354,3 +354,21 @@ def test_hash_collisions_are_confirmed_on_the_text():
     flags = np.array([[1, 1], [1, 1]], dtype=np.int8)  # as if both pairs' hashes were equal
     _confirm_equal([arr], rows, flags)
     assert flags.tolist() == [[0, 1], [0, 1]]
+
+
+def test_confirm_reads_chunked_text_and_flags_found_word_by_word():
+    import pyarrow as pa
+
+    from features.pairs import _confirm_equal, _flagged, _take
+
+    arr = pa.chunked_array([["x", "y"], [], ["x", "z", "y"]], type=pa.large_string())
+    rows = np.array([4, 0, 2, 1, 3])
+    assert _take(arr, rows).to_pylist() == ["y", "x", "x", "y", "z"]
+    flags = np.zeros(21, dtype=np.int8)
+    flags[[0, 7, 8, 19, 20]] = 1
+    assert _flagged(flags).tolist() == [0, 7, 8, 19, 20]
+    assert _flagged(np.zeros(5, np.int8)).tolist() == []
+    pairs = np.array([[0, 0, 1], [2, 1, 4]])  # texts x=x, x!=y, y=y
+    f = np.array([[1, 1, 1], [1, 1, 1]], dtype=np.int8)
+    _confirm_equal([arr], pairs, f)
+    assert f.tolist() == [[1, 0, 1], [1, 0, 1]]
