@@ -91,7 +91,8 @@ def _experiment_id(mlflow, name: str) -> str:
             mlflow.MlflowClient().restore_experiment(exp.experiment_id)
         return exp.experiment_id
     try:
-        # the UI opens an experiment of this kind on its "Training runs" table instead of the GenAI trace overview
+        # marks the experiment as model training (not GenAI) for the UI; in MLflow 3.17 the UI still opens a fresh
+        # browser on the GenAI overview (mlflow/README.md says where the runs are)
         return mlflow.create_experiment(name, artifact_location=artifact_root(experiment=name),
                                         tags={"mlflow.experimentKind": "custom_model_development"})
     except Exception:  # noqa: BLE001 - another process created it at the same moment
