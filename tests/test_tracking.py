@@ -113,6 +113,9 @@ def test_specs_are_checked(tmp_path):
     bad.write_text('[experiment]\ntask = "weather"\n')
     with pytest.raises(InputError, match="task must be one of"):
         load_spec(bad)
+    bad.write_text('[experiment]\ntask = "collusion"\n[features]\nkind = "everything"\n')
+    with pytest.raises(InputError, match="kind must be full or transfer"):
+        load_spec(bad)
     bad.write_text('[experiment]\ntask = "credit"\n[features]\nscreens = true\n')
     with pytest.raises(InputError, match="unknown key 'screens' in \\[features\\] for task credit"):
         load_spec(bad)
