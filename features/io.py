@@ -35,6 +35,10 @@ class RawTable:
 
 def decode(data: bytes, label: str) -> tuple[str, str]:
     """Text and encoding name of a CSV file's bytes, or InputError when it is not UTF-8 or GB18030/GBK text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{label}: UTF-16 text is not supported; save it as UTF-8 or GB18030")
+    if b"\x00" in data:
+        raise InputError(f"{label}: looks like a binary file, not CSV text (NUL bytes)")
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
@@ -42,8 +46,6 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
             raise InputError(f"{label}: starts with a UTF-8 byte-order mark but is not valid UTF-8 (byte {e.start})") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(f"{label}: UTF-16 text is not supported; save it as UTF-8 or GB18030")
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{label}: looks like a binary file, not CSV text (NUL bytes)")
     for enc in ENCODINGS:
         try:
             return data.decode(enc), enc
@@ -68,20 +70,25 @@ def _read_csv_text(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, lis
     if '"' in text or "\r" in text.replace("\r\n", ""):
         return _read_csv_slow(text, label)
     body = text.replace("\r\n", "\n")
-    lines = body[:-1].split("\n") if body.endswith("\n") else body.split("\n")
-    k = lines[0].count(",")
-    # pandas fails on a record with too many fields and pads a short one silently; with none too long, the total count of
-    # separators equals n_lines * k only when every record has exactly k (blank lines have none, so they are caught too)
-    if body.count(",") != k * len(lines) or (k == 0 and "\n\n" in body):
+    if not body.endswith("\n"):
+        body += "\n"
+    # pandas pads short records and tolerates trailing empty fields, so check widths first: every line must hold exactly as
+    # many separators as the header and no line may be blank (counted in numpy over the bytes)
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    per_line = np.bincount(np.searchsorted(ends, np.flatnonzero(raw == 44)), minlength=len(ends))
+    lengths = np.diff(np.concatenate(([-1], ends))) - 1
+    if len(per_line) == 0 or per_line[0] == 0 or (per_line != per_line[0]).any() or (lengths == 0).any():
         return _read_csv_slow(text, label)
+    lines_n = len(per_line)
     try:
         df = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
                          engine="c", on_bad_lines="error", header=0)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return _read_csv_slow(text, label)
     header = [str(h) for h in df.columns]
-    if len(df) != len(lines) - 1 or any(h.startswith("Unnamed: ") for h in header) or \
-            _clean_header(lines[0].split(","), label) != [h.strip().lstrip("\ufeff") for h in header]:
+    if len(df) != lines_n - 1 or any(h.startswith("Unnamed: ") for h in header) or \
+            _clean_header(body[:body.index("\n")].split(","), label) != [h.strip().lstrip("\ufeff") for h in header]:
         return _read_csv_slow(text, label)  # let the slow path report blank or duplicate header names exactly
     df.columns = _clean_header(header, label)
     return df, np.arange(2, len(df) + 2), []
