@@ -245,10 +245,14 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     rows = np.empty((2, n_pairs), dtype=np.int32 if n < 2**31 else np.int64)
     tcodes = np.empty(n_pairs, dtype=np.int32)
     bcodes = np.empty((2, n_pairs), dtype=bsorted.dtype)
-    num, wins, flags, items = _kernels.pairs_kernel(
+    num = np.empty((3, n_pairs))
+    wins = np.empty((2, n_pairs), dtype=np.float32)
+    flags = np.empty((len(fields) + 1, n_pairs), dtype=np.int8)
+    items = np.empty((6, n_pairs if bid_items is not None else 0))
+    _kernels.pairs_kernel(
         order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
         hashes, err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
-        rows, tcodes, bcodes)
+        rows, tcodes, bcodes, num, wins, flags, items)
     _confirm_equal(arrays, rows, flags)
     out = {
         "tender_id": _categorical(tcodes, tenders),
