@@ -11,7 +11,9 @@ are the row positions of tender `s`. Missing values are NaN (floats) or -1 (inte
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import config, njit, prange
+
+JIT_DISABLED = bool(config.DISABLE_JIT)  # pure-Python mode (tests' coverage run): the GIL is never released
 
 # screens output columns, in kernel order
 SCREEN_COLUMNS = ("n_bids", "cv", "spd", "diffp", "rd", "rdnor", "rdalt", "kurt", "skew", "ks")
@@ -244,10 +246,10 @@ def pair_counts(offsets, bidder):
 
 
 @njit(cache=True)
-def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_odd, res):
+def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_odd, out, p):
     """Item evidence of two bids whose items are item[ia0:ia1] and item[ib0:ib1] (each sorted by item code).
 
-    res <- (shared, cosine, pearson, identical share, identical odd items)."""
+    out[0:5, p] <- (shared, cosine, pearson, identical share, identical odd items)."""
     shared = 0
     sx = 0.0
     sy = 0.0
@@ -292,16 +294,16 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
                             odd += 1
             i += 1
             j += 1
-    res[0] = shared
-    res[1] = np.nan
-    res[2] = np.nan
-    res[3] = np.nan
-    res[4] = odd
+    out[0, p] = shared
+    out[1, p] = np.nan
+    out[2, p] = np.nan
+    out[3, p] = np.nan
+    out[4, p] = odd
     if shared == 0:
         return
     if sxx > 0 and syy > 0:
-        res[1] = sxy / np.sqrt(sxx * syy)
-    res[3] = same / shared
+        out[1, p] = sxy / np.sqrt(sxx * syy)
+    out[3, p] = same / shared
     if shared >= 2 and xhi > xlo and yhi > ylo:  # both sides vary (exact test: centred sums of equal values may not be 0)
         mx = sx / shared
         my = sy / shared
@@ -325,7 +327,7 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
                 i += 1
                 j += 1
         if cxx > 0 and cyy > 0:
-            res[2] = cxy / np.sqrt(cxx * cyy)
+            out[2, p] = cxy / np.sqrt(cxx * cyy)
 
 
 @njit(cache=True, parallel=True)
@@ -359,7 +361,6 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
             for k in range(lo, hi):
                 if item_ptr[order[k] + 1] > item_ptr[order[k]]:
                     n_in_tender += 1
-        res = np.empty(5)
         for ii in range(lo, hi):
             for jj in range(ii + 1, hi):
                 a = ii
@@ -398,9 +399,7 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
                 if with_items:
                     if item_ptr[ra + 1] > item_ptr[ra] and item_ptr[rb + 1] > item_ptr[rb]:
                         _item_pair(item_ptr[ra], item_ptr[ra + 1], item_ptr[rb], item_ptr[rb + 1], item, unit, qcount, qslog,
-                                   n_in_tender, log_odd, res)
-                        for c in range(5):
-                            items[c, p] = res[c]
+                                   n_in_tender, log_odd, items, p)
                     else:
                         for c in range(5):
                             items[c, p] = np.nan
@@ -413,7 +412,7 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
                 p += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def text_hashes(offsets, data, valid, dest, hashes):
     """64-bit FNV-1a hash of each string i of an Arrow string column (offsets, data), read sequentially, into
     hashes[dest[i]] (skipped where dest[i] < 0: the wrapper passes each row's position in tender order, so no gather pass

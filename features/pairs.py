@@ -41,6 +41,8 @@ of at least 3 bids is one; `gap_cv`, `ratio_cv`: coefficient of variation of the
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -56,6 +58,7 @@ ITEM_COLUMNS = ("items_shared", "item_cosine", "item_pearson", "item_identical_s
 ODD_RATIO = 1.5
 TOTAL_RTOL = 1e-4
 PROGRESSION_RTOL = 1e-3
+_THREADED_ROWS = 200_000  # hash metadata in two threads from this many bids
 
 
 def _seconds(s: pd.Series) -> np.ndarray:
@@ -75,7 +78,7 @@ def _text_columns(columns: list, dest: np.ndarray, n_out: int):
 
     Each Arrow chunk is hashed where it lies (no concatenation copy) and straight into tender order (no gather pass)."""
     hashes = np.empty((len(columns), n_out), dtype=np.uint64)
-    arrays = []
+    arrays, jobs = [], []
     for f, col in enumerate(columns):
         if col is None:
             hashes[f] = 0
@@ -95,10 +98,22 @@ def _text_columns(columns: list, dest: np.ndarray, n_out: int):
                 data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
                 valid = (np.ones(m, dtype=bool) if chunk.null_count == 0
                          else ~chunk.is_null().to_numpy(zero_copy_only=False))
-                with np.errstate(over="ignore"):  # the hash wraps around on purpose (seen only with NUMBA_DISABLE_JIT=1)
-                    _kernels.text_hashes(np.ascontiguousarray(offsets), data, valid, dest[start:start + m], hashes[f])
+                jobs.append((np.ascontiguousarray(offsets), data, valid, dest[start:start + m], hashes[f]))
             start += m
         arrays.append(arr)
+
+    def run(job):
+        with np.errstate(over="ignore"):  # the hash wraps around on purpose (seen only with NUMBA_DISABLE_JIT=1)
+            _kernels.text_hashes(*job)
+
+    if n_out >= _THREADED_ROWS and len(jobs) > 1 and not _kernels.JIT_DISABLED:
+        # the kernel releases the GIL: two threads hash the chunks (halves the wall time on 2 cores, same CPU time;
+        # one parallel launch per chunk instead cost more than it saved on a loaded machine)
+        with ThreadPoolExecutor(2) as ex:
+            list(ex.map(run, jobs))
+    else:
+        for job in jobs:
+            run(job)
     return arrays, hashes
 
 
@@ -231,7 +246,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
         item_ptr, item, unit, qcount, qslog, err, has_qty = _items(bids, bid_items, tcode, price, total_rtol)
     else:
         item_ptr, item, unit = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
-        qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.full(n, np.nan), False
+        qcount, qslog, err, has_qty = np.zeros(0, np.int64), np.zeros(0), np.zeros(0), False  # err is read only with items
     order, offsets = _kernels.group_order(tcode, len(tenders))
     dest = np.full(n, -1, dtype=np.int64)
     dest[order] = np.arange(len(order))  # each counted row's position in tender order
@@ -251,7 +266,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     items = np.empty((6, n_pairs if bid_items is not None else 0))
     _kernels.pairs_kernel(
         order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
-        hashes, err[order], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
+        hashes, err[order] if bid_items is not None else err[:0], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
         rows, tcodes, bcodes, num, wins, flags, items)
     _confirm_equal(arrays, rows, flags)
     out = {
