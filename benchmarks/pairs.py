@@ -9,8 +9,9 @@ memory.
 Each side runs in its own fresh process on the same Parquet file: the process loads the bids, warms up on a slice of 2,000
 bids (the project's kernels are loaded from the Numba cache, pandas does its first-call set-up), then resets its peak-RSS
 mark (`/proc/self/clear_refs`), runs once, and reports wall time, CPU time (all threads; on a shared, loaded machine the
-fairer figure) and the peak RSS above the resident size just before the run. With `--repeat R` the two sides alternate R
-times (fresh processes each time) and the medians are compared. Then `bidder_pairs` (aggregation per bidder pair) is timed
+fairer figure) and the peak RSS above the resident size just before the run. The two sides alternate `--repeat` times
+(default 3, fresh processes each time) and the medians are compared: the first pair of processes is often slower on both
+sides (the machine finding memory), and a loaded machine moves single runs by 2x. Then `bidder_pairs` (aggregation per bidder pair) is timed
 on top, for information.
 
 Run: `/tmp/venv/bin/python benchmarks/pairs.py [--bids N] [--repeat R]`.
@@ -118,7 +119,7 @@ def measure(which: str, path: str) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bids", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=1, help="alternate the two sides R times and compare medians")
+    ap.add_argument("--repeat", type=int, default=3, help="alternate the two sides R times and compare medians")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
