@@ -266,7 +266,8 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     items = np.empty((6, n_pairs if bid_items is not None else 0))
     _kernels.pairs_kernel(
         order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
-        hashes, err[order] if bid_items is not None else err[:0], float(total_rtol), item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
+        hashes, err[order] if bid_items is not None else err[:0], float(total_rtol),
+        item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
         rows, tcodes, bcodes, num, wins, flags, items)
     _confirm_equal(arrays, rows, flags)
     out = {

@@ -372,3 +372,19 @@ def test_confirm_reads_chunked_text_and_flags_found_word_by_word():
     f = np.array([[1, 1, 1], [1, 1, 1]], dtype=np.int8)
     _confirm_equal([arr], pairs, f)
     assert f.tolist() == [[1, 0, 1], [1, 0, 1]]
+
+
+def test_many_bidders_use_wide_codes_and_rows_point_at_the_bids():
+    # 2**15 bidders and more: bidder codes are written as int32 instead of int16 (a second kernel specialisation)
+    n = 2 * 16_500
+    rng = np.random.default_rng(3)
+    bids = pd.DataFrame({"tender_id": np.repeat([f"t{i}" for i in range(n // 2)], 2),
+                         "bidder_id": [f"b{i:05d}" for i in rng.permutation(n)], "price": rng.uniform(1, 2, n)})
+    p = bid_pairs(bids)
+    assert len(p) == n // 2 and p["row_a"].dtype == np.int32
+    ids = bids["bidder_id"].to_numpy()
+    assert (p["bidder_a"].astype(str).to_numpy() == ids[p["row_a"]]).all()
+    assert (p["bidder_b"].astype(str).to_numpy() == ids[p["row_b"]]).all()
+    assert (p["bidder_a"].astype(str) < p["bidder_b"].astype(str)).all()
+    pa_, pb_ = bids["price"].to_numpy()[p["row_a"]], bids["price"].to_numpy()[p["row_b"]]
+    np.testing.assert_allclose(p["log_ratio"], np.log(pa_ / pb_), rtol=1e-14)  # Numba's log and NumPy's may differ by an ulp
