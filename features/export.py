@@ -24,7 +24,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
+            out[col] = out[col].map(neutralise).astype(object)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 

@@ -12,24 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from features.export import FORMULA_START, neutralise, safe_frame  # noqa: F401 - re-exported for the planner
+
 NOTICE_COLUMNS = ["enterprise_id", "name", "departments", "window"]
-
-
-def safe_cell(v):
-    """A value that a spreadsheet shows as itself: text starting like a formula gets a leading quote."""
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        return "'" + v
-    return v
-
-
-def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(lambda v: safe_cell(v) if isinstance(v, str) else v).astype(object)
-    out.columns = [safe_cell(str(c)) for c in out.columns]
-    return out
+safe_cell = neutralise  # one rule for every spreadsheet export (features/export.py)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
