@@ -331,12 +331,14 @@ def _item_pair(ia0, ia1, ib0, ib1, item, unit, qcount, qslog, n_in_tender, log_o
 
 
 @njit(cache=True, parallel=True)
-def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes, err, err_rtol,
+def pairs_kernel(order, offsets, pair_offsets, bidder, price, logp, time, win, hashes, err, err_rtol,
                  item_ptr, item, unit, qcount, qslog, log_odd, with_items, rows, tcodes, bcodes, num, wins, flags, items):
     """Evidence for every pair of bids from different bidders within each tender segment.
 
     Per-bid arrays (bidder ... err; columns of hashes) are in tender order, i.e. already gathered by `order`,
     so a tender's bids are contiguous in memory; `order` maps back to input rows (and to `item_ptr`, which is by row).
+    `logp` is log(price) per bid (read only where the price is > 0): log_ratio = logp[a] - logp[b] saves a log per pair
+    (about a quarter of the kernel's time); it differs from log(pa / pb) by a few ulps of log(price), not relatively.
     Orientation: side a is the bid whose bidder code is smaller. Metadata field f of bid i is represented by the hash
     hashes[f, i] of its text (0: missing or blank); equal hashes set the flag, and the wrapper confirms each flagged pair
     on the texts themselves (a hash collision never reaches the output).
@@ -380,7 +382,7 @@ def pairs_kernel(order, offsets, pair_offsets, bidder, price, time, win, hashes,
                 pb = price[b]
                 if pa > 0 and pb > 0:
                     num[0, p] = abs(pa - pb) / min(pa, pb)
-                    num[1, p] = np.log(pa / pb)
+                    num[1, p] = logp[a] - logp[b]  # log(pa / pb) to within a few ulps of log(max(pa, pb))
                 else:
                     num[0, p] = np.nan
                     num[1, p] = np.nan

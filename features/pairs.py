@@ -10,7 +10,7 @@ Three public functions, each a validating wrapper over a private Numba kernel in
 | `tender_id`, `bidder_a`, `bidder_b` | categoricals; `bidder_a` < `bidder_b` as text, so a bidder pair has one orientation everywhere |
 | `row_a`, `row_b` | positions (0-based, not index labels) of the two bids in the input frame (`bids["price"].to_numpy()[row_a]` is bid a's price); int32 (int64 from 2**31 input rows) |
 | `price_gap` | abs(pa - pb) / min(pa, pb) for the prices pa, pb of bids a and b; NaN unless both prices > 0 |
-| `log_ratio` | log(pa / pb); NaN unless both prices > 0 |
+| `log_ratio` | log(pa / pb), computed as log(pa) - log(pb) (equal to a few ulps of log(price)); NaN unless both prices > 0 |
 | `time_gap_s` | abs difference of `submitted_at` in seconds; NaN when either is missing or the column is absent |
 | `win_a`, `win_b` | `is_winner` of each bid (float32 0/1, NaN when unknown) |
 | `same_<field>` | int8 1 when both bids carry the same non-missing `<field>` (one column per `META_FIELDS` entry; a missing or blank value never equals anything; an absent column gives 0s, and `attrs["meta_fields"]` lists the fields present) |
@@ -85,6 +85,10 @@ def _text_columns(columns: list, dest: np.ndarray, n_out: int):
             arrays.append(None)
             continue
         arr = pa.array(as_text(col), from_pandas=True)
+        if arr.null_count == len(arr):  # entirely missing: nothing can be equal, nothing to hash or confirm
+            hashes[f] = 0
+            arrays.append(None)
+            continue
         chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
         start = 0
         for chunk in chunks:
@@ -115,6 +119,14 @@ def _text_columns(columns: list, dest: np.ndarray, n_out: int):
         for job in jobs:
             run(job)
     return arrays, hashes
+
+
+def _log_prices(price: np.ndarray) -> np.ndarray:
+    """log(price) where price > 0, else NaN (computed once per bid; the kernel reads it only for positive prices)."""
+    out = np.full(len(price), np.nan)
+    pos = price > 0
+    np.log(price, out=out, where=pos)
+    return out
 
 
 def _flagged(flags: np.ndarray) -> np.ndarray:
@@ -232,8 +244,15 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     if unknown:
         raise ValueError(f"fields must be among {META_FIELDS}; got {unknown!r}.")
     n = len(bids)
-    tcode, tenders = factorize_sorted(bids["tender_id"])
-    bcode, bidders = factorize_sorted(bids["bidder_id"])
+    if n >= _THREADED_ROWS and not _kernels.JIT_DISABLED:
+        # Arrow's hashing releases the GIL: the bidder ids are factorised in a second thread meanwhile (wall time only)
+        with ThreadPoolExecutor(1) as ex:
+            job = ex.submit(factorize_sorted, bids["bidder_id"])
+            tcode, tenders = factorize_sorted(bids["tender_id"])
+            bcode, bidders = job.result()
+    else:
+        tcode, tenders = factorize_sorted(bids["tender_id"])
+        bcode, bidders = factorize_sorted(bids["bidder_id"])
     tcode = np.where(bcode >= 0, tcode, -1)
     if valid_only:
         tcode = np.where(valid_mask(bids), tcode, -1)
@@ -251,6 +270,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     dest = np.full(n, -1, dtype=np.int64)
     dest[order] = np.arange(len(order))  # each counted row's position in tender order
     arrays, hashes = _text_columns([bids[f] if f in bids.columns else None for f in fields], dest, len(order))
+    psorted = price[order]
     bsorted = bcode.astype(np.int16 if len(bidders) < 2**15 else np.int32)[order]
     counts = _kernels.pair_counts(offsets, bsorted)
     pair_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
@@ -265,7 +285,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
     flags = np.empty((len(fields) + 1, n_pairs), dtype=np.int8)
     items = np.empty((6, n_pairs if bid_items is not None else 0))
     _kernels.pairs_kernel(
-        order, offsets, pair_offsets, bsorted, price[order], time[order], win[order],
+        order, offsets, pair_offsets, bsorted, psorted, _log_prices(psorted), time[order], win[order],
         hashes, err[order] if bid_items is not None else err[:0], float(total_rtol),
         item_ptr, item, unit, qcount, qslog, float(np.log(odd_ratio)), bid_items is not None,
         rows, tcodes, bcodes, num, wins, flags, items)

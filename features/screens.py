@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features import _kernels
 from features.errors import InputError
@@ -76,16 +78,40 @@ def group_tenders(tender_id: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Inde
     return order, offsets, uniques
 
 
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text series as one Arrow string array (no copy for Arrow-backed strings in one chunk)."""
+    arr = s.array.__arrow_array__() if hasattr(s.array, "__arrow_array__") else pa.array(s, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
+
+
 def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """(int64 codes, uniques sorted as text); missing ids get code -1. Faster than `pd.factorize(sort=True)`: the
-    uniques are sorted and the codes remapped, instead of sorting while hashing."""
-    codes, uniques = pd.factorize(as_text(ids))
-    uniques = pd.Index(uniques, name=ids.name)
-    perm = uniques.argsort()
+    """(int64 codes, uniques sorted as text); missing ids get code -1. Faster than `pd.factorize(sort=True)`: Arrow
+    dictionary-encodes the ids and sorts only the uniques (UTF-8 byte order = code point order, as Python compares).
+    When equal ids come in runs (bids listed tender by tender), only the first id of each run is hashed."""
+    s = as_text(ids)
+    arr = _arrow_text(s)
+    n = len(arr)
+    heads = None
+    if n > 1:
+        probe = arr.slice(0, 4096)
+        m = len(probe)
+        changes = pc.sum(pc.not_equal(probe.slice(1), probe.slice(0, m - 1))).as_py() or 0
+        if changes < m // 2:
+            ne = pc.fill_null(pc.not_equal(arr.slice(1), arr.slice(0, n - 1)), True)  # missing ids start runs
+            heads = np.flatnonzero(np.r_[True, ne.to_numpy(zero_copy_only=False)])
+            arr = arr.take(pa.array(heads))
+    enc = pc.dictionary_encode(arr)
+    uniques = enc.dictionary
+    perm = pc.array_sort_indices(uniques).to_numpy()
     rank = np.empty(len(perm) + 1, dtype=np.int64)
     rank[perm] = np.arange(len(perm))
     rank[-1] = -1  # code -1 (missing) stays -1
-    return np.ascontiguousarray(rank[codes]), uniques[perm]
+    codes = rank[pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)]
+    if heads is not None:
+        codes = np.repeat(codes, np.diff(np.append(heads, n)))
+    return np.ascontiguousarray(codes), pd.Index(pd.array(uniques.take(pa.array(perm)), dtype=s.dtype), name=ids.name)
 
 
 def tender_screens(bids: pd.DataFrame) -> pd.DataFrame:

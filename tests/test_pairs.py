@@ -387,4 +387,36 @@ def test_many_bidders_use_wide_codes_and_rows_point_at_the_bids():
     assert (p["bidder_b"].astype(str).to_numpy() == ids[p["row_b"]]).all()
     assert (p["bidder_a"].astype(str) < p["bidder_b"].astype(str)).all()
     pa_, pb_ = bids["price"].to_numpy()[p["row_a"]], bids["price"].to_numpy()[p["row_b"]]
-    np.testing.assert_allclose(p["log_ratio"], np.log(pa_ / pb_), rtol=1e-14)  # Numba's log and NumPy's may differ by an ulp
+    # log_ratio is log(pa) - log(pb) (one log per bid, not per pair): equal to log(pa / pb) to a few ulps of log(price),
+    # i.e. absolutely (prices here are in [1, 2]); relatively only away from pa == pb
+    np.testing.assert_allclose(p["log_ratio"], np.log(pa_ / pb_), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("ids", [
+    [], ["b"], ["b", "b", None, None, "a", "é", "Z", "", ""], ["a", "b"] * 3000,  # no runs: every id hashed
+    list(np.repeat(["c", "a", None, "b", "c"], 1500)),  # runs (bids listed tender by tender): only run heads hashed
+])
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "object"])
+def test_factorize_sorted_matches_pandas(ids, dtype):
+    from features.screens import factorize_sorted
+    s = pd.Series(ids, dtype=dtype, name="tender_id")
+    codes, uniques = factorize_sorted(s)
+    ref_codes, ref_uniques = pd.factorize(s.astype("string"), sort=True)
+    assert codes.dtype == np.int64 and codes.tolist() == ref_codes.tolist()
+    assert list(uniques) == list(ref_uniques) and uniques.name == "tender_id"
+    # sorted as Python compares text (code points), whatever the order the ids came in
+    assert list(uniques) == sorted(set(x for x in ids if x is not None))
+
+
+def test_threaded_factorising_and_all_missing_metadata_change_nothing(monkeypatch):
+    import features.pairs as fp
+    rng = np.random.default_rng(5)
+    n = 600
+    bids = pd.DataFrame({"tender_id": np.repeat([f"t{i:03d}" for i in range(n // 6)], 6),
+                         "bidder_id": [f"b{i}" for i in rng.integers(0, 40, n)], "price": rng.uniform(1, 2, n),
+                         "ip": [f"ip{i}" for i in rng.integers(0, 30, n)], "mac": [None] * n})
+    plain = bid_pairs(bids)
+    monkeypatch.setattr(fp, "_THREADED_ROWS", 0)  # the bidder ids factorised in a second thread, as for big inputs
+    threaded = bid_pairs(bids)
+    pd.testing.assert_frame_equal(plain, threaded)
+    assert plain["same_ip"].sum() > 0 and (plain["same_mac"] == 0).all() and "mac" in plain.attrs["meta_fields"]
