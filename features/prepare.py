@@ -72,37 +72,43 @@ def _text(s: pd.Series) -> pd.Series:
     return t.mask(t == "")
 
 
-def parse_amount(s: pd.Series) -> pd.Series:
-    """Money amounts: `1,234,567.00`, `¥1234`, `￥1 234元`, `12.5万`, full-width digits. Unparseable -> NaN."""
+def _parse_numeric(s: pd.Series, fix) -> pd.Series:
+    """Numbers from text: plain values directly; the rest NFKC-normalised (full-width digits) and passed to `fix`, which turns
+    the cleaned text into numbers. Numeric input (Parquet) is used as it is. Unparseable -> NaN."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     t = _text(s)
     out = pd.to_numeric(t, errors="coerce").astype("float64")
     todo = t.notna() & out.isna()
     if todo.any():
-        u = t[todo].str.normalize("NFKC").str.replace(r"[\s,，¥$€£]|RMB|CNY|人民币", "", regex=True)
-        u = u.str.replace("元", "", regex=False)
-        wan = u.str.endswith("万")
-        u = u.str.replace("万", "", regex=False)
-        v = pd.to_numeric(u, errors="coerce").astype("float64")
-        v[wan] = v[wan] * 1e4
-        out[todo] = v
+        out[todo] = fix(t[todo].str.normalize("NFKC"))
     return out
+
+
+def _money(u: pd.Series) -> pd.Series:
+    u = u.str.replace(r"[\s,，¥$€£]|RMB|CNY|人民币", "", regex=True).str.replace("元", "", regex=False)
+    wan = u.str.endswith("万")
+    v = pd.to_numeric(u.str.replace("万", "", regex=False), errors="coerce").astype("float64")
+    v[wan] = v[wan] * 1e4
+    return v
+
+
+def _plain(u: pd.Series) -> pd.Series:
+    u = u.str.replace(r"[\s,，]", "", regex=True)
+    pct = u.str.endswith("%")
+    v = pd.to_numeric(u.str.rstrip("%"), errors="coerce").astype("float64")
+    v[pct] = v[pct] / 100.0
+    return v
+
+
+def parse_amount(s: pd.Series) -> pd.Series:
+    """Money amounts: `1,234,567.00`, `¥1234`, `￥1 234元`, `12.5万`, full-width digits. Unparseable -> NaN."""
+    return _parse_numeric(s, _money)
 
 
 def parse_number(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.astype("float64")
-    t = _text(s)
-    out = pd.to_numeric(t, errors="coerce").astype("float64")
-    todo = t.notna() & out.isna()
-    if todo.any():
-        u = t[todo].str.normalize("NFKC").str.replace(r"[\s,，]", "", regex=True)
-        pct = u.str.endswith("%")
-        v = pd.to_numeric(u.str.rstrip("%"), errors="coerce").astype("float64")
-        v[pct] = v[pct] / 100.0
-        out[todo] = v
-    return out
+    """Numbers: `1,234.5`, `30%` (-> 0.3), full-width digits. Unparseable -> NaN."""
+    return _parse_numeric(s, _plain)
 
 
 def parse_date(s: pd.Series) -> pd.Series:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from features.indicators import stats
 from features.indicators.base import Accumulator, Indicator, option
+from features.indicators.shared import sole_supplier
 from features.ocds import Process
 
 
@@ -23,17 +24,14 @@ class R025(Indicator):
     Settings = R025Settings
 
     def fold(self, acc: Accumulator, p: Process) -> None:
-        awards = p.final_awards()
-        if awards is None or len(awards) != 1:
-            return
-        suppliers = awards[0].suppliers
-        if suppliers is None or len(suppliers) != 1 or suppliers[0] is None:
+        supplier = sole_supplier(p)
+        if supplier is None:
             return
         valid = {b.single_tenderer() for b in p.bids if b.status == "valid"} - {None}
         counts = acc.state(self.code, dict)
         for tenderer in valid:  # once per process, whatever the number of bids
             won, total = counts.get(tenderer, (0, 0))
-            counts[tenderer] = (won + (tenderer == suppliers[0]), total + 1)
+            counts[tenderer] = (won + (tenderer == supplier), total + 1)
 
     def combine(self, acc: Accumulator, other: Accumulator) -> None:
         counts = acc.state(self.code, dict)

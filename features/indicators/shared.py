@@ -5,6 +5,17 @@ from features.indicators.base import Accumulator, Shared
 from features.ocds import Process
 
 
+def sole_supplier(p: Process):
+    """The one supplier of the process's one final active award, or None (no final awards, several awards or suppliers)."""
+    awards = p.final_awards()
+    if awards is None or len(awards) != 1:
+        return None
+    suppliers = awards[0].suppliers
+    if suppliers is None or len(suppliers) != 1:
+        return None
+    return suppliers[0]
+
+
 class SecondLowestBidRatio(Shared):
     """(lowest valid non-winning bid - winning bid) / winning bid per process, for R024 and R058 (Cardinal's util.rs).
 
@@ -18,13 +29,9 @@ class SecondLowestBidRatio(Shared):
     def fold(self, acc: Accumulator, p: Process) -> None:
         if not self.config.price_comparison_allowed(p):
             return
-        awards = p.final_awards()
-        if awards is None or len(awards) != 1:
+        supplier = sole_supplier(p)
+        if supplier is None:
             return
-        suppliers = awards[0].suppliers
-        if suppliers is None or len(suppliers) != 1 or suppliers[0] is None:
-            return
-        supplier = suppliers[0]
         winner = winner_amount = second = second_amount = None
         for b in p.bids:
             tenderer = b.single_tenderer()

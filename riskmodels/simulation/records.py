@@ -45,6 +45,18 @@ DEPT_STAFF = np.array([0.34, 0.14, 0.15, 0.15, 0.12, 0.10])
 ROSTER_WEIGHT = np.array([1.5, 0.6, 1.0, 0.5, 1.2, 0.5, 1.6, 1.5, 1.2, 0.8])
 
 
+
+def _event_days(rng, counts, begin, firsts):
+    """One row per event from per-firm, per-year event counts: the firm index, the year index and a day drawn uniformly
+    between the firm's exposure start in that year (`begin`) and the start of the next year (`firsts`)."""
+    f, y = np.nonzero(counts)
+    reps = counts[f, y]
+    f, y = np.repeat(f, reps), np.repeat(y, reps)
+    b = begin[f, y]
+    span = (firsts[y + 1] - b).astype(np.int64)
+    day = b + (rng.random(len(f)) * span).astype(np.int64).astype("timedelta64[D]")
+    return f, y, day
+
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -122,12 +134,7 @@ def events_frame(rng, pop: Population, lo: int, hi: int, start, years: int, cfg)
         counts = rng.poisson(lam[:, None] * expo)
         if counts.sum() == 0:
             continue
-        f, y = np.nonzero(counts)
-        reps = counts[f, y]
-        f, y = np.repeat(f, reps), np.repeat(y, reps)
-        b = begin[f, y]
-        span = (firsts[y + 1] - b).astype(np.int64)
-        day = b + (rng.random(len(f)) * span).astype(np.int64).astype("timedelta64[D]")
+        f, y, day = _event_days(rng, counts, begin, firsts)
         m = len(f)
         zf = z[f]
         if t == cc.ADMINISTRATIVE_PENALTY:
@@ -246,12 +253,7 @@ def inspections_frame(rng, pop: Population, lo: int, hi: int, start, years: int,
     expo, firsts, begin = _year_exposure(pop, lo, hi, start, years)
     lam = cfg.inspections_per_year * np.exp(0.3 * z)
     counts = rng.poisson(lam[:, None] * expo)
-    f, y = np.nonzero(counts)
-    reps = counts[f, y]
-    f, y = np.repeat(f, reps), np.repeat(y, reps)
-    b = begin[f, y]
-    span = (firsts[y + 1] - b).astype(np.int64)
-    day = b + (rng.random(len(f)) * span).astype(np.int64).astype("timedelta64[D]")
+    f, y, day = _event_days(rng, counts, begin, firsts)
     m = len(f)
     ind = pop.industry[lo + f]
     dep = (rng.random(m)[:, None] < np.cumsum(DEPT_BY_INDUSTRY[ind], axis=1)).argmax(axis=1)
