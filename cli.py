@@ -614,6 +614,7 @@ def collusion_train_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
     directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
+    method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market) or auto (with 2+ markets: whichever moved better between them, each held out in turn; else lightgbm)."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
@@ -625,12 +626,17 @@ def collusion_train_cmd(
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
     if kind not in ("full", "transfer"):
         raise InputError(f"--features must be full or transfer; got {kind!r}")
+    if method not in ("auto", "lightgbm", "consensus"):
+        raise InputError(f"--method must be auto, lightgbm or consensus; got {method!r}")
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                         require=["bids"]) for d in directories]
     model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
                                   cv=register is not None, settings=s,
-                                  labels=[read_labels(p) for p in labels] if labels else None, directions=directions)
+                                  labels=[read_labels(p) for p in labels] if labels else None, directions=directions,
+                                  method=method)
+    for m, res in info.get("transfer_check", {}).items():
+        say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
     example = table[info["features"]].head(5)
     if model_out is not None:
         from experiments.tracking import save_model
@@ -640,16 +646,19 @@ def collusion_train_cmd(
     if register is not None:
         from experiments.tracking import log_run
 
-        r = log_run(experiment, params={"features": kind, "min_bids": min_bids, "graph": graph, "flags": flags,
+        r = log_run(experiment, params={"features": kind, "method": info["method"], "min_bids": min_bids, "graph": graph,
+                                        "flags": flags,
                                         "markets": ";".join(map(str, directories)), **model.get_params()},
                     metrics={**{k: v for k, v in info["metrics"].items() if isinstance(v, float)},
+                             **{f"transfer_{m}_{k}_auc": v for m, r in info.get("transfer_check", {}).items()
+                                for k, v in r.items()},
                              "train_tenders": info["tenders"], "positive_share": info["positive_share"]},
                     model=model, input_example=example, dataset=table[info["features"]], register=register,
                     gate_metric="auc", predictions=(y, info["oof"]))
         say(f"run {r.get('run_id')}: cross-validated auc {info['metrics']['auc']:.3f}; registered {register} version "
             f"{r.get('version')}" + (" (now @champion)" if r.get("champion") else f" ({r.get('gate_reason', '')})"))
     say(f"trained on {info['tenders']:,} tenders from {len(dss)} market(s) ({info['positive_share']:.1%} collusive), "
-        f"{len(info['features'])} {kind} features")
+        f"{len(info['features'])} {kind} features, method {info['method']}")
 
 
 @collusion_app.command("score")

@@ -62,33 +62,52 @@ def market_tables(dirs: dict) -> dict:
     return out
 
 
+def paired_bootstrap(y, p, q, n=1000, seed=0) -> tuple[float, float]:
+    """95% interval of ROC-AUC(p) - ROC-AUC(q) over bootstrap resamples of the scored tenders."""
+    rng = np.random.default_rng(seed)
+    d = []
+    for _ in range(n):
+        i = rng.integers(0, len(y), len(y))
+        if len(np.unique(y[i])) == 2:
+            d.append(roc_auc_score(y[i], p[i]) - roc_auc_score(y[i], q[i]))
+    return float(np.quantile(d, 0.025)), float(np.quantile(d, 0.975))
+
+
 def transfer_results(tables: dict, seed: int = 0) -> dict:
-    """Train on two markets, apply unchanged to the third: the tender model (market-relative features) against extra
-    trees trained the same way on the 10 raw screens and on the same market-relative features."""
+    """Train on two markets, apply unchanged to the third. `collusion train`'s default (`--method auto`: the method that
+    moved better between the two training markets, each held out in turn), each method on its own, and extra trees
+    trained on the same two markets on the 10 raw screens and on the same columns our models receive."""
     res = {}
     for held in tables:
         train = [tables[m] for m in tables if m != held]
         Ttr = pd.concat([t for _, t, _ in train], ignore_index=True)
         ytr = np.concatenate([y for _, _, y in train])
         _, Tte, yte = tables[held]
-        m, cols, w = C.fit_tender_model(Ttr, ytr, kind="transfer", seed=seed)  # the `collusion train` default
-        p = m.fit(Ttr[cols], ytr, sample_weight=w).predict_proba(Tte.reindex(columns=cols))[:, 1]
-        free, fcols, fw = C.fit_tender_model(Ttr, ytr, kind="transfer", directions="free", seed=seed)
-        pf = free.fit(Ttr[fcols], ytr, sample_weight=fw).predict_proba(Tte.reindex(columns=fcols))[:, 1]
+        check = C.transfer_check(Ttr, ytr, kind="transfer", seed=seed)
+        chosen = max(check, key=lambda m: check[m]["mean"])
+        p = {}
+        for method in ("lightgbm", "consensus"):
+            m, cols, kw = C.fit_tender_model(Ttr, ytr, kind="transfer", method=method, seed=seed)
+            p[method] = m.fit(Ttr[cols], ytr, **kw).predict_proba(Tte.reindex(columns=cols).astype(float))[:, 1]
         raw = C.baseline_columns(Ttr)
-        e1 = C.baseline_estimator(seed).fit(Ttr[raw], ytr)
-        p1 = e1.predict_proba(Tte[raw])[:, 1]
-        e2 = C.baseline_estimator(seed).fit(Ttr[cols], ytr)
-        p2 = e2.predict_proba(Tte.reindex(columns=cols))[:, 1]
+        p["et_raw"] = C.baseline_estimator(seed).fit(Ttr[raw], ytr).predict_proba(Tte[raw])[:, 1]
+        p["et_same"] = C.baseline_estimator(seed).fit(Ttr[cols], ytr).predict_proba(Tte.reindex(columns=cols))[:, 1]
+        auc = {k: roc_auc_score(yte, v) for k, v in p.items()}
         res[held] = {"trained_on": [x for x in tables if x != held], "tenders": int(len(yte)),
-                     "lightgbm_auc": roc_auc_score(yte, p), "lightgbm_ap": average_precision_score(yte, p),
-                     "lightgbm_free_auc": roc_auc_score(yte, pf),
-                     "extra_trees_raw_auc": roc_auc_score(yte, p1), "extra_trees_relative_auc": roc_auc_score(yte, p2),
+                     "transfer_check": check, "chosen": chosen, "auc": auc[chosen],
+                     "average_precision": average_precision_score(yte, p[chosen]),
+                     "lightgbm_auc": auc["lightgbm"], "consensus_auc": auc["consensus"],
+                     "extra_trees_raw_auc": auc["et_raw"], "extra_trees_same_auc": auc["et_same"],
+                     "minus_extra_trees_raw_95": paired_bootstrap(yte, p[chosen], p["et_raw"], seed=seed),
+                     "minus_extra_trees_same_95": paired_bootstrap(yte, p[chosen], p["et_same"], seed=seed),
                      "features": cols}
-        print(f"transfer -> {held}: lightgbm {res[held]['lightgbm_auc']:.3f} (free directions "
-              f"{res[held]['lightgbm_free_auc']:.3f}), extra trees raw screens "
-              f"{res[held]['extra_trees_raw_auc']:.3f}, extra trees same features {res[held]['extra_trees_relative_auc']:.3f}",
-              flush=True)
+        r = res[held]
+        print(f"transfer -> {held}: chosen on the training markets: {chosen} (mean held-out-market auc "
+              + ", ".join(f"{k} {v['mean']:.3f}" for k, v in check.items()) + f"); auc {r['auc']:.3f} "
+              f"(lightgbm {auc['lightgbm']:.3f}, consensus {auc['consensus']:.3f}); extra trees raw screens "
+              f"{auc['et_raw']:.3f} (difference 95% {r['minus_extra_trees_raw_95'][0]:+.3f}..{r['minus_extra_trees_raw_95'][1]:+.3f}), "
+              f"extra trees same columns {auc['et_same']:.3f} (difference 95% {r['minus_extra_trees_same_95'][0]:+.3f}.."
+              f"{r['minus_extra_trees_same_95'][1]:+.3f})", flush=True)
     return res
 
 

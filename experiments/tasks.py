@@ -128,11 +128,11 @@ def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None)
     table, y = C.labelled(C.with_labels(table, labels), str(spec.data))
     table = table.assign(market=str(spec.data))  # one market, as `collusion train` marks each dataset
     params = {**C.model_params(settings), **spec.model}
-    model, cols, w = C.fit_tender_model(table, y, kind=spec.features.get("kind", "full"), seed=spec.seed, params=params)
+    model, cols, kw = C.fit_tender_model(table, y, kind=spec.features.get("kind", "full"), seed=spec.seed, params=params)
     sp = collusion_eval.tender_split(y, table["tender_id"].astype(str), spec.folds, spec.seed)
-    oof = collusion_eval.out_of_fold(model, table[cols], y, sp, sample_weight=w)
+    oof = collusion_eval.out_of_fold(model, table[cols], y, sp, fit_params=kw)
     metrics = collusion_eval._metrics(y, oof, float(model.threshold))
-    model.fit(table[cols], y, sample_weight=w)
+    model.fit(table[cols], y, **kw)
     return Fitted(model=model, metrics=metrics, params={"estimator": type(model).__name__, **model.get_params(),
                                                        "cv": f"{len(sp)}-fold grouped by tender"},
                   input_example=table[cols].head(5), table=table[cols], predictions=(y, oof), extra={"columns": cols})

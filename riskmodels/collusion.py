@@ -12,7 +12,8 @@ import pandas as pd
 from features.errors import InputError
 from riskmodels import caselist, collusion_eval
 from riskmodels.collusion_features import model_columns, tender_feature_table
-from riskmodels.collusion_model import CompositeCollusionScore, TenderCollusionClassifier
+from riskmodels.collusion_model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
+                                        default_direction)
 
 
 def model_params(settings=None) -> dict:
@@ -215,33 +216,79 @@ def literature_monotone(columns) -> dict:
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
 
-def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directions: str | None = None,
-                     balance: bool = True, seed: int = 0, params: dict | None = None):
-    """(unfitted model, columns, sample weights) for a training table with a `market` column.
+METHODS = ("auto", "lightgbm", "consensus")
 
-    `directions`: 'literature' keeps only evidence with a direction fixed in advance by the screening literature and
-    constrains the model to it (monotone), so that what it carries to another market is the textbook pattern and not a
-    market's own quirk; 'free' lets LightGBM learn any shape. Default: 'literature' for `transfer`, 'free' for `full`."""
+
+def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directions: str | None = None,
+                     method: str = "lightgbm", balance: bool = True, seed: int = 0, params: dict | None = None):
+    """(unfitted model, columns, fit keyword arguments) for a training table with a `market` column; fit with
+    `model.fit(table[columns], y, **fit_kw)` (the keyword arguments hold one value per row of `table`).
+
+    `method`: 'lightgbm' is the calibrated boosted tender model; 'consensus' the `ConsensusCollusionScore` (evidence
+    kept only where it points the textbook way in every training market, weighted by its worst market).
+    `directions` (LightGBM only): 'literature' keeps only evidence with a direction fixed in advance by the screening
+    literature and constrains the model to it (monotone), so that what it carries to another market is the textbook
+    pattern and not a market's own quirk; 'free' lets LightGBM learn any shape. Default: 'literature' for `transfer`,
+    'free' for `full`."""
+    markets = table["market"].to_numpy() if "market" in table.columns else np.zeros(len(table))
+    cols = model_columns(table, kind)
+    if method == "consensus":
+        return ConsensusCollusionScore(), [c for c in cols if default_direction(c) != 0], {"markets": markets}
+    if method != "lightgbm":
+        raise InputError(f"method must be one of {', '.join(METHODS[1:])} here; got {method!r}")
     directions = directions or ("literature" if kind == "transfer" else "free")
     if directions not in ("literature", "free"):
         raise InputError(f"directions must be 'literature' or 'free'; got {directions!r}")
-    cols = model_columns(table, kind)
     mono = None
     if directions == "literature":
         mono = literature_monotone(cols)
         cols = list(mono)
-    w = market_weights(table["market"] if "market" in table.columns else np.zeros(len(table)), y) if balance else None
+    w = market_weights(markets, y) if balance else None
     model = TenderCollusionClassifier(**{**(params or {}), **({"monotone": mono} if mono else {})}, random_state=seed)
-    return model, cols, w
+    return model, cols, ({"sample_weight": w} if w is not None else {})
+
+
+def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions: str | None = None, seed: int = 0,
+                   params: dict | None = None, methods=("lightgbm", "consensus")) -> dict:
+    """Leave one training market out: for each method, {market: ROC-AUC when trained on the other markets and applied
+    unchanged to it}, plus `mean`. Needs at least two markets; only the training markets are used, so choosing a
+    method by it never looks at the market the model will score."""
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+
+    markets = table["market"].astype(str).to_numpy()
+    names = list(dict.fromkeys(markets))
+    if len(names) < 2:
+        raise InputError("a transfer check needs at least two labelled markets")
+    y = np.asarray(y)
+    out = {}
+    for method in methods:
+        res = {}
+        for held in names:
+            tr, te = markets != held, markets == held
+            if len(np.unique(y[tr])) < 2 or len(np.unique(y[te])) < 2:
+                continue
+            sub = table[tr].reset_index(drop=True)
+            model, cols, kw = fit_tender_model(sub, y[tr], kind=kind, directions=directions, method=method, seed=seed,
+                                               params=params)
+            model = clone(model).fit(sub[cols], y[tr], **kw)
+            p = model.predict_proba(table.loc[te, cols].astype(float))[:, 1]
+            res[held] = float(roc_auc_score(y[te], p))
+        res["mean"] = float(np.mean(list(res.values()))) if res else float("nan")
+        out[method] = res
+    return out
 
 
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: bool = False, flags: bool = False,
           seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
-          directions: str | None = None, balance: bool = True, settings=None) -> tuple[TenderCollusionClassifier, pd.DataFrame, np.ndarray, dict]:
+          directions: str | None = None, balance: bool = True, settings=None,
+          method: str = "auto") -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
     """`collusion train`: one model over one or more labelled markets (each dataset is a market).
     Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
     `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
-    None (use tenders.collusive) or a (tender_id, collusive) frame."""
+    None (use tenders.collusive) or a (tender_id, collusive) frame. `method` (`fit_tender_model`): 'auto' takes, with
+    two or more markets, the method that did best in `transfer_check` (each training market held out in turn; the
+    figures are in the summary), else LightGBM."""
     tables, ys, per = [], [], {}
     labels = labels or [None] * len(datasets)
     for ds, lab in zip(datasets, labels):
@@ -253,16 +300,26 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: b
         per[_name(ds)] = {"tenders": int(len(y)), "collusive": int(y.sum())}
     table = pd.concat(tables, ignore_index=True)
     y = np.concatenate(ys)
-    model, cols, w = fit_tender_model(table, y, kind=kind, directions=directions, balance=balance, seed=seed,
-                                      params=params or model_params(settings))
-    info = {"markets": per, "features": cols, "kind": kind, "tenders": int(len(y)), "positive_share": float(y.mean()),
-            "directions": directions or ("literature" if kind == "transfer" else "free"), "balanced": balance}
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    params = params or model_params(settings)
+    info = {"markets": per, "kind": kind, "tenders": int(len(y)), "positive_share": float(y.mean()), "balanced": balance}
+    if method == "auto":
+        method = "lightgbm"
+        if len(datasets) >= 2:  # choose by how each method moved between the training markets
+            info["transfer_check"] = transfer_check(table, y, kind=kind, directions=directions, seed=seed, params=params)
+            method = max(info["transfer_check"], key=lambda m: info["transfer_check"][m]["mean"])
+    model, cols, kw = fit_tender_model(table, y, kind=kind, directions=directions, method=method, balance=balance,
+                                       seed=seed, params=params)
+    info.update(features=cols, method=method)
+    if method == "lightgbm":
+        info["directions"] = directions or ("literature" if kind == "transfer" else "free")
     if cv:
         sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], 5, seed)
-        oof = collusion_eval.out_of_fold(model, table[cols], y, sp, sample_weight=w)
+        oof = collusion_eval.out_of_fold(model, table[cols], y, sp, fit_params=kw)
         info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
         info["oof"] = oof
-    model.fit(table[cols], y, sample_weight=w)
+    model.fit(table[cols], y, **kw)
     return model, table, y, info
 
 

@@ -40,14 +40,19 @@ def _folds(n_splits: int, y: np.ndarray, groups: np.ndarray | None) -> int:
     return k
 
 
-def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight=None) -> np.ndarray:
+def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight=None,
+                fit_params: dict | None = None) -> np.ndarray:
     """Probabilities for every row from the fold that held it out (NaN for rows never held out or whose training
-    side had one class)."""
+    side had one class). `fit_params`: keyword arguments of `fit` holding one value per row (e.g. sample_weight,
+    markets), cut to each fold's training rows."""
+    per_row = dict(fit_params or {})
+    if sample_weight is not None:
+        per_row["sample_weight"] = sample_weight
     p = np.full(len(y), np.nan)
     for tr, te in splits:
         if len(np.unique(y[tr])) < 2:
             continue
-        kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[tr]}
+        kw = {k: np.asarray(v)[tr] for k, v in per_row.items()}
         m = clone(estimator).fit(X.iloc[tr], y[tr], **kw)
         p[te] = m.predict_proba(X.iloc[te])[:, 1]
     return p

@@ -18,6 +18,9 @@ from features.errors import InputError
 
 AUCTION = ("win_to_reserve", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min")
 PAIR_AGG = ("pair_min_gap", "pair_share_close", "pair_max_same_meta", "pair_share_meta")
+# price-based pair aggregates: their scale depends on the market (bid counts, price levels), so they get market-relative
+# versions too; the metadata counts are the same evidence in every market and stay as they are
+PAIR_PRICE = ("pair_min_gap", "pair_share_close")
 GRAPH = ("group_share", "group_score", "max_relation", "tied_pairs")
 NOT_FEATURES = {"tender_id", "collusive", "market", "market_n", "relation", "top_group", "n_bidders", "published_at"}
 
@@ -92,17 +95,17 @@ def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.Data
 def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, *, flags: pd.DataFrame | None = None,
                          graph: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None, use_pairs: bool = True,
                          market: str | None = None, min_bids: int = 1) -> pd.DataFrame:
-    """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, their market-relative
-    versions (`_rank`, `_dm`; market = the dataset, crossed with the year where dates exist, or the `market` column),
-    pair aggregates (when `use_pairs`), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
+    """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, pair aggregates (when
+    `use_pairs`), the market-relative versions of screens, auction facts and price-based pair aggregates (`_rank`, `_dm`;
+    market = the dataset, crossed with the year where dates exist, or the `market` column), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
     With a `collusive` column in `tenders`, it is carried along as the label (not a feature)."""
     from features.screens import SCREENS, relative_screens, tender_screens
 
     table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
-    table = relative_screens(table, _market_tenders(tenders, market), market=market,
-                             columns=tuple(SCREENS) + AUCTION + ("n_bids",))
     if use_pairs and "bidder_id" in bids.columns:
         table = table.merge(pair_aggregates(bids, pairs), on="tender_id", how="left")
+    table = relative_screens(table, _market_tenders(tenders, market), market=market,
+                             columns=tuple(SCREENS) + AUCTION + ("n_bids",) + PAIR_PRICE)
     for extra in (flags, graph):
         if extra is None or len(extra) == 0:
             continue
@@ -123,7 +126,8 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
 
 def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     """Feature columns for a model. `full`: every numeric feature. `transfer`: market-relative ones only (`_rank`
-    positions within market-year, plus flags, pair and graph features that are market-free: counts and shares).
+    positions within market-year of the screens, auction facts and price-based pair aggregates, plus flags, shared
+    metadata and graph features, which are market-free counts and shares).
     Columns that are missing everywhere are left out."""
     if kind not in ("full", "transfer"):
         raise ValueError(f"kind must be 'full' or 'transfer'; got {kind!r}.")
@@ -132,7 +136,8 @@ def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     if kind == "transfer":
         from features.screens import SCREENS
 
-        raw = set(SCREENS) | set(AUCTION) | {"n_bids"} | {f"{c}_dm" for c in (*SCREENS, *AUCTION, "n_bids")}
+        scaled = (*SCREENS, *AUCTION, "n_bids", *PAIR_PRICE)
+        raw = set(scaled) | {f"{c}_dm" for c in scaled}
         cols = [c for c in cols if c not in raw]
     return cols
 

@@ -311,3 +311,118 @@ class CompositeCollusionScore(BaseEstimator):
             parts = parts.reset_index(drop=True)
         return _reasons.reasons_from_contributions(parts, frame, None, top=top, min_contribution=0.0,
                                                   evidence=evidence)
+
+
+class ConsensusCollusionScore(ClassifierMixin, CompositeCollusionScore):
+    """A transfer model: the transparent composite score, with its evidence and weights learned from labelled markets.
+
+    Each feature with a direction fixed in advance (`default_direction`: screens by the literature, flags and graph
+    evidence higher = more suspicious) is kept only if, in every training market (`markets` in `fit`; one market when
+    not given), its ROC-AUC in that direction exceeds 0.5 + `min_margin`: the evidence pointed the textbook way wherever
+    it was labelled. Its weight is that worst-market margin. A tender's score is the weighted mean of its kept
+    features' positions in the fitted distribution (0 = least, 1 = most suspicious end; for within-market ranks such as
+    `cv_rank`, its position in its own market), and a sigmoid fitted on the training scores (every market and, within a
+    market, both classes weighted equally) maps the score to a probability.
+
+    What it refuses to learn is the point: a market's own quirks (n_bids means collusion in one market and competition
+    in another), which is what carried the boosted models and extra trees below chance between the research markets
+    (docs/evaluation.md). When no feature holds in every market it falls back to the unweighted literature composite
+    (`fallback_` is True).
+
+    Parameters
+    ----------
+    min_margin : float
+        A feature is kept when its oriented ROC-AUC exceeds 0.5 + min_margin in every market.
+    min_rows : int
+        A market has a say on a feature only with at least this many non-missing rows of it, holding both classes; a
+        feature needs the say of every market.
+    threshold : float
+        Probability at which a tender is flagged.
+    """
+
+    def __init__(self, min_margin=0.0, min_rows=30, threshold=0.5):
+        self.min_margin = min_margin
+        self.min_rows = min_rows
+        self.threshold = threshold
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X, y, markets=None, sample_weight=None):
+        """Choose and weight the evidence on the labelled rows of each market, then fit the probability map."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+
+        if not (0.0 <= float(self.min_margin) < 0.5):
+            raise ValueError(f"min_margin must lie in [0, 0.5); got {self.min_margin!r}.")
+        if int(self.min_rows) < 2:
+            raise ValueError(f"min_rows must be at least 2; got {self.min_rows!r}.")
+        if not (0.0 < float(self.threshold) < 1.0):
+            raise ValueError(f"threshold must lie strictly between 0 and 1; got {self.threshold!r}.")
+        Xa, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if np.unique(y).size < 2:
+            raise ValueError(f"y holds one class only; a collusion model needs both classes; got {np.unique(y)!r}.")
+        if y_type != "binary":
+            raise ValueError(f"Only binary classification is supported (collusive or not); got target type {y_type!r}.")
+        self.classes_ = np.unique(y)
+        yb = (y == self.classes_[1]).astype(int)
+        sw = np.ones(len(yb)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw.shape != yb.shape or not np.all(np.isfinite(sw)) or (sw < 0).any() or not (sw > 0).any():
+            raise ValueError(f"sample_weight must hold one finite non-negative weight per row, not all zero; got shape "
+                             f"{sw.shape!r}.")
+        mk = np.zeros(len(yb), dtype=object) if markets is None else np.asarray(markets).astype(str)
+        if mk.shape != yb.shape:
+            raise ValueError(f"markets must name one market per row; got shape {mk.shape!r} for {len(yb)} rows.")
+        named = hasattr(self, "feature_names_in_")
+        names = list(self.feature_names_in_) if named else [f"x{i}" for i in range(Xa.shape[1])]
+        literature = np.array([default_direction(n) if named else 1 for n in names], dtype=float)
+        table = {}
+        for j, name in enumerate(names):
+            if literature[j] == 0:
+                continue
+            votes = {}
+            for m in np.unique(mk):
+                sel = (mk == m) & ~np.isnan(Xa[:, j]) & (sw > 0)
+                if sel.sum() >= int(self.min_rows) and np.unique(yb[sel]).size == 2:
+                    votes[str(m)] = float(roc_auc_score(yb[sel], literature[j] * Xa[sel, j], sample_weight=sw[sel]))
+            table[name] = votes
+        self.market_auc_ = pd.DataFrame(table, index=[str(m) for m in np.unique(mk)]).T.reindex(names)
+        # a market where a feature cannot be measured has not confirmed it: every market must have its say
+        worst = self.market_auc_.min(axis=1, skipna=False).to_numpy(dtype=float)
+        keep = np.isfinite(worst) & (worst > 0.5 + float(self.min_margin)) & (literature != 0)
+        self.fallback_ = not keep.any()
+        if self.fallback_:
+            dirs, w = literature, np.ones(len(names))
+        else:
+            dirs, w = np.where(keep, literature, 0.0), np.where(keep, worst - 0.5, 0.0)
+        self._dirs, self._w = dirs, w
+        self.directions_ = dict(zip(names, dirs.astype(int)))
+        self.weights_ = {n: float(v) for n, v, d in zip(names, w, dirs) if d != 0}
+        self.used_ = [n for n, d in zip(names, dirs) if d != 0]
+        self.reference_ = [np.sort(col[~np.isnan(col)]) for col in Xa.T]
+        s = self._score(Xa)
+        # each market, and each class within it, weighs the same in the probability map (as in the boosted model)
+        cw = np.zeros(len(yb))
+        for m in np.unique(mk):
+            for c in (0, 1):
+                sel = (mk == m) & (yb == c)
+                if sel.any() and sw[sel].sum() > 0:
+                    cw[sel] = sw[sel] / sw[sel].sum()
+        self.calibrator_ = LogisticRegression(C=1e6).fit(s[:, None], yb, sample_weight=cw / cw.mean())
+        self.threshold_ = float(self.threshold)
+        return self
+
+    def predict_proba(self, X):
+        """Probability of the collusive class (columns ordered as `classes_`) from the consensus score."""
+        check_is_fitted(self)
+        s = self.score_samples(X)
+        return self.calibrator_.predict_proba(s[:, None])
+
+    def predict(self, X):
+        """The collusive class where the probability reaches `threshold`."""
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p >= float(self.threshold)).astype(int)]

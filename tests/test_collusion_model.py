@@ -12,7 +12,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from riskmodels import reasons
 from riskmodels.caselist import render_html
 from riskmodels.collusion_eval import bidder_split, time_blocks
-from riskmodels.collusion_model import CompositeCollusionScore, PairCollusionClassifier, TenderCollusionClassifier
+from riskmodels.collusion_model import (CompositeCollusionScore, ConsensusCollusionScore, PairCollusionClassifier,
+                                        TenderCollusionClassifier)
 
 # Calibration maps scores back to observed frequencies, so class weights are undone by design; the same estimator
 # without calibration passes this check (it is in the list below).
@@ -27,7 +28,18 @@ ROWS_NOT_WEIGHTS = {
                                                      "not the same as repeating it"}
 
 
+FIXED_DIRECTIONS = {
+    "check_classifiers_train": "the consensus score reads every column in a direction fixed in advance (unnamed columns: "
+                               "higher is collusive) and drops the others; the check's blobs need a column read the "
+                               "other way"}
+POSITIONS_COUNT_ROWS = {
+    "check_sample_weight_equivalence_on_dense_data": "a tender's position is measured against the fitted rows, where a "
+                                                     "repeated row counts twice and a weight of 2 does not"}
+
+
 def _expected(est):
+    if isinstance(est, ConsensusCollusionScore):
+        return {**FIXED_DIRECTIONS, **POSITIONS_COUNT_ROWS}
     out = {}
     if getattr(est, "calibration", None) is not None:
         out.update(CALIBRATION_UNDOES_CLASS_WEIGHT)
@@ -39,7 +51,7 @@ def _expected(est):
 @parametrize_with_checks([TenderCollusionClassifier(n_estimators=10, calibration_cv=2),
                           TenderCollusionClassifier(n_estimators=10, calibration=None, monotone={"x0": 1}),
                           PairCollusionClassifier(n_estimators=10, calibration_cv=2),
-                          CompositeCollusionScore()], expected_failed_checks=_expected)
+                          CompositeCollusionScore(), ConsensusCollusionScore()], expected_failed_checks=_expected)
 def test_sklearn_contract(estimator, check):
     check(estimator)
 
@@ -268,3 +280,85 @@ def test_pair_model_separates_planted_cartel_pairs(tmp_path):
     assert "bidder_a" not in cols and "co_bids" in cols
     m = PairCollusionClassifier(n_estimators=30, min_child_samples=2, calibration=None).fit(a[cols], ya)
     assert roc_auc_score(yb, m.predict_proba(b.reindex(columns=cols))[:, 1]) > 0.95
+
+
+def _two_markets(rng, n=400):
+    """Two markets where low spread means collusion in both, but the number of bids points opposite ways (as between
+    the Japanese and Italian research markets)."""
+    parts = []
+    for name, sign in (("a", 1), ("b", -1)):
+        X, y = _market(rng, n)
+        X = X.assign(n_bids=np.where(y == 1, 8 + 3 * sign, 8 - 3 * sign) + rng.integers(-1, 2, n))
+        parts.append((X, y, np.full(n, name)))
+    return (pd.concat([p[0] for p in parts], ignore_index=True), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]))
+
+
+def test_consensus_keeps_only_evidence_that_holds_in_every_market():
+    rng = np.random.default_rng(4)
+    X, y, markets = _two_markets(rng)
+    X = X.assign(kurt=np.where(markets == "a", 1.0, -1.0) * (y - 0.5) + rng.normal(0, 0.3, len(y)))  # flips by market
+    m = ConsensusCollusionScore().fit(X, y, markets=markets)
+    # spd (lower = collusive) and rd (higher) hold in both markets; kurt flips; n_bids has no textbook direction
+    assert set(m.used_) == {"spd", "rd"} and m.directions_["spd"] == -1 and m.directions_["rd"] == 1
+    assert not m.fallback_
+    # the weight is the worst market's margin above 0.5
+    from sklearn.metrics import roc_auc_score
+
+    a = min(roc_auc_score(y[markets == k], -X.loc[markets == k, "spd"]) for k in ("a", "b"))
+    assert m.weights_["spd"] == pytest.approx(a - 0.5)
+    assert m.market_auc_.loc["kurt"].min() < 0.5 < m.market_auc_.loc["kurt"].max()
+    p = m.predict_proba(X)[:, 1]
+    assert roc_auc_score(y, p) > 0.9 and ((p >= 0.5) == m.predict(X).astype(bool)).all()
+    reasons = m.explain(X.head(5), top=2)
+    assert len(reasons) == 5 and all(isinstance(r, str) for r in reasons)
+    # a feature one market cannot measure is not confirmed there
+    Xm = X.assign(win_to_reserve=np.where(markets == "a", (y == 1) * 0.1 + 0.85, np.nan))
+    assert "win_to_reserve" not in ConsensusCollusionScore().fit(Xm, y, markets=markets).used_
+    # nothing holds everywhere: the plain literature composite, said so
+    bad = ConsensusCollusionScore().fit(X[["kurt"]], y, markets=markets)
+    assert bad.fallback_ and bad.used_ == ["kurt"]
+
+
+def test_transfer_check_holds_each_market_out_and_train_auto_uses_it():
+    from riskmodels import collusion as C
+
+    rng = np.random.default_rng(5)
+    X, y, markets = _two_markets(rng, n=300)
+    table = X.assign(tender_id=[f"t{i}" for i in range(len(y))], market=markets)
+    check = C.transfer_check(table, y, kind="full", params={"n_estimators": 30, "calibration": None})
+    assert set(check) == {"lightgbm", "consensus"}
+    for res in check.values():
+        assert set(res) == {"a", "b", "mean"} and res["mean"] == pytest.approx((res["a"] + res["b"]) / 2)
+    # the consensus score ignores n_bids, whose meaning flips; it transfers
+    assert check["consensus"]["mean"] > 0.85
+    with pytest.raises(Exception, match="two labelled markets"):
+        C.transfer_check(table[table["market"] == "a"], y[markets == "a"])
+
+
+def test_out_of_fold_cuts_per_row_fit_params():
+    from riskmodels.collusion_eval import out_of_fold, tender_split
+
+    rng = np.random.default_rng(6)
+    X, y, markets = _two_markets(rng, n=120)
+    sp = tender_split(y, np.arange(len(y)), 3, 0)
+    p = out_of_fold(ConsensusCollusionScore(), X, y, sp, fit_params={"markets": markets})
+    assert np.isfinite(p).all()
+
+
+def test_train_on_two_markets_chooses_by_transfer_check_and_scores_a_third(cli, tmp_path):
+    a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)
+    b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=90)
+    c = _planted_dataset(tmp_path / "c", seed=3, n_tenders=90)
+    model = tmp_path / "model"
+    r = cli("collusion", "train", a, b, "--model-out", model, err="transfer check consensus")
+    assert "method " in r.stderr
+    out = tmp_path / "scores.csv"
+    cli("collusion", "score", c, "--model", model, "--out", out, "--no-graph", "--no-flags", err="scored")
+    s = pd.read_csv(out, dtype={"tender_id": str})
+    truth = pd.read_csv(c / "tenders.csv", dtype={"tender_id": str}).set_index("tender_id")["collusive"]
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(truth.reindex(s["tender_id"]), s["score"]) > 0.9
+    assert s.loc[s["flag"] == 1, "reasons"].str.len().min() > 10
+    cli("collusion", "train", a, b, "--model-out", model, "--method", "boosted", code=2, err="--method")
