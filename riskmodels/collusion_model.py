@@ -31,6 +31,18 @@ SCREEN_DIRECTIONS: dict[str, int] = {
 NEUTRAL = ("skew", "n_bids", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min", "market_n")
 
 
+def _binary_target(y) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, 0/1 target with 1 = the later-sorted class) of a fit's y; ValueError unless it has exactly two classes."""
+    check_classification_targets(y)
+    y_type = type_of_target(y, input_name="y")
+    if np.unique(y).size < 2:
+        raise ValueError(f"y holds one class only; a collusion model needs both classes; got {np.unique(y)!r}.")
+    if y_type != "binary":
+        raise ValueError(f"Only binary classification is supported (collusive or not); got target type {y_type!r}.")
+    classes = np.unique(y)
+    return classes, (y == classes[1]).astype(int)
+
+
 def _lgbm(est, classes=None, names=None):
     from lightgbm import LGBMClassifier
 
@@ -104,14 +116,7 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"sample_weight must not be all zero; got sum {sample_weight.sum()!r}.")
         if X.shape[0] < 2:
             raise ValueError(f"fit needs at least 2 samples; got n_samples = {X.shape[0]}.")
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if np.unique(y).size < 2:
-            raise ValueError(f"y holds one class only; a collusion model needs both classes; got {np.unique(y)!r}.")
-        if y_type != "binary":
-            raise ValueError(f"Only binary classification is supported (collusive or not); got target type {y_type!r}.")
-        self.classes_ = np.unique(y)
-        yb = (y == self.classes_[1]).astype(int)
+        self.classes_, yb = _binary_target(y)
         self.n_positive_ = int(yb.sum())
         folds = min(int(self.calibration_cv), int(np.bincount(yb, minlength=2).min()))
         self.calibrated_ = None
@@ -362,14 +367,7 @@ class ConsensusCollusionScore(ClassifierMixin, CompositeCollusionScore):
         if not (0.0 < float(self.threshold) < 1.0):
             raise ValueError(f"threshold must lie strictly between 0 and 1; got {self.threshold!r}.")
         Xa, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if np.unique(y).size < 2:
-            raise ValueError(f"y holds one class only; a collusion model needs both classes; got {np.unique(y)!r}.")
-        if y_type != "binary":
-            raise ValueError(f"Only binary classification is supported (collusive or not); got target type {y_type!r}.")
-        self.classes_ = np.unique(y)
-        yb = (y == self.classes_[1]).astype(int)
+        self.classes_, yb = _binary_target(y)
         sw = np.ones(len(yb)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         if sw.shape != yb.shape or not np.all(np.isfinite(sw)) or (sw < 0).any() or not (sw > 0).any():
             raise ValueError(f"sample_weight must hold one finite non-negative weight per row, not all zero; got shape "
