@@ -115,50 +115,29 @@ def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = N
 
 def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
     """`riskmodels collusion train` on the spec's dataset (issue 7's pipeline: tender table, model, tender-grouped
-    cross-validation), with the spec's evidence switches, model parameters and seed."""
-    C = module("riskmodels.collusion", "tender_table", "with_labels", "labelled", "fit_tender_model", "model_params",
-                issue="issue 7")
-    from riskmodels import collusion_eval
+    cross-validation), with the spec's evidence switches, model parameters and seed, reusing the demo's graphs and flags."""
+    C = module("riskmodels.collusion", "train", "model_params", issue="issue 7")
 
     ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     labels = _truth_labels(spec.data, ds.get("tenders"))
-    _, gf, findings = collusion_evidence(ds, spec.features, settings, cache)
-    table = C.tender_table(ds, graph=gf is not None, graph_features=gf, flags=spec.features.get("flags", True),
-                           findings=findings)
-    table, y = C.labelled(C.with_labels(table, labels), str(spec.data))
-    table = table.assign(market=str(spec.data))  # one market, as `collusion train` marks each dataset
-    params = {**C.model_params(settings), **spec.model}
-    model, cols, kw = C.fit_tender_model(table, y, kind=spec.features.get("kind", "full"), seed=spec.seed, params=params)
-    sp = collusion_eval.tender_split(y, table["tender_id"].astype(str), spec.folds, spec.seed)
-    oof = collusion_eval.out_of_fold(model, table[cols], y, sp, fit_params=kw)
-    metrics = collusion_eval._metrics(y, oof, float(model.threshold))
-    model.fit(table[cols], y, **kw)
-    return Fitted(model=model, metrics=metrics, params={"estimator": type(model).__name__, **model.get_params(),
-                                                       "cv": f"{len(sp)}-fold grouped by tender"},
-                  input_example=table[cols].head(5), table=table[cols], predictions=(y, oof), extra={"columns": cols})
+    ev = collusion_evidence(ds, spec.features, settings, cache)
+    model, table, y, info = C.train([ds], kind=spec.features.get("kind", "full"), flags=spec.features.get("flags", True),
+                                    seed=spec.seed, params={**C.model_params(settings), **spec.model}, cv=True,
+                                    labels=[labels], settings=settings, method="lightgbm", folds=spec.folds,
+                                    evidence=[ev])
+    cols = info["features"]
+    return Fitted(model=model, metrics=info["metrics"], params={"estimator": type(model).__name__, **model.get_params(),
+                                                                "cv": f"{info['folds']}-fold grouped by tender"},
+                  input_example=table[cols].head(5), table=table[cols], predictions=(y, info["oof"]),
+                  extra={"columns": cols})
 
 
 def score_collusion(model, ds, features: dict, settings=None, cache: dict | None = None) -> dict:
     """What `riskmodels collusion score --model` computes (issue 7's `score_dataset`, model branch), reusing the demo's
-    graphs and flags: {"scores", "cases", "groups"}."""
-    C = module("riskmodels.collusion", "tender_table", "flag_evidence", issue="issue 7")
-    from riskmodels import caselist
-
-    top = getattr(getattr(settings, "collusion", None), "reasons", 3)
-    groups, gf, findings = collusion_evidence(ds, features, settings, cache)
-    table = C.tender_table(ds, graph=gf is not None, graph_features=gf, flags=features.get("flags", True), findings=findings)
-    evidence = C.flag_evidence(findings, table["tender_id"])
-    X = table.reindex(columns=list(model.feature_names_in_)).astype(float)
-    score = model.predict_proba(X)[:, 1]
-    flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
-    reasons = [r or "no single piece of evidence stands out in this market"
-               for r in model.explain(X, top=top, context=table, evidence=evidence)]
-    import pandas as pd
-
-    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
-    bids = ds.get("bids")
-    return {"scores": scores, "cases": caselist.tender_cases(scores.assign(n_bids=table["n_bids"].to_numpy()), bids, gf),
-            "groups": caselist.group_cases(scores, bids, groups)}
+    graphs and flags: {"scores", "cases", "groups", ...}."""
+    C = module("riskmodels.collusion", "score_dataset", issue="issue 7")
+    return C.score_dataset(ds, model, flags=features.get("flags", True), settings=settings,
+                           evidence=collusion_evidence(ds, features, settings, cache))
 
 
 def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:

@@ -281,19 +281,26 @@ def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions
 
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: bool = False, flags: bool = False,
           seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
-          directions: str | None = None, balance: bool = True, settings=None,
-          method: str = "auto") -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
+          directions: str | None = None, balance: bool = True, settings=None, method: str = "auto", folds: int = 5,
+          evidence: list | None = None) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
     """`collusion train`: one model over one or more labelled markets (each dataset is a market).
     Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
     `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
     None (use tenders.collusive) or a (tender_id, collusive) frame. `method` (`fit_tender_model`): 'auto' takes, with
     two or more markets, the method that did best in `transfer_check` (each training market held out in turn; the
-    figures are in the summary), else LightGBM."""
+    figures are in the summary), else LightGBM. `folds`: of the cross-validation. `evidence`: per dataset, None or the
+    (groups, graph features, flag findings) already computed on it (`graph_analysis`, `flag_findings`), used instead of
+    computing them again."""
     tables, ys, per = [], [], {}
     labels = labels or [None] * len(datasets)
-    for ds, lab in zip(datasets, labels):
-        findings = flag_findings(ds, settings) if flags else None
-        t = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+    for ds, lab, ev in zip(datasets, labels, evidence or [None] * len(datasets)):
+        if ev is not None:
+            _, gf, findings = ev
+            t = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
+                             findings=findings)
+        else:
+            findings = flag_findings(ds, settings) if flags else None
+            t = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
         t, y = labelled(with_labels(t, lab), _name(ds))
         tables.append(t.assign(market=_name(ds)))
         ys.append(y)
@@ -315,7 +322,8 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: b
     if method == "lightgbm":
         info["directions"] = directions or ("literature" if kind == "transfer" else "free")
     if cv:
-        sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], 5, seed)
+        sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], folds, seed)
+        info["folds"] = len(sp)
         oof = collusion_eval.out_of_fold(model, table[cols], y, sp, fit_params=kw)
         info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
         info["oof"] = oof
@@ -329,29 +337,33 @@ def composite_columns(table: pd.DataFrame) -> list[str]:
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
-                  settings=None) -> dict:
+                  settings=None, evidence: tuple | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
     missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
     market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
-    evidence texts become reasons."""
+    evidence texts become reasons. `evidence`: the (groups, graph features, flag findings) already computed on `ds`, used
+    instead of computing them again."""
     bids = _bids(ds)
     c = getattr(settings, "collusion", None)
     top = top if top is not None else (c.reasons if c is not None else 3)
-    groups, gf = graph_analysis(ds, settings) if graph else (None, None)
-    findings = flag_findings(ds, settings) if flags else None
+    if evidence is not None:
+        groups, gf, findings = evidence
+    else:
+        groups, gf = graph_analysis(ds, settings) if graph else (None, None)
+        findings = flag_findings(ds, settings) if flags else None
     table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
                          findings=findings)
     if len(table) == 0:
         raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
-    evidence = flag_evidence(findings, table["tender_id"])
+    texts = flag_evidence(findings, table["tender_id"])
     if model is None:
         cols = composite_columns(table)
         model = CompositeCollusionScore(flag_share=c.flag_share if c is not None else 0.1).fit(table[cols])
         score = model.score_samples(table[cols])
         flag = model.predict(table[cols]).astype(int)
-        reasons = model.explain(table[cols], top=top, context=table, evidence=evidence)
+        reasons = model.explain(table[cols], top=top, context=table, evidence=texts)
         method = "composite"
     else:
         names = list(getattr(model, "feature_names_in_", []))
@@ -360,7 +372,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         X = table.reindex(columns=names).astype(float)
         score = model.predict_proba(X)[:, 1]
         flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
-        reasons = model.explain(X, top=top, context=table, evidence=evidence)
+        reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "model"
     reasons = [r if r else "no single piece of evidence stands out in this market" for r in reasons]
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
