@@ -172,7 +172,7 @@ class CreditSettings:
 
     windows: list = setting([90, 365, 1095], "look-back windows in days for counts of credit events, inspections and bids")
     list_days: int = setting(1095, "a firm counts as on the serious-dishonesty / abnormal-operation list this many days after an entry")
-    learning_rate: float = setting(0.05, "LightGBM learning rate")
+    learning_rate: float = setting(0.05, "LightGBM learning rate of the candidate parameter sets that set none (the second default candidate uses 0.1)")
     max_rounds: int = setting(1000, "upper bound on boosting rounds (the rounds used are chosen by inner cross-validation)")
     inner_folds: int = setting(5, "inner folds: choice of rounds and parameters, bagging, and calibration on held-out rows")
     calibration: str = setting("sigmoid", "probability calibration over the frozen boosters: sigmoid, isotonic or none")
