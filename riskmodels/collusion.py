@@ -315,7 +315,8 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: b
         method = "lightgbm"
         if len(datasets) >= 2:  # choose by how each method moved between the training markets
             info["transfer_check"] = transfer_check(table, y, kind=kind, directions=directions, seed=seed, params=params)
-            method = max(info["transfer_check"], key=lambda m: info["transfer_check"][m]["mean"])
+            means = {m: r["mean"] for m, r in info["transfer_check"].items() if np.isfinite(r["mean"])}
+            method = max(means, key=means.get) if means else "lightgbm"  # no market held both classes: the default
     model, cols, kw = fit_tender_model(table, y, kind=kind, directions=directions, method=method, balance=balance,
                                        seed=seed, params=params)
     info.update(features=cols, method=method)
