@@ -4,8 +4,11 @@ auctions with machine learning algorithms*, Automation in Construction 133:10404
 One source row is one bid. Source ids are kept as text unchanged. `Collusive_competitor` (a tender-level label copied onto
 every bid) becomes `tenders.collusive`; `Collusive_competitor_original` (bids by known cartel firms) `bids.cartel_member`;
 `Winner` `bids.is_winner`; `Pre-Tender Estimate (PTE)` `tenders.reserve_price`; `Site` `tenders.region`. `Date` becomes
-`tenders.published_at` when it is a Unix time in seconds (Japan); otherwise (Switzerland: a day number of unknown origin) it is
-kept as the numeric column `tenders.date_index`, which orders tenders in time without pretending to be a calendar date.
+`tenders.published_at` when it is a calendar date: a Unix time in seconds (Japan) or milliseconds, or date text (ISO
+`2013-05-01`, else day first `01/05/2013`); a small number (Switzerland: a day number of unknown origin) is kept as the
+numeric column `tenders.date_index`, which orders tenders in time without pretending to be a calendar date.
+The pooled file (`Dataset` column naming the country) has tender numbers that repeat across countries: there the tender id
+is `<Dataset>:<Tender>` and `tenders.market` holds the country, for `--market market`.
 Files without a bidder column (Switzerland) get one generated id per bid (`anon-<tender>-<k>`) and `bids.anonymous = 1`, so
 bidder-based evidence is switched off for them. The precomputed screen columns are not imported (several of them do not
 follow the textbook; screens are recomputed from raw bids). `bids.source_row` is the bid's data row in the source file.
@@ -40,6 +43,9 @@ def import_garcia(csv_path, out_dir) -> dict:
             raise InputError(f"{csv_path.name}: missing column '{col}' (not a García Rodríguez et al. bid file?)")
     src = src.apply(lambda s: s.str.strip())
     src["_row"] = np.arange(2, len(src) + 2)
+    pooled = "Dataset" in src.columns and src["Dataset"].nunique() > 1
+    if pooled:  # tender numbers restart in every country of the pooled file
+        src["Tender"] = src["Dataset"] + ":" + src["Tender"]
 
     def num(col):
         return pd.to_numeric(src[col], errors="coerce") if col in src.columns else pd.Series(np.nan, index=src.index)
@@ -54,11 +60,10 @@ def import_garcia(csv_path, out_dir) -> dict:
     if "Pre-Tender Estimate (PTE)" in src.columns:
         tenders["reserve_price"] = first("Pre-Tender Estimate (PTE)")
     if "Date" in src.columns:
-        d = num("Date").groupby(src["Tender"], sort=False).first()
-        if d.notna().any() and d.min() > 1e8:
-            tenders["published_at"] = pd.to_datetime(d, unit="s").dt.strftime("%Y-%m-%d")
-        else:
-            tenders["date_index"] = d
+        kind, d = _tender_dates(src.groupby("Tender", sort=False)["Date"].first())
+        tenders[kind] = d
+    if pooled:
+        tenders["market"] = first("Dataset")
     if "Collusive_competitor" in src.columns:
         tenders["collusive"] = num("Collusive_competitor").groupby(src["Tender"], sort=False).max()
     tenders = tenders.reset_index(drop=True)
@@ -82,3 +87,23 @@ def import_garcia(csv_path, out_dir) -> dict:
     bids.to_csv(out_dir / "bids.csv", index=False)
     return {"tenders": len(tenders), "bids": len(bids), "anonymous": "Competitors" not in src.columns,
             "collusive_tenders": int(tenders.get("collusive", pd.Series(dtype=float)).fillna(0).sum())}
+
+
+def _tender_dates(raw: pd.Series) -> tuple[str, pd.Series]:
+    """(`published_at`, ISO dates) when the tenders' `Date` values are calendar dates, else (`date_index`, numbers).
+    Numbers above 1e11 are Unix milliseconds, above 1e8 Unix seconds (after 1973-03-03), smaller ones a day or period
+    number; text is read as ISO dates, else day first. Values that cannot be read stay empty."""
+    n = pd.to_numeric(raw, errors="coerce")
+    text = raw[n.isna() & raw.ne("")]
+    if n.notna().sum() >= len(text):
+        x = n.where(n > 0)
+        mid = x.median()
+        if not mid > 1e8:
+            return "date_index", n
+        unit = "ms" if mid > 1e11 else "s"
+        when = pd.to_datetime(x.where(x < (1e15 if unit == "ms" else 1e12)), unit=unit, errors="coerce")
+    else:
+        when = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+        if when.notna().sum() < len(text) / 2:
+            when = pd.to_datetime(raw, errors="coerce", dayfirst=True, format="mixed")
+    return "published_at", when.dt.strftime("%Y-%m-%d")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from features import uscc
@@ -80,6 +81,35 @@ def test_import_garcia_without_bidders_makes_anonymous_ids(cli, tmp_path):
     b = pd.read_csv(tmp_path / "ds" / "bids.csv", dtype=str)
     assert b.bidder_id.tolist() == ["anon-1-1", "anon-1-2", "anon-2-1"] and set(b.anonymous) == {"1"}
     assert "date_index" in pd.read_csv(tmp_path / "ds" / "tenders.csv").columns
+
+
+@pytest.mark.parametrize("dates, kind, expected", [
+    (["1050537600000", "1050537600000", "1060537600000"], "published_at", ["2003-04-17", "2003-08-10"]),  # Unix ms
+    (["2013-05-01", "2013-05-01", "2014-12-31"], "published_at", ["2013-05-01", "2014-12-31"]),  # ISO text
+    (["01/05/2013", "01/05/2013", "31/12/2014"], "published_at", ["2013-05-01", "2014-12-31"]),  # day first
+    (["366", "366", ""], "date_index", ["366.0", None]),  # a day number, one missing
+])
+def test_import_garcia_reads_date_forms(tmp_path, dates, kind, expected):
+    from features.garcia import import_garcia
+
+    src = tmp_path / "g.csv"
+    pd.DataFrame({"Tender": [1, 1, 2], "Competitors": [5, 6, 5], "Bid_value": [10, 11, 12], "Date": dates}).to_csv(src, index=False)
+    import_garcia(src, tmp_path / "ds")
+    t = pd.read_csv(tmp_path / "ds" / "tenders.csv", dtype=str)
+    assert t[kind].replace({np.nan: None}).tolist() == expected
+    assert ({"published_at", "date_index"} - {kind}).isdisjoint(t.columns)
+
+
+def test_import_garcia_pooled_file_keeps_countries_apart(tmp_path):
+    from features.garcia import import_garcia
+
+    src = tmp_path / "all.csv"
+    pd.DataFrame({"Tender": [1, 1, 1, 1], "Bid_value": [10, 11, 50, 52], "Dataset": ["Brazil", "Brazil", "Italy", "Italy"],
+                  "Collusive_competitor": [1, 1, 0, 0]}).to_csv(src, index=False)
+    counts = import_garcia(src, tmp_path / "ds")
+    t = pd.read_csv(tmp_path / "ds" / "tenders.csv", dtype=str)
+    assert counts["tenders"] == 2 and t.tender_id.tolist() == ["Brazil:1", "Italy:1"]
+    assert t.market.tolist() == ["Brazil", "Italy"] and t.collusive.astype(float).tolist() == [1.0, 0.0]
 
 
 def test_import_garcia_bad_file_exits_2(cli, tmp_path):
