@@ -804,6 +804,10 @@ def credit_evaluate_cmd(
     say(f"{table}: {info['rows']:,} rows, {info['features']} features, target '{target}' = {info['bad_value']!r} read as bad "
         f"({info['bad_rate']:.1%})" + (f"; {info['dropped_missing_target']} rows without a target left out"
                                        if info["dropped_missing_target"] else ""))
+    if info["date_columns"] or info["identifier_columns"]:
+        say("; ".join(x for x in (info["date_columns"] and f"read as dates (days): {', '.join(info['date_columns'])}",
+                                  info["identifier_columns"] and "left out as identifiers (a different value in every row): "
+                                  + ", ".join(info["identifier_columns"])) if x))
     ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=say)
     m = ev.metrics
     say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")

@@ -49,6 +49,21 @@ def test_evaluate_arff_with_missing_values(cli, fast_settings):
     assert m["tiers"]["A"]["bad_rate"] < m["tiers"]["D"]["bad_rate"]
 
 
+def test_read_labelled_table_semicolons_dates_and_identifiers(tmp_path):
+    from riskmodels.credit.evaluate import read_labelled_table
+
+    n = 40
+    p = tmp_path / "loans.csv"
+    pd.DataFrame({"loan_id": [f"L{i:04d}" for i in range(n)], "opened": [f"2021-{1 + i % 12:02d}-15" for i in range(n)],
+                  "amount": range(n), "sector": ["a", "b"] * (n // 2), "status": ["paid", "default"] * (n // 2)}
+                 ).to_csv(p, sep=";", index=False)
+    X, y, info = read_labelled_table(p, "status")
+    assert list(X.columns) == ["opened", "amount", "sector"] and y.sum() == n // 2 and info["bad_value"] == "default"
+    assert info["identifier_columns"] == ["loan_id"] and info["date_columns"] == ["opened"]
+    assert X["opened"].iloc[0] == (pd.Timestamp("2021-01-15") - pd.Timestamp("1970-01-01")).days
+    assert X["sector"].tolist()[:2] == ["a", "b"]  # repeating text stays a category
+
+
 def test_evaluate_bad_input(cli, tmp_path):
     cli("credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "nope", code=2, err="no column 'nope'")
     cli("credit", "evaluate", tmp_path / "missing.csv", "--target", "y", code=2, err="no such file")

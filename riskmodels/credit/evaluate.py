@@ -1,7 +1,7 @@
 """`credit evaluate`: honest cross-validated metrics of the credit model on any labelled table (CSV or ARFF).
 
-`read_labelled_table(path, target)` reads the table (ARFF `?` and empty CSV cells are missing; numeric and nominal columns
-kept as such) and maps the target to 1 = bad: numbers as they are (the larger of two values is bad), text through a
+`read_labelled_table(path, target)` reads the table (CSV separated by `,`, `;`, tab or `|`; ARFF `?` and empty CSV cells
+are missing; numeric and nominal columns kept as such, date text as day numbers, identifier columns left out) and maps the target to 1 = bad: numbers as they are (the larger of two values is bad), text through a
 vocabulary of bad-meaning words (bad, default, yes, true, 1, bankrupt ...), else the minority class, or `positive=` given.
 `cross_validate(X, y, ...)` gives out-of-fold probabilities from stratified folds, the metrics of `monitor.discrimination`
 and the observed bad rate per tier (tiers from the out-of-fold probabilities under the tier policy, no overrides).
@@ -48,7 +48,10 @@ def read_table_file(path) -> pd.DataFrame:
         return read_arff(path)
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, encoding=enc, na_values=["?", "NA", "N/A", ""], keep_default_na=True,
+            with open(path, encoding=enc) as fh:
+                header = fh.readline()
+            sep = max((",", ";", "\t", "|"), key=header.count)  # European exports often use ';'
+            return pd.read_csv(path, encoding=enc, sep=sep, na_values=["?", "NA", "N/A", ""], keep_default_na=True,
                                skipinitialspace=True)
         except UnicodeDecodeError:
             continue
@@ -93,11 +96,37 @@ def read_labelled_table(path, target: str, positive: str | None = None) -> tuple
     if len(df) == 0:
         raise InputError(f"{path}: column '{target}' has no values")
     y, bad = target_to_binary(df[target], target, positive)
-    X = df.drop(columns=[target])
+    X, dates, ids = prepare_columns(df.drop(columns=[target]))
     if X.shape[1] == 0:
-        raise InputError(f"{path}: no feature columns besides '{target}'")
+        raise InputError(f"{path}: no feature columns besides '{target}'"
+                         + (f" and identifier columns ({', '.join(ids)})" if ids else ""))
     return X, y, {"rows": int(len(df)), "dropped_missing_target": dropped, "bad_value": bad,
-                  "bad_rate": float(y.mean()), "features": int(X.shape[1])}
+                  "bad_rate": float(y.mean()), "features": int(X.shape[1]), "date_columns": dates,
+                  "identifier_columns": ids}
+
+
+def prepare_columns(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(X ready for the model, text columns read as dates, columns left out as identifiers). A text column whose
+    values are (90%+) dates becomes days since 1970-01-01, so that time can split; a text column with a different value
+    in every row (20+ rows: an id, a name) carries no pattern a model can reuse and is left out."""
+    X, dates, ids = X.copy(), [], []
+    for c in list(X.columns):
+        s = X[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        vals = s.dropna().astype(str)
+        if len(vals) == 0:
+            continue
+        if vals.str.contains(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", regex=True).mean() >= 0.9:
+            when = pd.to_datetime(s, errors="coerce", format="mixed")
+            if when.notna().sum() >= 0.9 * len(vals):
+                X[c] = (when - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
+                dates.append(str(c))
+                continue
+        if len(vals) >= 20 and vals.nunique() == len(X):
+            X = X.drop(columns=[c])
+            ids.append(str(c))
+    return X, dates, ids
 
 
 @dataclass
