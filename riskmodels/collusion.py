@@ -146,12 +146,17 @@ def with_labels(table: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFram
 
 def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Rows with a known label and the label as 0/1; InputError when there is no usable label."""
+    from pathlib import Path
+
+    truth = Path(where) / "truth" / "tenders.csv"
+    hint = f" (a simulated city keeps them apart: add --labels {truth})" if truth.is_file() else ""
     if "collusive" not in table.columns:
-        raise InputError(f"{where}: tenders.collusive is missing; training and evaluation need labelled tenders")
+        raise InputError(f"{where}: tenders.collusive is missing; training and evaluation need labelled tenders{hint}")
     t = table[table["collusive"].notna()].reset_index(drop=True)
     y = (t["collusive"].to_numpy(dtype=float) > 0).astype(int)
     if len(np.unique(y)) < 2:
-        raise InputError(f"{where}: tenders.collusive holds one class only ({len(t)} labelled tenders); need both")
+        raise InputError(f"{where}: tenders.collusive holds one class only ({len(t)} labelled tenders); need both"
+                         + (hint if len(t) == 0 else ""))
     return t, y
 
 
