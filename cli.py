@@ -608,7 +608,7 @@ def collusion_train_cmd(
     register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
     experiment: str = typer.Option("collusion", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
     kind: str = typer.Option("transfer", "--features", help="transfer (market-relative only, moves between markets) or full."),
-    min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    min_bids: int = typer.Option(3, "--min-bids", help="Learn only from tenders with at least this many valid bids (bid screens need 3)."),
     graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features."),
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),

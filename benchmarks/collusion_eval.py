@@ -73,48 +73,62 @@ def paired_bootstrap(y, p, q, n=1000, seed=0) -> tuple[float, float]:
     return float(np.quantile(d, 0.025)), float(np.quantile(d, 0.975))
 
 
+def transfer_one(train: list, Tte: pd.DataFrame, yte: np.ndarray, label: str, seed: int = 0) -> dict:
+    """Train on the (table, labels) markets in `train`, apply unchanged to `Tte`: `collusion train`'s default (`--method
+    auto`: the method that moved better between the training markets, each held out in turn), each method on its own,
+    and extra trees trained on the same markets on the 10 raw screens and on the same columns our models receive."""
+    Ttr = pd.concat([t for t, _ in train], ignore_index=True)
+    ytr = np.concatenate([y for _, y in train])
+    check = C.transfer_check(Ttr, ytr, kind="transfer", seed=seed)
+    chosen = max(check, key=lambda m: check[m]["mean"])
+    p = {}
+    for method in ("lightgbm", "consensus"):
+        m, cols, kw = C.fit_tender_model(Ttr, ytr, kind="transfer", method=method, seed=seed)
+        p[method] = m.fit(Ttr[cols], ytr, **kw).predict_proba(Tte.reindex(columns=cols).astype(float))[:, 1]
+    raw = C.baseline_columns(Ttr)
+    p["et_raw"] = C.baseline_estimator(seed).fit(Ttr[raw], ytr).predict_proba(Tte[raw])[:, 1]
+    p["et_same"] = C.baseline_estimator(seed).fit(Ttr[cols], ytr).predict_proba(Tte.reindex(columns=cols))[:, 1]
+    auc = {k: roc_auc_score(yte, v) for k, v in p.items()}
+    # extra trees are random: their spread over five seeds (ours is deterministic given the data)
+    spread = {name: [roc_auc_score(yte, C.baseline_estimator(s).fit(Ttr[c], ytr).predict_proba(Tte.reindex(columns=c))[:, 1])
+                     for s in range(seed, seed + 5)] for name, c in (("raw", raw), ("same", cols))}
+    r = {"tenders": int(len(yte)), "transfer_check": check, "chosen": chosen, "auc": auc[chosen],
+         "average_precision": average_precision_score(yte, p[chosen]),
+         "lightgbm_auc": auc["lightgbm"], "consensus_auc": auc["consensus"],
+         "extra_trees_raw_auc": auc["et_raw"], "extra_trees_same_auc": auc["et_same"],
+         "extra_trees_raw_5_seeds": spread["raw"], "extra_trees_same_5_seeds": spread["same"],
+         "minus_extra_trees_raw_95": paired_bootstrap(yte, p[chosen], p["et_raw"], seed=seed),
+         "minus_extra_trees_same_95": paired_bootstrap(yte, p[chosen], p["et_same"], seed=seed),
+         "features": cols}
+    print(f"transfer -> {label}: chosen on the training markets: {chosen} (mean held-out-market auc "
+          + ", ".join(f"{k} {v['mean']:.3f}" for k, v in check.items()) + f"); auc {r['auc']:.3f} "
+          f"(lightgbm {auc['lightgbm']:.3f}, consensus {auc['consensus']:.3f}); extra trees raw screens "
+          f"{auc['et_raw']:.3f} (difference 95% {r['minus_extra_trees_raw_95'][0]:+.3f}..{r['minus_extra_trees_raw_95'][1]:+.3f}), "
+          f"extra trees same columns {auc['et_same']:.3f} (difference 95% {r['minus_extra_trees_same_95'][0]:+.3f}.."
+          f"{r['minus_extra_trees_same_95'][1]:+.3f}); extra trees over 5 seeds: raw mean {np.mean(spread['raw']):.3f} "
+          f"(max {max(spread['raw']):.3f}), same columns mean {np.mean(spread['same']):.3f} (max {max(spread['same']):.3f})",
+          flush=True)
+    return r
+
+
 def transfer_results(tables: dict, seed: int = 0) -> dict:
-    """Train on two markets, apply unchanged to the third. `collusion train`'s default (`--method auto`: the method that
-    moved better between the two training markets, each held out in turn), each method on its own, and extra trees
-    trained on the same two markets on the 10 raw screens and on the same columns our models receive."""
+    """Train on two markets, apply unchanged to the third (`transfer_one`)."""
     res = {}
     for held in tables:
-        train = [tables[m] for m in tables if m != held]
-        Ttr = pd.concat([t for _, t, _ in train], ignore_index=True)
-        ytr = np.concatenate([y for _, _, y in train])
         _, Tte, yte = tables[held]
-        check = C.transfer_check(Ttr, ytr, kind="transfer", seed=seed)
-        chosen = max(check, key=lambda m: check[m]["mean"])
-        p = {}
-        for method in ("lightgbm", "consensus"):
-            m, cols, kw = C.fit_tender_model(Ttr, ytr, kind="transfer", method=method, seed=seed)
-            p[method] = m.fit(Ttr[cols], ytr, **kw).predict_proba(Tte.reindex(columns=cols).astype(float))[:, 1]
-        raw = C.baseline_columns(Ttr)
-        p["et_raw"] = C.baseline_estimator(seed).fit(Ttr[raw], ytr).predict_proba(Tte[raw])[:, 1]
-        p["et_same"] = C.baseline_estimator(seed).fit(Ttr[cols], ytr).predict_proba(Tte.reindex(columns=cols))[:, 1]
-        auc = {k: roc_auc_score(yte, v) for k, v in p.items()}
-        # extra trees are random: their spread over five seeds (ours is deterministic given the data)
-        spread = {name: [roc_auc_score(yte, C.baseline_estimator(s).fit(Ttr[c], ytr).predict_proba(Tte.reindex(columns=c))[:, 1])
-                         for s in range(seed, seed + 5)] for name, c in (("raw", raw), ("same", cols))}
-        res[held] = {"trained_on": [x for x in tables if x != held], "tenders": int(len(yte)),
-                     "transfer_check": check, "chosen": chosen, "auc": auc[chosen],
-                     "average_precision": average_precision_score(yte, p[chosen]),
-                     "lightgbm_auc": auc["lightgbm"], "consensus_auc": auc["consensus"],
-                     "extra_trees_raw_auc": auc["et_raw"], "extra_trees_same_auc": auc["et_same"],
-                     "extra_trees_raw_5_seeds": spread["raw"], "extra_trees_same_5_seeds": spread["same"],
-                     "minus_extra_trees_raw_95": paired_bootstrap(yte, p[chosen], p["et_raw"], seed=seed),
-                     "minus_extra_trees_same_95": paired_bootstrap(yte, p[chosen], p["et_same"], seed=seed),
-                     "features": cols}
-        r = res[held]
-        print(f"transfer -> {held}: chosen on the training markets: {chosen} (mean held-out-market auc "
-              + ", ".join(f"{k} {v['mean']:.3f}" for k, v in check.items()) + f"); auc {r['auc']:.3f} "
-              f"(lightgbm {auc['lightgbm']:.3f}, consensus {auc['consensus']:.3f}); extra trees raw screens "
-              f"{auc['et_raw']:.3f} (difference 95% {r['minus_extra_trees_raw_95'][0]:+.3f}..{r['minus_extra_trees_raw_95'][1]:+.3f}), "
-              f"extra trees same columns {auc['et_same']:.3f} (difference 95% {r['minus_extra_trees_same_95'][0]:+.3f}.."
-              f"{r['minus_extra_trees_same_95'][1]:+.3f}); extra trees over 5 seeds: raw mean {np.mean(spread['raw']):.3f} "
-              f"(max {max(spread['raw']):.3f}), same columns mean {np.mean(spread['same']):.3f} (max {max(spread['same']):.3f})",
-              flush=True)
+        train = [(t, y) for m, (_, t, y) in tables.items() if m != held]
+        res[held] = {"trained_on": [x for x in tables if x != held], **transfer_one(train, Tte, yte, held, seed)}
     return res
+
+
+def transfer_to_city(tables: dict, city_dir: Path, seed: int = 0) -> dict:
+    """A fourth market that played no part in designing the transfer method: trained on all three research markets,
+    applied to a synthetic city (tenders with >= MIN_BIDS bids, labels from its truth file)."""
+    ds = load_dataset(city_dir)
+    t = C.with_labels(C.tender_table(ds, min_bids=MIN_BIDS), C.read_labels(city_dir / "truth" / "tenders.csv"))
+    t, y = C.labelled(t, "city")
+    train = [(tb, yy) for _, tb, yy in tables.values()]
+    return {"trained_on": list(tables), **transfer_one(train, t.assign(market="city"), y, f"city ({city_dir.name})", seed)}
 
 
 def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
@@ -236,6 +250,8 @@ def main(argv=None) -> int:
             results["transfer"] = transfer_results(tables)
     if not a.skip_city:
         results["city"] = city_results(work, a.city_scale)
+        if not a.skip_markets and len(tables) == 3:
+            results["transfer_to_city"] = transfer_to_city(tables, work / f"city-{a.city_scale}-2")
     results = round_floats(results)
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")

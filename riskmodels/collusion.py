@@ -32,6 +32,11 @@ def model_params(settings=None) -> dict:
             "min_child_samples": c.min_child_samples, "calibration": cal, "threshold": c.threshold}
 
 
+# bid screens (spread, skewness, relative distances ...) are undefined or degenerate below three bids; the published
+# baselines and docs/evaluation.md use tenders with at least this many; `train` learns from them only by default
+SCREEN_BIDS = 3
+
+
 def _name(ds) -> str:
     return str(getattr(ds, "path", "dataset"))
 
@@ -284,7 +289,7 @@ def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions
     return out
 
 
-def train(datasets: list, *, kind: str = "transfer", min_bids: int = 1, graph: bool = False, flags: bool = False,
+def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS, graph: bool = False, flags: bool = False,
           seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
           directions: str | None = None, balance: bool = True, settings=None, method: str = "auto", folds: int = 5,
           evidence: list | None = None) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
@@ -380,7 +385,11 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
         reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "model"
-    reasons = [r if r else "no single piece of evidence stands out in this market" for r in reasons]
+    n_bids = table["n_bids"].to_numpy()
+    few = [f"only {int(n)} valid bid{'s' if n != 1 else ''}: too few for bid screens (they need {SCREEN_BIDS})"
+           if n < SCREEN_BIDS else "" for n in n_bids]
+    reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
+               for r, f in zip(reasons, few)]
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=table["n_bids"].to_numpy()), bids, gf)
     groups_t = caselist.group_cases(scores, bids, groups)

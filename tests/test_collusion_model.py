@@ -362,3 +362,22 @@ def test_train_on_two_markets_chooses_by_transfer_check_and_scores_a_third(cli, 
     assert roc_auc_score(truth.reindex(s["tender_id"]), s["score"]) > 0.9
     assert s.loc[s["flag"] == 1, "reasons"].str.len().min() > 10
     cli("collusion", "train", a, b, "--model-out", model, "--method", "boosted", code=2, err="--method")
+
+
+def test_train_learns_from_three_bid_tenders_and_score_says_when_bids_are_too_few(cli, tmp_path):
+    a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)
+    b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=60)
+    for d, tid, n in ((a, "X2", 2), (b, "X1", 1)):  # a two-bid tender to learn from, a one-bid tender to score
+        pd.concat([pd.read_csv(d / "tenders.csv"), pd.DataFrame([{"tender_id": tid, "reserve_price": 1e5, "collusive": 0,
+                                                                  "published_at": "2022-06-01"}])]).to_csv(d / "tenders.csv", index=False)
+        pd.concat([pd.read_csv(d / "bids.csv"), pd.DataFrame({"tender_id": tid, "bidder_id": [f"H{k}" for k in range(n)],
+                                                              "price": [9e4 + k for k in range(n)], "is_winner": [1] + [0] * (n - 1)})]
+                  ).to_csv(d / "bids.csv", index=False)
+    model = tmp_path / "model"
+    cli("collusion", "train", a, "--model-out", model, err="trained on 90 tenders")
+    cli("collusion", "train", a, "--model-out", tmp_path / "m2", "--min-bids", "2", err="trained on 91 tenders")
+    out = tmp_path / "scores.csv"
+    cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", err="scored 61 tenders")
+    s = pd.read_csv(out, dtype={"tender_id": str}).set_index("tender_id")
+    assert s.loc["X1", "reasons"].endswith("only 1 valid bid: too few for bid screens (they need 3)")
+    assert not s.drop(index="X1")["reasons"].str.contains("too few").any()
