@@ -786,6 +786,56 @@ def credit_tier_cmd(
                 f"{psi(pd.to_numeric(prev['probability'], errors='coerce'), tiers['probability']):.4f}")
 
 
+@credit_app.command("monitor")
+@_handled
+def credit_monitor_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (enterprises and their records; credit_labels for performance)."),
+    model: str = typer.Option(..., "--model", help="Model directory (from --model-out) or URI such as models:/credit@champion."),
+    reference_as_of: str = typer.Option(..., "--reference-as-of", help="The reference period's date (YYYY-MM-DD), e.g. when the model was trained."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="The current date (YYYY-MM-DD); default the day after the latest record."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report: stability.csv, migration.csv, calibration.csv, summary.json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON line (the last line of stdout)."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+):
+    """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
+    Gini / Brier / calibration on the credit_labels dated in between."""
+    from experiments.tracking import load_model
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import monitor_dataset, parse_date
+
+    s = settings()
+    ref = parse_date(reference_as_of, "--reference-as-of")
+    when = parse_date(as_of, "--as-of") if as_of else None
+    scores, members = _credit_side_tables(collusion_scores, groups)
+    est = load_model(model)
+    ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
+    m = monitor_dataset(est, ds, s, reference_as_of=ref, as_of=when, collusion_scores=scores, group_members=members)
+    r = m.summary
+    say(f"{r['enterprises']:,} enterprises scored as of {r['reference_as_of']} and {r['as_of']}: PSI of the probability "
+        f"{r['score_psi']:.4f}; {len(r['features_shifted'])} feature(s) shifted (PSI > 0.25)"
+        + (f": {', '.join(r['features_shifted'][:8])}" if r["features_shifted"] else "")
+        + f"; {len(r['features_watch'])} to watch (0.1-0.25); {r['same_tier_share']:.1%} keep their tier")
+    say("tier migration (rows reference, columns current):\n" + m.migration.to_string())
+    perf = r["performance"]
+    if perf:
+        say(f"on {perf['labels']:,} labels dated {r['reference_as_of']} to {r['as_of']} ({perf['bad_rate']:.1%} bad): "
+            f"auc {perf['auc']:.4f}, gini {perf['gini']:.4f}, ks {perf['ks']:.4f}, brier {perf['brier']:.4f} "
+            "(optimistic where the model learned from these labels)")
+    else:
+        say("no credit_labels dated in the period with both classes: no discrimination or calibration figures")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        m.stability.to_csv(out / "stability.csv", index=False)
+        m.migration.to_csv(out / "migration.csv")
+        if m.calibration is not None:
+            m.calibration.to_csv(out / "calibration.csv", index_label="bin")
+        (out / "summary.json").write_text(json.dumps(r, indent=1) + "\n", encoding="utf-8")
+        say(f"report written to {out}")
+    if as_json:
+        typer.echo(json.dumps(r))
+
+
 @credit_app.command("evaluate")
 @_handled
 def credit_evaluate_cmd(

@@ -115,6 +115,23 @@ def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
     assert (t2["tier"] == t["tier"]).all()
     cli("credit", "tier", small_city, "--model", tmp_path / "nomodel", "--out", out2, code=2, err="not an MLflow model")
     cli("credit", "tier", small_city, "--model", model, "--out", out2, "--as-of", "soon", code=2, err="--as-of")
+    # monitoring between two dates: PSI of the score and features, migration, performance on the labels in between
+    rep = tmp_path / "monitor"
+    r = cli("--settings", fast_settings, "credit", "monitor", small_city, "--model", model, "--reference-as-of",
+            "2024-01-01", "--out", rep, "--json", err="PSI of the probability")
+    m = _json(r.stdout)
+    assert m["enterprises"] == len(ents) and sum(m["tiers"]["current"].values()) == len(ents)
+    mig = pd.read_csv(rep / "migration.csv", index_col=0)
+    assert int(mig.to_numpy().sum()) == len(ents) and list(mig.columns) == list("ABCD")
+    assert abs(m["same_tier_share"] - sum(mig.loc[t, t] for t in "ABCD") / len(ents)) < 1e-9
+    stab = pd.read_csv(rep / "stability.csv")
+    assert stab["variable"].iloc[0] == "probability" and stab["psi"].iloc[0] == m["score_psi"] >= 0
+    assert set(m["features_shifted"]) == set(stab.loc[stab["psi"] > 0.25, "variable"])
+    labels = pd.read_csv(small_city / "credit_labels.csv")
+    n_lab = int((pd.to_datetime(labels["as_of"]) >= "2024-01-01").sum())
+    assert m["performance"]["labels"] == n_lab and m["performance"]["auc"] > 0.6
+    assert pd.read_csv(rep / "calibration.csv")["n"].sum() == n_lab
+    cli("credit", "monitor", small_city, "--model", model, "--reference-as-of", "2030-01-01", code=2, err="must come before")
 
 
 @pytest.mark.skipif(not os.environ.get("RISKMODELS_SLOW"), reason="full reference files take minutes; set RISKMODELS_SLOW=1")

@@ -5,6 +5,8 @@
   is known) and returns it with out-of-fold metrics from its own inner folds (no extra fitting: fast enough for a city).
 - `tier_dataset(model, tables, settings)`: every enterprise as of one day (default: the day after the latest record) ->
   `enterprise_id`, `tier`, `probability`, `reasons`, `override` (+ `model_tier`, `as_of`).
+- `monitor_dataset(model, tables, settings, reference_as_of=...)`: the model between two dates: PSI of the score and of
+  every feature, tier migration, and discrimination and calibration on the labels dated in between.
 
 `tables` is a `features.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
 """
@@ -147,11 +149,8 @@ def default_as_of(tables) -> pd.Timestamp:
     return (max(latest).normalize() + pd.Timedelta(days=1))
 
 
-def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,
-                 collusion_scores=None, group_members=None, top_reasons: int | None = None) -> pd.DataFrame:
-    """Tier every enterprise of the dataset as of `as_of`: enterprise_id, tier, probability, reasons, override, ..."""
-    s = _settings(settings)
-    check_policy(s.tiers)
+def enterprise_ids(tables) -> np.ndarray:
+    """Every enterprise of the dataset: the registry, else the firms with credit events or inspections."""
     ent = _get(tables, "enterprises")
     if ent is not None and len(ent):
         ids = pd.unique(ent["enterprise_id"].astype(str))
@@ -160,18 +159,41 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
         ids = pd.unique(pd.concat([p["enterprise_id"].astype(str) for p in parts if p is not None] or [pd.Series([], dtype=str)]))
     if len(ids) == 0:
         raise InputError("enterprises: no enterprise to tier")
-    when = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    return ids
+
+
+def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_scores=None, group_members=None):
+    """(features, model input X, probability) of `queries` (enterprise_id, as_of), with the feature settings the model
+    was trained with; model columns this dataset cannot give (no bids table) are missing, as LightGBM allows."""
+    s = _settings(settings)
     spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
-    q = pd.DataFrame({"enterprise_id": ids, "as_of": when})
-    feats = build_features(tables, q, windows=spec["windows"], list_days=spec["list_days"],
+    feats = build_features(tables, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members,
                            families=spec.get("families"))
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     for c in cols:
-        if c not in feats.columns:  # evidence this dataset cannot give (no bids table): unknown, as LightGBM allows
+        if c not in feats.columns:
             feats[c] = np.nan
     X = feats[cols]
-    prob = model.predict_proba(X)[:, 1]
+    return feats, X, model.predict_proba(X)[:, 1]
+
+
+def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
+    """The tier policy with its hard overrides (serious list -> D, abnormal list -> at least C, no history -> B)."""
+    flag = lambda col, default: feats.get(col, pd.Series(default, index=feats.index)).to_numpy()  # noqa: E731
+    return assign_tiers(prob, s.tiers, serious=flag("on_serious_list", 0) > 0, abnormal=flag("on_abnormal_list", 0) > 0,
+                        no_history=flag("has_history", 1) == 0, previous=previous)
+
+
+def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,
+                 collusion_scores=None, group_members=None, top_reasons: int | None = None) -> pd.DataFrame:
+    """Tier every enterprise of the dataset as of `as_of`: enterprise_id, tier, probability, reasons, override, ..."""
+    s = _settings(settings)
+    check_policy(s.tiers)
+    ids = enterprise_ids(tables)
+    when = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    feats, X, prob = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": when}),
+                                   collusion_scores=collusion_scores, group_members=group_members)
     top = s.credit.top_reasons if top_reasons is None else top_reasons
     if hasattr(model, "explain"):
         # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
@@ -187,16 +209,66 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
               .drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["tier"].astype(str))
         prev = pd.Series(ids).map(pm)
         prev = prev.where(prev.isin(list("ABCD")))
-    t = assign_tiers(prob, s.tiers, serious=feats.get("on_serious_list", pd.Series(0, index=feats.index)).to_numpy() > 0,
-                     abnormal=feats.get("on_abnormal_list", pd.Series(0, index=feats.index)).to_numpy() > 0,
-                     no_history=feats.get("has_history", pd.Series(1, index=feats.index)).to_numpy() == 0,
-                     previous=None if prev is None else prev.to_numpy(object))
+    t = _tiers(prob, feats, s, previous=None if prev is None else prev.to_numpy(object))
     out = pd.DataFrame({"enterprise_id": ids, "tier": t["tier"].to_numpy(), "probability": np.round(prob, 6),
                         "reasons": reasons, "override": t["override"].to_numpy(), "model_tier": t["model_tier"].to_numpy(),
                         "as_of": when.date().isoformat()})
     if prev is not None:
         out["previous_tier"] = prev.to_numpy(object)
     return out
+
+
+@dataclass
+class Monitoring:
+    """`monitor_dataset`'s report: `summary` (JSON-ready), PSI per variable, tier migration, and, where labels dated
+    in the monitored period exist, the calibration table of the model on them."""
+    summary: dict
+    stability: pd.DataFrame
+    migration: pd.DataFrame
+    calibration: pd.DataFrame | None = None
+
+
+def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None, collusion_scores=None,
+                    group_members=None) -> Monitoring:
+    """Monitor a credit model between two dates: every enterprise is scored as of `reference_as_of` and as of `as_of`
+    (default: the day after the latest record); PSI of the probability and of every model feature (reference deciles;
+    < 0.1 stable, 0.1-0.25 watch, > 0.25 shifted), tier migration (policy and overrides, no damping), and, for the
+    `credit_labels` rows dated from `reference_as_of` up to `as_of` (features as of each row's date), KS, AUC, Gini,
+    Brier and the calibration table. Labels the model was trained on make those figures optimistic."""
+    s = _settings(settings)
+    check_policy(s.tiers)
+    ids = enterprise_ids(tables)
+    ref = pd.Timestamp(reference_as_of)
+    cur = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    if not ref < cur:
+        raise InputError(f"--reference-as-of ({ref.date()}) must come before --as-of ({cur.date()})")
+    side = dict(collusion_scores=collusion_scores, group_members=group_members)
+    fa, Xa, pa = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": ref}), **side)
+    fb, Xb, pb = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": cur}), **side)
+    stab = monitor.stability(Xa.assign(probability=pa), Xb.assign(probability=pb), score="probability")
+    ta, tb = _tiers(pa, fa, s)["tier"].to_numpy(), _tiers(pb, fb, s)["tier"].to_numpy()
+    mig = monitor.migration_matrix(ta, tb)
+    feat_psi = stab[~stab["is_score"]]
+    summary = {"reference_as_of": ref.date().isoformat(), "as_of": cur.date().isoformat(), "enterprises": int(len(ids)),
+               "score_psi": float(stab.loc[stab["is_score"], "psi"].iloc[0]),
+               "features_shifted": feat_psi.loc[feat_psi["psi"] > 0.25, "variable"].tolist(),
+               "features_watch": feat_psi.loc[feat_psi["psi"].between(0.1, 0.25), "variable"].tolist(),
+               "tiers": {"reference": {t: int((ta == t).sum()) for t in "ABCD"},
+                         "current": {t: int((tb == t).sum()) for t in "ABCD"}},
+               "same_tier_share": float(np.mean(ta == tb)), "performance": None}
+    labels = _get(tables, "credit_labels")
+    calib = None
+    if labels is not None and len(labels):
+        lab = labels.loc[labels["label"].notna() & labels["as_of"].notna(), ["enterprise_id", "as_of", "label"]]
+        when = pd.to_datetime(lab["as_of"], errors="coerce")
+        lab = lab[(when >= ref) & (when <= cur)].reset_index(drop=True)
+        y = lab["label"].astype(int).to_numpy()
+        if len(np.unique(y)) == 2:
+            _, _, p = predict_as_of(model, tables, s, lab[["enterprise_id", "as_of"]], **side)
+            summary["performance"] = {"labels": int(len(y)), "bad_rate": float(y.mean()), **monitor.discrimination(y, p),
+                                      "tiers": tier_table(y, p, assign_tiers(p, s.tiers)["tier"])}
+            calib = monitor.calibration_table(y, p)
+    return Monitoring(summary=summary, stability=stab.drop(columns="is_score"), migration=mig, calibration=calib)
 
 
 def parse_date(value: str, what: str) -> pd.Timestamp:
