@@ -825,13 +825,7 @@ def credit_monitor_cmd(
     else:
         say("no credit_labels dated in the period with both classes: no discrimination or calibration figures")
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        m.stability.to_csv(out / "stability.csv", index=False)
-        m.migration.to_csv(out / "migration.csv")
-        if m.calibration is not None:
-            m.calibration.to_csv(out / "calibration.csv", index_label="bin")
-        (out / "summary.json").write_text(json.dumps(r, indent=1) + "\n", encoding="utf-8")
-        say(f"report written to {out}")
+        say(f"report written to {m.write(out)}")
     if as_json:
         typer.echo(json.dumps(r))
 

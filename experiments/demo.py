@@ -221,6 +221,14 @@ def stage_credit(d: Demo) -> dict:
     res["scored_with"] = uri
     res["tiers"] = {str(k): int(v) for k, v in tiers["tier"].value_counts().sort_index().items()}
     res.update(credit_truth_metrics(tiers, d.data))
+    # monitoring: the same model a year before the tiering date against now (`riskmodels credit monitor`)
+    now = pd.Timestamp(tiers["as_of"].iloc[0])
+    mon = tasks.monitor_credit(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache,
+                               reference_as_of=now - pd.Timedelta(days=365), as_of=now)
+    d.output("credit monitoring a year apart (PSI per feature, tier migration, calibration)",
+             mon.write(d.out / "credit" / "monitor"))
+    res["monitor"] = {k: mon.summary[k] for k in ("reference_as_of", "score_psi", "same_tier_share")}
+    res["monitor"]["features_shifted"] = len(mon.summary["features_shifted"])
     return res
 
 
@@ -427,6 +435,10 @@ def summary_text(d: Demo) -> str:
                 if "rank_corr_latent_risk" in k else "")
         lines.append(f"  credit model: out-of-fold AUC {k.get('auc', float('nan')):.3f}{corr}; tiers {tiers}; "
                      f"registered credit v{k.get('version')}{' = @champion' if k.get('champion') else ''}")
+        if "monitor" in k:
+            mo = k["monitor"]
+            lines.append(f"  credit monitoring since {mo['reference_as_of']}: PSI of the probability {mo['score_psi']:.3f}, "
+                         f"{mo['same_tier_share']:.0%} of firms keep their tier, {mo['features_shifted']} features shifted")
     p = r.get("inspection", {})
     if p:
         lines.append(f"  inspection plan: {p['visits']} visits, {p['saved_by_joint_inspection']} saved by joint inspection, "

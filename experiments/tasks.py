@@ -180,6 +180,14 @@ def tier_credit(model, ds, features: dict, settings=None, cache: dict | None = N
     return tier_dataset(model, ds, settings, collusion_scores=scores, group_members=members)
 
 
+def monitor_credit(model, ds, features: dict, settings=None, cache: dict | None = None, *, reference_as_of, as_of):
+    """What `riskmodels credit monitor` computes (`monitor_dataset`), with the same side inputs as `tier_credit`."""
+    monitor_dataset = require("riskmodels.credit.pipeline", "monitor_dataset", issue="issue 8")
+    scores, members = credit_side_tables(features, cache)
+    return monitor_dataset(model, ds, settings, reference_as_of=reference_as_of, as_of=as_of, collusion_scores=scores,
+                           group_members=members)
+
+
 _TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}
 
 

@@ -227,6 +227,20 @@ class Monitoring:
     migration: pd.DataFrame
     calibration: pd.DataFrame | None = None
 
+    def write(self, folder) -> "Path":
+        """`stability.csv`, `migration.csv`, `calibration.csv` (when there are labels) and `summary.json` in `folder`."""
+        import json
+        from pathlib import Path
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stability.to_csv(folder / "stability.csv", index=False)
+        self.migration.to_csv(folder / "migration.csv")
+        if self.calibration is not None:
+            self.calibration.to_csv(folder / "calibration.csv", index_label="bin")
+        (folder / "summary.json").write_text(json.dumps(self.summary, indent=1) + "\n", encoding="utf-8")
+        return folder
+
 
 def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None, collusion_scores=None,
                     group_members=None) -> Monitoring:
