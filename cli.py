@@ -839,12 +839,13 @@ def credit_evaluate_cmd(
     folds: Optional[int] = typer.Option(None, "--folds", help="Cross-validation folds (default [credit] folds)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the folds (default [credit] seed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
+    group: Optional[str] = typer.Option(None, "--group", help="Column whose rows stay in one fold (e.g. the firm of panel rows); not a feature."),
 ):
     """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table."""
     from riskmodels.credit.evaluate import cross_validate, read_labelled_table
 
     s = settings()
-    X, y, info = read_labelled_table(table, target, positive)
+    X, y, info = read_labelled_table(table, target, positive, group=group)
     say(f"{table}: {info['rows']:,} rows, {info['features']} features, target '{target}' = {info['bad_value']!r} read as bad "
         f"({info['bad_rate']:.1%})" + (f"; {info['dropped_missing_target']} rows without a target left out"
                                        if info["dropped_missing_target"] else ""))
@@ -852,8 +853,10 @@ def credit_evaluate_cmd(
         say("; ".join(x for x in (info["date_columns"] and f"read as dates (days): {', '.join(info['date_columns'])}",
                                   info["identifier_columns"] and "left out as identifiers (a different value in every row): "
                                   + ", ".join(info["identifier_columns"])) if x))
-    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=say)
+    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=say, groups=info["groups"])
     m = ev.metrics
+    if m.get("duplicate_rows"):
+        say(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
     say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")
     say("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
                                          if v["bad_rate"] is not None))

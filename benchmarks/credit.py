@@ -2,8 +2,8 @@
 
     python benchmarks/credit.py [--data ../shared/data/credit] [--folds 5] [--seeds 0 [1 2 ...]] [--only german|polish]
 
-For each dataset and fold seed, stratified 5-fold CV (shuffled; seed 0 gives the folds `riskmodels credit evaluate` uses)
-and three models on identical folds: ours (`riskmodels.credit.CreditClassifier`, default settings), a default scikit-learn
+For each dataset and fold seed, stratified 5-fold CV (shuffled; rows identical in every feature kept in one fold; seed 0
+gives the folds `riskmodels credit evaluate` uses) and three models on identical folds: ours (`riskmodels.credit.CreditClassifier`, default settings), a default scikit-learn
 HistGradientBoostingClassifier (categorical columns as categories), and an optbinning scorecard (BinningProcess ->
 LogisticRegression). Prints out-of-fold AUC, KS and Brier, our bad rate per tier, and seconds per model; with several
 `--seeds`, also each model's AUC per seed and the mean (one seed's folds move the AUC by several thousandths).
@@ -23,10 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
 from features.settings import Settings  # noqa: E402
-from riskmodels.credit.evaluate import make_model, read_labelled_table  # noqa: E402
+from riskmodels.credit.evaluate import fold_splits, make_model, read_labelled_table  # noqa: E402
 from riskmodels.credit.model import infer_categories  # noqa: E402
 from riskmodels.credit.monitor import discrimination  # noqa: E402
 from riskmodels.credit.tiers import assign_tiers, tier_table  # noqa: E402
@@ -69,7 +68,7 @@ def run(path: Path, target: str, folds: int, seed: int) -> dict:
     X, y, info = read_labelled_table(path, target)
     print(f"\n{path.name}: {info['rows']} rows, {info['features']} features, {info['bad_rate']:.1%} bad "
           f"({target} = {info['bad_value']!r}); stratified {folds}-fold CV, seed {seed}")
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
+    splits = fold_splits(X, y, folds, seed)  # the folds of `credit evaluate`: duplicate rows kept with their twin
     models = {"ours (calibrated LightGBM)": _ours, "HistGradientBoosting default": _hgb,
               "optbinning scorecard + LR": _scorecard}
     print(f"{'model':<30} {'auc':>7} {'ks':>7} {'brier':>7} {'seconds':>8}")

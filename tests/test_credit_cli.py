@@ -64,6 +64,38 @@ def test_read_labelled_table_semicolons_dates_and_identifiers(tmp_path):
     assert X["sector"].tolist()[:2] == ["a", "b"]  # repeating text stays a category
 
 
+def test_fold_splits_keep_duplicates_and_groups_on_one_side():
+    import numpy as np
+
+    from riskmodels.credit.evaluate import duplicate_rows, fold_splits
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.choice(["x", "y"], 200)})
+    X.loc[150:, ["a", "b"]] = X.loc[:49, ["a", "b"]].to_numpy()  # 50 exact duplicates of the first 50 rows
+    X.loc[[3, 153], "a"] = np.nan  # a missing value in a duplicated pair is still a duplicate
+    y = np.r_[np.zeros(100, int), np.ones(100, int)]
+    assert duplicate_rows(X) == 50
+    splits = fold_splits(X, y, 5, seed=1)
+    fold = np.empty(200, int)
+    for i, (tr, te) in enumerate(splits):
+        fold[te] = i
+        assert len(np.intersect1d(tr, te)) == 0 and len(tr) + len(te) == 200
+    assert (fold[150:] == fold[:50]).all()
+    groups = np.repeat(np.arange(40), 5)
+    for tr, te in fold_splits(X, y, 5, seed=1, groups=groups):
+        assert not set(groups[tr]) & set(groups[te])
+
+
+def test_evaluate_group_column(cli, fast_settings, tmp_path):
+    src = pd.read_csv(FIXTURES / "germancredit_sample.csv")
+    src["firm"] = [f"F{i // 2}" for i in range(len(src))]  # two rows per firm
+    p = tmp_path / "panel.csv"
+    src.to_csv(p, index=False)
+    r = cli("--settings", fast_settings, "credit", "evaluate", p, "--target", "creditability", "--group", "firm", "--json")
+    assert _json(r.stdout)["rows"] == len(src) and f"{src.shape[1] - 2} features" in r.stderr  # neither target nor group
+    cli("credit", "evaluate", p, "--target", "creditability", "--group", "nope", code=2, err="--group: no column 'nope'")
+
+
 def test_evaluate_bad_input(cli, tmp_path):
     cli("credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "nope", code=2, err="no column 'nope'")
     cli("credit", "evaluate", tmp_path / "missing.csv", "--target", "y", code=2, err="no such file")

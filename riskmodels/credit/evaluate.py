@@ -84,25 +84,34 @@ def target_to_binary(values: pd.Series, column: str, positive: str | None = None
     return s.eq(minority).to_numpy(int), str(minority)
 
 
-def read_labelled_table(path, target: str, positive: str | None = None) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    """(features X, target y with 1 = bad, info) from a CSV or ARFF table."""
+def read_labelled_table(path, target: str, positive: str | None = None,
+                        group: str | None = None) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """(features X, target y with 1 = bad, info) from a CSV or ARFF table. `group` names a column (e.g. the firm of
+    each row) that is not a feature but keeps its rows in one fold: `info["groups"]` holds it (missing: own group)."""
     df = read_table_file(path)
-    if target not in df.columns:
-        raise InputError(f"{path}: no column '{target}' (columns: {', '.join(map(str, df.columns[:12]))}"
-                         f"{' ...' if df.shape[1] > 12 else ''})")
+    for col, what in ((target, ""), (group, "--group: ")):
+        if col is not None and col not in df.columns:
+            raise InputError(f"{path}: {what}no column '{col}' (columns: {', '.join(map(str, df.columns[:12]))}"
+                             f"{' ...' if df.shape[1] > 12 else ''})")
+    if group is not None and group == target:
+        raise InputError(f"--group: '{group}' is the target column")
     keep = df[target].notna()
     dropped = int((~keep).sum())
     df = df.loc[keep].reset_index(drop=True)
     if len(df) == 0:
         raise InputError(f"{path}: column '{target}' has no values")
     y, bad = target_to_binary(df[target], target, positive)
+    groups = None
+    if group is not None:
+        g = df.pop(group)
+        groups = g.astype("string").fillna(pd.Series([f"<row {i}>" for i in range(len(g))], dtype="string")).to_numpy(object)
     X, dates, ids = prepare_columns(df.drop(columns=[target]))
     if X.shape[1] == 0:
         raise InputError(f"{path}: no feature columns besides '{target}'"
                          + (f" and identifier columns ({', '.join(ids)})" if ids else ""))
     return X, y, {"rows": int(len(df)), "dropped_missing_target": dropped, "bad_value": bad,
                   "bad_rate": float(y.mean()), "features": int(X.shape[1]), "date_columns": dates,
-                  "identifier_columns": ids}
+                  "identifier_columns": ids, "groups": groups}
 
 
 def prepare_columns(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -162,11 +171,36 @@ def make_model(settings=None, monotone=None, params: dict | None = None) -> Cred
     return CreditClassifier(**kw)
 
 
+def fold_splits(X: pd.DataFrame, y, k: int, seed: int, groups=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs of stratified k-fold CV that cannot leak a row into its own test fold: with `groups`
+    (e.g. the firm of each row) a group stays in one fold (`StratifiedGroupKFold`); without, rows identical in every
+    feature (the Polish file has 82 such duplicates) are moved into the fold of their first occurrence, so that a
+    duplicate is never scored by a model that learned its twin. Tables without duplicates get plain `StratifiedKFold`."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    y = np.asarray(y)
+    if groups is not None:
+        return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(X, y, np.asarray(groups)))
+    fold = np.empty(len(y), dtype=int)
+    for i, (_, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
+        fold[te] = i
+    key = pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).to_numpy()
+    first = pd.Series(np.arange(len(key))).groupby(key).transform("min").to_numpy()
+    fold = fold[first]
+    idx = np.arange(len(y))
+    return [(idx[fold != i], idx[fold == i]) for i in range(k) if (fold == i).any()]
+
+
+def duplicate_rows(X: pd.DataFrame) -> int:
+    """Rows identical in every feature to an earlier row."""
+    return int(pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).duplicated().sum())
+
+
 def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = None, seed: int | None = None,
-                   monotone=None, progress=None, model=None) -> Evaluation:
-    """Stratified k-fold out-of-fold probabilities and the metrics on them (AUC, KS, Gini, Brier, bad rate per tier)."""
+                   monotone=None, progress=None, model=None, groups=None) -> Evaluation:
+    """Out-of-fold probabilities from `fold_splits` (stratified k folds; `groups` or duplicate rows kept on one side)
+    and the metrics on them (AUC, KS, Gini, Brier, bad rate per tier)."""
     from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
 
     from features.settings import Settings
 
@@ -181,8 +215,8 @@ def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = Non
     k = max(2, min(folds, n_min // 2))
     base = model if model is not None else make_model(settings, monotone)
     oof = np.full(len(y), np.nan)
-    for i, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
-        m = clone(base).fit(X.iloc[tr], y[tr])
+    for i, (tr, te) in enumerate(fold_splits(X, y, k, seed, groups)):
+        m = clone(base).fit(X.iloc[tr], y[tr], **({} if groups is None else {"groups": np.asarray(groups)[tr]}))
         oof[te] = m.predict_proba(X.iloc[te])[:, 1]
         if progress:
             progress(f"fold {i + 1}/{k} done")
@@ -191,4 +225,8 @@ def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = Non
     metrics["tiers"] = tier_table(y, oof, tiers["tier"])
     metrics["folds"] = k
     metrics["rows"] = int(len(y))
+    if groups is None:
+        metrics["duplicate_rows"] = duplicate_rows(X)
+    else:
+        metrics["groups"] = int(pd.Series(np.asarray(groups)).nunique())
     return Evaluation(metrics=metrics, oof=oof, y=y, tiers=tiers, calibration=monitor.calibration_table(y, oof))
