@@ -94,6 +94,8 @@ def test_evaluate_group_column(cli, fast_settings, tmp_path):
     r = cli("--settings", fast_settings, "credit", "evaluate", p, "--target", "creditability", "--group", "firm", "--json")
     assert _json(r.stdout)["rows"] == len(src) and f"{src.shape[1] - 2} features" in r.stderr  # neither target nor group
     cli("credit", "evaluate", p, "--target", "creditability", "--group", "nope", code=2, err="--group: no column 'nope'")
+    src.assign(firm="F0").to_csv(p, index=False)
+    cli("credit", "evaluate", p, "--target", "creditability", "--group", "firm", code=2, err="1 group(s) cannot fill")
 
 
 def test_evaluate_bad_input(cli, tmp_path):

@@ -1,10 +1,12 @@
 """`credit evaluate`: honest cross-validated metrics of the credit model on any labelled table (CSV or ARFF).
 
 `read_labelled_table(path, target)` reads the table (CSV separated by `,`, `;`, tab or `|`; ARFF `?` and empty CSV cells
-are missing; numeric and nominal columns kept as such, date text as day numbers, identifier columns left out) and maps the target to 1 = bad: numbers as they are (the larger of two values is bad), text through a
-vocabulary of bad-meaning words (bad, default, yes, true, 1, bankrupt ...), else the minority class, or `positive=` given.
-`cross_validate(X, y, ...)` gives out-of-fold probabilities from stratified folds, the metrics of `monitor.discrimination`
-and the observed bad rate per tier (tiers from the out-of-fold probabilities under the tier policy, no overrides).
+are missing; numeric and nominal columns kept as such, date text as day numbers, identifier columns left out) and maps
+the target to 1 = bad: numbers as they are (the larger of two values is bad), text through a vocabulary of bad-meaning
+words (bad, default, yes, true, 1, bankrupt ...), else the minority class, or `positive=` given.
+`cross_validate(X, y, ...)` gives out-of-fold probabilities from stratified folds that keep duplicate rows (or a given
+group) on one side (`fold_splits`), the metrics of `monitor.discrimination` and the observed bad rate per tier (tiers
+from the out-of-fold probabilities under the tier policy, no overrides).
 """
 from __future__ import annotations
 
@@ -180,20 +182,28 @@ def fold_splits(X: pd.DataFrame, y, k: int, seed: int, groups=None) -> list[tupl
 
     y = np.asarray(y)
     if groups is not None:
+        n_groups = pd.Series(np.asarray(groups)).nunique()
+        if n_groups < k:
+            raise InputError(f"--group: {n_groups} group(s) cannot fill {k} folds")
         return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(X, y, np.asarray(groups)))
     fold = np.empty(len(y), dtype=int)
     for i, (_, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
         fold[te] = i
-    key = pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).to_numpy()
+    key = _row_keys(X)
     first = pd.Series(np.arange(len(key))).groupby(key).transform("min").to_numpy()
     fold = fold[first]
     idx = np.arange(len(y))
     return [(idx[fold != i], idx[fold == i]) for i in range(k) if (fold == i).any()]
 
 
+def _row_keys(X: pd.DataFrame) -> np.ndarray:
+    """One hash per row of all its values (missing values included): equal rows, equal keys."""
+    return pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).to_numpy()
+
+
 def duplicate_rows(X: pd.DataFrame) -> int:
     """Rows identical in every feature to an earlier row."""
-    return int(pd.util.hash_pandas_object(X.reset_index(drop=True), index=False).duplicated().sum())
+    return int(pd.Series(_row_keys(X)).duplicated().sum())
 
 
 def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = None, seed: int | None = None,
