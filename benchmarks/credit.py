@@ -37,6 +37,11 @@ def _ours(Xtr, ytr, Xte):
     return make_model().fit(Xtr, ytr).predict_proba(Xte)[:, 1]
 
 
+def _ours_single(Xtr, ytr, Xte):
+    """Ours without the runner-up blend (the best candidate alone; the model before the blend)."""
+    return make_model().set_params(blend=False).fit(Xtr, ytr).predict_proba(Xte)[:, 1]
+
+
 def _as_categories(X, cats):
     X = X.copy()
     for c in cats:
@@ -70,7 +75,7 @@ def run(path: Path, target: str, folds: int, seed: int) -> dict:
           f"({target} = {info['bad_value']!r}); stratified {folds}-fold CV, seed {seed}")
     splits = fold_splits(X, y, folds, seed)  # the folds of `credit evaluate`: duplicate rows kept with their twin
     models = {"ours (calibrated LightGBM)": _ours, "HistGradientBoosting default": _hgb,
-              "optbinning scorecard + LR": _scorecard}
+              "optbinning scorecard + LR": _scorecard, "ours, best candidate alone": _ours_single}
     print(f"{'model':<30} {'auc':>7} {'ks':>7} {'brier':>7} {'seconds':>8}")
     aucs = {}
     for name, fn in models.items():

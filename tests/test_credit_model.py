@@ -73,7 +73,7 @@ def test_calibrated_and_contributions(fitted):
     # calibration: the mean predicted probability on held-out rows is close to the bad rate
     assert abs(np.mean(m.oof_proba_) - y.mean()) < 0.03
     c = m.contributions(X.head(50))
-    raw = np.mean([b.predict_proba(m._frame(X.head(50)), raw_score=True) for b in m.boosters_], axis=0)
+    raw = np.mean([fm.raw(m._frame(X.head(50))) for fm in m.fold_models_], axis=0)
     assert np.allclose(c.sum(axis=1).to_numpy(), raw)
     reasons = m.explain(X.head(50))
     assert len(reasons) == 50 and all(r for r in reasons)
@@ -170,3 +170,28 @@ def test_monitoring_statistics():
     assert int(m.to_numpy().sum()) == 5
     tt = tier_table([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.2], ["A", "D", "D", "A"])
     assert tt["A"] == {"n": 2, "bad_rate": 0.0} and tt["D"]["bad_rate"] == 1.0 and tt["B"] == {"n": 0, "bad_rate": None}
+
+
+def test_blend_of_two_candidates_weighs_the_runner_up_on_the_log_odds():
+    X, y = _data(900, seed=4)
+    two = [{"num_leaves": 7, "min_child_samples": 10}, {"num_leaves": 3, "min_child_samples": 40, "learning_rate": 0.2}]
+    kw = dict(FAST, candidates=two, monotone={"administrative_penalty_n_365d": 1})
+    m = CreditClassifier(**kw).fit(X, y)
+    single = CreditClassifier(**kw, blend=False).fit(X, y)
+    assert single.blend_weight_ == 1.0 and single.blend_boosters_ == []
+    assert (m.candidate_, m.best_iteration_) == (single.candidate_, single.best_iteration_)
+    assert 0.0 <= m.blend_weight_ <= 1.0
+    if m.blend_weight_ < 1.0:  # the runner-up took part: its boosters, and contributions that still add up
+        assert m.blend_candidate_ == 1 - m.candidate_ and len(m.blend_boosters_) == len(m.boosters_)
+        Xp = m._frame(X.head(40))
+        raw = np.mean([fm.raw(Xp) for fm in m.fold_models_], axis=0)
+        w = m.blend_weight_
+        by_hand = np.mean([w * a.booster_.predict(Xp, raw_score=True) + (1 - w) * b.booster_.predict(Xp, raw_score=True)
+                           for a, b in zip(m.boosters_, m.blend_boosters_)], axis=0)
+        assert np.allclose(raw, by_hand) and np.allclose(m.contributions(X.head(40)).sum(axis=1).to_numpy(), raw)
+    else:
+        assert np.allclose(m.predict_proba(X)[:, 1], single.predict_proba(X)[:, 1])
+    # the blend keeps the monotone direction: more penalties never lower the risk
+    grid = X.head(30).loc[np.repeat(np.arange(30), 6)].reset_index(drop=True)
+    grid["administrative_penalty_n_365d"] = np.tile(np.arange(6.0), 30)
+    assert (np.diff(m.predict_proba(grid)[:, 1].reshape(30, 6), axis=1) >= -1e-12).all()

@@ -9,8 +9,10 @@
    fold is grown on the other folds while its validation curve on the held-out fold is recorded (with generous early
    stopping so no time is wasted far past the optimum);
 2. the candidate and number of rounds with the best validation AUC averaged over the folds are chosen (averaging over folds
-   makes the choice far less noisy than one hold-out), and every fold's booster is cut to that number of rounds;
-3. each booster is frozen (`sklearn.frozen.FrozenEstimator`) and calibrated on its own held-out fold
+   makes the choice far less noisy than one hold-out), and every fold's booster is cut to that number of rounds; with
+   `blend` (default) the runner-up candidate, cut to its own best rounds, is weighed in on the log-odds scale with the
+   weight (0-1 in steps of 0.1) that gives the best fold-averaged validation AUC (weight 1, no blend, when none helps);
+3. each fold's model is frozen (`sklearn.frozen.FrozenEstimator`) and calibrated on its own held-out fold
    (`CalibratedClassifierCV`, sigmoid or isotonic), so calibration never sees rows the booster learned from;
 4. `predict_proba` averages the calibrated fold models (a bagged ensemble that uses every row for fitting).
 
@@ -106,6 +108,44 @@ def _cut(model, rounds: int):
     return model
 
 
+class _FoldBlend(ClassifierMixin, BaseEstimator):
+    """One inner fold's model: the weighted sum of its candidates' raw scores (log-odds), as a probability. With one
+    member of weight 1 it predicts exactly what that booster predicts; it is only ever used frozen (calibration)."""
+
+    def __init__(self, members=()):
+        self.members = members  # [(weight, fitted LGBMClassifier)]
+        self.classes_ = np.array([0, 1])
+
+    def fit(self, X=None, y=None):  # noqa: D102 - frozen: nothing to learn
+        return self
+
+    def raw(self, X) -> np.ndarray:
+        return np.sum([w * m.booster_.predict(X, raw_score=True) for w, m in self.members], axis=0)
+
+    def decision_function(self, X) -> np.ndarray:  # what the sigmoid calibration is fitted on, as for LGBMClassifier
+        return self.raw(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.raw(X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.raw(X) >= 0).astype(int)
+
+
+def _blend_weight(folds, y, z_best, z_second, grid: int = 10) -> float:
+    """Weight w of the best candidate in w * best + (1 - w) * runner-up (raw scores on each inner validation fold),
+    chosen like the candidate itself: by the validation AUC averaged over the folds; ties keep the best alone (w = 1)."""
+    from sklearn.metrics import roc_auc_score
+
+    best_w, best_auc = 1.0, -np.inf
+    for w in np.linspace(1.0, 0.0, grid + 1):
+        auc = np.mean([roc_auc_score(y[va], w * a + (1 - w) * b) for (_, va), a, b in zip(folds, z_best, z_second)])
+        if auc > best_auc + 1e-12:
+            best_w, best_auc = float(w), float(auc)
+    return best_w
+
+
 class CreditClassifier(ClassifierMixin, BaseEstimator):
     """Probability of a serious violation or default: calibrated, monotone LightGBM with per-row reasons.
 
@@ -128,11 +168,15 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
     random_state : int
     n_jobs : int
         LightGBM threads (1 on a shared machine; STACK.md).
+    blend : bool
+        Also weigh in the runner-up candidate: each fold model becomes w * best + (1 - w) * runner-up on the log-odds
+        scale, w chosen on the inner validation folds (w = 1 when blending does not help there).
     """
 
     def __init__(self, candidates=None, learning_rate=0.05, max_rounds=1000, patience=150, inner_folds=5,
-                 calibration="sigmoid", monotone=None, random_state=0, n_jobs=1):
+                 calibration="sigmoid", monotone=None, random_state=0, n_jobs=1, blend=True):
         self.candidates = candidates
+        self.blend = blend
         self.learning_rate = learning_rate
         self.max_rounds = max_rounds
         self.patience = patience
@@ -210,7 +254,7 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("groups leave fewer than 2 inner folds holding both classes; got too few groups.")
         else:
             folds = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(Xp, yb))
-        best = None
+        best, results = None, []
         for i, cand in enumerate(cands):
             params = {"learning_rate": self.learning_rate, **cand}
             boosters, curves = _fold_curves(Xp, yb, folds, params, self.max_rounds, self.patience, self.random_state,
@@ -219,19 +263,33 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
             length = max(len(c) for c in curves)
             mean = np.mean([np.pad(c, (0, length - len(c)), mode="edge") for c in curves], axis=0)
             r = int(np.argmax(mean))
+            results.append((float(mean[r]), i, r + 1, boosters, params))
             if best is None or mean[r] > best[0]:
-                best = (float(mean[r]), i, r + 1, boosters, params)
+                best = results[-1]
         self.inner_auc_, self.candidate_, self.best_iteration_, boosters, self.params_ = best
         self.boosters_ = [_cut(b, self.best_iteration_) for b in boosters]
+        members = [[(1.0, b)] for b in self.boosters_]
+        self.blend_weight_, self.blend_candidate_, self.blend_boosters_ = 1.0, None, []
+        others = sorted((r for r in results if r is not best), key=lambda r: -r[0])
+        if self.blend and others:
+            second = others[0]
+            cut2 = [_cut(b, second[2]) for b in second[3]]
+            z1 = [b.booster_.predict(Xp.iloc[va], raw_score=True) for b, (_, va) in zip(self.boosters_, folds)]
+            z2 = [b.booster_.predict(Xp.iloc[va], raw_score=True) for b, (_, va) in zip(cut2, folds)]
+            w = _blend_weight(folds, yb, z1, z2)
+            if w < 1.0:
+                self.blend_weight_, self.blend_candidate_, self.blend_boosters_ = w, second[1], cut2
+                members = [[(w, b1), (1.0 - w, b2)] for b1, b2 in zip(self.boosters_, cut2)]
+        self.fold_models_ = [_FoldBlend(m) for m in members]
         self.calibrators_ = []
         if self.calibration != "none":
-            for b, (_, va) in zip(self.boosters_, folds):
-                cal = CalibratedClassifierCV(FrozenEstimator(b), method=self.calibration)
+            for fm, (_, va) in zip(self.fold_models_, folds):
+                cal = CalibratedClassifierCV(FrozenEstimator(fm), method=self.calibration)
                 self.calibrators_.append(cal.fit(Xp.iloc[va], yb[va]))
         # held-out probability of every row from the fold model that did not learn from it (honest training metrics)
         self.oof_proba_ = np.full(len(yb), np.nan)
         for i, (_, va) in enumerate(folds):
-            m = self.calibrators_[i] if self.calibrators_ else self.boosters_[i]
+            m = self.calibrators_[i] if self.calibrators_ else self.fold_models_[i]
             self.oof_proba_[va] = m.predict_proba(Xp.iloc[va])[:, 1]
         imp = np.mean([b.booster_.feature_importance(importance_type="gain") for b in self.boosters_], axis=0)
         self.feature_importances_ = imp / imp.sum() if imp.sum() > 0 else imp
@@ -252,7 +310,7 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         Xp = self._frame(X)
-        models = self.calibrators_ or self.boosters_
+        models = self.calibrators_ or getattr(self, "fold_models_", None) or self.boosters_
         p = np.mean([m.predict_proba(Xp)[:, 1] for m in models], axis=0)
         return np.column_stack([1 - p, p])
 
@@ -261,14 +319,18 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X, max_boosters: int | None = None) -> pd.DataFrame:
         """Per row and feature, the log-odds contribution (LightGBM pred_contrib = exact TreeSHAP, mean over the fold
-        boosters); column `bias` holds the base value. Rows sum to the boosters' mean raw score.
+        boosters, and with a blend `blend_weight_` x the best candidate's + the rest x the runner-up's); column `bias`
+        holds the base value. Rows sum to the fold models' mean raw score.
 
         `max_boosters` limits the boosters used (the first ones): TreeSHAP costs about 0.6 ms per row and booster, so
         a city of 80,000 firms takes ~50 s per booster; the fold boosters differ only by the 1/k of rows each left out,
         and one of them already ranks a row's features like the mean does."""
         Xp = self._frame(X)
-        boosters = self.boosters_[: max_boosters] if max_boosters else self.boosters_
-        c = np.mean([b.booster_.predict(Xp, pred_contrib=True, num_threads=self.n_jobs) for b in boosters], axis=0)
+        n = max_boosters or len(self.boosters_)
+        w = getattr(self, "blend_weight_", 1.0)
+        parts = [(w, self.boosters_[:n])] + ([(1.0 - w, self.blend_boosters_[:n])] if w < 1.0 else [])
+        c = sum(wt * np.mean([b.booster_.predict(Xp, pred_contrib=True, num_threads=self.n_jobs) for b in bs], axis=0)
+                for wt, bs in parts)
         return pd.DataFrame(c, columns=[*self.feature_names_in_, "bias"], index=Xp.index)
 
     def explain(self, X, top: int = 3, max_boosters: int | None = None) -> list[str]:

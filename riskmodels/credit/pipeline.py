@@ -129,7 +129,8 @@ def train_dataset(tables, settings=None, *, collusion_scores=None, group_members
     tiers = assign_tiers(oof, s.tiers)
     metrics["tiers"] = tier_table(y, oof, tiers["tier"])
     metrics.update(rows=int(len(y)), bad_rate=float(y.mean()), features=len(cols), inner_auc=model.inner_auc_,
-                   rounds=model.best_iteration_, candidate=model.candidate_)
+                   rounds=model.best_iteration_, candidate=model.candidate_,
+                   blend_weight=getattr(model, "blend_weight_", 1.0))
     params = {"estimator": type(model).__name__, **model.get_params(), "monotone": sorted(mono or {}),
               "features": cols, **model.feature_spec_}
     return CreditFit(model=model, metrics=metrics, table=table, columns=cols, oof=oof, params=params)
