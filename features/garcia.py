@@ -5,8 +5,9 @@ One source row is one bid. Source ids are kept as text unchanged. `Collusive_com
 every bid) becomes `tenders.collusive`; `Collusive_competitor_original` (bids by known cartel firms) `bids.cartel_member`;
 `Winner` `bids.is_winner`; `Pre-Tender Estimate (PTE)` `tenders.reserve_price`; `Site` `tenders.region`. `Date` becomes
 `tenders.published_at` when it is a calendar date: a Unix time in seconds (Japan) or milliseconds, or date text (ISO
-`2013-05-01`, else day first `01/05/2013`); a small number (Switzerland: a day number of unknown origin) is kept as the
-numeric column `tenders.date_index`, which orders tenders in time without pretending to be a calendar date.
+`2013-05-01`, else `01/05/2013` day first or month first, whichever reads more of the file's dates); a small number
+(Switzerland: a day number of unknown origin) is kept as the numeric column `tenders.date_index`, which orders tenders in
+time without pretending to be a calendar date.
 The pooled file (`Dataset` column naming the country) has tender numbers that repeat across countries: there the tender id
 is `<Dataset>:<Tender>` and `tenders.market` holds the country, for `--market market`.
 Files without a bidder column (Switzerland) get one generated id per bid (`anon-<tender>-<k>`) and `bids.anonymous = 1`, so
@@ -92,7 +93,8 @@ def import_garcia(csv_path, out_dir) -> dict:
 def _tender_dates(raw: pd.Series) -> tuple[str, pd.Series]:
     """(`published_at`, ISO dates) when the tenders' `Date` values are calendar dates, else (`date_index`, numbers).
     Numbers above 1e11 are Unix milliseconds, above 1e8 Unix seconds (after 1973-03-03), smaller ones a day or period
-    number; text is read as ISO dates, else day first. Values that cannot be read stay empty."""
+    number; text is read as ISO dates, else day/month/year or month/day/year (whichever reads more values; ties: day
+    first). Values that cannot be read stay empty."""
     n = pd.to_numeric(raw, errors="coerce")
     text = raw[n.isna() & raw.ne("")]
     if n.notna().sum() >= len(text):
@@ -104,6 +106,10 @@ def _tender_dates(raw: pd.Series) -> tuple[str, pd.Series]:
         when = pd.to_datetime(x.where(x < (1e15 if unit == "ms" else 1e12)), unit=unit, errors="coerce")
     else:
         when = pd.to_datetime(raw, errors="coerce", format="ISO8601")
-        if when.notna().sum() < len(text) / 2:
-            when = pd.to_datetime(raw, errors="coerce", dayfirst=True, format="mixed")
+        if when.notna().sum() < len(text) / 2:  # day/month/year or month/day/year: whichever reads more of them
+            norm = raw.str.replace(r"[.\-]", "/", regex=True).str.split(" ").str[0]
+            tries = [pd.to_datetime(norm, errors="coerce", format=f) for f in ("%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y")]
+            when = max(tries, key=lambda t: t.notna().sum())  # ties: day first
+            if when.notna().sum() < len(text) / 2:
+                when = pd.to_datetime(raw, errors="coerce", dayfirst=True, format="mixed")
     return "published_at", when.dt.strftime("%Y-%m-%d")

@@ -87,6 +87,8 @@ def test_import_garcia_without_bidders_makes_anonymous_ids(cli, tmp_path):
     (["1050537600000", "1050537600000", "1060537600000"], "published_at", ["2003-04-17", "2003-08-10"]),  # Unix ms
     (["2013-05-01", "2013-05-01", "2014-12-31"], "published_at", ["2013-05-01", "2014-12-31"]),  # ISO text
     (["01/05/2013", "01/05/2013", "31/12/2014"], "published_at", ["2013-05-01", "2014-12-31"]),  # day first
+    (["05/01/2013", "05/01/2013", "12/31/2014"], "published_at", ["2013-05-01", "2014-12-31"]),  # month first (USA)
+    (["01.05.2013", "01.05.2013", "31.12.2014"], "published_at", ["2013-05-01", "2014-12-31"]),  # day first, dots
     (["366", "366", ""], "date_index", ["366.0", None]),  # a day number, one missing
 ])
 def test_import_garcia_reads_date_forms(tmp_path, dates, kind, expected):
