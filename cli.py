@@ -815,6 +815,8 @@ def credit_monitor_cmd(
     say(f"{r['enterprises']:,} enterprises scored as of {r['reference_as_of']} and {r['as_of']}: PSI of the probability "
         f"{r['score_psi']:.4f}; {len(r['features_shifted'])} feature(s) shifted (PSI > 0.25)"
         + (f": {', '.join(r['features_shifted'][:8])}" if r["features_shifted"] else "")
+        + (f" ({len(r['clock_features_shifted'])} of them time since an event or age, which move with the calendar)"
+           if r["clock_features_shifted"] else "")
         + f"; {len(r['features_watch'])} to watch (0.1-0.25); {r['same_tier_share']:.1%} keep their tier")
     say("tier migration (rows reference, columns current):\n" + m.migration.to_string())
     perf = r["performance"]

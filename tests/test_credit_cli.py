@@ -161,6 +161,8 @@ def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
     stab = pd.read_csv(rep / "stability.csv")
     assert stab["variable"].iloc[0] == "probability" and stab["psi"].iloc[0] == m["score_psi"] >= 0
     assert set(m["features_shifted"]) == set(stab.loc[stab["psi"] > 0.25, "variable"])
+    assert set(m["clock_features_shifted"]) <= set(m["features_shifted"])
+    assert all("days_since" in f or f == "age_days" for f in m["clock_features_shifted"])
     labels = pd.read_csv(small_city / "credit_labels.csv")
     n_lab = int((pd.to_datetime(labels["as_of"]) >= "2024-01-01").sum())
     assert m["performance"]["labels"] == n_lab and m["performance"]["auc"] > 0.6

@@ -219,6 +219,12 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     return out
 
 
+def _clock(feature: str) -> bool:
+    """Features that measure time since an event or a firm's age: they move with the calendar between any two dates, so
+    their PSI says little about drift (a firm's age grows by a year in a year)."""
+    return "days_since" in feature or feature == "age_days"
+
+
 @dataclass
 class Monitoring:
     """`monitor_dataset`'s report: `summary` (JSON-ready), PSI per variable, tier migration, and, where labels dated
@@ -267,6 +273,7 @@ def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None
     summary = {"reference_as_of": ref.date().isoformat(), "as_of": cur.date().isoformat(), "enterprises": int(len(ids)),
                "score_psi": float(stab.loc[stab["is_score"], "psi"].iloc[0]),
                "features_shifted": feat_psi.loc[feat_psi["psi"] > 0.25, "variable"].tolist(),
+               "clock_features_shifted": [v for v in feat_psi.loc[feat_psi["psi"] > 0.25, "variable"] if _clock(v)],
                "features_watch": feat_psi.loc[feat_psi["psi"].between(0.1, 0.25), "variable"].tolist(),
                "tiers": {"reference": {t: int((ta == t).sum()) for t in "ABCD"},
                          "current": {t: int((tb == t).sum()) for t in "ABCD"}},
