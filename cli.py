@@ -859,6 +859,8 @@ def credit_evaluate_cmd(
     m = ev.metrics
     if m.get("duplicate_rows"):
         say(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
+    if m.get("groups"):
+        say(f"{m['groups']:,} groups of '{group}', each kept in one fold")
     say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")
     say("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
                                          if v["bad_rate"] is not None))

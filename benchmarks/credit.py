@@ -3,7 +3,8 @@
     python benchmarks/credit.py [--data ../shared/data/credit] [--folds 5] [--seeds 0 [1 2 ...]] [--only german|polish]
 
 For each dataset and fold seed, stratified 5-fold CV (shuffled; rows identical in every feature kept in one fold; seed 0
-gives the folds `riskmodels credit evaluate` uses) and three models on identical folds: ours (`riskmodels.credit.CreditClassifier`, default settings), a default scikit-learn
+gives the folds `riskmodels credit evaluate` uses) and the models on identical folds: ours
+(`riskmodels.credit.CreditClassifier`, default settings; also with the best candidate alone), a default scikit-learn
 HistGradientBoostingClassifier (categorical columns as categories), and an optbinning scorecard (BinningProcess ->
 LogisticRegression). Prints out-of-fold AUC, KS and Brier, our bad rate per tier, and seconds per model; with several
 `--seeds`, also each model's AUC per seed and the mean (one seed's folds move the AUC by several thousandths).

@@ -214,7 +214,8 @@ def stage_credit(d: Demo) -> dict:
     tasks.trainer("credit")
     info = run_spec("credit", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "credit")
-    tiers = tasks.tier_credit(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
+    model = tracking.load_model(uri)
+    tiers = tasks.tier_credit(model, d.ds, info["spec"].features, d.settings, cache=d.cache)
     d.tiers_file = write_table(tiers, d.out / "credit" / "tiers.csv")
     d.output("credit tiers (enterprise_id, tier, probability, reasons, override)", d.tiers_file)
     res = _run_summary(info)
@@ -223,12 +224,12 @@ def stage_credit(d: Demo) -> dict:
     res.update(credit_truth_metrics(tiers, d.data))
     # monitoring: the same model a year before the tiering date against now (`riskmodels credit monitor`)
     now = pd.Timestamp(tiers["as_of"].iloc[0])
-    mon = tasks.monitor_credit(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache,
+    mon = tasks.monitor_credit(model, d.ds, info["spec"].features, d.settings, cache=d.cache,
                                reference_as_of=now - pd.Timedelta(days=365), as_of=now)
     d.output("credit monitoring a year apart (PSI per feature, tier migration, calibration)",
              mon.write(d.out / "credit" / "monitor"))
-    res["monitor"] = {k: mon.summary[k] for k in ("reference_as_of", "score_psi", "same_tier_share")}
-    res["monitor"]["features_shifted"] = len(mon.summary["features_shifted"])
+    res["monitor"] = {**{k: mon.summary[k] for k in ("reference_as_of", "score_psi", "same_tier_share")},
+                      "features_shifted": len(mon.summary["features_shifted"])}
     return res
 
 

@@ -61,7 +61,7 @@ def import_garcia(csv_path, out_dir) -> dict:
     if "Pre-Tender Estimate (PTE)" in src.columns:
         tenders["reserve_price"] = first("Pre-Tender Estimate (PTE)")
     if "Date" in src.columns:
-        kind, d = _tender_dates(src.groupby("Tender", sort=False)["Date"].first())
+        kind, d = _tender_dates(first("Date"))
         tenders[kind] = d
     if pooled:
         tenders["market"] = first("Dataset")

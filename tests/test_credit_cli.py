@@ -93,6 +93,7 @@ def test_evaluate_group_column(cli, fast_settings, tmp_path):
     src.to_csv(p, index=False)
     r = cli("--settings", fast_settings, "credit", "evaluate", p, "--target", "creditability", "--group", "firm", "--json")
     assert _json(r.stdout)["rows"] == len(src) and f"{src.shape[1] - 2} features" in r.stderr  # neither target nor group
+    assert f"{len(src) // 2} groups of 'firm', each kept in one fold" in r.stderr
     cli("credit", "evaluate", p, "--target", "creditability", "--group", "nope", code=2, err="--group: no column 'nope'")
     src.assign(firm="F0").to_csv(p, index=False)
     cli("credit", "evaluate", p, "--target", "creditability", "--group", "firm", code=2, err="1 group(s) cannot fill")

@@ -180,18 +180,37 @@ def test_blend_of_two_candidates_weighs_the_runner_up_on_the_log_odds():
     single = CreditClassifier(**kw, blend=False).fit(X, y)
     assert single.blend_weight_ == 1.0 and single.blend_boosters_ == []
     assert (m.candidate_, m.best_iteration_) == (single.candidate_, single.best_iteration_)
-    assert 0.0 <= m.blend_weight_ <= 1.0
-    if m.blend_weight_ < 1.0:  # the runner-up took part: its boosters, and contributions that still add up
-        assert m.blend_candidate_ == 1 - m.candidate_ and len(m.blend_boosters_) == len(m.boosters_)
-        Xp = m._frame(X.head(40))
-        raw = np.mean([fm.raw(Xp) for fm in m.fold_models_], axis=0)
-        w = m.blend_weight_
-        by_hand = np.mean([w * a.booster_.predict(Xp, raw_score=True) + (1 - w) * b.booster_.predict(Xp, raw_score=True)
-                           for a, b in zip(m.boosters_, m.blend_boosters_)], axis=0)
-        assert np.allclose(raw, by_hand) and np.allclose(m.contributions(X.head(40)).sum(axis=1).to_numpy(), raw)
-    else:
-        assert np.allclose(m.predict_proba(X)[:, 1], single.predict_proba(X)[:, 1])
+    assert 0.0 < m.blend_weight_ < 1.0  # on these data the runner-up helps (weight 0.9)
+    assert m.blend_candidate_ == 1 - m.candidate_ and len(m.blend_boosters_) == len(m.boosters_)
+    Xp = m._frame(X.head(40))
+    raw = np.mean([fm.raw(Xp) for fm in m.fold_models_], axis=0)
+    w = m.blend_weight_
+    by_hand = np.mean([w * a.booster_.predict(Xp, raw_score=True) + (1 - w) * b.booster_.predict(Xp, raw_score=True)
+                       for a, b in zip(m.boosters_, m.blend_boosters_)], axis=0)
+    assert np.allclose(raw, by_hand) and np.allclose(m.contributions(X.head(40)).sum(axis=1).to_numpy(), raw)
+    assert not np.allclose(m.predict_proba(X)[:, 1], single.predict_proba(X)[:, 1])
+    # a fold model is calibrated on its log-odds, as the bare booster was (not on its probability)
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    Xs, ys = single._frame(X.iloc[:300]), y[:300]
+    via_blend = CalibratedClassifierCV(FrozenEstimator(single.fold_models_[0])).fit(Xs, ys).predict_proba(Xs)
+    via_booster = CalibratedClassifierCV(FrozenEstimator(single.boosters_[0])).fit(Xs, ys).predict_proba(Xs)
+    assert np.allclose(via_blend, via_booster)
     # the blend keeps the monotone direction: more penalties never lower the risk
     grid = X.head(30).loc[np.repeat(np.arange(30), 6)].reset_index(drop=True)
     grid["administrative_penalty_n_365d"] = np.tile(np.arange(6.0), 30)
     assert (np.diff(m.predict_proba(grid)[:, 1].reshape(30, 6), axis=1) >= -1e-12).all()
+
+
+def test_blend_weight_takes_the_better_mix_and_keeps_the_best_alone_on_ties():
+    from riskmodels.credit.model import _blend_weight
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(50, int), np.ones(50, int)]
+    folds = [(None, np.arange(0, 100, 2)), (None, np.arange(1, 100, 2))]
+    noise = [rng.normal(size=50) for _ in folds]
+    signal = [y[va] + 0.1 * rng.normal(size=50) for _, va in folds]
+    assert _blend_weight(folds, y, noise, signal) < 0.5  # mostly the runner-up, which ranks far better
+    assert _blend_weight(folds, y, signal, noise) > 0.5
+    assert _blend_weight(folds, y, signal, signal) == 1.0  # no gain: the best candidate alone

@@ -105,8 +105,8 @@ def read_labelled_table(path, target: str, positive: str | None = None,
     y, bad = target_to_binary(df[target], target, positive)
     groups = None
     if group is not None:
-        g = df.pop(group)
-        groups = g.astype("string").fillna(pd.Series([f"<row {i}>" for i in range(len(g))], dtype="string")).to_numpy(object)
+        g = df.pop(group)  # a row without a group is a group of its own
+        groups = np.where(g.notna(), g.astype(str), [f"<row {i}>" for i in range(len(g))]).astype(object)
     X, dates, ids = prepare_columns(df.drop(columns=[target]))
     if X.shape[1] == 0:
         raise InputError(f"{path}: no feature columns besides '{target}'"

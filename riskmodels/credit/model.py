@@ -270,9 +270,8 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
         self.boosters_ = [_cut(b, self.best_iteration_) for b in boosters]
         members = [[(1.0, b)] for b in self.boosters_]
         self.blend_weight_, self.blend_candidate_, self.blend_boosters_ = 1.0, None, []
-        others = sorted((r for r in results if r is not best), key=lambda r: -r[0])
-        if self.blend and others:
-            second = others[0]
+        second = max((r for r in results if r is not best), key=lambda r: r[0], default=None)
+        if self.blend and second is not None:
             cut2 = [_cut(b, second[2]) for b in second[3]]
             z1 = [b.booster_.predict(Xp.iloc[va], raw_score=True) for b, (_, va) in zip(self.boosters_, folds)]
             z2 = [b.booster_.predict(Xp.iloc[va], raw_score=True) for b, (_, va) in zip(cut2, folds)]
