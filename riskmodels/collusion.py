@@ -12,8 +12,9 @@ import pandas as pd
 from features.errors import InputError
 from riskmodels import caselist, collusion_eval
 from riskmodels.collusion_features import model_columns, tender_feature_table
-from riskmodels.collusion_model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
-                                        default_direction)
+from riskmodels.collusion_model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
+                                        TenderCollusionClassifier, default_direction, evidence_families,
+                                        evidence_weights)
 
 
 def model_params(settings=None) -> dict:
@@ -342,9 +343,42 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     return model, table, y, info
 
 
+def composite_frame(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> tuple[pd.DataFrame, dict[str, float]]:
+    """(evidence columns of the no-model score, their weights) for one market's tender table (`evidence_families`):
+    only what the dataset has and what varies in it. A tender without a finding of a flag that ran has 0 findings of
+    it (not unknown); the price screen is left out (unknown) for tenders with fewer than `min_bids` bids."""
+    t = table.copy()
+    flag_cols = [c for c in t.columns if c.startswith("flag_")]
+    if flag_cols:
+        raised = t[flag_cols].fillna(0.0) > 0
+        tie = [f"flag_{c}" for c in TIE_FLAGS if f"flag_{c}" in flag_cols]
+        t["tie_flags"] = raised[tie].sum(axis=1).astype(float)
+        t["pattern_flags"] = raised[[c for c in flag_cols if c not in tie]].sum(axis=1).astype(float)
+    if "n_bids" in t.columns:
+        few = t["n_bids"] < min_bids
+        for c in PRICE_EVIDENCE:
+            if c in t.columns:
+                t.loc[few, c] = np.nan
+    fam = evidence_families(t, min_bids)
+    return t[list(fam)].astype(float), evidence_weights(fam)
+
+
+def family_evidence(texts: dict) -> dict:
+    """`tie_flags` / `pattern_flags` -> per-tender evidence sentences of the flags of that family, joined, for the
+    reasons of the no-model score (`flag_evidence` gives them per `flag_<code>`)."""
+    out = {}
+    for fam in ("tie_flags", "pattern_flags"):
+        cols = [c for c in texts if (c.removeprefix("flag_") in TIE_FLAGS) == (fam == "tie_flags")]
+        if not cols:
+            continue
+        rows = zip(*(texts[c] for c in cols))
+        out[fam] = np.array(["; ".join(str(x) for x in r if isinstance(x, str) and x.strip()) for r in rows], dtype=object)
+    return out
+
+
 def composite_columns(table: pd.DataFrame) -> list[str]:
-    """The composite score's evidence: market positions of the screens (`_rank`), pair aggregates, flags, graph."""
-    return [c for c in model_columns(table, "transfer") if not c.endswith("_dm")]
+    """The no-model score's evidence columns on this table (`composite_frame`)."""
+    return list(composite_frame(table)[0].columns)
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
@@ -370,11 +404,15 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
     texts = flag_evidence(findings, table["tender_id"])
     if model is None:
-        cols = composite_columns(table)
-        model = CompositeCollusionScore(flag_share=c.flag_share if c is not None else 0.1).fit(table[cols])
-        score = model.score_samples(table[cols])
-        flag = model.predict(table[cols]).astype(int)
-        reasons = model.explain(table[cols], top=top, context=table, evidence=texts)
+        X, weights = composite_frame(table)
+        texts = {**texts, **family_evidence(texts)}
+        if X.shape[1] == 0:
+            raise InputError(f"{_name(ds)}: no evidence to score: no tender has {SCREEN_BIDS} bids whose spread varies, "
+                             "and there are no ties between bidders")
+        model = CompositeCollusionScore(weights=weights, flag_share=c.flag_share if c is not None else 0.1).fit(X)
+        score = model.score_samples(X)
+        flag = model.predict(X).astype(int)
+        reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "composite"
     else:
         names = list(getattr(model, "feature_names_in_", []))
