@@ -562,7 +562,7 @@ def collusion_pairs_cmd(
 def collusion_evaluate_cmd(
     directory: Path = typer.Argument(..., help="Labelled dataset directory (tenders.collusive)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
-    min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    min_bids: int = typer.Option(3, "--min-bids", help="Only tenders with at least this many valid bids (bid screens need 3; the same default as train)."),
     kind: str = typer.Option("full", "--features", help="full (raw + market-relative) or transfer (market-relative only)."),
     graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features (they encode firm identity)."),
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),

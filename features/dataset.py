@@ -54,7 +54,7 @@ class Dataset:
             problems += [{"table": t, "column": c or None, "problem": r, "rows": k, "action": "rejected"}
                          for (t, c, r), k in merged.items()]
         problems += [{"table": n["table"], "column": n["column"], "problem": n["problem"], "rows": n["count"],
-                      "action": "fixed"} for n in self.notes]
+                      "action": n.get("action", "fixed")} for n in self.notes]
         return {"tables": {k: dict(v) for k, v in self.counts.items()}, "problems": problems}
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from features.errors import InputError
 from features.io import decode
+from features.prepare import unix_times, unix_unit
 
 REQUIRED = ("Tender", "Bid_value")
 
@@ -98,12 +99,10 @@ def _tender_dates(raw: pd.Series) -> tuple[str, pd.Series]:
     n = pd.to_numeric(raw, errors="coerce")
     text = raw[n.isna() & raw.ne("")]
     if n.notna().sum() >= len(text):
-        x = n.where(n > 0)
-        mid = x.median()
-        if not mid > 1e8:
+        unit = unix_unit(n)
+        if unit is None:
             return "date_index", n
-        unit = "ms" if mid > 1e11 else "s"
-        when = pd.to_datetime(x.where(x < (1e15 if unit == "ms" else 1e12)), unit=unit, errors="coerce")
+        when = unix_times(n, unit)
     else:
         when = pd.to_datetime(raw, errors="coerce", format="ISO8601")
         if when.notna().sum() < len(text) / 2:  # day/month/year or month/day/year: whichever reads more of them

@@ -111,8 +111,27 @@ def parse_number(s: pd.Series) -> pd.Series:
     return _parse_numeric(s, _plain)
 
 
+def unix_unit(numbers: pd.Series) -> str | None:
+    """'ms' or 's' when a column's numbers are Unix times (median above 1e11: milliseconds; above 1e8: seconds, i.e.
+    after 1973-03-03), else None (a day or period number, or `20230105`, which is below 1e8)."""
+    x = pd.to_numeric(numbers, errors="coerce")
+    mid = x.where(x > 0).median()
+    if not mid > 1e8:
+        return None
+    return "ms" if mid > 1e11 else "s"
+
+
+def unix_times(numbers: pd.Series, unit: str) -> pd.Series:
+    """Unix times in `unit` ('s' or 'ms') as UTC date-times; values that are not positive or too large become NaT."""
+    x = pd.to_numeric(numbers, errors="coerce")
+    x = x.where((x > 0) & (x < (1e15 if unit == "ms" else 1e12)))
+    return pd.to_datetime(x, unit=unit, errors="coerce")
+
+
 def parse_date(s: pd.Series) -> pd.Series:
-    """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`."""
+    """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`, and
+    Unix times in seconds or milliseconds when the column's plain numbers are Unix times (`unix_unit`: how `data import
+    garcia` reads them)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s
         if getattr(s.dt, "tz", None) is not None:
@@ -120,7 +139,12 @@ def parse_date(s: pd.Series) -> pd.Series:
         return out.astype("datetime64[us]")
     t = _text(s)
     out = pd.to_datetime(t, format="ISO8601", errors="coerce")
-    todo = t.notna() & out.isna()
+    plain = t.str.fullmatch(r"\d+(\.0+)?").fillna(False).astype(bool)
+    unit = unix_unit(t[plain]) if plain.any() else None
+    if unit is not None:
+        out = out.astype("datetime64[us]")
+        out[plain] = unix_times(t[plain], unit).astype("datetime64[us]")
+    todo = t.notna() & out.isna() & ~(plain if unit is not None else False)
     if todo.any():
         u = t[todo].str.normalize("NFKC").str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
         u = u.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
@@ -175,6 +199,31 @@ def _id(s: pd.Series) -> pd.Series:
         s = t
     t = _text(s)
     return t.astype(object).where(t.notna(), None)
+
+
+def _repeat_bids(frame: pd.DataFrame, reason: np.ndarray, rows: np.ndarray, notes: list, show: int = 10) -> None:
+    """Note bidders with more than one valid bid in one tender (the rows are kept: it is evidence, see
+    `riskmodels.collusion_features.repeat_bidders`), naming the spreadsheet rows of the first `show` of them."""
+    live = reason == None  # noqa: E711
+    if "status" in frame.columns:
+        st = frame["status"]
+        live &= (st.isna() | (st.astype("string") == "valid")).to_numpy(dtype=bool, na_value=True)
+    if "anonymous" in frame.columns:
+        live &= ~(pd.to_numeric(frame["anonymous"], errors="coerce") == 1).to_numpy()
+    live &= frame["tender_id"].notna().to_numpy() & frame["bidder_id"].notna().to_numpy()
+    if not live.any():
+        return
+    key = frame.loc[live, ["tender_id", "bidder_id"]].astype(str)
+    twice = key.duplicated(keep=False).to_numpy()
+    if not twice.any():
+        return
+    k = key[twice].assign(row=rows[np.flatnonzero(live)[twice]])
+    groups = k.groupby(["tender_id", "bidder_id"], sort=False)["row"].apply(lambda r: ", ".join(map(str, r)))
+    listed = [f"tender {t} bidder {b}: rows {r}" for (t, b), r in groups.head(show).items()]
+    more = f"; and {len(groups) - show} more" if len(groups) > show else ""
+    notes.append({"table": "bids", "column": "bidder_id", "action": "kept",
+                  "problem": f"a bidder bid more than once in one tender (kept, counted as evidence): "
+                             f"{'; '.join(listed)}{more}", "count": int(twice.sum())})
 
 
 def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: dict | None = None,
@@ -302,6 +351,9 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
             first_rows = rows[first_of.reindex(h).to_numpy()]
             why = np.array([f"duplicate of row {r}" for r in first_rows], dtype=object)
             reject(dup, "", why, pd.Series([""] * n))
+
+    if table.name == "bids" and n:
+        _repeat_bids(frame, reason, rows, notes)
 
     # absent optional columns are added as missing so downstream code can rely on them
     for col in table.optional:

@@ -35,9 +35,9 @@ METADATA_COLUMNS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_s
 TABLES: dict[str, Table] = {t.name: t for t in [
     Table("tenders", ("tender_id",),
           ("buyer_id", "region", "category", "procedure", "published_at", "deadline_at", "awarded_at", "reserve_price",
-           "currency", "collusive"),
+           "currency", "collusive", "n_bidders"),
           {"tender_id": "id", "published_at": "datetime", "deadline_at": "datetime", "awarded_at": "datetime",
-           "reserve_price": "amount", "collusive": "flag"}),
+           "reserve_price": "amount", "collusive": "flag", "n_bidders": "number"}),
     Table("bids", ("tender_id", "bidder_id", "price"),
           ("submitted_at", "is_winner", "status", *METADATA_COLUMNS, "collusive", "cartel_member", "anonymous"),
           {"tender_id": "id", "bidder_id": "id", "price": "amount", "submitted_at": "datetime", "is_winner": "flag",

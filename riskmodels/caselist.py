@@ -29,7 +29,7 @@ def tender_cases(scores: pd.DataFrame, bids: pd.DataFrame | None = None, graph: 
         t["bidders"] = t["tender_id"].astype(str).map(names).fillna("")
         if "is_winner" in b.columns:
             w = b[b["is_winner"] == 1].groupby("tender_id")["bidder_id"].first()
-            t["winner"] = t["tender_id"].astype(str).map(w).fillna("")
+            t["winner"] = t["tender_id"].astype(str).map(w).astype(object).fillna("")
     if graph is not None and "top_group" in graph.columns:
         g = pd.Series(graph["top_group"].to_numpy(), index=graph["tender_id"].astype(str))
         t["group_id"] = t["tender_id"].astype(str).map(g).fillna(0).astype(int).astype(str).replace("0", "")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from features.errors import InputError
 from riskmodels import caselist, collusion_eval
-from riskmodels.collusion_features import model_columns, tender_feature_table
+from riskmodels.collusion_features import SCREEN_BIDS, model_columns, tender_feature_table
 from riskmodels.collusion_model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
                                         TenderCollusionClassifier, default_direction, evidence_families,
                                         evidence_weights)
@@ -33,9 +33,8 @@ def model_params(settings=None) -> dict:
             "min_child_samples": c.min_child_samples, "calibration": cal, "threshold": c.threshold}
 
 
-# bid screens (spread, skewness, relative distances ...) are undefined or degenerate below three bids; the published
-# baselines and docs/evaluation.md use tenders with at least this many; `train` learns from them only by default
-SCREEN_BIDS = 3
+# bid screens are undefined or degenerate below SCREEN_BIDS (three) bids; the published baselines and docs/evaluation.md
+# use tenders with at least this many; `evaluate` and `train` learn from them only by default
 
 
 def _name(ds) -> str:
@@ -166,7 +165,7 @@ def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]
     return t, y
 
 
-def evaluate_dataset(ds, *, min_bids: int = 1, kind: str = "full", graph: bool = False, flags: bool = False,
+def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", graph: bool = False, flags: bool = False,
                      n_splits: int = 5, seed: int = 0, params: dict | None = None, baseline: bool = False,
                      labels: pd.DataFrame | None = None, settings=None) -> dict:
     """`collusion evaluate`: tender-grouped, bidder-held-out and time splits on one labelled dataset.
@@ -381,6 +380,29 @@ def composite_columns(table: pd.DataFrame) -> list[str]:
     return list(composite_frame(table)[0].columns)
 
 
+def bid_list_notes(table: pd.DataFrame) -> list[str]:
+    """Per tender, what its bid list says beside the score: a bidder that bid more than once (`repeat_bidders`), fewer
+    than SCREEN_BIDS valid bids (no screens), or fewer bids than the source reports bidders (`reported_bidders`; the
+    screens describe the listed bids only)."""
+    def col(name):
+        return table[name].to_numpy(dtype=float) if name in table.columns else np.full(len(table), np.nan)
+
+    out = []
+    for n, r, twice in zip(col("n_bids"), col("reported_bidders"), col("repeat_bidders")):
+        of = f" of {int(r)} reported bidders" if np.isfinite(r) and r > n else ""
+        words = []
+        if twice > 0:
+            words.append(f"{int(twice)} bidder{'s' if twice != 1 else ''} bid more than once in this tender "
+                         "(`data validate` lists the rows)")
+        if n < SCREEN_BIDS:
+            words.append(f"only {int(n)} valid bid{'s' if n != 1 else ''}{of}: too few for bid screens "
+                         f"(they need {SCREEN_BIDS})")
+        elif of:
+            words.append(f"partial bid list ({int(n)}{of}): the bid screens describe the listed bids only")
+        out.append("; ".join(words))
+    return out
+
+
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
                   settings=None, evidence: tuple | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
@@ -424,10 +446,8 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "model"
     n_bids = table["n_bids"].to_numpy()
-    few = [f"only {int(n)} valid bid{'s' if n != 1 else ''}: too few for bid screens (they need {SCREEN_BIDS})"
-           if n < SCREEN_BIDS else "" for n in n_bids]
     reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
-               for r, f in zip(reasons, few)]
+               for r, f in zip(reasons, bid_list_notes(table))]
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf)
     groups_t = caselist.group_cases(scores, bids, groups)

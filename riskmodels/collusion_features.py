@@ -16,13 +16,18 @@ import pandas as pd
 
 from features.errors import InputError
 
+# bid screens (spread, skewness, relative distances ...) are undefined or degenerate below three bids: the collusion
+# tables leave them missing there (features.screens defines some from two bids), so no model learns from them, no score
+# uses them and no reason cites them for such a tender
+SCREEN_BIDS = 3
 AUCTION = ("win_to_reserve", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min")
 PAIR_AGG = ("pair_min_gap", "pair_share_close", "pair_max_same_meta", "pair_share_meta")
 # price-based pair aggregates: their scale depends on the market (bid counts, price levels), so they get market-relative
 # versions too; the metadata counts are the same evidence in every market and stay as they are
 PAIR_PRICE = ("pair_min_gap", "pair_share_close")
 GRAPH = ("group_share", "group_score", "max_relation", "tied_pairs")
-NOT_FEATURES = {"tender_id", "collusive", "market", "market_n", "relation", "top_group", "n_bidders", "published_at"}
+NOT_FEATURES = {"tender_id", "collusive", "market", "market_n", "relation", "top_group", "n_bidders", "published_at",
+                "reported_bidders"}
 
 
 def _ids(s: pd.Series) -> pd.Series:
@@ -80,6 +85,31 @@ def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close
     return out.reset_index()
 
 
+def bid_list_facts(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per tender: `repeat_bidders` (bidders with more than one valid priced bid in it; missing when bidders are
+    anonymous or unnamed) and `reported_bidders` (`tenders.n_bidders`, the number of bidders the source reports, which
+    may exceed the bids listed; missing when not given)."""
+    from features.screens import prices, valid_mask
+
+    ok = valid_mask(bids) & np.isfinite(prices(bids))
+    tid = _ids(bids["tender_id"])
+    out = pd.DataFrame(index=pd.Index(sorted(tid.dropna().unique()), name="tender_id"))
+    named = "bidder_id" in bids.columns and not (
+        "anonymous" in bids.columns and (pd.to_numeric(bids["anonymous"], errors="coerce") == 1).all())
+    if named:
+        b = pd.DataFrame({"tender_id": tid, "bidder_id": _ids(bids["bidder_id"])})[ok]
+        per = b.groupby(["tender_id", "bidder_id"]).size()
+        out["repeat_bidders"] = (per > 1).groupby(level="tender_id").sum().reindex(out.index).fillna(0).astype(float)
+    else:
+        out["repeat_bidders"] = np.nan
+    out["reported_bidders"] = np.nan
+    if tenders is not None and "n_bidders" in tenders.columns:
+        r = tenders.drop_duplicates("tender_id")
+        n = pd.Series(pd.to_numeric(r["n_bidders"], errors="coerce").to_numpy(dtype=float), index=_ids(r["tender_id"]))
+        out["reported_bidders"] = n.where(n >= 0).reindex(out.index).to_numpy()
+    return out.reset_index()
+
+
 def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.DataFrame | None:
     """The tenders columns `relative_screens` should group by: the dataset (x year) unless a market column is named."""
     if tenders is None:
@@ -102,6 +132,8 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
     from features.screens import SCREENS, relative_screens, tender_screens
 
     table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
+    table = table.merge(bid_list_facts(bids, tenders), on="tender_id", how="left")
+    table.loc[table["n_bids"] < SCREEN_BIDS, list(SCREENS)] = np.nan
     if use_pairs and "bidder_id" in bids.columns:
         table = table.merge(pair_aggregates(bids, pairs), on="tender_id", how="left")
     table = relative_screens(table, _market_tenders(tenders, market), market=market,

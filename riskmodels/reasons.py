@@ -35,6 +35,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "pair_max_same_meta": ("most bid metadata (IP, MAC, device, file creator, CA serial, deposit account...) shared by two bids",
                            "count"),
     "pair_share_meta": ("share of bid pairs sharing metadata", "pct"),
+    "repeat_bidders": ("bidders with more than one bid in the tender", "count"),
     "tie_flags": ("red flags naming a person, document, agent or account the bidders share", "count"),
     "pattern_flags": ("red flags on bidding patterns (rotation, recurrent winner, price gaps, regular prices)", "count"),
     "group_share": ("share of the bidders from one suspicious bidder group", "pct"),
