@@ -102,7 +102,7 @@ def run_canonical(bids: pd.DataFrame, config) -> tuple[dict, list]:
 
 def valid_priced(bids: pd.DataFrame) -> pd.DataFrame:
     """Valid (or status-less) bids with a finite positive price, as tender_id, bidder_id (text) and price (float)."""
-    from features.screens import valid_mask
+    from features.bids import valid_mask
 
     if bids is None or not len(bids):
         return pd.DataFrame({"tender_id": pd.Series(dtype=object), "bidder_id": pd.Series(dtype=object),

@@ -15,7 +15,6 @@ from features.legal.base import EVIDENCE_COLUMNS, LegalContext
 
 def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
     from features.indicators.canonical import CanonicalIndicator
-    from features.indicators.config import build
     from features.indicators.registry import REGISTRY
     from features.legal.registry import LEGAL
 
