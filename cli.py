@@ -390,9 +390,9 @@ def graph_build_cmd(
     out: Path = typer.Option(..., "--out", help="Graph file: .graphml or .gexf (Gephi and networkx open both)."),
 ):
     """Combined bidder graph (co-bidding + registry and bid-metadata relations) with group and graph features on the nodes."""
-    from graphs.pipeline import build
+    from graphs.pipeline import build_graph
 
-    r = build(_graph_dataset(directory), out, settings())
+    r = build_graph(_graph_dataset(directory), out, settings())
     say(f"wrote {out}: {r['nodes']:,} bidders, {r['edges']:,} edges, {r['groups']:,} groups "
         f"(build {r['build_s']:.1f}s, communities {r['communities_s']:.1f}s)")
 
@@ -406,9 +406,9 @@ def graph_groups_cmd(
     top: int = typer.Option(10, "--top", help="How many top groups get a picture."),
 ):
     """Suspicious bidder groups: communities of the combined graph ranked by exclusivity, cohesion, wins, screens, relations."""
-    from graphs.pipeline import find
+    from graphs.pipeline import find_groups
 
-    r = find(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
+    r = find_groups(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
     say(f"wrote {out}: {r['groups']:,} groups, highest score first")
     for g in r["top"].itertuples(index=False):
         say(f"  #{g.group_id} score {g.score:.3f}: {g.size} firms, {g.n_joint} joint tenders, exclusivity {g.exclusivity:.2f}")
@@ -426,9 +426,9 @@ def graph_ego_cmd(
     picture: Optional[Path] = typer.Option(None, "--png", help="Also draw it to this PNG."),
 ):
     """Ego network around one firm for a case file (co-bidders and related firms, with their groups)."""
-    from graphs.pipeline import ego
+    from graphs.pipeline import ego_graph
 
-    r = ego(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
+    r = ego_graph(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
     say(f"wrote {out}: {r['nodes']:,} firms, {r['edges']:,} edges around {bidder}")
 
 
@@ -440,9 +440,9 @@ def graph_features_cmd(
     level: str = typer.Option("bidder", "--level", help="bidder or tender."),
 ):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
-    from graphs.pipeline import features
+    from graphs.pipeline import graph_features
 
-    r = features(_graph_dataset(directory), out, level=level, settings=settings())
+    r = graph_features(_graph_dataset(directory), out, level=level, settings=settings())
     say(f"wrote {out}: {r['rows']:,} {level} rows")
 
 
@@ -495,7 +495,7 @@ def collusion_flags_cmd(
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.legal.run import collusion_flags, flagged_tenders
+    from features.flags import collusion_flags, flagged_tenders
 
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])

@@ -136,7 +136,7 @@ def stage_pairs(d: Demo) -> dict:
 
 def stage_flags(d: Demo) -> dict:
     """Legal-article and OCP red flags with evidence (issue 5)."""
-    collusion_flags, flagged_tenders = require("features.legal.run", "collusion_flags", "flagged_tenders", issue="issue 5")
+    collusion_flags, flagged_tenders = require("features.flags", "collusion_flags", "flagged_tenders", issue="issue 5")
     from features.export import write_table
 
     ds = d.need("ds", "validate")

@@ -73,7 +73,7 @@ def flag_findings(ds, settings=None) -> pd.DataFrame | None:
     """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
     try:
-        from features.legal.run import collusion_flags
+        from features.flags import collusion_flags
     except ImportError:
         return None
     from features.settings import Settings
