@@ -456,7 +456,7 @@ def data_simulate_cmd(
     fmt: Optional[str] = typer.Option(None, "--format", help="csv or parquet (default: csv; parquet parts for province)."),
 ):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
-    from riskmodels.simulate import simulate
+    from riskmodels.simulation import simulate
 
     fmt = fmt or ("parquet" if scale == "province" else "csv")
     bar = None
@@ -573,8 +573,8 @@ def collusion_evaluate_cmd(
 ):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import evaluate_dataset, read_labels
-    from riskmodels.collusion_eval import round_floats
+    from riskmodels.collusion.pipeline import evaluate_dataset, read_labels
+    from riskmodels.collusion.evaluate import round_floats
 
     if min_bids < 1:
         raise InputError(f"--min-bids must be at least 1; got {min_bids}")
@@ -618,7 +618,7 @@ def collusion_train_cmd(
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import read_labels, train
+    from riskmodels.collusion.pipeline import read_labels, train
 
     if labels and len(labels) != len(directories):
         raise InputError(f"--labels: give one label file per DIR ({len(directories)}); got {len(labels)}")
@@ -674,8 +674,8 @@ def collusion_score_cmd(
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
     from features.dataset import load_dataset
-    from riskmodels.caselist import write_case_list
-    from riskmodels.collusion import score_dataset
+    from riskmodels.collusion.caselist import write_case_list
+    from riskmodels.collusion.pipeline import score_dataset
 
     s = settings()
     est = None

@@ -68,7 +68,7 @@ def stage_simulate(d: Demo) -> dict:
     if d.data is not None:
         return {"dataset": str(d.data), "note": "given with --data, not simulated"}
     try:
-        simulate = require("riskmodels.simulate", "simulate", issue="issue 3, synthetic city")
+        simulate = require("riskmodels.simulation", "simulate", issue="issue 3, synthetic city")
     except StageUnavailable:
         simulate = require("riskmodels.simulation", "simulate", issue="issue 3, synthetic city")
     target = d.out / "data"
@@ -191,7 +191,7 @@ def stage_collusion(d: Demo) -> dict:
     d.cache["collusion_scores"] = d.scores
     folder = d.out / "collusion"
     d.output("collusion scores (tender_id, score, flag, reasons)", write_table(d.scores, folder / "scores.csv"))
-    from riskmodels.caselist import write_case_list
+    from riskmodels.collusion.caselist import write_case_list
 
     paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
                             note=f"Scored by model {uri}.")

@@ -78,7 +78,7 @@ def _truth_labels(data_dir, tenders):
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")
-    read_labels = require("riskmodels.collusion", "read_labels", issue="issue 7")
+    read_labels = require("riskmodels.collusion.pipeline", "read_labels", issue="issue 7")
     return read_labels(truth)
 
 
@@ -95,9 +95,9 @@ def findings_from_evidence(evidence):
 
 
 def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = None):
-    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion` computes them, reusing what the
+    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion.pipeline` computes them, reusing what the
     demo's graphs and flags stages already computed on the same dataset."""
-    C = module("riskmodels.collusion", "graph_analysis", "flag_findings", issue="issue 7")
+    C = module("riskmodels.collusion.pipeline", "graph_analysis", "flag_findings", issue="issue 7")
     cache = cache if cache is not None else {}
     groups = gf = findings = None
     if features.get("graph", True):
@@ -116,7 +116,7 @@ def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = N
 def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
     """`riskmodels collusion train` on the spec's dataset (issue 7's pipeline: tender table, model, tender-grouped
     cross-validation), with the spec's evidence switches, model parameters and seed, reusing the demo's graphs and flags."""
-    C = module("riskmodels.collusion", "train", "model_params", issue="issue 7")
+    C = module("riskmodels.collusion.pipeline", "train", "model_params", issue="issue 7")
 
     ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     labels = _truth_labels(spec.data, ds.get("tenders"))
@@ -135,7 +135,7 @@ def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None)
 def score_collusion(model, ds, features: dict, settings=None, cache: dict | None = None) -> dict:
     """What `riskmodels collusion score --model` computes (issue 7's `score_dataset`, model branch), reusing the demo's
     graphs and flags: {"scores", "cases", "groups", ...}."""
-    C = module("riskmodels.collusion", "score_dataset", issue="issue 7")
+    C = module("riskmodels.collusion.pipeline", "score_dataset", issue="issue 7")
     return C.score_dataset(ds, model, flags=features.get("flags", True), settings=settings,
                            evidence=collusion_evidence(ds, features, settings, cache))
 
@@ -199,7 +199,7 @@ def trainer(task: str) -> Callable[..., Fitted]:
 
 
 def _check_collusion():
-    require("riskmodels.collusion", "tender_table", "fit_tender_model", "graph_analysis", issue="issue 7")
+    require("riskmodels.collusion.pipeline", "tender_table", "fit_tender_model", "graph_analysis", issue="issue 7")
 
 
 def _check_credit():

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
-from riskmodels import caselist, collusion_eval
-from riskmodels.collusion_features import model_columns, tender_feature_table
-from riskmodels.collusion_model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
+from riskmodels.collusion import caselist, evaluate as collusion_eval
+from riskmodels.collusion.tables import model_columns, tender_feature_table
+from riskmodels.collusion.model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
                                         default_direction)
 
 
@@ -221,7 +221,7 @@ def market_weights(markets, y) -> np.ndarray:
 
 def literature_monotone(columns) -> dict:
     """Directions the screening literature expects under collusion (`default_direction`), for the columns that have one."""
-    from riskmodels.collusion_model import default_direction
+    from riskmodels.collusion.model import default_direction
 
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
@@ -409,7 +409,7 @@ def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:
 
 def pair_table(ds) -> pd.DataFrame:
     """Pair evidence per bidder pair of one dataset, with registry relations when `graphs` can build them."""
-    from riskmodels.collusion_features import pair_feature_table
+    from riskmodels.collusion.tables import pair_feature_table
 
     rel = None
     if ds.get("enterprises") is not None or ds.get("shareholders") is not None:
