@@ -433,5 +433,12 @@ def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, p
     return out
 
 
-__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "pair_partials", "combine_partials",
+def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo compute them."""
+    p = settings.pairs
+    pairs = bid_pairs(bids, bid_items, valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
+    return pairs, bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
+
+
+__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "pair_evidence", "pair_partials", "combine_partials",
            "finalize_pairs", "tenders_per_bidder", "InputError"]

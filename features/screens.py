@@ -135,3 +135,10 @@ def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, marke
     if tenders is not None:
         table = relative_screens(table, tenders, market=market)
     return table
+
+
+def screens_with_settings(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None) -> pd.DataFrame:
+    """`screens_table` as `riskmodels collusion screens` and the demo compute it: market-relative screens when
+    `[screens] relative`, the market column `market` or else `[screens] market`, the `[pairs] progression_rtol`."""
+    return screens_table(bids, tenders if settings.screens.relative else None, market=market or settings.screens.market or None,
+                         progression_rtol=settings.pairs.progression_rtol)

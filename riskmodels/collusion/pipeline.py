@@ -72,21 +72,26 @@ def graph_analysis(ds, settings=None):
 def flag_findings(ds, settings=None) -> pd.DataFrame | None:
     """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    try:
-        from features.flags import collusion_flags
-    except ImportError:
-        return None
+    from features.flags import collusion_flags
     from features.settings import Settings
 
     tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
         k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
     ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    if ev is None or len(ev) == 0:
+    return tender_findings(ev)
+
+
+def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    if evidence is None or len(evidence) == 0:
         return None
+    ev = evidence
     if "level" in ev.columns:
         ev = ev[ev["level"].astype(str) != "bidder"]
     ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    return ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    return ev if len(ev) else None
 
 
 def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
