@@ -203,7 +203,7 @@ def _id(s: pd.Series) -> pd.Series:
 
 def _repeat_bids(frame: pd.DataFrame, reason: np.ndarray, rows: np.ndarray, notes: list, show: int = 10) -> None:
     """Note bidders with more than one valid bid in one tender (the rows are kept: it is evidence, see
-    `riskmodels.collusion_features.repeat_bidders`), naming the spreadsheet rows of the first `show` of them."""
+    `riskmodels.collusion.tables.bid_list_facts`), naming the spreadsheet rows of the first `show` of them."""
     live = reason == None  # noqa: E711
     if "status" in frame.columns:
         st = frame["status"]

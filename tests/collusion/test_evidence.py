@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from features.dataset import load_dataset
-from riskmodels import collusion as C
-from riskmodels.collusion_model import evidence_families, evidence_weights
+from riskmodels.collusion import pipeline as C
+from riskmodels.collusion.model import evidence_families, evidence_weights
 
 
 def _price_only(path, seed=0, n=120, meta=True):
@@ -143,7 +143,7 @@ def test_evaluate_and_train_share_the_min_bids_default():
     import inspect
 
     import cli as app
-    from riskmodels.collusion_features import SCREEN_BIDS
+    from riskmodels.collusion.tables import SCREEN_BIDS
 
     def default(fn):
         return inspect.signature(fn).parameters["min_bids"].default.default
@@ -155,7 +155,7 @@ def test_evaluate_and_train_share_the_min_bids_default():
 
 def test_a_model_never_cites_a_screen_for_a_two_bid_tender(tmp_path):
     from features.screens import SCREENS
-    from riskmodels import reasons as R
+    from riskmodels.collusion import reasons as R
 
     d = _price_only(tmp_path / "m", n=160, meta=False)
     ds = load_dataset(d)

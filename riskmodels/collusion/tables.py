@@ -38,7 +38,7 @@ def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) ->
     """Per tender (a function of whole tenders): `winner_rank` (0 = the lowest bid won, 1 = the highest), `win_to_min`
     (winning bid / lowest bid - 1), and, with a reserve price, `win_to_reserve`, `min_to_reserve`, `mean_to_reserve`.
     Only valid bids with a finite price count; unknown values are NaN."""
-    from features.screens import prices
+    from features.bids import prices
 
     b = pd.DataFrame({"tender_id": _ids(bids["tender_id"]), "price": prices(bids)})
     b["win"] = bids["is_winner"].to_numpy(dtype=float, na_value=np.nan) if "is_winner" in bids.columns else np.nan
@@ -89,7 +89,7 @@ def bid_list_facts(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) -> p
     """Per tender: `repeat_bidders` (bidders with more than one valid priced bid in it; missing when bidders are
     anonymous or unnamed) and `reported_bidders` (`tenders.n_bidders`, the number of bidders the source reports, which
     may exceed the bids listed; missing when not given)."""
-    from features.screens import prices, valid_mask
+    from features.bids import prices, valid_mask
 
     ok = valid_mask(bids) & np.isfinite(prices(bids))
     tid = _ids(bids["tender_id"])
