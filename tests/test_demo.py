@@ -77,3 +77,22 @@ def test_demo_end_to_end_through_the_cli(cli, tmp_path, monkeypatch):
     assert set(scores["tender_id"]) <= set(tenders["tender_id"]) and scores["score"].between(0, 1).all()
     tiers = pd.read_csv(out / "credit" / "tiers.csv")
     assert set(tiers["tier"]) <= set("ABCD") and tiers["enterprise_id"].is_unique
+
+
+def test_summary_says_the_city_is_synthetic_and_quotes_the_real_markets_as_docs_evaluation_has_them():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    r = demo.REAL_MARKETS
+    # the page has every figure, and the dates they were measured
+    assert "### The score without labels (measured 2026-12-06)" in doc and r["measured"]["no_model"] == "2026-12-06"
+    assert "Figures below are from the run of 29 Nov 2026" in doc
+    assert r["measured"]["within"] == r["measured"]["transfer"] == "2026-11-29"
+    for market in ("Japan", "Italy", "Switzerland"):
+        v = r["no_model_auc"][market]
+        assert any(line.startswith(f"| {market}") and f"| {v:.3f} | {v:.3f} |" in line  # now, and -cv
+                   for line in doc.splitlines())
+        assert f"**{r['within_auc'][market]:.3f}**" in doc
+        assert f"**{r['transfer_auc'][market]:.3f}**" in doc
+    lines = demo.real_market_lines()
+    assert "synthetic" in lines[0] and "measured 2026-12-06" in lines[1] and "Japan 0.739" in lines[1]
