@@ -553,6 +553,7 @@ def collusion_evaluate_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the folds and the model."),
     baseline: bool = typer.Option(False, "--baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive."),
+    families: str = typer.Option("lightgbm,extra_trees,extra_trees_screens,logistic", "--families", help="Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice."),
 ):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
     from features.dataset import load_dataset
@@ -563,22 +564,33 @@ def collusion_evaluate_cmd(
         raise InputError(f"--min-bids must be at least 1; got {min_bids}")
     if kind not in ("full", "transfer"):
         raise InputError(f"--features must be full or transfer; got {kind!r}")
+    from riskmodels.collusion.families import FAMILIES
+
+    fams = tuple(f.strip() for f in families.split(",") if f.strip())
+    bad = [f for f in fams if f not in FAMILIES]
+    if bad or not fams:
+        raise InputError(f"--families: unknown family {', '.join(bad) or '(none given)'} (known: {', '.join(FAMILIES)})")
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
     r = round_floats(evaluate_dataset(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds,
                                       seed=seed, baseline=baseline, settings=s,
-                                      labels=read_labels(labels) if labels else None))
+                                      labels=read_labels(labels) if labels else None, families=fams))
     for name, sp in r["splits"].items():
         if "skipped" in sp:
             say(f"{name:>13}: skipped ({sp['skipped']})")
         else:
             base = f", baseline auc {sp['baseline_auc']}" if sp.get("baseline_auc") is not None else ""
+            chosen = ", ".join(f"{f} {k}" for f, k in sp.get("families", {}).items())
             say(f"{name:>13}: auc {sp['auc']}, average precision {sp['average_precision']}, balanced accuracy "
-                f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}")
+                f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}"
+                + (f"; families chosen in the folds: {chosen}" if chosen else ""))
+    if "family" in r:
+        say(f"model family chosen on all {r['n_tenders']} tenders by inner cross-validation: {r['family']} (inner auc "
+            f"{r['inner_auc']}; " + ", ".join(f"{f} {v}" for f, v in r["inner_scores"].items()) + ")")
     out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
     out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
-               features=r["features"])
+               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r})
     if as_json:
         typer.echo(json.dumps(out))
 
@@ -597,7 +609,7 @@ def collusion_train_cmd(
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
     directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
-    method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market) or auto (with 2+ markets: whichever moved better between them, each held out in turn; else lightgbm)."),
+    method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select)."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
@@ -609,8 +621,8 @@ def collusion_train_cmd(
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
     if kind not in ("full", "transfer"):
         raise InputError(f"--features must be full or transfer; got {kind!r}")
-    if method not in ("auto", "lightgbm", "consensus"):
-        raise InputError(f"--method must be auto, lightgbm or consensus; got {method!r}")
+    if method not in ("auto", "lightgbm", "consensus", "select"):
+        raise InputError(f"--method must be auto, lightgbm, consensus or select; got {method!r}")
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                         require=["bids"]) for d in directories]
@@ -627,8 +639,9 @@ def collusion_train_cmd(
         "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories))})
     kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register)
     _say_kept(kept, register)
+    fam = (f" (family {info['family']}, inner cross-validated auc {info['inner_auc']:.3f})" if "family" in info else "")
     say(f"trained on {info['tenders']:,} tenders from {len(dss)} market(s) ({info['positive_share']:.1%} collusive), "
-        f"{len(info['features'])} {kind} features, method {info['method']}")
+        f"{len(info['features'])} {kind} features, method {info['method']}{fam}")
 
 
 def _say_kept(kept: dict, register: str | None) -> None:

@@ -98,8 +98,11 @@ def collusion_fitted(model, table, y, info: dict, params: dict | None = None) ->
     cols = info["features"]
     metrics = {**info.get("metrics", {}),
                **{f"transfer_{m}_{k}_auc": v for m, r in info.get("transfer_check", {}).items() for k, v in r.items()},
-               "train_tenders": info["tenders"], "positive_share": info["positive_share"]}
-    run_params = {**(params or {}), "method": info["method"], "estimator": type(model).__name__, **model.get_params()}
+               "train_tenders": info["tenders"], "positive_share": info["positive_share"],
+               **({"inner_auc": info["inner_auc"]} if "inner_auc" in info else {}),
+               **{f"inner_{f}_auc": v for f, v in info.get("inner_scores", {}).items()}}
+    run_params = {**(params or {}), "method": info["method"], "estimator": type(model).__name__,
+                  **({"family": info["family"]} if "family" in info else {}), **model.get_params(deep=False)}
     if "folds" in info:
         run_params["cv"] = f"{info['folds']}-fold grouped by tender"
     return Fitted(model=model, metrics=metrics, params=run_params, input_example=table[cols].head(5), table=table[cols],

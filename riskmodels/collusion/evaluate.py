@@ -41,10 +41,11 @@ def _folds(n_splits: int, y: np.ndarray, groups: np.ndarray | None) -> int:
 
 
 def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight=None,
-                fit_params: dict | None = None) -> np.ndarray:
+                fit_params: dict | None = None, chosen: list | None = None) -> np.ndarray:
     """Probabilities for every row from the fold that held it out (NaN for rows never held out or whose training
     side had one class). `fit_params`: keyword arguments of `fit` holding one value per row (e.g. sample_weight,
-    markets), cut to each fold's training rows."""
+    markets), cut to each fold's training rows. `chosen`: a list that receives each fold model's `family_` (the family
+    a `FamilySelectedClassifier` chose on that fold's training rows)."""
     per_row = dict(fit_params or {})
     if sample_weight is not None:
         per_row["sample_weight"] = sample_weight
@@ -55,7 +56,14 @@ def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight
         kw = {k: np.asarray(v)[tr] for k, v in per_row.items()}
         m = clone(estimator).fit(X.iloc[tr], y[tr], **kw)
         p[te] = m.predict_proba(X.iloc[te])[:, 1]
+        if chosen is not None and hasattr(m, "family_"):
+            chosen.append(m.family_)
     return p
+
+
+def family_counts(chosen: list) -> dict:
+    """How often each model family was chosen over the folds (`FamilySelectedClassifier`)."""
+    return {f: chosen.count(f) for f in dict.fromkeys(chosen)}
 
 
 def tender_split(y, tender_ids, n_splits=5, seed=0):
@@ -117,8 +125,11 @@ def evaluate(estimator, X: pd.DataFrame, y, *, tender_ids=None, winners=None, ti
     splits: dict = {}
 
     def run(name, sp, extra=None):
-        p = out_of_fold(estimator, X, y, sp)
+        chosen: list = []
+        p = out_of_fold(estimator, X, y, sp, chosen=chosen)
         res = {**_metrics(y, p, thr), "folds": len(sp), **(extra or {})}
+        if chosen:
+            res["families"] = family_counts(chosen)
         if baseline is not None:
             Xb = X[baseline_columns] if baseline_columns is not None else X
             pb = out_of_fold(baseline, Xb, y, sp)
@@ -149,6 +160,8 @@ def evaluate(estimator, X: pd.DataFrame, y, *, tender_ids=None, winners=None, ti
             m = clone(estimator).fit(X.iloc[tr], y[tr])
             splits["time_forward"] = {**_metrics(y[te], m.predict_proba(X.iloc[te])[:, 1], thr),
                                       "kind": f"train on the earliest {forward_share:.0%}, test on the rest"}
+            if hasattr(m, "family_"):
+                splits["time_forward"]["families"] = {m.family_: 1}
     head = splits["tender"]
     return {"auc": head["auc"], "average_precision": head["average_precision"],
             "balanced_accuracy": head["balanced_accuracy"], "f1": head["f1"],

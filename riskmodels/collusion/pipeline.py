@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
+from sklearn.base import clone
+
 from riskmodels.collusion import caselist, evaluate as collusion_eval
+from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
 from riskmodels.collusion.model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
                                         TenderCollusionClassifier, default_direction, evidence_families,
                                         evidence_weights)
@@ -172,14 +175,19 @@ def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]
 
 def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", graph: bool = False, flags: bool = False,
                      n_splits: int = 5, seed: int = 0, params: dict | None = None, baseline: bool = False,
-                     labels: pd.DataFrame | None = None, settings=None) -> dict:
+                     labels: pd.DataFrame | None = None, settings=None, families=FAMILIES) -> dict:
     """`collusion evaluate`: tender-grouped, bidder-held-out and time splits on one labelled dataset.
-    Graph features and red flags are unsupervised (no labels used) but are computed once on the whole dataset."""
+    Graph features and red flags are unsupervised (no labels used) but are computed once on the whole dataset.
+    `families`: with more than LightGBM, each fold's model is a `FamilySelectedClassifier` that chooses among them by
+    cross-validation inside the fold's training tenders (nested; each split reports how often each family was chosen),
+    and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`)."""
     findings = flag_findings(ds, settings) if flags else None
     table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
-    est = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
+    lgbm = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
+    families = tuple(families or ("lightgbm",))
+    est = lgbm if families == ("lightgbm",) else FamilySelectedClassifier(families, lightgbm=lgbm, random_state=seed)
     base, base_cols = None, None
     if baseline:
         base, base_cols = baseline_estimator(seed), baseline_columns(table)
@@ -189,6 +197,9 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
                                   baseline=base, baseline_columns=base_cols)
     res["features"] = cols
     res["min_bids"] = min_bids
+    if isinstance(est, FamilySelectedClassifier):  # what `train` would keep: the choice on all the labelled tenders
+        final = clone(est).fit(table[cols], y)
+        res.update(family=final.family_, inner_auc=final.inner_auc_, inner_scores=final.inner_scores_)
     return res
 
 
@@ -231,7 +242,7 @@ def literature_monotone(columns) -> dict:
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
 
-METHODS = ("auto", "lightgbm", "consensus")
+METHODS = ("auto", "lightgbm", "consensus", "select")
 
 
 def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directions: str | None = None,
@@ -249,7 +260,7 @@ def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directio
     cols = model_columns(table, kind)
     if method == "consensus":
         return ConsensusCollusionScore(), [c for c in cols if default_direction(c) != 0], {"markets": markets}
-    if method != "lightgbm":
+    if method not in ("lightgbm", "select"):
         raise InputError(f"method must be one of {', '.join(METHODS[1:])} here; got {method!r}")
     directions = directions or ("literature" if kind == "transfer" else "free")
     if directions not in ("literature", "free"):
@@ -260,6 +271,8 @@ def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directio
         cols = list(mono)
     w = market_weights(markets, y) if balance else None
     model = TenderCollusionClassifier(**{**(params or {}), **({"monotone": mono} if mono else {})}, random_state=seed)
+    if method == "select":
+        model = FamilySelectedClassifier(lightgbm=model, threshold=model.threshold, random_state=seed)
     return model, cols, ({"sample_weight": w} if w is not None else {})
 
 
@@ -303,9 +316,10 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
     None (use tenders.collusive) or a (tender_id, collusive) frame. `method` (`fit_tender_model`): 'auto' takes, with
     two or more markets, the method that did best in `transfer_check` (each training market held out in turn; the
-    figures are in the summary), else LightGBM. `folds`: of the cross-validation. `evidence`: per dataset, None or the
+    figures are in the summary), else 'select'. `folds`: of the cross-validation. `evidence`: per dataset, None or the
     (groups, graph features, flag findings) already computed on it (`graph_analysis`, `flag_findings`), used instead of
-    computing them again."""
+    computing them again. 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
+    family chosen by cross-validation on the training tenders (`family`, `inner_auc`, `inner_scores` in the summary)."""
     tables, ys, per = [], [], {}
     labels = labels or [None] * len(datasets)
     for ds, lab, ev in zip(datasets, labels, evidence or [None] * len(datasets)):
@@ -327,7 +341,7 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     params = params or model_params(settings)
     info = {"markets": per, "kind": kind, "tenders": int(len(y)), "positive_share": float(y.mean()), "balanced": balance}
     if method == "auto":
-        method = "lightgbm"
+        method = "select"  # one market: the model family chosen by cross-validation on its tenders
         if len(datasets) >= 2:  # choose by how each method moved between the training markets
             info["transfer_check"] = transfer_check(table, y, kind=kind, directions=directions, seed=seed, params=params)
             means = {m: r["mean"] for m, r in info["transfer_check"].items() if np.isfinite(r["mean"])}
@@ -335,7 +349,7 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     model, cols, kw = fit_tender_model(table, y, kind=kind, directions=directions, method=method, balance=balance,
                                        seed=seed, params=params)
     info.update(features=cols, method=method)
-    if method == "lightgbm":
+    if method in ("lightgbm", "select"):
         info["directions"] = directions or ("literature" if kind == "transfer" else "free")
     if cv:
         sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], folds, seed)
@@ -344,6 +358,8 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
         info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
         info["oof"] = oof
     model.fit(table[cols], y, **kw)
+    if method == "select":
+        info.update(family=model.family_, inner_auc=model.inner_auc_, inner_scores=model.inner_scores_)
     return model, table, y, info
 
 
