@@ -665,6 +665,7 @@ def collusion_score_cmd(
     graph: bool = typer.Option(True, "--graph/--no-graph", help="Find bidder groups for the case list."),
     flags: bool = typer.Option(True, "--flags/--no-flags", help="Compute red flags (their evidence texts become reasons)."),
     min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    flag_share: Optional[float] = typer.Option(None, "--flag-share", help="With a model, on a market it was not trained on: share of the market to flag (default: settings [collusion] transfer_flag_share, 0.05)."),
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
     from features.dataset import load_dataset
@@ -679,7 +680,14 @@ def collusion_score_cmd(
         est = load_model(model)
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
-    r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s)
+    if flag_share is not None and not 0 < flag_share < 1:
+        raise InputError(f"--flag-share must lie strictly between 0 and 1; got {flag_share}")
+    r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s,
+                      transfer_share=flag_share)
+    for w in r["warnings"]:
+        say(f"warning: {w}")
+    for n in r["notes"]:
+        say(n)
     out.parent.mkdir(parents=True, exist_ok=True)
     r["scores"].to_csv(out, index=False)
     used = ", ".join(["screens", "pair evidence"] + (["red flags"] if flags else []) + (["bidder graph"] if graph else []))

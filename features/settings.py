@@ -209,6 +209,7 @@ class CollusionSettings:
     threshold: float = setting(0.5, "calibrated probability at which a tender is flagged")
     reasons: int = setting(3, "reasons given per tender")
     flag_share: float = setting(0.1, "without a model: share of the market the composite score flags (the top of the ranking)")
+    transfer_flag_share: float = setting(0.05, "with a model, on a market it was not trained on: share of that market flagged (the top of its ranking; a probability threshold would carry the training markets' collusion rates)")
 
 
 @dataclass

@@ -18,6 +18,8 @@ from riskmodels.collusion.model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeColl
                                         TenderCollusionClassifier, default_direction, evidence_families,
                                         evidence_weights)
 from riskmodels.collusion.tables import SCREEN_BIDS, model_columns, tender_feature_table
+from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training, seen_share, training_profile,
+                                           transfer_flags)
 
 
 def model_params(settings=None) -> dict:
@@ -358,6 +360,11 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
         info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
         info["oof"] = oof
     model.fit(table[cols], y, **kw)
+    fitted = info.get("oof")
+    seen = "out-of-fold"
+    if fitted is None or not np.isfinite(fitted).all():
+        fitted, seen = model.predict_proba(table[cols].astype(float))[:, 1], "in-sample"
+    model.training_profile_ = training_profile(table, y, fitted, seen)
     if method == "select":
         info.update(family=model.family_, inner_auc=model.inner_auc_, inner_scores=model.inner_scores_)
     return model, table, y, info
@@ -425,14 +432,17 @@ def bid_list_notes(table: pd.DataFrame) -> list[str]:
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
-                  settings=None, evidence: tuple | None = None) -> dict:
+                  settings=None, evidence: tuple | None = None, transfer_share: float | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
     missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
     market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
     evidence texts become reasons. `evidence`: the (groups, graph features, flag findings) already computed on `ds`, used
-    instead of computing them again."""
+    instead of computing them again. On a market the model was not trained on (`riskmodels.collusion.transfer`), the
+    top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a probability threshold:
+    `notes` says so with the precision seen in training, `warnings` when the market lies outside the training markets.
+    """
     bids = _bids(ds)
     c = getattr(settings, "collusion", None)
     top = top if top is not None else (c.reasons if c is not None else 3)
@@ -446,6 +456,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     if len(table) == 0:
         raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
     texts = flag_evidence(findings, table["tender_id"])
+    notes, warnings = [], []
     if model is None:
         X, weights = composite_frame(table)
         texts = {**texts, **family_evidence(texts)}
@@ -464,6 +475,15 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         X = table.reindex(columns=names).astype(float)
         score = model.predict_proba(X)[:, 1]
         flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+        profile = getattr(model, "training_profile_", None)
+        if profile is not None and seen_share(profile, table) < NEW_MARKET_OVERLAP:
+            share = transfer_share if transfer_share is not None else (c.transfer_flag_share if c is not None else 0.05)
+            flag, note = transfer_flags(profile, score, share)
+            notes.append(note)
+            outside = outside_training(profile, table)
+            if outside:
+                warnings.append(f"{_name(ds)} lies outside the training markets (the model extrapolates): "
+                                + "; ".join(outside))
         reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "model"
     n_bids = table["n_bids"].to_numpy()
@@ -472,7 +492,8 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf)
     groups_t = caselist.group_cases(scores, bids, groups)
-    return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table}
+    return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "notes": notes,
+            "warnings": warnings}
 
 
 def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:

@@ -89,3 +89,31 @@ def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monke
     out = tmp_path / "s.csv"
     cli("collusion", "score", d, "--model", tmp_path / "model", "--out", out, "--no-graph", "--no-flags")
     assert pd.read_csv(out)["reasons"].str.len().min() > 0
+
+
+def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolation_is_said(cli, tmp_path):
+    from test_pipeline import _planted_dataset
+
+    a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)  # a third collusive
+    b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=200)
+    model = tmp_path / "model"
+    cli("collusion", "train", a, "--model-out", model, "--method", "lightgbm")
+    out = tmp_path / "s.csv"
+    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags",
+            err="a market the model was not trained on: flagged the top 5% of its tenders (10)")
+    assert "expect less here" in r.stderr and "warning:" not in r.stderr  # same generator: inside the training range
+    assert pd.read_csv(out)["flag"].sum() == 10
+    cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--flag-share", "0.2",
+        err="flagged the top 20% of its tenders (40)")
+    cli("collusion", "score", b, "--model", model, "--out", out, "--flag-share", "1.5", code=2, err="--flag-share")
+    # the training market itself keeps the model's threshold
+    r = cli("collusion", "score", a, "--model", model, "--out", out, "--no-graph", "--no-flags")
+    assert "not trained on" not in r.stderr and pd.read_csv(out)["flag"].sum() == 30
+    # a market whose prices spread ten times wider lies outside the training markets: said on stderr
+    bids = pd.read_csv(b / "bids.csv")
+    lo = bids.groupby("tender_id")["price"].transform("min")
+    bids["price"] = (lo + (bids["price"] - lo) * 10).round(2)
+    bids.to_csv(b / "bids.csv", index=False)
+    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags",
+            err="lies outside the training markets")
+    assert "cv median" in r.stderr
