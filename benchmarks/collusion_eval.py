@@ -2,6 +2,7 @@
 al. (2022), the transfer between them, and the case list on synthetic cities.
 
     /tmp/venv/bin/python benchmarks/collusion_eval.py [--data ../shared/data/collusion] [--work DIR] [--skip-city] [--json FILE]
+    /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # issue 15's table only
 
 The research files are read from `--data` (never copied into the repository) and imported with `features.garcia` into
 `--work` (a temporary directory by default). Prints one line per figure and, with --json, writes them all.
@@ -188,6 +189,64 @@ def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
     return out
 
 
+PUBLISHED_DIRECTIONS = {"cv": -1, "spd": -1, "kurt": +1, "diffp": +1, "rd": +1, "rdnor": +1, "rdalt": +1, "skew": -1,
+                        "ks": +1}
+
+
+def side_by_side(dirs: dict, seed: int = 0, folds: int = 5) -> dict:
+    """Per research market (tenders with >= MIN_BIDS bids): the score without labels (`collusion score` without a model,
+    graph and flags on as by default), -cv, the best single screen in its published direction, and, on the same tender
+    folds, extra trees on the 10 textbook screens and our `collusion evaluate` model (family chosen by nested CV); then
+    transfer: trained on the other two markets (`collusion train`'s default, and extra trees on the 10 screens) and
+    applied unchanged."""
+    from riskmodels.collusion import evaluate as E
+    from riskmodels.collusion.families import FamilySelectedClassifier
+    from riskmodels.collusion.pipeline import score_dataset
+
+    tables = market_tables(dirs)
+    out = {}
+    for name, (ds, t, y) in tables.items():
+        t0 = time.perf_counter()
+        s = score_dataset(ds)["scores"].set_index("tender_id")["score"]
+        no_model = roc_auc_score(y, s.reindex(t["tender_id"].astype(str)).to_numpy())
+        single = {c: roc_auc_score(y, d * t[c].fillna(t[c].median()).to_numpy()) for c, d in PUBLISHED_DIRECTIONS.items()}
+        best = max(single, key=single.get)
+        cols = model_columns(t, "full")
+        est = FamilySelectedClassifier(lightgbm=TenderCollusionClassifier(random_state=seed), random_state=seed)
+        ev = E.evaluate(est, t[cols], y, tender_ids=t["tender_id"].to_numpy(), n_splits=folds, seed=seed,
+                        baseline=C.baseline_estimator(seed), baseline_columns=C.baseline_columns(t))
+        sp = ev["splits"]["tender"]
+        others = [m for m in tables if m != name]
+        model, _, _, info = C.train([tables[m][0] for m in others], seed=seed)
+        ours_tr = roc_auc_score(y, model.predict_proba(t.reindex(columns=list(model.feature_names_in_)).astype(float))[:, 1])
+        raw = C.baseline_columns(t)
+        Ttr = pd.concat([tables[m][1] for m in others], ignore_index=True)
+        ytr = np.concatenate([tables[m][2] for m in others])
+        et_tr = roc_auc_score(y, C.baseline_estimator(seed).fit(Ttr[raw], ytr).predict_proba(t[raw])[:, 1])
+        out[name] = {"tenders": int(len(y)), "no_model_auc": no_model, "minus_cv_auc": single["cv"],
+                     "best_single_screen": best, "best_single_screen_auc": single[best],
+                     "extra_trees_within_auc": sp["baseline_auc"], "ours_within_auc": sp["auc"],
+                     "ours_within_families": sp.get("families", {}), "extra_trees_transfer_auc": et_tr,
+                     "ours_transfer_auc": ours_tr, "ours_transfer_method": info["method"], "trained_on": others,
+                     "seconds": time.perf_counter() - t0}
+        print(f"side by side {name}: {out[name]}", flush=True)
+    head = ("market", "tenders", "no-model", "-cv", "best single screen", "extra trees within", "ours within",
+            "extra trees transfer", "ours transfer")
+    print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for name, r in out.items():
+        fam = ", ".join(f"{f} {k}" for f, k in r["ours_within_families"].items())
+        print(f"| {name} | {r['tenders']} | {r['no_model_auc']:.3f} | {r['minus_cv_auc']:.3f} | {r['best_single_screen']} "
+              f"{r['best_single_screen_auc']:.3f} | {r['extra_trees_within_auc']:.3f} | {r['ours_within_auc']:.3f} ({fam}) | "
+              f"{r['extra_trees_transfer_auc']:.3f} | {r['ours_transfer_auc']:.3f} ({r['ours_transfer_method']}) |",
+              flush=True)
+    if out:
+        print("| mean | | " + " | ".join(f"{np.mean([r[k] for r in out.values()]):.3f}" for k in (
+            "no_model_auc", "minus_cv_auc")) + " | | " + " | ".join(f"{np.mean([r[k] for r in out.values()]):.3f}" for k in (
+                "extra_trees_within_auc", "ours_within_auc", "extra_trees_transfer_auc", "ours_transfer_auc")) + " |",
+              flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "collusion"))
@@ -197,6 +256,7 @@ def main(argv=None) -> int:
     ap.add_argument("--evidence", action="store_true", help="also evaluate with red flags and graph features")
     ap.add_argument("--city-scale", default="tiny")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--side-by-side", action="store_true", help="only the per-market side-by-side table (issue 15)")
     a = ap.parse_args(argv)
     work = Path(a.work or tempfile.mkdtemp(prefix="collusion-eval-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -210,6 +270,12 @@ def main(argv=None) -> int:
                 continue
             dirs[name] = work / name
             import_garcia(src, dirs[name])
+        if a.side_by_side:
+            results = round_floats({"side_by_side": side_by_side(dirs)})
+            if a.json:
+                Path(a.json).write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+            return 0
+        results["side_by_side"] = side_by_side(dirs)
         tables = market_tables(dirs)
         results["markets"] = {}
         for name, (ds, table, y) in tables.items():
@@ -217,10 +283,7 @@ def main(argv=None) -> int:
             ev = C.evaluate_dataset(ds, min_bids=MIN_BIDS, baseline=True)
             ev.pop("features")
             pub = published_protocol(table, y)
-            comp = C.composite_columns(table)
-            from riskmodels.collusion.model import CompositeCollusionScore
-
-            comp_auc = roc_auc_score(y, CompositeCollusionScore().fit(table[comp]).score_samples(table[comp]))
+            comp_auc = results["side_by_side"][name]["no_model_auc"]  # `collusion score` without a model
             uni = {}
             for c in model_columns(table, "transfer"):  # each market-relative column alone: its direction here
                 v = table[c].to_numpy(dtype=float)
