@@ -3,6 +3,7 @@ al. (2022), the transfer between them, and the case list on synthetic cities.
 
     /tmp/venv/bin/python benchmarks/collusion_eval.py [--data ../shared/data/collusion] [--work DIR] [--skip-city] [--json FILE]
     /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # issue 15's table only
+    /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets  # issue 15's 100-tender samples only
 
 The research files are read from `--data` (never copied into the repository) and imported with `features.garcia` into
 `--work` (a temporary directory by default). Prints one line per figure and, with --json, writes them all.
@@ -247,6 +248,40 @@ def side_by_side(dirs: dict, seed: int = 0, folds: int = 5) -> dict:
     return out
 
 
+def small_markets(dirs: dict, size: int = 100, draws: int = 5, seed: int = 0) -> dict:
+    """Markets as small as investigators start with: `draws` random samples of `size` tenders (3+ bids) of each research
+    market; on 5 tender-grouped folds of each, our `collusion evaluate` model (family chosen inside each fold), LightGBM
+    alone and extra trees on the 10 textbook screens, same folds. Mean ROC-AUC per market and over all samples."""
+    from riskmodels.collusion import evaluate as E
+    from riskmodels.collusion.families import FamilySelectedClassifier
+
+    rows = []
+    for name, (_, T, Y) in market_tables(dirs).items():
+        for draw in range(draws):
+            idx = np.random.default_rng(draw).choice(len(Y), size, replace=False)
+            t, y = T.iloc[idx].reset_index(drop=True), Y[idx]
+            if min(y.sum(), (1 - y).sum()) < 6:
+                continue
+            cols = model_columns(t, "full")
+            sp = E.tender_split(y, t["tender_id"].to_numpy(), 5, seed)
+            chosen: list = []
+            ours = FamilySelectedClassifier(lightgbm=TenderCollusionClassifier(random_state=seed), random_state=seed)
+            p = E.out_of_fold(ours, t[cols], y, sp, chosen=chosen)
+            pl = E.out_of_fold(TenderCollusionClassifier(random_state=seed), t[cols], y, sp)
+            pb = E.out_of_fold(C.baseline_estimator(seed), t[C.baseline_columns(t)], y, sp)
+            rows.append({"market": name, "draw": draw, "collusive": int(y.sum()), "ours": roc_auc_score(y, p),
+                         "lightgbm": roc_auc_score(y, pl), "extra_trees": roc_auc_score(y, pb),
+                         "chosen": E.family_counts(chosen)})
+            print(f"small {rows[-1]}", flush=True)
+    d = pd.DataFrame(rows)
+    out = {m: g[["ours", "lightgbm", "extra_trees"]].mean().to_dict() for m, g in d.groupby("market")}
+    out["all"] = d[["ours", "lightgbm", "extra_trees"]].mean().to_dict()
+    for m, r in out.items():
+        print(f"small markets ({size} tenders x {draws}) {m}: ours {r['ours']:.3f}, lightgbm alone {r['lightgbm']:.3f}, "
+              f"extra trees {r['extra_trees']:.3f}", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "collusion"))
@@ -257,6 +292,7 @@ def main(argv=None) -> int:
     ap.add_argument("--city-scale", default="tiny")
     ap.add_argument("--json", default=None)
     ap.add_argument("--side-by-side", action="store_true", help="only the per-market side-by-side table (issue 15)")
+    ap.add_argument("--small-markets", action="store_true", help="only the 100-tender samples of each market (issue 15)")
     a = ap.parse_args(argv)
     work = Path(a.work or tempfile.mkdtemp(prefix="collusion-eval-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -270,6 +306,9 @@ def main(argv=None) -> int:
                 continue
             dirs[name] = work / name
             import_garcia(src, dirs[name])
+        if a.small_markets:
+            print(json.dumps(round_floats(small_markets(dirs))))
+            return 0
         if a.side_by_side:
             results = round_floats({"side_by_side": side_by_side(dirs)})
             if a.json:

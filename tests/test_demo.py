@@ -84,15 +84,15 @@ def test_summary_says_the_city_is_synthetic_and_quotes_the_real_markets_as_docs_
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "evaluation.md").read_text(encoding="utf-8")
     r = demo.REAL_MARKETS
-    # the page has every figure, and the dates they were measured
-    assert "### The score without labels (measured 2026-12-06)" in doc and r["measured"]["no_model"] == "2026-12-06"
-    assert "Figures below are from the run of 29 Nov 2026" in doc
-    assert r["measured"]["within"] == r["measured"]["transfer"] == "2026-11-29"
+    assert f"### Side by side (issue 15; measured {r['measured']})" in doc  # the page, and the date it was measured
+    rows: dict = {}
+    for line in doc.split("### Side by side")[1].splitlines():  # the first table after the heading
+        if line.startswith("| "):
+            rows.setdefault(line.split("|")[1].strip(), line)
     for market in ("Japan", "Italy", "Switzerland"):
-        v = r["no_model_auc"][market]
-        assert any(line.startswith(f"| {market}") and f"| {v:.3f} | {v:.3f} |" in line  # now, and -cv
-                   for line in doc.splitlines())
-        assert f"**{r['within_auc'][market]:.3f}**" in doc
-        assert f"**{r['transfer_auc'][market]:.3f}**" in doc
+        cells = [c.strip() for c in rows[market.lower()].split("|")[1:-1]]
+        assert cells[2] == f"{r['no_model_auc'][market]:.3f}"
+        assert cells[6].startswith(f"{r['within_auc'][market]:.3f}")
+        assert cells[8].startswith(f"{r['transfer_auc'][market]:.3f}")
     lines = demo.real_market_lines()
-    assert "synthetic" in lines[0] and "measured 2026-12-06" in lines[1] and "Japan 0.739" in lines[1]
+    assert "synthetic" in lines[0] and f"measured {r['measured']}" in lines[1] and "Japan 0.739" in lines[2]

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskmodels.collusion import reasons as _reasons
 
+SMALL = 2000  # training rows below which the inner cross-validation is repeated (`inner_repeats`)
 FAMILIES = ("lightgbm", "extra_trees", "extra_trees_screens", "logistic")
 _SCREENS = ("n_bids", "cv", "spd", "diffp", "rd", "rdnor", "rdalt", "kurt", "skew", "ks")
 
@@ -95,14 +96,19 @@ class FamilySelectedClassifier(ClassifierMixin, BaseEstimator):
         calibration (a monotone map, which leaves the ROC-AUC unchanged) to save time.
     inner_folds : int
         Folds of the inner cross-validation (fewer when a class has fewer rows).
+    inner_repeats : int or None
+        Repetitions of the inner cross-validation with reshuffled folds; None: 3 below `SMALL` training rows (where one
+        split's AUC is noisy and cheap to repeat), else 1.
     threshold : float
         Probability at which a tender is flagged.
     """
 
-    def __init__(self, families=FAMILIES, lightgbm=None, inner_folds=3, threshold=0.5, random_state=0):
+    def __init__(self, families=FAMILIES, lightgbm=None, inner_folds=3, inner_repeats=None, threshold=0.5,
+                 random_state=0):
         self.families = families
         self.lightgbm = lightgbm
         self.inner_folds = inner_folds
+        self.inner_repeats = inner_repeats
         self.threshold = threshold
         self.random_state = random_state
 
@@ -134,7 +140,9 @@ class FamilySelectedClassifier(ClassifierMixin, BaseEstimator):
         cands = [(f, c) for f, c in cands if c]
         scores: dict = {}
         if k >= 2 and len(cands) > 1:
-            folds = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(X, yb))
+            reps = self.inner_repeats or (3 if len(yb) < SMALL else 1)
+            folds = [f for r in range(int(reps)) for f in StratifiedKFold(k, shuffle=True, random_state=self.random_state
+                                                                          + r).split(X, yb)]
             for fam, cols in cands:
                 aucs = []
                 for tr, te in folds:
