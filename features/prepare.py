@@ -321,8 +321,8 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
                         "value": [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in rval[bad_mask]],
                         "reason": reason[bad_mask]})
     if raw.broken:
-        extra = pd.DataFrame([{"file": label, "row": r, "column": "", "value": text,
-                               "reason": f"record has {k} fields, header has {len(raw.frame.columns)}"} for r, k, text in raw.broken])
+        extra = pd.DataFrame([{"file": label, "row": r, "column": "", "value": text, "reason": why}
+                              for r, k, text, why in raw.broken])
         rej = pd.concat([rej, extra], ignore_index=True) if len(rej) else extra
     rej = rej.sort_values("row", kind="stable").reset_index(drop=True)
     accepted = frame.loc[~bad_mask].reset_index(drop=True)

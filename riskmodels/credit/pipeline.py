@@ -239,13 +239,14 @@ class Monitoring:
         import json
         from pathlib import Path
 
+        from features.export import write_table, write_text
+
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.stability.to_csv(folder / "stability.csv", index=False)
-        self.migration.to_csv(folder / "migration.csv")
+        write_table(self.stability, folder / "stability.csv")
+        write_table(self.migration.rename_axis(self.migration.index.name or "tier").reset_index(), folder / "migration.csv")
         if self.calibration is not None:
-            self.calibration.to_csv(folder / "calibration.csv", index_label="bin")
-        (folder / "summary.json").write_text(json.dumps(self.summary, indent=1) + "\n", encoding="utf-8")
+            write_table(self.calibration.rename_axis("bin").reset_index(), folder / "calibration.csv")
+        write_text(folder / "summary.json", json.dumps(self.summary, indent=1) + "\n")
         return folder
 
 

@@ -1,8 +1,8 @@
 """Exports: plan.csv, unassigned.csv, strata.csv, the public notice and plan.xlsx, all safe to open in a spreadsheet.
 
-No cell may start a formula: a text value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
-(OWASP's advice against CSV/formula injection), in the CSV files and in the workbook alike, so a firm registered as
-`=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line ends, so the same plan gives the same bytes.
+No cell may start a formula and no cell holds a control character: the shared export rules of `features.export` (a text
+value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, read back without it), in the CSV
+files and in the workbook alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line ends, so the same plan gives the same bytes.
 """
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.export import FORMULA_START, neutralise, safe_frame  # noqa: F401 - re-exported for the planner
+from features.export import FORMULA_START, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
 
 NOTICE_COLUMNS = ["enterprise_id", "name", "departments", "window"]
-safe_cell = neutralise  # one rule for every spreadsheet export (features/export.py)
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
+def csv_bytes(df: pd.DataFrame, counter: list | None = None) -> bytes:
     buf = io.StringIO()
-    safe_frame(df).to_csv(buf, index=False, lineterminator="\n")
+    safe_frame(df, counter).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
 
 
