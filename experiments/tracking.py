@@ -76,7 +76,31 @@ def _mlflow():
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    _init_store(mlflow, uri)
     return mlflow
+
+
+_READY: set = set()
+
+
+def _init_store(mlflow, uri: str) -> None:
+    """Create (migrate) a sqlite store once, under an exclusive lock beside the database: two processes that open a fresh
+    store at the same moment would otherwise both run MLflow's schema migrations and one fails ("Online migration expected
+    to match one row"). Later openings find the schema in place and take the lock only briefly."""
+    if uri in _READY or not uri.startswith("sqlite:///"):
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///"):])
+    with open(db.parent / f".{db.name}.init.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            client = mlflow.MlflowClient()
+            client.search_experiments(max_results=1)  # the tracking store: tables created and migrated here
+            client.search_registered_models(max_results=1)  # the registry store, same database
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _READY.add(uri)
 
 
 def _client():
