@@ -93,14 +93,18 @@ def safe_cell(value, counter: list | None = None):
     return escape_cell(v)
 
 
-def safe_frame(df: pd.DataFrame, counter: list | None = None) -> pd.DataFrame:
+def safe_frame(df: pd.DataFrame, counter: list | None = None, workbook: bool = False) -> pd.DataFrame:
     """A copy of `df` whose text cells (and column names) cannot start a formula and hold no control characters.
-    `counter[0]` is increased by the number of cells that lost a control character."""
+    `counter[0]` is increased by the number of cells that lost a control character. For a `workbook`, line breaks
+    inside a cell are written as LF (a workbook stores a CR as LF anyway; done first, so the formula rule sees it)."""
     out = df.copy()
     counter = counter if counter is not None else [0]
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = [safe_cell(v, counter) for v in out[col].to_numpy(dtype=object)]
+            values = out[col].to_numpy(dtype=object)
+            if workbook:
+                values = [v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v for v in values]
+            out[col] = [safe_cell(v, counter) for v in values]
             out[col] = out[col].astype(object)
     out.columns = [safe_cell(str(c), counter) for c in out.columns]
     return out
@@ -210,9 +214,20 @@ def refuse_overwrite(*paths, force: bool = False, option: str = "--force") -> li
 
 # ------------------------------------------------------------------------------------------------------------- tables
 
-def csv_text(df: pd.DataFrame, counter: list | None = None, **kw) -> str:
-    """The CSV text of `df` under the export rules (no BOM; `kw` go to `DataFrame.to_csv`)."""
-    return safe_frame(df, counter).to_csv(index=False, **kw)
+def line_end(df: pd.DataFrame) -> str:
+    """The line end for `df`'s CSV: LF, or CRLF when a text cell holds a CR (pandas quotes a field with a CR only when the
+    line end has one; an unquoted CR would split the record when the file is read back)."""
+    for col in df.columns:
+        s = df[col]
+        if (s.dtype == object or pd.api.types.is_string_dtype(s)) and s.astype("string").str.contains("\r", regex=False).any():
+            return "\r\n"
+    return "\n"
+
+
+def csv_text(df: pd.DataFrame, counter: list | None = None) -> str:
+    """The CSV text of `df` under the export rules (no BOM)."""
+    safe = safe_frame(df, counter)
+    return safe.to_csv(index=False, lineterminator=line_end(safe))
 
 
 def write_table(df: pd.DataFrame, path, *, spreadsheet_safe: bool = True, index: bool = False) -> Path:
@@ -225,12 +240,13 @@ def write_table(df: pd.DataFrame, path, *, spreadsheet_safe: bool = True, index:
     counter = [0]
     frame = df.reset_index() if index else df
     if ext != ".parquet" and spreadsheet_safe:
-        frame = safe_frame(frame, counter)
+        frame = safe_frame(frame, counter, workbook=ext == ".xlsx")
     with atomic_path(path) as tmp:
         if ext == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif ext == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig" if spreadsheet_safe else "utf-8")
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig" if spreadsheet_safe else "utf-8",
+                         lineterminator=line_end(frame))
         else:
             _to_xlsx(frame, tmp)
     report_stripped(path, counter[0])

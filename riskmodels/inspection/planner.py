@@ -22,8 +22,8 @@ from features.export import atomic_dir, report_stripped
 from features.io import read_raw
 from features.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (csv_bytes, notice_frame, read_workbook, sheet_rows, workbook_sheets,
-                                           write_workbook)
+from riskmodels.inspection.exports import (csv_bytes, notice_frame, presentation, presentation_difference, read_workbook,
+                                           sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -324,6 +324,19 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
     for sheet, df in workbook_sheets(result.visits, result.unassigned, result.strata, result.notice).items():
         if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
             raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
+    import tempfile
+
+    sheets = workbook_sheets(result.visits, result.unassigned, result.strata, result.notice)
+    with tempfile.TemporaryDirectory(prefix="riskmodels-verify-") as tmp:
+        write_workbook(Path(tmp) / "plan.xlsx", sheets)
+        want = presentation(Path(tmp) / "plan.xlsx")
+    try:
+        seen = presentation(xlsx)
+    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
+    diff = presentation_difference(seen, want)
+    if diff:
+        raise VerifyFailed(f"plan.xlsx looks different from the re-derived plan: {diff}{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
     notice_md = plan_dir / "notice.md"
