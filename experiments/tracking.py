@@ -174,21 +174,20 @@ def save_model(model, path: str | Path, *, input_example=None) -> Path:
     """Write `model` (a fitted scikit-learn-style estimator) as an MLflow model directory at `path` (replaced if present).
 
     The sklearn flavour keeps our estimator object (cloudpickle); its pyfunc returns `predict_proba` when the model has it.
-    The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work."""
-    import shutil
-
+    The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work.
+    It is written beside `path` and renamed into place when complete."""
     mlflow = _mlflow()
     import mlflow.sklearn
 
+    from features.export import atomic_dir
+
     path = Path(path)
-    if path.exists():
-        if not (path / "MLmodel").exists() and any(path.iterdir()):
-            raise InputError(f"{path}: exists and is not an MLflow model directory; refusing to overwrite it")
-        shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
+    if path.exists() and not (path / "MLmodel").exists() and any(path.iterdir()):
+        raise InputError(f"{path}: exists and is not an MLflow model directory; refusing to overwrite it")
+    with atomic_dir(path) as work, warnings.catch_warnings():  # the model appears whole, replacing an earlier one
         warnings.simplefilter("ignore")
-        mlflow.sklearn.save_model(model, str(path), **_model_kwargs(mlflow, model, input_example))
+        work.rmdir()  # mlflow writes a new directory
+        mlflow.sklearn.save_model(model, str(work), **_model_kwargs(mlflow, model, input_example))
     return path
 
 

@@ -138,11 +138,15 @@ def read_labels(path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: label file not found")
-    lab = pd.read_csv(p, dtype={"tender_id": str})
+    from features.io import read_raw
+
+    lab = read_raw(p).frame  # text, through the export rule: ids read as the toolkit wrote them
     for col in ("tender_id", "collusive"):
         if col not in lab.columns:
             raise InputError(f"{p}: missing column '{col}' (a label file has tender_id, collusive)")
-    return lab[["tender_id", "collusive"]]
+    lab = lab[["tender_id", "collusive"]].copy()
+    lab["collusive"] = pd.to_numeric(lab["collusive"], errors="coerce")
+    return lab
 
 
 def with_labels(table: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:

@@ -309,10 +309,13 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    try:
-        df = pd.read_parquet(p) if p.suffix.lower() == ".parquet" else pd.read_csv(p, dtype=str, encoding="utf-8-sig")
-    except Exception as e:  # noqa: BLE001 - any reader failure is the user's file
-        raise InputError(f"{p}: cannot read ({type(e).__name__}: {' '.join(str(e).split())[:120]})") from None
+    from features.io import read_raw
+
+    raw = read_raw(p)  # CSV through the export rule, so the toolkit's own exports (ids like '+SUM...) read back as written
+    if raw.broken:
+        r, k, _, why = raw.broken[0]
+        raise InputError(f"{p}: row {r} does not fit the header ({why})")
+    df = raw.frame if raw.encoding == "parquet" else raw.frame.replace({"": np.nan})
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
