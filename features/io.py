@@ -37,6 +37,8 @@ def _gb18030_or_refuse(data: bytes, label: str) -> str:
         text = None
     from charset_normalizer import from_bytes
 
+    if text is not None and sum(b > 127 for b in data[:4096]) < 16:
+        return text  # too little non-ASCII text to tell East Asian encodings apart: GB18030, the supported one
     matches = list(from_bytes(data[:200_000], cp_isolation=_CJK))
     if matches:
         best = min(m.chaos for m in matches)
