@@ -404,7 +404,7 @@ def test_malformed_thousands_groups_are_never_read(parts, bad_group):
     assert np.isnan(parse_amount(pd.Series([text], dtype=object)).iloc[0])
 
 
-@FAST
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ids=st.lists(st.integers(-(2**53) + 1, 2**53 - 1), min_size=1, max_size=20))
 def test_parquet_integer_ids_as_floats_are_read_exactly(tmp_path_factory, ids):
     d = tmp_path_factory.mktemp("pq")
@@ -445,8 +445,8 @@ def test_gbk_is_still_read(tmp_path):
 
 @pytest.mark.slow
 def test_two_processes_on_a_fresh_store_both_succeed(tmp_path):
-    code = ("from experiments import tracking\n"
-            "r = tracking.log_run('exp', params={'a': 1}, metrics={'auc': 0.5})\nprint(r['run_id'])\n")
+    # without the lock the second process fails in MLflow's schema migration ("Online migration expected to match one row")
+    code = "from experiments import tracking\nprint(tracking.list_runs())\n"
     env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/fresh.db", "MLFLOW_DISABLE_TELEMETRY": "true",
            "OMP_WAIT_POLICY": "PASSIVE", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     ps = [subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
