@@ -103,17 +103,18 @@ def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolat
             err="a market the model was not trained on: flagged the top 5% of its tenders (10)")
     assert "expect less here" in r.stderr and "warning:" not in r.stderr  # same generator: inside the training range
     assert pd.read_csv(out)["flag"].sum() == 10
-    cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--flag-share", "0.2",
+    cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--flag-share", "0.2", "--force",
         err="flagged the top 20% of its tenders (40)")
-    cli("collusion", "score", b, "--model", model, "--out", out, "--flag-share", "1.5", code=2, err="--flag-share")
+    cli("collusion", "score", b, "--model", model, "--out", out, "--flag-share", "1.5", "--force", code=2,
+        err="--flag-share")
     # the training market itself keeps the model's threshold
-    r = cli("collusion", "score", a, "--model", model, "--out", out, "--no-graph", "--no-flags")
+    r = cli("collusion", "score", a, "--model", model, "--out", out, "--no-graph", "--no-flags", "--force")
     assert "not trained on" not in r.stderr and pd.read_csv(out)["flag"].sum() == 30
     # a market whose prices spread ten times wider lies outside the training markets: said on stderr
     bids = pd.read_csv(b / "bids.csv")
     lo = bids.groupby("tender_id")["price"].transform("min")
     bids["price"] = (lo + (bids["price"] - lo) * 10).round(2)
     bids.to_csv(b / "bids.csv", index=False)
-    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags",
+    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--force",
             err="lies outside the training markets")
     assert "cv median" in r.stderr
