@@ -305,16 +305,18 @@ def import_ocds_cmd(
 def inspect_plan_cmd(
     data: Path = typer.Argument(..., help="Dataset directory (inspectors; optional roster, inspections, enterprises)."),
     tiers: Path = typer.Option(..., "--tiers", help="Tiers file (enterprise_id, tier; optional trigger column)."),
-    period: str = typer.Option(..., "--period", help="Planning period YYYY-MM."),
+    period: Optional[str] = typer.Option(None, "--period", help="Planning period YYYY-MM (default: the month after the tiers' as_of date)."),
     seed: str = typer.Option(..., "--seed", help="Public seed text (publish it; e.g. a lottery result announced later)."),
-    out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx, notice.csv, manifest.json, ..."),
+    out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx (internal), notice.csv/.xlsx/.md (public), manifest.json, ..."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
     embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
+    lang: str = typer.Option("en", "--lang", help="Language of the workbooks' and notice's headers and department labels: en or zh."),
 ):
     """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
     from riskmodels.inspection import make_plan
 
-    result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs)
+    result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs,
+                                 lang=lang)
     s = result.summary
     rates = ", ".join(f"{t} {v['visited']}/{v['firms']}" for t, v in s["tiers"].items())
     say(f"{s['visits']} visits ({s['department_draws_served']} department draws, {s['visits_saved_by_joint_inspection']} "
@@ -700,10 +702,18 @@ _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders",
 
 
 def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
-    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.credit.pipeline import group_members_table, read_side_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
-            read_side_table(groups, ("group_id",)) if groups else None)
+            group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
+
+
+def _scoring_side_tables(model, directory: Path, collusion_scores: Optional[Path], groups: Optional[Path]):
+    """The side tables a credit model needs: given ones read, missing ones built as in training (exit 2 if impossible)."""
+    from experiments.tasks import tiering_side_tables
+
+    scores, members = _credit_side_tables(collusion_scores, groups)
+    return tiering_side_tables(model, directory, settings(), collusion_scores=scores, group_members=members, log=say)
 
 
 @credit_app.command("train")
@@ -714,7 +724,7 @@ def credit_train_cmd(
     register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
     experiment: str = typer.Option("credit", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score) from 'collusion score': bidding features."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV (enterprise_id or bidder_id, group_id)."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (group_id, members) or enterprise_id/bidder_id, group_id rows."),
 ):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
     from features.dataset import load_dataset
@@ -725,7 +735,8 @@ def credit_train_cmd(
     s = settings()
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
-    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say)
+    side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
+    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say, side_inputs=side)
     example = fit.table[fit.columns].head(5)
     if model_out is not None:
         from experiments.tracking import save_model
@@ -753,8 +764,8 @@ def credit_tier_cmd(
     out: Path = typer.Option(..., "--out", help="Tiers file (.csv, .parquet or .xlsx): enterprise_id, tier, probability, reasons, override."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Tier as of this date (YYYY-MM-DD); default the day after the latest record."),
     previous: Optional[Path] = typer.Option(None, "--previous", help="Previous tiers file (enterprise_id, tier): damping and the migration matrix."),
-    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score); default: scored with the collusion model the credit model records."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (or enterprise_id, group_id rows); default: computed as in training."),
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.tracking import load_model
@@ -768,8 +779,8 @@ def credit_tier_cmd(
     s = settings()
     when = parse_date(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
-    scores, members = _credit_side_tables(collusion_scores, groups)
     est = load_model(model)
+    scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=[t for t in _CREDIT_TABLES if t != "credit_labels"], require=["enterprises"])
     tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
     write_table(tiers, out)
@@ -795,8 +806,8 @@ def credit_monitor_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The current date (YYYY-MM-DD); default the day after the latest record."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report: stability.csv, migration.csv, calibration.csv, summary.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON line (the last line of stdout)."),
-    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score); default: scored with the collusion model the credit model records."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (or enterprise_id, group_id rows); default: computed as in training."),
 ):
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
     Gini / Brier / calibration on the credit_labels dated in between."""
@@ -807,8 +818,8 @@ def credit_monitor_cmd(
     s = settings()
     ref = parse_date(reference_as_of, "--reference-as-of")
     when = parse_date(as_of, "--as-of") if as_of else None
-    scores, members = _credit_side_tables(collusion_scores, groups)
     est = load_model(model)
+    scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
     m = monitor_dataset(est, ds, s, reference_as_of=ref, as_of=when, collusion_scores=scores, group_members=members)
     r = m.summary

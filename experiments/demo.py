@@ -23,7 +23,6 @@ from experiments.tasks import StageUnavailable, require
 
 SCALES = ("tiny", "city")
 DEMO_SEED = 20240601
-INSPECTION_PERIOD = "2027-01"
 INSPECTION_SEED = "riskmodels-demo"
 
 
@@ -186,6 +185,7 @@ def stage_collusion(d: Demo) -> dict:
     tasks.trainer("collusion")  # StageUnavailable before any run is opened
     info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "collusion")
+    d.cache["collusion_model_uri"] = tracking.pinned_uri(uri)  # the credit model records which model made its scores
     r = tasks.score_collusion(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
     d.scores = r["scores"]
     d.cache["collusion_scores"] = d.scores
@@ -241,12 +241,13 @@ def stage_inspection(d: Demo) -> dict:
     data = d.need("data", "simulate")
     tiers = d.need("tiers_file", "credit")
     plan_dir = d.out / "inspection" / "plan"
-    result, manifest = make_plan(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, plan_dir, d.settings)
-    d.output("inspection plan (plan.csv, plan.xlsx, notice, manifest.json)", plan_dir)
+    # the period: the month after the tiers' as-of date (make_plan's default)
+    result, manifest = make_plan(data, tiers, None, INSPECTION_SEED, plan_dir, d.settings)
+    d.output("inspection plan (plan.xlsx internal; notice.csv/.xlsx/.md public; manifest.json)", plan_dir)
     verify_plan(plan_dir)  # raises VerifyFailed if the published plan does not re-derive
-    sim = simulate_plans(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, runs=5, settings=d.settings)
+    sim = simulate_plans(data, tiers, manifest["period"], INSPECTION_SEED, runs=5, settings=d.settings)
     s = result.summary
-    return {"visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
+    return {"period": manifest["period"], "visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
             "verified": True, "lift": sim["lift"]["mean"], "lift_min": sim["lift"]["min"],
             "a_disturbed": sim["a_disturbed"]["mean"]}
 

@@ -69,6 +69,13 @@ class InspectSettings:
     default_capacity: int = setting(0, "visits per period for an inspector whose capacity is blank or absent (0 = unlimited)")
     missing_tier: str = setting("B", "tier of a roster firm absent from the tiers file (\"\" = leave it out and report it)")
     trigger_column: str = setting("trigger", "column of the tiers file (or triggers file) whose non-empty, non-0/false value forces a visit")
+    department_labels: dict = setting({"market_regulation": {"en": "Market regulation", "zh": "市场监管"},
+                                       "tax": {"en": "Taxation", "zh": "税务"},
+                                       "fire_rescue": {"en": "Fire and rescue", "zh": "消防救援"},
+                                       "emergency_management": {"en": "Emergency management", "zh": "应急管理"},
+                                       "ecology_environment": {"en": "Ecology and environment", "zh": "生态环境"},
+                                       "housing_construction": {"en": "Housing and construction", "zh": "住房和建设"}},
+                                      "how plans, notices and reports name each department: {id = {en = \"...\", zh = \"...\"}} (absent: the id)")
 
 
 @dataclass

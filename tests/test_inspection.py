@@ -239,8 +239,11 @@ def test_plan_files_are_deterministic_and_verify_detects_tampering(tmp_path, cli
     assert "'" + FORMULA_NAME in notice.replace('""', '"') and "market-" not in notice and "Name " not in notice
 
     cli("inspect", "verify", p1, out="OK")
-    shutil.copytree(p1, tmp_path / "elsewhere" / "copy")
-    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", out="OK")
+    manifest = (p1 / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in manifest and '"/' not in manifest  # input paths relative to the plan folder only
+    shutil.copytree(p1, tmp_path / "elsewhere" / "copy")  # moved away from its inputs: name them
+    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", code=2, err="pass --data")
+    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", "--data", d, "--tiers", tiers, out="OK")
 
     def tampered(name, edit):
         dst = tmp_path / f"t-{name}"
@@ -305,7 +308,9 @@ def test_workbook_keeps_formula_like_names_as_text(tmp_path):
     assert not [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r"))]
     names = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert names == ["'" + FORMULA_NAME] and all(c.data_type == "s" for c in cells if c.value in names)
-    assert set(wb.sheetnames) == {"plan", "unassigned", "strata", "notice"}
+    assert set(wb.sheetnames) == {"plan", "unassigned", "strata"}  # the public notice is its own workbook
+    notice = load_workbook(tmp_path / "p" / "notice.xlsx")
+    assert notice.sheetnames == ["notice"] and notice["notice"]["B1"].value == "Enterprise name"
     assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["'-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
 
 
@@ -371,9 +376,16 @@ def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
                   "reason": ["complaint 12345", "collusion flag"]}).to_csv(trig, index=False)
     cli("inspect", "plan", d, "--tiers", tiers, "--triggers", trig, "--period", PERIOD, "--seed", "s", "--out", tmp_path / "p")
     plan = pd.read_csv(tmp_path / "p" / "plan.csv", dtype=str, keep_default_na=False).set_index("enterprise_id")
-    assert "env" in plan.loc["E00011", "departments"] and plan.loc["E00011", "trigger"] == "complaint 12345"
-    assert plan.loc["E00012", "trigger"] == "collusion flag"
-    assert "complaint" not in (tmp_path / "p" / "notice.csv").read_text()  # trigger reasons stay internal
+    assert "env" in plan.loc["E00011", "departments"] and plan.loc["E00011", "triggered"] == "1"
+    assert plan.loc["E00012", "triggered"] == "1" and "trigger" not in plan.columns
+    for f in ("plan.csv", "notice.csv", "notice.md", "manifest.json"):  # trigger reasons stay in the internal workbook
+        assert "complaint" not in (tmp_path / "p" / f).read_text(encoding="utf-8"), f
+    from openpyxl import load_workbook
+    ws = load_workbook(tmp_path / "p" / "plan.xlsx")["plan"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Trigger reason (internal only)")
+    reasons = {r[1]: r[col] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert reasons["E00011"] == "complaint 12345" and reasons["E00012"] == "collusion flag"
     cli("inspect", "verify", tmp_path / "p", out="OK")
     trig.write_text("enterprise_id\nE00013\n")
     cli("inspect", "verify", tmp_path / "p", code=1, out="input changed")

@@ -55,6 +55,7 @@ class PlanResult:
     summary: dict = field(default_factory=dict)
     notice: pd.DataFrame | None = None
     population: list = field(default_factory=list)
+    sheets: dict = field(default_factory=dict)  # the internal workbook's sheets (exports.workbook_sheets)
 
 
 def parse_period(period: str) -> tuple[date, date]:

@@ -1,8 +1,9 @@
 """Plans on disk: read and hash the inputs, draw, write the exports and manifest.json; verify a published plan.
 
 `make_plan` is what `riskmodels inspect plan` runs and `verify_plan` what `riskmodels inspect verify` runs. The manifest
-names every input twice (absolute path, and path relative to the plan folder) with its SHA-256, so a verifier finds the inputs
-from a copy of the plan folder too; `embed_inputs=True` also copies the inputs into `OUT/inputs/` so the folder is
+names every input by its path relative to the plan folder (never an absolute path, so it can be circulated without
+revealing the bureau's file system) with its SHA-256, so a verifier finds the inputs from the plan folder (or a copy of it
+beside the same inputs, or with --data/--tiers); `embed_inputs=True` also copies the inputs into `OUT/inputs/` so the folder is
 self-contained. Any changed byte in an input, the manifest's seed/period/policy, or an output is reported by `verify_plan`.
 """
 from __future__ import annotations
@@ -21,8 +22,8 @@ from features.errors import InputError
 from features.io import read_raw
 from features.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (csv_bytes, notice_frame, read_workbook, sheet_rows, workbook_sheets,
-                                           write_workbook)
+from riskmodels.inspection.exports import (check_lang, csv_bytes, labels_for, notice_frame, notice_sheets,
+                                           plan_csv_frame, read_workbook, sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -114,42 +115,62 @@ def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
     return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels)
 
 
-def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, policy: Policy,
-           ) -> tuple[PlanResult, dict, str, dict]:
+def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:
+    """The month after the tiers' as-of date (`as_of` column, its latest value) as YYYY-MM: a plan drawn from tiers as of
+    2026-02-01 is for 2026-03. InputError when the tiers file gives no as-of date."""
+    if "as_of" not in tiers.columns:
+        raise InputError(f"{label}: no as_of column to take the plan period from; give --period YYYY-MM")
+    when = pd.to_datetime(tiers["as_of"], errors="coerce").max()
+    if pd.isna(when):
+        raise InputError(f"{label}: column 'as_of' holds no date; give --period YYYY-MM")
+    nxt = (when.to_period("M") + 1)
+    return f"{nxt.year:04d}-{nxt.month:02d}"
+
+
+def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, policy: Policy, lang: str = "en",
+           labels: dict | None = None) -> tuple[PlanResult, dict, str, dict]:
     """Draw the plan from located (or already loaded) inputs: (result, rendered CSV outputs name -> bytes, seed key,
-    input hashes)."""
+    input hashes). `lang` and `labels` (department id -> label) shape the notice and the workbooks."""
     data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
     ds = data.dataset
     key = seed_key(seed, period, data.hashes)
     result = draw_plan(data.tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
                        inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
-    notice = notice_frame(result.visits, ds.get("enterprises"))
-    rendered = {"plan.csv": csv_bytes(result.visits), "unassigned.csv": csv_bytes(result.unassigned),
+    labels = labels or {}
+    notice = notice_frame(result.visits, ds.get("enterprises"), labels, lang)
+    rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits)), "unassigned.csv": csv_bytes(result.unassigned),
                 "strata.csv": csv_bytes(result.strata), "notice.csv": csv_bytes(notice)}
     result.notice = notice
+    result.sheets = workbook_sheets(result.visits, result.unassigned, result.strata, enterprises=ds.get("enterprises"),
+                                    inspectors=ds.require("inspectors"), labels=labels, lang=lang)
     return result, rendered, key, data.hashes
 
 
 def _where(path: Path, out: Path) -> dict:
-    p = path.resolve()
-    return {"path": str(p), "relative": os.path.relpath(p, out.resolve())}
+    return {"relative": Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()}
 
 
-def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings | None = None, triggers=None,
-              embed_inputs: bool = False) -> tuple[PlanResult, dict]:
-    """Draw the plan and write OUT/plan.csv, plan.xlsx, unassigned.csv, strata.csv, notice.csv, notice.md, manifest.json."""
+def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Settings | None = None, triggers=None,
+              embed_inputs: bool = False, lang: str = "en") -> tuple[PlanResult, dict]:
+    """Draw the plan and write OUT/plan.csv, plan.xlsx (internal), unassigned.csv, strata.csv, notice.csv, notice.xlsx,
+    notice.md (public) and manifest.json. `period` None: the month after the tiers' as-of date."""
     settings = settings or Settings()
+    check_lang(lang)
     if not str(seed).strip():
         raise InputError("--seed: the public seed text must not be empty")
     policy = Policy.from_settings(settings.inspect)
     inputs = locate_inputs(data_dir, tiers, triggers)
-    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy)
+    if period is None:
+        period = default_period(read_file_table(inputs.tiers), str(inputs.tiers))
+    labels = labels_for(settings.inspect.department_labels, lang)
+    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy, lang, labels)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, data in rendered.items():
         (out / name).write_bytes(data)
-    write_workbook(out / "plan.xlsx", workbook_sheets(result.visits, result.unassigned, result.strata, result.notice))
+    write_workbook(out / "plan.xlsx", result.sheets)
+    write_workbook(out / "notice.xlsx", notice_sheets(result.notice, lang))
     tables = {}
     for n, p in inputs.tables.items():
         tables[n] = None if p is None else {"file": p.name, "sha256": hashes[f"dataset/{n}"]}
@@ -162,6 +183,7 @@ def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings |
                                                                  "sha256": hashes["triggers"]},
         },
         "settings": _load_settings_parts(settings),
+        "presentation": {"lang": lang, "department_labels": labels},
         "outputs": {name: sha256_bytes(data) for name, data in rendered.items()},
         "summary": result.summary,
     }
@@ -189,7 +211,8 @@ def _notice_md(m: dict, result: PlanResult) -> str:
     s = result.summary
     lines = [f"# Double-random inspection notice, {m['period']}", "",
              f"{s['visits']} enterprises will be inspected between {s['window'].replace('/', ' and ')}; the list is in "
-             "`notice.csv` (enterprise, departments, window). Inspectors are drawn at random and are not named here.",
+             "`notice.csv` and `notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not "
+             "named here.",
              f"Joint inspection saves {s['visits_saved_by_joint_inspection']} separate visits.", "",
              "## How the draw can be checked", "",
              f"- public seed text: `{m['seed']}`",
@@ -204,7 +227,8 @@ def _notice_md(m: dict, result: PlanResult) -> str:
     lines += ["", "Sampling per department and credit tier (share of eligible firms drawn):", "",
               "| department | tier | eligible | rate | drawn |", "|---|---|---|---|---|"]
     for r in result.strata.itertuples(index=False):
-        lines.append(f"| {str(r.department).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
+        dept = ((m.get("presentation") or {}).get("department_labels") or {}).get(r.department) or r.department
+        lines.append(f"| {str(dept).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
     return "\n".join(lines) + "\n"
 
 
@@ -215,7 +239,7 @@ class VerifyFailed(Exception):
 def _candidates(entry: dict, plan_dir: Path, embedded: str | None, override) -> list[Path]:
     if override is not None:
         return [Path(override)]
-    c = [Path(entry["path"]), plan_dir / entry["relative"]]
+    c = [plan_dir / entry["relative"]]
     if embedded:
         c.append(plan_dir / embedded / ("dataset" if "tables" in entry else entry.get("file", "")))
     return c
@@ -244,7 +268,7 @@ def _find_dataset(entry: dict, plan_dir: Path, embedded, override) -> Path:
         problems.append(bad)
     if problems:
         raise VerifyFailed(problems[0])
-    raise InputError(f"manifest.json: dataset folder not found at {entry.get('path')} (pass --data DIR)")
+    raise InputError(f"manifest.json: dataset folder not found at {entry.get('relative')} from {plan_dir} (pass --data DIR)")
 
 
 def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Path:
@@ -256,7 +280,7 @@ def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Pa
             problems.append(f"input changed: {cand} has a different SHA-256 than the manifest records")
     if problems:
         raise VerifyFailed(problems[0])
-    raise InputError(f"manifest.json: {what} file not found at {entry.get('path')} (pass --{what} FILE)")
+    raise InputError(f"manifest.json: {what} file not found at {entry.get('relative')} from {plan_dir} (pass --{what} FILE)")
 
 
 def _norm(rows) -> list[tuple]:
@@ -288,8 +312,12 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
     elif triggers is not None:
         raise VerifyFailed("the plan was drawn without a triggers file")
     settings, policy = _settings_from_manifest(m)
+    pres = m.get("presentation") or {}
+    lang = pres.get("lang", "en")
+    if lang not in ("en", "zh"):
+        raise VerifyFailed(f"manifest.json: unknown presentation language {lang!r}")
     inputs = locate_inputs(data, tiers_path, trig_path)
-    result, rendered, key, _ = derive(inputs, seed, period, settings, policy)
+    result, rendered, key, _ = derive(inputs, seed, period, settings, policy, lang, pres.get("department_labels") or {})
     note = "" if m.get("version") == _version() else f" (planned with riskmodels {m.get('version')}, verified with {_version()})"
     if key != m.get("seed_key"):
         raise VerifyFailed("manifest.json: seed_key does not match the seed, period and input hashes" + note)
@@ -304,16 +332,19 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
             raise VerifyFailed(f"{name} differs from the re-derived plan (first difference at line {line}){note}")
         if (m.get("outputs") or {}).get(name) != sha256_bytes(data_bytes):
             raise VerifyFailed(f"manifest.json: recorded SHA-256 of {name} does not match")
-    xlsx = plan_dir / "plan.xlsx"
-    if not xlsx.is_file():
-        raise VerifyFailed("plan.xlsx is missing from the plan folder")
-    try:
-        got = read_workbook(xlsx)
-    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
-        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
-    for sheet, df in workbook_sheets(result.visits, result.unassigned, result.strata, result.notice).items():
-        if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
-            raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
+    for book, sheets in (("plan.xlsx", result.sheets), ("notice.xlsx", notice_sheets(result.notice, lang))):
+        xlsx = plan_dir / book
+        if not xlsx.is_file():
+            raise VerifyFailed(f"{book} is missing from the plan folder")
+        try:
+            got = read_workbook(xlsx)
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+            raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
+        if sorted(got) != sorted(sheets):
+            raise VerifyFailed(f"{book} has sheets {sorted(got)}; the re-derived plan has {sorted(sheets)}")
+        for sheet, df in sheets.items():
+            if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
+                raise VerifyFailed(f"{book} sheet '{sheet}' differs from the re-derived plan{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
     notice_md = plan_dir / "notice.md"
