@@ -163,7 +163,6 @@ def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) ->
 
 def credit_side_tables(features: dict, cache: dict | None):
     """(collusion scores, group members) for the credit features, from the demo's earlier stages when present."""
-    import pandas as pd
 
     cache = cache or {}
     scores = cache.get("collusion_scores") if features.get("bidding", True) else None

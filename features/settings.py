@@ -68,6 +68,9 @@ class InspectSettings:
     min_inspectors: int = setting(2, "minimum inspectors per visit; departments of the visit send more to reach it")
     default_capacity: int = setting(0, "visits per period for an inspector whose capacity is blank or absent (0 = unlimited)")
     missing_tier: str = setting("B", "tier of a roster firm absent from the tiers file (\"\" = leave it out and report it)")
+    risk_column: str = setting("probability", "column of the tiers file whose risk score weighs firms within a (department, tier) stratum (\"\" = all alike)")
+    risk_exponent: float = setting(3.0, "within a stratum, the chance of a draw grows with risk ** this (0 = every firm alike)")
+    risk_floor: float = setting(0.1, "share of each stratum's draws spread evenly over its firms, so every eligible firm keeps a chance above zero")
     trigger_column: str = setting("trigger", "column of the tiers file (or triggers file) whose non-empty, non-0/false value forces a visit")
     department_labels: dict = setting({"market_regulation": {"en": "Market regulation", "zh": "市场监管"},
                                        "tax": {"en": "Taxation", "zh": "税务"},

@@ -216,7 +216,17 @@ def test_stratum_draw_matches_the_documented_procedure():
             x = rates[tier] * len(firms)
             n = math.floor(c + x + u) - math.floor(c + u)
             c += x
-            chosen = sorted(firms, key=lambda e: sha(f"{key}|target|{e}"))[:n]
+            risk = t["tiers"].set_index("enterprise_id").loc[firms, "probability"].to_numpy(float)
+            share = 0.1 / len(firms) + 0.9 * risk ** 3 / (risk ** 3).sum() if firms else np.zeros(0)
+            p = x * share
+            while (p > 1 + 1e-12).any():  # capped at 1, the rest shared in the same proportions
+                fixed = p >= 1 - 1e-12
+                p = np.where(fixed, 1.0, (x - fixed.sum()) * share / share[~fixed].sum())
+            pu = {e: int(sha(f"{key}|target|{e}")[:13], 16) / 16 ** 13 for e in firms}
+            rank = {e: -1 if q >= 1 else (pu[e] / (1 - pu[e])) / (q / (1 - q)) for e, q in zip(firms, p)}
+            chosen = sorted(firms, key=lambda e: (rank[e], e))[:n]
+            inc = r.inclusion[(r.inclusion.department == dept) & (r.inclusion.tier == tier)].set_index("enterprise_id")
+            assert np.allclose(inc.loc[firms, "inclusion_probability"], p, atol=1e-8)
             assert {e for e in firms if (e, dept) in planned} == set(chosen), (tier, dept)
     assert uniform(key, "round", "D") == u and digest(key, "target", "x") == sha(f"{key}|target|x")
 

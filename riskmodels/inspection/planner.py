@@ -28,7 +28,7 @@ from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
 DATASET_TABLES = ("roster", "inspectors", "inspections", "enterprises")
-CSV_OUTPUTS = ("plan.csv", "unassigned.csv", "strata.csv", "notice.csv")
+CSV_OUTPUTS = ("plan.csv", "unassigned.csv", "strata.csv", "inclusion.csv", "notice.csv")
 FORMAT = "riskmodels inspection plan"
 
 
@@ -140,7 +140,8 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
     labels = labels or {}
     notice = notice_frame(result.visits, ds.get("enterprises"), labels, lang)
     rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits)), "unassigned.csv": csv_bytes(result.unassigned),
-                "strata.csv": csv_bytes(result.strata), "notice.csv": csv_bytes(notice)}
+                "strata.csv": csv_bytes(result.strata), "inclusion.csv": csv_bytes(result.inclusion),
+                "notice.csv": csv_bytes(notice)}
     result.notice = notice
     result.sheets = workbook_sheets(result.visits, result.unassigned, result.strata, enterprises=ds.get("enterprises"),
                                     inspectors=ds.require("inspectors"), labels=labels, lang=lang)
