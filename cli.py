@@ -351,7 +351,7 @@ def inspect_verify_cmd(
 def inspect_simulate_cmd(
     data: Path = typer.Argument(..., help="Dataset directory (with truth/enterprises.csv for the synthetic city)."),
     tiers: Path = typer.Option(..., "--tiers", help="Tiers file."),
-    period: str = typer.Option("2027-03", "--period", help="Planning period YYYY-MM."),
+    period: Optional[str] = typer.Option(None, "--period", help="Planning period YYYY-MM (default: the month after the tiers' as_of date)."),
     seed: str = typer.Option("simulate", "--seed", help="Seed text; run r uses '<seed>#r'."),
     runs: int = typer.Option(10, "--runs", min=1, help="Number of plans drawn."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file."),
@@ -369,7 +369,9 @@ def inspect_simulate_cmd(
     typer.echo(f"visits per plan: {m('visits', '{:.1f}')}")
     typer.echo(f"expected violations per visit, tier plan: {m('violations_per_visit')}")
     typer.echo(f"expected violations per visit, uniform double-random plan of the same size: {m('uniform_violations_per_visit')}")
-    typer.echo(f"lift: {m('lift', '{:.2f}')}x (vs whole population: {m('lift_vs_population', '{:.2f}')}x)")
+    typer.echo(f"period: {r['period']}")
+    typer.echo(f"lift: {m('lift', '{:.2f}')}x, spread (sd over runs) {r['lift']['sd']:.2f} "
+               f"(vs whole population: {m('lift_vs_population', '{:.2f}')}x)")
     typer.echo(f"visits saved by joint inspection: {m('visits_saved', '{:.1f}')} of {m('department_draws', '{:.1f}')} department draws")
     typer.echo(f"tier A firms disturbed: {r['a_disturbed']['mean']:.2%}")
     typer.echo("chance of a visit by tier: " + ", ".join(f"{t} {v:.2%}" for t, v in r["tier_share"].items())

@@ -369,13 +369,42 @@ def test_bad_input_and_settings_give_one_clear_line(tmp_path, cli):
 def test_simulate_reports_lift_against_uniform_plan(tmp_path, cli):
     t = city(n=800, capacity=100)
     d, tiers = write(tmp_path, t)
-    r = cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "3", "--json")
+    r = cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "3", "--period", PERIOD, "--json")
     m = json.loads(r.stdout.strip().splitlines()[-1])
     vp = t["truth"].set_index("enterprise_id").violation_prob
     roster_mean = vp.reindex(t["roster"].enterprise_id.unique()).mean()
     assert m["uniform_violations_per_visit"]["mean"] == pytest.approx(roster_mean)
     assert m["lift"]["mean"] > 1.5 and m["visits_saved"]["mean"] > 0 and 0 < m["a_disturbed"]["mean"] < 0.05
-    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", out="lift")
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", "--period", PERIOD, out="spread")
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", code=2, err="no as_of column")
+
+
+def test_risk_weighting_raises_the_lift_and_keeps_every_chance_known_and_positive():
+    t = city(n=2000, capacity=10_000, roster_share=0.6)
+    t["inspections"] = t["inspections"].iloc[:0]
+    vp = t["truth"].set_index("enterprise_id").violation_prob
+    flat = Policy.from_settings({"risk_exponent": 0.0})
+    lifts = {"flat": [], "weighted": []}
+    for k in range(4):
+        for name, pol in (("flat", flat), ("weighted", Policy.from_settings())):
+            r = draw(t, seed=f"w{k}", policy=pol)
+            lifts[name].append(vp.reindex(r.visits.enterprise_id).mean())
+            inc = r.inclusion
+            assert len(inc) == len(t["roster"]) and (inc.loc[inc.eligible == 1, "inclusion_probability"] > 0).all()
+            for (dept, tier), g in inc.groupby(["department", "tier"]):  # a stratum's probabilities sum to its expectation
+                assert g.inclusion_probability.sum() == pytest.approx(pol.rate(dept, tier) * g.eligible.sum(), abs=1e-6)
+            assert set(inc.loc[inc.drawn == 1, "enterprise_id"]) <= set(r.visits.enterprise_id)
+    assert min(lifts["weighted"]) > max(lifts["flat"])  # riskier firms of each tier drawn more often, on every seed
+    with pytest.raises(Exception, match="risk_floor"):
+        Policy.from_settings({"risk_floor": 0.0})
+
+
+def test_plan_period_defaults_to_the_month_after_the_tiers_as_of(tmp_path):
+    t = city(n=150)
+    t["tiers"]["as_of"] = "2026-11-30"
+    d, tiers = write(tmp_path, t)
+    _, m = make_plan(d, tiers, None, "x", tmp_path / "p")
+    assert m["period"] == "2026-12" and m["summary"]["window"] == "2026-12-01/2026-12-31"
 
 
 def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
