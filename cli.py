@@ -799,6 +799,102 @@ def credit_tier_cmd(
                 f"{psi(pd.to_numeric(prev['probability'], errors='coerce'), tiers['probability']):.4f}")
 
 
+def _fresh_outputs(paths, force: bool) -> None:
+    """Exit 2 naming the first output that exists, unless --force."""
+    for p in paths:
+        if Path(p).exists() and not force:
+            raise InputError(f"{p} exists; give --force to overwrite it")
+
+
+@credit_app.command("lists")
+@_handled
+def credit_lists_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (credit_events, inspections, enterprises)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file from 'credit tier' (enterprise_id, tier, as_of)."),
+    out: Path = typer.Option(..., "--out", help="Folder for red.csv, black.csv (+ .xlsx) and manifest.json."),
+    decisions: Optional[Path] = typer.Option(None, "--decisions", help="Manual decisions: enterprise_id, list (red|black|none), reason."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="The day the lists speak for (default: the tiers' as_of)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing list files."),
+):
+    """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
+    import os
+
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from features.sheets import write_workbook
+    from riskmodels.credit.lists import build_lists, lists_manifest
+    from riskmodels.credit.pipeline import parse_date, read_side_table
+
+    s = settings()
+    t = read_side_table(tiers, ("enterprise_id", "tier"))
+    dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
+    ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
+    when = parse_date(as_of, "--as-of") if as_of else None
+    red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when)
+    files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
+    _fresh_outputs(files, force)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in (("red", red), ("black", black)):
+        write_table(df, out / f"{name}.csv")
+        write_workbook(out / f"{name}.xlsx", {name: df})
+    day = day.date().isoformat()
+    rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()  # noqa: E731
+    m = lists_manifest(red, black, s, day, {"dataset": rel(directory), "tiers": rel(tiers),
+                                             "decisions": rel(decisions) if decisions else None})
+    (out / "manifest.json").write_text(json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    rules = lambda df: ", ".join(f"{k} {v}" for k, v in df["rule"].value_counts().items()) or "none"  # noqa: E731
+    say(f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}")
+
+
+@credit_app.command("profile")
+@_handled
+def credit_profile_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (enterprises; credit_events, inspections, bids, shareholders)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file from 'credit tier'."),
+    out: Path = typer.Option(..., "--out", help="The page (FILE.html) with --id; a folder (one page per firm + index.html) with --ids."),
+    eid: Optional[str] = typer.Option(None, "--id", help="One enterprise (unified social credit code)."),
+    ids: Optional[Path] = typer.Option(None, "--ids", help="A file of enterprise ids (CSV with enterprise_id, or one id a line)."),
+    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores from 'collusion score' (tender_id, score, flag, reasons)."),
+    history: Optional[list[Path]] = typer.Option(None, "--history", help="Earlier tiers files, for the tier history (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing pages."),
+):
+    """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
+    from riskmodels.inspection.exports import check_lang
+
+    check_lang(lang)
+    if (eid is None) == (ids is None):
+        raise InputError("give exactly one of --id ID (one page) or --ids FILE (a folder of pages)")
+    s = settings()
+    t = read_side_table(tiers, ("enterprise_id", "tier"))
+    g = read_side_table(groups, ("group_id", "members")) if groups else None
+    sc = read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None
+    hist = [read_side_table(h, ("enterprise_id", "tier")) for h in (history or [])]
+    ds = load_dataset(directory, s, tables=["enterprises", "credit_events", "inspections", "bids", "shareholders"],
+                      require=["enterprises"])
+    data = ProfileData(ds, t, s, groups=g, scores=sc, history=hist)
+    if eid is not None:
+        _fresh_outputs([out], force)
+        p = enterprise_profile(data, eid, lang)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_page(out, render_profile(p))
+        say(f"{p['name']} ({p['eid']}): tier {p['tier'] or '-'}; {p['n_events']}, {p['n_inspections']}; wrote {out}")
+        return
+    if ids.suffix.lower() in (".csv", ".parquet", ".xlsx"):
+        want = read_side_table(ids, ("enterprise_id",))["enterprise_id"].astype(str).str.strip().tolist()
+    else:
+        want = [x.strip() for x in ids.read_text(encoding="utf-8-sig").splitlines() if x.strip()]
+    if not want:
+        raise InputError(f"{ids}: no enterprise id in it")
+    _fresh_outputs([out / "index.html"], force)
+    entries = write_profiles(data, want, out, lang)
+    say(f"wrote {len(entries):,} profiles and index.html to {out}")
+
+
 @credit_app.command("monitor")
 @_handled
 def credit_monitor_cmd(

@@ -217,7 +217,7 @@ def test_stratum_draw_matches_the_documented_procedure():
             n = math.floor(c + x + u) - math.floor(c + u)
             c += x
             risk = t["tiers"].set_index("enterprise_id").loc[firms, "probability"].to_numpy(float)
-            share = 0.1 / len(firms) + 0.9 * risk ** 3 / (risk ** 3).sum() if firms else np.zeros(0)
+            share = 0.05 / len(firms) + 0.95 * risk ** 6 / (risk ** 6).sum() if firms else np.zeros(0)
             p = x * share
             while (p > 1 + 1e-12).any():  # capped at 1, the rest shared in the same proportions
                 fixed = p >= 1 - 1e-12

@@ -25,8 +25,8 @@ class Policy:
     missing_tier: str
     trigger_column: str
     risk_column: str = "probability"
-    risk_exponent: float = 3.0
-    risk_floor: float = 0.1
+    risk_exponent: float = 6.0
+    risk_floor: float = 0.05
 
     @classmethod
     def from_settings(cls, s: InspectSettings | dict | None = None) -> "Policy":
