@@ -379,6 +379,40 @@ def inspect_simulate_cmd(
     typer.echo(f"department draws not staffed: {m('unassigned_rows', '{:.1f}')}")
 
 
+@inspect_app.command("report")
+@_handled
+def inspect_report_cmd(
+    data: Path = typer.Argument(..., help="Dataset directory (inspections; roster, enterprises)."),
+    plans: list[Path] = typer.Option(..., "--plans", help="Plan folder(s) written by 'inspect plan' (repeat for several periods)."),
+    out: Path = typer.Option(..., "--out", help="Folder for index.html (with charts) and report.xlsx."),
+    results: Optional[Path] = typer.Option(None, "--results", help="Results of planned visits not yet in the dataset (inspections columns)."),
+    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing report."),
+):
+    """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
+    population's violation rate estimated from the random draws, per department and tier."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.inspection.exports import check_lang
+    from riskmodels.inspection.report import analyse, read_plan, write_report
+
+    check_lang(lang)
+    _fresh_outputs([out / "index.html", out / "report.xlsx"], force)
+    s = settings()
+    folders = [read_plan(p) for p in plans]
+    res = read_side_table(results, ("enterprise_id", "inspected_on")) if results else None
+    ds = load_dataset(data, s, tables=["inspections", "roster", "enterprises"])
+    a = analyse(ds, folders, s, results=res, lang=lang)
+    r = write_report(a, out)
+    for e in a["estimate"].to_dict("records"):
+        if e["estimate"] is not None and e["estimate"] == e["estimate"]:
+            say(f"{e['period']}: violation rate {e['estimate']:.1%} (95% {e['low']:.1%}-{e['high']:.1%}) from "
+                f"{e['with_result']} drawn visits with results; naive share {e['naive']:.1%}")
+        else:
+            say(f"{e['period']}: no estimate ({e.get('note') or 'no results'})")
+    say(f"wrote {r['html']} ({r['charts']} charts) and {r['xlsx']}")
+
+
 # --- bidder graphs (issue 6) ---
 def _graph_dataset(directory: Path):
     from features.dataset import load_dataset
