@@ -311,12 +311,15 @@ def inspect_plan_cmd(
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
     embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
     lang: str = typer.Option("en", "--lang", help="Language of the workbooks' and notice's headers and department labels: en or zh."),
+    lists: Optional[Path] = typer.Option(None, "--lists", help="Folder from 'credit lists': black-listed firms drawn as tier D, red-listed as tier A."),
 ):
     """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
     from riskmodels.inspection import make_plan
 
     result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs,
-                                 lang=lang)
+                                 lang=lang, lists=lists)
+    if result.summary.get("lists_moved"):
+        say("red and black lists: " + ", ".join(f"{k} moved {v} firm(s)" for k, v in result.summary["lists_moved"].items()))
     s = result.summary
     rates = ", ".join(f"{t} {v['visited']}/{v['firms']}" for t, v in s["tiers"].items())
     say(f"{s['visits']} visits ({s['department_draws_served']} department draws, {s['visits_saved_by_joint_inspection']} "
@@ -334,12 +337,13 @@ def inspect_verify_cmd(
     data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, if it moved since the plan was drawn."),
     tiers: Optional[Path] = typer.Option(None, "--tiers", help="Tiers file, if it moved."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file, if it moved."),
+    lists: Optional[Path] = typer.Option(None, "--lists", help="The red and black lists' folder, if it moved."),
 ):
     """Re-derive a published plan from its manifest and inputs; exit 0 if it matches, 1 (with the reason) if not."""
     from riskmodels.inspection import VerifyFailed, verify_plan
 
     try:
-        m = verify_plan(plan_dir, data_dir=data, tiers=tiers, triggers=triggers)
+        m = verify_plan(plan_dir, data_dir=data, tiers=tiers, triggers=triggers, lists=lists)
     except VerifyFailed as e:
         typer.echo(f"MISMATCH: {' '.join(str(e).split())}")
         raise typer.Exit(1)

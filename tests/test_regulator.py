@@ -95,6 +95,15 @@ def test_lists_each_row_with_its_rule(city, cli, tmp_path):
     pd.DataFrame({"enterprise_id": [first_black], "list": ["none"], "reason": ["appeal upheld"]}).to_csv(dec, index=False)
     cli("credit", "lists", c["data"], "--tiers", c["tiers"], "--out", out, "--decisions", dec, "--force")
     assert first_black not in set(pd.read_csv(out / "black.csv", dtype=str)["enterprise_id"])
+    # the lists' effect on a plan: black-listed firms in the high stratum, verified with the lists as inputs
+    black = pd.read_csv(out / "black.csv", dtype=str)
+    plan = tmp_path / "plan"
+    cli("inspect", "plan", c["data"], "--tiers", c["tiers"], "--seed", "s", "--out", plan, "--lists", out, err="black moved")
+    inc = pd.read_csv(plan / "inclusion.csv", dtype=str)
+    assert set(inc.loc[inc["enterprise_id"].isin(black["enterprise_id"]), "tier"]) == {"D"}
+    cli("inspect", "verify", plan, out="OK")
+    black.iloc[1:].to_csv(out / "black.csv", index=False)
+    cli("inspect", "verify", plan, code=1, out="input changed")
 
 
 def _text(p):

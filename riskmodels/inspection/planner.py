@@ -49,15 +49,53 @@ class Inputs:
     tables: dict  # name -> Path or None
     tiers: Path
     triggers: Path | None
+    lists: dict | None = None  # "black"/"red" -> Path of the red and black lists from `credit lists`
 
     def hashes(self) -> dict:
         h = {f"dataset/{n}": (sha256_path(p) if p is not None else None) for n, p in self.tables.items()}
         h["tiers"] = sha256_path(self.tiers)
         h["triggers"] = sha256_path(self.triggers) if self.triggers is not None else None
+        for k, p in (self.lists or {}).items():  # only when lists are given, so plans without them keep their keys
+            h[f"lists/{k}"] = sha256_path(p)
         return h
 
 
-def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
+LIST_FILES = ("black", "red")
+
+
+def locate_lists(folder) -> dict | None:
+    """{"black": path, "red": path} of a `credit lists` folder, or InputError naming the missing file."""
+    if folder is None:
+        return None
+    folder = Path(folder)
+    out = {}
+    for k in LIST_FILES:
+        p = folder / f"{k}.csv"
+        if not p.is_file():
+            raise InputError(f"{p}: not found (--lists expects the folder 'riskmodels credit lists' wrote)")
+        out[k] = p
+    return out
+
+
+def apply_lists(tiers: pd.DataFrame, lists: dict | None) -> tuple[pd.DataFrame, dict]:
+    """The tiers the draw uses: black-listed firms in the high stratum (D), red-listed ones at the lowest rate (A), black
+    winning over red; and how many firms each list moved."""
+    if not lists:
+        return tiers, {}
+    t = tiers.copy()
+    ids = t["enterprise_id"].astype(str).str.strip()
+    moved = {}
+    for k, tier in (("red", "A"), ("black", "D")):
+        df = lists[k]
+        if "enterprise_id" not in df.columns:
+            raise InputError(f"{k}.csv: column 'enterprise_id' is missing")
+        on = ids.isin(set(df["enterprise_id"].astype(str).str.strip()))
+        moved[k] = int((on & (t["tier"].astype(str).str.strip().str.upper() != tier)).sum())
+        t.loc[on, "tier"] = tier
+    return t, moved
+
+
+def locate_inputs(data_dir, tiers, triggers=None, lists=None) -> Inputs:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: no such dataset directory")
@@ -69,7 +107,8 @@ def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
         raise InputError(f"{tiers}: tiers file not found")
     if triggers is not None and not Path(triggers).is_file():
         raise InputError(f"{triggers}: triggers file not found")
-    return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None)
+    return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None,
+                  lists if isinstance(lists, dict) else locate_lists(lists))
 
 
 def read_file_table(path: Path | None) -> pd.DataFrame | None:
@@ -104,6 +143,7 @@ class Loaded:
     tiers: pd.DataFrame
     triggers: pd.DataFrame | None
     labels: dict
+    lists: dict | None = None
 
 
 def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
@@ -112,7 +152,8 @@ def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
     ds = load_dataset(inputs.data_dir, settings, tables=present)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
-    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels)
+    lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
+    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists)
 
 
 def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:
@@ -134,9 +175,12 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
     data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
     ds = data.dataset
     key = seed_key(seed, period, data.hashes)
-    result = draw_plan(data.tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
+    tiers, moved = apply_lists(data.tiers, data.lists)
+    result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
                        inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
+    if moved:
+        result.summary["lists_moved"] = moved
     labels = labels or {}
     notice = notice_frame(result.visits, ds.get("enterprises"), labels, lang)
     rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits)), "unassigned.csv": csv_bytes(result.unassigned),
@@ -153,7 +197,7 @@ def _where(path: Path, out: Path) -> dict:
 
 
 def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Settings | None = None, triggers=None,
-              embed_inputs: bool = False, lang: str = "en") -> tuple[PlanResult, dict]:
+              embed_inputs: bool = False, lang: str = "en", lists=None) -> tuple[PlanResult, dict]:
     """Draw the plan and write OUT/plan.csv, plan.xlsx (internal), unassigned.csv, strata.csv, notice.csv, notice.xlsx,
     notice.md (public) and manifest.json. `period` None: the month after the tiers' as-of date."""
     settings = settings or Settings()
@@ -161,7 +205,7 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     if not str(seed).strip():
         raise InputError("--seed: the public seed text must not be empty")
     policy = Policy.from_settings(settings.inspect)
-    inputs = locate_inputs(data_dir, tiers, triggers)
+    inputs = locate_inputs(data_dir, tiers, triggers, lists)
     if period is None:
         period = default_period(read_file_table(inputs.tiers), str(inputs.tiers))
     labels = labels_for(settings.inspect.department_labels, lang)
@@ -182,6 +226,8 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
             "tiers": {**_where(inputs.tiers, out), "file": inputs.tiers.name, "sha256": hashes["tiers"]},
             "triggers": None if inputs.triggers is None else {**_where(inputs.triggers, out), "file": inputs.triggers.name,
                                                                  "sha256": hashes["triggers"]},
+            "lists": None if not inputs.lists else {k: {**_where(p, out), "file": p.name, "sha256": hashes[f"lists/{k}"]}
+                                                    for k, p in inputs.lists.items()},
         },
         "settings": _load_settings_parts(settings),
         "presentation": {"lang": lang, "department_labels": labels},
@@ -288,7 +334,7 @@ def _norm(rows) -> list[tuple]:
     return [tuple(None if v == "" else v for v in r) for r in rows]
 
 
-def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
+def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) -> dict:
     """Re-derive the plan in `plan_dir` from its manifest.json and inputs. Returns the manifest when every output matches;
     raises VerifyFailed (what differs) or InputError (manifest or inputs cannot be read/found)."""
     plan_dir = Path(plan_dir)
@@ -312,12 +358,18 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
         trig_path = _find_file(inp["triggers"], "triggers", plan_dir, embedded, triggers)
     elif triggers is not None:
         raise VerifyFailed("the plan was drawn without a triggers file")
+    list_paths = None
+    if inp.get("lists"):
+        list_paths = {k: _find_file(e, "lists", plan_dir, None, None if lists is None else Path(lists) / f"{k}.csv")
+                      for k, e in inp["lists"].items()}
+    elif lists is not None:
+        raise VerifyFailed("the plan was drawn without red and black lists")
     settings, policy = _settings_from_manifest(m)
     pres = m.get("presentation") or {}
     lang = pres.get("lang", "en")
     if lang not in ("en", "zh"):
         raise VerifyFailed(f"manifest.json: unknown presentation language {lang!r}")
-    inputs = locate_inputs(data, tiers_path, trig_path)
+    inputs = locate_inputs(data, tiers_path, trig_path, list_paths)
     result, rendered, key, _ = derive(inputs, seed, period, settings, policy, lang, pres.get("department_labels") or {})
     note = "" if m.get("version") == _version() else f" (planned with riskmodels {m.get('version')}, verified with {_version()})"
     if key != m.get("seed_key"):
