@@ -180,12 +180,15 @@ def test_circulated_plan_and_decision_analysis(city, cli, tmp_path):
     page = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
     assert len(re.findall(r"<img\b", page)) >= 4
     x = load_workbook(tmp_path / "rep" / "report.xlsx")
-    assert {"plans", "by_department_tier", "burden", "coverage", "estimate"} <= set(x.sheetnames)
+    assert x.sheetnames == ["plans", "by department and tier", "burden", "coverage", "estimate"]
+    assert all(x[n].freeze_panes == "A2" and x[n].auto_filter.ref for n in x.sheetnames)
     est = pd.read_excel(tmp_path / "rep" / "report.xlsx", sheet_name="estimate")
-    assert 0 <= est["low"].iloc[0] <= est["estimate"].iloc[0] <= est["high"].iloc[0] <= 1
-    assert 0 < est["with_result"].iloc[0] <= est["drawn"].iloc[0]  # drawn but unstaffed visits have no result
-    dt = pd.read_excel(tmp_path / "rep" / "report.xlsx", sheet_name="by_department_tier")
-    assert dt["done"].sum() == dt["planned"].sum() == len(res)
+    assert 0 <= est["95% low"].iloc[0] <= est["Estimated violation rate"].iloc[0] <= est["95% high"].iloc[0] <= 1
+    assert 0 < est["Drawn with a result"].iloc[0] <= est["Drawn at random"].iloc[0]  # unstaffed draws have no result
+    dt = pd.read_excel(tmp_path / "rep" / "report.xlsx", sheet_name="by department and tier")
+    assert dt["Done"].sum() == dt["Planned"].sum() == len(res)
+    cli("inspect", "report", c["data"], "--plans", plan, "--out", tmp_path / "zh", "--lang", "zh")
+    assert "违法率估计" in load_workbook(tmp_path / "zh" / "report.xlsx").sheetnames
     assert "violation rate" in r.stderr
 
 

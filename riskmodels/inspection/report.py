@@ -316,6 +316,41 @@ TEXT = {
 }
 
 
+COLUMNS = {
+    "en": {"period": "Period", "visits": "Visits", "department_draws": "Department draws", "joint_visits": "Joint visits",
+           "visits_saved_by_joint_inspection": "Visits saved by joint inspection", "triggered": "Triggered",
+           "done": "Done", "violations": "Violations", "unstaffed": "Draws not staffed", "department": "Department id",
+           "department_label": "Department", "tier": "Tier", "planned": "Planned", "joint": "In joint visits",
+           "violations_per_visit": "Violations per visit done", "firms": "Firms", "inspections": "Inspections (year before)",
+           "inspections_per_firm_per_year": "Inspections per firm per year",
+           "violations_per_inspection": "Violations per inspection", "roster_firms": "Roster firms",
+           "inspected_last_year": "Inspected in the year before", "coverage": "Coverage", "drawn_in_plan": "Drawn in the plan",
+           "drawn": "Drawn at random", "with_result": "Drawn with a result", "estimate": "Estimated violation rate",
+           "se": "Standard error", "low": "95% low", "high": "95% high", "naive": "Naive share among visits done",
+           "population_rows": "Eligible roster rows", "note": "Note"},
+    "zh": {"period": "期间", "visits": "检查户数", "department_draws": "部门抽取数", "joint_visits": "联合检查户数",
+           "visits_saved_by_joint_inspection": "联合检查减少次数", "triggered": "触发检查", "done": "已完成",
+           "violations": "发现违法", "unstaffed": "未能安排人员", "department": "部门编码", "department_label": "部门",
+           "tier": "信用等级", "planned": "计划", "joint": "联合检查", "violations_per_visit": "每次完成检查发现违法",
+           "firms": "企业数", "inspections": "前一年检查次数", "inspections_per_firm_per_year": "每家每年检查次数",
+           "violations_per_inspection": "每次检查发现违法", "roster_firms": "名录企业数", "inspected_last_year": "前一年被检查",
+           "coverage": "覆盖率", "drawn_in_plan": "本期抽中", "drawn": "随机抽中", "with_result": "有结果",
+           "estimate": "违法率估计", "se": "标准误", "low": "95%下限", "high": "95%上限", "naive": "已完成检查中的简单比例",
+           "population_rows": "可抽取名录行数", "note": "说明"},
+}
+SHEETS = {"en": {"plans": "plans", "by_department_tier": "by department and tier", "burden": "burden",
+                 "coverage": "coverage", "estimate": "estimate"},
+          "zh": {"plans": "抽查计划", "by_department_tier": "按部门和等级", "burden": "检查负担", "coverage": "名录覆盖率",
+                 "estimate": "违法率估计"}}
+
+
+def readable_tables(a: dict) -> dict:
+    """Sheet name -> table with readable headers in the report's language (what report.xlsx and the page show)."""
+    lang = a["lang"]
+    return {SHEETS[lang][k]: a[k].rename(columns=COLUMNS[lang])
+            for k in ("plans", "by_department_tier", "burden", "coverage", "estimate")}
+
+
 def write_report(a: dict, out) -> dict:
     """OUT/index.html (charts inline, tables) and OUT/report.xlsx; written to temporary names and renamed."""
     import os
@@ -327,15 +362,15 @@ def write_report(a: dict, out) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     T = TEXT[a["lang"]]
     figs = [(title, png_data_uri(png)) for title, png in charts(a, T)]
-    tables = {k: a[k] for k in ("plans", "by_department_tier", "burden", "coverage", "estimate")}
+    tables = readable_tables(a)
     html = render("decision.html.j2", T=T, lang=a["lang"], charts=figs,
-                  tables=[(T.get(k, k), _display(df)) for k, df in tables.items() if k != "estimate"],
+                  tables=[(name, _display(df)) for name, df in tables.items()],
                   estimates=a["estimate"].to_dict("records"))
     tmp = out / ".index.html.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, out / "index.html")
     tmpx = out / ".report.xlsx.tmp"
-    write_workbook(tmpx, {k: v for k, v in tables.items()})
+    write_workbook(tmpx, tables)
     os.replace(tmpx, out / "report.xlsx")
     return {"charts": len(figs), "html": out / "index.html", "xlsx": out / "report.xlsx"}
 
