@@ -76,6 +76,8 @@ EVENT_LABELS = {
            codes.TAX_CREDIT_GRADE: "纳税信用等级", codes.COMMENDATION: "表彰", codes.COURT_JUDGMENT: "裁判文书（败诉）",
            codes.LOAN_DEFAULT: "贷款违约", "inspection": "检查", "other": "其他记录"},
 }
+STATUS_LABELS = {"en": {"active": "active", "cancelled": "cancelled (注销)", "revoked": "licence revoked (吊销)"},
+                 "zh": {"active": "存续", "cancelled": "注销", "revoked": "吊销"}}
 RESULT_LABELS = {"en": {"pass": "no violation", "fail": "violation found", "not_found": "not found at its address"},
                  "zh": {"pass": "未发现问题", "fail": "发现违法", "not_found": "查无下落"}}
 LIST_TYPES = (codes.SERIOUS_DISHONEST_LIST, codes.ABNORMAL_OPERATION_LIST)
@@ -265,7 +267,8 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en") -> dict:
         "lang": lang, "T": T, "eid": eid,
         "identity": [(T["name"], _t(me.get("name"))), (T["code"], eid), (T["legal_rep"], _t(me.get("legal_rep_id"))),
                      (T["capital"], _money(me.get("registered_capital"), lang) if _t(me.get("registered_capital")) else ""),
-                     (T["address"], _t(me.get("address"))), (T["status"], _t(me.get("status"))),
+                     (T["address"], _t(me.get("address"))),
+                     (T["status"], STATUS_LABELS[lang].get(_t(me.get("status")).lower(), _t(me.get("status")))),
                      (T["established"], _t(me.get("established_on"))[:10]), (T["industry"], _t(me.get("industry"))),
                      (T["region"], _t(me.get("region"))), (T["phone"], _t(me.get("phone")))],
         "name": _t(me.get("name")) or eid,
