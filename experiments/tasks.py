@@ -201,7 +201,9 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
 
         if log:
             log(f"scoring tenders with {uri} (the collusion model the credit model was trained with)")
-        r = C.score_dataset(ds, load_model(uri), settings=settings, evidence=(groups, gf, C.flag_findings(ds, settings)))
+        r = C.score_dataset(ds, load_model(uri, kind="collusion", allowed_hosts=getattr(getattr(settings, "models", None),
+                                                                                         "allowed_hosts", ())),
+                            settings=settings, evidence=(groups, gf, C.flag_findings(ds, settings)))
         collusion_scores = r["scores"][["tender_id", "score"]]
     return collusion_scores, group_members
 

@@ -1,5 +1,6 @@
 """Workbooks people circulate: one sheet per table with a frozen, bold header row, a filter, column widths that fit the text
-(Chinese characters count double) and no cell that can start a formula (`features.export.neutralise`).
+(Chinese characters count double) and no cell that can start a formula or holds a control character (the shared export
+rule, `features.export.safe_frame`).
 
 The cell values of a sheet are exactly `sheet_rows(frame)`, so a reader (or `inspect verify`) can compare them with the
 frame they came from; the presentation (widths, filter, frozen header) never changes a value.
@@ -12,16 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.export import neutralise
+from features.export import safe_frame
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
-def sheet_rows(df: pd.DataFrame) -> list[tuple]:
-    """The cell values written for a frame: header then rows, text made safe, missing values as None."""
-    rows = [tuple(neutralise(str(c)) for c in df.columns)]
-    for rec in df.itertuples(index=False, name=None):
-        rows.append(tuple(None if (not isinstance(v, str) and pd.isna(v)) else neutralise(v.item() if hasattr(v, "item") else v)
+def sheet_rows(df: pd.DataFrame, counter: list | None = None) -> list[tuple]:
+    """The cell values written for a frame: header then rows, made safe by the shared export rule
+    (`features.export.safe_frame` for workbooks), missing values as None."""
+    safe = safe_frame(df, counter, workbook=True)
+    rows = [tuple(safe.columns)]
+    for rec in safe.itertuples(index=False, name=None):
+        rows.append(tuple(None if (not isinstance(v, str) and pd.isna(v)) else (v.item() if hasattr(v, "item") else v)
                           for v in rec))
     return rows
 

@@ -321,7 +321,7 @@ def test_workbook_keeps_formula_like_names_as_text(tmp_path):
     assert set(wb.sheetnames) == {"plan", "unassigned", "strata"}  # the public notice is its own workbook
     notice = load_workbook(tmp_path / "p" / "notice.xlsx")
     assert notice.sheetnames == ["notice"] and notice["notice"]["B1"].value == "Enterprise name"
-    assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["'-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
+    assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
 
 
 def test_embedded_inputs_make_a_self_contained_plan(tmp_path):

@@ -19,11 +19,13 @@ import pandas as pd
 
 from features.dataset import find_tables, load_dataset
 from features.errors import InputError
+from features.export import atomic_dir, report_stripped
 from features.io import read_raw
 from features.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
 from riskmodels.inspection.exports import (check_lang, csv_bytes, labels_for, notice_frame, notice_sheets,
-                                           plan_csv_frame, read_workbook, sheet_rows, workbook_sheets, write_workbook)
+                                           plan_csv_frame, presentation, presentation_difference, read_workbook,
+                                           sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -183,10 +185,12 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
         result.summary["lists_moved"] = moved
     labels = labels or {}
     notice = notice_frame(result.visits, ds.get("enterprises"), labels, lang)
-    rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits)), "unassigned.csv": csv_bytes(result.unassigned),
-                "strata.csv": csv_bytes(result.strata), "inclusion.csv": csv_bytes(result.inclusion),
-                "notice.csv": csv_bytes(notice)}
+    counter = [0]
+    rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits), counter),
+                "unassigned.csv": csv_bytes(result.unassigned, counter), "strata.csv": csv_bytes(result.strata, counter),
+                "inclusion.csv": csv_bytes(result.inclusion, counter), "notice.csv": csv_bytes(notice, counter)}
     result.notice = notice
+    result.stripped = counter[0]  # cells that lost a control character in the exports (reported, not in the manifest)
     result.sheets = workbook_sheets(result.visits, result.unassigned, result.strata, enterprises=ds.get("enterprises"),
                                     inspectors=ds.require("inspectors"), labels=labels, lang=lang)
     return result, rendered, key, data.hashes
@@ -211,11 +215,20 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     labels = labels_for(settings.inspect.department_labels, lang)
     result, rendered, key, hashes = derive(inputs, seed, period, settings, policy, lang, labels)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as work:
+        manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
+                               lang, labels)
+    report_stripped(out, getattr(result, "stripped", 0))
+    return result, manifest
+
+
+def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
+                lang: str, labels: dict) -> dict:
+    """Every file of the plan into `work` (renamed to `out` when complete); manifest paths are relative to `out`."""
     for name, data in rendered.items():
-        (out / name).write_bytes(data)
-    write_workbook(out / "plan.xlsx", result.sheets)
-    write_workbook(out / "notice.xlsx", notice_sheets(result.notice, lang))
+        (work / name).write_bytes(data)
+    write_workbook(work / "plan.xlsx", result.sheets)
+    write_workbook(work / "notice.xlsx", notice_sheets(result.notice, lang))
     tables = {}
     for n, p in inputs.tables.items():
         tables[n] = None if p is None else {"file": p.name, "sha256": hashes[f"dataset/{n}"]}
@@ -235,7 +248,7 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
         "summary": result.summary,
     }
     if embed_inputs:
-        emb = out / "inputs"
+        emb = work / "inputs"
         (emb / "dataset").mkdir(parents=True, exist_ok=True)
         for n, p in inputs.tables.items():
             if p is not None:
@@ -247,11 +260,13 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
         shutil.copyfile(inputs.tiers, emb / inputs.tiers.name)
         if inputs.triggers is not None:
             shutil.copyfile(inputs.triggers, emb / inputs.triggers.name)
+        for p in (inputs.lists or {}).values():
+            shutil.copyfile(p, emb / p.name)
         manifest["inputs"]["embedded"] = "inputs"
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
-                                       encoding="utf-8")
-    (out / "notice.md").write_text(_notice_md(manifest, result), encoding="utf-8")
-    return result, manifest
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+                                        encoding="utf-8")
+    (work / "notice.md").write_text(_notice_md(manifest, result), encoding="utf-8")
+    return manifest
 
 
 def _notice_md(m: dict, result: PlanResult) -> str:
@@ -360,7 +375,7 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) 
         raise VerifyFailed("the plan was drawn without a triggers file")
     list_paths = None
     if inp.get("lists"):
-        list_paths = {k: _find_file(e, "lists", plan_dir, None, None if lists is None else Path(lists) / f"{k}.csv")
+        list_paths = {k: _find_file(e, "lists", plan_dir, embedded, None if lists is None else Path(lists) / f"{k}.csv")
                       for k, e in inp["lists"].items()}
     elif lists is not None:
         raise VerifyFailed("the plan was drawn without red and black lists")
@@ -385,6 +400,8 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) 
             raise VerifyFailed(f"{name} differs from the re-derived plan (first difference at line {line}){note}")
         if (m.get("outputs") or {}).get(name) != sha256_bytes(data_bytes):
             raise VerifyFailed(f"manifest.json: recorded SHA-256 of {name} does not match")
+    import tempfile
+
     for book, sheets in (("plan.xlsx", result.sheets), ("notice.xlsx", notice_sheets(result.notice, lang))):
         xlsx = plan_dir / book
         if not xlsx.is_file():
@@ -393,11 +410,19 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) 
             got = read_workbook(xlsx)
         except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
             raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
-        if sorted(got) != sorted(sheets):
-            raise VerifyFailed(f"{book} has sheets {sorted(got)}; the re-derived plan has {sorted(sheets)}")
         for sheet, df in sheets.items():
             if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
                 raise VerifyFailed(f"{book} sheet '{sheet}' differs from the re-derived plan{note}")
+        with tempfile.TemporaryDirectory(prefix="riskmodels-verify-") as tmp:
+            write_workbook(Path(tmp) / book, sheets)
+            want = presentation(Path(tmp) / book)
+        try:
+            seen = presentation(xlsx)
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+            raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
+        diff = presentation_difference(seen, want)
+        if diff:
+            raise VerifyFailed(f"{book} looks different from the re-derived plan: {diff}{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
     notice_md = plan_dir / "notice.md"
