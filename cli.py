@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -693,6 +694,43 @@ def collusion_score_cmd(
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
     say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")
+
+
+class Lang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+@collusion_app.command("report")
+@_handled
+def collusion_report_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; tenders, enterprises, shareholders, bid_items when present)."),
+    out: Path = typer.Option(..., "--out", help="Report folder to write (index.html, tenders/, groups/, firms/)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the composite score."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again."),
+    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings \\[report] lang, en)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
+):
+    """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
+    from features.dataset import load_dataset
+    from riskmodels.report.casefile import collusion_report, read_scores
+
+    if model is not None and scores is not None:
+        raise InputError("give --model or --scores, not both (--scores are already scored)")
+    s = settings()
+    sc = read_scores(scores) if scores is not None else None
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                      require=["bids"])
+    r = collusion_report(ds, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=s,
+                         lang=lang.value if lang else None, force=force)
+    say(f"wrote {out / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
+        f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "
+        f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
 
 
 # --- enterprise credit: features, model, tiers (issue 8) ---
