@@ -19,19 +19,25 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
+from typer.core import TyperOption
 
 from features.errors import InputError
 
+# Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
+# A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
+_type_shown = TyperOption.display_type_rich
+TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
+
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True)
-import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True)
-collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True)
-graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True)
-credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True)
-inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True)
-ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True)
-experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode="markdown", add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True, rich_markup_mode="markdown")
+import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True, rich_markup_mode="markdown")
+collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True, rich_markup_mode="markdown")
+graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True, rich_markup_mode="markdown")
+credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True, rich_markup_mode="markdown")
+inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True, rich_markup_mode="markdown")
+ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True, rich_markup_mode="markdown")
+experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(data_app, name="data")
 data_app.add_typer(import_app, name="import")
 app.add_typer(collusion_app, name="collusion")
@@ -708,7 +714,7 @@ def collusion_report_cmd(
     out: Path = typer.Option(..., "--out", help="Report folder to write (index.html, tenders/, groups/, firms/)."),
     model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the composite score."),
     scores: Optional[Path] = typer.Option(None, "--scores", help="Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again."),
-    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings \\[report] lang, en)."),
+    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings [report] lang, en)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
 ):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""

@@ -34,7 +34,6 @@ from riskmodels.report.site import Site, page_name
 
 META_FIELDS = ("device_id", "ip", "mac", "file_creator", "file_hash", "ca_serial", "deposit_account",
                "project_manager_id", "agent_id")
-TIE_CAP = 200  # ties listed on a group page
 FIRM_RELATION_CAP = 60
 
 
@@ -181,6 +180,10 @@ class _Namer:
         return rx.sub(lambda m: self.names[m.group(0)], text)
 
 
+def _clip(text: str, n: int = 180) -> str:
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
+
+
 def _split_reasons(text: str) -> list[str]:
     return [r.strip() for r in str(text or "").split("; ") if r.strip()]
 
@@ -278,9 +281,9 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
         codes = fcodes.get(tid, [])
         first = _split_reasons(namer.words(_s(reasons_of.get(tid, "")), ids_of.get(tid, [])))
         if codes:
-            flags = ", ".join(f"{c} ({L.flag(c)})" for c in codes[:2]) + (f" +{len(codes) - 2}" if len(codes) > 2 else "")
-            return f"{L.red_flags}: {flags}" + (f"; {first[0]}" if first and site.lang == "en" else "")
-        return first[0] if first else ""
+            flags = ", ".join(f"{c} ({L.flag_title(c)})" for c in codes[:2]) + (f" +{len(codes) - 2}" if len(codes) > 2 else "")
+            return f"{L.red_flags}: {flags}" + (f"; {_clip(first[0])}" if first and site.lang == "en" else "")
+        return _clip(first[0]) if first else ""
 
     # ------------------------------------------------------------------ tender pages
     table = None
@@ -310,7 +313,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                     seen.setdefault(v, []).append(i)
             vals = sorted(v for v, ix in seen.items() if len({rows[i]["bidder_id"] for i in ix}) >= 2)
             for j, val in enumerate(vals):
-                tag = f"{L.field(f)} {_letters(j)}"
+                tag = f"{L.field_name(f)} {_letters(j)}"
                 who = list(dict.fromkeys(rows[i]["bidder_id"] for i in seen[val]))
                 shared.append({"tag": tag, "value": val, "bidders": [(namer(x), firm_link(x)) for x in who]})
                 for i in seen[val]:
@@ -327,16 +330,19 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
         row = (table or {}).get(tid)
         if row is not None:
             market_n = row.get("market_n")
-            screens = [{"name": L.screen(k), "code": k, "value": _f(row[k]), "percent": k in PERCENT_SCREENS,
+            screens = [{"name": L.screen_name(k), "code": k, "value": _f(row[k]), "percent": k in PERCENT_SCREENS,
                         "market": _f(row.get(f"{k}_rank"))} for k in SCREENS if k in row]
-        flags = []
-        for fr in f_by_t.get(tid, []):
+        flags: dict = {}  # code -> its meaning, legal basis and every finding (legal articles first)
+        for fr in sorted(f_by_t.get(tid, []), key=lambda r: (not str(r["code"]).startswith("A"), str(r["code"]))):
             code = str(fr["code"])
             fb = [x for x in _s(fr.get("bidders")).split(";") if x]
-            title = getattr(REGISTRY.get(code), "title", "") if code in REGISTRY else ""
-            flags.append({"code": code, "what": L.flag(code, title), "article": L.article(code, _s(fr.get("article"))),
-                          "bidders": [(namer(x), firm_link(x)) for x in fb],
-                          "evidence": namer.words(_s(fr.get("evidence")), fb)})
+            if code not in flags:
+                title = getattr(REGISTRY.get(code), "title", "") if code in REGISTRY else ""
+                flags[code] = {"code": code, "what": L.flag_title(code, title),
+                               "article": L.article_of(code, _s(fr.get("article"))), "items": []}
+            flags[code]["items"].append({"bidders": [(namer(x), firm_link(x)) for x in fb],
+                                         "evidence": namer.words(_s(fr.get("evidence")), fb)})
+        flags = list(flags.values())
         idset = set(ids)
         involved = []
         for g in sorted({g for i in ids for g in group_of.get(i, [])}):
@@ -348,6 +354,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                     rank=rank_of.get(tid), total=n_total, score=score_of.get(tid), flag=flag_of.get(tid),
                     reasons=_split_reasons(namer.words(_s(reasons_of.get(tid, "")), ids)), bids=bid_rows,
                     shared=shared, screens=screens, market_n=market_n, flags=flags, involved=involved,
+                    n_findings=sum(len(f["items"]) for f in flags),
                     buyer=namer(info["buyer_id"]) if info.get("buyer_id") else "")
 
     # ------------------------------------------------------------------ group pages
@@ -408,13 +415,18 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
         if len(r_in):
             cnt = r_in.drop_duplicates(["firm_a", "firm_b", "relation"])["relation"].value_counts()
             sep = "; " if site.lang == "en" else "；"
-            lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.relation(k)} ({v} {L.pairs_word})" for k, v in cnt.items())))
-        ties = [{"a": (num.get(a, ""), namer(a), firm_link(a)), "b": (num.get(b_, ""), namer(b_), firm_link(b_)),
-                 "relation": L.relation(str(r_)), "value": _s(v)}
-                for a, b_, r_, v in r_in.head(TIE_CAP).itertuples(index=False)]
+            lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.rel_name(k)} ({v} {L.pairs_word})" for k, v in cnt.items())))
+        ties = []  # one row per shared value: the relation, the value and every member that shares it
+        shared_by: dict = {}
+        for a, b_, r_, v in r_in.itertuples(index=False):
+            shared_by.setdefault((str(r_), _s(v)), set()).update((a, b_))
+        for (r_, v), who in sorted(shared_by.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            ties.append({"relation": L.rel_name(r_), "value": v,
+                         "firms": [(num.get(m, ""), namer(m), firm_link(m)) for m in sorted(who, key=lambda m: (
+                             int(num[m]) if num.get(m, "").isdigit() else 999, m))]})
         site.render("group.html", f"groups/{group_pages[gid]}", gid=gid, g=g, total=n_groups, picture=pic, key=key,
                     evidence=lines, raw_evidence=_s(g.get("evidence")) if site.lang == "en" else "", ties=ties,
-                    n_ties=len(r_in), met=met)
+                    n_ties=len(ties), met=met)
 
     # ------------------------------------------------------------------ firm pages
     ents = ds.get("enterprises")
@@ -445,7 +457,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                  "won": bool(r["x_win"]), "status": _s(r["status"]), "score": score_of.get(r["tender_id"]),
                  "case_rank": rank_of.get(r["tender_id"]), "flags": fcount.get(r["tender_id"], 0)} for r in rows]
         rr = rel_by.get(fid, [])
-        rels = [{"other": (namer(x["firm_b"]), x["firm_b"], firm_link(x["firm_b"])), "relation": L.relation(str(x["relation"])),
+        rels = [{"other": (namer(x["firm_b"]), x["firm_b"], firm_link(x["firm_b"])), "relation": L.rel_name(str(x["relation"])),
                  "value": _s(x["value"])} for x in rr[:FIRM_RELATION_CAP]]
         co = [{"other": (namer(x["bidder_b"]), x["bidder_b"], firm_link(x["bidder_b"])), "n": int(x["co_bids"])}
               for x in co_by.get(fid, [])]
@@ -505,5 +517,5 @@ def group_sentence(L, g: dict) -> str:
     parts.append(f"{'exclusivity' if L.lang == 'en' else '排他性'} {_f(g.get('exclusivity')):.2f}")
     rels = [r for r in _s(g.get("relations")).split(";") if r]
     if rels:
-        parts.append(", ".join(L.relation(r) for r in rels[:3]))
+        parts.append(", ".join(L.rel_name(r) for r in rels[:3]))
     return ("; " if L.lang == "en" else "；").join(parts)

@@ -17,7 +17,7 @@ EN = {
     "report_title": "Collusion case file", "start_here": "Start here", "index": "Case list",
     "generated_from": "Dataset", "printed_note": "Printed from the case file; values from the data are shown as written.",
     "tender": "Tender", "tenders": "Tenders", "group": "Bidder group", "groups": "Bidder groups", "firm": "Firm",
-    "firms": "Firms", "rank": "Rank", "score": "Score", "flagged": "flagged", "not_flagged": "not flagged",
+    "firms": "Firms", "members_lc": "members", "rank": "Rank", "score": "Score", "flagged": "flagged", "not_flagged": "not flagged",
     "why": "Why", "none": "none", "more": "more", "of": "of", "yes": "yes", "no": "no",
     # index
     "what_analysed": "What was analysed", "table": "Table", "file": "File", "rows_read": "Rows read",
@@ -40,7 +40,8 @@ EN = {
     "every firm involved: {tenders} tender pages, {groups} group pages, {firms} firm pages.",
     "bidders": "Bidders", "members": "Members", "joint_tenders": "Joint tenders", "red_flags": "Red flags",
     "buyer": "Buyer", "category": "Category", "published": "Published", "group_of": "group",
-    "and_more": "and {n} more", "no_groups": "No bidder groups (bidders are anonymous or no group was found).",
+    "and_more": "and {n} more",
+    "flag_bar": "A red bar marks a tender the score flags.", "no_groups": "No bidder groups (bidders are anonymous or no group was found).",
     # tender page
     "tender_facts": "The tender", "region": "Region", "procedure": "Procedure", "deadline": "Deadline",
     "awarded": "Awarded", "reserve_price": "Reserve price", "currency": "Currency", "case_rank": "Case rank",
@@ -90,7 +91,7 @@ ZH = {
     "report_title": "串通投标案件卷宗", "start_here": "从这里开始", "index": "案件列表", "generated_from": "数据集",
     "printed_note": "打印自案件卷宗；数据中的值按原样显示。",
     "tender": "招标项目", "tenders": "招标项目", "group": "投标人团伙", "groups": "投标人团伙", "firm": "企业",
-    "firms": "企业", "rank": "排名", "score": "评分", "flagged": "已预警", "not_flagged": "未预警", "why": "理由",
+    "firms": "企业", "members_lc": "名成员", "rank": "排名", "score": "评分", "flagged": "已预警", "not_flagged": "未预警", "why": "理由",
     "none": "无", "more": "更多", "of": "/", "yes": "是", "no": "否",
     "what_analysed": "分析了什么", "table": "数据表", "file": "文件", "rows_read": "读取行数", "accepted": "接受",
     "rejected": "拒绝", "rejects_note": "被拒绝的行不参与分析；`riskmodels data validate DIR --rejects FILE` 列出每行及原因。",
@@ -106,7 +107,7 @@ ZH = {
     "shown_tenders": "{total} 个项目中的前 {n} 个", "shown_groups": "{total} 个团伙中的前 {n} 个",
     "pages_note": "另为这些团伙共同投标的项目以及涉及的每家企业生成页面：项目页 {tenders} 个，团伙页 {groups} 个，企业页 {firms} 个。",
     "bidders": "投标人", "members": "成员", "joint_tenders": "共同投标项目", "red_flags": "红旗", "buyer": "采购人",
-    "category": "类别", "published": "发布时间", "group_of": "团伙", "and_more": "等另 {n} 家",
+    "category": "类别", "published": "发布时间", "group_of": "团伙", "and_more": "等另 {n} 家", "flag_bar": "红色竖条表示评分已预警的项目。",
     "no_groups": "没有投标人团伙（投标人匿名或未发现团伙）。",
     "tender_facts": "项目信息", "region": "区域", "procedure": "采购方式", "deadline": "截标时间", "awarded": "定标时间",
     "reserve_price": "最高限价", "currency": "币种", "case_rank": "案件排名", "reasons": "排在此处的理由",
@@ -230,20 +231,20 @@ class Labels(dict):
     def fmt(self, key: str, **kw) -> str:
         return self[key].format(**kw)
 
-    def relation(self, name: str) -> str:
+    def rel_name(self, name: str) -> str:
         return RELATIONS.get(name, (name.replace("_", " "), name))[self._i]
 
-    def field(self, name: str) -> str:
+    def field_name(self, name: str) -> str:
         return FIELDS.get(name, (name.replace("_", " "), name))[self._i]
 
-    def screen(self, name: str) -> str:
+    def screen_name(self, name: str) -> str:
         return SCREENS.get(name, (name, name))[self._i]
 
-    def flag(self, code: str, title: str = "") -> str:
+    def flag_title(self, code: str, title: str = "") -> str:
         """What a red-flag code means; `title` (e.g. an indicator's own English title) for codes not listed here."""
         return FLAGS.get(code, (title or code, title or code))[self._i]
 
-    def article(self, code: str, article: str = "") -> str:
+    def article_of(self, code: str, article: str = "") -> str:
         """The legal basis of a red flag: the article of the Regulation on the Implementation of the Bidding Law, or
         that an OCP red flag rests on none by itself."""
         if code in ARTICLES:
