@@ -56,10 +56,6 @@ class _State:
 state = _State()
 
 
-class NotBuiltYet(Exception):
-    """A command whose implementation belongs to an open issue."""
-
-
 def _handled(fn):
     """Map domain errors to exit codes in one place."""
 
@@ -73,9 +69,6 @@ def _handled(fn):
             msg = " ".join(str(e).split())
             typer.echo(f"error: {msg}", err=True)
             raise typer.Exit(2)
-        except NotBuiltYet as e:
-            typer.echo(f"not built yet: {e}", err=True)
-            raise typer.Exit(1)
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130)
@@ -124,7 +117,7 @@ def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to
     say(f"wrote {path}")
 
 
-# --- experiments, tracking and the demo (issue 10) ---
+# --- experiments, tracking and the demo ---
 
 @experiments_app.command("run")
 @_handled
@@ -133,12 +126,8 @@ def experiments_run_cmd(spec: str = typer.Argument(..., help="Spec TOML file, or
                         as_json: bool = typer.Option(False, "--json", help="Print the run's outcome as one JSON line.")):
     """Train a spec's model in a tracked MLflow run; register it and promote it to @champion if it passes the gate."""
     from experiments.runner import run_spec
-    from experiments.tasks import StageUnavailable
 
-    try:
-        info = run_spec(spec, data=data, settings=settings())
-    except StageUnavailable as e:
-        raise NotBuiltYet(str(e)) from None
+    info = run_spec(spec, data=data, settings=settings())
     info.pop("fitted", None)
     if as_json:
         typer.echo(json.dumps(info, default=str))
@@ -197,9 +186,6 @@ def demo_cmd(scale: str = typer.Option("tiny", "--scale", help="tiny (seconds) o
 
     d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=say)
     typer.echo(summary_text(d))
-    if d.skipped:  # a partial demo is not a finished job: say so in the exit code too
-        say(f"demo incomplete: {len(d.skipped)} stage(s) skipped ({', '.join(d.skipped)})")
-        raise typer.Exit(1)
 
 
 # --- data: validate and import (foundation) ---
@@ -244,7 +230,7 @@ def import_garcia_cmd(
     say(f"imported {r['tenders']:,} tenders ({r['collusive_tenders']:,} collusive) and {r['bids']:,} bids into {out}{anon}")
 
 
-# --- OCDS indicators and collusion evidence II (issue 5) ---
+# --- OCDS indicators and collusion evidence II ---
 
 def _report_ocds_issues(report, issues_file: Optional[Path], limit: int = 50) -> None:
     """Every bad OCDS line / field on stderr with its line number (the first `limit`), all of them to `issues_file`."""
@@ -304,7 +290,7 @@ def import_ocds_cmd(
     say("wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out}")
 
 
-# --- inspection planning (issue 9) ---
+# --- inspection planning ---
 
 
 @inspect_app.command("plan")
@@ -382,7 +368,7 @@ def inspect_simulate_cmd(
     typer.echo(f"department draws not staffed: {m('unassigned_rows', '{:.1f}')}")
 
 
-# --- bidder graphs (issue 6) ---
+# --- bidder graphs ---
 def _graph_dataset(directory: Path):
     from features.dataset import load_dataset
     from graphs.pipeline import TABLES
@@ -397,9 +383,9 @@ def graph_build_cmd(
     out: Path = typer.Option(..., "--out", help="Graph file: .graphml or .gexf (Gephi and networkx open both)."),
 ):
     """Combined bidder graph (co-bidding + registry and bid-metadata relations) with group and graph features on the nodes."""
-    from graphs.pipeline import build
+    from graphs.pipeline import build_graph
 
-    r = build(_graph_dataset(directory), out, settings())
+    r = build_graph(_graph_dataset(directory), out, settings())
     say(f"wrote {out}: {r['nodes']:,} bidders, {r['edges']:,} edges, {r['groups']:,} groups "
         f"(build {r['build_s']:.1f}s, communities {r['communities_s']:.1f}s)")
 
@@ -413,9 +399,9 @@ def graph_groups_cmd(
     top: int = typer.Option(10, "--top", help="How many top groups get a picture."),
 ):
     """Suspicious bidder groups: communities of the combined graph ranked by exclusivity, cohesion, wins, screens, relations."""
-    from graphs.pipeline import find
+    from graphs.pipeline import find_groups
 
-    r = find(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
+    r = find_groups(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
     say(f"wrote {out}: {r['groups']:,} groups, highest score first")
     for g in r["top"].itertuples(index=False):
         say(f"  #{g.group_id} score {g.score:.3f}: {g.size} firms, {g.n_joint} joint tenders, exclusivity {g.exclusivity:.2f}")
@@ -433,9 +419,9 @@ def graph_ego_cmd(
     picture: Optional[Path] = typer.Option(None, "--png", help="Also draw it to this PNG."),
 ):
     """Ego network around one firm for a case file (co-bidders and related firms, with their groups)."""
-    from graphs.pipeline import ego
+    from graphs.pipeline import ego_graph
 
-    r = ego(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
+    r = ego_graph(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
     say(f"wrote {out}: {r['nodes']:,} firms, {r['edges']:,} edges around {bidder}")
 
 
@@ -447,13 +433,13 @@ def graph_features_cmd(
     level: str = typer.Option("bidder", "--level", help="bidder or tender."),
 ):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
-    from graphs.pipeline import features
+    from graphs.pipeline import graph_features
 
-    r = features(_graph_dataset(directory), out, level=level, settings=settings())
+    r = graph_features(_graph_dataset(directory), out, level=level, settings=settings())
     say(f"wrote {out}: {r['rows']:,} {level} rows")
 
 
-# --- synthetic city (issue 3) ---
+# --- synthetic city ---
 @data_app.command("simulate")
 @_handled
 def data_simulate_cmd(
@@ -463,7 +449,7 @@ def data_simulate_cmd(
     fmt: Optional[str] = typer.Option(None, "--format", help="csv or parquet (default: csv; parquet parts for province)."),
 ):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
-    from riskmodels.simulate import simulate
+    from riskmodels.simulation import simulate
 
     fmt = fmt or ("parquet" if scale == "province" else "csv")
     bar = None
@@ -502,7 +488,7 @@ def collusion_flags_cmd(
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.legal.run import collusion_flags, flagged_tenders
+    from features.flags import collusion_flags, flagged_tenders
 
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
@@ -516,7 +502,7 @@ def collusion_flags_cmd(
         + ("; " + ", ".join(f"{c} {counts.get(c, 0):,}" for c in s.flags.enabled) if len(s.flags.enabled) else ""))
 
 
-# --- collusion evidence I: screens and pair evidence (issue 4) ---
+# --- collusion evidence I: screens and pair evidence ---
 @collusion_app.command("screens")
 @_handled
 def collusion_screens_cmd(
@@ -527,12 +513,11 @@ def collusion_screens_cmd(
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.screens import screens_table
+    from features.screens import screens_with_settings
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
-    table = screens_table(ds.require("bids"), ds.get("tenders") if s.screens.relative else None,
-                          market=market or s.screens.market or None, progression_rtol=s.pairs.progression_rtol)
+    table = screens_with_settings(ds.require("bids"), ds.get("tenders"), s, market=market)
     write_table(table, out)
     say(f"screens of {len(table):,} tenders ({int(table['n_bids'].sum()):,} valid bids; "
         f"{int(table['rd'].notna().sum()):,} with 3+ bids) written to {out}")
@@ -548,22 +533,20 @@ def collusion_pairs_cmd(
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.pairs import bid_pairs, bidder_pairs
+    from features.pairs import pair_evidence
 
-    p = settings().pairs
-    ds = load_dataset(directory, settings(), tables=["bids", "bid_items"], require=["bids"])
-    bids, items = ds.require("bids"), ds.get("bid_items")
-    pairs = bid_pairs(bids, items, valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
+    s = settings()
+    ds = load_dataset(directory, s, tables=["bids", "bid_items"], require=["bids"])
+    pairs, table = pair_evidence(ds.require("bids"), ds.get("bid_items"), s)
     if per_tender:
         write_table(pairs, out)
         say(f"{len(pairs):,} pairs of bids in {pairs['tender_id'].nunique():,} tenders written to {out}")
         return
-    table = bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
     write_table(table, out)
     say(f"{len(table):,} bidder pairs (from {len(pairs):,} pairs of bids) written to {out}")
 
 
-# --- collusion models: evaluate, train, score (issue 7) ---
+# --- collusion models: evaluate, train, score ---
 @collusion_app.command("evaluate")
 @_handled
 def collusion_evaluate_cmd(
@@ -580,8 +563,8 @@ def collusion_evaluate_cmd(
 ):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import evaluate_dataset, read_labels
-    from riskmodels.collusion_eval import round_floats
+    from riskmodels.collusion.pipeline import evaluate_dataset, read_labels
+    from riskmodels.collusion.evaluate import round_floats
 
     if min_bids < 1:
         raise InputError(f"--min-bids must be at least 1; got {min_bids}")
@@ -625,7 +608,7 @@ def collusion_train_cmd(
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
-    from riskmodels.collusion import read_labels, train
+    from riskmodels.collusion.pipeline import read_labels, train
 
     if labels and len(labels) != len(directories):
         raise InputError(f"--labels: give one label file per DIR ({len(directories)}); got {len(labels)}")
@@ -644,28 +627,26 @@ def collusion_train_cmd(
                                   method=method)
     for m, res in info.get("transfer_check", {}).items():
         say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
-    example = table[info["features"]].head(5)
-    if model_out is not None:
-        from experiments.tracking import save_model
+    from experiments.runner import keep_model
+    from experiments.tasks import collusion_fitted
 
-        save_model(model, model_out, input_example=example)
-        say(f"model written to {model_out}")
-    if register is not None:
-        from experiments.tracking import log_run
-
-        r = log_run(experiment, params={"features": kind, "method": info["method"], "min_bids": min_bids, "graph": graph,
-                                        "flags": flags,
-                                        "markets": ";".join(map(str, directories)), **model.get_params()},
-                    metrics={**{k: v for k, v in info["metrics"].items() if isinstance(v, float)},
-                             **{f"transfer_{m}_{k}_auc": v for m, r in info.get("transfer_check", {}).items()
-                                for k, v in r.items()},
-                             "train_tenders": info["tenders"], "positive_share": info["positive_share"]},
-                    model=model, input_example=example, dataset=table[info["features"]], register=register,
-                    gate_metric="auc", predictions=(y, info["oof"]))
-        say(f"run {r.get('run_id')}: cross-validated auc {info['metrics']['auc']:.3f}; registered {register} version "
-            f"{r.get('version')}" + (" (now @champion)" if r.get("champion") else f" ({r.get('gate_reason', '')})"))
+    fitted = collusion_fitted(model, table, y, info, params={
+        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories))})
+    kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register)
+    _say_kept(kept, register)
     say(f"trained on {info['tenders']:,} tenders from {len(dss)} market(s) ({info['positive_share']:.1%} collusive), "
         f"{len(info['features'])} {kind} features, method {info['method']}")
+
+
+def _say_kept(kept: dict, register: str | None) -> None:
+    """Where a trained model went: its directory, and its tracked run, registered version and gate."""
+    if "model_out" in kept:
+        say(f"model written to {kept['model_out']}")
+    if register is not None:
+        m = kept.get("metrics") or {}
+        auc = f"cross-validated auc {m['auc']:.3f}; " if isinstance(m.get("auc"), float) else ""
+        say(f"run {kept.get('run_id')}: {auc}registered {register} version {kept.get('version')}"
+            + (" (now @champion)" if kept.get("champion") else f" ({kept.get('gate_reason', '')})"))
 
 
 @collusion_app.command("score")
@@ -681,8 +662,8 @@ def collusion_score_cmd(
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
     from features.dataset import load_dataset
-    from riskmodels.caselist import write_case_list
-    from riskmodels.collusion import score_dataset
+    from riskmodels.collusion.caselist import write_case_list
+    from riskmodels.collusion.pipeline import score_dataset
 
     s = settings()
     est = None
@@ -739,7 +720,7 @@ def collusion_report_cmd(
         f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
 
 
-# --- enterprise credit: features, model, tiers (issue 8) ---
+# --- enterprise credit: features, model, tiers ---
 _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders", "bids", "tenders", "credit_labels"]
 
 
@@ -770,19 +751,11 @@ def credit_train_cmd(
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
     fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say)
-    example = fit.table[fit.columns].head(5)
-    if model_out is not None:
-        from experiments.tracking import save_model
+    from experiments.runner import keep_model
+    from experiments.tasks import credit_fitted
 
-        save_model(fit.model, model_out, input_example=example)
-        say(f"model written to {model_out}")
-    if register is not None:
-        from experiments.tracking import log_run
-
-        r = log_run(experiment, params=fit.params, metrics=fit.metrics, model=fit.model, input_example=example,
-                    dataset=fit.table, register=register, gate_metric="auc", predictions=(fit.table["label"], fit.oof))
-        say(f"run {r.get('run_id')}: auc {fit.metrics['auc']:.3f}; registered {register} version {r.get('version')}"
-            + (" (now @champion)" if r.get("champion") else f" ({r.get('gate_reason', '')})"))
+    kept = keep_model(credit_fitted(fit), model_out=model_out, experiment=experiment, register=register)
+    _say_kept(kept, register)
     m = fit.metrics
     say(f"trained on {m['rows']:,} labelled rows ({m['bad_rate']:.1%} bad), {m['features']} features; held-out auc "
         f"{m['auc']:.3f}, ks {m['ks']:.3f}, brier {m['brier']:.4f}; bad rate by tier "

@@ -27,10 +27,10 @@ from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 
 from features.dataset import load_dataset  # noqa: E402
 from features.garcia import import_garcia  # noqa: E402
-from riskmodels import collusion as C  # noqa: E402
-from riskmodels.collusion_eval import round_floats  # noqa: E402
-from riskmodels.collusion_features import model_columns  # noqa: E402
-from riskmodels.collusion_model import TenderCollusionClassifier  # noqa: E402
+from riskmodels.collusion import pipeline as C  # noqa: E402
+from riskmodels.collusion.evaluate import round_floats  # noqa: E402
+from riskmodels.collusion.tables import model_columns  # noqa: E402
+from riskmodels.collusion.model import TenderCollusionClassifier  # noqa: E402
 
 MARKETS = {"japan": "DB_Collusion_Japan_processed.csv", "italy": "DB_Collusion_Italy_processed.csv",
            "switzerland": "DB_Collusion_Switzerland_GR_and_See-Gaster_processed.csv"}
@@ -133,7 +133,7 @@ def transfer_to_city(tables: dict, city_dir: Path, seed: int = 0) -> dict:
 
 def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
     """Case list on a synthetic city: the composite score (no labels) and a model trained on another city (seed)."""
-    from riskmodels.simulate import simulate
+    from riskmodels.simulation import simulate
 
     dirs = []
     for s in seeds:
@@ -171,8 +171,8 @@ def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
                                 "features": len(info["features"])}
         print(f"city model ({kind}): {out[f'model_{kind}']}", flush=True)
     # pair model: do these two firms belong to the same planted cartel? trained on one city, applied to the other
-    from riskmodels.collusion_features import pair_model_columns
-    from riskmodels.collusion_model import PairCollusionClassifier
+    from riskmodels.collusion.tables import pair_model_columns
+    from riskmodels.collusion.model import PairCollusionClassifier
 
     P1 = C.pair_table(ds_train)
     y1 = C.pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
@@ -218,7 +218,7 @@ def main(argv=None) -> int:
             ev.pop("features")
             pub = published_protocol(table, y)
             comp = C.composite_columns(table)
-            from riskmodels.collusion_model import CompositeCollusionScore
+            from riskmodels.collusion.model import CompositeCollusionScore
 
             comp_auc = roc_auc_score(y, CompositeCollusionScore().fit(table[comp]).score_samples(table[comp]))
             uni = {}

@@ -39,8 +39,7 @@ def main() -> int:
         doc = json.loads(summary.read_text()) if summary.exists() else {}
         print(f"riskmodels demo --scale {args.scale}: exit {r.returncode}, wall {wall:.1f}s, peak RSS {peak_gb:.2f} GB")
         for stage, s in doc.get("seconds", {}).items():
-            mark = " (skipped)" if stage in doc.get("skipped", {}) else ""
-            print(f"  {stage:<11} {s:8.1f}s{mark}")
+            print(f"  {stage:<11} {s:8.1f}s")
         if doc.get("failed_stage"):
             print(f"  failed at stage {doc['failed_stage']}")
         if r.returncode:

@@ -13,7 +13,7 @@ import time
 import pandas as pd
 
 from features.dataset import load_dataset
-from features.legal.run import collusion_flags, flagged_tenders
+from features.flags import collusion_flags, flagged_tenders
 from features.settings import Settings
 
 

@@ -1,6 +1,6 @@
 """How well the pair evidence separates planted cartel pairs from honest co-bidders on the synthetic city.
 
-Simulates a city (`riskmodels.simulate`, or reads an existing dataset with `truth/cartels.csv`), computes
+Simulates a city (`riskmodels.simulation`, or reads an existing dataset with `truth/cartels.csv`), computes
 `features.pairs.bidder_pairs` with the itemised bills, labels each bidder pair that met in at least `--min-co-bids` tenders
 1 when both firms are members of the same planted cartel, and prints the ROC AUC of each evidence column (its direction
 fixed in advance: a higher value is more suspicious, except `ratio_sd`, `gap_min`, `gap_mean`, `time_gap_min` where lower
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as d:
         data = a.data
         if data is None:
-            from riskmodels.simulate import simulate
+            from riskmodels.simulation import simulate
 
             data = Path(d) / "city"
             simulate(data, scale=a.scale, seed=a.seed)

@@ -3,7 +3,7 @@
 Both sides compute the same per-pair columns for every unordered pair of bids from different bidders in a tender: relative
 price gap, log price ratio, submission-time gap, the two winner flags and equal-metadata flags for four metadata columns (a
 missing value never equal). The baseline is what a pandas user writes: `bids.merge(bids, on="tender_id")`, keep
-`bidder_id_a < bidder_id_b`, compute the columns. Goals (issue 4): the project is >= 20x faster and needs <= 1/5 of the peak
+`bidder_id_a < bidder_id_b`, compute the columns. Goals: the project is >= 20x faster and needs <= 1/5 of the peak
 memory.
 
 Each side runs in its own fresh process on the same Parquet file: the process loads the bids, warms up on a slice of 2,000

@@ -17,7 +17,7 @@ from pathlib import Path
 
 CHILD = """
 import json, resource, sys, time
-from riskmodels.simulate import simulate
+from riskmodels.simulation import simulate
 t = time.perf_counter()
 s = simulate(sys.argv[1], scale=sys.argv[2], seed=int(sys.argv[3]), fmt=sys.argv[4])
 s["wall"] = time.perf_counter() - t

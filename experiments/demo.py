@@ -3,9 +3,8 @@
 simulate -> validate -> screens -> pair evidence -> red flags -> graphs and groups -> collusion model (train, register
 `collusion`, score) -> credit model (train, register `credit`, tier) -> inspection plan (+ verify, lift) -> summary.
 
-Each stage is one small function over a shared `Demo` context that calls the library layers. A stage whose library code is
-not in this installation raises `StageUnavailable` and is reported as skipped with the reason (never faked); a stage that
-needs the output of a skipped one is skipped too. A real error stops the demo with the stage named. Progress lines go to
+Each stage is one small function over a shared `Demo` context that calls the library layers. An error stops the demo
+with the stage named. Progress lines go to
 stderr; the summary goes to stdout and to `OUT/summary.json` (with the seconds each stage took: `benchmarks/demo.py`).
 """
 from __future__ import annotations
@@ -19,7 +18,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from experiments.tasks import StageUnavailable, require
+from features.errors import InputError
+
 
 SCALES = ("tiny", "city")
 DEMO_SEED = 20240601
@@ -47,13 +47,12 @@ class Demo:
     cache: dict = field(default_factory=dict)  # heavy intermediates shared between stages (the bidder graphs)
     results: dict = field(default_factory=dict)  # stage -> summary dict
     outputs: dict = field(default_factory=dict)  # label -> path
-    skipped: dict = field(default_factory=dict)  # stage -> reason
     seconds: dict = field(default_factory=dict)  # stage -> wall seconds
 
     def need(self, attr: str, stage: str):
         value = getattr(self, attr)
         if value is None:
-            raise StageUnavailable(f"needs the {stage} stage, which did not run")
+            raise RuntimeError(f"needs the {stage} stage, which did not run")
         return value
 
     def output(self, label: str, path: Path) -> Path:
@@ -64,13 +63,11 @@ class Demo:
 # ------------------------------------------------------------------------------------------------------------- stages
 
 def stage_simulate(d: Demo) -> dict:
-    """The synthetic city with planted cartels and ground truth (issue 3)."""
+    """The synthetic city with planted cartels and ground truth."""
     if d.data is not None:
         return {"dataset": str(d.data), "note": "given with --data, not simulated"}
-    try:
-        simulate = require("riskmodels.simulate", "simulate", issue="issue 3, synthetic city")
-    except StageUnavailable:
-        simulate = require("riskmodels.simulation", "simulate", issue="issue 3, synthetic city")
+    from riskmodels.simulation import simulate
+
     target = d.out / "data"
     res = simulate(target, scale=d.scale, seed=d.seed, settings=d.settings)
     d.data = target
@@ -100,33 +97,29 @@ def stage_validate(d: Demo) -> dict:
 
 
 def stage_screens(d: Demo) -> dict:
-    """Tender screens, bid progressions and market-relative screens (issue 4)."""
-    screens_table = require("features.screens", "screens_table", issue="issue 4")
+    """Tender screens, bid progressions and market-relative screens."""
     from features.export import write_table
+    from features.screens import screens_with_settings
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
-        raise StageUnavailable("the dataset has no bids table")
-    s = d.settings
-    d.screens = screens_table(bids, ds.get("tenders") if s.screens.relative else None, market=s.screens.market or None,
-                              progression_rtol=s.pairs.progression_rtol)
+        raise InputError(f"{ds.path}: the dataset has no bids table")
+    d.screens = screens_with_settings(bids, ds.get("tenders"), d.settings)
     d.output("tender screens", write_table(d.screens, d.out / "evidence" / "screens.csv"))
     return {"tenders": int(len(d.screens)), "with_3_bids": int(d.screens["rd"].notna().sum())}
 
 
 def stage_pairs(d: Demo) -> dict:
-    """Pairwise bid evidence per bidder pair across tenders (issue 4)."""
-    bid_pairs, bidder_pairs = require("features.pairs", "bid_pairs", "bidder_pairs", issue="issue 4")
+    """Pairwise bid evidence per bidder pair across tenders."""
     from features.export import write_table
+    from features.pairs import pair_evidence
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
-        raise StageUnavailable("the dataset has no bids table")
-    p = d.settings.pairs
-    pairs = bid_pairs(bids, ds.get("bid_items"), valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
-    d.pairs = bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
+        raise InputError(f"{ds.path}: the dataset has no bids table")
+    pairs, d.pairs = pair_evidence(bids, ds.get("bid_items"), d.settings)
     big = len(d.pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
     path = write_table(d.pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
     d.output("bidder-pair evidence", path)
@@ -135,13 +128,13 @@ def stage_pairs(d: Demo) -> dict:
 
 
 def stage_flags(d: Demo) -> dict:
-    """Legal-article and OCP red flags with evidence (issue 5)."""
-    collusion_flags, flagged_tenders = require("features.legal.run", "collusion_flags", "flagged_tenders", issue="issue 5")
+    """Legal-article and OCP red flags with evidence."""
     from features.export import write_table
+    from features.flags import collusion_flags, flagged_tenders
 
     ds = d.need("ds", "validate")
     if ds.get("bids") is None:
-        raise StageUnavailable("the dataset has no bids table")
+        raise InputError(f"{ds.path}: the dataset has no bids table")
     evidence, stats = collusion_flags(ds.tables, d.settings.flags)
     d.flags = evidence
     d.cache["flags"] = evidence
@@ -154,10 +147,10 @@ def stage_flags(d: Demo) -> dict:
 
 
 def stage_graphs(d: Demo) -> dict:
-    """Bidder graphs, suspicious groups and their recovery of the planted cartels (issue 6)."""
-    analyse, annotated_graph = require("graphs.pipeline", "analyse", "annotated_graph", issue="issue 6")
+    """Bidder graphs, suspicious groups and their recovery of the planted cartels."""
     from features.export import write_table
     from graphs import export
+    from graphs.pipeline import analyse, annotated_graph
 
     ds = d.need("ds", "validate")
     groups, bg, _ = analyse(ds, d.settings)
@@ -183,7 +176,6 @@ def stage_collusion(d: Demo) -> dict:
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
-    tasks.trainer("collusion")  # StageUnavailable before any run is opened
     info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "collusion")
     r = tasks.score_collusion(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
@@ -191,7 +183,7 @@ def stage_collusion(d: Demo) -> dict:
     d.cache["collusion_scores"] = d.scores
     folder = d.out / "collusion"
     d.output("collusion scores (tender_id, score, flag, reasons)", write_table(d.scores, folder / "scores.csv"))
-    from riskmodels.caselist import write_case_list
+    from riskmodels.collusion.caselist import write_case_list
 
     paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
                             note=f"Scored by model {uri}.")
@@ -211,7 +203,6 @@ def stage_credit(d: Demo) -> dict:
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
-    tasks.trainer("credit")
     info = run_spec("credit", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "credit")
     model = tracking.load_model(uri)
@@ -234,8 +225,8 @@ def stage_credit(d: Demo) -> dict:
 
 
 def stage_inspection(d: Demo) -> dict:
-    """A tier-driven double-random inspection plan, verified from its manifest, and its lift (issue 9)."""
-    make_plan, verify_plan = require("riskmodels.inspection", "make_plan", "verify_plan", issue="issue 9")
+    """A tier-driven double-random inspection plan, verified from its manifest, and its lift."""
+    from riskmodels.inspection import make_plan, verify_plan
     from riskmodels.inspection.evaluate import simulate_plans
 
     data = d.need("data", "simulate")
@@ -338,11 +329,9 @@ def collusion_truth_metrics(scores: pd.DataFrame, data: Path | None, top: int = 
 
 def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int = DEMO_SEED, settings=None,
              data: str | Path | None = None, log: Callable[[str], None] = print, only=None) -> Demo:
-    """Run every stage in order; returns the context with results, outputs, skipped stages and seconds per stage.
+    """Run every stage in order; returns the context with results, outputs and seconds per stage.
 
     `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests)."""
-    from features.errors import InputError
-
     if scale not in SCALES:
         raise InputError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
     out = Path(out)
@@ -369,11 +358,6 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
         t = time.perf_counter()
         try:
             res = fn(d) or {}
-        except StageUnavailable as e:
-            d.skipped[name] = str(e)
-            d.seconds[name] = time.perf_counter() - t
-            log(f"[{i}/{n}] {name}: SKIPPED - {e}")
-            continue
         except Exception as e:
             d.seconds[name] = time.perf_counter() - t
             e.add_note(f"demo stage '{name}' failed after {d.seconds[name]:.1f}s")
@@ -400,7 +384,7 @@ def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:
     path = d.out / "summary.json"
     d.outputs.setdefault("this summary", path)
     doc = {"scale": d.scale, "seed": d.seed, "total_seconds": total, "failed_stage": failed, "seconds": d.seconds,
-           "results": d.results, "skipped": d.skipped, "outputs": {k: str(v) for k, v in d.outputs.items()}}
+           "results": d.results, "outputs": {k: str(v) for k, v in d.outputs.items()}}
     path.write_text(json.dumps(doc, indent=2, default=_json_default), encoding="utf-8")
     return path
 
@@ -414,10 +398,10 @@ def _json_default(o):
 
 
 def summary_text(d: Demo) -> str:
-    """The short human summary the command prints: headline findings, skipped stages, where every output is."""
+    """The short human summary the command prints: headline findings and where every output is."""
     r = d.results
     what = f"{d.scale} scale, seed {d.seed}" if "note" not in r.get("simulate", {}) else f"dataset {d.data}"
-    lines = [f"riskmodels demo ({what}): {len(r)} stages done, {len(d.skipped)} skipped, {sum(d.seconds.values()):.0f}s"]
+    lines = [f"riskmodels demo ({what}): {len(r)} stages done in {sum(d.seconds.values()):.0f}s"]
     g = r.get("graphs", {})
     if "cartels_planted" in g:
         lines.append(f"  planted cartels recovered as bidder groups: {g['cartels_recovered']} of {g['cartels_planted']} "
@@ -444,8 +428,6 @@ def summary_text(d: Demo) -> str:
     if p:
         lines.append(f"  inspection plan: {p['visits']} visits, {p['saved_by_joint_inspection']} saved by joint inspection, "
                      f"verified; lift over a uniform double-random plan {p['lift']:.2f}x")
-    for name, why in d.skipped.items():
-        lines.append(f"  skipped {name}: {why}")
     lines.append("outputs:")
     width = max((len(k) for k in d.outputs), default=0)
     for label, path in d.outputs.items():

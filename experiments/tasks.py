@@ -1,18 +1,13 @@
 """Task adapters: from a spec and a dataset directory to a fitted model with its evaluation, over the library layers.
 
 Each trainer returns a `Fitted` (model, parameters, cross-validated metrics, out-of-fold predictions, the training table and
-a few rows as input example). When the library code a task needs is not in this installation, `trainer()` raises
-`StageUnavailable` with the reason: nothing is faked.
+a few rows as input example); `collusion_fitted` and `credit_fitted` build it from the pipelines' results, so the CLI's
+`train` commands and experiment specs hand the same thing to `experiments.runner.keep_model`.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
-
-
-class StageUnavailable(Exception):
-    """The library code this stage needs is not in this installation (yet)."""
 
 
 @dataclass
@@ -26,27 +21,6 @@ class Fitted:
     importance: Any = None
     figures: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
-
-
-def require(module: str, *names: str, issue: str = ""):
-    """Import `module` and return the named attributes, or raise StageUnavailable naming what is missing."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name and (module == e.name or module.startswith(e.name + ".")):
-            raise StageUnavailable(f"{module} is not in this installation yet{f' ({issue})' if issue else ''}") from None
-        raise
-    missing = [n for n in names if not hasattr(mod, n)]
-    if missing:
-        raise StageUnavailable(f"{module} has no {', '.join(missing)} yet{f' ({issue})' if issue else ''}")
-    got = tuple(getattr(mod, n) for n in names)
-    return got[0] if len(got) == 1 else got
-
-
-def module(name: str, *names: str, issue: str = ""):
-    """The module itself, after `require` checked that it has `names`."""
-    require(name, *names, issue=issue)
-    return importlib.import_module(name)
 
 
 def _dataset(spec, settings, cache, tables):
@@ -78,26 +52,16 @@ def _truth_labels(data_dir, tenders):
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")
-    read_labels = require("riskmodels.collusion", "read_labels", issue="issue 7")
+    from riskmodels.collusion.pipeline import read_labels
+
     return read_labels(truth)
 
 
-def findings_from_evidence(evidence):
-    """`riskmodels.collusion.flag_findings` from already computed `collusion_flags` evidence (the demo's flags stage):
-    tender-level findings, one row per (tender, finding)."""
-    if evidence is None or len(evidence) == 0:
-        return None
-    ev = evidence
-    if "level" in ev.columns:
-        ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    return ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
-
-
 def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = None):
-    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion` computes them, reusing what the
+    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion.pipeline` computes them, reusing what the
     demo's graphs and flags stages already computed on the same dataset."""
-    C = module("riskmodels.collusion", "graph_analysis", "flag_findings", issue="issue 7")
+    from riskmodels.collusion import pipeline as C
+
     cache = cache if cache is not None else {}
     groups = gf = findings = None
     if features.get("graph", True):
@@ -109,14 +73,14 @@ def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = N
         else:
             groups, gf = C.graph_analysis(ds, settings)
     if features.get("flags", True):
-        findings = findings_from_evidence(cache["flags"]) if "flags" in cache else C.flag_findings(ds, settings)
+        findings = C.tender_findings(cache["flags"]) if "flags" in cache else C.flag_findings(ds, settings)
     return groups, gf, findings
 
 
 def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
-    """`riskmodels collusion train` on the spec's dataset (issue 7's pipeline: tender table, model, tender-grouped
-    cross-validation), with the spec's evidence switches, model parameters and seed, reusing the demo's graphs and flags."""
-    C = module("riskmodels.collusion", "train", "model_params", issue="issue 7")
+    """`riskmodels collusion train` on the spec's dataset (tender table, model, tender-grouped cross-validation), with the
+    spec's evidence switches, model parameters, folds and seed, reusing the demo's graphs and flags."""
+    from riskmodels.collusion import pipeline as C
 
     ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     labels = _truth_labels(spec.data, ds.get("tenders"))
@@ -125,29 +89,48 @@ def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None)
                                     seed=spec.seed, params={**C.model_params(settings), **spec.model}, cv=True,
                                     labels=[labels], settings=settings, method="lightgbm", folds=spec.folds,
                                     evidence=[ev])
+    return collusion_fitted(model, table, y, info)
+
+
+def collusion_fitted(model, table, y, info: dict, params: dict | None = None) -> Fitted:
+    """A `Fitted` from `riskmodels.collusion.pipeline.train`'s result (with `cv=True` it carries metrics and out-of-fold
+    scores). `params`: what the caller chose (switches, markets), logged beside the estimator's parameters."""
     cols = info["features"]
-    return Fitted(model=model, metrics=info["metrics"], params={"estimator": type(model).__name__, **model.get_params(),
-                                                                "cv": f"{info['folds']}-fold grouped by tender"},
-                  input_example=table[cols].head(5), table=table[cols], predictions=(y, info["oof"]),
-                  extra={"columns": cols})
+    metrics = {**info.get("metrics", {}),
+               **{f"transfer_{m}_{k}_auc": v for m, r in info.get("transfer_check", {}).items() for k, v in r.items()},
+               "train_tenders": info["tenders"], "positive_share": info["positive_share"]}
+    run_params = {**(params or {}), "method": info["method"], "estimator": type(model).__name__, **model.get_params()}
+    if "folds" in info:
+        run_params["cv"] = f"{info['folds']}-fold grouped by tender"
+    return Fitted(model=model, metrics=metrics, params=run_params, input_example=table[cols].head(5), table=table[cols],
+                  predictions=(y, info["oof"]) if "oof" in info else None, extra={"columns": cols})
 
 
 def score_collusion(model, ds, features: dict, settings=None, cache: dict | None = None) -> dict:
-    """What `riskmodels collusion score --model` computes (issue 7's `score_dataset`, model branch), reusing the demo's
-    graphs and flags: {"scores", "cases", "groups", ...}."""
-    C = module("riskmodels.collusion", "score_dataset", issue="issue 7")
-    return C.score_dataset(ds, model, flags=features.get("flags", True), settings=settings,
+    """What `riskmodels collusion score --model` computes (`score_dataset`, model branch), reusing the demo's graphs and
+    flags: {"scores", "cases", "groups", ...}."""
+    from riskmodels.collusion.pipeline import score_dataset
+
+    return score_dataset(ds, model, flags=features.get("flags", True), settings=settings,
                            evidence=collusion_evidence(ds, features, settings, cache))
 
 
 def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
-    """`riskmodels credit train` on the spec's dataset (issue 8's pipeline), with the demo's collusion scores and
-    bidder groups as bidding features when the spec switches them on."""
-    train_dataset = require("riskmodels.credit.pipeline", "train_dataset", issue="issue 8")
+    """`riskmodels credit train` on the spec's dataset, with the spec's feature families, folds and seed, and the demo's
+    collusion scores and bidder groups as bidding features when the spec switches them on."""
+    from riskmodels.credit.pipeline import train_dataset
+
     ds = _dataset(spec, settings, cache, ("credit_events", "inspections", "enterprises", "shareholders", "bids",
                                           "tenders", "credit_labels"))
     scores, members = credit_side_tables(spec.features, cache)
-    fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=spec.model or None)
+    params = {"inner_folds": spec.folds, "random_state": spec.seed, **spec.model}
+    families = {f: bool(spec.features[f]) for f in ("events", "inspections", "bidding", "registry") if f in spec.features}
+    fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=params, families=families)
+    return credit_fitted(fit)
+
+
+def credit_fitted(fit) -> Fitted:
+    """A `Fitted` from `riskmodels.credit.pipeline.train_dataset`'s `CreditFit` (tier bad rates as flat metrics)."""
     metrics = {k: v for k, v in fit.metrics.items() if k != "tiers"}
     for t, v in (fit.metrics.get("tiers") or {}).items():
         metrics[f"tier_{t}_bad_rate"] = v.get("bad_rate")
@@ -158,7 +141,6 @@ def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) ->
 
 def credit_side_tables(features: dict, cache: dict | None):
     """(collusion scores, group members) for the credit features, from the demo's earlier stages when present."""
-    import pandas as pd
 
     cache = cache or {}
     scores = cache.get("collusion_scores") if features.get("bidding", True) else None
@@ -174,37 +156,20 @@ def credit_side_tables(features: dict, cache: dict | None):
 
 
 def tier_credit(model, ds, features: dict, settings=None, cache: dict | None = None):
-    """What `riskmodels credit tier --model` computes (issue 8's `tier_dataset`)."""
-    tier_dataset = require("riskmodels.credit.pipeline", "tier_dataset", issue="issue 8")
+    """What `riskmodels credit tier --model` computes (`tier_dataset`)."""
+    from riskmodels.credit.pipeline import tier_dataset
+
     scores, members = credit_side_tables(features, cache)
     return tier_dataset(model, ds, settings, collusion_scores=scores, group_members=members)
 
 
 def monitor_credit(model, ds, features: dict, settings=None, cache: dict | None = None, *, reference_as_of, as_of):
     """What `riskmodels credit monitor` computes (`monitor_dataset`), with the same side inputs as `tier_credit`."""
-    monitor_dataset = require("riskmodels.credit.pipeline", "monitor_dataset", issue="issue 8")
+    from riskmodels.credit.pipeline import monitor_dataset
+
     scores, members = credit_side_tables(features, cache)
     return monitor_dataset(model, ds, settings, reference_as_of=reference_as_of, as_of=as_of, collusion_scores=scores,
                            group_members=members)
 
 
-_TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}
-
-
-def trainer(task: str) -> Callable[..., Fitted]:
-    """The trainer of `task`, after checking its library code is importable (StageUnavailable otherwise)."""
-    check = _CHECKS.get(task)
-    if check is not None:
-        check()
-    return _TRAINERS[task]
-
-
-def _check_collusion():
-    require("riskmodels.collusion", "tender_table", "fit_tender_model", "graph_analysis", issue="issue 7")
-
-
-def _check_credit():
-    require("riskmodels.credit.pipeline", "train_dataset", "tier_dataset", issue="issue 8")
-
-
-_CHECKS: dict[str, Callable[[], None]] = {"collusion": _check_collusion, "credit": _check_credit}
+TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}

@@ -25,6 +25,8 @@ Counting is vectorised: records are sorted by (entity, day) once and each window
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -150,7 +152,9 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
 
     Only records dated strictly before each row's `as_of` are read. `collusion_scores`: DataFrame `tender_id`, `score`
     (a collusion model's tender scores); `group_members`: DataFrame `enterprise_id` (or `bidder_id`), `group_id` (suspicious
-    bidder groups). Every table is optional; the matching features are left out when it is absent."""
+    bidder groups). Every table is optional; the matching features are left out when it is absent.
+    One family per step: credit events, inspections, bidding, bidder groups, registry (identity, shareholders, ties to
+    firms on the serious list)."""
     _check(queries, "queries", ("enterprise_id", "as_of"))
     windows = tuple(int(w) for w in windows)
     if not windows or min(windows) <= 0:
@@ -159,108 +163,148 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
     q_days = _days(queries["as_of"].reset_index(drop=True))
     if np.isnan(q_days).any():
         raise InputError(f"queries: {int(np.isnan(q_days).sum())} row(s) without a valid as_of date")
-    qd = q_days.astype(np.int64)
-    frames = [pd.DataFrame({"enterprise_id": q_ids.to_numpy(), "as_of": pd.to_datetime(queries["as_of"]).to_numpy()})]
     vocab = pd.Index(pd.unique(q_ids))
-    qc = _codes(q_ids, vocab)
-    has_history = np.zeros(len(qd), dtype=bool)
+    q = _Queries(ids=q_ids, days=q_days.astype(np.int64), codes=_codes(q_ids, vocab), vocab=vocab)
+    has_history = np.zeros(len(q.days), dtype=bool)
     cols: dict = {}
-
     ev = _check(credit_events, "credit_events", ("enterprise_id", "occurred_on", "event_type"))
     serious_idx = None
     if ev is not None:
-        kind = event_kind(ev["event_type"]).to_numpy()
-        ec = _codes(ev["enterprise_id"], vocab)
-        ed = _days(ev["occurred_on"].reset_index(drop=True))
-        sev = pd.to_numeric(ev["severity"], errors="coerce").to_numpy(float) if "severity" in ev else np.full(len(ev), np.nan)
-        amt = pd.to_numeric(ev["amount"], errors="coerce").to_numpy(float) if "amount" in ev else np.full(len(ev), np.nan)
-        negative = np.isin(kind, codes.NEGATIVE_EVENT_TYPES + (OTHER,))
-        serious = np.isin(kind, codes.SERIOUS_EVENT_TYPES) | (
-            (kind == codes.ADMINISTRATIVE_PENALTY) & (sev >= codes.SERIOUS_PENALTY_SEVERITY))
-        alli = _Index(ec, ed, {"neg_sev": np.where(negative, np.nan_to_num(sev, nan=1.0), 0.0),
-                               "serious": serious.astype(float),
-                               "pen_amt": np.where(kind == codes.ADMINISTRATIVE_PENALTY, amt, 0.0)})
-        has_history |= alli.count(qc, qd)[0] > 0
-        for w in windows:
-            n, lo, hi = alli.count(qc, qd, w)
-            cols[f"negative_severity_{w}d"] = alli.total("neg_sev", lo, hi)
-            cols[f"serious_n_{w}d"] = alli.total("serious", lo, hi)
-            cols[f"penalty_amount_{w}d"] = alli.total("pen_amt", lo, hi)
-        for k in EVENT_KINDS:
-            m = kind == k
-            idx = _Index(ec[m], ed[m])
-            for w in windows:
-                cols[f"{k}_n_{w}d"] = idx.count(qc, qd, w)[0].astype(float)
-            cols[f"{k}_days_since"] = idx.days_since(qc, qd)
-            if k == codes.TAX_CREDIT_GRADE:
-                tix = _Index(ec[m], ed[m], {"sev": sev[m]})
-                n, lo, hi = tix.count(qc, qd)
-                top = len(tix.cum["sev"]) - 1
-                last = tix.cum["sev"][np.clip(hi, 0, top)] - tix.cum["sev"][np.clip(hi - 1, 0, top)]
-                cols["tax_grade_last"] = np.where(n > 0, last, np.nan)
-        lst = _Index(ec[kind == codes.SERIOUS_DISHONEST_LIST], ed[kind == codes.SERIOUS_DISHONEST_LIST])
-        cols["on_serious_list"] = (lst.count(qc, qd, list_days)[0] > 0).astype(float)
-        ab = _Index(ec[kind == codes.ABNORMAL_OPERATION_LIST], ed[kind == codes.ABNORMAL_OPERATION_LIST])
-        cols["on_abnormal_list"] = (ab.count(qc, qd, list_days)[0] > 0).astype(float)
-        serious_idx = (ev["enterprise_id"].astype(str).to_numpy()[kind == codes.SERIOUS_DISHONEST_LIST],
-                       ed[kind == codes.SERIOUS_DISHONEST_LIST])
-
+        serious_idx = _event_features(ev, q, windows, list_days, cols, has_history)
     ins = _check(inspections, "inspections", ("enterprise_id", "inspected_on"))
     if ins is not None:
-        ic = _codes(ins["enterprise_id"], vocab)
-        idays = _days(ins["inspected_on"].reset_index(drop=True))
-        res = ins["result"].astype("string").str.strip().str.lower() if "result" in ins else pd.Series("", index=ins.index)
-        fail = res.isin(FAIL_RESULTS).fillna(False).to_numpy(bool)
-        nf = res.isin(NOT_FOUND_RESULTS).fillna(False).to_numpy(bool)
-        pen = pd.to_numeric(ins["penalty"], errors="coerce").to_numpy(float) if "penalty" in ins else np.zeros(len(ins))
-        ii = _Index(ic, idays, {"fail": fail.astype(float), "nf": nf.astype(float), "pen": pen})
-        has_history |= ii.count(qc, qd)[0] > 0
-        for w in windows[1:] or windows:
-            n, lo, hi = ii.count(qc, qd, w)
-            nfail = ii.total("fail", lo, hi)
-            cols[f"insp_n_{w}d"] = n.astype(float)
-            cols[f"insp_fail_n_{w}d"] = nfail
-            cols[f"insp_fail_rate_{w}d"] = np.where(n > 0, nfail / np.maximum(n, 1), np.nan)
-            cols[f"insp_not_found_n_{w}d"] = ii.total("nf", lo, hi)
-            cols[f"insp_penalty_{w}d"] = ii.total("pen", lo, hi)
-        cols["insp_days_since"] = ii.days_since(qc, qd)
-        cols["insp_days_since_fail"] = _Index(ic[fail], idays[fail]).days_since(qc, qd)
-
+        _inspection_features(ins, q, windows, cols, has_history)
     b = _check(bids, "bids", ("tender_id", "bidder_id"))
     if b is not None:
-        bd = _bid_days(b, tenders)
-        bc = _codes(b["bidder_id"], vocab)
-        status = b["status"].astype("string").str.lower() if "status" in b else pd.Series("valid", index=b.index)
-        win = pd.to_numeric(b["is_winner"], errors="coerce").fillna(0).to_numpy(float) if "is_winner" in b else np.zeros(len(b))
-        vals = {"win": win, "disq": status.eq("disqualified").fillna(False).to_numpy(float)}
-        has_score = collusion_scores is not None
-        if has_score:
-            _check(collusion_scores, "collusion_scores", ("tender_id", "score"))
-            sc = collusion_scores.groupby(collusion_scores["tender_id"].astype(str))["score"].max()
-            s = b["tender_id"].astype(str).map(sc).to_numpy(float)
-            vals["score"] = np.nan_to_num(s)
-            vals["scored"] = np.isfinite(s).astype(float)
-        bi = _Index(bc, bd, vals)
-        w = max(windows)
-        n, lo, hi = bi.count(qc, qd, w)
-        cols[f"bid_n_{w}d"] = n.astype(float)
-        cols[f"bid_win_rate_{w}d"] = np.where(n > 0, bi.total("win", lo, hi) / np.maximum(n, 1), np.nan)
-        cols[f"bid_disq_rate_{w}d"] = np.where(n > 0, bi.total("disq", lo, hi) / np.maximum(n, 1), np.nan)
-        if has_score:
-            ns = bi.total("scored", lo, hi)
-            cols[f"bid_collusion_mean_{w}d"] = np.where(ns > 0, bi.total("score", lo, hi) / np.maximum(ns, 1), np.nan)
-            cols[f"bid_collusion_max_{w}d"] = _window_max(bc, bd, vals["score"], qc, qd, w)
+        _bidding_features(b, tenders, collusion_scores, q, max(windows), cols)
     if group_members is not None:
-        idcol = "enterprise_id" if "enterprise_id" in group_members else "bidder_id"
-        _check(group_members, "group_members", (idcol, "group_id"))
-        gm = group_members[[idcol, "group_id"]].astype(str)
-        size = gm.groupby("group_id")[idcol].transform("nunique")
-        biggest = pd.Series(size.to_numpy(), index=gm[idcol]).groupby(level=0).max()
-        g = q_ids.map(biggest)
-        cols["in_suspicious_group"] = g.notna().to_numpy(float)
-        cols["group_size"] = g.fillna(0).to_numpy(float)
+        _group_features(group_members, q, cols)
+    cat_cols = _registry_features(enterprises, shareholders, serious_idx, q, list_days, cols)
+    cols["has_history"] = has_history.astype(float)
+    first = pd.DataFrame({"enterprise_id": q_ids.to_numpy(), "as_of": pd.to_datetime(queries["as_of"]).to_numpy()})
+    out = pd.concat([first, pd.DataFrame(cols), pd.DataFrame(cat_cols)], axis=1)
+    for c in cat_cols:
+        out[c] = out[c].astype("category")
+    return out
 
+
+@dataclass(frozen=True)
+class _Queries:
+    """The rows features are asked for: enterprise ids as text, as-of days, codes of the ids in `vocab`."""
+
+    ids: pd.Series
+    days: np.ndarray
+    codes: np.ndarray
+    vocab: pd.Index
+
+
+def _event_features(ev: pd.DataFrame, q: _Queries, windows, list_days: int, cols: dict, has_history: np.ndarray):
+    """Credit-event counts, severities and amounts per window, days since each kind, list membership; adds to `cols`
+    and `has_history`. Returns the serious-list entries (enterprise ids, days) for the registry ties."""
+    qc, qd = q.codes, q.days
+    kind = event_kind(ev["event_type"]).to_numpy()
+    ec = _codes(ev["enterprise_id"], q.vocab)
+    ed = _days(ev["occurred_on"].reset_index(drop=True))
+    sev = pd.to_numeric(ev["severity"], errors="coerce").to_numpy(float) if "severity" in ev else np.full(len(ev), np.nan)
+    amt = pd.to_numeric(ev["amount"], errors="coerce").to_numpy(float) if "amount" in ev else np.full(len(ev), np.nan)
+    negative = np.isin(kind, codes.NEGATIVE_EVENT_TYPES + (OTHER,))
+    serious = np.isin(kind, codes.SERIOUS_EVENT_TYPES) | (
+        (kind == codes.ADMINISTRATIVE_PENALTY) & (sev >= codes.SERIOUS_PENALTY_SEVERITY))
+    alli = _Index(ec, ed, {"neg_sev": np.where(negative, np.nan_to_num(sev, nan=1.0), 0.0),
+                           "serious": serious.astype(float),
+                           "pen_amt": np.where(kind == codes.ADMINISTRATIVE_PENALTY, amt, 0.0)})
+    has_history |= alli.count(qc, qd)[0] > 0
+    for w in windows:
+        n, lo, hi = alli.count(qc, qd, w)
+        cols[f"negative_severity_{w}d"] = alli.total("neg_sev", lo, hi)
+        cols[f"serious_n_{w}d"] = alli.total("serious", lo, hi)
+        cols[f"penalty_amount_{w}d"] = alli.total("pen_amt", lo, hi)
+    for k in EVENT_KINDS:
+        m = kind == k
+        idx = _Index(ec[m], ed[m])
+        for w in windows:
+            cols[f"{k}_n_{w}d"] = idx.count(qc, qd, w)[0].astype(float)
+        cols[f"{k}_days_since"] = idx.days_since(qc, qd)
+        if k == codes.TAX_CREDIT_GRADE:
+            tix = _Index(ec[m], ed[m], {"sev": sev[m]})
+            n, lo, hi = tix.count(qc, qd)
+            top = len(tix.cum["sev"]) - 1
+            last = tix.cum["sev"][np.clip(hi, 0, top)] - tix.cum["sev"][np.clip(hi - 1, 0, top)]
+            cols["tax_grade_last"] = np.where(n > 0, last, np.nan)
+    lst = _Index(ec[kind == codes.SERIOUS_DISHONEST_LIST], ed[kind == codes.SERIOUS_DISHONEST_LIST])
+    cols["on_serious_list"] = (lst.count(qc, qd, list_days)[0] > 0).astype(float)
+    ab = _Index(ec[kind == codes.ABNORMAL_OPERATION_LIST], ed[kind == codes.ABNORMAL_OPERATION_LIST])
+    cols["on_abnormal_list"] = (ab.count(qc, qd, list_days)[0] > 0).astype(float)
+    return (ev["enterprise_id"].astype(str).to_numpy()[kind == codes.SERIOUS_DISHONEST_LIST],
+            ed[kind == codes.SERIOUS_DISHONEST_LIST])
+
+
+def _inspection_features(ins: pd.DataFrame, q: _Queries, windows, cols: dict, has_history: np.ndarray) -> None:
+    """Inspections, failures, not-found visits and penalties per window, days since the last (failed) inspection."""
+    qc, qd = q.codes, q.days
+    ic = _codes(ins["enterprise_id"], q.vocab)
+    idays = _days(ins["inspected_on"].reset_index(drop=True))
+    res = ins["result"].astype("string").str.strip().str.lower() if "result" in ins else pd.Series("", index=ins.index)
+    fail = res.isin(FAIL_RESULTS).fillna(False).to_numpy(bool)
+    nf = res.isin(NOT_FOUND_RESULTS).fillna(False).to_numpy(bool)
+    pen = pd.to_numeric(ins["penalty"], errors="coerce").to_numpy(float) if "penalty" in ins else np.zeros(len(ins))
+    ii = _Index(ic, idays, {"fail": fail.astype(float), "nf": nf.astype(float), "pen": pen})
+    has_history |= ii.count(qc, qd)[0] > 0
+    for w in windows[1:] or windows:
+        n, lo, hi = ii.count(qc, qd, w)
+        nfail = ii.total("fail", lo, hi)
+        cols[f"insp_n_{w}d"] = n.astype(float)
+        cols[f"insp_fail_n_{w}d"] = nfail
+        cols[f"insp_fail_rate_{w}d"] = np.where(n > 0, nfail / np.maximum(n, 1), np.nan)
+        cols[f"insp_not_found_n_{w}d"] = ii.total("nf", lo, hi)
+        cols[f"insp_penalty_{w}d"] = ii.total("pen", lo, hi)
+    cols["insp_days_since"] = ii.days_since(qc, qd)
+    cols["insp_days_since_fail"] = _Index(ic[fail], idays[fail]).days_since(qc, qd)
+
+
+def _bidding_features(b: pd.DataFrame, tenders, collusion_scores, q: _Queries, w: int, cols: dict) -> None:
+    """Bids, win and disqualification rates over the longest window `w`, and the collusion scores of the firm's tenders."""
+    qc, qd = q.codes, q.days
+    bd = _bid_days(b, tenders)
+    bc = _codes(b["bidder_id"], q.vocab)
+    status = b["status"].astype("string").str.lower() if "status" in b else pd.Series("valid", index=b.index)
+    win = pd.to_numeric(b["is_winner"], errors="coerce").fillna(0).to_numpy(float) if "is_winner" in b else np.zeros(len(b))
+    vals = {"win": win, "disq": status.eq("disqualified").fillna(False).to_numpy(float)}
+    has_score = collusion_scores is not None
+    if has_score:
+        _check(collusion_scores, "collusion_scores", ("tender_id", "score"))
+        sc = collusion_scores.groupby(collusion_scores["tender_id"].astype(str))["score"].max()
+        s = b["tender_id"].astype(str).map(sc).to_numpy(float)
+        vals["score"] = np.nan_to_num(s)
+        vals["scored"] = np.isfinite(s).astype(float)
+    bi = _Index(bc, bd, vals)
+    n, lo, hi = bi.count(qc, qd, w)
+    cols[f"bid_n_{w}d"] = n.astype(float)
+    cols[f"bid_win_rate_{w}d"] = np.where(n > 0, bi.total("win", lo, hi) / np.maximum(n, 1), np.nan)
+    cols[f"bid_disq_rate_{w}d"] = np.where(n > 0, bi.total("disq", lo, hi) / np.maximum(n, 1), np.nan)
+    if has_score:
+        ns = bi.total("scored", lo, hi)
+        cols[f"bid_collusion_mean_{w}d"] = np.where(ns > 0, bi.total("score", lo, hi) / np.maximum(ns, 1), np.nan)
+        cols[f"bid_collusion_max_{w}d"] = _window_max(bc, bd, vals["score"], qc, qd, w)
+
+
+def _group_features(group_members: pd.DataFrame, q: _Queries, cols: dict) -> None:
+    """Whether the firm is in a suspicious bidder group, and the size of its biggest group."""
+    idcol = "enterprise_id" if "enterprise_id" in group_members else "bidder_id"
+    _check(group_members, "group_members", (idcol, "group_id"))
+    gm = group_members[[idcol, "group_id"]].astype(str)
+    size = gm.groupby("group_id")[idcol].transform("nunique")
+    biggest = pd.Series(size.to_numpy(), index=gm[idcol]).groupby(level=0).max()
+    g = q.ids.map(biggest)
+    cols["in_suspicious_group"] = g.notna().to_numpy(float)
+    cols["group_size"] = g.fillna(0).to_numpy(float)
+
+
+def _registry_features(enterprises, shareholders, serious_idx, q: _Queries, list_days: int, cols: dict) -> dict:
+    """Age, capital, shareholder count and ties (legal representative, shareholder) to firms on the serious list; returns
+    the categorical columns (industry, region)."""
     ent = _check(enterprises, "enterprises", ("enterprise_id",))
+    q_ids, qd = q.ids, q.days
     cat_cols = {}
     if ent is not None:
         e = ent.drop_duplicates("enterprise_id").set_index(ent.drop_duplicates("enterprise_id")["enterprise_id"].astype(str))
@@ -281,12 +325,7 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
         links = _links(ent, sh)
         for kind_, name in (("rep", "ties_serious_legal_rep"), ("holder", "ties_serious_shareholder")):
             cols[name] = _tie_counts(links[links["kind"] == kind_], serious_idx, q_ids, qd, list_days)
-
-    cols["has_history"] = has_history.astype(float)
-    out = pd.concat([frames[0], pd.DataFrame(cols), pd.DataFrame(cat_cols)], axis=1)
-    for c in cat_cols:
-        out[c] = out[c].astype("category")
-    return out
+    return cat_cols
 
 
 def _bid_days(b: pd.DataFrame, tenders) -> np.ndarray:

@@ -443,7 +443,6 @@ def processes_from_tables(tenders, bids) -> list[Process]:
 
     info = {}
     if tenders is not None:
-        cols = tenders.columns
         for row in tenders.itertuples(index=False):
             r = row._asdict()
             info[str(r["tender_id"])] = r

@@ -1,6 +1,6 @@
 """Pairwise bid evidence: every pair of bids within a tender, and its aggregation per bidder pair across tenders.
 
-Three public functions, each a validating wrapper over a private Numba kernel in `features._kernels`:
+Two public functions, each a validating wrapper over a private Numba kernel in `features._kernels`:
 
 `bid_pairs(bids, bid_items=None)` -> one row per unordered pair of bids from different bidders in the same tender
 (a function of whole tenders, so it runs unchanged on each partition of a Dask frame partitioned by `tender_id`):
@@ -34,10 +34,6 @@ coefficient between the two across tenders), `shared_<field>` (tenders where the
 (tenders with any equal field), `time_gap_min`, `time_gap_mean`, and with items `item_cosine_mean`, `item_pearson_mean`,
 `item_identical_mean`, `same_odd_items`, `same_wrong_totals`. It is built as partial -> combine -> finalize
 (`pair_partials`, `combine_partials`, `finalize_pairs`) so partitions can be aggregated separately and combined.
-
-`bid_progressions(bids)` -> per tender: whether the sorted bids (or a run of at least 3 consecutive ones) form an arithmetic or a
-geometric progression (`arith_run`, `geom_run`: bids in the longest such run, 0 if none; `arithmetic`, `geometric`: the whole set
-of at least 3 bids is one; `gap_cv`, `ratio_cv`: coefficient of variation of the adjacent gaps and log-ratios).
 """
 from __future__ import annotations
 
@@ -50,14 +46,13 @@ import pyarrow.compute as pc
 
 from features import _kernels
 from features.errors import InputError
-from features.screens import _require, as_text, factorize_sorted, prices, valid_mask
+from features.bids import as_text, factorize_sorted, prices, require_columns, valid_mask
 
 META_FIELDS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_serial", "deposit_account", "project_manager_id",
                "agent_id")
 ITEM_COLUMNS = ("items_shared", "item_cosine", "item_pearson", "item_identical_share", "same_odd_items")
 ODD_RATIO = 1.5
 TOTAL_RTOL = 1e-4
-PROGRESSION_RTOL = 1e-3
 _THREADED_ROWS = 200_000  # hash metadata in two threads from this many bids
 
 
@@ -183,7 +178,7 @@ def _flags(s: pd.Series) -> np.ndarray:
 
 def _items(bids: pd.DataFrame, bid_items: pd.DataFrame, tcode: np.ndarray, price: np.ndarray, total_rtol: float):
     """Items in CSR form over bid rows: (item_ptr, item, unit, qcount, qslog, err)."""
-    _require(bid_items, ("tender_id", "bidder_id", "item_code", "unit_price"), "bid_items")
+    require_columns(bid_items, ("tender_id", "bidder_id", "item_code", "unit_price"), "bid_items")
     n = len(bids)
     tt, _ = pd.factorize(pd.concat([as_text(bids["tender_id"]), as_text(bid_items["tender_id"])], ignore_index=True))
     bb, ub = pd.factorize(pd.concat([as_text(bids["bidder_id"]), as_text(bid_items["bidder_id"])], ignore_index=True))
@@ -235,7 +230,7 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
 
     `bids` needs `tender_id`, `bidder_id`, `price`. With `valid_only` only bids whose `status` is valid or missing take part
     (by default every bid does: a disqualified cover bid sharing a device with the winner is evidence)."""
-    _require(bids, ("tender_id", "bidder_id", "price"), "bids")
+    require_columns(bids, ("tender_id", "bidder_id", "price"), "bids")
     if not odd_ratio > 1:
         raise ValueError(f"odd_ratio must be > 1; got {odd_ratio!r}.")
     if not total_rtol >= 0:
@@ -316,7 +311,7 @@ _MINS = ("gap_min", "time_gap_min")
 
 def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
     """Additive statistics per bidder pair of a `bid_pairs` frame (one partition): sums, counts and minima."""
-    _require(pairs, ("bidder_a", "bidder_b", "price_gap", "log_ratio"), "pairs")
+    require_columns(pairs, ("bidder_a", "bidder_b", "price_gap", "log_ratio"), "pairs")
     sa, sb = pairs["bidder_a"], pairs["bidder_b"]
     if (isinstance(sa.dtype, pd.CategoricalDtype) and isinstance(sb.dtype, pd.CategoricalDtype)
             and sa.cat.categories.equals(sb.cat.categories)):
@@ -413,7 +408,7 @@ def finalize_pairs(partials: pd.DataFrame, tenders_per_bidder: pd.Series | None 
 
 def tenders_per_bidder(bids: pd.DataFrame) -> pd.Series:
     """Number of distinct tenders each bidder bid in (bidder_id as text -> count)."""
-    _require(bids, ("tender_id", "bidder_id"), "bids")
+    require_columns(bids, ("tender_id", "bidder_id"), "bids")
     tc, _ = pd.factorize(as_text(bids["tender_id"]))
     bc, bidders = pd.factorize(as_text(bids["bidder_id"]))
     ok = (tc >= 0) & (bc >= 0)
@@ -438,25 +433,12 @@ def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, p
     return out
 
 
-def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, valid_only: bool = True) -> pd.DataFrame:
-    """Per tender: `n_bids`, `gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric` (module doc).
-
-    Two adjacent gaps (or log-ratios) are equal when they differ by at most `rtol` times the larger one."""
-    _require(bids, ("tender_id", "price"), "bids")
-    if not (0 <= rtol < 1):
-        raise ValueError(f"rtol must be in [0, 1); got {rtol!r}.")
-    price = prices(bids, valid_only=valid_only)
-    tcode, tenders = factorize_sorted(bids["tender_id"])
-    order, offsets = _kernels.group_order(tcode, len(tenders))
-    out = _kernels.progressions_kernel(order, offsets, price, float(rtol))
-    res = pd.DataFrame(out, columns=list(_kernels.PROGRESSION_COLUMNS))
-    for c in ("n_bids", "arith_run", "geom_run"):
-        res[c] = res[c].astype(np.int64)
-    res["arithmetic"] = (res["n_bids"] >= 3) & (res["arith_run"] == res["n_bids"])
-    res["geometric"] = (res["n_bids"] >= 3) & (res["geom_run"] == res["n_bids"])
-    res.insert(0, "tender_id", tenders.astype(str).to_numpy())
-    return res
+def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo compute them."""
+    p = settings.pairs
+    pairs = bid_pairs(bids, bid_items, valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
+    return pairs, bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
 
 
-__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "bid_progressions", "pair_partials", "combine_partials",
+__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "pair_evidence", "pair_partials", "combine_partials",
            "finalize_pairs", "tenders_per_bidder", "InputError"]

@@ -15,6 +15,10 @@ Definitions (Imhof 2017; Huber & Imhof 2019), over a tender's valid bids with a 
 | `skew` | bias-corrected sample skewness (pandas `Series.skew`) | n >= 3, bids not all equal |
 | `ks` | Kolmogorov-Smirnov statistic of the bids against the uniform on [b1, bn] (scipy `kstest`) | n >= 2, bn > b1 |
 
+`bid_progressions(bids)` gives, per tender,: whether the sorted bids (or a run of at least 3 consecutive ones) form an arithmetic or a
+geometric progression (`arith_run`, `geom_run`: bids in the longest such run, 0 if none; `arithmetic`, `geometric`: the whole set
+of at least 3 bids is one; `gap_cv`, `ratio_cv`: coefficient of variation of the adjacent gaps and log-ratios).
+
 Undefined values are missing (NaN), never zero. `rdnor` is identically 1 for two bids, so it is left undefined there.
 A bid counts when its `status` is `valid` or missing (all bids count when there is no `status` column) and its price is finite.
 Every tender that appears in the input gets a row, with `n_bids` 0 when none of its bids counts.
@@ -29,96 +33,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from features import _kernels
+from features.bids import factorize_sorted, group_tenders, prices, require_columns
 from features.errors import InputError
 
+PROGRESSION_RTOL = 1e-3
 SCREENS = ("cv", "spd", "diffp", "rd", "rdnor", "rdalt", "kurt", "skew", "ks")
-
-
-def _require(frame: pd.DataFrame, columns, what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame; got {type(frame).__name__!r}.")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
-def valid_mask(bids: pd.DataFrame) -> np.ndarray:
-    """True for bids that count: `status` valid or missing (every bid when there is no `status` column)."""
-    if "status" not in bids.columns:
-        return np.ones(len(bids), dtype=bool)
-    st = bids["status"]
-    return (st.isna() | (st.astype("string").str.strip().str.lower() == "valid")).to_numpy(dtype=bool, na_value=True)
-
-
-def prices(bids: pd.DataFrame, valid_only: bool = True) -> np.ndarray:
-    """Bid prices as contiguous float64, NaN where missing, not numeric or (with valid_only) not a valid bid."""
-    p = pd.to_numeric(bids["price"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    p = np.ascontiguousarray(p)
-    if valid_only and "status" in bids.columns:
-        p = np.where(valid_mask(bids), p, np.nan)
-    return p
-
-
-def as_text(s: pd.Series) -> pd.Series:
-    """Ids as text with missing values kept missing (ints become their decimal text)."""
-    if isinstance(s.dtype, pd.StringDtype):
-        return s
-    return s.astype("string")
-
-
-def group_tenders(tender_id: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Group rows by tender: (order, offsets, tender ids). Rows of tender s are order[offsets[s]:offsets[s+1]];
-    tender ids are sorted as strings; rows without a tender id are left out."""
-    codes, uniques = factorize_sorted(tender_id)
-    order, offsets = _kernels.group_order(codes, len(uniques))
-    return order, offsets, uniques
-
-
-def _arrow_text(s: pd.Series) -> pa.Array:
-    """A text series as one Arrow string array (no copy for Arrow-backed strings in one chunk)."""
-    arr = s.array.__arrow_array__() if hasattr(s.array, "__arrow_array__") else pa.array(s, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
-    return arr
-
-
-def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """(int64 codes, uniques sorted as text); missing ids get code -1. Faster than `pd.factorize(sort=True)`: Arrow
-    dictionary-encodes the ids and sorts only the uniques (UTF-8 byte order = code point order, as Python compares).
-    When equal ids come in runs (bids listed tender by tender), only the first id of each run is hashed."""
-    s = as_text(ids)
-    arr = _arrow_text(s)
-    n = len(arr)
-    heads = None
-    if n > 1:
-        probe = arr.slice(0, 4096)
-        m = len(probe)
-        changes = pc.sum(pc.not_equal(probe.slice(1), probe.slice(0, m - 1))).as_py() or 0
-        if changes < m // 2:
-            ne = pc.fill_null(pc.not_equal(arr.slice(1), arr.slice(0, n - 1)), True)  # missing ids start runs
-            heads = np.flatnonzero(np.r_[True, ne.to_numpy(zero_copy_only=False)])
-            arr = arr.take(pa.array(heads))
-    enc = pc.dictionary_encode(arr)
-    uniques = enc.dictionary
-    perm = pc.array_sort_indices(uniques).to_numpy()
-    rank = np.empty(len(perm) + 1, dtype=np.int64)
-    rank[perm] = np.arange(len(perm))
-    rank[-1] = -1  # code -1 (missing) stays -1
-    codes = rank[pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)]
-    if heads is not None:
-        codes = np.repeat(codes, np.diff(np.append(heads, n)))
-    return np.ascontiguousarray(codes), pd.Index(pd.array(uniques.take(pa.array(perm)), dtype=s.dtype), name=ids.name)
 
 
 def tender_screens(bids: pd.DataFrame) -> pd.DataFrame:
     """One row per tender: `tender_id`, `n_bids` and the screens `cv spd diffp rd rdnor rdalt kurt skew ks` (module doc).
 
     `bids` needs `tender_id` and `price`; `status` is used when present. Rows are sorted by `tender_id` (as text)."""
-    _require(bids, ("tender_id", "price"), "bids")
+    require_columns(bids, ("tender_id", "price"), "bids")
     price = prices(bids)
     order, offsets, tenders = group_tenders(bids["tender_id"])
     out = _kernels.screens_kernel(order, offsets, price)
@@ -145,11 +72,11 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
     the whole dataset; it is crossed with the year of `published_at` (else `deadline_at`, `awarded_at`) when known.
     For each screen `c` adds `c_rank` (percentile rank in (0, 1] within market-year, NaN stays NaN) and `c_dm` (the screen minus
     its market-year mean). Returns a copy of `screens` with the new columns and `market_n` (tenders in the market-year)."""
-    _require(screens, ("tender_id",), "screens")
+    require_columns(screens, ("tender_id",), "screens")
     out = screens.copy()
     keys = pd.DataFrame(index=out.index)
     if tenders is not None and len(tenders):
-        _require(tenders, ("tender_id",), "tenders")
+        require_columns(tenders, ("tender_id",), "tenders")
         if market:
             if market not in tenders.columns:
                 raise InputError(f"tenders: market column '{market}' not found (columns: {', '.join(map(str, tenders.columns))})")
@@ -177,16 +104,41 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
     return out
 
 
-def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
-                  progression_rtol: float = 1e-3) -> pd.DataFrame:
-    """What `riskmodels collusion screens` writes: `tender_screens`, the bid-progression columns of
-    `features.pairs.bid_progressions` (`gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric`) and, when
-    `tenders` is given, the market-relative screens of `relative_screens`."""
-    from features.pairs import bid_progressions
+def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, valid_only: bool = True) -> pd.DataFrame:
+    """Per tender: `n_bids`, `gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric` (module doc).
 
+    Two adjacent gaps (or log-ratios) are equal when they differ by at most `rtol` times the larger one."""
+    require_columns(bids, ("tender_id", "price"), "bids")
+    if not (0 <= rtol < 1):
+        raise ValueError(f"rtol must be in [0, 1); got {rtol!r}.")
+    price = prices(bids, valid_only=valid_only)
+    tcode, tenders = factorize_sorted(bids["tender_id"])
+    order, offsets = _kernels.group_order(tcode, len(tenders))
+    out = _kernels.progressions_kernel(order, offsets, price, float(rtol))
+    res = pd.DataFrame(out, columns=list(_kernels.PROGRESSION_COLUMNS))
+    for c in ("n_bids", "arith_run", "geom_run"):
+        res[c] = res[c].astype(np.int64)
+    res["arithmetic"] = (res["n_bids"] >= 3) & (res["arith_run"] == res["n_bids"])
+    res["geometric"] = (res["n_bids"] >= 3) & (res["geom_run"] == res["n_bids"])
+    res.insert(0, "tender_id", tenders.astype(str).to_numpy())
+    return res
+
+
+def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
+                  progression_rtol: float = PROGRESSION_RTOL) -> pd.DataFrame:
+    """What `riskmodels collusion screens` writes: `tender_screens`, the bid-progression columns of
+    `bid_progressions` (`gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric`) and, when
+    `tenders` is given, the market-relative screens of `relative_screens`."""
     table = tender_screens(bids)
     prog = bid_progressions(bids, rtol=progression_rtol).drop(columns="n_bids")
     table = table.merge(prog, on="tender_id", how="left")
     if tenders is not None:
         table = relative_screens(table, tenders, market=market)
     return table
+
+
+def screens_with_settings(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None) -> pd.DataFrame:
+    """`screens_table` as `riskmodels collusion screens` and the demo compute it: market-relative screens when
+    `[screens] relative`, the market column `market` or else `[screens] market`, the `[pairs] progression_rtol`."""
+    return screens_table(bids, tenders if settings.screens.relative else None, market=market or settings.screens.market or None,
+                         progression_rtol=settings.pairs.progression_rtol)

@@ -261,7 +261,6 @@ def _fill(cls, data: dict, where: str, origin: str):
         if key not in names:
             known = ", ".join(sorted(names))
             raise SettingsError(f"{origin}: unknown key '{key}' in [{where}] (known: {known})")
-        f = names[key]
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):

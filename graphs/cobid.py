@@ -76,7 +76,7 @@ def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame 
     pair evidence `ratio_sd` (sd of the log price ratio: small = a fixed price coefficient), `gap_mean`,
     `shared_meta_tenders` (tenders where their bids shared a metadata value)."""
     if evidence is None:
-        from features.pairs import bidder_pairs  # noqa: PLC0415 - the pair evidence lives in features (issue 4)
+        from features.pairs import bidder_pairs
 
         evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
     e = evidence[evidence["co_bids"] >= min_cobids]

@@ -188,19 +188,11 @@ def detect(G: nx.Graph, settings=None) -> list[set]:
     return trim(G, parts, s.trim, s.min_group_size)
 
 
-def _screens(bids: pd.DataFrame):
-    """features.screens.tender_screens (another engineer's module) when present, else None."""
-    try:
-        from features.screens import tender_screens  # noqa: PLC0415
-    except ImportError:
-        return None
-    try:
-        sc = tender_screens(bids)
-    except Exception:  # noqa: BLE001 - screens are one piece of evidence among several
-        return None
-    if sc is None or "cv" not in sc.columns:
-        return None
-    sc = sc[["tender_id", "cv"]].copy()
+def _screens(bids: pd.DataFrame) -> pd.DataFrame:
+    """The coefficient of variation of each tender's bids (`features.screens.tender_screens`), tender ids as text."""
+    from features.screens import tender_screens
+
+    sc = tender_screens(bids)[["tender_id", "cv"]].copy()
     sc["tender_id"] = sc["tender_id"].astype(str)
     return sc
 
@@ -218,16 +210,9 @@ def _slices(keys: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(keys, np.arange(n + 1))
 
 
-def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | None = None,
-                 screens: pd.DataFrame | None = None, settings=None) -> pd.DataFrame:
-    """Score and rank groups (see the module doc). Returns one row per group of at least `min_group_size` firms with
-    `GROUP_COLUMNS`, highest score first, `group_id` 1..n in that order."""
-    s = _settings(settings)
-    groups = [sorted(map(str, p)) for p in parts if len(p) >= s.min_group_size]
-    if not groups:
-        return pd.DataFrame(columns=GROUP_COLUMNS)
-    ng = len(groups)
-    gid = {f: i for i, g in enumerate(groups) for f in g}
+def _joint_tenders(bg: BidderGraphs, gid: dict, ng: int, tenders: pd.DataFrame | None, screens: pd.DataFrame | None):
+    """Where the members of each group bid: (exclusivity numerators and denominators per group, the tenders where 2+
+    members met with their cv, the members' wins in those tenders in time order, all tenders' cvs sorted or None)."""
     bids = bg.bids
     b = bids[["tender_id", "bidder_id"]].copy()
     b["win"] = cobid._winner_mask(bids)
@@ -260,14 +245,21 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
     else:
         w["t"] = pd.NaT
     w = w.sort_values(["g", "t", "tender_id"], na_position="last")
-    w_code, w_names = pd.factorize(w["bidder_id"])
-    # cohesion: mean overlap over member pairs
+    return ex_num, ex_den, jt, w, cv_all
+
+
+def _cohesion_sums(bg: BidderGraphs, gid: dict, ng: int) -> np.ndarray:
+    """Per group, the sum of the co-bidding overlap over its member pairs (cohesion = this / number of pairs)."""
     pr = bg.pairs
     ga, gb = pr["bidder_a"].map(gid), pr["bidder_b"].map(gid)
     inside = (ga == gb) & ga.notna()
     coh_sum = pr.loc[inside, "overlap"].groupby(ga[inside].astype(np.int64)).sum()
-    coh_sum = coh_sum.reindex(range(ng), fill_value=0.0).to_numpy(float)
-    # relations inside each group
+    return coh_sum.reindex(range(ng), fill_value=0.0).to_numpy(float)
+
+
+def _relations_inside(bg: BidderGraphs, gid: dict, ng: int) -> tuple[np.ndarray, list[dict]]:
+    """Per group: the saturated strength of registry and metadata relations between members, summed over member pairs,
+    and how many member pairs each kind of relation ties."""
     st = bg.strength
     rel_sum = np.zeros(ng)
     rel_counts: list[dict] = [{} for _ in range(ng)]
@@ -281,6 +273,66 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
             for r in rs.split(";"):
                 if r:
                     rel_counts[g_][r] = rel_counts[g_].get(r, 0) + 1
+    return rel_sum, rel_counts
+
+
+def _winning_pattern(codes: np.ndarray, names, k: int, j_m_dec: np.ndarray, w_m: np.ndarray) -> dict:
+    """How the wins of one group's joint tenders are shared: evenness of wins over members, the share of the members'
+    losses that went to the top winner (cover bidding), how often the winner changes between consecutive wins."""
+    n_w = len(codes)
+    out = {"evenness": float("nan"), "loss_focus": float("nan"), "turn": float("nan"), "top_winner": "", "top_wins": 0}
+    if not n_w:
+        return out
+    uniq, cnt = np.unique(codes, return_counts=True)
+    out["evenness"] = _entropy_evenness(cnt.astype(float), k)
+    top = int(uniq[np.argmax(cnt)])
+    out["top_winner"], out["top_wins"] = str(names[top]), int(cnt.max())
+    losses = float(j_m_dec.sum() - n_w)
+    lost_to_top = float((w_m[codes == top] - 1).sum())
+    out["loss_focus"] = lost_to_top / losses if losses > 0 else float("nan")
+    if n_w >= 3:
+        out["turn"] = float(np.mean(codes[1:] != codes[:-1]))
+    return out
+
+
+def _evidence_words(k, n_joint, exclusivity, cohesion, n_dec, won_joint, exp_won, pat, n_w, tight, med_cv, rel_words):
+    """The group's evidence in sentences an investigator can check."""
+    ev = [f"{k} firms bid together (2+ of them) in {n_joint} tenders",
+          f"exclusivity {exclusivity:.2f} (share of their co-bidding that is with each other), cohesion {cohesion:.2f}"]
+    if n_dec:
+        ev.append(f"members won {won_joint:.0f} of {n_dec} decided joint tenders (chance: {exp_won:.1f})")
+    evenness, loss_focus, turn = pat["evenness"], pat["loss_focus"], pat["turn"]
+    if pat["top_wins"]:
+        if not np.isnan(loss_focus) and loss_focus >= 0.6 and pat["top_wins"] >= 2:
+            ev.append(f"{loss_focus:.0%} of members' losses went to {pat['top_winner']} (cover bidding pattern)")
+        if not np.isnan(evenness) and evenness >= 0.8 and n_w >= 3:
+            ev.append(f"wins shared out evenly among members (evenness {evenness:.2f}"
+                      + (f", winner changes in {turn:.0%} of consecutive wins" if not np.isnan(turn) else "")
+                      + "): rotation pattern")
+    if not np.isnan(tight):
+        ev.append(f"median price spread (cv) of joint tenders {med_cv:.3f}, tighter than {tight:.0%} of tenders")
+    if rel_words:
+        ev.append(f"tied by {rel_words}")
+    return "; ".join(ev)
+
+
+def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | None = None,
+                 screens: pd.DataFrame | None = None, settings=None) -> pd.DataFrame:
+    """Score and rank groups (see the module doc). Returns one row per group of at least `min_group_size` firms with
+    `GROUP_COLUMNS`, highest score first, `group_id` 1..n in that order.
+
+    Steps: where the members met (`_joint_tenders`), how tightly they bid with each other (`_cohesion_sums`), what ties
+    them (`_relations_inside`), then per group how they won (`_winning_pattern`), the score and its evidence in words."""
+    s = _settings(settings)
+    groups = [sorted(map(str, p)) for p in parts if len(p) >= s.min_group_size]
+    if not groups:
+        return pd.DataFrame(columns=GROUP_COLUMNS)
+    ng = len(groups)
+    gid = {f: i for i, g in enumerate(groups) for f in g}
+    ex_num, ex_den, jt, w, cv_all = _joint_tenders(bg, gid, ng, tenders, screens)
+    w_code, w_names = pd.factorize(w["bidder_id"])
+    coh_sum = _cohesion_sums(bg, gid, ng)
+    rel_sum, rel_counts = _relations_inside(bg, gid, ng)
     jb = _slices(jt["g"].to_numpy(), ng)
     wb = _slices(w["g"].to_numpy(), ng)
     j_m, j_n = jt["m_t"].to_numpy(float), jt["n_t"].to_numpy(float)
@@ -304,19 +356,8 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
             control = float(np.clip((obs - exp) / (1 - exp), 0, 1)) if exp < 0.999 else 0.0
         ws = slice(wb[i], wb[i + 1])
         n_w = wb[i + 1] - wb[i]
-        evenness = loss_focus = turn = float("nan")
-        top_winner, top_wins = "", 0
-        if n_w:
-            codes = w_code[ws]
-            uniq, cnt = np.unique(codes, return_counts=True)
-            evenness = _entropy_evenness(cnt.astype(float), k)
-            top = int(uniq[np.argmax(cnt)])
-            top_winner, top_wins = str(w_names[top]), int(cnt.max())
-            losses = float((j_m[js][dec]).sum() - n_w)
-            lost_to_top = float((w_m[ws][codes == top] - 1).sum())
-            loss_focus = lost_to_top / losses if losses > 0 else float("nan")
-            if n_w >= 3:
-                turn = float(np.mean(codes[1:] != codes[:-1]))
+        pat = _winning_pattern(w_code[ws], w_names, k, j_m[js][dec], w_m[ws])
+        evenness, loss_focus = pat["evenness"], pat["loss_focus"]
         pattern = max(0.0 if np.isnan(evenness) else evenness, 0.0 if np.isnan(loss_focus) else loss_focus)
         tight = med_cv = float("nan")
         if cv_all is not None and n_joint:
@@ -332,22 +373,9 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
         support = n_joint / (n_joint + 5.0)
         score = support * (W_BEHAVIOUR * behaviour + W_PRICES * (0.0 if np.isnan(tight) else tight)
                            + W_PATTERN * pattern + W_RELATIONS * min(rel_density, 1.0))
-        ev = [f"{k} firms bid together (2+ of them) in {n_joint} tenders",
-              f"exclusivity {exclusivity:.2f} (share of their co-bidding that is with each other), cohesion {cohesion:.2f}"]
-        if n_dec:
-            ev.append(f"members won {won_joint:.0f} of {n_dec} decided joint tenders (chance: {exp_won:.1f})")
-        if top_wins:
-            if not np.isnan(loss_focus) and loss_focus >= 0.6 and top_wins >= 2:
-                ev.append(f"{loss_focus:.0%} of members' losses went to {top_winner} (cover bidding pattern)")
-            if not np.isnan(evenness) and evenness >= 0.8 and n_w >= 3:
-                ev.append(f"wins shared out evenly among members (evenness {evenness:.2f}"
-                          + (f", winner changes in {turn:.0%} of consecutive wins" if not np.isnan(turn) else "")
-                          + "): rotation pattern")
-        if not np.isnan(tight):
-            ev.append(f"median price spread (cv) of joint tenders {med_cv:.3f}, tighter than {tight:.0%} of tenders")
-        if rel_words:
-            ev.append(f"tied by {rel_words}")
-        rows.append({"members": ";".join(g), "score": round(float(score), 6), "evidence": "; ".join(ev), "size": k,
+        evidence = _evidence_words(k, n_joint, exclusivity, cohesion, n_dec, won_joint, exp_won, pat, n_w, tight, med_cv,
+                                   rel_words)
+        rows.append({"members": ";".join(g), "score": round(float(score), 6), "evidence": evidence, "size": k,
                      "n_joint": int(n_joint), "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
                      "evenness": evenness, "loss_focus": loss_focus, "tight_prices": tight,
                      "relation_density": rel_density, "relations": ";".join(rc)})

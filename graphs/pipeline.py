@@ -46,7 +46,7 @@ def annotated_graph(bg, groups: pd.DataFrame, settings=None) -> nx.Graph:
     return G
 
 
-def build(ds, out, settings=None) -> dict:
+def build_graph(ds, out, settings=None) -> dict:
     """`graph build`: the annotated combined graph to GraphML or GEXF (by extension). Every bidder is a node."""
     export.graph_format(out)
     g, bg, t = analyse(ds, settings)
@@ -55,7 +55,7 @@ def build(ds, out, settings=None) -> dict:
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": len(g), "out": str(out), **t}
 
 
-def find(ds, out, settings=None, pictures: Path | None = None, top: int = 10) -> dict:
+def find_groups(ds, out, settings=None, pictures: Path | None = None, top: int = 10) -> dict:
     """`graph groups`: ranked groups to a table; with `pictures`, a PNG of each of the `top` groups there."""
     g, bg, t = analyse(ds, settings)
     write_table(g, out)
@@ -69,7 +69,7 @@ def find(ds, out, settings=None, pictures: Path | None = None, top: int = 10) ->
     return {"groups": len(g), "top": g.head(3), "pictures": pngs, "out": str(out), **t}
 
 
-def ego(ds, center: str, out, radius: int = 1, settings=None, picture: Path | None = None) -> dict:
+def ego_graph(ds, center: str, out, radius: int = 1, settings=None, picture: Path | None = None) -> dict:
     """`graph ego`: the ego network around one firm to GraphML/GEXF (and optionally a PNG)."""
     export.graph_format(out)
     if str(center) not in set(_bids(ds)["bidder_id"].astype(str)):
@@ -83,7 +83,7 @@ def ego(ds, center: str, out, radius: int = 1, settings=None, picture: Path | No
     return {"nodes": E.number_of_nodes(), "edges": E.number_of_edges(), "out": str(out)}
 
 
-def features(ds, out, level: str = "bidder", settings=None) -> dict:
+def graph_features(ds, out, level: str = "bidder", settings=None) -> dict:
     """`graph features`: per-bidder or per-tender graph features to a table."""
     if level not in ("bidder", "tender"):
         raise InputError(f"--level must be bidder or tender; got {level!r}")

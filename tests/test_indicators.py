@@ -37,7 +37,7 @@ def results(path: Path, ini: Path, meta: bool = False) -> dict:
 
 
 def test_every_indicator_has_a_fixture():
-    from features.indicators.registry import CARDINAL
+    from features.indicators import CARDINAL
 
     assert len(NAMES) == 15
     assert {n.split("-")[0] for n in NAMES} == set(CARDINAL)

@@ -10,7 +10,7 @@ import pytest
 
 from features.indicators import engine
 from features.indicators.config import build
-from features.indicators.registry import REGISTRY
+from features.indicators import REGISTRY
 from features.ocds import read_processes
 
 

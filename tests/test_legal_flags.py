@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from features.legal.base import LegalContext
-from features.legal.registry import LEGAL
-from features.legal.run import collusion_flags, flagged_tenders
+from features.legal import LEGAL
+from features.flags import collusion_flags, flagged_tenders
 from features.settings import FlagsSettings
 
 BID_COLUMNS = ["tender_id", "bidder_id", "price", "status", "is_winner", "ip", "mac", "device_id", "file_creator",

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from features.errors import InputError
-from features.pairs import (META_FIELDS, bid_pairs, bid_progressions, bidder_pairs, combine_partials, finalize_pairs,
+from features.screens import bid_progressions
+from features.pairs import (META_FIELDS, bid_pairs, bidder_pairs, combine_partials, finalize_pairs,
                             pair_partials, tenders_per_bidder)
 
 ODD = 1.5
@@ -398,7 +399,7 @@ def test_many_bidders_use_wide_codes_and_rows_point_at_the_bids():
 ])
 @pytest.mark.parametrize("dtype", ["str", "string[python]", "object"])
 def test_factorize_sorted_matches_pandas(ids, dtype):
-    from features.screens import factorize_sorted
+    from features.bids import factorize_sorted
     s = pd.Series(ids, dtype=dtype, name="tender_id")
     codes, uniques = factorize_sorted(s)
     ref_codes, ref_uniques = pd.factorize(s.astype("string"), sort=True)

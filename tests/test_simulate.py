@@ -12,7 +12,7 @@ from features.codes import DEPARTMENTS, EVENT_TYPES, INSPECTION_RESULTS, SCHEMES
 from features.dataset import load_dataset
 from features.errors import InputError
 from features.settings import Settings
-from riskmodels.simulate import simulate
+from riskmodels.simulation import simulate
 
 TABLES = ("tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections", "inspectors", "roster",
           "credit_labels")

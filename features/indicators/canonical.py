@@ -82,27 +82,9 @@ class CanonicalIndicator(Indicator):
             acc.set_meta(self.code, key, value)
 
 
-def run_canonical(bids: pd.DataFrame, config) -> tuple[dict, list]:
-    """Run every enabled canonical flag of `config` on a bids DataFrame. Returns (results per code, evidence rows)."""
-    from features.indicators.registry import REGISTRY
-
-    shared: dict = {}
-    out, evidence = {}, []
-    for code, settings in config.enabled.items():
-        cls = REGISTRY[code]
-        if not issubclass(cls, CanonicalIndicator):
-            continue
-        if cls.uses_pairs and "pairs" not in shared:
-            shared["pairs"] = pair_tables(bids)
-        res = cls.compute(bids, settings, shared)
-        out[code] = res
-        evidence += res.evidence
-    return out, evidence
-
-
 def valid_priced(bids: pd.DataFrame) -> pd.DataFrame:
     """Valid (or status-less) bids with a finite positive price, as tender_id, bidder_id (text) and price (float)."""
-    from features.screens import valid_mask
+    from features.bids import valid_mask
 
     if bids is None or not len(bids):
         return pd.DataFrame({"tender_id": pd.Series(dtype=object), "bidder_id": pd.Series(dtype=object),

@@ -64,7 +64,7 @@ def _convert(kind: str, value: Any, where: str):
 
 def build(data: dict, origin: str = "settings") -> IndicatorConfig:
     """An `IndicatorConfig` from a mapping {top-level key: value, section: {key: value}, "R003": {"procurement_method_details": {...}}}."""
-    from features.indicators.registry import REGISTRY
+    from features.indicators import REGISTRY
 
     cfg = IndicatorConfig()
     g = cfg.globals
@@ -142,7 +142,7 @@ def read_ini(path: str | Path) -> dict:
 def load_ini(path: str | Path | None) -> IndicatorConfig:
     """The indicator settings of an INI file; with None, every Cardinal indicator with its defaults (Cardinal `init`)."""
     if path is None:
-        from features.indicators.registry import CARDINAL
+        from features.indicators import CARDINAL
 
         return build({code: {} for code in CARDINAL}, "defaults")
     return build(read_ini(path), str(path))

@@ -18,7 +18,7 @@ from features.ocds import Process
 
 
 def build_steps(config: IndicatorConfig) -> list:
-    from features.indicators.registry import REGISTRY
+    from features.indicators import REGISTRY
 
     indicators = [REGISTRY[code](settings, config.globals) for code, settings in
                   sorted(config.enabled.items(), key=lambda kv: list(REGISTRY).index(kv[0]))]

@@ -26,7 +26,7 @@ class R034Settings:
 
 
 def compute(bids, settings: R034Settings, shared=None) -> FlagResult:
-    from features.screens import valid_mask
+    from features.bids import valid_mask
 
     res = FlagResult()
     k_min = 3 if settings.minimum_bidders is None else max(settings.minimum_bidders, 2)

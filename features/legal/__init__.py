@@ -1,5 +1,5 @@
 """Legal red flags: the collusion rules of the Regulations for the Implementation of the Bidding Law of the PRC
-(招标投标法实施条例), one module per flag over one small interface (`base.py`) and an explicit registry (`registry.py`).
+(招标投标法实施条例), one module per flag over one small interface (`base.py`) and the explicit list `LEGAL` below (add a module, then one line there).
 
 | code | article | what the data can show |
 |---|---|---|
@@ -15,3 +15,8 @@ Art. 40(5) (documents mixed up between bidders) cannot be seen in the tables and
 Each finding is a row with `code`, `article`, `level`, `tender_id`, `bidders`, `value` and `evidence`, a sentence an
 investigator can cite ("Article 40(1): the bids of A and B in tender T were made by the same file creator 'X'").
 """
+from __future__ import annotations
+
+from features.legal import a34, a39, a40_1, a40_2, a40_3, a40_4, a40_6
+
+LEGAL = {m.CODE: m for m in (a34, a40_1, a40_2, a40_3, a40_4, a40_6, a39)}

@@ -3,7 +3,7 @@
 Abnormally identical: two bids of one tender with the same file hash; or bills that price at least `identical_items`
 shared items identically, share an identically priced odd item, or carry the same arithmetic slip (their totals miss their
 itemised sums by the same amount) (`features.pairs`). Regular pattern: the valid bids of a tender (at least 3) form an
-arithmetic or geometric progression, or at least 4 of them do in a row (sorted by price) (`features.pairs.bid_progressions`,
+arithmetic or geometric progression, or at least 4 of them do in a row (sorted by price) (`features.screens.bid_progressions`,
 equal steps within 0.1%)."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ RUN = 4  # bids in a row in one progression that make a pattern when the tender 
 
 
 def compute(ctx: LegalContext) -> list[dict]:
-    from features.pairs import bid_progressions
+    from features.screens import bid_progressions
 
     out = same_field_findings(ctx, {"file_hash": "contain the same file, hash"}, CODE, ARTICLE, "Article 40(4)")
     bp = ctx.pairs

@@ -32,7 +32,7 @@ class LegalContext:
         if code not in results:
             from features.indicators.canonical import pair_tables
             from features.indicators.config import build
-            from features.indicators.registry import REGISTRY
+            from features.indicators import REGISTRY
 
             cfg = build({code: dict(self.settings.indicators.get(code, {}))}, "[flags] indicators")
             shared = self.cache.setdefault("canonical", {})

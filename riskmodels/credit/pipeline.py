@@ -234,7 +234,7 @@ class Monitoring:
     migration: pd.DataFrame
     calibration: pd.DataFrame | None = None
 
-    def write(self, folder) -> "Path":
+    def write(self, folder):
         """`stability.csv`, `migration.csv`, `calibration.csv` (when there are labels) and `summary.json` in `folder`."""
         import json
         from pathlib import Path

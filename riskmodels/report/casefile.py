@@ -75,7 +75,7 @@ def read_scores(path) -> pd.DataFrame:
 def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, settings=None) -> Evidence:
     """Red flags, the bidder graph and its ranked groups, and the tender scores (with `model`, or the composite score;
     `scores` given: used as they are, nothing is scored again)."""
-    from riskmodels.collusion import anonymous_bidders, flag_findings, score_dataset, tender_table
+    from riskmodels.collusion.pipeline import anonymous_bidders, flag_findings, score_dataset, tender_table
 
     bids = ds.get("bids")
     if bids is None or len(bids) == 0:
@@ -216,7 +216,7 @@ def _records_by(df: pd.DataFrame, key: str, cols: list) -> dict:
 def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None) -> dict:
     """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases."""
     from graphs.groups import RANK_EXPLAINED
-    from riskmodels.caselist import TENDER_ORDER_EXPLAINED, tender_order
+    from riskmodels.collusion.caselist import TENDER_ORDER_EXPLAINED, tender_order
 
     rs = report_settings(settings)
     L = site.L
@@ -294,7 +294,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
         table = {r["tender_id"]: r for r in tt[[c for c in keep if c in tt.columns]].to_dict("records")}
     fcols = [c for c in ("code", "article", "tender_id", "bidders", "evidence") if c in findings.columns]
     f_by_t = _records_by(findings[findings["tender_id"].isin(page_set)], "tender_id", fcols)
-    from features.indicators.registry import REGISTRY
+    from features.indicators import REGISTRY
 
     for tid in page_tenders:
         rows = sorted(by_tender.get(tid, []), key=lambda r: (not r["x_valid"], _f(r["x_rank"]) if r["x_valid"] else 0,

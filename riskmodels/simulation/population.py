@@ -191,7 +191,6 @@ def _plant_office_clusters(rng, pop: Population, cfg, size) -> None:
 
 
 def _plant_cartels(rng, pop: Population, cfg, size) -> None:
-    nb = len(pop.bidders)
     lo, hi = cfg.cartel_size
     sizes = np.arange(lo, hi + 1)
     size_w = 1.0 / (sizes - 1.5)

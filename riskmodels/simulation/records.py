@@ -125,7 +125,6 @@ def _year_exposure(pop, lo, hi, start, years):
 
 
 def events_frame(rng, pop: Population, lo: int, hi: int, start, years: int, cfg) -> pd.DataFrame:
-    n = hi - lo
     z = pop.z[lo:hi]
     expo, firsts, begin = _year_exposure(pop, lo, hi, start, years)
     parts = []
@@ -248,7 +247,6 @@ def make_inspectors(rng, pop: Population, size, roster_idx: pd.DataFrame) -> tup
 
 def inspections_frame(rng, pop: Population, lo: int, hi: int, start, years: int, cfg, staff: list, inspector_ids,
                       id_offset: int) -> pd.DataFrame:
-    n = hi - lo
     z = pop.z[lo:hi]
     expo, firsts, begin = _year_exposure(pop, lo, hi, start, years)
     lam = cfg.inspections_per_year * np.exp(0.3 * z)

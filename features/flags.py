@@ -1,6 +1,6 @@
 """`collusion_flags(tables, settings)`: every enabled flag of `[flags]` on one dataset -> evidence rows and statistics.
 
-Legal flags (A34 ... A39, `features.legal.registry`) and the OCP catalogue codes that work on canonical bids
+Legal flags (A34 ... A39, `features.legal.LEGAL`) and the OCP catalogue codes that work on canonical bids
 (R022 ... R057, `features.indicators`) share one pair-evidence table. Cardinal's eleven (R003 ... R058) run too when
 listed in `[flags] enabled` (not by default: they target corruption more than collusion), on the dataset turned into
 OCDS-like processes (`features.ocds.processes_from_tables`). The result is one row per finding
@@ -15,9 +15,8 @@ from features.legal.base import EVIDENCE_COLUMNS, LegalContext
 
 def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
     from features.indicators.canonical import CanonicalIndicator
-    from features.indicators.config import build
-    from features.indicators.registry import REGISTRY
-    from features.legal.registry import LEGAL
+    from features.indicators import REGISTRY
+    from features.legal import LEGAL
 
     if "bids" not in tables:
         raise SettingsError("collusion flags need a bids table")
@@ -56,7 +55,7 @@ def _cardinal_on_tables(tables: dict, codes: list, settings) -> tuple[list, dict
     """Cardinal's indicators on a canonical dataset (tables -> OCDS-like processes -> the OCDS engine)."""
     from features.indicators import engine
     from features.indicators.config import build
-    from features.indicators.registry import REGISTRY
+    from features.indicators import REGISTRY
     from features.ocds import processes_from_tables
 
     cfg = build({c: dict(settings.indicators.get(c, {})) for c in codes}, "[flags] indicators")

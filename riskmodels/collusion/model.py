@@ -6,7 +6,7 @@ Calibration cross-fits: the booster used for scoring and reasons is fitted on al
 from its raw score to a probability is fitted on out-of-fold scores of `calibration_cv` boosters
 (`CalibratedClassifierCV(ensemble=False)`), so no rows are spent on a hold-out. `recalibrate` maps an already fitted
 model onto a new market's labels through `FrozenEstimator` (the booster is left untouched).
-Reasons come from LightGBM's own `pred_contrib=True` (equal to TreeSHAP values), turned into words by `riskmodels.reasons`.
+Reasons come from LightGBM's own `pred_contrib=True` (equal to TreeSHAP values), turned into words by `riskmodels.collusion.reasons`.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from riskmodels import reasons as _reasons
+from riskmodels.collusion import reasons as _reasons
 
 # Literature directions of the screens under collusion (Imhof 2017; Huber & Imhof 2019): +1 higher is more suspicious.
 # Auction facts: a cartel's winning bid sits close to the reserve; two bids almost equal suggest copied or coordinated prices.

@@ -33,7 +33,7 @@ def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) ->
     """Per tender (a function of whole tenders): `winner_rank` (0 = the lowest bid won, 1 = the highest), `win_to_min`
     (winning bid / lowest bid - 1), and, with a reserve price, `win_to_reserve`, `min_to_reserve`, `mean_to_reserve`.
     Only valid bids with a finite price count; unknown values are NaN."""
-    from features.screens import prices
+    from features.bids import prices
 
     b = pd.DataFrame({"tender_id": _ids(bids["tender_id"]), "price": prices(bids)})
     b["win"] = bids["is_winner"].to_numpy(dtype=float, na_value=np.nan) if "is_winner" in bids.columns else np.nan

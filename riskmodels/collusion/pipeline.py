@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
-from riskmodels import caselist, collusion_eval
-from riskmodels.collusion_features import model_columns, tender_feature_table
-from riskmodels.collusion_model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
+from riskmodels.collusion import caselist, evaluate as collusion_eval
+from riskmodels.collusion.tables import model_columns, tender_feature_table
+from riskmodels.collusion.model import (CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier,
                                         default_direction)
 
 
@@ -72,21 +72,26 @@ def graph_analysis(ds, settings=None):
 def flag_findings(ds, settings=None) -> pd.DataFrame | None:
     """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    try:
-        from features.legal.run import collusion_flags
-    except ImportError:
-        return None
+    from features.flags import collusion_flags
     from features.settings import Settings
 
     tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
         k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
     ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    if ev is None or len(ev) == 0:
+    return tender_findings(ev)
+
+
+def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    if evidence is None or len(evidence) == 0:
         return None
+    ev = evidence
     if "level" in ev.columns:
         ev = ev[ev["level"].astype(str) != "bidder"]
     ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    return ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    return ev if len(ev) else None
 
 
 def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -221,7 +226,7 @@ def market_weights(markets, y) -> np.ndarray:
 
 def literature_monotone(columns) -> dict:
     """Directions the screening literature expects under collusion (`default_direction`), for the columns that have one."""
-    from riskmodels.collusion_model import default_direction
+    from riskmodels.collusion.model import default_direction
 
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
@@ -409,7 +414,7 @@ def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:
 
 def pair_table(ds) -> pd.DataFrame:
     """Pair evidence per bidder pair of one dataset, with registry relations when `graphs` can build them."""
-    from riskmodels.collusion_features import pair_feature_table
+    from riskmodels.collusion.tables import pair_feature_table
 
     rel = None
     if ds.get("enterprises") is not None or ds.get("shareholders") is not None:
