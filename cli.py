@@ -158,10 +158,10 @@ def experiments_list_cmd(experiment: Optional[str] = typer.Option(None, "--exper
         gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
         shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
         typer.echo(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
-    typer.echo("registered models:")
+    typer.echo("registered models (alias, source run, what the gate decided when the version was registered):")
     for m in models:
         alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
-        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  {m['gate']}")
+        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  gate: {m['gate'] or '-'}")
 
 
 @experiments_app.command("promote")

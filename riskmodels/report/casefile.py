@@ -102,19 +102,20 @@ def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, setti
 
 def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFrame | None = None,
                      scores_file: str = "", settings=None, lang: str | None = None, force: bool = False,
-                     progress=None) -> dict:
-    """`collusion report`: gather the evidence (`gather_evidence`) and write the case file (`write_case_file`).
-    `method`: how the model was named (its URI or path) for the index. Returns a summary (pages, seconds, ...)."""
+                     progress=None, evidence: Evidence | None = None) -> dict:
+    """`collusion report`: gather the evidence (`gather_evidence`, unless `evidence` already holds it, scores
+    included) and write the case file (`write_case_file`). `method`: how the model was named (its URI or path) for the
+    index. Returns a summary (pages, seconds, ...)."""
     rs = report_settings(settings)
     lang = lang or rs.lang
     site = Site(out, lang, force=force)  # refuse an existing report before any work
     with site:
         t0 = time.perf_counter()
-        ev = gather_evidence(ds, model, scores=scores, settings=settings)
+        ev = evidence if evidence is not None else gather_evidence(ds, model, scores=scores, settings=settings)
         t1 = time.perf_counter()
         if progress:
             progress(f"evidence gathered in {t1 - t0:.1f}s; writing pages")
-        kind = "scores" if scores is not None else "model" if model is not None else "composite"
+        kind = "scores" if scores is not None else "model" if model is not None or method else "composite"
         info = write_case_file(site, ds, ev, method={"kind": kind, "model": method, "file": scores_file},
                                settings=settings)
         site.publish()
