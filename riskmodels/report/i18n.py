@@ -74,7 +74,7 @@ EN = {
     "members", "firm_a": "Firm", "firm_b": "Firm", "relation": "Relation", "no_ties": "No registry or metadata tie "
     "between members.", "met_in": "Tenders where two or more members bid", "members_here": "Members bidding",
     "winner_member": "won by a member", "n_bidders": "Bidders", "graph_evidence_raw": "Evidence as written by "
-    "`graph groups`", "ties_cap": "The first {n} of {total} ties.",
+    "`graph groups`",
     # firm page
     "identity": "Identity", "legal_rep": "Legal representative (id)", "address": "Address", "phone": "Phone",
     "industry": "Industry", "established": "Established", "capital": "Registered capital", "reg_status": "Status",
@@ -133,7 +133,7 @@ ZH = {
     "ev_relations": "关联：{rel}。", "pairs_word": "对", "ties": "成员之间的共用痕迹和登记关联", "firm_a": "企业",
     "firm_b": "企业", "relation": "关联", "no_ties": "成员之间没有登记或元数据关联。", "met_in": "两家及以上成员共同投标的项目",
     "members_here": "投标的成员", "winner_member": "由成员中标", "n_bidders": "投标人数",
-    "graph_evidence_raw": "`graph groups` 写出的证据原文", "ties_cap": "共 {total} 条关联中的前 {n} 条。",
+    "graph_evidence_raw": "`graph groups` 写出的证据原文",
     "identity": "基本信息", "legal_rep": "法定代表人（编号）", "address": "地址", "phone": "电话", "industry": "行业",
     "established": "成立日期", "capital": "注册资本", "reg_status": "登记状态", "not_in_registry": "该企业不在企业表中。",
     "bids_wins": "投标与中标", "bids_count": "投标 {b} 次，中标 {w} 次。", "tender_score": "项目评分", "flags_n": "红旗",
@@ -178,6 +178,14 @@ SCREENS = {
     "pair_share_meta": ("share of bid pairs sharing metadata", "共用元数据的投标对比例"),
 }
 PERCENT_SCREENS = {"cv", "spd", "diffp", "win_to_reserve", "pair_min_gap", "pair_share_meta"}
+
+# code values of the canonical tables shown in Chinese (other values are shown as they are)
+VALUES_ZH = {"valid": "有效", "disqualified": "被否决", "withdrawn": "已撤回", "open": "公开招标", "invited": "邀请招标",
+             "competitive_consultation": "竞争性磋商", "competitive_negotiation": "竞争性谈判",
+             "single_source": "单一来源", "construction": "工程", "goods": "货物", "services": "服务",
+             "property_management": "物业管理", "engineering_design": "工程设计", "it_services": "信息技术服务",
+             "consulting": "咨询", "manufacturing": "制造业", "active": "存续", "revoked": "吊销",
+             "cancelled": "注销"}
 
 # red-flag codes: (what it means in English, in Chinese); legal articles by code
 FLAGS = {
@@ -230,6 +238,11 @@ class Labels(dict):
 
     def fmt(self, key: str, **kw) -> str:
         return self[key].format(**kw)
+
+    def word(self, value) -> str:
+        """A code value from the data (status, category, procedure ...) in this language when known, else as it is."""
+        v = "" if value is None else str(value)
+        return VALUES_ZH.get(v, v) if self._i == 1 else v
 
     def rel_name(self, name: str) -> str:
         return RELATIONS.get(name, (name.replace("_", " "), name))[self._i]
