@@ -107,7 +107,7 @@ def _table_html(df: pd.DataFrame, floats: int = 3) -> str:
 def render_html(tenders: pd.DataFrame, groups: pd.DataFrame, title: str, note: str = "", top: int = 200) -> str:
     """One self-contained page: the ranked tenders (top `top`) and the ranked groups, everything escaped."""
     style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}th{background:#eee}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere;max-width:40em}th{background:#eee}"
              "tr:nth-child(even){background:#fafafa}")
     shown = tenders.head(top)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
