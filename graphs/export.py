@@ -177,8 +177,12 @@ def _ring(nodes: list, radius: float, phase: float = 0.0) -> dict:
     return {n: np.array([radius * np.cos(t), radius * np.sin(t)]) for n, t in zip(nodes, a)}
 
 
+LEGEND_WORDS = {"member": "group member (1, 2, ...)", "outside": "outside co-bidder (A, B, ...)",
+                "thickness": "thicker line = stronger tie", "key": "key", **{k: t for k, _, t in EDGE_KINDS}}
+
+
 def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, weight: str = "weight",
-               names: dict | None = None, key: bool = True) -> Path:
+               names: dict | None = None, key: bool = True, words: dict | None = None) -> Path:
     """A picture (PNG, or SVG by the file's extension) of a group that stays legible up to 15 members and more.
 
     Members are red circles numbered 1..k on an inner ring, up to `context` of their strongest outside co-bidders grey
@@ -186,7 +190,7 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     weight; its colour says what ties the two firms (`EDGE_KINDS`: same bid metadata, registry tie, bidding together
     only); a legend explains both. No text sits on edges. With `key`, a numbered key beside the graph names every
     firm (`names`, default the nodes' `name` attribute, then the id); without it the caller prints the key (the case
-    report does, in HTML)."""
+    report does, in HTML). `words` replaces the legend's English words (`LEGEND_WORDS` keys), e.g. in Chinese."""
     import warnings
 
     import matplotlib
@@ -195,6 +199,7 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
+    w = {**LEGEND_WORDS, **(words or {})}
     members, ctx = picture_nodes(G, members, context, weight)
     inside = set(members)
     S = nx.Graph()
@@ -232,21 +237,21 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
         ax.set_ylim(-2.05, 2.05)
         ax.set_aspect("equal")
         ax.axis("off")
-        handles = [Line2D([], [], marker="o", ls="", color="#d32f2f", markersize=10, label="group member (1, 2, ...)")]
+        handles = [Line2D([], [], marker="o", ls="", color="#d32f2f", markersize=10, label=w["member"])]
         if ctx:
             handles.append(Line2D([], [], marker="o", ls="", color="#bdbdbd", markersize=8,
-                                  label="outside co-bidder (A, B, ...)"))
+                                  label=w["outside"]))
         present = set(kind_of.values())
-        handles += [Line2D([], [], color=c, lw=3, label=t) for kd, c, t in EDGE_KINDS if kd in present]
+        handles += [Line2D([], [], color=c, lw=3, label=w[kd]) for kd, c, _ in EDGE_KINDS if kd in present]
         fig.legend(handles=handles, loc="lower left", fontsize=7.5, frameon=False, ncol=2,
-                   title="thicker line = stronger tie", title_fontsize=7.5)
+                   title=w["thickness"], title_fontsize=7.5)
         if key:
             nm = names or {}
             kx = fig.add_axes((0.63, 0.08, 0.36, 0.84))
             kx.axis("off")
             rows = [(labels[n], nm.get(n) or G.nodes[n].get("name") or "", n) for n in members + ctx]
             step = 1.0 / max(len(rows) + 1, 12)
-            kx.text(0.0, 1.0, "key", fontsize=9, fontweight="bold", va="top")
+            kx.text(0.0, 1.0, w["key"], fontsize=9, fontweight="bold", va="top")
             for i, (lab, name, n) in enumerate(rows, 1):
                 text = f"{name[:26]}{'...' if len(name) > 26 else ''}  {n}" if name else str(n)
                 kx.text(0.0, 1.0 - i * step, f"{lab:>2}  {text}", fontsize=7.5, va="top",

@@ -378,7 +378,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
             mem, ctx = export.picture_nodes(bg.graph, members, context=6)
             labs = export.picture_labels(mem, ctx)
             export.draw_group(bg.graph, members, site.path(f"groups/group-{gid:04d}.png"), key=False,
-                              title=L.fmt("group_title", n=gid) if site.lang == "en" else f"group {gid}")
+                              title=L.fmt("group_title", n=gid), words=L.picture_words())
             pic = f"group-{gid:04d}.png"
             key = [{"label": labs[n], "name": namer(n), "id": n, "link": firm_link(n), "member": n in mset,
                     "bids": stats.get(n, (0, 0))[0], "wins": stats.get(n, (0, 0))[1]} for n in mem + ctx]

@@ -219,6 +219,12 @@ _OCP = ("Open Contracting red flag (no legal article by itself; see the articles
         "开放合同红旗指标（本身不对应法律条款；见其他红旗的法律依据）")
 
 
+# the words of a group picture's legend (graphs.export.LEGEND_WORDS), in Chinese
+PICTURE_ZH = {"member": "团伙成员 (1, 2, ...)", "outside": "外部共同投标人 (A, B, ...)", "thickness": "线越粗关联越强",
+              "key": "图例", "metadata": "相同投标元数据（设备、IP、文件、账户…）",
+              "registry": "登记关联（法定代表人、股东、地址、电话）", "cobid": "仅共同投标"}
+
+
 class Labels(dict):
     """Labels of one language; `L.key` in templates, `L.fmt('key', n=1)` for labels with placeholders."""
 
@@ -238,6 +244,10 @@ class Labels(dict):
 
     def fmt(self, key: str, **kw) -> str:
         return self[key].format(**kw)
+
+    def picture_words(self) -> dict | None:
+        """Legend words for `graphs.export.draw_group` (None: its English defaults)."""
+        return dict(PICTURE_ZH) if self._i == 1 else None
 
     def word(self, value) -> str:
         """A code value from the data (status, category, procedure ...) in this language when known, else as it is."""

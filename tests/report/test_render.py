@@ -112,3 +112,11 @@ def test_group_picture_numbers_members_and_names_them_in_a_key(tmp_path):
     assert bare.shape[1] < 0.75 * img.shape[1]  # without the key (the report prints it in HTML) only the graph
     assert draw_group(G, members, tmp_path / "g.svg").read_text().startswith("<?xml")
     assert draw_group(G, members[:3], tmp_path / "small.png").stat().st_size > 10000
+
+
+def test_chinese_picture_words_cover_every_legend_word():
+    from graphs.export import LEGEND_WORDS
+    from riskmodels.report.i18n import labels
+
+    zh = labels("zh").picture_words()
+    assert set(zh) == set(LEGEND_WORDS) and labels("en").picture_words() is None
