@@ -160,3 +160,17 @@ def test_report_settings_are_checked(market, tmp_path):
     assert len(_index_links(tmp_path / "r2", "tenders")) == 5
     assert len(_index_links(tmp_path / "r2", "groups")) == 1
     assert "分析了什么" in (tmp_path / "r2" / "index.html").read_text(encoding="utf-8")
+
+
+def test_scores_of_another_dataset_are_refused_and_strays_left_out(market, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("tender_id,score\nX-1,0.9\nX-2,0.1\n")
+    run_cli("collusion", "report", market / "data", "--out", tmp_path / "r", "--scores", other, code=2,
+            err="name none of this dataset's tenders")
+    mixed = tmp_path / "mixed.csv"
+    pd.read_csv(market / "scores.csv").assign(score=0.5).pipe(
+        lambda s: pd.concat([pd.DataFrame({"tender_id": ["X-1"], "score": [0.99]}), s])).to_csv(mixed, index=False)
+    run_cli("collusion", "report", market / "data", "--out", tmp_path / "r2", "--scores", mixed)
+    assert not (tmp_path / "r2" / "tenders" / "X-1.html").exists()
+    first = _index_links(tmp_path / "r2", "tenders")[0]
+    assert first.stem == "T2024-000001" or "A40.1" in _text(first)  # equal scores: the evidence decides the order
