@@ -24,6 +24,7 @@ import string
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -217,8 +218,7 @@ def _records_by(df: pd.DataFrame, key: str, cols: list) -> dict:
 
 def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None) -> dict:
     """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases."""
-    from graphs.groups import RANK_EXPLAINED
-    from riskmodels.collusion.caselist import TENDER_ORDER_EXPLAINED, tender_order
+    from riskmodels.collusion.caselist import tender_order
 
     rs = report_settings(settings)
     L = site.L
@@ -287,7 +287,26 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
             return f"{L.red_flags}: {flags}" + (f"; {_clip(first[0])}" if first and site.lang == "en" else "")
         return _clip(first[0]) if first else ""
 
-    # ------------------------------------------------------------------ tender pages
+    bg = ev.graphs  # the bidder graph: pictures, registry and metadata ties, co-bidders
+    rel = bg.relation_pairs if bg is not None else None
+    if rel is None or not len(rel):
+        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value"])
+    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value"]]
+    c = SimpleNamespace(**locals())  # what the page writers share
+    _tender_pages(c)
+    _group_pages(c)
+    _firm_pages(c)
+    _index_page(c)
+    return {"tender_pages": len(page_tenders), "group_pages": len(group_pages), "firm_pages": len(firms),
+            "pages": site.pages, "tenders": n_total, "groups": n_groups}
+
+
+def _tender_pages(c) -> None:
+    """A page per tender case (see the module doc)."""
+    L, by_tender, ev, findings, firm_link, flag_of = c.L, c.by_tender, c.ev, c.findings, c.firm_link, c.flag_of
+    group_link, group_of, ids_of, members_of, meta_fields, n_total = c.group_link, c.group_of, c.ids_of, c.members_of, c.meta_fields, c.n_total
+    namer, page_set, page_tenders, rank_of, reasons_of, score_of = c.namer, c.page_set, c.page_tenders, c.rank_of, c.reasons_of, c.score_of
+    site, tinfo = c.site, c.tinfo
     table = None
     if ev.table is not None and len(ev.table):
         tt = ev.table.assign(tender_id=ev.table["tender_id"].astype(str)).drop_duplicates("tender_id")
@@ -359,17 +378,19 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                     n_findings=sum(len(f["items"]) for f in flags),
                     buyer=namer(info["buyer_id"]) if info.get("buyer_id") else "")
 
-    # ------------------------------------------------------------------ group pages
+
+
+def _group_pages(c) -> None:
+    """A page per bidder group, with its picture."""
+    L, by_tender, fcount, firm_link = c.L, c.by_tender, c.fcount, c.firm_link
+    group_pages, joint, members_of, n_groups, namer, rank_of = c.group_pages, c.joint, c.members_of, c.n_groups, c.namer, c.rank_of
+    score_of, site, tender_link, tinfo, top_groups = c.score_of, c.site, c.tender_link, c.tinfo, c.top_groups
+    bg, rel = c.bg, c.rel
     from graphs import export
 
-    bg = ev.graphs
     stats = {}
     if bg is not None:
         stats = {b_: (int(n), int(w)) for b_, n, w in bg.stats[["bidder_id", "n_bids", "n_wins"]].itertuples(index=False)}
-    rel = bg.relation_pairs if bg is not None else None
-    if rel is None or not len(rel):
-        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value"])
-    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value"]]
     for g in top_groups.to_dict("records"):
         gid = int(g["group_id"])
         members = members_of[gid]
@@ -430,7 +451,14 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                     evidence=lines, raw_evidence=_s(g.get("evidence")) if site.lang == "en" else "", ties=ties,
                     n_ties=len(ties), met=met)
 
-    # ------------------------------------------------------------------ firm pages
+
+
+def _firm_pages(c) -> None:
+    """A page per firm involved."""
+    L, bids, ds, fcount, firm_link, firm_set = c.L, c.bids, c.ds, c.fcount, c.firm_link, c.firm_set
+    firms, group_link, group_of, members_of, namer, rank_of = c.firms, c.group_link, c.group_of, c.members_of, c.namer, c.rank_of
+    score_of, site, tender_link, tinfo = c.score_of, c.site, c.tender_link, c.tinfo
+    bg, rel = c.bg, c.rel
     ents = ds.get("enterprises")
     eidx: dict = {}
     if ents is not None and len(ents):
@@ -469,10 +497,20 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                     known=fid in eidx, bids=brow, n_bids=len(brow), n_wins=sum(x["won"] for x in brow),
                     relations=rels, n_rel=len(rr), co=co, groups=gs, cases=cases)
 
-    # ------------------------------------------------------------------ index
+
+
+def _index_page(c) -> None:
+    """`index.html`: start here."""
+    from graphs.groups import RANK_EXPLAINED
+    from riskmodels.collusion.caselist import TENDER_ORDER_EXPLAINED
+
+    L, bids, ds, findings = c.L, c.bids, c.ds, c.findings
+    firms, group_link, group_pages, ids_of, members_of, method = c.firms, c.group_link, c.group_pages, c.ids_of, c.members_of, c.method
+    n_groups, n_total, namer, page_tenders, settings, site = c.n_groups, c.n_total, c.namer, c.page_tenders, c.settings, c.site
+    tender_link, tinfo, top_group_of, top_groups, top_rows, why_tender = c.tender_link, c.tinfo, c.top_group_of, c.top_groups, c.top_rows, c.why_tender
     rep = ds.report() if hasattr(ds, "report") else {"tables": {}}
     files = getattr(ds, "files", {}) or {}
-    tables = [{"name": n, "file": getattr(files.get(n), "name", ""), **c} for n, c in rep.get("tables", {}).items()]
+    tables = [{"name": n, "file": getattr(files.get(n), "name", ""), **cnt} for n, cnt in rep.get("tables", {}).items()]
     trows = []
     for r in top_rows.to_dict("records"):
         tid = r["tender_id"]
@@ -505,8 +543,8 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
                 order_g=RANK_EXPLAINED if site.lang == "en" else ZH_GROUP_ORDER, tenders=trows, groups=grows,
                 n_tenders=n_total, n_groups=n_groups,
                 n_pages={"tenders": len(page_tenders), "groups": len(group_pages), "firms": len(firms)})
-    return {"tender_pages": len(page_tenders), "group_pages": len(group_pages), "firm_pages": len(firms),
-            "pages": site.pages, "tenders": n_total, "groups": n_groups}
+
+
 
 
 ZH_TENDER_ORDER = "评分从高到低；评分相同时，依次按红旗代码种类更多、红旗发现更多、投标人中最主要团伙的评分更高排序，最后按项目编号排序"
