@@ -72,13 +72,20 @@ def _text(s: pd.Series) -> pd.Series:
     return t.mask(t == "")
 
 
+# a number read one way only: digits with optional thousands separators in groups of three, an optional decimal point part
+_GROUPED = r"[+-]?(?:\d{1,3}(?:[,，]\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\d+)?"
+_MONEY_SHAPE = rf"{_GROUPED}万?"
+_PLAIN_SHAPE = rf"{_GROUPED}%?"
+
+
 def _parse_numeric(s: pd.Series, fix) -> pd.Series:
     """Numbers from text: plain values directly; the rest NFKC-normalised (full-width digits) and passed to `fix`, which turns
-    the cleaned text into numbers. Numeric input (Parquet) is used as it is. Unparseable -> NaN."""
+    the cleaned text into numbers. Numeric input (Parquet) is used as it is. Unparseable -> NaN; `inf`, `1e309` -> inf
+    (the prepare step rejects non-finite values with their own reason)."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     t = _text(s)
-    out = pd.to_numeric(t, errors="coerce").astype("float64")
+    out = pd.to_numeric(t.where(~t.str.contains(r"[nN][aA][nN]", regex=True).fillna(False)), errors="coerce").astype("float64")
     todo = t.notna() & out.isna()
     if todo.any():
         out[todo] = fix(t[todo].str.normalize("NFKC"))
@@ -86,17 +93,23 @@ def _parse_numeric(s: pd.Series, fix) -> pd.Series:
 
 
 def _money(u: pd.Series) -> pd.Series:
-    u = u.str.replace(r"[\s,，¥$€£]|RMB|CNY|人民币", "", regex=True).str.replace("元", "", regex=False)
-    wan = u.str.endswith("万")
-    v = pd.to_numeric(u.str.replace("万", "", regex=False), errors="coerce").astype("float64")
+    """Amounts in one reading only: `1,234,567.00`, `¥1 234元`, `12.5万`. `1.234,56` (decimal comma or grouping?),
+    `1,2,3`, `12.5万万` and `万12` have no single reading and are NaN (rejected)."""
+    u = u.str.replace(r"^(?:RMB|CNY|人民币|[¥$€£])\s*|\s*(?:元|RMB|CNY)$", "", regex=True).str.strip()
+    ok = u.str.fullmatch(_MONEY_SHAPE).fillna(False).astype(bool)
+    u = u.where(ok)
+    wan = u.str.endswith("万").fillna(False).astype(bool)
+    v = pd.to_numeric(u.str.replace(r"[,，\s万]", "", regex=True), errors="coerce").astype("float64")
     v[wan] = v[wan] * 1e4
     return v
 
 
 def _plain(u: pd.Series) -> pd.Series:
-    u = u.str.replace(r"[\s,，]", "", regex=True)
-    pct = u.str.endswith("%")
-    v = pd.to_numeric(u.str.rstrip("%"), errors="coerce").astype("float64")
+    """Numbers in one reading only: `1,234.5`, `30%` (-> 0.3)."""
+    u = u.str.strip()
+    u = u.where(u.str.fullmatch(_PLAIN_SHAPE).fillna(False).astype(bool))
+    pct = u.str.endswith("%").fillna(False).astype(bool)
+    v = pd.to_numeric(u.str.replace(r"[,，\s%]", "", regex=True), errors="coerce").astype("float64")
     v[pct] = v[pct] / 100.0
     return v
 
@@ -111,26 +124,74 @@ def parse_number(s: pd.Series) -> pd.Series:
     return _parse_numeric(s, _plain)
 
 
-def parse_date(s: pd.Series) -> pd.Series:
-    """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`."""
+_AWARE = r".*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)"
+_YEAR_LAST = r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(.*)"
+
+
+def day_month_order(t: pd.Series, date_order: str = "") -> tuple[pd.Series, pd.Series]:
+    """Slashed dates with the year last (`13/01/2023`, `01/13/2023`, `01/02/2023`) rewritten as ISO text, each by the
+    only order that gives a real date; when both orders do (`01/02/2023`) the `date_order` setting decides ("dmy" or
+    "mdy"), else the value is ambiguous. Returns (rewritten text, ambiguous mask); other values pass unchanged."""
+    m = t.str.extract(_YEAR_LAST)
+    hit = m[0].notna() & t.str.fullmatch(_YEAR_LAST).fillna(False).astype(bool)
+    ambiguous = pd.Series(False, index=t.index)
+    if not hit.any():
+        return t, ambiguous
+    a = pd.to_numeric(m[0], errors="coerce")
+    b = pd.to_numeric(m[1], errors="coerce")
+    day_first = hit & (a > 12) & (b <= 12)
+    month_first = hit & (b > 12) & (a <= 12)
+    both = hit & (a <= 12) & (b <= 12)
+    same = both & (a == b)
+    if date_order == "dmy":
+        day_first |= both
+    elif date_order == "mdy":
+        month_first |= both
+    else:
+        day_first |= same
+        ambiguous = both & ~same
+    out = t.copy()
+    rest = m[3].fillna("")
+    out[day_first] = m[2][day_first] + "-" + m[1][day_first].str.zfill(2) + "-" + m[0][day_first].str.zfill(2) + rest[day_first]
+    out[month_first] = (m[2][month_first] + "-" + m[0][month_first].str.zfill(2) + "-" + m[1][month_first].str.zfill(2)
+                        + rest[month_first])
+    out[ambiguous] = pd.NA
+    return out, ambiguous
+
+
+def parse_date(s: pd.Series, timezone: str = "Asia/Shanghai", date_order: str = "") -> pd.Series:
+    """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`,
+    `13/01/2023` (see `day_month_order`). A value with a time-zone offset (`2023-06-01T10:00:00+08:00`, `...Z`) is
+    converted to `timezone` (the zone of the values without one) and kept without the offset. Words such as `now` or
+    `today` are not dates (the result would depend on when the command runs)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s
         if getattr(s.dt, "tz", None) is not None:
-            out = s.dt.tz_convert(None)
+            out = s.dt.tz_convert(timezone).dt.tz_localize(None)
         return out.astype("datetime64[us]")
     t = _text(s)
-    out = pd.to_datetime(t, format="ISO8601", errors="coerce")
+    t = t.where(t.str.contains(r"\d", regex=True).fillna(False).astype(bool))  # no digit, no date (now, today, ...)
+    t, _ = day_month_order(t, date_order)
+    aware = t.str.fullmatch(_AWARE).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]")
+    if aware.any():
+        a = t[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True).str.replace(r"\s+(?=[+-]\d{2})", "", regex=True)
+        v = pd.to_datetime(a, format="ISO8601", errors="coerce", utc=True)
+        out[aware] = v.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
+    naive = t.where(~aware)
+    out[~aware] = pd.to_datetime(naive[~aware], format="ISO8601", errors="coerce").astype("datetime64[us]")
     todo = t.notna() & out.isna()
     if todo.any():
         u = t[todo].str.normalize("NFKC").str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
         u = u.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
         v = pd.to_datetime(u, format="ISO8601", errors="coerce")
-        rest = v.isna()
+        # dateutil fills what a value leaves out from today's date: only values with a four-digit year go there
+        rest = v.isna() & ~u.str.fullmatch(_AWARE).fillna(False).astype(bool) & u.str.contains(r"\d{4}").fillna(False)
         if rest.any():
             v[rest] = pd.to_datetime(u[rest], format="mixed", errors="coerce")
-        out[todo] = v
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
+        if getattr(v.dt, "tz", None) is not None:
+            v = v.dt.tz_convert(timezone).dt.tz_localize(None)
+        out[todo] = v.astype("datetime64[us]")
     return out.astype("datetime64[us]")
 
 
@@ -166,15 +227,26 @@ def _upper_codes(u: pd.Series) -> pd.Series:
     return u.where(~fix, up)
 
 
-def _id(s: pd.Series) -> pd.Series:
-    """Ids as text; numbers from Parquet become their integer text (12.0 -> '12')."""
+_EXACT = 2.0 ** 53  # integers up to here survive a float exactly
+
+
+def _id(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Ids as text, and a mask of ids that cannot be read exactly. Integers from Parquet become their text; a float id
+    (Parquet) is read only when it is a whole number below 2**53 (12.0 -> '12'): `1e20`, `inf` or `12.5` were numbers
+    before they were ids, and the id they stood for is lost (the row is rejected rather than given a colliding id)."""
+    bad = np.zeros(len(s), dtype=bool)
     if pd.api.types.is_float_dtype(s):
-        whole = s.notna() & (s == np.floor(s))
-        t = s.astype("string")
-        t[whole] = s[whole].astype("int64").astype("string")
+        f = s.to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(f) & (f == np.floor(f)) & (np.abs(f) < _EXACT)
+        bad = s.notna().to_numpy() & ~whole
+        t = pd.Series(None, index=s.index, dtype="string")
+        t[whole] = pd.Series(f[whole].astype("int64"), index=s.index[whole]).astype("string")
         s = t
+    elif pd.api.types.is_integer_dtype(s):
+        s = s.astype("string")
     t = _text(s)
-    return t.astype(object).where(t.notna(), None)
+    return t.astype(object).where(t.notna(), None), bad
 
 
 def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: dict | None = None,
@@ -208,6 +280,13 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
             notes.append({"table": table.name, "column": column, "problem": why, "count": int(count)})
 
     lo, hi = pd.Timestamp(settings.min_date), pd.Timestamp(settings.max_date)
+    zone = settings.timezone or "Asia/Shanghai"
+    try:
+        pd.Timestamp("2000-01-01", tz=zone)
+    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different errors for an unknown zone
+        raise InputError(f"[validate] timezone {zone!r} is not a time zone name (e.g. Asia/Shanghai, UTC)") from None
+    if settings.date_order not in ("", "dmy", "mdy"):
+        raise InputError(f"[validate] date_order must be \"dmy\", \"mdy\" or \"\"; got {settings.date_order!r}")
     placeholders = [float(x) for x in settings.placeholder_amounts]
     out = {}
     for col in df.columns:
@@ -216,7 +295,8 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
         required = col in table.required
         present = _text(src).notna().to_numpy() if kind != "extra" else None
         if kind == "id":
-            v = _id(src)
+            v, inexact = _id(src)
+            reject(inexact, col, f"{col} is a floating-point number, not an exact id (store ids as text)", src)
             if col in table.codes:
                 v = _on_unique(v, _upper_codes)
             if required:
@@ -227,7 +307,13 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
             out[col] = v
         elif kind in ("amount", "number", "share"):
             v = parse_amount(src) if kind == "amount" else parse_number(src)
-            bad_num = present & v.isna().to_numpy() if present is not None else v.isna().to_numpy()
+            infinite = np.isinf(v.to_numpy(dtype="float64"))
+            if required:
+                reject(infinite, col, f"{col} is not a finite number", src)
+            else:
+                note(col, "not a finite number (read as missing)", infinite.sum())
+            v = v.mask(infinite)
+            bad_num = present & v.isna().to_numpy() & ~infinite
             if kind == "amount":
                 ph = v.isin(placeholders).to_numpy()
                 nonpos = (v <= 0).to_numpy()
@@ -248,7 +334,17 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
                     note(col, "not a number (read as missing)", bad_num.sum())
             out[col] = v
         elif kind in ("date", "datetime"):
-            v = parse_date(src)
+            v = parse_date(src, zone, settings.date_order)
+            text = None if pd.api.types.is_datetime64_any_dtype(src) else _text(src)
+            if text is not None:
+                amb = present & day_month_order(text, settings.date_order)[1].to_numpy()
+                aware = text.str.fullmatch(_AWARE).fillna(False).to_numpy(dtype=bool) & v.notna().to_numpy()
+                note(col, f"time-zone offset converted to {zone} (the zone of dates without one)", aware.sum())
+                if required:
+                    reject(amb, col, f"{col} reads two ways (day/month or month/day); set [validate] date_order", src)
+                else:
+                    note(col, "day and month could be either way round (read as missing; set [validate] date_order)",
+                         amb.sum())
             bad = present & v.isna().to_numpy()
             oor = v.notna().to_numpy() & ((v < lo) | (v > hi)).fillna(False).to_numpy()
             if required:
@@ -321,8 +417,8 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
                         "value": [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in rval[bad_mask]],
                         "reason": reason[bad_mask]})
     if raw.broken:
-        extra = pd.DataFrame([{"file": label, "row": r, "column": "", "value": text,
-                               "reason": f"record has {k} fields, header has {len(raw.frame.columns)}"} for r, k, text in raw.broken])
+        extra = pd.DataFrame([{"file": label, "row": r, "column": "", "value": text, "reason": why}
+                              for r, k, text, why in raw.broken])
         rej = pd.concat([rej, extra], ignore_index=True) if len(rej) else extra
     rej = rej.sort_values("row", kind="stable").reset_index(drop=True)
     accepted = frame.loc[~bad_mask].reset_index(drop=True)

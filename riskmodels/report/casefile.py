@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
+from features.export import unescape_series
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS
 from riskmodels.report.site import Site, page_name
 
@@ -69,7 +70,8 @@ def read_scores(path) -> pd.DataFrame:
                          f"{s['score'][bad].iloc[0]!r}")
     s["score"] = score
     s["flag"] = pd.to_numeric(s["flag"], errors="coerce").fillna(0).astype(int) if "flag" in s else 0
-    s["reasons"] = s["reasons"].fillna("").astype(str) if "reasons" in s else ""
+    s["reasons"] = unescape_series(s["reasons"].fillna("").astype(str)) if "reasons" in s else ""
+    s["tender_id"] = unescape_series(s["tender_id"].astype(str))  # written formula-safe by `collusion score`
     return s[["tender_id", "score", "flag", "reasons"]]
 
 

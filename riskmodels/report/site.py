@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from features.errors import InputError
+from features.export import refuse_overwrite
 from riskmodels.report.i18n import LANGS, labels
 
 STYLESHEET = "report.css"
@@ -95,8 +96,7 @@ class Site:
         self.force = force
         if self.out.exists() and not self.out.is_dir():
             raise InputError(f"{self.out}: exists and is not a folder")
-        if self.out.is_dir() and any(self.out.iterdir()) and not force:
-            raise InputError(f"{self.out}: already exists and is not empty (use --force to replace it)")
+        refuse_overwrite(self.out, force=force)  # the one rule of every output: replaced only with --force
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
         self.env = environment()
