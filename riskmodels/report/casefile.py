@@ -189,8 +189,19 @@ def _clip(text: str, n: int = 180) -> str:
     return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
 
 
-def _split_reasons(text: str) -> list[str]:
-    return [r.strip() for r in str(text or "").split("; ") if r.strip()]
+def _split_reasons(text: str, namer: "_Namer", ids) -> list[str]:
+    """The reasons of a score, one per item, firm ids replaced by names. Reasons are joined by '; ', which some evidence
+    texts use inside too ('A and B bid together in 8 tenders; A won 7'): a piece that starts with a firm id continues
+    the one before it."""
+    pieces: list[str] = []
+    for r in (x.strip() for x in str(text or "").split("; ")):
+        if not r:
+            continue
+        if pieces and r.split(" ", 1)[0] in ids:
+            pieces[-1] += "; " + r
+        else:
+            pieces.append(r)
+    return [namer.words(p, ids) for p in pieces]
 
 
 # ---------------------------------------------------------------------------------------------------- the writer
@@ -283,7 +294,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
 
     def why_tender(tid) -> str:
         codes = fcodes.get(tid, [])
-        first = _split_reasons(namer.words(_s(reasons_of.get(tid, "")), ids_of.get(tid, [])))
+        first = _split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids_of.get(tid, [])))
         if codes:
             flags = ", ".join(f"{c} ({L.flag_title(c)})" for c in codes[:2]) + (f" +{len(codes) - 2}" if len(codes) > 2 else "")
             return f"{L.red_flags}: {flags}" + (f"; {_clip(first[0])}" if first and site.lang == "en" else "")
@@ -375,7 +386,7 @@ def _tender_pages(c) -> None:
                                  "here": [(namer(m), firm_link(m)) for m in here]})
         site.render("tender.html", f"tenders/{page_name(tid)}", tid=tid, info=info, reserve=reserve,
                     rank=rank_of.get(tid), total=n_total, score=score_of.get(tid), flag=flag_of.get(tid),
-                    reasons=_split_reasons(namer.words(_s(reasons_of.get(tid, "")), ids)), bids=bid_rows,
+                    reasons=_split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids)), bids=bid_rows,
                     shared=shared, screens=screens, market_n=market_n, flags=flags, involved=involved,
                     n_findings=sum(len(f["items"]) for f in flags),
                     buyer=namer(info["buyer_id"]) if info.get("buyer_id") else "")

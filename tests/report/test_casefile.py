@@ -174,3 +174,13 @@ def test_scores_of_another_dataset_are_refused_and_strays_left_out(market, tmp_p
     assert not (tmp_path / "r2" / "tenders" / "X-1.html").exists()
     first = _index_links(tmp_path / "r2", "tenders")[0]
     assert first.stem == "T2024-000001" or "A40.1" in _text(first)  # equal scores: the evidence decides the order
+
+
+def test_reasons_split_into_items_and_name_the_firms():
+    from riskmodels.report.casefile import _Namer, _split_reasons
+
+    namer = _Namer(pd.DataFrame({"enterprise_id": ["A1", "B2"], "name": ["甲公司", "乙公司"]}))
+    text = "R053: A1 and B2 bid together in 8 tenders; A1 won 7 (88%) and B2 none; kurtosis of the bids 3.1 - highest 2%"
+    assert _split_reasons(text, namer, {"A1", "B2"}) == [
+        "R053: 甲公司 and 乙公司 bid together in 8 tenders; 甲公司 won 7 (88%) and 乙公司 none",
+        "kurtosis of the bids 3.1 - highest 2%"]
