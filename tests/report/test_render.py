@@ -46,8 +46,10 @@ def test_pages_render_in_chromium(reports, lang, tmp_path):
     """Index, a tender, a group and a firm page each render to a non-blank screenshot; Chromium reads the page text
     as the data (the markup firm name is text in the DOM, and no script from the data ran)."""
     root = reports / lang
-    firm = sorted((root / "firms").glob("*.html"))[0]
-    for page in (root / "index.html", root / "tenders" / "T2024-000001.html", root / "groups" / "group-0001.html", firm):
+    pages = [root / "index.html", root / "tenders" / "T2024-000001.html"]
+    if lang == "en":  # the other kinds of page once (the Chinese ones share their templates)
+        pages += [root / "groups" / "group-0001.html", sorted((root / "firms").glob("*.html"))[0]]
+    for page in pages:
         png = tmp_path / f"{page.stem}.png"
         _chromium(f"--screenshot={png}", "--window-size=1400,1800", page.as_uri())
         assert png.exists() and png.stat().st_size > 20000, f"{page.name} did not render"
