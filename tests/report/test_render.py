@@ -122,3 +122,12 @@ def test_chinese_picture_words_cover_every_legend_word():
 
     zh = labels("zh").picture_words()
     assert set(zh) == set(LEGEND_WORDS) and labels("en").picture_words() is None
+
+
+def test_page_names_are_safe_and_distinct():
+    from riskmodels.report.site import page_name
+
+    assert page_name("T2024-000001") == "T2024-000001.html"
+    odd = [page_name(x) for x in ("../../etc/passwd", "a/b", "a_b", "公司", "", "a b")]
+    assert all("/" not in n and not n.startswith(".") and n.endswith(".html") for n in odd)
+    assert len(set(odd)) == len(odd) and page_name("a/b") != page_name("a_b")
