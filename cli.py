@@ -147,7 +147,9 @@ def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to
 
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
-    path.write_text(default_settings_text(), encoding="utf-8")
+    from features.export import write_text
+
+    write_text(path, default_settings_text())
     say(f"wrote {path}")
 
 

@@ -176,7 +176,7 @@ def save_model(model, path: str | Path, *, input_example=None) -> Path:
     The sklearn flavour keeps our estimator object (cloudpickle); its pyfunc returns `predict_proba` when the model has it.
     The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work.
     It is written beside `path` and renamed into place when complete."""
-    mlflow = _mlflow()
+    _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
 
     from features.export import atomic_dir
@@ -265,7 +265,7 @@ def load_model(path_or_uri: str | Path, *, kind: str | None = None, allowed_host
     label = str(path_or_uri)
     if where == "local":
         _check_mlmodel(Path(ref), label)
-    mlflow = _mlflow()
+    _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
