@@ -604,6 +604,20 @@ def has_alias(name: str, alias: str = CHAMPION) -> bool:
     return _champion_value(_client(), name, "")[0] is not None if alias == CHAMPION else False
 
 
+def pinned_uri(uri: str) -> str:
+    """`models:/NAME@alias` as the version it points to now (`models:/NAME/VERSION`), so a record of which model was
+    used stays true when the alias moves; any other URI is returned unchanged."""
+    ref = str(uri)
+    if not ref.startswith("models:/") or "@" not in ref:
+        return ref
+    name, alias = ref[len("models:/"):].split("@", 1)
+    try:
+        mv = _client().get_model_version_by_alias(name, alias)
+    except Exception:  # noqa: BLE001 - mlflow raises MlflowException when the alias is unknown
+        return ref
+    return f"models:/{name}/{mv.version}"
+
+
 def list_models() -> list[dict]:
     """Registered models with their versions, aliases and source runs."""
     client = _client()

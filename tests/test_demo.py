@@ -65,6 +65,10 @@ def test_cli_rejects_unknown_scale(cli, tmp_path):
     cli("demo", "--scale", "galaxy", "--out", tmp_path, code=2, err="--scale must be one of tiny, city")
 
 
+def tiers_as_of(out) -> str:
+    return str(pd.read_csv(out / "credit" / "tiers.csv", dtype=str)["as_of"].iloc[0])[:7]
+
+
 @pytest.mark.slow
 def test_demo_end_to_end_through_the_cli(cli, tmp_path, monkeypatch):
     """The README's first command (`riskmodels demo`), tiny scale, with its own MLflow store: every stage runs, the
@@ -81,14 +85,17 @@ def test_demo_end_to_end_through_the_cli(cli, tmp_path, monkeypatch):
     assert len(list((out / "collusion" / "report" / "tenders").glob("*.html"))) >= 50
     for rel in ("data/bids.csv", "validate/report.json", "evidence/screens.csv", "evidence/flags.csv", "graphs/groups.csv",
                 "graphs/bidders.graphml", "collusion/scores.csv", "collusion/report/index.html", "credit/tiers.csv",
-                "inspection/plan/plan.csv",
-                "inspection/plan/manifest.json", "summary.json"):
+                "inspection/plan/plan.csv", "inspection/plan/manifest.json", "inspection/plan/notice.xlsx",
+                "inspection/plan/inclusion.csv", "inspection/results.csv", "inspection/report/index.html",
+                "inspection/report/report.xlsx", "summary.json"):
         assert (out / rel).is_file(), rel
     doc = json.loads((out / "summary.json").read_text())
     assert doc["failed_stage"] is None and set(doc["results"]) == {name for name, _ in demo.STAGES}
     res = doc["results"]
     assert res["graphs"]["cartels_recovered"] >= 1 and 0.5 < res["collusion"]["truth_auc"] <= 1
     assert res["credit"]["version"] and res["inspection"]["verified"] is True and res["inspection"]["lift"] > 1
+    assert res["inspection"]["period"] > tiers_as_of(out) and 0 <= res["inspection"]["violation_rate_low"] \
+        <= res["inspection"]["violation_rate_estimate"] <= res["inspection"]["violation_rate_high"] <= 1
     scores = pd.read_csv(out / "collusion" / "scores.csv", dtype={"tender_id": str})
     tenders = pd.read_csv(out / "data" / "tenders.csv", dtype={"tender_id": str})
     assert set(scores["tender_id"]) <= set(tenders["tender_id"]) and scores["score"].between(0, 1).all()

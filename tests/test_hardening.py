@@ -465,7 +465,7 @@ def published_plan(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("plan")
     d, tiers = write(tmp, city(n=120))
     make_plan(d, tiers, PERIOD, "seed", tmp / "p", Settings())
-    return tmp / "p"
+    return tmp / "p", d, tiers  # the manifest names inputs relative to the plan folder: a moved copy names them
 
 
 @pytest.mark.parametrize("tamper,what", [
@@ -482,14 +482,15 @@ def test_verify_checks_workbook_presentation(published_plan, tmp_path, tamper, w
 
     from riskmodels.inspection import VerifyFailed, verify_plan
 
+    src, data, tiers = published_plan
     p = tmp_path / "p"
-    shutil.copytree(published_plan, p)
-    verify_plan(p)
+    shutil.copytree(src, p)
+    verify_plan(p, data_dir=data, tiers=tiers)
     wb = load_workbook(p / "plan.xlsx")
     tamper(wb)
     wb.save(p / "plan.xlsx")
     with pytest.raises(VerifyFailed, match=what):
-        verify_plan(p)
+        verify_plan(p, data_dir=data, tiers=tiers)
 
 
 # ------------------------------------------------------------------------------ 11 field size, spreadsheet rows
