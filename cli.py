@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -18,19 +19,25 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
+from typer.core import TyperOption
 
 from features.errors import InputError
 
+# Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
+# A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
+_type_shown = TyperOption.display_type_rich
+TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
+
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True)
-import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True)
-collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True)
-graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True)
-credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True)
-inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True)
-ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True)
-experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode="markdown", add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True, rich_markup_mode="markdown")
+import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True, rich_markup_mode="markdown")
+collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True, rich_markup_mode="markdown")
+graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True, rich_markup_mode="markdown")
+credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True, rich_markup_mode="markdown")
+inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True, rich_markup_mode="markdown")
+ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True, rich_markup_mode="markdown")
+experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(data_app, name="data")
 data_app.add_typer(import_app, name="import")
 app.add_typer(collusion_app, name="collusion")
@@ -187,10 +194,10 @@ def experiments_list_cmd(experiment: Optional[str] = typer.Option(None, "--exper
         gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
         shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
         typer.echo(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
-    typer.echo("registered models:")
+    typer.echo("registered models (alias, source run, what the gate decided when the version was registered):")
     for m in models:
         alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
-        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  {m['gate']}")
+        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  gate: {m['gate'] or '-'}")
 
 
 @experiments_app.command("promote")
@@ -818,6 +825,43 @@ def collusion_score_cmd(
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
     say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")
+
+
+class Lang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+@collusion_app.command("report")
+@_handled
+def collusion_report_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; tenders, enterprises, shareholders, bid_items when present)."),
+    out: Path = typer.Option(..., "--out", help="Report folder to write (index.html, tenders/, groups/, firms/)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the composite score."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again."),
+    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings [report] lang, en)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
+):
+    """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
+    from features.dataset import load_dataset
+    from riskmodels.report.casefile import collusion_report, read_scores
+
+    if model is not None and scores is not None:
+        raise InputError("give --model or --scores, not both (--scores are already scored)")
+    s = settings()
+    sc = read_scores(scores) if scores is not None else None
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model, kind="collusion", allowed_hosts=s.models.allowed_hosts)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                      require=["bids"])
+    r = collusion_report(ds, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=s,
+                         lang=lang.value if lang else None, force=force)
+    say(f"wrote {out / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
+        f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "
+        f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
 
 
 # --- enterprise credit: features, model, tiers ---

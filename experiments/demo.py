@@ -187,10 +187,21 @@ def stage_collusion(d: Demo) -> dict:
 
     paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
                             note=f"Scored by model {uri}.")
-    d.output("case list for investigators (HTML)", Path(paths["html"]))
+    d.output("case list table (HTML)", Path(paths["html"]))
+    from graphs.tables import tender_features
+    from riskmodels.collusion.pipeline import tender_findings
+    from riskmodels.report.casefile import Evidence, collusion_report
+
+    groups, bg = d.cache["graph"] if "graph" in d.cache else (None, None)
+    ev = Evidence(scores=r["scores"], table=r.get("table"),
+                  findings=tender_findings(d.cache["flags"]) if "flags" in d.cache else None, groups=groups,
+                  graphs=bg, tender_graph=tender_features(bg, groups) if bg is not None else None)
+    rep = collusion_report(d.ds, folder / "report", method=uri, settings=d.settings, evidence=ev, force=True)
+    d.output("case file for investigators (start at index.html)", folder / "report" / "index.html")
     res = _run_summary(info)
     res["scored_with"] = uri
     res["flagged"] = int(d.scores["flag"].sum())
+    res["case_file_pages"] = int(rep["pages"])
     res.update(collusion_truth_metrics(d.scores, d.data))
     return res
 
@@ -415,14 +426,37 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
     return d
 
 
+# progress words for result keys whose names are internal shorthand; shares shown as percentages
+_BRIEF_WORDS = {"a_disturbed": "tier A firms disturbed", "lift_min": "lowest lift", "n": "tenders",
+                "positives": "collusive", "rows": "labelled rows"}
+_BRIEF_SHARES = {"a_disturbed", "positive_share", "bad_rate", "same_tier_share"}
+_BRIEF_SKIP = {"run_id", "version", "champion", "gate", "scored_with", "seconds", "out", "recovery_min_jaccard"}
+
+
 def _brief(res: dict) -> str:
+    """One progress line in words: counts as whole numbers, shares as percentages, the registry outcome spelt out."""
     parts = []
+    if res.get("version") is not None:
+        parts.append(f"registered as version {res['version']}"
+                     + (" (now @champion)" if res.get("champion") else f" (not promoted: {res.get('gate') or 'gate'})"))
     for k, v in res.items():
-        if isinstance(v, float):
-            parts.append(f"{k}={v:.3f}")
-        elif isinstance(v, (int, str)) and len(str(v)) <= 40 and k not in ("run_id",):
-            parts.append(f"{k}={v}")
-    return " ".join(parts[:8])
+        if k in _BRIEF_SKIP or isinstance(v, (dict, list)):
+            continue
+        label = _BRIEF_WORDS.get(k, k.replace("_", " "))
+        if isinstance(v, bool):
+            parts.append(f"{label}: {'yes' if v else 'no'}")
+        elif isinstance(v, (int, np.integer)):
+            parts.append(f"{label} {int(v):,}")
+        elif isinstance(v, (float, np.floating)):
+            if k in _BRIEF_SHARES:
+                parts.append(f"{label} {v:.1%}")
+            elif float(v).is_integer() and abs(v) >= 2:
+                parts.append(f"{label} {int(v):,}")
+            else:
+                parts.append(f"{label} {v:.3f}")
+        elif isinstance(v, str) and len(v) <= 40:
+            parts.append(f"{label} {v}")
+    return ", ".join(parts[:9])
 
 
 def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:

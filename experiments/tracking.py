@@ -489,7 +489,7 @@ class TrackedRun:
         if model is not None:
             import mlflow.sklearn
 
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _quiet_mlflow():
                 warnings.simplefilter("ignore")
                 mi = mlflow.sklearn.log_model(model, name=MODEL_NAME, registered_model_name=register,
                                               **_model_kwargs(mlflow, model, input_example))
@@ -510,7 +510,7 @@ class TrackedRun:
         elif threshold is not None and (value < threshold if higher_is_better else value > threshold):
             decision, why = False, f"{metric} {value:.4g} fails the gate {'>=' if higher_is_better else '<='} {threshold}"
         elif prev_version is None:
-            decision, why = True, "no champion yet"
+            decision, why = True, "first version promoted (there was no champion before it)"
         elif metric is None:
             decision, why = False, "no gate metric given: promote by hand"
         elif prev_value is None:
@@ -527,6 +527,23 @@ class TrackedRun:
             client.set_registered_model_alias(name, CHAMPION, str(version))
         out.update(champion=decision, gate_reason=why)
         return out
+
+
+@contextlib.contextmanager
+def _quiet_mlflow():
+    """MLflow's own lines ("Successfully registered model ...", "Created version ...", pip-version warnings) kept off
+    stderr while a model is logged: the command says what was registered, in its own words. Errors still raise."""
+    import io
+    import logging
+
+    log = logging.getLogger("mlflow")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        log.setLevel(level)
 
 
 @contextlib.contextmanager

@@ -248,6 +248,15 @@ class ModelsSettings:
 
 
 @dataclass
+class ReportSettings:
+    """HTML reports (riskmodels collusion report): how many cases get pages, and the language of the labels."""
+
+    top_tenders: int = setting(50, "tenders listed on the case file's index, each with its page")
+    top_groups: int = setting(20, "bidder groups listed on the index, each with its page (and their joint tenders' pages)")
+    lang: str = setting("en", "language of the report's labels: en or zh (the command's --lang overrides it)")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
@@ -264,6 +273,7 @@ class Settings:
     tiers: TiersSettings = field(default_factory=TiersSettings)
     collusion: CollusionSettings = field(default_factory=CollusionSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
