@@ -44,6 +44,7 @@ app.add_typer(experiments_app, name="experiments")
 class _State:
     verbose = False
     settings_path: Optional[Path] = None
+    engine: dict = {}  # global engine options given on the command line (override [engine])
 
 
 state = _State()
@@ -71,15 +72,25 @@ def _handled(fn):
             else:
                 typer.echo(f"unexpected error: {type(e).__name__}: {e} (run with --verbose for the traceback)", err=True)
             raise typer.Exit(1)
+        finally:
+            from features import engine
+
+            engine.shutdown()  # a local Dask cluster stops with the command
 
     return wrapper
 
 
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
+    from features import engine
     from features.settings import load_settings
 
-    return load_settings(state.settings_path)
+    s = load_settings(state.settings_path)
+    for key, value in state.engine.items():
+        if value is not None:
+            setattr(s.engine, key, value)
+    engine.configure(s.engine, progress=say)
+    return s
 
 
 def say(msg: str) -> None:
@@ -91,10 +102,16 @@ def say(msg: str) -> None:
 def main(
     settings_file: Optional[Path] = typer.Option(None, "--settings", help="Settings TOML (default: ./riskmodels.toml if present)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of unexpected errors."),
+    engine: Optional[str] = typer.Option(None, "--engine", envvar="RISKMODELS_ENGINE",
+                                         help="pandas (one process, the default) or dask (partitions on Dask workers); default [engine] name."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://host:8786)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="With --engine dask and no --scheduler: local worker processes (one thread each)."),
+    memory_per_worker: Optional[str] = typer.Option(None, "--memory-per-worker", help="Memory limit of each local worker, e.g. 4GiB (Dask spills to disk)."),
 ):
     """riskmodels: collusion detection, credit tiers and inspection planning."""
     state.verbose = verbose
     state.settings_path = settings_file
+    state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
 
 
 @app.command("init")
@@ -506,11 +523,11 @@ def collusion_screens_cmd(
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.screens import screens_with_settings
+    from features.partitioned import screens_on_engine
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
-    table = screens_with_settings(ds.require("bids"), ds.get("tenders"), s, market=market)
+    table = screens_on_engine(ds.require("bids"), ds.get("tenders"), s, market=market)
     write_table(table, out)
     say(f"screens of {len(table):,} tenders ({int(table['n_bids'].sum()):,} valid bids; "
         f"{int(table['rd'].notna().sum()):,} with 3+ bids) written to {out}")
@@ -530,6 +547,13 @@ def collusion_pairs_cmd(
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "bid_items"], require=["bids"])
+    if not per_tender:  # on the engine: the pairs of bids stay in the partitions
+        from features.partitioned import pair_evidence_on_engine
+
+        n_pairs, table = pair_evidence_on_engine(ds.require("bids"), ds.get("bid_items"), s)
+        write_table(table, out)
+        say(f"{len(table):,} bidder pairs (from {n_pairs:,} pairs of bids) written to {out}")
+        return
     pairs, table = pair_evidence(ds.require("bids"), ds.get("bid_items"), s)
     if per_tender:
         write_table(pairs, out)
