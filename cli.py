@@ -226,6 +226,22 @@ def data_validate(
         typer.echo(json.dumps(rep, ensure_ascii=False))
 
 
+@data_app.command("partition")
+@_handled
+def data_partition_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory of canonical tables."),
+    out: Path = typer.Option(..., "--out", help="New dataset directory: one folder of Parquet parts per table."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", help="Parts per table (default: one per million rows of the largest table)."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Split a dataset into Parquet partitions by a hash of tender_id (tender tables) and enterprise_id (enterprise tables)."""
+    from features.partition import partition_dataset
+
+    rep = partition_dataset(directory, out, partitions, settings(), force=force)
+    say("; ".join(f"{name} {r['rows']:,} rows in {r['parts']} part(s)" + (f" by {r['key']}" if r["key"] else "")
+                  for name, r in rep.items()) + f"; written to {out}")
+
+
 @import_app.command("garcia")
 @_handled
 def import_garcia_cmd(
