@@ -58,7 +58,10 @@ def prepare_frame(X: pd.DataFrame, categories: dict) -> pd.DataFrame:
     for c in X.columns:
         s = X[c]
         if c in categories:
-            s = pd.Categorical(s.astype("string").astype(object).where(s.notna(), None), categories=categories[c])
+            known = pd.Index(categories[c])
+            v = s.astype("string").astype(object).where(s.notna(), None)
+            v = v.where(pd.Series(v).isin(known).to_numpy(), None)  # an unseen category is missing, said explicitly
+            s = pd.Categorical(v, categories=known)
         else:
             s = pd.to_numeric(s, errors="coerce").astype("float64")
         out[c] = s
