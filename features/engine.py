@@ -75,7 +75,7 @@ class PandasEngine:
     def split(self, frame: pd.DataFrame, key: str, n: int | None = None) -> list[pd.DataFrame]:
         return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
 
-    def share(self, obj: Any) -> Any:
+    def share(self, obj: Any, keep: bool = True) -> Any:
         return obj
 
     def chunks(self, frame: pd.DataFrame, n: int | None = None) -> list[pd.DataFrame]:
@@ -154,11 +154,14 @@ class DaskEngine(PandasEngine):
             return self.n_partitions
         return max(2 * self.workers, -(-rows // max(1, self.block_rows)))
 
-    def share(self, obj: Any) -> Any:
-        """Scattered once to every worker (the same object again is not sent again); tasks that take it as an argument
-        get the object itself."""
+    def share(self, obj: Any, keep: bool = True) -> Any:
+        """Scattered once to every worker; tasks that take it as an argument get the object itself. With `keep` the
+        engine remembers it (the same object shared again is not sent again) until it closes; `keep=False` for a
+        temporary (the workers drop it once its handle is gone)."""
         if obj is None:
             return None
+        if not keep:
+            return self.client.scatter(obj, broadcast=True, hash=False)
         key = id(obj)
         if key not in self._shared:
             self._shared[key] = (obj, self.client.scatter(obj, broadcast=True, hash=False))
@@ -279,7 +282,7 @@ def start(config, progress=None) -> PandasEngine:
         dask.config.set({"distributed.worker.daemon": False, "distributed.admin.system-monitor.gil.enabled": False})
         memory = parse_memory(config.memory_per_worker) or "auto"
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory,
-                               dashboard_address=None, env=dict(THREAD_ENV), silence_logs=40)
+                               dashboard_address=":0", host="127.0.0.1", env=dict(THREAD_ENV), silence_logs=40)
         client = Client(cluster)
     return DaskEngine(client, cluster, partitions=config.partitions, block_rows=config.block_rows, progress=progress)
 

@@ -61,7 +61,9 @@ def city(tmp_path_factory):
     from riskmodels.simulation import simulate
 
     d = tmp_path_factory.mktemp("city")
-    simulate(d, scale="tiny", seed=7)
+    s = Settings()
+    s.simulate.enterprises, s.simulate.tenders, s.simulate.cartels = 800, 400, 6  # a smaller tiny city: quick tests
+    simulate(d, scale="tiny", seed=7, settings=s)
     return d
 
 
@@ -69,7 +71,7 @@ def test_data_partition_gives_the_same_validation(cli, city, tmp_path):
     import json
 
     out = tmp_path / "parts"
-    cli("data", "partition", city, "--out", out, "--partitions", 3, err="bids 6")
+    cli("data", "partition", city, "--out", out, "--partitions", 3, err="rows in 3 part(s) by tender_id")
     assert sorted(p.name for p in (out / "bids").iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     a = json.loads(cli("data", "validate", city, "--json").stdout.strip().splitlines()[-1])
     b = json.loads(cli("data", "validate", out, "--json").stdout.strip().splitlines()[-1])
@@ -113,44 +115,51 @@ def fitted(city):
     return ds, s, model, _outputs(ds, s, model)
 
 
-@pytest.mark.slow
-def test_the_tiny_city_through_a_local_dask_cluster_gives_the_same_results(fitted):
-    ds, s, model, expected = fitted
-    e = engine.start(EngineSettings(name="dask", workers=2))
-    try:
-        assert e.parallel and e.workers == 2 and e.partitions(len(ds.get("bids"))) >= 4
-        with engine.using(e):
-            got = _outputs(ds, s, model)
-            from riskmodels.collusion.pipeline import predict_on_engine
-            from sklearn.linear_model import LogisticRegression
-
-            X = got["screens"][["n_bids"]].astype(float)
-            lr = LogisticRegression().fit(X, (X["n_bids"] > 5).astype(int))
-            assert np.array_equal(predict_on_engine(lr, X), lr.predict_proba(X)[:, 1])
-        # the tasks ran on the workers, not here
-        assert sum(len(v) for v in e.client.processing().values()) == 0
-        assert e.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) > 50
-    finally:
-        e.close()
-    _same(expected, got)
-
-
-@pytest.mark.slow
-def test_workers_short_of_memory_spill_to_disk_and_still_agree(fitted, tmp_path):
+@pytest.fixture(scope="module")
+def short_of_memory(tmp_path_factory):
+    """A local cluster of two workers of 400 MiB each that move every result to disk as soon as they hold it (the worker
+    process alone is above the spill threshold), and neither pause nor get restarted."""
     import dask
+    import distributed  # noqa: F401 - its config defaults must exist before the block below (its exit restores them)
 
-    ds, s, model, expected = fitted
-    # workers of 400 MiB that move every result to disk as soon as they hold it (the worker process alone is above the
-    # spill threshold), and neither pause nor get restarted
     with dask.config.set({"distributed.worker.memory.target": 0.01, "distributed.worker.memory.spill": 0.05,
                           "distributed.worker.memory.pause": False, "distributed.worker.memory.terminate": False,
-                          "temporary-directory": str(tmp_path)}):
+                          "temporary-directory": str(tmp_path_factory.mktemp("spill"))}):
         e = engine.start(EngineSettings(name="dask", workers=2, memory_per_worker="400MiB", partitions=6))
-    try:
-        with engine.using(e):
-            got = _outputs(ds, s, model)
-        spilled = e.client.run(lambda dask_worker: dask_worker.data.spilled_total.disk)
-    finally:
-        e.close()
-    assert sum(spilled.values()) > 0, spilled
+    yield e
+    e.close()
+
+
+@pytest.mark.slow
+def test_the_tiny_city_through_dask_workers_that_spill_gives_the_same_results(fitted, short_of_memory):
+    ds, s, model, expected = fitted
+    e = short_of_memory
+    assert e.parallel and e.workers == 2 and e.partitions(len(ds.get("bids"))) == 6
+    with engine.using(e):
+        got = _outputs(ds, s, model)
+        from riskmodels.collusion.pipeline import predict_on_engine
+        from sklearn.linear_model import LogisticRegression
+
+        X = got["screens"][["n_bids"]].astype(float)
+        lr = LogisticRegression().fit(X, (X["n_bids"] > 5).astype(int))
+        assert np.array_equal(predict_on_engine(lr, X), lr.predict_proba(X)[:, 1])
     _same(expected, got)
+    # the tasks ran on the workers, which spilled their results to disk
+    assert e.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) > 50
+    spilled = e.client.run(lambda dask_worker: dask_worker.data.spilled_total.disk)
+    assert sum(spilled.values()) > 0, spilled
+
+
+@pytest.mark.slow
+def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
+    from riskmodels.credit.model import CreditClassifier
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(600, 5)), columns=list("abcde"))
+    y = (X["a"] + rng.normal(size=600) > 0.8).astype(int)
+    kw = dict(max_rounds=40, patience=10, inner_folds=3, n_jobs=1)
+    here = CreditClassifier(**kw).fit(X, y)
+    with engine.using(short_of_memory):  # every (candidate, fold) booster grown as its own task on a worker
+        there = CreditClassifier(**kw).fit(X, y)
+    assert np.array_equal(here.oof_proba_, there.oof_proba_) and here.best_iteration_ == there.best_iteration_
+    assert np.array_equal(here.predict_proba(X), there.predict_proba(X))
