@@ -161,10 +161,10 @@ class DaskEngine(PandasEngine):
         if obj is None:
             return None
         if not keep:
-            return self.client.scatter(obj, broadcast=True, hash=False)
+            return self._scatter(obj, broadcast=True)
         key = id(obj)
         if key not in self._shared:
-            self._shared[key] = (obj, self.client.scatter(obj, broadcast=True, hash=False))
+            self._shared[key] = (obj, self._scatter(obj, broadcast=True))
         return self._shared[key][1]
 
     def _wait(self, futures: list, label: str) -> list:
@@ -178,8 +178,12 @@ class DaskEngine(PandasEngine):
                 last = time.monotonic()
         return self.client.gather(futures)
 
+    def _scatter(self, obj: Any, broadcast: bool = False):
+        """One future for `obj` (a dict, list or tuple is one object here, not a collection of them)."""
+        return self.client.scatter([obj], broadcast=broadcast, hash=False)[0]
+
     def _scatter_parts(self, parts: list) -> list:
-        return [p if _is_future(p) else self.client.scatter(p, hash=False) for p in parts]
+        return [p if _is_future(p) else self._scatter(p) for p in parts]
 
     def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
         futures = self._map(fn, parts, *args, **kwargs)

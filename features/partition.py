@@ -23,19 +23,10 @@ from features.dataset import find_tables
 from features.engine import partition_of
 from features.errors import InputError
 from features.io import read_raw
+from features.partitioned import KEYS, key_header
+from features.schema import TABLES
 
-KEYS = {"tenders": "tender_id", "bids": "tender_id", "bid_items": "tender_id", "enterprises": "enterprise_id",
-        "shareholders": "enterprise_id", "credit_events": "enterprise_id", "inspections": "enterprise_id",
-        "roster": "enterprise_id", "credit_labels": "enterprise_id"}
 ROWS_PER_PART = 1_000_000
-
-
-def _key_column(frame, name: str, key: str, mapping: dict) -> str:
-    """The header of `frame` that holds the canonical `key` (the user's own header when [columns.NAME] maps it)."""
-    for header in frame.columns:
-        if str(header).strip() == key or mapping.get(str(header).strip()) == key:
-            return header
-    raise InputError(f"{name}: no '{key}' column to partition by (columns: {', '.join(map(str, frame.columns))})")
 
 
 def partition_dataset(src, out, partitions: int | None = None, settings=None, force: bool = False) -> dict:
@@ -76,7 +67,10 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
             if key is None:
                 parts = [frame]
             else:
-                col = _key_column(frame, name, key, getattr(settings.columns, name, {}) or {})
+                col = key_header(r, TABLES[name], getattr(settings.columns, name, {}) or {})
+                if col is None:
+                    raise InputError(f"{r.label}: no '{key}' column to partition by "
+                                     f"(columns: {', '.join(map(str, frame.columns))})")
                 part = partition_of(frame[col], partitions)
                 parts = [frame[part == k] for k in range(partitions)]
             for k, p in enumerate(parts):

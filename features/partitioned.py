@@ -84,3 +84,70 @@ def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, 
     if p.min_co_bids > 1:
         out = out[out["co_bids"] >= p.min_co_bids].reset_index(drop=True)
     return n, out
+
+
+# --- validation: one table prepared per partition ------------------------------------------------------------------
+
+KEYS = {"tenders": "tender_id", "bids": "tender_id", "bid_items": "tender_id", "enterprises": "enterprise_id",
+        "shareholders": "enterprise_id", "credit_events": "enterprise_id", "inspections": "enterprise_id",
+        "roster": "enterprise_id", "credit_labels": "enterprise_id"}
+
+
+def key_header(raw, table, mapping: dict | None) -> str | None:
+    """The header of `raw.frame` that becomes the table's partition key (`KEYS`), or None (not partitioned / absent)."""
+    from features.prepare import canonical_names
+
+    key = KEYS.get(table.name)
+    names = canonical_names(list(raw.frame.columns), table, mapping or {}, raw.label)
+    return next((src for src, dst in names.items() if dst == key), None) if key else None
+
+
+def _prepare_part(raw, table, validate, mapping, known):
+    from features.prepare import prepare
+
+    p = prepare(raw, table, validate, mapping, known)
+    accepted_rows = raw.rows[~np.isin(raw.rows, p.rejects["row"].to_numpy())]
+    return p, accepted_rows
+
+
+def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
+    """`features.prepare.prepare` per hash partition of the table's key on `eng`, with the one-pass accepted rows (in
+    file order), rejects (by row), notes (counts added up) and read count. Identical rows share their key, so duplicate
+    rows meet in one partition; the reference checks get the accepted ids of the referenced tables (`known`)."""
+    from features.io import RawTable
+    from features.prepare import REJECT_COLUMNS, Prepared, prepare
+
+    eng = eng or _engine.current()
+    header = key_header(raw, table, mapping)
+    n = eng.partitions(len(raw.frame)) if header is not None else 1
+    if n <= 1 or len(raw.frame) == 0:
+        return prepare(raw, table, validate, mapping, known)
+    part = _engine.partition_of(raw.frame[header], n)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n + 1))
+    raws = []
+    for i in range(n):
+        idx = order[bounds[i]:bounds[i + 1]]
+        raws.append(RawTable(raw.label, raw.frame.iloc[idx].reset_index(drop=True), raw.rows[idx],
+                             raw.broken if i == 0 else [], raw.encoding))
+    results = eng.map(_prepare_part, raws, table, validate, mapping, eng.share(known, keep=False),
+                      label=f"validate {table.name}")
+    frames = [r[0].frame for r in results]
+    rows = np.concatenate([r[1] for r in results])
+    frame = pd.concat(frames, ignore_index=True).iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
+    for c in frame.columns:  # a column all missing in one partition may have come back with another dtype
+        want = next((f[c].dtype for f in frames if len(f) and f[c].notna().any()), frame[c].dtype)
+        if frame[c].dtype != want:
+            frame[c] = frame[c].astype(want)
+    rejects = pd.concat([r[0].rejects for r in results if len(r[0].rejects)] or [results[0][0].rejects], ignore_index=True)
+    rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)[REJECT_COLUMNS]
+    notes: dict = {}
+    for r in results:
+        for nt in r[0].notes:
+            k = (nt["table"], nt["column"], nt["problem"])
+            notes[k] = notes.get(k, 0) + nt["count"]
+    # in the one-pass order: by column, then "not a number/date" before the other fix of the same column
+    pos = {c: i for i, c in enumerate(frame.columns)}
+    keys = sorted(notes, key=lambda k: (pos.get(k[1], len(pos)), 0 if k[2].startswith("not ") else 1))
+    merged = [{"table": t, "column": c, "problem": p, "count": notes[(t, c, p)]} for t, c, p in keys]
+    return Prepared(frame, rejects, merged, sum(r[0].read for r in results))

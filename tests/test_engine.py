@@ -163,3 +163,24 @@ def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
         there = CreditClassifier(**kw).fit(X, y)
     assert np.array_equal(here.oof_proba_, there.oof_proba_) and here.best_iteration_ == there.best_iteration_
     assert np.array_equal(here.predict_proba(X), there.predict_proba(X))
+
+
+@pytest.mark.slow
+def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_memory, tmp_path):
+    import shutil
+
+    from features.dataset import load_dataset
+
+    dirty = tmp_path / "dirty"
+    shutil.copytree(city, dirty)
+    b = pd.read_csv(dirty / "bids.csv", dtype=str, keep_default_na=False)
+    b.loc[5, "price"], b.loc[9, "price"], b.loc[20, "tender_id"], b.loc[40, "submitted_at"] = "abc", "99999999", "NOPE", "x"
+    pd.concat([b, b.iloc[[3, 100]]], ignore_index=True).to_csv(dirty / "bids.csv", index=False)
+    s = Settings()
+    one = load_dataset(dirty, s)
+    with engine.using(short_of_memory):
+        parts = load_dataset(dirty, s)
+    assert one.counts["bids"]["rejected"] == 5 and one.report() == parts.report()
+    pd.testing.assert_frame_equal(one.rejects, parts.rejects)
+    for name, table in one.tables.items():
+        pd.testing.assert_frame_equal(table, parts.tables[name], obj=name)
