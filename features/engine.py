@@ -332,8 +332,10 @@ def using(engine: PandasEngine):
 
 @atexit.register
 def shutdown() -> None:
-    """Close the running engine (its client and local cluster); the next `current()` starts it again."""
-    global _engine
+    """Close the running engine (its client and local cluster) and forget the configuration: the next `current()` is
+    pandas until `configure` is called again (the CLI configures each command)."""
+    global _engine, _config
+    _config = None
     if _engine is not None:
         _engine.close()
         _engine = None
