@@ -124,15 +124,22 @@ class PandasEngine:
 
 
 def _pin_threads() -> str:
-    """Run on every worker: one thread for Numba, OpenMP (LightGBM) and BLAS, so workers do not oversubscribe cores."""
+    """One thread for Numba, OpenMP (LightGBM) and BLAS in this worker, so workers do not oversubscribe the cores (the
+    environment before anything imports them; Numba's count is per thread, so every task sets it again)."""
     os.environ.update(THREAD_ENV)
     try:
         import numba
 
         numba.set_num_threads(1)
-    except Exception:  # noqa: BLE001 - numba not imported or already fixed at one thread
+    except Exception:  # noqa: BLE001 - numba unavailable or its threading layer not up: the environment holds
         pass
     return "ok"
+
+
+def _pinned(fn: Callable, *args, **kwargs):
+    """`fn(*args, **kwargs)` in a worker thread pinned to one Numba thread (every task runs through this)."""
+    _pin_threads()
+    return fn(*args, **kwargs)
 
 
 class DaskEngine(PandasEngine):
@@ -191,13 +198,13 @@ class DaskEngine(PandasEngine):
 
     def _map(self, fn, parts, *args, **kwargs) -> list:
         parts = self._scatter_parts(parts)
-        return [self.client.submit(fn, p, *args, pure=False, **kwargs) for p in parts]
+        return [self.client.submit(_pinned, fn, p, *args, key=_key(fn), **kwargs) for p in parts]
 
     def _reduce(self, combine, futures, split_every):
         while len(futures) > 1:
-            futures = [self.client.submit(combine, futures[i:i + split_every], pure=False)
+            futures = [self.client.submit(_pinned, combine, futures[i:i + split_every], key=_key(combine))
                        for i in range(0, len(futures), split_every)]
-        return futures[0] if futures else self.client.submit(combine, [], pure=False)
+        return futures[0] if futures else self.client.submit(_pinned, combine, [], key=_key(combine))
 
     def tree_reduce(self, combine: Callable, parts: list, split_every: int = 8, label: str = "") -> Any:
         return self._wait([self._reduce(combine, self._scatter_parts(parts), split_every)], label)[0]
@@ -207,7 +214,7 @@ class DaskEngine(PandasEngine):
         return self._wait([self._reduce(combine, self._map(fn, parts, *args, **kwargs), split_every)], label)[0]
 
     def submit_many(self, calls: list, label: str = "") -> list:
-        futures = [self.client.submit(fn, *args, pure=False, **(kwargs or {})) for fn, args, kwargs in calls]
+        futures = [self.client.submit(_pinned, fn, *args, key=_key(fn), **(kwargs or {})) for fn, args, kwargs in calls]
         return self._wait(futures, label)
 
     def describe(self) -> str:
@@ -222,6 +229,13 @@ class DaskEngine(PandasEngine):
                     c.close()
             except Exception:  # noqa: BLE001 - closing at exit: a dead cluster is already closed
                 pass
+
+
+def _key(fn) -> str:
+    """A task key named after the function (what the dashboard and the scheduler's logs show)."""
+    import uuid
+
+    return f"{getattr(fn, '__name__', 'task').strip('_')}-{uuid.uuid4().hex}"
 
 
 def _is_future(x) -> bool:
