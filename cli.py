@@ -45,6 +45,23 @@ class _State:
     verbose = False
     settings_path: Optional[Path] = None
     engine: dict = {}  # global engine options given on the command line (override [engine])
+    replacing: dict = {}  # outputs this run replaces (--force) -> their modification time before it
+
+
+def outputs(*paths, force: bool = False) -> None:
+    """Refuse (exit 2, naming them) to write over outputs that already exist unless --force; remember the ones that will
+    be replaced, so a run that fails says which of them are now stale (left from an earlier run)."""
+    from features.export import refuse_overwrite
+
+    found = refuse_overwrite(*paths, force=force)
+    state.replacing = {p: p.lstat().st_mtime_ns for p in found}
+
+
+def _say_stale() -> None:
+    stale = [p for p, t in state.replacing.items() if p.exists() and p.lstat().st_mtime_ns == t]
+    if stale:
+        typer.echo("stale: " + ", ".join(map(str, stale[:8])) + (" ..." if len(stale) > 8 else "")
+                   + " left from an earlier run (this run failed before replacing them)", err=True)
 
 
 state = _State()
@@ -62,11 +79,18 @@ def _handled(fn):
         except InputError as e:
             msg = " ".join(str(e).split())
             typer.echo(f"error: {msg}", err=True)
+            _say_stale()
             raise typer.Exit(2)
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130)
         except Exception as e:  # noqa: BLE001 - the one place that turns the unexpected into exit 1
+            if isinstance(e, PermissionError) or (isinstance(e, OSError) and e.errno in (28, 30)):
+                # a read-only or full output place is the user's to fix, not a bug
+                typer.echo(f"error: {e.filename or ''}: cannot write ({e.strerror})", err=True)
+                _say_stale()
+                raise typer.Exit(2)
+            _say_stale()
             if state.verbose:
                 traceback.print_exc()
             else:
@@ -112,6 +136,16 @@ def main(
     state.verbose = verbose
     state.settings_path = settings_file
     state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
+    state.replacing = {}
+    import logging
+
+    # the library's warnings (e.g. control characters removed from an export) as one plain line each on stderr
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    lib = logging.getLogger("riskmodels")
+    lib.handlers = [handler]
+    lib.setLevel(logging.INFO)
+    lib.propagate = False
 
 
 @app.command("init")
@@ -190,11 +224,13 @@ def experiments_promote_cmd(name: str = typer.Argument(..., help="Registered mod
 def demo_cmd(scale: str = typer.Option("tiny", "--scale", help="tiny (seconds) or city (Pingshan-sized, minutes)."),
              out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for every output of the demo."),
              seed: int = typer.Option(20240601, "--seed", help="Seed of the simulated city."),
-             data: Optional[Path] = typer.Option(None, "--data", help="Run on this dataset directory instead of simulating.")):
+             data: Optional[Path] = typer.Option(None, "--data", help="Run on this dataset directory instead of simulating."),
+             force: bool = typer.Option(False, "--force", help="Replace the outputs of an earlier demo in --out (other files there are never touched).")):
     """The whole job on a simulated city: evidence, graphs, models tracked in MLflow, tiers, inspection plan."""
-    from experiments.demo import run_demo, summary_text
+    from experiments.demo import demo_outputs, run_demo, summary_text
 
-    d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=say)
+    outputs(*demo_outputs(out, data is None), force=force)
+    d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=say, force=force)
     typer.echo(summary_text(d))
 
 
@@ -205,11 +241,13 @@ def data_validate(
     directory: Path = typer.Argument(..., help="Dataset directory of canonical tables (NAME.csv / NAME.parquet)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON (last line of stdout)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write rejected rows (file, row, column, value, reason) to this CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace the rejects file if it exists."),
 ):
     """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
     from features.dataset import load_dataset
     from features.export import write_table
 
+    outputs(rejects, force=force)
     ds = load_dataset(directory, settings())
     rep = ds.report()
     if rejects is not None:
@@ -247,9 +285,13 @@ def data_partition_cmd(
 def import_garcia_cmd(
     csv_file: Path = typer.Argument(..., help="A García Rodríguez et al. (2022) bid file (one row per bid)."),
     out: Path = typer.Option(..., "--out", help="Output dataset directory (tenders.csv, bids.csv)."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
+    from features.dataset import table_files
     from features.garcia import import_garcia
+
+    outputs(*table_files(out, ("tenders", "bids")), force=force)
 
     r = import_garcia(csv_file, out)
     anon = " (no bidder ids: one anonymous id per bid)" if r["anonymous"] else ""
@@ -265,13 +307,12 @@ def _report_ocds_issues(report, issues_file: Optional[Path], limit: int = 50) ->
     if len(report.issues) > limit:
         say(f"... and {len(report.issues) - limit} more problems" + ("" if issues_file else " (write them all with --issues FILE)"))
     if issues_file is not None:
-        import csv
+        import pandas as pd
 
-        with open(issues_file, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["line", "ocid", "path", "value", "problem", "skipped"])
-            for i in report.issues:
-                w.writerow([i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)])
+        from features.export import write_table
+
+        write_table(pd.DataFrame([[i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)] for i in report.issues],
+                                 columns=["line", "ocid", "path", "value", "problem", "skipped"]), issues_file)
 
 
 @ocds_app.command("indicators")
@@ -282,8 +323,10 @@ def ocds_indicators_cmd(
     no_meta: bool = typer.Option(False, "--no-meta", help="Leave out the Meta key (quartiles and fences)."),
     count: bool = typer.Option(False, "--count", "-c", help="Print the number of results per group to stderr."),
     issues: Optional[Path] = typer.Option(None, "--issues", help="Write every bad line / field to this CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
+    outputs(issues, force=force)
     from features.indicators import engine
     from features.indicators.config import load_ini
     from features.ocds import ReadReport, read_processes
@@ -305,9 +348,13 @@ def import_ocds_cmd(
     jsonl: Path = typer.Argument(..., help="OCDS compiled releases, one contracting process per line."),
     out: Path = typer.Option(..., "--out", help="Output dataset directory (tenders.csv, bids.csv, enterprises.csv)."),
     issues: Optional[Path] = typer.Option(None, "--issues", help="Write every bad line / field to this CSV."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
+    from features.dataset import table_files
     from features.ocds import ReadReport, import_ocds
+
+    outputs(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
 
     report = ReadReport()
     counts = import_ocds(jsonl, out, report)
@@ -329,10 +376,14 @@ def inspect_plan_cmd(
     out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx, notice.csv, manifest.json, ..."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
     embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing plan folder (the new plan replaces it whole)."),
 ):
     """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
     from riskmodels.inspection import make_plan
 
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file; --out must be a folder for the plan")
+    outputs(out, force=force)
     result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs)
     s = result.summary
     rates = ", ".join(f"{t} {v['visited']}/{v['firms']}" for t, v in s["tiers"].items())
@@ -407,10 +458,12 @@ def _graph_dataset(directory: Path):
 def graph_build_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory (bids; enterprises, shareholders, tenders if present)."),
     out: Path = typer.Option(..., "--out", help="Graph file: .graphml or .gexf (Gephi and networkx open both)."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Combined bidder graph (co-bidding + registry and bid-metadata relations) with group and graph features on the nodes."""
     from graphs.pipeline import build_graph
 
+    outputs(out, force=force)
     r = build_graph(_graph_dataset(directory), out, settings())
     say(f"wrote {out}: {r['nodes']:,} bidders, {r['edges']:,} edges, {r['groups']:,} groups "
         f"(build {r['build_s']:.1f}s, communities {r['communities_s']:.1f}s)")
@@ -423,10 +476,12 @@ def graph_groups_cmd(
     out: Path = typer.Option(..., "--out", help="Ranked groups (.csv/.parquet/.xlsx): group_id, members, score, evidence, ..."),
     pictures: Optional[Path] = typer.Option(None, "--pictures", help="Directory for a PNG picture of each top group."),
     top: int = typer.Option(10, "--top", help="How many top groups get a picture."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Suspicious bidder groups: communities of the combined graph ranked by exclusivity, cohesion, wins, screens, relations."""
     from graphs.pipeline import find_groups
 
+    outputs(out, pictures, force=force)
     r = find_groups(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
     say(f"wrote {out}: {r['groups']:,} groups, highest score first")
     for g in r["top"].itertuples(index=False):
@@ -443,10 +498,12 @@ def graph_ego_cmd(
     out: Path = typer.Option(..., "--out", help="Ego-network file: .graphml or .gexf."),
     radius: int = typer.Option(1, "--radius", min=1, help="Steps from the centre."),
     picture: Optional[Path] = typer.Option(None, "--png", help="Also draw it to this PNG."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Ego network around one firm for a case file (co-bidders and related firms, with their groups)."""
     from graphs.pipeline import ego_graph
 
+    outputs(out, picture, force=force)
     r = ego_graph(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
     say(f"wrote {out}: {r['nodes']:,} firms, {r['edges']:,} edges around {bidder}")
 
@@ -457,10 +514,12 @@ def graph_features_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory."),
     out: Path = typer.Option(..., "--out", help="Feature table (.csv/.parquet/.xlsx)."),
     level: str = typer.Option("bidder", "--level", help="bidder or tender."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
     from graphs.pipeline import graph_features
 
+    outputs(out, force=force)
     r = graph_features(_graph_dataset(directory), out, level=level, settings=settings())
     say(f"wrote {out}: {r['rows']:,} {level} rows")
 
@@ -473,11 +532,13 @@ def data_simulate_cmd(
     scale: str = typer.Option("tiny", "--scale", help="tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city)."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
     fmt: Optional[str] = typer.Option(None, "--format", help="csv or parquet (default: csv; parquet parts for province)."),
+    force: bool = typer.Option(False, "--force", help="Replace tables (and truth/) already in DIR; other files there are never touched."),
 ):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
-    from riskmodels.simulation import simulate
+    from riskmodels.simulation import output_files, simulate
 
     fmt = fmt or ("parquet" if scale == "province" else "csv")
+    outputs(*output_files(out), force=force)
     bar = None
     if sys.stderr.isatty():
         from rich.console import Console
@@ -510,11 +571,14 @@ def collusion_flags_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory (bids; enterprises, shareholders, bid_items when present)."),
     out: Path = typer.Option(..., "--out", help="Findings table (.csv, .parquet or .xlsx): code, article, tender, bidders, evidence."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="Also write each flag's statistics (fences, counts) as JSON."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
     from features.dataset import load_dataset
-    from features.export import write_table
+    from features.export import write_table, write_text
     from features.flags import collusion_flags, flagged_tenders
+
+    outputs(out, meta, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
@@ -522,7 +586,7 @@ def collusion_flags_cmd(
     evidence, stats = collusion_flags(ds.tables, s.flags)
     write_table(evidence, out)
     if meta is not None:
-        meta.write_text(json.dumps(stats, ensure_ascii=False, indent=1, default=float) + "\n", encoding="utf-8")
+        write_text(meta, json.dumps(stats, ensure_ascii=False, indent=1, default=float) + "\n")
     counts = evidence["code"].value_counts()
     say(f"wrote {out}: {len(evidence):,} findings in {len(flagged_tenders(evidence)):,} tenders"
         + ("; " + ", ".join(f"{c} {counts.get(c, 0):,}" for c in s.flags.enabled) if len(s.flags.enabled) else ""))
@@ -535,11 +599,14 @@ def collusion_screens_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory with bids (and optionally tenders)."),
     out: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet (by extension)."),
     market: Optional[str] = typer.Option(None, "--market", help="tenders column defining a market (default: settings [screens] market, else region x category)."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from features.dataset import load_dataset
     from features.export import write_table
     from features.partitioned import screens_on_engine
+
+    outputs(out, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
@@ -555,11 +622,14 @@ def collusion_pairs_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory with bids (and optionally bid_items)."),
     out: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet (by extension)."),
     per_tender: bool = typer.Option(False, "--per-tender", help="Write one row per pair of bids in a tender instead of one per bidder pair."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
     from features.dataset import load_dataset
     from features.export import write_table
     from features.pairs import pair_evidence
+
+    outputs(out, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "bid_items"], require=["bids"])
@@ -638,6 +708,7 @@ def collusion_train_cmd(
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
     directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
     method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market) or auto (with 2+ markets: whichever moved better between them, each held out in turn; else lightgbm)."),
+    force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
@@ -651,6 +722,7 @@ def collusion_train_cmd(
         raise InputError(f"--features must be full or transfer; got {kind!r}")
     if method not in ("auto", "lightgbm", "consensus"):
         raise InputError(f"--method must be auto, lightgbm or consensus; got {method!r}")
+    outputs(model_out, force=force)
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                         require=["bids"]) for d in directories]
@@ -692,23 +764,30 @@ def collusion_score_cmd(
     graph: bool = typer.Option(True, "--graph/--no-graph", help="Find bidder groups for the case list."),
     flags: bool = typer.Option(True, "--flags/--no-flags", help="Compute red flags (their evidence texts become reasons)."),
     min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
     from features.dataset import load_dataset
-    from riskmodels.collusion.caselist import write_case_list
+    from features.export import write_table
+    from riskmodels.collusion.caselist import case_list_paths, write_case_list
     from riskmodels.collusion.pipeline import score_dataset
 
+    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        raise InputError(f"{out}: unsupported output format '{out.suffix}' (use .csv, .parquet or .xlsx)")
+    outputs(out, *case_list_paths(out).values(), force=force)
     s = settings()
     est = None
     if model is not None:
         from experiments.tracking import load_model
 
-        est = load_model(model)
+        est = load_model(model, kind="collusion", allowed_hosts=s.models.allowed_hosts)
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
     r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    r["scores"].to_csv(out, index=False)
+    if r.get("built"):
+        say(f"note: the model uses features of the {' and '.join(r['built'])}, which --no-graph/--no-flags leave out; "
+            "built them for the model anyway")
+    write_table(r["scores"], out)
     used = ", ".join(["screens", "pair evidence"] + (["red flags"] if flags else []) + (["bidder graph"] if graph else []))
     how = f"model {model}" if model else f"composite score of {used} (no model given)"
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
@@ -736,6 +815,7 @@ def credit_train_cmd(
     experiment: str = typer.Option("credit", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score) from 'collusion score': bidding features."),
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV (enterprise_id or bidder_id, group_id)."),
+    force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
     from features.dataset import load_dataset
@@ -743,6 +823,7 @@ def credit_train_cmd(
 
     if model_out is None and register is None:
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
+    outputs(model_out, force=force)
     s = settings()
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
@@ -768,6 +849,7 @@ def credit_tier_cmd(
     previous: Optional[Path] = typer.Option(None, "--previous", help="Previous tiers file (enterprise_id, tier): damping and the migration matrix."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.tracking import load_model
@@ -778,11 +860,12 @@ def credit_tier_cmd(
 
     import pandas as pd
 
+    outputs(out, force=force)
     s = settings()
     when = parse_date(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
     scores, members = _credit_side_tables(collusion_scores, groups)
-    est = load_model(model)
+    est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     ds = load_dataset(directory, s, tables=[t for t in _CREDIT_TABLES if t != "credit_labels"], require=["enterprises"])
     tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
     write_table(tiers, out)
@@ -810,6 +893,7 @@ def credit_monitor_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON line (the last line of stdout)."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
     Gini / Brier / calibration on the credit_labels dated in between."""
@@ -817,11 +901,13 @@ def credit_monitor_cmd(
     from features.dataset import load_dataset
     from riskmodels.credit.pipeline import monitor_dataset, parse_date
 
+    if out is not None:
+        outputs(*(out / n for n in ("stability.csv", "migration.csv", "calibration.csv", "summary.json")), force=force)
     s = settings()
     ref = parse_date(reference_as_of, "--reference-as-of")
     when = parse_date(as_of, "--as-of") if as_of else None
     scores, members = _credit_side_tables(collusion_scores, groups)
-    est = load_model(model)
+    est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
     m = monitor_dataset(est, ds, s, reference_as_of=ref, as_of=when, collusion_scores=scores, group_members=members)
     r = m.summary

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
+from features.export import write_text
 
 
 SCALES = ("tiny", "city")
@@ -86,7 +87,7 @@ def stage_validate(d: Demo) -> dict:
     rep = d.ds.report()
     folder = d.out / "validate"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "report.json").write_text(json.dumps(rep, indent=2, default=str), encoding="utf-8")
+    write_text(folder / "report.json", json.dumps(rep, indent=2, default=str))
     d.output("validation report", folder / "report.json")
     if len(d.ds.rejects):
         write_table(d.ds.rejects, folder / "rejects.csv")
@@ -139,8 +140,7 @@ def stage_flags(d: Demo) -> dict:
     d.flags = evidence
     d.cache["flags"] = evidence
     d.output("red flags with evidence (code, article, tender, bidders)", write_table(evidence, d.out / "evidence" / "flags.csv"))
-    (d.out / "evidence" / "flags_meta.json").write_text(json.dumps(stats, ensure_ascii=False, indent=1, default=float),
-                                                        encoding="utf-8")
+    write_text(d.out / "evidence" / "flags_meta.json", json.dumps(stats, ensure_ascii=False, indent=1, default=float))
     counts = evidence["code"].value_counts() if len(evidence) else pd.Series(dtype=int)
     return {"findings": int(len(evidence)), "tenders_flagged": len(flagged_tenders(evidence)),
             **{f"n_{c}": int(n) for c, n in counts.head(6).items()}}
@@ -178,7 +178,7 @@ def stage_collusion(d: Demo) -> dict:
     d.need("ds", "validate")
     info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "collusion")
-    r = tasks.score_collusion(tracking.load_model(uri), d.ds, info["spec"].features, d.settings, cache=d.cache)
+    r = tasks.score_collusion(tracking.load_model(uri, kind="collusion"), d.ds, info["spec"].features, d.settings, cache=d.cache)
     d.scores = r["scores"]
     d.cache["collusion_scores"] = d.scores
     folder = d.out / "collusion"
@@ -205,7 +205,7 @@ def stage_credit(d: Demo) -> dict:
     d.need("ds", "validate")
     info = run_spec("credit", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "credit")
-    model = tracking.load_model(uri)
+    model = tracking.load_model(uri, kind="credit")
     tiers = tasks.tier_credit(model, d.ds, info["spec"].features, d.settings, cache=d.cache)
     d.tiers_file = write_table(tiers, d.out / "credit" / "tiers.csv")
     d.output("credit tiers (enterprise_id, tier, probability, reasons, override)", d.tiers_file)
@@ -327,19 +327,33 @@ def collusion_truth_metrics(scores: pd.DataFrame, data: Path | None, top: int = 
 
 # ------------------------------------------------------------------------------------------------------------- runner
 
+OUTPUT_FOLDERS = ("validate", "evidence", "graphs", "collusion", "credit", "inspection")
+
+
+def demo_outputs(out: str | Path, simulating: bool = True) -> list[Path]:
+    """Every path the demo writes in `out` (the simulated dataset in `out/data` when `simulating`): what it replaces."""
+    from riskmodels.simulation import output_files
+
+    out = Path(out)
+    paths = [out / f for f in OUTPUT_FOLDERS] + [out / "summary.json"]
+    return paths + (output_files(out / "data") if simulating else [])
+
+
 def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int = DEMO_SEED, settings=None,
-             data: str | Path | None = None, log: Callable[[str], None] = print, only=None) -> Demo:
+             data: str | Path | None = None, log: Callable[[str], None] = print, only=None, force: bool = False) -> Demo:
     """Run every stage in order; returns the context with results, outputs and seconds per stage.
 
-    `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests)."""
+    `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests).
+    Outputs of an earlier demo in `out` are an InputError naming them unless `force`; then the demo's own files are
+    replaced and nothing else in `out` is touched (a user's notes in `out/data` stay)."""
+    from features.export import refuse_overwrite
+
     if scale not in SCALES:
         raise InputError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
     out = Path(out)
-    if any(out.glob("data/bids.*")) and data is None:
-        # a second demo into the same folder simulates afresh: never mix two cities
-        import shutil
-
-        shutil.rmtree(out / "data")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file; --out must be a folder")
+    refuse_overwrite(*demo_outputs(out, data is None), force=force)
     out.mkdir(parents=True, exist_ok=True)
     d = Demo(out=out, scale=scale, seed=seed, settings=settings, data=Path(data) if data else None, log=log)
     if settings is None:
@@ -385,7 +399,7 @@ def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:
     d.outputs.setdefault("this summary", path)
     doc = {"scale": d.scale, "seed": d.seed, "total_seconds": total, "failed_stage": failed, "seconds": d.seconds,
            "results": d.results, "outputs": {k: str(v) for k, v in d.outputs.items()}}
-    path.write_text(json.dumps(doc, indent=2, default=_json_default), encoding="utf-8")
+    write_text(path, json.dumps(doc, indent=2, default=_json_default))
     return path
 
 

@@ -76,7 +76,31 @@ def _mlflow():
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    _init_store(mlflow, uri)
     return mlflow
+
+
+_READY: set = set()
+
+
+def _init_store(mlflow, uri: str) -> None:
+    """Create (migrate) a sqlite store once, under an exclusive lock beside the database: two processes that open a fresh
+    store at the same moment would otherwise both run MLflow's schema migrations and one fails ("Online migration expected
+    to match one row"). Later openings find the schema in place and take the lock only briefly."""
+    if uri in _READY or not uri.startswith("sqlite:///"):
+        return
+    import fcntl
+
+    db = Path(uri[len("sqlite:///"):])
+    with open(db.parent / f".{db.name}.init.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            client = mlflow.MlflowClient()
+            client.search_experiments(max_results=1)  # the tracking store: tables created and migrated here
+            client.search_registered_models(max_results=1)  # the registry store, same database
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _READY.add(uri)
 
 
 def _client():
@@ -150,45 +174,125 @@ def save_model(model, path: str | Path, *, input_example=None) -> Path:
     """Write `model` (a fitted scikit-learn-style estimator) as an MLflow model directory at `path` (replaced if present).
 
     The sklearn flavour keeps our estimator object (cloudpickle); its pyfunc returns `predict_proba` when the model has it.
-    The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work."""
-    import shutil
-
+    The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work.
+    It is written beside `path` and renamed into place when complete."""
     mlflow = _mlflow()
     import mlflow.sklearn
 
+    from features.export import atomic_dir
+
     path = Path(path)
-    if path.exists():
-        if not (path / "MLmodel").exists() and any(path.iterdir()):
-            raise InputError(f"{path}: exists and is not an MLflow model directory; refusing to overwrite it")
-        shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
+    if path.exists() and not (path / "MLmodel").exists() and any(path.iterdir()):
+        raise InputError(f"{path}: exists and is not an MLflow model directory; refusing to overwrite it")
+    with atomic_dir(path) as work, warnings.catch_warnings():  # the model appears whole, replacing an earlier one
         warnings.simplefilter("ignore")
-        mlflow.sklearn.save_model(model, str(path), **_model_kwargs(mlflow, model, input_example))
+        work.rmdir()  # mlflow writes a new directory
+        mlflow.sklearn.save_model(model, str(work), **_model_kwargs(mlflow, model, input_example))
     return path
 
 
-def load_model(path_or_uri: str | Path):
-    """Our estimator object from a model directory, `models:/NAME@alias`, `models:/NAME/VERSION` or `runs:/RUN_ID/model`."""
-    ref = str(path_or_uri)
-    is_uri = "://" in ref or ref.startswith(("models:/", "runs:/"))
-    if not is_uri:
-        p = Path(ref)
-        if not (p / "MLmodel").exists():
-            raise InputError(f"{ref}: not an MLflow model directory (no MLmodel file); give a path written by --model-out "
-                             f"or a URI such as models:/collusion@champion")
-        ref = str(p.resolve())
+KINDS = {"collusion": "riskmodels.collusion", "credit": "riskmodels.credit"}
+
+
+def model_source(path_or_uri: str | Path, allowed_hosts=()) -> tuple[str, str]:
+    """("local", absolute path) or ("store", URI) for a --model value, checked before anything is fetched.
+
+    A model is a pickle, i.e. code: it is loaded only from a local MLflow model directory, or from a `runs:/` or `models:/`
+    URI, which resolves against the configured tracking store. Any other scheme (http, https, s3, gs, ...) is refused
+    (InputError) unless its host is in `allowed_hosts` (settings `[models] allowed_hosts`)."""
+    ref = str(path_or_uri).strip()
+    if ref.startswith(("models:/", "runs:/")):
+        return "store", ref
+    if ref.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        ref = unquote(urlparse(ref).path)
+    elif "://" in ref:
+        from urllib.parse import urlparse
+
+        u = urlparse(ref)
+        host = (u.hostname or "").lower()
+        allowed = {str(h).strip().lower() for h in allowed_hosts or ()}
+        if not host or host not in allowed:
+            raise InputError(f"{ref}: models are loaded only from a local path or a runs:/ or models:/ URI of the tracking "
+                             f"store; {u.scheme}:// from host {host or '?'} is refused (a model is code; to allow it, add "
+                             f"the host to [models] allowed_hosts in the settings)")
+        return "store", ref
+    p = Path(ref)
+    if not (p / "MLmodel").is_file():
+        raise InputError(f"{ref}: not an MLflow model directory (no MLmodel file); give a path written by --model-out "
+                         f"or a URI such as models:/collusion@champion")
+    return "local", str(p.resolve())
+
+
+def _check_mlmodel(folder: Path, label: str) -> None:
+    """The MLmodel file must be readable YAML naming the sklearn flavour (our estimators are saved that way)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load((folder / "MLmodel").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise InputError(f"{label}: MLmodel file is not readable ({type(e).__name__})") from None
+    flavors = doc.get("flavors") if isinstance(doc, dict) else None
+    if not isinstance(flavors, dict):
+        raise InputError(f"{label}: MLmodel file has no flavors section; not a model written by riskmodels")
+    if "sklearn" not in flavors:
+        raise InputError(f"{label}: model flavour is {', '.join(map(str, flavors)) or 'none'}, not sklearn; not a model "
+                         "written by riskmodels")
+
+
+def check_model(model, label: str, kind: str | None = None):
+    """`model` if it is usable for `kind` ("collusion" or "credit"): it predicts probabilities and knows its feature names."""
+    if kind is not None:
+        module = type(model).__module__
+        if not module.startswith(KINDS[kind]):
+            other = next((k for k, m in KINDS.items() if module.startswith(m)), None)
+            what = f"a {other} model" if other else f"a {type(model).__name__} ({module})"
+            raise InputError(f"{label}: is {what}, not a {kind} model")
+        names = getattr(model, "feature_names_in_", None)
+        if names is None or len(names) == 0 or not hasattr(model, "predict_proba"):
+            raise InputError(f"{label}: the model has no feature names or cannot predict probabilities; train it with "
+                             f"`riskmodels {kind} train`")
+    return model
+
+
+def load_model(path_or_uri: str | Path, *, kind: str | None = None, allowed_hosts=()):
+    """Our estimator object from a model directory, `models:/NAME@alias`, `models:/NAME/VERSION` or `runs:/RUN_ID/model`.
+
+    Nothing is fetched from a location `model_source` refuses. The MLmodel file must name the sklearn flavour; with `kind`,
+    the object must be that kind of model (`check_model`). Every problem is an InputError naming the model."""
+    where, ref = model_source(path_or_uri, allowed_hosts)
+    label = str(path_or_uri)
+    if where == "local":
+        _check_mlmodel(Path(ref), label)
     mlflow = _mlflow()
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.sklearn.load_model(ref)
+        if where == "store":
+            import tempfile
+
+            from mlflow.artifacts import download_artifacts
+
+            with tempfile.TemporaryDirectory(prefix="riskmodels-model-") as tmp:
+                local = Path(download_artifacts(artifact_uri=ref, dst_path=tmp))
+                if not (local / "MLmodel").is_file():
+                    raise InputError(f"{label}: not an MLflow model (no MLmodel file in {tracking_uri()})")
+                _check_mlmodel(local, label)
+                model = mlflow.sklearn.load_model(str(local))
+        else:
+            model = mlflow.sklearn.load_model(ref)
+    except InputError:
+        raise
     except MlflowException as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"{path_or_uri}: cannot load the model from {tracking_uri()} ({first})") from None
-    except OSError as e:
-        raise InputError(f"{path_or_uri}: cannot load the model ({e})") from None
+        raise InputError(f"{label}: cannot load the model from {tracking_uri()} ({first})") from None
+    except (OSError, ImportError, ValueError, TypeError, KeyError, AttributeError, EOFError) as e:
+        raise InputError(f"{label}: cannot load the model ({type(e).__name__}: {str(e)[:120]})") from None
+    except Exception as e:  # noqa: BLE001 - unpickling a broken file raises anything (pickle.UnpicklingError, ...)
+        raise InputError(f"{label}: cannot load the model ({type(e).__name__})") from None
+    return check_model(model, label, kind)
 
 
 # ---------------------------------------------------------------------------------------------------------------- runs

@@ -59,14 +59,33 @@ class Dataset:
         return {"tables": {k: dict(v) for k, v in self.counts.items()}, "problems": problems}
 
 
+def table_files(path, names=None) -> list[Path]:
+    """Every file name a table may have in `path` (NAME.csv, NAME.parquet, NAME/): what writing a dataset there replaces."""
+    path = Path(path)
+    return [p for name in (names or TABLES) for p in (path / f"{name}.csv", path / f"{name}.parquet", path / name)]
+
+
 def find_tables(path: Path) -> dict:
-    """Canonical table name -> file (or Parquet folder) for every table present in `path`."""
+    """Canonical table name -> file (or Parquet folder) for every table present in `path`.
+
+    A table given twice (bids.csv and bids.parquet, or a bids/ folder of parts beside one of them), or a table file that is
+    a folder or a broken link, is an InputError naming it: the toolkit never picks one silently."""
     found = {}
     for name in TABLES:
+        present = []
         for cand in (path / f"{name}.csv", path / f"{name}.parquet", path / name):
-            if cand.is_file() or (cand.is_dir() and any(cand.glob("*.parquet"))):
-                found[name] = cand
-                break
+            if cand.is_symlink() and not cand.exists():
+                raise InputError(f"{cand}: is a broken link (its target does not exist)")
+            parts = cand.is_dir() and any(cand.glob("*.parquet"))
+            if cand.is_dir() and cand.suffix and not (cand.suffix == ".parquet" and parts):
+                raise InputError(f"{cand}: is a folder, not a table file")
+            if cand.is_file() or parts:
+                present.append(cand)
+        if len(present) > 1:
+            raise InputError(f"{path}: table '{name}' is given twice ({' and '.join(p.name for p in present)}); "
+                             "keep one of them")
+        if present:
+            found[name] = present[0]
     return found
 
 
@@ -97,7 +116,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         if name not in wanted:
             continue
         table = TABLES[name]
-        raw = read_raw(found[name])
+        raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
         prepared = prepare_on_engine(raw, table, settings.validate, getattr(settings.columns, name), known)
         ds.tables[name] = prepared.frame
         ds.files[name] = found[name]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError
+from features.export import write_table
 from features.io import decode
 
 REQUIRED = ("Tender", "Bid_value")
@@ -83,9 +84,8 @@ def import_garcia(csv_path, out_dir) -> dict:
     if "Collusive_competitor_original" in src.columns:
         bids["cartel_member"] = num("Collusive_competitor_original").astype("Int64")
     bids["source_row"] = src["_row"]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tenders.to_csv(out_dir / "tenders.csv", index=False)
-    bids.to_csv(out_dir / "bids.csv", index=False)
+    write_table(tenders, out_dir / "tenders.csv")
+    write_table(bids, out_dir / "bids.csv")
     return {"tenders": len(tenders), "bids": len(bids), "anonymous": "Competitors" not in src.columns,
             "collusive_tenders": int(tenders.get("collusive", pd.Series(dtype=float)).fillna(0).sum())}
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from features.errors import InputError
+from features.export import write_table
 
 
 @dataclass(slots=True)
@@ -414,7 +415,7 @@ def import_ocds(source: str | Path, out_dir: str | Path, report: ReadReport | No
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name, df in tables.items():
-        df.to_csv(out / f"{name}.csv", index=False)
+        write_table(df, out / f"{name}.csv")
         counts[name] = len(df)
     counts["cancelled processes left out"] = notes["cancelled"]
     return counts

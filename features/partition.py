@@ -49,7 +49,7 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
     found = find_tables(src)
     if not found:
         raise InputError(f"{src}: no canonical tables found (expected files such as tenders.csv, bids.csv)")
-    raw = {name: read_raw(path) for name, path in found.items()}
+    raw = {name: read_raw(path, max_field=settings.validate.max_field_bytes) for name, path in found.items()}
     if partitions is None:
         partitions = max(1, -(-max(len(r.frame) for r in raw.values()) // ROWS_PER_PART))
     tmp = out.parent / f".{out.name}.partial"

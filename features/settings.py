@@ -52,6 +52,9 @@ class ValidateSettings:
     placeholder_amounts: list = setting([99999999, 999999999], "amounts that mean 'unknown' in platform exports; read as missing")
     check_credit_codes: bool = setting(True, "reject ids of the 18-character form whose GB 32100 check character is wrong")
     reject_duplicates: bool = setting(True, "reject a row identical to an earlier row of the same file")
+    timezone: str = setting("Asia/Shanghai", "time zone of dates written without an offset; a date with an offset (2023-06-01T10:00+08:00, ...Z) is converted to it (docs/data-contract.md)")
+    date_order: str = setting("", "how to read a slashed date with the year last whose day and month are both 12 or less (01/02/2023): \"dmy\", \"mdy\" or \"\" (reject the row as ambiguous)")
+    max_field_bytes: int = setting(131072, "a field longer than this many bytes makes its row a rejected row (the file is still read)")
 
 
 @dataclass
@@ -224,6 +227,13 @@ class EngineSettings:
 
 
 @dataclass
+class ModelsSettings:
+    """Where models may be loaded from (--model). A model is code (a pickle): by default only a local path or a runs:/ or models:/ URI of the configured tracking store."""
+
+    allowed_hosts: list = setting([], "hosts (e.g. \"mlflow.internal\") whose http(s)/s3/... model URIs may be loaded; empty = none, any other scheme is refused")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
@@ -239,6 +249,7 @@ class Settings:
     tiers: TiersSettings = field(default_factory=TiersSettings)
     collusion: CollusionSettings = field(default_factory=CollusionSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:

@@ -86,10 +86,13 @@ def write_graph(G: nx.Graph, path, edge_defaults: dict | None = None) -> Path:
                 if k in d and d[k] == v:
                     del d[k]
         H.graph["edge_default"] = defaults
-    if fmt == "graphml":
-        nx.write_graphml(H, path, named_key_ids=True)
-    else:
-        nx.write_gexf(H, path)
+    from features.export import atomic_path
+
+    with atomic_path(path) as tmp:
+        if fmt == "graphml":
+            nx.write_graphml(H, tmp, named_key_ids=True)
+        else:
+            nx.write_gexf(H, tmp)
     return path
 
 
@@ -160,6 +163,9 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    from features.export import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
     return path

@@ -148,8 +148,8 @@ def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
     assert "PSI of the probability against the previous tiers: 0.0000" in r.stderr
     t2 = pd.read_csv(out2, dtype={"enterprise_id": str}, keep_default_na=False)
     assert (t2["tier"] == t["tier"]).all()
-    cli("credit", "tier", small_city, "--model", tmp_path / "nomodel", "--out", out2, code=2, err="not an MLflow model")
-    cli("credit", "tier", small_city, "--model", model, "--out", out2, "--as-of", "soon", code=2, err="--as-of")
+    cli("credit", "tier", small_city, "--model", tmp_path / "nomodel", "--out", tmp_path / "tiers3.csv", code=2, err="not an MLflow model")
+    cli("credit", "tier", small_city, "--model", model, "--out", tmp_path / "tiers3.csv", "--as-of", "soon", code=2, err="--as-of")
     # monitoring between two dates: PSI of the score and features, migration, performance on the labels in between
     rep = tmp_path / "monitor"
     r = cli("--settings", fast_settings, "credit", "monitor", small_city, "--model", model, "--reference-as-of",

@@ -306,7 +306,7 @@ def test_workbook_keeps_formula_like_names_as_text(tmp_path):
     names = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert names == ["'" + FORMULA_NAME] and all(c.data_type == "s" for c in cells if c.value in names)
     assert set(wb.sheetnames) == {"plan", "unassigned", "strata", "notice"}
-    assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["'-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
+    assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
 
 
 def test_embedded_inputs_make_a_self_contained_plan(tmp_path):

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.export import write_table, write_text
+
 TENDER_COLUMNS = ["rank", "tender_id", "score", "flag", "reasons", "n_bids", "winner", "bidders", "group_id"]
 GROUP_COLUMNS = ["rank", "group_id", "members", "n_members", "tenders", "flagged_tenders", "mean_score", "max_score",
                  "group_score", "evidence"]
@@ -89,12 +91,17 @@ def render_html(tenders: pd.DataFrame, groups: pd.DataFrame, title: str, note: s
     return "".join(parts)
 
 
-def write_case_list(tenders: pd.DataFrame, groups: pd.DataFrame, out: Path, title: str, note: str = "") -> dict:
-    """`<stem>_cases.csv` (tenders), `<stem>_groups.csv` and `<stem>_cases.html` beside `out`; their paths."""
+def case_list_paths(out) -> dict:
+    """Where `write_case_list` puts its files for a scores file `out`: cases, groups (CSV) and html."""
     out = Path(out)
     stem = out.parent / out.stem
-    paths = {"cases": Path(f"{stem}_cases.csv"), "groups": Path(f"{stem}_groups.csv"), "html": Path(f"{stem}_cases.html")}
-    tenders.to_csv(paths["cases"], index=False)
-    groups.to_csv(paths["groups"], index=False)
-    paths["html"].write_text(render_html(tenders, groups, title, note), encoding="utf-8")
+    return {"cases": Path(f"{stem}_cases.csv"), "groups": Path(f"{stem}_groups.csv"), "html": Path(f"{stem}_cases.html")}
+
+
+def write_case_list(tenders: pd.DataFrame, groups: pd.DataFrame, out: Path, title: str, note: str = "") -> dict:
+    """`<stem>_cases.csv` (tenders), `<stem>_groups.csv` and `<stem>_cases.html` beside `out`; their paths."""
+    paths = case_list_paths(out)
+    write_table(tenders, paths["cases"])
+    write_table(groups, paths["groups"])
+    write_text(paths["html"], render_html(tenders, groups, title, note))
     return {k: str(v) for k, v in paths.items()}

@@ -138,11 +138,15 @@ def read_labels(path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: label file not found")
-    lab = pd.read_csv(p, dtype={"tender_id": str})
+    from features.io import read_raw
+
+    lab = read_raw(p).frame  # text, through the export rule: ids read as the toolkit wrote them
     for col in ("tender_id", "collusive"):
         if col not in lab.columns:
             raise InputError(f"{p}: missing column '{col}' (a label file has tender_id, collusive)")
-    return lab[["tender_id", "collusive"]]
+    lab = lab[["tender_id", "collusive"]].copy()
+    lab["collusive"] = pd.to_numeric(lab["collusive"], errors="coerce")
+    return lab
 
 
 def with_labels(table: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
@@ -387,6 +391,22 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         findings = flag_findings(ds, settings) if flags else None
     table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
                          findings=findings)
+    built = []
+    names = [str(n) for n in getattr(model, "feature_names_in_", [])] if model is not None else []
+    if any(n not in table.columns for n in names) and (gf is None or not flags):
+        # the model was trained with graph or flag features that --no-graph / --no-flags left out: build them rather
+        # than score with holes (a model that never sees its strongest evidence flags almost nothing)
+        if gf is None:
+            groups, gf = graph_analysis(ds, settings)
+            built.append("bidder graph")
+        if not flags:
+            findings, flags = flag_findings(ds, settings), True
+            built.append("red flags")
+        table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings)
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise InputError(f"{_name(ds)}: the model needs {len(missing)} feature(s) that cannot be built from this dataset: "
+                         f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
     if len(table) == 0:
         raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
     texts = flag_evidence(findings, table["tender_id"])
@@ -414,7 +434,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf)
     groups_t = caselist.group_cases(scores, bids, groups)
-    return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table}
+    return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built}
 
 
 def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:

@@ -280,13 +280,14 @@ class Monitoring:
         import json
         from pathlib import Path
 
+        from features.export import write_table, write_text
+
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.stability.to_csv(folder / "stability.csv", index=False)
-        self.migration.to_csv(folder / "migration.csv")
+        write_table(self.stability, folder / "stability.csv")
+        write_table(self.migration.rename_axis(self.migration.index.name or "tier").reset_index(), folder / "migration.csv")
         if self.calibration is not None:
-            self.calibration.to_csv(folder / "calibration.csv", index_label="bin")
-        (folder / "summary.json").write_text(json.dumps(self.summary, indent=1) + "\n", encoding="utf-8")
+            write_table(self.calibration.rename_axis("bin").reset_index(), folder / "calibration.csv")
+        write_text(folder / "summary.json", json.dumps(self.summary, indent=1) + "\n")
         return folder
 
 
@@ -349,10 +350,13 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    try:
-        df = pd.read_parquet(p) if p.suffix.lower() == ".parquet" else pd.read_csv(p, dtype=str, encoding="utf-8-sig")
-    except Exception as e:  # noqa: BLE001 - any reader failure is the user's file
-        raise InputError(f"{p}: cannot read ({type(e).__name__}: {' '.join(str(e).split())[:120]})") from None
+    from features.io import read_raw
+
+    raw = read_raw(p)  # CSV through the export rule, so the toolkit's own exports (ids like '+SUM...) read back as written
+    if raw.broken:
+        r, k, _, why = raw.broken[0]
+        raise InputError(f"{p}: row {r} does not fit the header ({why})")
+    df = raw.frame if raw.encoding == "parquet" else raw.frame.replace({"": np.nan})
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(f"{p}: missing column(s) {', '.join(missing)}")

@@ -18,11 +18,12 @@ import pandas as pd
 
 from features.dataset import find_tables, load_dataset
 from features.errors import InputError
+from features.export import atomic_dir, report_stripped
 from features.io import read_raw
 from features.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (csv_bytes, notice_frame, read_workbook, sheet_rows, workbook_sheets,
-                                           write_workbook)
+from riskmodels.inspection.exports import (csv_bytes, notice_frame, presentation, presentation_difference, read_workbook,
+                                           sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -125,9 +126,11 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
                        inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
     notice = notice_frame(result.visits, ds.get("enterprises"))
-    rendered = {"plan.csv": csv_bytes(result.visits), "unassigned.csv": csv_bytes(result.unassigned),
-                "strata.csv": csv_bytes(result.strata), "notice.csv": csv_bytes(notice)}
+    counter = [0]
+    rendered = {"plan.csv": csv_bytes(result.visits, counter), "unassigned.csv": csv_bytes(result.unassigned, counter),
+                "strata.csv": csv_bytes(result.strata, counter), "notice.csv": csv_bytes(notice, counter)}
     result.notice = notice
+    result.stripped = counter[0]  # cells that lost a control character in the exports (reported, not in the manifest)
     return result, rendered, key, data.hashes
 
 
@@ -146,10 +149,17 @@ def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings |
     inputs = locate_inputs(data_dir, tiers, triggers)
     result, rendered, key, hashes = derive(inputs, seed, period, settings, policy)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as work:
+        manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs)
+    report_stripped(out, getattr(result, "stripped", 0))
+    return result, manifest
+
+
+def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs) -> dict:
+    """Every file of the plan into `work` (renamed to `out` when complete); manifest paths are relative to `out`."""
     for name, data in rendered.items():
-        (out / name).write_bytes(data)
-    write_workbook(out / "plan.xlsx", workbook_sheets(result.visits, result.unassigned, result.strata, result.notice))
+        (work / name).write_bytes(data)
+    write_workbook(work / "plan.xlsx", workbook_sheets(result.visits, result.unassigned, result.strata, result.notice))
     tables = {}
     for n, p in inputs.tables.items():
         tables[n] = None if p is None else {"file": p.name, "sha256": hashes[f"dataset/{n}"]}
@@ -166,7 +176,7 @@ def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings |
         "summary": result.summary,
     }
     if embed_inputs:
-        emb = out / "inputs"
+        emb = work / "inputs"
         (emb / "dataset").mkdir(parents=True, exist_ok=True)
         for n, p in inputs.tables.items():
             if p is not None:
@@ -179,10 +189,10 @@ def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings |
         if inputs.triggers is not None:
             shutil.copyfile(inputs.triggers, emb / inputs.triggers.name)
         manifest["inputs"]["embedded"] = "inputs"
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
-                                       encoding="utf-8")
-    (out / "notice.md").write_text(_notice_md(manifest, result), encoding="utf-8")
-    return result, manifest
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+                                        encoding="utf-8")
+    (work / "notice.md").write_text(_notice_md(manifest, result), encoding="utf-8")
+    return manifest
 
 
 def _notice_md(m: dict, result: PlanResult) -> str:
@@ -314,6 +324,19 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
     for sheet, df in workbook_sheets(result.visits, result.unassigned, result.strata, result.notice).items():
         if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
             raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
+    import tempfile
+
+    sheets = workbook_sheets(result.visits, result.unassigned, result.strata, result.notice)
+    with tempfile.TemporaryDirectory(prefix="riskmodels-verify-") as tmp:
+        write_workbook(Path(tmp) / "plan.xlsx", sheets)
+        want = presentation(Path(tmp) / "plan.xlsx")
+    try:
+        seen = presentation(xlsx)
+    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
+    diff = presentation_difference(seen, want)
+    if diff:
+        raise VerifyFailed(f"plan.xlsx looks different from the re-derived plan: {diff}{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
     notice_md = plan_dir / "notice.md"

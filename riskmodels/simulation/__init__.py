@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,12 +131,49 @@ def _clear(out: Path) -> None:
             (out / "truth" / f).unlink()
 
 
+def output_files(out_dir) -> list[Path]:
+    """Every path the simulator may write in `out_dir` (its tables in either format and truth/): what it replaces."""
+    out = Path(out_dir)
+    paths = [p for name in TABLE_NAMES for p in (out / f"{name}.csv", out / f"{name}.parquet", out / name)]
+    return paths + [out / "truth" / f for f in ("enterprises.csv", "tenders.csv", "cartels.csv", "simulation.json")]
+
+
 def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", settings=None,
              progress: Optional[Callable[[str, int, int], None]] = None) -> dict:
     """Write a synthetic city into `out_dir`; returns a summary (tables and row counts, cartels, seconds, paths).
 
     `settings`: a `features.settings.Settings` or its `SimulateSettings` section (None: defaults). `progress(stage, done,
-    total)` is called as blocks are written."""
+    total)` is called as blocks are written. The city is written into a temporary folder inside `out_dir` and moved into
+    place when it is complete: a failed run leaves `out_dir` as it was. Tables of an earlier city there (the simulator's
+    own file names, `output_files`) are replaced; other files are never touched (the command line asks for --force first)."""
+    import shutil
+    import tempfile
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"{out}: cannot create the folder ({e.strerror})") from None
+    work = Path(tempfile.mkdtemp(prefix=".simulating-", dir=out))
+    try:
+        summary = _simulate(work, scale, seed, fmt, settings, progress)
+        _clear(out)
+        for entry in sorted(work.iterdir()):
+            if entry.name == "truth":
+                (out / "truth").mkdir(exist_ok=True)
+                for f in sorted(entry.iterdir()):
+                    os.replace(f, out / "truth" / f.name)
+            else:
+                os.replace(entry, out / entry.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary["out"] = str(out)
+    return summary
+
+
+def _simulate(out_dir, scale, seed, fmt, settings, progress) -> dict:
     from features.settings import Settings, SimulateSettings
 
     if scale not in SCALES:
@@ -156,7 +194,6 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory")
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    _clear(out)
     tick = progress or (lambda stage, done, total: None)
     province = scale == "province"
 
