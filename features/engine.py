@@ -174,7 +174,7 @@ class DaskEngine(PandasEngine):
             self._shared[key] = (obj, self._scatter(obj, broadcast=True))
         return self._shared[key][1]
 
-    def _wait(self, futures: list, label: str) -> list:
+    def _wait(self, futures: list, label: str, gather: bool = True) -> list | None:
         from distributed import as_completed
 
         total, done, last = len(futures), 0, time.monotonic()
@@ -183,7 +183,7 @@ class DaskEngine(PandasEngine):
             if self.progress is not None and label and (time.monotonic() - last > 5 or done == total):
                 self.progress(f"{label}: {done}/{total} tasks done")
                 last = time.monotonic()
-        return self.client.gather(futures)
+        return self.client.gather(futures) if gather else None
 
     def _scatter(self, obj: Any, broadcast: bool = False):
         """One future for `obj` (a dict, list or tuple is one object here, not a collection of them)."""
@@ -211,7 +211,10 @@ class DaskEngine(PandasEngine):
 
     def map_reduce(self, fn: Callable, parts: list, combine: Callable, *args, split_every: int = 8, label: str = "",
                    **kwargs) -> Any:
-        return self._wait([self._reduce(combine, self._map(fn, parts, *args, **kwargs), split_every)], label)[0]
+        futures = self._map(fn, parts, *args, **kwargs)
+        final = self._reduce(combine, futures, split_every)  # the combining starts as partials arrive
+        self._wait(futures, label, gather=False)  # progress of the partitions
+        return self._wait([final], "")[0]
 
     def submit_many(self, calls: list, label: str = "") -> list:
         futures = [self.client.submit(_pinned, fn, *args, key=_key(fn), **(kwargs or {})) for fn, args, kwargs in calls]
