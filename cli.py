@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -18,19 +19,25 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
+from typer.core import TyperOption
 
 from features.errors import InputError
 
+# Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
+# A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
+_type_shown = TyperOption.display_type_rich
+TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
+
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True)
-import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True)
-collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True)
-graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True)
-credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True)
-inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True)
-ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True)
-experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode="markdown", add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True, rich_markup_mode="markdown")
+import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True, rich_markup_mode="markdown")
+collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True, rich_markup_mode="markdown")
+graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True, rich_markup_mode="markdown")
+credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True, rich_markup_mode="markdown")
+inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True, rich_markup_mode="markdown")
+ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True, rich_markup_mode="markdown")
+experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True, rich_markup_mode="markdown")
 app.add_typer(data_app, name="data")
 data_app.add_typer(import_app, name="import")
 app.add_typer(collusion_app, name="collusion")
@@ -157,7 +164,9 @@ def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to
 
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
-    path.write_text(default_settings_text(), encoding="utf-8")
+    from features.export import write_text
+
+    write_text(path, default_settings_text())
     say(f"wrote {path}")
 
 
@@ -202,10 +211,10 @@ def experiments_list_cmd(experiment: Optional[str] = typer.Option(None, "--exper
         gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
         shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
         typer.echo(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
-    typer.echo("registered models:")
+    typer.echo("registered models (alias, source run, what the gate decided when the version was registered):")
     for m in models:
         alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
-        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  {m['gate']}")
+        typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  gate: {m['gate'] or '-'}")
 
 
 @experiments_app.command("promote")
@@ -371,11 +380,13 @@ def import_ocds_cmd(
 def inspect_plan_cmd(
     data: Path = typer.Argument(..., help="Dataset directory (inspectors; optional roster, inspections, enterprises)."),
     tiers: Path = typer.Option(..., "--tiers", help="Tiers file (enterprise_id, tier; optional trigger column)."),
-    period: str = typer.Option(..., "--period", help="Planning period YYYY-MM."),
+    period: Optional[str] = typer.Option(None, "--period", help="Planning period YYYY-MM (default: the month after the tiers' as_of date)."),
     seed: str = typer.Option(..., "--seed", help="Public seed text (publish it; e.g. a lottery result announced later)."),
-    out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx, notice.csv, manifest.json, ..."),
+    out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx (internal), notice.csv/.xlsx/.md (public), manifest.json, ..."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
     embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
+    lang: str = typer.Option("en", "--lang", help="Language of the workbooks' and notice's headers and department labels: en or zh."),
+    lists: Optional[Path] = typer.Option(None, "--lists", help="Folder from 'credit lists': black-listed firms drawn as tier D, red-listed as tier A."),
     force: bool = typer.Option(False, "--force", help="Replace an existing plan folder (the new plan replaces it whole)."),
 ):
     """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
@@ -384,7 +395,10 @@ def inspect_plan_cmd(
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: is a file; --out must be a folder for the plan")
     outputs(out, force=force)
-    result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs)
+    result, manifest = make_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs,
+                                 lang=lang, lists=lists)
+    if result.summary.get("lists_moved"):
+        say("red and black lists: " + ", ".join(f"{k} moved {v} firm(s)" for k, v in result.summary["lists_moved"].items()))
     s = result.summary
     rates = ", ".join(f"{t} {v['visited']}/{v['firms']}" for t, v in s["tiers"].items())
     say(f"{s['visits']} visits ({s['department_draws_served']} department draws, {s['visits_saved_by_joint_inspection']} "
@@ -402,12 +416,13 @@ def inspect_verify_cmd(
     data: Optional[Path] = typer.Option(None, "--data", help="Dataset directory, if it moved since the plan was drawn."),
     tiers: Optional[Path] = typer.Option(None, "--tiers", help="Tiers file, if it moved."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file, if it moved."),
+    lists: Optional[Path] = typer.Option(None, "--lists", help="The red and black lists' folder, if it moved."),
 ):
     """Re-derive a published plan from its manifest and inputs; exit 0 if it matches, 1 (with the reason) if not."""
     from riskmodels.inspection import VerifyFailed, verify_plan
 
     try:
-        m = verify_plan(plan_dir, data_dir=data, tiers=tiers, triggers=triggers)
+        m = verify_plan(plan_dir, data_dir=data, tiers=tiers, triggers=triggers, lists=lists)
     except VerifyFailed as e:
         typer.echo(f"MISMATCH: {' '.join(str(e).split())}")
         raise typer.Exit(1)
@@ -419,7 +434,7 @@ def inspect_verify_cmd(
 def inspect_simulate_cmd(
     data: Path = typer.Argument(..., help="Dataset directory (with truth/enterprises.csv for the synthetic city)."),
     tiers: Path = typer.Option(..., "--tiers", help="Tiers file."),
-    period: str = typer.Option("2027-03", "--period", help="Planning period YYYY-MM."),
+    period: Optional[str] = typer.Option(None, "--period", help="Planning period YYYY-MM (default: the month after the tiers' as_of date)."),
     seed: str = typer.Option("simulate", "--seed", help="Seed text; run r uses '<seed>#r'."),
     runs: int = typer.Option(10, "--runs", min=1, help="Number of plans drawn."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file."),
@@ -437,12 +452,48 @@ def inspect_simulate_cmd(
     typer.echo(f"visits per plan: {m('visits', '{:.1f}')}")
     typer.echo(f"expected violations per visit, tier plan: {m('violations_per_visit')}")
     typer.echo(f"expected violations per visit, uniform double-random plan of the same size: {m('uniform_violations_per_visit')}")
-    typer.echo(f"lift: {m('lift', '{:.2f}')}x (vs whole population: {m('lift_vs_population', '{:.2f}')}x)")
+    typer.echo(f"period: {r['period']}")
+    typer.echo(f"lift: {m('lift', '{:.2f}')}x, spread (sd over runs) {r['lift']['sd']:.2f} "
+               f"(vs whole population: {m('lift_vs_population', '{:.2f}')}x)")
     typer.echo(f"visits saved by joint inspection: {m('visits_saved', '{:.1f}')} of {m('department_draws', '{:.1f}')} department draws")
     typer.echo(f"tier A firms disturbed: {r['a_disturbed']['mean']:.2%}")
     typer.echo("chance of a visit by tier: " + ", ".join(f"{t} {v:.2%}" for t, v in r["tier_share"].items())
                + ("" if r["every_tier_has_a_chance"] else "  (some tier has no chance under this policy)"))
     typer.echo(f"department draws not staffed: {m('unassigned_rows', '{:.1f}')}")
+
+
+@inspect_app.command("report")
+@_handled
+def inspect_report_cmd(
+    data: Path = typer.Argument(..., help="Dataset directory (inspections; roster, enterprises)."),
+    plans: list[Path] = typer.Option(..., "--plans", help="Plan folder(s) written by 'inspect plan' (repeat for several periods)."),
+    out: Path = typer.Option(..., "--out", help="Folder for index.html (with charts) and report.xlsx."),
+    results: Optional[Path] = typer.Option(None, "--results", help="Results of planned visits not yet in the dataset (inspections columns)."),
+    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing report."),
+):
+    """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
+    population's violation rate estimated from the random draws, per department and tier."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.inspection.exports import check_lang
+    from riskmodels.inspection.report import analyse, read_plan, write_report
+
+    check_lang(lang)
+    outputs(out / "index.html", out / "report.xlsx", force=force)
+    s = settings()
+    folders = [read_plan(p) for p in plans]
+    res = read_side_table(results, ("enterprise_id", "inspected_on")) if results else None
+    ds = load_dataset(data, s, tables=["inspections", "roster", "enterprises"])
+    a = analyse(ds, folders, s, results=res, lang=lang)
+    r = write_report(a, out)
+    for e in a["estimate"].to_dict("records"):
+        if e["estimate"] is not None and e["estimate"] == e["estimate"]:
+            say(f"{e['period']}: violation rate {e['estimate']:.1%} (95% {e['low']:.1%}-{e['high']:.1%}) from "
+                f"{e['with_result']} drawn visits with results; naive share {e['naive']:.1%}")
+        else:
+            say(f"{e['period']}: no estimate ({e.get('note') or 'no results'})")
+    say(f"wrote {r['html']} ({r['charts']} charts) and {r['xlsx']}")
 
 
 # --- bidder graphs ---
@@ -795,15 +846,60 @@ def collusion_score_cmd(
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")
 
 
+class Lang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+@collusion_app.command("report")
+@_handled
+def collusion_report_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (bids; tenders, enterprises, shareholders, bid_items when present)."),
+    out: Path = typer.Option(..., "--out", help="Report folder to write (index.html, tenders/, groups/, firms/)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the composite score."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again."),
+    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings [report] lang, en)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
+):
+    """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
+    from features.dataset import load_dataset
+    from riskmodels.report.casefile import collusion_report, read_scores
+
+    if model is not None and scores is not None:
+        raise InputError("give --model or --scores, not both (--scores are already scored)")
+    s = settings()
+    sc = read_scores(scores) if scores is not None else None
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model, kind="collusion", allowed_hosts=s.models.allowed_hosts)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
+                      require=["bids"])
+    r = collusion_report(ds, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=s,
+                         lang=lang.value if lang else None, force=force)
+    say(f"wrote {out / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
+        f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "
+        f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
+
+
 # --- enterprise credit: features, model, tiers ---
 _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders", "bids", "tenders", "credit_labels"]
 
 
 def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
-    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.credit.pipeline import group_members_table, read_side_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
-            read_side_table(groups, ("group_id",)) if groups else None)
+            group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
+
+
+def _scoring_side_tables(model, directory: Path, collusion_scores: Optional[Path], groups: Optional[Path]):
+    """The side tables a credit model needs: given ones read, missing ones built as in training (exit 2 if impossible)."""
+    from experiments.tasks import tiering_side_tables
+
+    scores, members = _credit_side_tables(collusion_scores, groups)
+    return tiering_side_tables(model, directory, settings(), collusion_scores=scores, group_members=members, log=say)
 
 
 @credit_app.command("train")
@@ -814,7 +910,7 @@ def credit_train_cmd(
     register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
     experiment: str = typer.Option("credit", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score) from 'collusion score': bidding features."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV (enterprise_id or bidder_id, group_id)."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (group_id, members) or enterprise_id/bidder_id, group_id rows."),
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
@@ -827,7 +923,8 @@ def credit_train_cmd(
     s = settings()
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
-    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say)
+    side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
+    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say, side_inputs=side)
     from experiments.runner import keep_model
     from experiments.tasks import credit_fitted
 
@@ -847,8 +944,8 @@ def credit_tier_cmd(
     out: Path = typer.Option(..., "--out", help="Tiers file (.csv, .parquet or .xlsx): enterprise_id, tier, probability, reasons, override."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Tier as of this date (YYYY-MM-DD); default the day after the latest record."),
     previous: Optional[Path] = typer.Option(None, "--previous", help="Previous tiers file (enterprise_id, tier): damping and the migration matrix."),
-    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score); default: scored with the collusion model the credit model records."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (or enterprise_id, group_id rows); default: computed as in training."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
@@ -864,8 +961,8 @@ def credit_tier_cmd(
     s = settings()
     when = parse_date(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
-    scores, members = _credit_side_tables(collusion_scores, groups)
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
+    scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=[t for t in _CREDIT_TABLES if t != "credit_labels"], require=["enterprises"])
     tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
     write_table(tiers, out)
@@ -882,6 +979,95 @@ def credit_tier_cmd(
                 f"{psi(pd.to_numeric(prev['probability'], errors='coerce'), tiers['probability']):.4f}")
 
 
+@credit_app.command("lists")
+@_handled
+def credit_lists_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (credit_events, inspections, enterprises)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file from 'credit tier' (enterprise_id, tier, as_of)."),
+    out: Path = typer.Option(..., "--out", help="Folder for red.csv, black.csv (+ .xlsx) and manifest.json."),
+    decisions: Optional[Path] = typer.Option(None, "--decisions", help="Manual decisions: enterprise_id, list (red|black|none), reason."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="The day the lists speak for (default: the tiers' as_of)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing list files."),
+):
+    """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
+    import os
+
+    from features.dataset import load_dataset
+    from features.export import write_table
+    from features.sheets import write_workbook
+    from riskmodels.credit.lists import build_lists, lists_manifest
+    from riskmodels.credit.pipeline import parse_date, read_side_table
+
+    s = settings()
+    t = read_side_table(tiers, ("enterprise_id", "tier"))
+    dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
+    ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
+    when = parse_date(as_of, "--as-of") if as_of else None
+    red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when)
+    files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
+    outputs(*files, force=force)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in (("red", red), ("black", black)):
+        write_table(df, out / f"{name}.csv")
+        write_workbook(out / f"{name}.xlsx", {name: df})
+    day = day.date().isoformat()
+    rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()  # noqa: E731
+    m = lists_manifest(red, black, s, day, {"dataset": rel(directory), "tiers": rel(tiers),
+                                             "decisions": rel(decisions) if decisions else None})
+    (out / "manifest.json").write_text(json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    rules = lambda df: ", ".join(f"{k} {v}" for k, v in df["rule"].value_counts().items()) or "none"  # noqa: E731
+    say(f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}")
+
+
+@credit_app.command("profile")
+@_handled
+def credit_profile_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory (enterprises; credit_events, inspections, bids, shareholders)."),
+    tiers: Path = typer.Option(..., "--tiers", help="Tiers file from 'credit tier'."),
+    out: Path = typer.Option(..., "--out", help="The page (FILE.html) with --id; a folder (one page per firm + index.html) with --ids."),
+    eid: Optional[str] = typer.Option(None, "--id", help="One enterprise (unified social credit code)."),
+    ids: Optional[Path] = typer.Option(None, "--ids", help="A file of enterprise ids (CSV with enterprise_id, or one id a line)."),
+    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores from 'collusion score' (tender_id, score, flag, reasons)."),
+    history: Optional[list[Path]] = typer.Option(None, "--history", help="Earlier tiers files, for the tier history (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing pages."),
+):
+    """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import read_side_table
+    from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
+    from riskmodels.inspection.exports import check_lang
+
+    check_lang(lang)
+    if (eid is None) == (ids is None):
+        raise InputError("give exactly one of --id ID (one page) or --ids FILE (a folder of pages)")
+    s = settings()
+    t = read_side_table(tiers, ("enterprise_id", "tier"))
+    g = read_side_table(groups, ("group_id", "members")) if groups else None
+    sc = read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None
+    hist = [read_side_table(h, ("enterprise_id", "tier")) for h in (history or [])]
+    ds = load_dataset(directory, s, tables=["enterprises", "credit_events", "inspections", "bids", "shareholders"],
+                      require=["enterprises"])
+    data = ProfileData(ds, t, s, groups=g, scores=sc, history=hist)
+    if eid is not None:
+        outputs(out, force=force)
+        p = enterprise_profile(data, eid, lang)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_page(out, render_profile(p))
+        say(f"{p['name']} ({p['eid']}): tier {p['tier'] or '-'}; {p['n_events']}, {p['n_inspections']}; wrote {out}")
+        return
+    if ids.suffix.lower() in (".csv", ".parquet", ".xlsx"):
+        want = read_side_table(ids, ("enterprise_id",))["enterprise_id"].astype(str).str.strip().tolist()
+    else:
+        want = [x.strip() for x in ids.read_text(encoding="utf-8-sig").splitlines() if x.strip()]
+    if not want:
+        raise InputError(f"{ids}: no enterprise id in it")
+    outputs(out / "index.html", force=force)
+    entries = write_profiles(data, want, out, lang)
+    say(f"wrote {len(entries):,} profiles and index.html to {out}")
+
+
 @credit_app.command("monitor")
 @_handled
 def credit_monitor_cmd(
@@ -891,8 +1077,8 @@ def credit_monitor_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The current date (YYYY-MM-DD); default the day after the latest record."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report: stability.csv, migration.csv, calibration.csv, summary.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON line (the last line of stdout)."),
-    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score), as in training."),
-    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups CSV, as in training."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score); default: scored with the collusion model the credit model records."),
+    groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (or enterprise_id, group_id rows); default: computed as in training."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
@@ -906,8 +1092,8 @@ def credit_monitor_cmd(
     s = settings()
     ref = parse_date(reference_as_of, "--reference-as-of")
     when = parse_date(as_of, "--as-of") if as_of else None
-    scores, members = _credit_side_tables(collusion_scores, groups)
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
+    scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
     m = monitor_dataset(est, ds, s, reference_as_of=ref, as_of=when, collusion_scores=scores, group_members=members)
     r = m.summary

@@ -24,7 +24,6 @@ from features.export import write_text
 
 SCALES = ("tiny", "city")
 DEMO_SEED = 20240601
-INSPECTION_PERIOD = "2027-01"
 INSPECTION_SEED = "riskmodels-demo"
 
 
@@ -178,6 +177,7 @@ def stage_collusion(d: Demo) -> dict:
     d.need("ds", "validate")
     info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
     uri = _scoring_uri(info, "collusion")
+    d.cache["collusion_model_uri"] = tracking.pinned_uri(uri)  # the credit model records which model made its scores
     r = tasks.score_collusion(tracking.load_model(uri, kind="collusion"), d.ds, info["spec"].features, d.settings, cache=d.cache)
     d.scores = r["scores"]
     d.cache["collusion_scores"] = d.scores
@@ -187,10 +187,21 @@ def stage_collusion(d: Demo) -> dict:
 
     paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
                             note=f"Scored by model {uri}.")
-    d.output("case list for investigators (HTML)", Path(paths["html"]))
+    d.output("case list table (HTML)", Path(paths["html"]))
+    from graphs.tables import tender_features
+    from riskmodels.collusion.pipeline import tender_findings
+    from riskmodels.report.casefile import Evidence, collusion_report
+
+    groups, bg = d.cache["graph"] if "graph" in d.cache else (None, None)
+    ev = Evidence(scores=r["scores"], table=r.get("table"),
+                  findings=tender_findings(d.cache["flags"]) if "flags" in d.cache else None, groups=groups,
+                  graphs=bg, tender_graph=tender_features(bg, groups) if bg is not None else None)
+    rep = collusion_report(d.ds, folder / "report", method=uri, settings=d.settings, evidence=ev, force=True)
+    d.output("case file for investigators (start at index.html)", folder / "report" / "index.html")
     res = _run_summary(info)
     res["scored_with"] = uri
     res["flagged"] = int(d.scores["flag"].sum())
+    res["case_file_pages"] = int(rep["pages"])
     res.update(collusion_truth_metrics(d.scores, d.data))
     return res
 
@@ -232,14 +243,45 @@ def stage_inspection(d: Demo) -> dict:
     data = d.need("data", "simulate")
     tiers = d.need("tiers_file", "credit")
     plan_dir = d.out / "inspection" / "plan"
-    result, manifest = make_plan(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, plan_dir, d.settings)
-    d.output("inspection plan (plan.csv, plan.xlsx, notice, manifest.json)", plan_dir)
+    # the period: the month after the tiers' as-of date (make_plan's default)
+    result, manifest = make_plan(data, tiers, None, INSPECTION_SEED, plan_dir, d.settings)
+    d.output("inspection plan (plan.xlsx internal; notice.csv/.xlsx/.md public; manifest.json)", plan_dir)
     verify_plan(plan_dir)  # raises VerifyFailed if the published plan does not re-derive
-    sim = simulate_plans(data, tiers, INSPECTION_PERIOD, INSPECTION_SEED, runs=5, settings=d.settings)
+    sim = simulate_plans(data, tiers, manifest["period"], INSPECTION_SEED, runs=5, settings=d.settings)
+    res = decision_report(d, plan_dir)
     s = result.summary
-    return {"visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
+    return {**res, "period": manifest["period"], "visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
             "verified": True, "lift": sim["lift"]["mean"], "lift_min": sim["lift"]["min"],
             "a_disturbed": sim["a_disturbed"]["mean"]}
+
+
+def decision_report(d: Demo, plan_dir: Path) -> dict:
+    """Decision analysis of the plan (issue 18): the visits' results are simulated from the city's true violation
+    probabilities (truth/), so the report's estimate of the roster's violation rate can be set against the truth."""
+    from features.export import write_table
+    from riskmodels.inspection.report import analyse, read_plan, write_report
+    from riskmodels.simulation.outcomes import simulate_results
+
+    plan = read_plan(plan_dir)
+    truth = _truth(d.data, "enterprises")
+    results = None
+    if truth is not None and "violation_prob" in truth:
+        results = simulate_results(plan.visits, truth, seed=d.seed)
+        d.output("simulated results of the planned visits (from truth/)",
+                 write_table(results, d.out / "inspection" / "results.csv"))
+    a = analyse(d.ds, [plan], d.settings, results=results)
+    r = write_report(a, d.out / "inspection" / "report")
+    d.output("decision analysis (index.html with charts, report.xlsx)", r["html"].parent)
+    e = a["estimate"].iloc[0].to_dict()
+    out = {"report_charts": r["charts"]}
+    if e.get("estimate") is not None and e["estimate"] == e["estimate"]:
+        out.update(violation_rate_estimate=e["estimate"], violation_rate_low=e["low"], violation_rate_high=e["high"],
+                   violation_rate_naive=e["naive"])
+        if truth is not None and plan.inclusion is not None:
+            vp = pd.to_numeric(truth.set_index("enterprise_id")["violation_prob"], errors="coerce")
+            el = plan.inclusion[plan.inclusion["eligible"] == 1]
+            out["violation_rate_truth"] = float(vp.reindex(el["enterprise_id"]).mean())
+    return out
 
 
 STAGES: list[tuple[str, Callable[[Demo], dict]]] = [
@@ -384,14 +426,37 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
     return d
 
 
+# progress words for result keys whose names are internal shorthand; shares shown as percentages
+_BRIEF_WORDS = {"a_disturbed": "tier A firms disturbed", "lift_min": "lowest lift", "n": "tenders",
+                "positives": "collusive", "rows": "labelled rows"}
+_BRIEF_SHARES = {"a_disturbed", "positive_share", "bad_rate", "same_tier_share"}
+_BRIEF_SKIP = {"run_id", "version", "champion", "gate", "scored_with", "seconds", "out", "recovery_min_jaccard"}
+
+
 def _brief(res: dict) -> str:
+    """One progress line in words: counts as whole numbers, shares as percentages, the registry outcome spelt out."""
     parts = []
+    if res.get("version") is not None:
+        parts.append(f"registered as version {res['version']}"
+                     + (" (now @champion)" if res.get("champion") else f" (not promoted: {res.get('gate') or 'gate'})"))
     for k, v in res.items():
-        if isinstance(v, float):
-            parts.append(f"{k}={v:.3f}")
-        elif isinstance(v, (int, str)) and len(str(v)) <= 40 and k not in ("run_id",):
-            parts.append(f"{k}={v}")
-    return " ".join(parts[:8])
+        if k in _BRIEF_SKIP or isinstance(v, (dict, list)):
+            continue
+        label = _BRIEF_WORDS.get(k, k.replace("_", " "))
+        if isinstance(v, bool):
+            parts.append(f"{label}: {'yes' if v else 'no'}")
+        elif isinstance(v, (int, np.integer)):
+            parts.append(f"{label} {int(v):,}")
+        elif isinstance(v, (float, np.floating)):
+            if k in _BRIEF_SHARES:
+                parts.append(f"{label} {v:.1%}")
+            elif float(v).is_integer() and abs(v) >= 2:
+                parts.append(f"{label} {int(v):,}")
+            else:
+                parts.append(f"{label} {v:.3f}")
+        elif isinstance(v, str) and len(v) <= 40:
+            parts.append(f"{label} {v}")
+    return ", ".join(parts[:9])
 
 
 def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:
@@ -442,6 +507,10 @@ def summary_text(d: Demo) -> str:
     if p:
         lines.append(f"  inspection plan: {p['visits']} visits, {p['saved_by_joint_inspection']} saved by joint inspection, "
                      f"verified; lift over a uniform double-random plan {p['lift']:.2f}x")
+        if "violation_rate_estimate" in p:
+            lines.append(f"  decision analysis: roster violation rate estimated from the draw {p['violation_rate_estimate']:.1%} "
+                         f"(95% {p['violation_rate_low']:.1%}-{p['violation_rate_high']:.1%}; naive share "
+                         f"{p['violation_rate_naive']:.1%}; truth {p.get('violation_rate_truth', float('nan')):.1%})")
     lines.append("outputs:")
     width = max((len(k) for k in d.outputs), default=0)
     for label, path in d.outputs.items():

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from features.errors import InputError
+
 
 @dataclass
 class Fitted:
@@ -125,7 +127,10 @@ def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) ->
     scores, members = credit_side_tables(spec.features, cache)
     params = {"inner_folds": spec.folds, "random_state": spec.seed, **spec.model}
     families = {f: bool(spec.features[f]) for f in ("events", "inspections", "bidding", "registry") if f in spec.features}
-    fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=params, families=families)
+    side = {"collusion_scores": {"model": (cache or {}).get("collusion_model_uri")},
+            "groups": {"computed": "graphs.pipeline.analyse on the same dataset with the [graphs] settings"}}
+    fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=params, families=families,
+                        side_inputs=side)
     return credit_fitted(fit)
 
 
@@ -146,13 +151,61 @@ def credit_side_tables(features: dict, cache: dict | None):
     scores = cache.get("collusion_scores") if features.get("bidding", True) else None
     members = None
     if features.get("bidding", True) and "graph" in cache:
+        from riskmodels.credit.pipeline import group_members_table
+
         groups = cache["graph"][0]
         if groups is not None and len(groups):
-            m = groups[["group_id", "members"]].assign(bidder_id=groups["members"].astype(str).str.split(";"))
-            members = m.explode("bidder_id")[["bidder_id", "group_id"]].reset_index(drop=True)
+            members = group_members_table(groups)
     if scores is not None:
         scores = scores[["tender_id", "score"]]
     return scores, members
+
+
+def tiering_side_tables(model, directory, settings=None, *, collusion_scores=None, group_members=None, log=None):
+    """(collusion scores, group members) for scoring with a credit `model`: what is given is used; what the model was
+    trained with but is not given is built from the dataset in `directory` the way training built it (groups by
+    `graphs.pipeline.analyse`; tender scores by the collusion model the credit model records, `collusion score`'s code).
+    InputError naming the missing input (and the features that need it) when it cannot be built."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import side_inputs_needed
+
+    need = side_inputs_needed(model)
+    recorded = (getattr(model, "feature_spec_", None) or {}).get("side_inputs") or {}
+    want_scores = "collusion_scores" in need and collusion_scores is None
+    want_groups = "groups" in need and group_members is None
+    if not (want_scores or want_groups):
+        return collusion_scores, group_members
+    uri = (recorded.get("collusion_scores") or {}).get("model") if want_scores else None
+    if want_scores and not uri:
+        raise InputError(f"the model was trained with collusion scores ({', '.join(need['collusion_scores'])}) and does not "
+                         "record which collusion model made them; give --collusion-scores FILE (tender_id, score from "
+                         "'riskmodels collusion score')")
+    ds = load_dataset(directory, settings, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
+    if ds.get("bids") is None:
+        missing = " and ".join(k for k, w in (("collusion scores", want_scores), ("bidder groups", want_groups)) if w)
+        raise InputError(f"{directory}: table 'bids' is missing; the model needs {missing} built from it "
+                         "(or give --collusion-scores / --groups)")
+    groups = None
+    if want_groups or want_scores:
+        from riskmodels.collusion import pipeline as C
+
+        if log:
+            log("building bidder groups (as in training)")
+        groups, gf = C.graph_analysis(ds, settings)
+    if want_groups:
+        from riskmodels.credit.pipeline import group_members_table
+
+        group_members = group_members_table(groups) if groups is not None and len(groups) else None
+    if want_scores:
+        from experiments.tracking import load_model
+
+        if log:
+            log(f"scoring tenders with {uri} (the collusion model the credit model was trained with)")
+        r = C.score_dataset(ds, load_model(uri, kind="collusion", allowed_hosts=getattr(getattr(settings, "models", None),
+                                                                                         "allowed_hosts", ())),
+                            settings=settings, evidence=(groups, gf, C.flag_findings(ds, settings)))
+        collusion_scores = r["scores"][["tender_id", "score"]]
+    return collusion_scores, group_members
 
 
 def tier_credit(model, ds, features: dict, settings=None, cache: dict | None = None):

@@ -176,7 +176,7 @@ def save_model(model, path: str | Path, *, input_example=None) -> Path:
     The sklearn flavour keeps our estimator object (cloudpickle); its pyfunc returns `predict_proba` when the model has it.
     The directory holds the signature and the input example, so `load_model(path)` and `mlflow.pyfunc.load_model(path)` work.
     It is written beside `path` and renamed into place when complete."""
-    mlflow = _mlflow()
+    _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
 
     from features.export import atomic_dir
@@ -265,7 +265,7 @@ def load_model(path_or_uri: str | Path, *, kind: str | None = None, allowed_host
     label = str(path_or_uri)
     if where == "local":
         _check_mlmodel(Path(ref), label)
-    mlflow = _mlflow()
+    _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
@@ -489,7 +489,7 @@ class TrackedRun:
         if model is not None:
             import mlflow.sklearn
 
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _quiet_mlflow():
                 warnings.simplefilter("ignore")
                 mi = mlflow.sklearn.log_model(model, name=MODEL_NAME, registered_model_name=register,
                                               **_model_kwargs(mlflow, model, input_example))
@@ -510,7 +510,7 @@ class TrackedRun:
         elif threshold is not None and (value < threshold if higher_is_better else value > threshold):
             decision, why = False, f"{metric} {value:.4g} fails the gate {'>=' if higher_is_better else '<='} {threshold}"
         elif prev_version is None:
-            decision, why = True, "no champion yet"
+            decision, why = True, "first version promoted (there was no champion before it)"
         elif metric is None:
             decision, why = False, "no gate metric given: promote by hand"
         elif prev_value is None:
@@ -527,6 +527,23 @@ class TrackedRun:
             client.set_registered_model_alias(name, CHAMPION, str(version))
         out.update(champion=decision, gate_reason=why)
         return out
+
+
+@contextlib.contextmanager
+def _quiet_mlflow():
+    """MLflow's own lines ("Successfully registered model ...", "Created version ...", pip-version warnings) kept off
+    stderr while a model is logged: the command says what was registered, in its own words. Errors still raise."""
+    import io
+    import logging
+
+    log = logging.getLogger("mlflow")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        log.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -585,6 +602,20 @@ def promote(name: str, version: str | int) -> dict:
 def has_alias(name: str, alias: str = CHAMPION) -> bool:
     """Whether registered model `name` has `alias` in this store."""
     return _champion_value(_client(), name, "")[0] is not None if alias == CHAMPION else False
+
+
+def pinned_uri(uri: str) -> str:
+    """`models:/NAME@alias` as the version it points to now (`models:/NAME/VERSION`), so a record of which model was
+    used stays true when the alias moves; any other URI is returned unchanged."""
+    ref = str(uri)
+    if not ref.startswith("models:/") or "@" not in ref:
+        return ref
+    name, alias = ref[len("models:/"):].split("@", 1)
+    try:
+        mv = _client().get_model_version_by_alias(name, alias)
+    except Exception:  # noqa: BLE001 - mlflow raises MlflowException when the alias is unknown
+        return ref
+    return f"models:/{name}/{mv.version}"
 
 
 def list_models() -> list[dict]:

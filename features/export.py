@@ -37,6 +37,7 @@ from features.errors import InputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED_START = FORMULA_START + ("'",)
+_FIRST = frozenset(_ESCAPED_START)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 log = logging.getLogger("riskmodels.export")
@@ -104,7 +105,20 @@ def safe_frame(df: pd.DataFrame, counter: list | None = None, workbook: bool = F
             values = out[col].to_numpy(dtype=object)
             if workbook:
                 values = [v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v for v in values]
-            out[col] = [safe_cell(v, counter) for v in values]
+            values = np.asarray(values, dtype=object)
+            try:
+                joined = "\n".join(values)
+            except TypeError:  # missing values or numbers among the text
+                joined = "\n".join(v for v in values if isinstance(v, str))
+            if CONTROL.search(joined):  # one scan of the column; cell by cell only when it holds a control character
+                stripped = [strip_controls(v) for v in values]
+                counter[0] += sum(hit for _, hit in stripped)
+                values = np.asarray([v for v, _ in stripped], dtype=object)
+            # only text starting with a formula character or an apostrophe can need one
+            hit = np.fromiter((isinstance(v, str) and v[:1] in _FIRST for v in values), dtype=bool, count=len(values))
+            if hit.any():
+                values[hit] = [escape_cell(v) for v in values[hit]]
+            out[col] = pd.Series(values, index=out.index, dtype=object)
             out[col] = out[col].astype(object)
     out.columns = [safe_cell(str(c), counter) for c in out.columns]
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def _gb18030_or_refuse(data: bytes, label: str) -> str:
         text = None
     from charset_normalizer import from_bytes
 
+    if text is not None and sum(b > 127 for b in data[:4096]) < 16:
+        return text  # too little non-ASCII text to tell East Asian encodings apart: GB18030, the supported one
     matches = list(from_bytes(data[:200_000], cp_isolation=_CJK))
     if matches:
         best = min(m.chaos for m in matches)
@@ -95,7 +98,7 @@ def _clean_header(cells: list[str], label: str) -> list[str]:
 def _read_csv_text(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> tuple[pd.DataFrame, np.ndarray, list]:
     """Fast path with pandas' C parser when every line is one record of the header's width (no quotes, no blank lines,
     no line longer than the field limit); anything else goes through the csv module, which accounts for each record exactly."""
-    if '"' in text or "\r" in text.replace("\r\n", "") or _longest_line(text) > max_field:
+    if '"' in text or "\r" in text.replace("\r\n", ""):
         return _read_csv_slow(text, label, max_field)
     body = text.replace("\r\n", "\n")
     if not body.endswith("\n"):
@@ -106,7 +109,8 @@ def _read_csv_text(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> t
     ends = np.flatnonzero(raw == 10)
     per_line = np.bincount(np.searchsorted(ends, np.flatnonzero(raw == 44)), minlength=len(ends))
     lengths = np.diff(np.concatenate(([-1], ends))) - 1
-    if len(per_line) == 0 or per_line[0] == 0 or (per_line != per_line[0]).any() or (lengths == 0).any():
+    if len(per_line) == 0 or per_line[0] == 0 or (per_line != per_line[0]).any() or (lengths == 0).any() or \
+            (lengths > max_field).any():  # a line over the field limit may hold an oversized field: checked record by record
         return _read_csv_slow(text, label, max_field)
     lines_n = len(per_line)
     try:
@@ -120,12 +124,6 @@ def _read_csv_text(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> t
         return _read_csv_slow(text, label, max_field)  # let the slow path report blank or duplicate header names exactly
     df.columns = _clean_header(header, label)
     return df, np.arange(2, len(df) + 2), []
-
-
-def _longest_line(text: str) -> int:
-    if len(text) <= MAX_FIELD_BYTES // 4:
-        return 0
-    return max(map(len, text.split("\n")))
 
 
 def _read_csv_slow(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -190,7 +188,7 @@ def read_raw(path: Path, max_field: int = MAX_FIELD_BYTES) -> RawTable:
         raise InputError(f"{label}: file is empty (no header row)")
     text, enc = decode(data, label)
     frame, rows, broken = _read_csv_text(text, label, max_field)
-    if "'" in text:
+    if "'" in text and re.search(r"(?:^|[,\n])\"?'", text):  # some field starts with an apostrophe
         for col in frame.columns:
             frame[col] = unescape_series(frame[col])
     return RawTable(label, frame, rows, broken, enc)

@@ -159,40 +159,74 @@ def day_month_order(t: pd.Series, date_order: str = "") -> tuple[pd.Series, pd.S
     return out, ambiguous
 
 
+_WORDS = [w for x in ("now", "today", "tomorrow", "yesterday") for w in (x, x.upper(), x.title())]
+
+
 def parse_date(s: pd.Series, timezone: str = "Asia/Shanghai", date_order: str = "") -> pd.Series:
     """Dates and date-times in the usual formats: ISO, `2023/01/05`, `2023.1.5`, `20230105`, `2023年1月5日 10:30`,
     `13/01/2023` (see `day_month_order`). A value with a time-zone offset (`2023-06-01T10:00:00+08:00`, `...Z`) is
-    converted to `timezone` (the zone of the values without one) and kept without the offset. Words such as `now` or
-    `today` are not dates (the result would depend on when the command runs)."""
+    converted to `timezone` (the zone of the values without one) and kept without the offset; how many were converted is
+    in `result.attrs["aware"]`. Words such as `now` or `today` are not dates (the result would depend on when the command
+    runs)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s
+        aware = 0
         if getattr(s.dt, "tz", None) is not None:
+            aware = int(s.notna().sum())
             out = s.dt.tz_convert(timezone).dt.tz_localize(None)
-        return out.astype("datetime64[us]")
+        out = out.astype("datetime64[us]")
+        out.attrs["aware"] = aware
+        return out
     t = _text(s)
-    t = t.where(t.str.contains(r"\d", regex=True).fillna(False).astype(bool))  # no digit, no date (now, today, ...)
-    t, _ = day_month_order(t, date_order)
-    aware = t.str.fullmatch(_AWARE).fillna(False).astype(bool)
+    t = t.mask(t.isin(_WORDS))  # pandas reads these as the current time
+    try:  # one vectorised pass reads ISO values: all naive, or all with an offset
+        out = pd.to_datetime(t, format="ISO8601", errors="coerce")
+        aware = 0
+        if getattr(out.dt, "tz", None) is not None:
+            aware = int(out.notna().sum())
+            out = out.dt.tz_convert(timezone).dt.tz_localize(None)
+        out = out.astype("datetime64[us]")
+    except (ValueError, TypeError):  # values with and without an offset in one column
+        out, aware = _dates_with_offsets(t, timezone)
+    todo = (t.notna() & out.isna()).to_numpy()
+    if todo.any():
+        u = t[todo]
+        u = u.where(u.str.contains(r"\d", regex=True).fillna(False).astype(bool))  # no digit, no date
+        u, _ = day_month_order(u, date_order)
+        v, k = _dates_with_offsets(u, timezone)
+        aware += k
+        rest = (u.notna() & v.isna()).to_numpy()
+        if rest.any():
+            w = u[rest].str.normalize("NFKC").str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+            w = w.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+            x, k = _dates_with_offsets(w, timezone)
+            aware += k
+            # dateutil fills what a value leaves out from today's date: only values with a four-digit year go there
+            more = (x.isna() & ~w.str.fullmatch(_AWARE).fillna(False).astype(bool)
+                    & w.str.contains(r"\d{4}").fillna(False)).to_numpy()
+            if more.any():
+                y = pd.to_datetime(w[more], format="mixed", errors="coerce")
+                if getattr(y.dt, "tz", None) is not None:
+                    y = y.dt.tz_convert(timezone).dt.tz_localize(None)
+                x[more] = y.astype("datetime64[us]")
+            v[rest] = x
+        out[todo] = v
+    out = out.astype("datetime64[us]")
+    out.attrs["aware"] = aware
+    return out
+
+
+def _dates_with_offsets(t: pd.Series, timezone: str) -> tuple[pd.Series, int]:
+    """ISO values of `t`, those with an offset converted to `timezone`; (values, how many had an offset)."""
+    aware = t.str.fullmatch(_AWARE).fillna(False).astype(bool).to_numpy()
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[us]")
     if aware.any():
         a = t[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True).str.replace(r"\s+(?=[+-]\d{2})", "", regex=True)
         v = pd.to_datetime(a, format="ISO8601", errors="coerce", utc=True)
         out[aware] = v.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
-    naive = t.where(~aware)
-    out[~aware] = pd.to_datetime(naive[~aware], format="ISO8601", errors="coerce").astype("datetime64[us]")
-    todo = t.notna() & out.isna()
-    if todo.any():
-        u = t[todo].str.normalize("NFKC").str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
-        u = u.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
-        v = pd.to_datetime(u, format="ISO8601", errors="coerce")
-        # dateutil fills what a value leaves out from today's date: only values with a four-digit year go there
-        rest = v.isna() & ~u.str.fullmatch(_AWARE).fillna(False).astype(bool) & u.str.contains(r"\d{4}").fillna(False)
-        if rest.any():
-            v[rest] = pd.to_datetime(u[rest], format="mixed", errors="coerce")
-        if getattr(v.dt, "tz", None) is not None:
-            v = v.dt.tz_convert(timezone).dt.tz_localize(None)
-        out[todo] = v.astype("datetime64[us]")
-    return out.astype("datetime64[us]")
+    if (~aware).any():
+        out[~aware] = pd.to_datetime(t[~aware], format="ISO8601", errors="coerce").astype("datetime64[us]")
+    return out, int(out[aware].notna().sum())
 
 
 _TRUE = {"1", "1.0", "true", "t", "yes", "y", "是", "中标", "x"}
@@ -364,11 +398,11 @@ def _prepare_date(c: _Column, settings: ValidateSettings, zone: str, v: _Verdict
     col, src = c.name, c.src
     lo, hi = pd.Timestamp(settings.min_date), pd.Timestamp(settings.max_date)
     out = parse_date(src, zone, settings.date_order)
-    text = None if pd.api.types.is_datetime64_any_dtype(src) else _text(src)
-    if text is not None:
-        amb = c.present & day_month_order(text, settings.date_order)[1].to_numpy()
-        aware = text.str.fullmatch(_AWARE).fillna(False).to_numpy(dtype=bool) & out.notna().to_numpy()
-        v.note(col, f"time-zone offset converted to {zone} (the zone of dates without one)", aware.sum())
+    v.note(col, f"time-zone offset converted to {zone} (the zone of dates without one)", out.attrs.get("aware", 0))
+    unread = c.present & out.isna().to_numpy()
+    if unread.any() and not pd.api.types.is_datetime64_any_dtype(src):  # only what was not read can be ambiguous
+        amb = np.zeros(len(src), dtype=bool)
+        amb[unread] = day_month_order(_text(src[unread]), settings.date_order)[1].to_numpy()
         v.missing_or_reject(c.required, amb, col, f"{col} reads two ways (day/month or month/day); set [validate] date_order",
                             "day and month could be either way round (read as missing; set [validate] date_order)", src)
     bad = c.present & out.isna().to_numpy()

@@ -71,7 +71,32 @@ class InspectSettings:
     min_inspectors: int = setting(2, "minimum inspectors per visit; departments of the visit send more to reach it")
     default_capacity: int = setting(0, "visits per period for an inspector whose capacity is blank or absent (0 = unlimited)")
     missing_tier: str = setting("B", "tier of a roster firm absent from the tiers file (\"\" = leave it out and report it)")
+    risk_column: str = setting("probability", "column of the tiers file whose risk score weighs firms within a (department, tier) stratum (\"\" = all alike)")
+    risk_exponent: float = setting(6.0, "within a stratum, the chance of a draw grows with risk ** this (0 = every firm alike)")
+    risk_floor: float = setting(0.05, "share of each stratum's draws spread evenly over its firms, so every eligible firm keeps a chance above zero")
     trigger_column: str = setting("trigger", "column of the tiers file (or triggers file) whose non-empty, non-0/false value forces a visit")
+    department_labels: dict = setting({"market_regulation": {"en": "Market regulation", "zh": "市场监管"},
+                                       "tax": {"en": "Taxation", "zh": "税务"},
+                                       "fire_rescue": {"en": "Fire and rescue", "zh": "消防救援"},
+                                       "emergency_management": {"en": "Emergency management", "zh": "应急管理"},
+                                       "ecology_environment": {"en": "Ecology and environment", "zh": "生态环境"},
+                                       "housing_construction": {"en": "Housing and construction", "zh": "住房和建设"}},
+                                      "how plans, notices and reports name each department: {id = {en = \"...\", zh = \"...\"}} (absent: the id)")
+
+
+@dataclass
+class ListsSettings:
+    """Red and black lists (riskmodels credit lists; docs/credit.md): documented rules over tiers, credit events, inspections
+    and manual decisions. A firm on both is on the black list only."""
+
+    black_event_types: list = setting(["serious_illegal_dishonest_list", "dishonest_judgment_debtor"],
+                                      "black: an event of one of these types in the last black_days days")
+    black_days: int = setting(1095, "look-back of the black-list rules, in days before the as-of date")
+    black_tier_d_penalties: int = setting(3, "black: tier D and at least this many administrative penalties in black_days (0 = off)")
+    red_tiers: list = setting(["A"], "red: only firms of these tiers")
+    red_clean_days: int = setting(1095, "red: no negative credit event and no failed inspection in this many days")
+    red_needs_commendation_or_tax_a: bool = setting(True, "red: also a commendation or a tax credit grade A in red_clean_days")
+    red_active_only: bool = setting(True, "red: only firms whose registry status is active (or unknown)")
 
 
 @dataclass
@@ -234,12 +259,22 @@ class ModelsSettings:
 
 
 @dataclass
+class ReportSettings:
+    """HTML reports (riskmodels collusion report): how many cases get pages, and the language of the labels."""
+
+    top_tenders: int = setting(50, "tenders listed on the case file's index, each with its page")
+    top_groups: int = setting(20, "bidder groups listed on the index, each with its page (and their joint tenders' pages)")
+    lang: str = setting("en", "language of the report's labels: en or zh (the command's --lang overrides it)")
+
+
+@dataclass
 class Settings:
     """All settings. Each attribute is one TOML section."""
 
     columns: ColumnsSettings = field(default_factory=ColumnsSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     inspect: InspectSettings = field(default_factory=InspectSettings)
+    lists: ListsSettings = field(default_factory=ListsSettings)
     graphs: GraphsSettings = field(default_factory=GraphsSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
     flags: FlagsSettings = field(default_factory=FlagsSettings)
@@ -250,6 +285,7 @@ class Settings:
     collusion: CollusionSettings = field(default_factory=CollusionSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:

@@ -122,50 +122,150 @@ def ego_network(G: nx.Graph, center, radius: int = 1, max_nodes: int = 200, weig
     return E
 
 
-def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, weight: str = "weight") -> Path:
-    """A PNG picture of a group: members in red, up to `context` of their strongest outside co-bidders in grey; edge
-    width by weight, registry/metadata ties drawn solid dark red with their relation names, co-bidding only in grey."""
-    import matplotlib
+# Edge kinds in group pictures, strongest first: an edge is drawn in the colour of the first kind it has.
+EDGE_KINDS = (("metadata", "#b71c1c", "same bid metadata (device, IP, file, account...)"),
+              ("registry", "#1565c0", "registry tie (legal rep, shareholder, address, phone)"),
+              ("cobid", "#9e9e9e", "bid together only"))
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC", "Microsoft YaHei",
+              "SimHei", "PingFang SC")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
 
+def edge_kind(d: dict) -> str:
+    """'metadata', 'registry' or 'cobid': what ties the two firms of an edge (see `EDGE_KINDS`)."""
+    from graphs.relations import BID_RELATIONS, REGISTRY_RELATIONS
+
+    rel = set(str(d.get("relations") or "").split(";"))
+    if rel & set(BID_RELATIONS):
+        return "metadata"
+    if rel & set(REGISTRY_RELATIONS):
+        return "registry"
+    return "cobid"
+
+
+def picture_nodes(G: nx.Graph, members, context: int = 6, weight: str = "weight") -> tuple[list[str], list[str]]:
+    """(members, outside firms) of a group picture, in the order they are numbered: members 1..k as given, then up to
+    `context` outside co-bidders with the strongest ties to the members (A, B, ...)."""
     members = [str(m) for m in members]
     missing = [m for m in members if m not in G]
     if missing:
         raise InputError(f"group members not in the graph: {', '.join(missing[:5])}")
+    inside = set(members)
     outside: dict = {}
     for m in members:
         for n, d in G[m].items():
-            if n not in members:
+            if n not in inside:
                 outside[n] = outside.get(n, 0.0) + float(d.get(weight, 1.0))
-    ctx = sorted(outside, key=lambda n: (-outside[n], str(n)))[:context]
+    return members, sorted(outside, key=lambda n: (-outside[n], str(n)))[:context]
+
+
+def picture_labels(members: list, ctx: list) -> dict:
+    """Node -> its label in a group picture: 1, 2, ... for members, A, B, ... for outside firms."""
+    lab = {m: str(i) for i, m in enumerate(members, 1)}
+    lab.update({c: chr(ord("A") + i) if i < 26 else f"Z{i - 25}" for i, c in enumerate(ctx)})
+    return lab
+
+
+def _font_family() -> list[str]:
+    from matplotlib import font_manager
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *[f for f in _CJK_FONTS if f in have]]
+
+
+def _ring(nodes: list, radius: float, phase: float = 0.0) -> dict:
+    k = len(nodes)
+    if k == 1:
+        return {nodes[0]: np.array([0.0, 0.0])} if radius < 1.5 else {nodes[0]: np.array([0.0, radius])}
+    a = np.pi / 2 - 2 * np.pi * (np.arange(k) / k) + phase
+    return {n: np.array([radius * np.cos(t), radius * np.sin(t)]) for n, t in zip(nodes, a)}
+
+
+LEGEND_WORDS = {"member": "group member (1, 2, ...)", "outside": "outside co-bidder (A, B, ...)",
+                "thickness": "thicker line = stronger tie", "key": "key", **{k: t for k, _, t in EDGE_KINDS}}
+
+
+def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, weight: str = "weight",
+               names: dict | None = None, key: bool = True, words: dict | None = None) -> Path:
+    """A picture (PNG, or SVG by the file's extension) of a group that stays legible up to 15 members and more.
+
+    Members are red circles numbered 1..k on an inner ring, up to `context` of their strongest outside co-bidders grey
+    circles lettered A, B, ... on an outer ring (`picture_nodes`, `picture_labels`). Edge width grows with the tie's
+    weight; its colour says what ties the two firms (`EDGE_KINDS`: same bid metadata, registry tie, bidding together
+    only); a legend explains both. No text sits on edges. With `key`, a numbered key beside the graph names every
+    firm (`names`, default the nodes' `name` attribute, then the id); without it the caller prints the key (the case
+    report does, in HTML). `words` replaces the legend's English words (`LEGEND_WORDS` keys), e.g. in Chinese."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    w = {**LEGEND_WORDS, **(words or {})}
+    members, ctx = picture_nodes(G, members, context, weight)
+    inside = set(members)
     S = nx.Graph()
     S.add_nodes_from(members + ctx)
     S.add_edges_from((u, v, d) for u, v, d in G.subgraph(members + ctx).edges(data=True)
-                     if u in members or v in members)  # context firms only as the members' rivals
-    pos = nx.shell_layout(S, [members, ctx] if ctx else [members])  # members inside, rivals around them
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=110)
-    widths = [0.5 + 3.0 * min(1.0, float(d.get(weight, 0.0))) for *_, d in S.edges(data=True)]
-    colors = ["#8b0000" if d.get("relations") else "#9e9e9e" for *_, d in S.edges(data=True)]
-    nx.draw_networkx_edges(S, pos, ax=ax, width=widths, edge_color=colors, alpha=0.8)
-    nx.draw_networkx_nodes(S, pos, nodelist=members, node_color="#d32f2f", node_size=420, ax=ax)
-    if ctx:
-        nx.draw_networkx_nodes(S, pos, nodelist=ctx, node_color="#bdbdbd", node_size=220, ax=ax)
-    nx.draw_networkx_labels(S, pos, labels={n: str(n)[-6:] for n in S}, font_size=7, ax=ax)
-    rel_labels = {(u, v): "\n".join(d["relations"].split(";")[:3]) for u, v, d in S.edges(data=True)
-                  if d.get("relations") and u in members and v in members}  # the three strongest relations
-    if rel_labels:
-        nx.draw_networkx_edge_labels(S, pos, edge_labels=rel_labels, font_size=6, font_color="#8b0000", ax=ax)
-    ax.set_title(title or f"group of {len(members)} firms", fontsize=9)
-    ax.axis("off")
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    from features.export import atomic_path
+                     if u in inside or v in inside)  # outside firms only as the members' rivals
+    pos = _ring(members, 1.0)
+    pos.update(_ring(ctx, 1.65, phase=np.pi / max(len(ctx), 1)))
+    labels = picture_labels(members, ctx)
+    k = len(members) + len(ctx)
+    height = max(5.5, 0.26 * k + 2.2) if key else 6.0
+    with warnings.catch_warnings(), matplotlib.rc_context({"font.family": _font_family()}):
+        warnings.simplefilter("ignore")  # a glyph missing from every installed font must not stop a report
+        fig = plt.figure(figsize=(11 if key else 7, height), dpi=110)
+        ax = fig.add_axes((0.0, 0.08, 0.62 if key else 1.0, 0.84))
+        kind_of = {(u, v): edge_kind(d) for u, v, d in S.edges(data=True)}
+        for kind, color, _ in reversed(EDGE_KINDS):  # strongest kinds drawn last, on top
+            es = [(u, v) for (u, v), kd in kind_of.items() if kd == kind]
+            if es:
+                widths = [0.8 + 4.0 * min(1.0, float(S.edges[e].get(weight, 0.0))) for e in es]
+                nx.draw_networkx_edges(S, pos, edgelist=es, ax=ax, width=widths, edge_color=color,
+                                       alpha=0.85 if kind != "cobid" else 0.6)
+        size = 620 if len(members) <= 12 else 480
+        nx.draw_networkx_nodes(S, pos, nodelist=members, node_color="#d32f2f", node_size=size, ax=ax,
+                               edgecolors="white", linewidths=1.5)
+        if ctx:
+            nx.draw_networkx_nodes(S, pos, nodelist=ctx, node_color="#bdbdbd", node_size=size * 0.7, ax=ax,
+                                   edgecolors="white", linewidths=1.5)
+        nx.draw_networkx_labels(S, pos, labels={m: labels[m] for m in members}, font_size=9, font_color="white",
+                                font_weight="bold", ax=ax)
+        if ctx:
+            nx.draw_networkx_labels(S, pos, labels={c: labels[c] for c in ctx}, font_size=8, font_color="#212121",
+                                    ax=ax)
+        ax.set_xlim(-2.05, 2.05)
+        ax.set_ylim(-2.05, 2.05)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        handles = [Line2D([], [], marker="o", ls="", color="#d32f2f", markersize=10, label=w["member"])]
+        if ctx:
+            handles.append(Line2D([], [], marker="o", ls="", color="#bdbdbd", markersize=8,
+                                  label=w["outside"]))
+        present = set(kind_of.values())
+        handles += [Line2D([], [], color=c, lw=3, label=w[kd]) for kd, c, _ in EDGE_KINDS if kd in present]
+        fig.legend(handles=handles, loc="lower left", fontsize=7.5, frameon=False, ncol=2,
+                   title=w["thickness"], title_fontsize=7.5)
+        if key:
+            nm = names or {}
+            kx = fig.add_axes((0.63, 0.08, 0.36, 0.84))
+            kx.axis("off")
+            rows = [(labels[n], nm.get(n) or G.nodes[n].get("name") or "", n) for n in members + ctx]
+            step = 1.0 / max(len(rows) + 1, 12)
+            kx.text(0.0, 1.0, w["key"], fontsize=9, fontweight="bold", va="top")
+            for i, (lab, name, n) in enumerate(rows, 1):
+                text = f"{name[:26]}{'...' if len(name) > 26 else ''}  {n}" if name else str(n)
+                kx.text(0.0, 1.0 - i * step, f"{lab:>2}  {text}", fontsize=7.5, va="top",
+                        color="#b71c1c" if n in inside else "#424242")
+        fig.suptitle(title or f"group of {len(members)} firms", fontsize=10, x=0.02, ha="left")
+        path = Path(path)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        from features.export import atomic_path
 
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+        with atomic_path(path) as tmp:  # a picture is whole or absent
+            fig.savefig(tmp, format="svg" if path.suffix.lower() == ".svg" else "png")
+        plt.close(fig)
     return path

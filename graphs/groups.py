@@ -379,9 +379,26 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
                      "n_joint": int(n_joint), "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
                      "evenness": evenness, "loss_focus": loss_focus, "tight_prices": tight,
                      "relation_density": rel_density, "relations": ";".join(rc)})
-    out = pd.DataFrame(rows).sort_values(["score", "members"], ascending=[False, True], kind="stable")
+    return rank_groups(pd.DataFrame(rows, columns=[c for c in GROUP_COLUMNS if c != "group_id"]))
+
+
+# The one order of bidder groups across the toolkit (`graph groups`, `collusion score`'s group list, the case report):
+# highest score first; equal scores by more joint tenders (more support), then higher exclusivity, then more members,
+# then the members' ids as text, so the order is total and the same on every run.
+RANK_ORDER = (("score", False), ("n_joint", False), ("exclusivity", False), ("size", False), ("members", True))
+RANK_EXPLAINED = ("highest group score first; equal scores by more joint tenders, then higher exclusivity, then more "
+                  "members, then the members' ids")
+
+
+def rank_groups(groups: pd.DataFrame) -> pd.DataFrame:
+    """`groups` (the columns of `GROUP_COLUMNS`, `group_id` optional) in `RANK_ORDER`, with `group_id` = rank (1 = first).
+    Every listing of bidder groups orders them with this function, so a group has one rank everywhere."""
+    g = groups.drop(columns=["group_id"], errors="ignore")
+    by = [c for c, _ in RANK_ORDER]
+    out = g.sort_values(by, ascending=[a for _, a in RANK_ORDER], kind="stable", na_position="last")
+    out = out.reset_index(drop=True)
     out.insert(0, "group_id", np.arange(1, len(out) + 1))
-    return out.reset_index(drop=True)[GROUP_COLUMNS]
+    return out[[c for c in GROUP_COLUMNS if c in out.columns] + [c for c in out.columns if c not in GROUP_COLUMNS]]
 
 
 def find_groups(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,

@@ -117,3 +117,13 @@ def test_import_garcia_pooled_file_keeps_countries_apart(tmp_path):
 def test_import_garcia_bad_file_exits_2(cli, tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     cli("data", "import", "garcia", tmp_path / "x.csv", "--out", tmp_path / "o", code=2, err="missing column 'Tender'")
+
+
+def test_help_keeps_bracketed_words_and_shows_no_type_for_switches(cli):
+    """Help is plain text: settings sections such as [flags] are not eaten as markup; a switch takes no value."""
+    r = cli("collusion", "--help")
+    assert "see [flags]" in " ".join(r.stdout.split())
+    assert "see [flags]" in " ".join(cli("collusion", "flags", "--help").stdout.split())
+    r = cli("collusion", "report", "--help")
+    assert "<bool>" not in r.stdout and "[report] lang" in " ".join(r.stdout.split())
+    assert "<path>" in r.stdout  # options that take a value still say what

@@ -50,8 +50,23 @@ def test_a_real_error_stops_the_demo_with_the_stage_named(tmp_path, monkeypatch)
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["failed_stage"] == "screens"
 
 
+def test_progress_line_in_words():
+    line = demo._brief({"version": "1", "champion": True, "gate": "first version promoted", "n": 898.0,
+                        "positives": 140.0, "auc": 0.9876, "a_disturbed": 0.0052, "verified": True, "run_id": "abc"})
+    assert line.startswith("registered as version 1 (now @champion)")
+    assert "tenders 898" in line and "collusive 140" in line and "auc 0.988" in line
+    assert "tier A firms disturbed 0.5%" in line and "verified: yes" in line
+    assert "898.000" not in line and "a_disturbed" not in line and "gate" not in line and "abc" not in line
+    assert "not promoted: auc 0.7 does not beat" in demo._brief({"version": "2", "champion": False,
+                                                                 "gate": "auc 0.7 does not beat champion v1"})
+
+
 def test_cli_rejects_unknown_scale(cli, tmp_path):
     cli("demo", "--scale", "galaxy", "--out", tmp_path, code=2, err="--scale must be one of tiny, city")
+
+
+def tiers_as_of(out) -> str:
+    return str(pd.read_csv(out / "credit" / "tiers.csv", dtype=str)["as_of"].iloc[0])[:7]
 
 
 @pytest.mark.slow
@@ -63,15 +78,24 @@ def test_demo_end_to_end_through_the_cli(cli, tmp_path, monkeypatch):
     out = tmp_path / "demo"
     r = cli("demo", "--scale", "tiny", "--out", out)
     assert "stages done" in r.stdout and str(out / "collusion" / "scores.csv") in r.stdout
+    # progress in words: no float counts, no internal keys, none of MLflow's own registration lines
+    for noise in ("n=898.000", "a_disturbed", "gate=", "Successfully registered", "Created version"):
+        assert noise not in r.stderr, noise
+    assert "registered as version 1 (now @champion)" in r.stderr
+    assert len(list((out / "collusion" / "report" / "tenders").glob("*.html"))) >= 50
     for rel in ("data/bids.csv", "validate/report.json", "evidence/screens.csv", "evidence/flags.csv", "graphs/groups.csv",
-                "graphs/bidders.graphml", "collusion/scores.csv", "credit/tiers.csv", "inspection/plan/plan.csv",
-                "inspection/plan/manifest.json", "summary.json"):
+                "graphs/bidders.graphml", "collusion/scores.csv", "collusion/report/index.html", "credit/tiers.csv",
+                "inspection/plan/plan.csv", "inspection/plan/manifest.json", "inspection/plan/notice.xlsx",
+                "inspection/plan/inclusion.csv", "inspection/results.csv", "inspection/report/index.html",
+                "inspection/report/report.xlsx", "summary.json"):
         assert (out / rel).is_file(), rel
     doc = json.loads((out / "summary.json").read_text())
     assert doc["failed_stage"] is None and set(doc["results"]) == {name for name, _ in demo.STAGES}
     res = doc["results"]
     assert res["graphs"]["cartels_recovered"] >= 1 and 0.5 < res["collusion"]["truth_auc"] <= 1
     assert res["credit"]["version"] and res["inspection"]["verified"] is True and res["inspection"]["lift"] > 1
+    assert res["inspection"]["period"] > tiers_as_of(out) and 0 <= res["inspection"]["violation_rate_low"] \
+        <= res["inspection"]["violation_rate_estimate"] <= res["inspection"]["violation_rate_high"] <= 1
     scores = pd.read_csv(out / "collusion" / "scores.csv", dtype={"tender_id": str})
     tenders = pd.read_csv(out / "data" / "tenders.csv", dtype={"tender_id": str})
     assert set(scores["tender_id"]) <= set(tenders["tender_id"]) and scores["score"].between(0, 1).all()

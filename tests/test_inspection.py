@@ -216,7 +216,17 @@ def test_stratum_draw_matches_the_documented_procedure():
             x = rates[tier] * len(firms)
             n = math.floor(c + x + u) - math.floor(c + u)
             c += x
-            chosen = sorted(firms, key=lambda e: sha(f"{key}|target|{e}"))[:n]
+            risk = t["tiers"].set_index("enterprise_id").loc[firms, "probability"].to_numpy(float)
+            share = 0.05 / len(firms) + 0.95 * risk ** 6 / (risk ** 6).sum() if firms else np.zeros(0)
+            p = x * share
+            while (p > 1 + 1e-12).any():  # capped at 1, the rest shared in the same proportions
+                fixed = p >= 1 - 1e-12
+                p = np.where(fixed, 1.0, (x - fixed.sum()) * share / share[~fixed].sum())
+            pu = {e: int(sha(f"{key}|target|{e}")[:13], 16) / 16 ** 13 for e in firms}
+            rank = {e: -1 if q >= 1 else (pu[e] / (1 - pu[e])) / (q / (1 - q)) for e, q in zip(firms, p)}
+            chosen = sorted(firms, key=lambda e: (rank[e], e))[:n]
+            inc = r.inclusion[(r.inclusion.department == dept) & (r.inclusion.tier == tier)].set_index("enterprise_id")
+            assert np.allclose(inc.loc[firms, "inclusion_probability"], p, atol=1e-8)
             assert {e for e in firms if (e, dept) in planned} == set(chosen), (tier, dept)
     assert uniform(key, "round", "D") == u and digest(key, "target", "x") == sha(f"{key}|target|x")
 
@@ -239,8 +249,11 @@ def test_plan_files_are_deterministic_and_verify_detects_tampering(tmp_path, cli
     assert "'" + FORMULA_NAME in notice.replace('""', '"') and "market-" not in notice and "Name " not in notice
 
     cli("inspect", "verify", p1, out="OK")
-    shutil.copytree(p1, tmp_path / "elsewhere" / "copy")
-    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", out="OK")
+    manifest = (p1 / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in manifest and '"/' not in manifest  # input paths relative to the plan folder only
+    shutil.copytree(p1, tmp_path / "elsewhere" / "copy")  # moved away from its inputs: name them
+    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", code=2, err="pass --data")
+    cli("inspect", "verify", tmp_path / "elsewhere" / "copy", "--data", d, "--tiers", tiers, out="OK")
 
     def tampered(name, edit):
         dst = tmp_path / f"t-{name}"
@@ -305,7 +318,9 @@ def test_workbook_keeps_formula_like_names_as_text(tmp_path):
     assert not [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r"))]
     names = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert names == ["'" + FORMULA_NAME] and all(c.data_type == "s" for c in cells if c.value in names)
-    assert set(wb.sheetnames) == {"plan", "unassigned", "strata", "notice"}
+    assert set(wb.sheetnames) == {"plan", "unassigned", "strata"}  # the public notice is its own workbook
+    notice = load_workbook(tmp_path / "p" / "notice.xlsx")
+    assert notice.sheetnames == ["notice"] and notice["notice"]["B1"].value == "Enterprise name"
     assert [safe_cell(v) for v in ("-1", "+x", "@a", "\tb", "\rc", "ok", 5)] == ["-1", "'+x", "'@a", "'\tb", "'\rc", "ok", 5]
 
 
@@ -354,13 +369,42 @@ def test_bad_input_and_settings_give_one_clear_line(tmp_path, cli):
 def test_simulate_reports_lift_against_uniform_plan(tmp_path, cli):
     t = city(n=800, capacity=100)
     d, tiers = write(tmp_path, t)
-    r = cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "3", "--json")
+    r = cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "3", "--period", PERIOD, "--json")
     m = json.loads(r.stdout.strip().splitlines()[-1])
     vp = t["truth"].set_index("enterprise_id").violation_prob
     roster_mean = vp.reindex(t["roster"].enterprise_id.unique()).mean()
     assert m["uniform_violations_per_visit"]["mean"] == pytest.approx(roster_mean)
     assert m["lift"]["mean"] > 1.5 and m["visits_saved"]["mean"] > 0 and 0 < m["a_disturbed"]["mean"] < 0.05
-    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", out="lift")
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", "--period", PERIOD, out="spread")
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", code=2, err="no as_of column")
+
+
+def test_risk_weighting_raises_the_lift_and_keeps_every_chance_known_and_positive():
+    t = city(n=2000, capacity=10_000, roster_share=0.6)
+    t["inspections"] = t["inspections"].iloc[:0]
+    vp = t["truth"].set_index("enterprise_id").violation_prob
+    flat = Policy.from_settings({"risk_exponent": 0.0})
+    lifts = {"flat": [], "weighted": []}
+    for k in range(4):
+        for name, pol in (("flat", flat), ("weighted", Policy.from_settings())):
+            r = draw(t, seed=f"w{k}", policy=pol)
+            lifts[name].append(vp.reindex(r.visits.enterprise_id).mean())
+            inc = r.inclusion
+            assert len(inc) == len(t["roster"]) and (inc.loc[inc.eligible == 1, "inclusion_probability"] > 0).all()
+            for (dept, tier), g in inc.groupby(["department", "tier"]):  # a stratum's probabilities sum to its expectation
+                assert g.inclusion_probability.sum() == pytest.approx(pol.rate(dept, tier) * g.eligible.sum(), abs=1e-6)
+            assert set(inc.loc[inc.drawn == 1, "enterprise_id"]) <= set(r.visits.enterprise_id)
+    assert min(lifts["weighted"]) > max(lifts["flat"])  # riskier firms of each tier drawn more often, on every seed
+    with pytest.raises(Exception, match="risk_floor"):
+        Policy.from_settings({"risk_floor": 0.0})
+
+
+def test_plan_period_defaults_to_the_month_after_the_tiers_as_of(tmp_path):
+    t = city(n=150)
+    t["tiers"]["as_of"] = "2026-11-30"
+    d, tiers = write(tmp_path, t)
+    _, m = make_plan(d, tiers, None, "x", tmp_path / "p")
+    assert m["period"] == "2026-12" and m["summary"]["window"] == "2026-12-01/2026-12-31"
 
 
 def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
@@ -371,9 +415,16 @@ def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
                   "reason": ["complaint 12345", "collusion flag"]}).to_csv(trig, index=False)
     cli("inspect", "plan", d, "--tiers", tiers, "--triggers", trig, "--period", PERIOD, "--seed", "s", "--out", tmp_path / "p")
     plan = pd.read_csv(tmp_path / "p" / "plan.csv", dtype=str, keep_default_na=False).set_index("enterprise_id")
-    assert "env" in plan.loc["E00011", "departments"] and plan.loc["E00011", "trigger"] == "complaint 12345"
-    assert plan.loc["E00012", "trigger"] == "collusion flag"
-    assert "complaint" not in (tmp_path / "p" / "notice.csv").read_text()  # trigger reasons stay internal
+    assert "env" in plan.loc["E00011", "departments"] and plan.loc["E00011", "triggered"] == "1"
+    assert plan.loc["E00012", "triggered"] == "1" and "trigger" not in plan.columns
+    for f in ("plan.csv", "notice.csv", "notice.md", "manifest.json"):  # trigger reasons stay in the internal workbook
+        assert "complaint" not in (tmp_path / "p" / f).read_text(encoding="utf-8"), f
+    from openpyxl import load_workbook
+    ws = load_workbook(tmp_path / "p" / "plan.xlsx")["plan"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Trigger reason (internal only)")
+    reasons = {r[1]: r[col] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert reasons["E00011"] == "complaint 12345" and reasons["E00012"] == "collusion flag"
     cli("inspect", "verify", tmp_path / "p", out="OK")
     trig.write_text("enterprise_id\nE00013\n")
     cli("inspect", "verify", tmp_path / "p", code=1, out="input changed")

@@ -49,6 +49,20 @@ def test_save_and_load_model_directory(store, tmp_path):
         tracking.save_model(model, tmp_path / "other")
 
 
+def test_registration_keeps_mlflow_lines_off_stderr_and_list_says_what_the_gate_decided(store, capfd, cli):
+    from experiments import tracking
+
+    model, X, y = _fitted()
+    capfd.readouterr()
+    tracking.log_run("quiet-test", params={}, metrics={"auc": 0.8}, model=model, input_example=X.head(3),
+                     register="quiet-model", gate_metric="auc")
+    err = capfd.readouterr().err
+    assert "Successfully registered" not in err and "Created version" not in err
+    out = cli("experiments", "list").stdout
+    line = next(x for x in out.splitlines() if "quiet-model/1" in x)
+    assert "@champion" in line and "gate: first version promoted" in line and "no champion yet" not in line
+
+
 def test_log_run_gate_champion_alias_and_failed_run(store):
     import mlflow
     from experiments import tracking
@@ -59,7 +73,7 @@ def test_log_run_gate_champion_alias_and_failed_run(store):
                              metrics={"auc": 0.80, "splits": {"bidder": {"auc": 0.7}}, "note": "text is skipped"},
                              model=model, input_example=X.head(3), dataset=X.assign(label=y), predictions=(y, p),
                              importance={"spread": 3.0, "cv": 1.0, "gap": 0.5}, register="demo-model", gate_metric="auc")
-    assert first["version"] == "1" and first["champion"] and first["gate_reason"] == "no champion yet"
+    assert first["version"] == "1" and first["champion"] and first["gate_reason"].startswith("first version promoted")
     worse = tracking.log_run("collusion-test", params={}, metrics={"auc": 0.70}, model=model, input_example=X.head(3),
                              register="demo-model", gate_metric="auc")
     assert worse["version"] == "2" and not worse["champion"] and "does not beat" in worse["gate_reason"]
@@ -125,4 +139,4 @@ def test_cli_experiments_errors_are_one_line(cli, store, tmp_path):
     cli("experiments", "promote", "nothing", "1", code=2, err="no such registered model version")
     cli("experiments", "run", tmp_path / "missing.toml", code=2, err="no such experiment spec")
     r = cli("experiments", "list")
-    assert "registered models:" in r.stdout
+    assert "registered models (" in r.stdout

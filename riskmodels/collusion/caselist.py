@@ -17,12 +17,43 @@ GROUP_COLUMNS = ["rank", "group_id", "members", "n_members", "tenders", "flagged
                  "group_score", "evidence"]
 
 
-def tender_cases(scores: pd.DataFrame, bids: pd.DataFrame | None = None, graph: pd.DataFrame | None = None,
-                 max_bidders: int = 12) -> pd.DataFrame:
-    """Tenders ranked by score (highest first) with their reasons, winner and bidders (and the graph group most of its
-    bidders belong to, when `graph` — per-tender graph features with `top_group` — is given)."""
-    t = scores.sort_values(["score", "tender_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+# The one order of tender cases (this case list and the case report): a score alone leaves blocks of equal scores (a
+# calibrated model gives many tenders 1.000), so equal scores are broken by the strength of the evidence.
+TENDER_ORDER_EXPLAINED = ("highest score first; equal scores by more distinct red-flag codes, then more red-flag "
+                          "findings, then the score of the bidder group most present among its bidders, then the tender id")
+
+
+def tender_order(scores: pd.DataFrame, findings: pd.DataFrame | None = None,
+                 graph: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`scores` (tender_id, score, ...) sorted in the case order (`TENDER_ORDER_EXPLAINED`), with the tie-break columns
+    `n_flag_codes`, `n_findings` (from the red-flag `findings`: code, tender_id, one row per tender and finding) and
+    `group_score` (from per-tender graph features) added, and `rank` 1..n first."""
+    t = scores.assign(tender_id=scores["tender_id"].astype(str)).reset_index(drop=True)
+    t = t.drop(columns=[c for c in ("rank", "n_flag_codes", "n_findings", "group_score") if c in t.columns])
+    codes = nfind = None
+    if findings is not None and len(findings):
+        f = findings.assign(tender_id=findings["tender_id"].astype(str))
+        codes, nfind = f.groupby("tender_id")["code"].nunique(), f.groupby("tender_id").size()
+    t["n_flag_codes"] = t["tender_id"].map(codes).fillna(0).astype(int) if codes is not None else 0
+    t["n_findings"] = t["tender_id"].map(nfind).fillna(0).astype(int) if nfind is not None else 0
+    gs = None
+    if graph is not None and "group_score" in graph.columns:
+        gs = pd.Series(graph["group_score"].to_numpy(float), index=graph["tender_id"].astype(str))
+        gs = gs[~gs.index.duplicated()]
+    t["group_score"] = t["tender_id"].map(gs).fillna(0.0).astype(float) if gs is not None else 0.0
+    t = t.sort_values(["score", "n_flag_codes", "n_findings", "group_score", "tender_id"],
+                      ascending=[False, False, False, False, True], kind="stable", na_position="last")
+    t = t.reset_index(drop=True)
     t.insert(0, "rank", np.arange(1, len(t) + 1))
+    return t
+
+
+def tender_cases(scores: pd.DataFrame, bids: pd.DataFrame | None = None, graph: pd.DataFrame | None = None,
+                 max_bidders: int = 12, findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tenders in the case order (`tender_order`: score, then the strength of the evidence) with their reasons,
+    winner and bidders (and the graph group most of its bidders belong to, when `graph` — per-tender graph features
+    with `top_group` — is given)."""
+    t = tender_order(scores, findings, graph)
     t["winner"], t["bidders"], t["group_id"] = "", "", ""
     if bids is not None and len(bids) and "bidder_id" in bids.columns:
         b = bids.assign(tender_id=bids["tender_id"].astype(str), bidder_id=bids["bidder_id"].astype(str))
@@ -39,9 +70,10 @@ def tender_cases(scores: pd.DataFrame, bids: pd.DataFrame | None = None, graph: 
 
 
 def group_cases(tenders: pd.DataFrame, bids: pd.DataFrame | None, groups: pd.DataFrame | None) -> pd.DataFrame:
-    """Bidder groups ranked by the scores of the tenders where at least two members bid together (mean score, then the
-    graph's own group score), with the graph's evidence. `groups`: graphs' ranked groups (`group_id`, `members`,
-    `score`, `evidence`); without it, no groups are listed."""
+    """Bidder groups in the one order of `graphs.groups.rank_groups` (the order of `graph groups`: `rank` = its
+    `group_id`), with the scores of the tenders where at least two members bid together (how many, how many
+    flagged, their mean and highest score) and the graph's evidence. `groups`: graphs' ranked groups (`group_id`,
+    `members`, `score`, `evidence`); without it, no groups are listed."""
     if groups is None or len(groups) == 0 or bids is None or "bidder_id" not in bids.columns:
         return pd.DataFrame(columns=GROUP_COLUMNS)
     mem = groups[["group_id", "members"]].assign(bidder_id=groups["members"].astype(str).str.split(";")).explode("bidder_id")
@@ -52,12 +84,12 @@ def group_cases(tenders: pd.DataFrame, bids: pd.DataFrame | None, groups: pd.Dat
     joint = joint.merge(s, on="tender_id")
     agg = joint.groupby("group_id").agg(tenders=("tender_id", "size"), flagged_tenders=("flag", "sum"),
                                         mean_score=("score", "mean"), max_score=("score", "max"))
-    out = groups.set_index("group_id")[["members", "score", "evidence"]].rename(columns={"score": "group_score"})
-    out = out.join(agg, how="inner").reset_index()
+    out = groups.sort_values("group_id", kind="stable").set_index("group_id")[["members", "score", "evidence"]]
+    out = out.rename(columns={"score": "group_score"}).join(agg, how="left").reset_index()
     out["n_members"] = out["members"].astype(str).str.count(";") + 1
-    out["flagged_tenders"] = out["flagged_tenders"].astype(int)
-    out = out.sort_values(["mean_score", "group_score"], ascending=False, kind="stable").reset_index(drop=True)
-    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out["tenders"] = out["tenders"].fillna(0).astype(int)
+    out["flagged_tenders"] = out["flagged_tenders"].fillna(0).astype(int)
+    out.insert(0, "rank", out["group_id"].astype(int))
     return out[GROUP_COLUMNS]
 
 
@@ -77,15 +109,19 @@ def _table_html(df: pd.DataFrame, floats: int = 3) -> str:
 def render_html(tenders: pd.DataFrame, groups: pd.DataFrame, title: str, note: str = "", top: int = 200) -> str:
     """One self-contained page: the ranked tenders (top `top`) and the ranked groups, everything escaped."""
     style = ("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left}th{background:#eee}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere;max-width:40em}th{background:#eee}"
              "tr:nth-child(even){background:#fafafa}")
     shown = tenders.head(top)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
              f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>"]
     if note:
         parts.append(f"<p>{html.escape(note)}</p>")
-    parts.append(f"<h2>Tenders ({len(shown)} of {len(tenders)}, highest score first)</h2>{_table_html(shown)}")
-    parts.append(f"<h2>Bidder groups ({len(groups)})</h2>")
+    from graphs.groups import RANK_EXPLAINED
+
+    parts.append(f"<h2>Tenders ({len(shown)} of {len(tenders)})</h2><p>Order: {html.escape(TENDER_ORDER_EXPLAINED)}.</p>"
+                 f"{_table_html(shown)}")
+    parts.append(f"<h2>Bidder groups ({len(groups)})</h2><p>Order (as in <code>graph groups</code>): "
+                 f"{html.escape(RANK_EXPLAINED)}.</p>")
     parts.append(_table_html(groups) if len(groups) else "<p>No bidder groups (no bidder ids or no graph groups).</p>")
     parts.append("</body></html>")
     return "".join(parts)

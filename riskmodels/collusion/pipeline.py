@@ -432,7 +432,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
                for r, f in zip(reasons, few)]
     scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
-    tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf)
+    tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf, findings=findings)
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built}
 

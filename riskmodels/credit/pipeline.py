@@ -105,7 +105,7 @@ class CreditFit:
 
 
 def train_dataset(tables, settings=None, *, collusion_scores=None, group_members=None, params: dict | None = None,
-                  families: dict | None = None, progress=None) -> CreditFit:
+                  families: dict | None = None, progress=None, side_inputs: dict | None = None) -> CreditFit:
     """Fit the credit model on a dataset's labels; metrics are out-of-fold on the model's inner folds (grouped by firm).
 
     `params` overrides the model settings (see `evaluate.make_model`). The result carries what a tracked run logs:
@@ -124,7 +124,10 @@ def train_dataset(tables, settings=None, *, collusion_scores=None, group_members
         progress(f"training on {len(table):,} labelled rows x {len(cols)} features")
     model.fit(table[cols], y, groups=table["enterprise_id"].to_numpy())
     model.feature_spec_ = {"windows": [int(w) for w in s.credit.windows], "list_days": int(s.credit.list_days),
-                           "families": dict(families or {})}
+                           "families": dict(families or {}),
+                           "side_inputs": {k: v for k, v in (side_inputs or {}).items()
+                                           if (k == "collusion_scores" and collusion_scores is not None)
+                                           or (k == "groups" and group_members is not None)}}
     oof = model.oof_proba_
     metrics = monitor.discrimination(y, oof)
     tiers = assign_tiers(oof, s.tiers)
@@ -162,6 +165,34 @@ def enterprise_ids(tables) -> np.ndarray:
     if len(ids) == 0:
         raise InputError("enterprises: no enterprise to tier")
     return ids
+
+
+SIDE_FEATURES = {"collusion_scores": ("bid_collusion_",), "groups": ("in_suspicious_group", "group_size")}
+
+
+def side_inputs_needed(model) -> dict:
+    """Side input -> the model's columns that come from it: `collusion_scores` (tender scores of a collusion model) and
+    `groups` (suspicious bidder groups). A model trained without them needs neither."""
+    cols = list(getattr(model, "feature_names_in_", []))
+    return {k: [c for c in cols if c.startswith(prefixes)] for k, prefixes in SIDE_FEATURES.items()
+            if any(c.startswith(prefixes) for c in cols)}
+
+
+def group_members_table(groups: pd.DataFrame, where: str = "groups") -> pd.DataFrame:
+    """Bidder groups as long rows (`bidder_id`, `group_id`) from either shape: long (`enterprise_id` or `bidder_id`,
+    `group_id`) or as `graph groups` writes them (`group_id`, `members` separated by `;`)."""
+    if "group_id" not in groups.columns:
+        raise InputError(f"{where}: missing column group_id")
+    idcol = next((c for c in ("enterprise_id", "bidder_id") if c in groups.columns), None)
+    if idcol is not None:
+        out = groups[[idcol, "group_id"]].rename(columns={idcol: "bidder_id"})
+    elif "members" in groups.columns:
+        out = groups[["group_id", "members"]].assign(bidder_id=groups["members"].astype(str).str.split(";"))
+        out = out.explode("bidder_id")[["bidder_id", "group_id"]]
+    else:
+        raise InputError(f"{where}: needs a members column (as 'graph groups' writes) or enterprise_id/bidder_id per row")
+    out = out.astype(str).assign(bidder_id=lambda d: d["bidder_id"].str.strip())
+    return out[(out["bidder_id"] != "") & (out["bidder_id"] != "nan")].reset_index(drop=True)
 
 
 def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_scores=None, group_members=None):

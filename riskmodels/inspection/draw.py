@@ -11,8 +11,15 @@ writing the exports live in `planner.py`. The steps, in order (docs/inspection.m
    u = uniform(key, "round", tier) and C the sum of x over the tier's departments before this one (departments in code-point
    order), the stratum draws n = floor(C + x + u) - floor(C + u) firms: randomised, controlled rounding. Each stratum's
    expected draw is exactly x (a small stratum keeps a non-zero chance) and a tier's total over departments is within one
-   of its expectation. The n firms first in the keyed order ("target", firm) are drawn (coordinated: all departments share
-   one order, so their draws overlap and merge into joint visits), else ("target", department, firm).
+   of its expectation. Within the stratum, x is shared among the firms as target inclusion probabilities p_i
+   (`stratum_probabilities`): a share `risk_floor` evenly, the rest in proportion to risk_i ** `risk_exponent` (risk = the
+   tiers file's `risk_column`, the credit model's probability), each capped at 1; so every eligible roster firm has a
+   known chance above zero and riskier firms of a tier are likelier to be drawn. The n firms with the smallest Pareto
+   rank (u_i / (1 - u_i)) / (p_i / (1 - p_i)) are drawn, u_i = uniform(key, "target", firm) (coordinated: every department
+   uses the firm's same number, so their draws overlap and merge into joint visits), else uniform(key, "target",
+   department, firm). Pareto order sampling (Rosen 1997, used with such permanent random numbers by statistical offices to
+   coordinate samples) draws firm i with probability p_i up to a small error of order 1/n; p_i is written to
+   inclusion.csv for every roster row (verified like the plan), and estimates from the draw weigh by 1 / p_i.
 4. **Triggers** force a visit: by the department they name, else by the departments that drew the firm, else by the first of
    the firm's roster departments in the keyed order ("trigger-department", firm).
 5. **Joint visits**: all draws of one firm merge into one visit with all its departments.
@@ -40,6 +47,7 @@ from riskmodels.inspection.randomness import digest, keyed_order, uniform
 FALSE_WORDS = {"", "0", "0.0", "false", "f", "no", "n", "none", "nan", "否", "无"}
 PLAN_COLUMNS = ["visit_id", "enterprise_id", "tier", "departments", "inspectors", "window", "trigger"]
 UNASSIGNED_COLUMNS = ["enterprise_id", "tier", "department", "reason"]
+INCLUSION_COLUMNS = ["department", "enterprise_id", "tier", "risk", "eligible", "inclusion_probability", "drawn"]
 STRATA_COLUMNS = ["department", "tier", "roster", "recently_visited", "a_only_if_triggered", "eligible", "rate",
                   "expected", "drawn"]
 
@@ -55,6 +63,8 @@ class PlanResult:
     summary: dict = field(default_factory=dict)
     notice: pd.DataFrame | None = None
     population: list = field(default_factory=list)
+    sheets: dict = field(default_factory=dict)  # the internal workbook's sheets (exports.workbook_sheets)
+    inclusion: pd.DataFrame | None = None  # every roster (department, firm) with its inclusion probability
 
 
 def parse_period(period: str) -> tuple[date, date]:
@@ -179,11 +189,40 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
     start, end = parse_period(period)
     window = f"{start.isoformat()}/{end.isoformat()}"
     tier_of = prepare_tiers(tiers, labels.get("tiers", "tiers"))
+    risk = prepare_risk(tiers, policy.risk_column)
     staff = prepare_inspectors(inspectors, policy, labels.get("inspectors", "inspectors"))
     trig = collect_triggers(tiers, triggers, policy.trigger_column, labels)
     last = last_visits(inspections)
 
-    # 1. population
+    pop, untiered = population(tier_of, staff, roster, policy, labels)  # 1
+    mark_eligibility(pop, last, start, policy)  # 2
+    draws, strata, inclusion = draw_targets(pop, risk, key, policy)  # 3
+    random_draws = sum(len(v) for v in draws.values())
+    add_triggers(draws, trig, pop, staff, key)  # 4
+    visits, unassigned, load, served = staff_visits(draws, trig, staff, last, tier_of, key, policy, window)  # 5 + 6
+
+    vdf = pd.DataFrame(visits, columns=PLAN_COLUMNS[1:]).sort_values("enterprise_id", kind="stable").reset_index(drop=True)
+    vdf.insert(0, "visit_id", [f"{period}-{k + 1:05d}" for k in range(len(vdf))])
+    udf = pd.DataFrame(unassigned, columns=UNASSIGNED_COLUMNS).sort_values(["enterprise_id", "department"],
+                                                                           kind="stable").reset_index(drop=True)
+    sdf = pd.DataFrame(strata, columns=STRATA_COLUMNS)
+    summary = plan_summary(period, window, pop, untiered, tier_of, trig, draws, random_draws, vdf, udf, load, served)
+    summary["inclusion"] = inclusion_summary(inclusion)
+    return PlanResult(vdf, udf, sdf, summary, population=sorted(set(pop["enterprise_id"])), inclusion=inclusion)
+
+
+def prepare_risk(tiers: pd.DataFrame, column: str) -> dict:
+    """enterprise_id -> risk score in [0, 1] from the tiers file's `column` (the credit model's probability); empty
+    when the column is absent or the setting is "" (then every firm of a stratum weighs the same)."""
+    if not column or column not in tiers.columns:
+        return {}
+    p = pd.to_numeric(tiers[column], errors="coerce")
+    return {e: float(v) for e, v in zip(tiers["enterprise_id"].map(_text), p) if pd.notna(v) and v >= 0}
+
+
+def population(tier_of: dict, staff: pd.DataFrame, roster: pd.DataFrame | None, policy: Policy,
+               labels: dict) -> tuple[pd.DataFrame, int]:
+    """Step 1: (enterprise_id, department, tier) rows of the roster, and the number of roster firms without a tier."""
     if roster is None:
         depts = sorted(set(staff["department"]) - {""})
         firms = sorted(tier_of)
@@ -199,8 +238,12 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
         pop["tier"] = pop["tier"].fillna(policy.missing_tier)
     else:
         pop = pop[pop["tier"].notna()]
+    return pop.reset_index(drop=True), untiered
 
-    # 2. eligibility
+
+def mark_eligibility(pop: pd.DataFrame, last: dict, start: date, policy: Policy) -> None:
+    """Step 2: columns `recent` (visited fewer than min_days_between_visits days before the period) and `a_rule`
+    (tier A under a_only_if_triggered) on the population; neither is drawn at random."""
     def recent(e: str) -> bool:
         lv = last.get(e)
         return policy.min_days_between_visits > 0 and lv is not None and (start - lv[0]).days < policy.min_days_between_visits
@@ -208,36 +251,94 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
     pop["recent"] = pop["enterprise_id"].map(recent).astype(bool)
     pop["a_rule"] = (pop["tier"] == "A") & policy.a_only_if_triggered
 
-    # 3. targets
-    draws: dict = {}  # enterprise_id -> set of departments that drew it
-    strata = []
-    order_cache: dict = {}
+
+def stratum_probabilities(expected: float, risk: list, exponent: float, floor: float) -> list[float]:
+    """Inclusion probabilities of a stratum's eligible firms that sum to `expected` (the stratum's rate times its size):
+    a share `floor` of it spread evenly, the rest in proportion to risk**exponent, each capped at 1 (the excess spread
+    over the others in the same proportions). Every firm gets at least floor * expected / size > 0 when floor > 0."""
+    n = len(risk)
+    if n == 0 or expected <= 0:
+        return [0.0] * n
+    known = [r for r in risk if r is not None and math.isfinite(r)]
+    fill = sorted(known)[len(known) // 2] if known else 1.0
+    w = [max(0.0, r if r is not None and math.isfinite(r) else fill) ** exponent for r in risk]
+    total = sum(w)
+    if total <= 0:
+        w, total = [1.0] * n, float(n)
+    share = [floor / n + (1 - floor) * x / total for x in w]
+    p = [expected * s for s in share]
+    fixed = [False] * n
+    for _ in range(n):
+        over = [i for i in range(n) if not fixed[i] and p[i] > 1]
+        if not over:
+            break
+        for i in over:
+            fixed[i] = True
+        left = expected - sum(1 for i in range(n) if fixed[i])
+        free = sum(share[i] for i in range(n) if not fixed[i])
+        p = [1.0 if fixed[i] else (left * share[i] / free if free > 0 else 0.0) for i in range(n)]
+    return [min(1.0, max(0.0, x)) for x in p]
+
+
+def pareto_rank(u: float, p: float) -> float:
+    """Pareto order sampling's ranking variable (Rosen 1997): (u / (1 - u)) / (p / (1 - p)); the n smallest are drawn.
+    p = 1 ranks first, p = 0 never."""
+    if p >= 1:
+        return -1.0
+    if p <= 0:
+        return math.inf
+    return (u / (1 - u)) / (p / (1 - p))
+
+
+def draw_targets(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tuple[dict, list, pd.DataFrame]:
+    """Step 3: the random draw. Returns (enterprise_id -> departments that drew it, strata rows, inclusion table with
+    one row per roster (department, firm): tier, risk, eligible, inclusion_probability, drawn)."""
+    draws: dict = {}
+    strata, rows = [], []
+    prn: dict = {}  # permanent random numbers
     groups = {k: g for k, g in pop.groupby(["department", "tier"], sort=False)}
     cumulative = {t: 0.0 for t in TIERS}  # controlled rounding: running expected count per tier over departments
     for dept, tier in sorted(groups):  # departments in code-point order within each tier
         g = groups[(dept, tier)]
         eligible = g.loc[~g["recent"] & ~g["a_rule"], "enterprise_id"].tolist()
+        ordered = sorted(eligible)
         rate = policy.rate(dept, tier)
         x = rate * len(eligible)
         u = uniform(key, "round", tier)
         c = cumulative[tier]
         n = math.floor(c + x + u) - math.floor(c + u)
         cumulative[tier] = c + x
-        if policy.coordinate_departments:
-            for e in eligible:
-                if e not in order_cache:
-                    order_cache[e] = digest(key, "target", e)
-            chosen = sorted(eligible, key=lambda e: (order_cache[e], e))[:n]
-        else:
-            chosen = keyed_order(key, eligible, "target", dept)[:n]
+        probs = stratum_probabilities(x, [risk.get(e) for e in ordered], policy.risk_exponent, policy.risk_floor)
+        for e in ordered:
+            if (dept, e) not in prn:
+                prn[(dept, e)] = uniform(key, "target", e) if policy.coordinate_departments else uniform(key, "target", dept, e)
+        rank = {e: pareto_rank(prn[(dept, e)], p) for e, p in zip(ordered, probs)}
+        chosen = set(sorted(ordered, key=lambda e: (rank[e], e))[:n])
         for e in chosen:
             draws.setdefault(e, set()).add(dept)
+        prob_of = dict(zip(ordered, probs))
+        for e, rec, ar in zip(g["enterprise_id"], g["recent"], g["a_rule"]):
+            rows.append((dept, e, tier, risk.get(e), int(not (rec or ar)), round(prob_of.get(e, 0.0), 9),
+                         int(e in chosen)))
         strata.append({"department": dept, "tier": tier, "roster": len(g), "recently_visited": int(g["recent"].sum()),
                        "a_only_if_triggered": int((g["a_rule"] & ~g["recent"]).sum()), "eligible": len(eligible),
-                       "rate": rate, "expected": round(x, 6), "drawn": n})
-    random_draws = sum(len(v) for v in draws.values())
+                       "rate": rate, "expected": round(x, 6), "drawn": len(chosen)})
+    inclusion = pd.DataFrame(rows, columns=INCLUSION_COLUMNS).sort_values(["department", "enterprise_id"], kind="stable")
+    return draws, strata, inclusion.reset_index(drop=True)
 
-    # 4. triggers
+
+def inclusion_summary(inclusion: pd.DataFrame) -> dict:
+    """What the manifest says about the inclusion probabilities: smallest and largest among eligible roster rows."""
+    el = inclusion[inclusion["eligible"] == 1]
+    p = el["inclusion_probability"]
+    return {"file": "inclusion.csv", "design": "systematic probability-proportional sampling per (department, tier)",
+            "eligible_rows": int(len(el)), "min": float(p.min()) if len(p) else None,
+            "max": float(p.max()) if len(p) else None, "expected_draws": round(float(p.sum()), 6)}
+
+
+def add_triggers(draws: dict, trig: dict, pop: pd.DataFrame, staff: pd.DataFrame, key: str) -> None:
+    """Step 4: triggers force a visit by the departments they name, else those that drew the firm, else the first of
+    the firm's roster departments in the keyed order ("trigger-department", firm)."""
     roster_depts: dict = {}
     for e, d in zip(pop["enterprise_id"].tolist(), pop["department"].tolist()):
         roster_depts.setdefault(e, set()).add(d)
@@ -252,7 +353,31 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
             if cands:
                 draws[e] = {keyed_order(key, cands, "trigger-department", e)[0]}
 
-    # 5 + 6. joint visits and inspectors
+
+def _rank_inspectors(e, d, group, conflicts, last_people, load, cap, key) -> tuple[list, str]:
+    """The eligible inspectors of department `d` for firm `e` in the keyed order, and why none is, if none is."""
+    if group is None:
+        return [], f"department {d} has no inspectors"
+    ok, why = [], {"conflict": 0, "last visit": 0, "capacity": 0}
+    for i in group:
+        if e in conflicts[i]:
+            why["conflict"] += 1
+        elif i in last_people:
+            why["last visit"] += 1
+        elif load[i] >= cap[i]:
+            why["capacity"] += 1
+        else:
+            ok.append(i)
+    ranked = sorted(ok, key=lambda i: (digest(key, "inspector", e, d, i), i))
+    return ranked, (f"department {d}: none of its {len(group)} inspectors is eligible ("
+                    f"{why['conflict']} declared a conflict, {why['last visit']} inspected the last visit, "
+                    f"{why['capacity']} at capacity)")
+
+
+def staff_visits(draws: dict, trig: dict, staff: pd.DataFrame, last: dict, tier_of: dict, key: str, policy: Policy,
+                 window: str) -> tuple[list, list, dict, int]:
+    """Steps 5 and 6: one joint visit per firm with all its departments, staffed with random eligible inspectors.
+    Returns (visit rows, unassigned rows, inspector -> visits, department draws served)."""
     by_dept: dict = {}
     for i, d in zip(staff["inspector_id"].tolist(), staff["department"].tolist()):
         by_dept.setdefault(d, []).append(i)
@@ -262,31 +387,14 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
     order = keyed_order(key, [e for e in draws if e in trig], "visit") + \
         keyed_order(key, [e for e in draws if e not in trig], "visit")
     visits, unassigned = [], []
-    served_draws = 0
+    served = 0
     for e in order:
         depts = sorted(draws[e])
         tier = tier_of.get(e, policy.missing_tier or "")
         last_people = last.get(e, (None, set()))[1]
         ranked, reasons = {}, {}
         for d in depts:
-            g = by_dept.get(d)
-            if g is None:
-                ranked[d], reasons[d] = [], f"department {d} has no inspectors"
-                continue
-            ok, why = [], {"conflict": 0, "last visit": 0, "capacity": 0}
-            for i in g:
-                if e in conflicts[i]:
-                    why["conflict"] += 1
-                elif i in last_people:
-                    why["last visit"] += 1
-                elif load[i] >= cap[i]:
-                    why["capacity"] += 1
-                else:
-                    ok.append(i)
-            ranked[d] = sorted(ok, key=lambda i: (digest(key, "inspector", e, d, i), i))
-            reasons[d] = (f"department {d}: none of its {len(g)} inspectors is eligible ("
-                          f"{why['conflict']} declared a conflict, {why['last visit']} inspected the last visit, "
-                          f"{why['capacity']} at capacity)")
+            ranked[d], reasons[d] = _rank_inspectors(e, d, by_dept.get(d), conflicts, last_people, load, cap, key)
         chosen: list = []
         going = [d for d in depts if ranked[d]]
         for d in going:
@@ -307,27 +415,26 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
                                    "reason": f"visit goes ahead without this department; {reasons[d]}"})
         for i in chosen:
             load[i] += 1
-        served_draws += len(going)
+        served += len(going)
         visits.append({"enterprise_id": e, "tier": tier, "departments": ";".join(going),
                        "inspectors": ";".join(sorted(chosen)), "window": window,
                        "trigger": "; ".join(trig[e]["reasons"]) if e in trig else ""})
+    return visits, unassigned, load, served
 
-    vdf = pd.DataFrame(visits, columns=PLAN_COLUMNS[1:]).sort_values("enterprise_id", kind="stable").reset_index(drop=True)
-    vdf.insert(0, "visit_id", [f"{period}-{k + 1:05d}" for k in range(len(vdf))])
-    udf = pd.DataFrame(unassigned, columns=UNASSIGNED_COLUMNS).sort_values(["enterprise_id", "department"],
-                                                                           kind="stable").reset_index(drop=True)
-    sdf = pd.DataFrame(strata, columns=STRATA_COLUMNS)
+
+def plan_summary(period, window, pop, untiered, tier_of, trig, draws, random_draws, vdf, udf, load, served) -> dict:
+    """The counts manifest.json records (and verify compares)."""
     firms_by_tier = pd.Series(tier_of).value_counts()
     visited_by_tier = vdf["tier"].value_counts()
-    summary = {
+    return {
         "period": period, "window": window,
         "roster_rows": int(len(pop)), "roster_firms": int(pop["enterprise_id"].nunique()),
         "untiered_roster_firms": untiered,
         "recently_visited_firms": int(pop.loc[pop["recent"], "enterprise_id"].nunique()),
         "random_draws": int(random_draws), "triggered_firms": int(sum(1 for e in draws if e in trig)),
         "department_draws": int(sum(len(v) for v in draws.values())),
-        "visits": int(len(vdf)), "department_draws_served": int(served_draws),
-        "visits_saved_by_joint_inspection": int(served_draws - len(vdf)),
+        "visits": int(len(vdf)), "department_draws_served": int(served),
+        "visits_saved_by_joint_inspection": int(served - len(vdf)),
         "unassigned_rows": int(len(udf)), "firms_not_visited": int(len(set(draws) - set(vdf["enterprise_id"]))),
         "inspectors_used": int(sum(1 for v in load.values() if v)),
         "max_inspector_load": int(max(load.values(), default=0)),
@@ -335,4 +442,3 @@ def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period
                       "share_visited": (float(visited_by_tier.get(t, 0)) / float(firms_by_tier[t])
                                         if firms_by_tier.get(t, 0) else None)} for t in TIERS},
     }
-    return PlanResult(vdf, udf, sdf, summary, population=sorted(set(pop["enterprise_id"])))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.settings import Settings
 from riskmodels.inspection.draw import PlanResult, prepare_tiers
-from riskmodels.inspection.planner import derive, load_inputs, locate_inputs, read_file_table
+from riskmodels.inspection.planner import default_period, derive, load_inputs, locate_inputs, read_file_table
 from riskmodels.inspection.policy import TIERS, Policy
 
 
@@ -51,13 +51,16 @@ def plan_metrics(result: PlanResult, value: pd.Series, roster_firms, tier_of: di
             "a_disturbed": share["A"], "tier_share": share}
 
 
-def simulate_plans(data_dir, tiers, period: str, seed: str, runs: int = 10, settings: Settings | None = None,
+def simulate_plans(data_dir, tiers, period: str | None, seed: str, runs: int = 10, settings: Settings | None = None,
                    triggers=None) -> dict:
-    """Draw the plan `runs` times with derived seeds and summarise the metrics (mean, min, max over the runs)."""
+    """Draw the plan `runs` times with derived seeds and summarise the metrics (mean, min, max over the runs and their
+    standard deviation). `period` None: the month after the tiers' as-of date."""
     settings = settings or Settings()
     policy = Policy.from_settings(settings.inspect)
     inputs = locate_inputs(data_dir, tiers, triggers)
     tiers_df = read_file_table(inputs.tiers)
+    if period is None:
+        period = default_period(tiers_df, str(inputs.tiers))
     tier_of = prepare_tiers(tiers_df, str(inputs.tiers))
     value, source = truth_values(inputs.data_dir, tiers_df)
     loaded = load_inputs(inputs, settings)  # read once, draw `runs` times
@@ -70,7 +73,8 @@ def simulate_plans(data_dir, tiers, period: str, seed: str, runs: int = 10, sett
     out = {"runs": len(per_run), "value_source": source, "period": period, "seed": seed}
     for k in keys:
         vals = np.array([np.nan if m[k] is None else m[k] for m in per_run], dtype=float)
-        out[k] = {"mean": float(np.nanmean(vals)), "min": float(np.nanmin(vals)), "max": float(np.nanmax(vals))}
+        out[k] = {"mean": float(np.nanmean(vals)), "min": float(np.nanmin(vals)), "max": float(np.nanmax(vals)),
+                  "sd": float(np.nanstd(vals, ddof=1)) if np.isfinite(vals).sum() > 1 else 0.0}
     out["tier_share"] = {t: float(np.mean([m["tier_share"][t] or 0.0 for m in per_run])) for t in TIERS}
     out["policy_rates"] = policy.rates
     out["every_tier_has_a_chance"] = _every_tier_has_a_chance(policy)

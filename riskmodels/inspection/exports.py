@@ -1,79 +1,148 @@
-"""Exports: plan.csv, unassigned.csv, strata.csv, the public notice and plan.xlsx, all safe to open in a spreadsheet.
+"""Exports: plan.csv, unassigned.csv, strata.csv (machine-readable, for verification), the internal plan.xlsx a bureau
+circulates among its staff, and the public notice (notice.csv, notice.xlsx), all safe to open in a spreadsheet.
+
+- `plan.xlsx` (internal): enterprise name and address, departments by their labels (`[inspect] department_labels`),
+  inspectors by name and id, readable headers in English or Chinese (`lang`), trigger reasons in a column marked internal
+  only; widths, filter and frozen header from `features.sheets`. No notice sheet: the public notice is its own file.
+- the notice (public): enterprise code and name, departments, window. Never inspectors, tiers, trigger reasons, legal
+  representatives or phone numbers.
+- `plan.csv` says only whether a visit was triggered (`triggered` 1/0); the reasons are in the internal workbook alone.
 
 No cell may start a formula and no cell holds a control character: the shared export rules of `features.export` (a text
 value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, read back without it), in the CSV
-files and in the workbook alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line ends, so the same plan gives the same bytes.
+files and in the workbooks alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line
+ends, so the same plan gives the same bytes. `verify` also compares each workbook's presentation (`presentation`).
 """
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from features.export import FORMULA_START, csv_text, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
+from features.sheets import read_workbook, sheet_rows, write_workbook  # noqa: F401 - re-exported for the planner
 
-NOTICE_COLUMNS = ["enterprise_id", "name", "departments", "window"]
+LANGS = ("en", "zh")
+CSV_PLAN_COLUMNS = ["visit_id", "enterprise_id", "tier", "departments", "inspectors", "window", "triggered"]
+
+HEADERS = {
+    "en": {"visit_id": "Visit", "enterprise_id": "Unified social credit code", "name": "Enterprise name",
+           "address": "Address", "tier": "Credit tier", "departments": "Departments", "inspectors": "Inspectors",
+           "window": "Inspection window", "trigger": "Trigger reason (internal only)", "department": "Department",
+           "reason": "Reason", "roster": "Roster firms", "recently_visited": "Visited recently",
+           "a_only_if_triggered": "Tier A (triggers only)", "eligible": "Eligible", "rate": "Rate",
+           "expected": "Expected draws", "drawn": "Drawn", "inclusion_probability": "Inclusion probability"},
+    "zh": {"visit_id": "检查编号", "enterprise_id": "统一社会信用代码", "name": "企业名称", "address": "地址",
+           "tier": "信用等级", "departments": "检查部门", "inspectors": "执法检查人员", "window": "检查时间",
+           "trigger": "触发原因（仅限内部）", "department": "部门", "reason": "原因", "roster": "名录企业数",
+           "recently_visited": "近期已检查", "a_only_if_triggered": "A级（仅触发）", "eligible": "可抽取",
+           "rate": "抽查比例", "expected": "期望抽取数", "drawn": "抽取数", "inclusion_probability": "入选概率"},
+}
+SHEETS = {"en": {"plan": "plan", "unassigned": "unassigned", "strata": "strata", "notice": "notice"},
+          "zh": {"plan": "检查计划", "unassigned": "未安排", "strata": "分层抽取", "notice": "公示"}}
+WINDOW_SEP = {"en": " to ", "zh": " 至 "}
+
+
+def check_lang(lang: str) -> str:
+    from features.errors import InputError
+
+    if lang not in LANGS:
+        raise InputError(f"--lang: expected one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
 
 
 def csv_bytes(df: pd.DataFrame, counter: list | None = None) -> bytes:
     return csv_text(df, counter).encode("utf-8")
 
 
-def notice_frame(visits: pd.DataFrame, enterprises: pd.DataFrame | None) -> pd.DataFrame:
-    """The public notice: which firms, which departments, when. No inspectors, tiers or trigger reasons."""
-    names = {}
-    if enterprises is not None and "name" in enterprises.columns:
-        names = dict(zip(enterprises["enterprise_id"].astype(str), enterprises["name"]))
-    out = pd.DataFrame({"enterprise_id": visits["enterprise_id"],
-                        "name": [("" if names.get(e) is None or pd.isna(names.get(e)) else str(names.get(e)))
-                                 for e in visits["enterprise_id"]],
-                        "departments": visits["departments"], "window": visits["window"]})
-    return out[NOTICE_COLUMNS]
+def plan_csv_frame(visits: pd.DataFrame) -> pd.DataFrame:
+    """plan.csv: ids for machines and verification; whether a visit was triggered, never why."""
+    out = visits.copy()
+    out["triggered"] = (out["trigger"].fillna("").astype(str) != "").astype(int)
+    return out[[c for c in CSV_PLAN_COLUMNS if c in out.columns] + [c for c in out.columns
+                                                                   if c not in CSV_PLAN_COLUMNS and c != "trigger"]]
 
 
-def workbook_sheets(visits, unassigned, strata, notice) -> dict:
-    """Sheet name -> frame for plan.xlsx (the verify step compares these cell by cell)."""
-    return {"plan": visits, "unassigned": unassigned, "strata": strata, "notice": notice}
+def _text(v) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def sheet_rows(df: pd.DataFrame) -> list[tuple]:
-    """The cell values written for a frame: header then rows, text made safe, missing values as None."""
-    rows = [tuple(safe_cell(str(c)) for c in df.columns)]
-    for rec in df.itertuples(index=False, name=None):
-        rows.append(tuple(None if (not isinstance(v, str) and pd.isna(v)) else safe_cell(v.item() if hasattr(v, "item") else v)
-                          for v in rec))
-    return rows
+def _lookup(enterprises: pd.DataFrame | None, col: str) -> dict:
+    if enterprises is None or col not in enterprises.columns:
+        return {}
+    return dict(zip(enterprises["enterprise_id"].astype(str), enterprises[col].map(_text)))
 
 
-def write_workbook(path: Path, sheets: dict) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in sheet_rows(df):
-            ws.append(r)
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # belt and braces: never a formula cell
-        ws.freeze_panes = "A2"
-    wb.properties.creator = "riskmodels"
-    wb.properties.created = datetime(2000, 1, 1)
-    wb.save(path)
+def department_label(dept: str, labels: dict) -> str:
+    return _text(labels.get(dept)) or dept
 
 
-def read_workbook(path: Path) -> dict:
-    """Sheet name -> list of row tuples as openpyxl reads them."""
-    from openpyxl import load_workbook
+def _departments(value, labels: dict, lang: str) -> str:
+    return ("、" if lang == "zh" else "; ").join(department_label(d, labels) for d in _text(value).split(";") if d)
 
-    wb = load_workbook(path, read_only=True, data_only=False)
-    try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-    finally:
-        wb.close()
+
+def _window(value: str, lang: str) -> str:
+    return _text(value).replace("/", WINDOW_SEP[lang])
+
+
+def labels_for(settings_labels: dict, lang: str) -> dict:
+    """Department id -> label in `lang` from `[inspect] department_labels` ({dept: {en: ..., zh: ...}})."""
+    return {str(d): _text((v or {}).get(lang) if isinstance(v, dict) else v) for d, v in (settings_labels or {}).items()}
+
+
+def readable_plan(visits: pd.DataFrame, enterprises: pd.DataFrame | None, inspectors: pd.DataFrame | None,
+                  labels: dict, lang: str) -> pd.DataFrame:
+    """The internal plan sheet: one row per visit with name, address, tier, departments and inspectors by name."""
+    names, addresses = _lookup(enterprises, "name"), _lookup(enterprises, "address")
+    who = {}
+    if inspectors is not None and "name" in inspectors.columns:
+        who = dict(zip(inspectors["inspector_id"].astype(str).str.strip(), inspectors["name"].map(_text)))
+    ids = visits["enterprise_id"].astype(str)
+    out = pd.DataFrame({
+        "visit_id": visits["visit_id"], "enterprise_id": ids, "name": ids.map(lambda e: names.get(e, "")),
+        "address": ids.map(lambda e: addresses.get(e, "")), "tier": visits["tier"],
+        "departments": visits["departments"].map(lambda v: _departments(v, labels, lang)),
+        "inspectors": visits["inspectors"].map(lambda v: "; ".join(
+            f"{who[i]} ({i})" if who.get(i) else i for i in _text(v).split(";") if i)),
+        "window": visits["window"].map(lambda v: _window(v, lang)),
+        "trigger": visits["trigger"].fillna("").astype(str)})
+    if "inclusion_probability" in visits.columns:
+        out.insert(5, "inclusion_probability", visits["inclusion_probability"])
+    return out.rename(columns=HEADERS[lang])
+
+
+def notice_frame(visits: pd.DataFrame, enterprises: pd.DataFrame | None, labels: dict | None = None,
+                 lang: str = "en") -> pd.DataFrame:
+    """The public notice: which firms, which departments, when. No inspectors, tiers, trigger reasons, legal
+    representatives or phone numbers."""
+    labels = labels or {}
+    names = _lookup(enterprises, "name")
+    ids = visits["enterprise_id"].astype(str)
+    out = pd.DataFrame({"enterprise_id": ids, "name": ids.map(lambda e: names.get(e, "")),
+                        "departments": visits["departments"].map(lambda v: _departments(v, labels, lang)),
+                        "window": visits["window"].map(lambda v: _window(v, lang))})
+    return out.rename(columns=HEADERS[lang])
+
+
+def readable(df: pd.DataFrame, labels: dict, lang: str) -> pd.DataFrame:
+    """A side table (unassigned, strata) with department labels and readable headers."""
+    out = df.copy()
+    if "department" in out.columns:
+        out["department"] = out["department"].map(lambda d: department_label(_text(d), labels))
+    return out.rename(columns=HEADERS[lang])
+
+
+def workbook_sheets(visits, unassigned, strata, *, enterprises=None, inspectors=None, labels=None, lang="en") -> dict:
+    """Sheet name -> frame for the internal plan.xlsx (the verify step compares these cell by cell). No notice sheet."""
+    labels = labels or {}
+    s = SHEETS[lang]
+    return {s["plan"]: readable_plan(visits, enterprises, inspectors, labels, lang),
+            s["unassigned"]: readable(unassigned, labels, lang), s["strata"]: readable(strata, labels, lang)}
+
+
+def notice_sheets(notice: pd.DataFrame, lang: str = "en") -> dict:
+    """Sheet name -> frame for the public notice.xlsx."""
+    return {SHEETS[lang]["notice"]: notice}
 
 
 def presentation(path: Path) -> dict:

@@ -1,8 +1,9 @@
 """Plans on disk: read and hash the inputs, draw, write the exports and manifest.json; verify a published plan.
 
 `make_plan` is what `riskmodels inspect plan` runs and `verify_plan` what `riskmodels inspect verify` runs. The manifest
-names every input twice (absolute path, and path relative to the plan folder) with its SHA-256, so a verifier finds the inputs
-from a copy of the plan folder too; `embed_inputs=True` also copies the inputs into `OUT/inputs/` so the folder is
+names every input by its path relative to the plan folder (never an absolute path, so it can be circulated without
+revealing the bureau's file system) with its SHA-256, so a verifier finds the inputs from the plan folder (or a copy of it
+beside the same inputs, or with --data/--tiers); `embed_inputs=True` also copies the inputs into `OUT/inputs/` so the folder is
 self-contained. Any changed byte in an input, the manifest's seed/period/policy, or an output is reported by `verify_plan`.
 """
 from __future__ import annotations
@@ -22,13 +23,14 @@ from features.export import atomic_dir, report_stripped
 from features.io import read_raw
 from features.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (csv_bytes, notice_frame, presentation, presentation_difference, read_workbook,
+from riskmodels.inspection.exports import (check_lang, csv_bytes, labels_for, notice_frame, notice_sheets,
+                                           plan_csv_frame, presentation, presentation_difference, read_workbook,
                                            sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
 DATASET_TABLES = ("roster", "inspectors", "inspections", "enterprises")
-CSV_OUTPUTS = ("plan.csv", "unassigned.csv", "strata.csv", "notice.csv")
+CSV_OUTPUTS = ("plan.csv", "unassigned.csv", "strata.csv", "inclusion.csv", "notice.csv")
 FORMAT = "riskmodels inspection plan"
 
 
@@ -49,15 +51,53 @@ class Inputs:
     tables: dict  # name -> Path or None
     tiers: Path
     triggers: Path | None
+    lists: dict | None = None  # "black"/"red" -> Path of the red and black lists from `credit lists`
 
     def hashes(self) -> dict:
         h = {f"dataset/{n}": (sha256_path(p) if p is not None else None) for n, p in self.tables.items()}
         h["tiers"] = sha256_path(self.tiers)
         h["triggers"] = sha256_path(self.triggers) if self.triggers is not None else None
+        for k, p in (self.lists or {}).items():  # only when lists are given, so plans without them keep their keys
+            h[f"lists/{k}"] = sha256_path(p)
         return h
 
 
-def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
+LIST_FILES = ("black", "red")
+
+
+def locate_lists(folder) -> dict | None:
+    """{"black": path, "red": path} of a `credit lists` folder, or InputError naming the missing file."""
+    if folder is None:
+        return None
+    folder = Path(folder)
+    out = {}
+    for k in LIST_FILES:
+        p = folder / f"{k}.csv"
+        if not p.is_file():
+            raise InputError(f"{p}: not found (--lists expects the folder 'riskmodels credit lists' wrote)")
+        out[k] = p
+    return out
+
+
+def apply_lists(tiers: pd.DataFrame, lists: dict | None) -> tuple[pd.DataFrame, dict]:
+    """The tiers the draw uses: black-listed firms in the high stratum (D), red-listed ones at the lowest rate (A), black
+    winning over red; and how many firms each list moved."""
+    if not lists:
+        return tiers, {}
+    t = tiers.copy()
+    ids = t["enterprise_id"].astype(str).str.strip()
+    moved = {}
+    for k, tier in (("red", "A"), ("black", "D")):
+        df = lists[k]
+        if "enterprise_id" not in df.columns:
+            raise InputError(f"{k}.csv: column 'enterprise_id' is missing")
+        on = ids.isin(set(df["enterprise_id"].astype(str).str.strip()))
+        moved[k] = int((on & (t["tier"].astype(str).str.strip().str.upper() != tier)).sum())
+        t.loc[on, "tier"] = tier
+    return t, moved
+
+
+def locate_inputs(data_dir, tiers, triggers=None, lists=None) -> Inputs:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: no such dataset directory")
@@ -69,7 +109,8 @@ def locate_inputs(data_dir, tiers, triggers=None) -> Inputs:
         raise InputError(f"{tiers}: tiers file not found")
     if triggers is not None and not Path(triggers).is_file():
         raise InputError(f"{triggers}: triggers file not found")
-    return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None)
+    return Inputs(data_dir, {n: found.get(n) for n in DATASET_TABLES}, tiers, Path(triggers) if triggers else None,
+                  lists if isinstance(lists, dict) else locate_lists(lists))
 
 
 def read_file_table(path: Path | None) -> pd.DataFrame | None:
@@ -104,6 +145,7 @@ class Loaded:
     tiers: pd.DataFrame
     triggers: pd.DataFrame | None
     labels: dict
+    lists: dict | None = None
 
 
 def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
@@ -112,54 +154,81 @@ def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
     ds = load_dataset(inputs.data_dir, settings, tables=present)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
-    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels)
+    lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
+    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists)
 
 
-def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, policy: Policy,
-           ) -> tuple[PlanResult, dict, str, dict]:
+def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:
+    """The month after the tiers' as-of date (`as_of` column, its latest value) as YYYY-MM: a plan drawn from tiers as of
+    2026-02-01 is for 2026-03. InputError when the tiers file gives no as-of date."""
+    if "as_of" not in tiers.columns:
+        raise InputError(f"{label}: no as_of column to take the plan period from; give --period YYYY-MM")
+    when = pd.to_datetime(tiers["as_of"], errors="coerce").max()
+    if pd.isna(when):
+        raise InputError(f"{label}: column 'as_of' holds no date; give --period YYYY-MM")
+    nxt = (when.to_period("M") + 1)
+    return f"{nxt.year:04d}-{nxt.month:02d}"
+
+
+def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, policy: Policy, lang: str = "en",
+           labels: dict | None = None) -> tuple[PlanResult, dict, str, dict]:
     """Draw the plan from located (or already loaded) inputs: (result, rendered CSV outputs name -> bytes, seed key,
-    input hashes)."""
+    input hashes). `lang` and `labels` (department id -> label) shape the notice and the workbooks."""
     data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
     ds = data.dataset
     key = seed_key(seed, period, data.hashes)
-    result = draw_plan(data.tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
+    tiers, moved = apply_lists(data.tiers, data.lists)
+    result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
                        inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
-    notice = notice_frame(result.visits, ds.get("enterprises"))
+    if moved:
+        result.summary["lists_moved"] = moved
+    labels = labels or {}
+    notice = notice_frame(result.visits, ds.get("enterprises"), labels, lang)
     counter = [0]
-    rendered = {"plan.csv": csv_bytes(result.visits, counter), "unassigned.csv": csv_bytes(result.unassigned, counter),
-                "strata.csv": csv_bytes(result.strata, counter), "notice.csv": csv_bytes(notice, counter)}
+    rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits), counter),
+                "unassigned.csv": csv_bytes(result.unassigned, counter), "strata.csv": csv_bytes(result.strata, counter),
+                "inclusion.csv": csv_bytes(result.inclusion, counter), "notice.csv": csv_bytes(notice, counter)}
     result.notice = notice
     result.stripped = counter[0]  # cells that lost a control character in the exports (reported, not in the manifest)
+    result.sheets = workbook_sheets(result.visits, result.unassigned, result.strata, enterprises=ds.get("enterprises"),
+                                    inspectors=ds.require("inspectors"), labels=labels, lang=lang)
     return result, rendered, key, data.hashes
 
 
 def _where(path: Path, out: Path) -> dict:
-    p = path.resolve()
-    return {"path": str(p), "relative": os.path.relpath(p, out.resolve())}
+    return {"relative": Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()}
 
 
-def make_plan(data_dir, tiers, period: str, seed: str, out, settings: Settings | None = None, triggers=None,
-              embed_inputs: bool = False) -> tuple[PlanResult, dict]:
-    """Draw the plan and write OUT/plan.csv, plan.xlsx, unassigned.csv, strata.csv, notice.csv, notice.md, manifest.json."""
+def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Settings | None = None, triggers=None,
+              embed_inputs: bool = False, lang: str = "en", lists=None) -> tuple[PlanResult, dict]:
+    """Draw the plan and write OUT/plan.csv, plan.xlsx (internal), unassigned.csv, strata.csv, notice.csv, notice.xlsx,
+    notice.md (public) and manifest.json. `period` None: the month after the tiers' as-of date."""
     settings = settings or Settings()
+    check_lang(lang)
     if not str(seed).strip():
         raise InputError("--seed: the public seed text must not be empty")
     policy = Policy.from_settings(settings.inspect)
-    inputs = locate_inputs(data_dir, tiers, triggers)
-    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy)
+    inputs = locate_inputs(data_dir, tiers, triggers, lists)
+    if period is None:
+        period = default_period(read_file_table(inputs.tiers), str(inputs.tiers))
+    labels = labels_for(settings.inspect.department_labels, lang)
+    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy, lang, labels)
     out = Path(out)
     with atomic_dir(out) as work:
-        manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs)
+        manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
+                               lang, labels)
     report_stripped(out, getattr(result, "stripped", 0))
     return result, manifest
 
 
-def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs) -> dict:
+def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
+                lang: str, labels: dict) -> dict:
     """Every file of the plan into `work` (renamed to `out` when complete); manifest paths are relative to `out`."""
     for name, data in rendered.items():
         (work / name).write_bytes(data)
-    write_workbook(work / "plan.xlsx", workbook_sheets(result.visits, result.unassigned, result.strata, result.notice))
+    write_workbook(work / "plan.xlsx", result.sheets)
+    write_workbook(work / "notice.xlsx", notice_sheets(result.notice, lang))
     tables = {}
     for n, p in inputs.tables.items():
         tables[n] = None if p is None else {"file": p.name, "sha256": hashes[f"dataset/{n}"]}
@@ -170,8 +239,11 @@ def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, pe
             "tiers": {**_where(inputs.tiers, out), "file": inputs.tiers.name, "sha256": hashes["tiers"]},
             "triggers": None if inputs.triggers is None else {**_where(inputs.triggers, out), "file": inputs.triggers.name,
                                                                  "sha256": hashes["triggers"]},
+            "lists": None if not inputs.lists else {k: {**_where(p, out), "file": p.name, "sha256": hashes[f"lists/{k}"]}
+                                                    for k, p in inputs.lists.items()},
         },
         "settings": _load_settings_parts(settings),
+        "presentation": {"lang": lang, "department_labels": labels},
         "outputs": {name: sha256_bytes(data) for name, data in rendered.items()},
         "summary": result.summary,
     }
@@ -188,6 +260,8 @@ def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, pe
         shutil.copyfile(inputs.tiers, emb / inputs.tiers.name)
         if inputs.triggers is not None:
             shutil.copyfile(inputs.triggers, emb / inputs.triggers.name)
+        for p in (inputs.lists or {}).values():
+            shutil.copyfile(p, emb / p.name)
         manifest["inputs"]["embedded"] = "inputs"
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
                                         encoding="utf-8")
@@ -199,7 +273,8 @@ def _notice_md(m: dict, result: PlanResult) -> str:
     s = result.summary
     lines = [f"# Double-random inspection notice, {m['period']}", "",
              f"{s['visits']} enterprises will be inspected between {s['window'].replace('/', ' and ')}; the list is in "
-             "`notice.csv` (enterprise, departments, window). Inspectors are drawn at random and are not named here.",
+             "`notice.csv` and `notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not "
+             "named here.",
              f"Joint inspection saves {s['visits_saved_by_joint_inspection']} separate visits.", "",
              "## How the draw can be checked", "",
              f"- public seed text: `{m['seed']}`",
@@ -214,7 +289,8 @@ def _notice_md(m: dict, result: PlanResult) -> str:
     lines += ["", "Sampling per department and credit tier (share of eligible firms drawn):", "",
               "| department | tier | eligible | rate | drawn |", "|---|---|---|---|---|"]
     for r in result.strata.itertuples(index=False):
-        lines.append(f"| {str(r.department).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
+        dept = ((m.get("presentation") or {}).get("department_labels") or {}).get(r.department) or r.department
+        lines.append(f"| {str(dept).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
     return "\n".join(lines) + "\n"
 
 
@@ -225,7 +301,7 @@ class VerifyFailed(Exception):
 def _candidates(entry: dict, plan_dir: Path, embedded: str | None, override) -> list[Path]:
     if override is not None:
         return [Path(override)]
-    c = [Path(entry["path"]), plan_dir / entry["relative"]]
+    c = [plan_dir / entry["relative"]]
     if embedded:
         c.append(plan_dir / embedded / ("dataset" if "tables" in entry else entry.get("file", "")))
     return c
@@ -254,7 +330,7 @@ def _find_dataset(entry: dict, plan_dir: Path, embedded, override) -> Path:
         problems.append(bad)
     if problems:
         raise VerifyFailed(problems[0])
-    raise InputError(f"manifest.json: dataset folder not found at {entry.get('path')} (pass --data DIR)")
+    raise InputError(f"manifest.json: dataset folder not found at {entry.get('relative')} from {plan_dir} (pass --data DIR)")
 
 
 def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Path:
@@ -266,14 +342,14 @@ def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Pa
             problems.append(f"input changed: {cand} has a different SHA-256 than the manifest records")
     if problems:
         raise VerifyFailed(problems[0])
-    raise InputError(f"manifest.json: {what} file not found at {entry.get('path')} (pass --{what} FILE)")
+    raise InputError(f"manifest.json: {what} file not found at {entry.get('relative')} from {plan_dir} (pass --{what} FILE)")
 
 
 def _norm(rows) -> list[tuple]:
     return [tuple(None if v == "" else v for v in r) for r in rows]
 
 
-def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
+def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) -> dict:
     """Re-derive the plan in `plan_dir` from its manifest.json and inputs. Returns the manifest when every output matches;
     raises VerifyFailed (what differs) or InputError (manifest or inputs cannot be read/found)."""
     plan_dir = Path(plan_dir)
@@ -297,9 +373,19 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
         trig_path = _find_file(inp["triggers"], "triggers", plan_dir, embedded, triggers)
     elif triggers is not None:
         raise VerifyFailed("the plan was drawn without a triggers file")
+    list_paths = None
+    if inp.get("lists"):
+        list_paths = {k: _find_file(e, "lists", plan_dir, embedded, None if lists is None else Path(lists) / f"{k}.csv")
+                      for k, e in inp["lists"].items()}
+    elif lists is not None:
+        raise VerifyFailed("the plan was drawn without red and black lists")
     settings, policy = _settings_from_manifest(m)
-    inputs = locate_inputs(data, tiers_path, trig_path)
-    result, rendered, key, _ = derive(inputs, seed, period, settings, policy)
+    pres = m.get("presentation") or {}
+    lang = pres.get("lang", "en")
+    if lang not in ("en", "zh"):
+        raise VerifyFailed(f"manifest.json: unknown presentation language {lang!r}")
+    inputs = locate_inputs(data, tiers_path, trig_path, list_paths)
+    result, rendered, key, _ = derive(inputs, seed, period, settings, policy, lang, pres.get("department_labels") or {})
     note = "" if m.get("version") == _version() else f" (planned with riskmodels {m.get('version')}, verified with {_version()})"
     if key != m.get("seed_key"):
         raise VerifyFailed("manifest.json: seed_key does not match the seed, period and input hashes" + note)
@@ -314,29 +400,29 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None) -> dict:
             raise VerifyFailed(f"{name} differs from the re-derived plan (first difference at line {line}){note}")
         if (m.get("outputs") or {}).get(name) != sha256_bytes(data_bytes):
             raise VerifyFailed(f"manifest.json: recorded SHA-256 of {name} does not match")
-    xlsx = plan_dir / "plan.xlsx"
-    if not xlsx.is_file():
-        raise VerifyFailed("plan.xlsx is missing from the plan folder")
-    try:
-        got = read_workbook(xlsx)
-    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
-        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
-    for sheet, df in workbook_sheets(result.visits, result.unassigned, result.strata, result.notice).items():
-        if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
-            raise VerifyFailed(f"plan.xlsx sheet '{sheet}' differs from the re-derived plan{note}")
     import tempfile
 
-    sheets = workbook_sheets(result.visits, result.unassigned, result.strata, result.notice)
-    with tempfile.TemporaryDirectory(prefix="riskmodels-verify-") as tmp:
-        write_workbook(Path(tmp) / "plan.xlsx", sheets)
-        want = presentation(Path(tmp) / "plan.xlsx")
-    try:
-        seen = presentation(xlsx)
-    except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
-        raise VerifyFailed(f"plan.xlsx cannot be read ({type(e).__name__})") from None
-    diff = presentation_difference(seen, want)
-    if diff:
-        raise VerifyFailed(f"plan.xlsx looks different from the re-derived plan: {diff}{note}")
+    for book, sheets in (("plan.xlsx", result.sheets), ("notice.xlsx", notice_sheets(result.notice, lang))):
+        xlsx = plan_dir / book
+        if not xlsx.is_file():
+            raise VerifyFailed(f"{book} is missing from the plan folder")
+        try:
+            got = read_workbook(xlsx)
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+            raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
+        for sheet, df in sheets.items():
+            if _norm(got.get(sheet, [])) != _norm(sheet_rows(df)):
+                raise VerifyFailed(f"{book} sheet '{sheet}' differs from the re-derived plan{note}")
+        with tempfile.TemporaryDirectory(prefix="riskmodels-verify-") as tmp:
+            write_workbook(Path(tmp) / book, sheets)
+            want = presentation(Path(tmp) / book)
+        try:
+            seen = presentation(xlsx)
+        except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
+            raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
+        diff = presentation_difference(seen, want)
+        if diff:
+            raise VerifyFailed(f"{book} looks different from the re-derived plan: {diff}{note}")
     if m.get("summary") != json.loads(json.dumps(result.summary)):
         raise VerifyFailed("manifest.json: summary does not match the re-derived plan")
     notice_md = plan_dir / "notice.md"

@@ -24,6 +24,9 @@ class Policy:
     default_capacity: int
     missing_tier: str
     trigger_column: str
+    risk_column: str = "probability"
+    risk_exponent: float = 6.0
+    risk_floor: float = 0.05
 
     @classmethod
     def from_settings(cls, s: InspectSettings | dict | None = None) -> "Policy":
@@ -59,13 +62,18 @@ class Policy:
                 raise SettingsError(f"[inspect] {name} must be >= 0; got {getattr(s, name)!r}")
         if s.inspectors_per_department < 1:
             raise SettingsError(f"[inspect] inspectors_per_department must be >= 1; got {s.inspectors_per_department!r}")
+        if isinstance(s.risk_exponent, bool) or not isinstance(s.risk_exponent, (int, float)) or not 0 <= s.risk_exponent <= 10:
+            raise SettingsError(f"[inspect] risk_exponent must be a number from 0 to 10; got {s.risk_exponent!r}")
+        if isinstance(s.risk_floor, bool) or not isinstance(s.risk_floor, (int, float)) or not 0 < s.risk_floor <= 1:
+            raise SettingsError(f"[inspect] risk_floor must lie in (0, 1] so every firm keeps a chance; got {s.risk_floor!r}")
         missing_tier = s.missing_tier.strip().upper()
         if missing_tier and missing_tier not in TIERS:
             raise SettingsError(f"[inspect] missing_tier must be A, B, C, D or \"\"; got {s.missing_tier!r}")
         return cls(rates=rates, department_rates=dept, a_only_if_triggered=s.a_only_if_triggered,
                    min_days_between_visits=s.min_days_between_visits, coordinate_departments=s.coordinate_departments,
                    inspectors_per_department=s.inspectors_per_department, min_inspectors=s.min_inspectors,
-                   default_capacity=s.default_capacity, missing_tier=missing_tier, trigger_column=s.trigger_column)
+                   default_capacity=s.default_capacity, missing_tier=missing_tier, trigger_column=s.trigger_column,
+                   risk_column=s.risk_column, risk_exponent=float(s.risk_exponent), risk_floor=float(s.risk_floor))
 
     def rate(self, department: str, tier: str) -> float:
         return float(self.department_rates.get(department, {}).get(tier, self.rates[tier]))
