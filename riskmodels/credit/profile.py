@@ -18,7 +18,7 @@ import pandas as pd
 from features import codes
 from features.enterprise import event_kind
 from features.errors import InputError
-from riskmodels.templating import render
+from riskmodels.report.site import render
 
 TEXT = {
     "en": {"title": "Enterprise credit report", "identity": "Identity", "name": "Name", "code": "Unified social credit code",

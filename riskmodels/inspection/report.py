@@ -356,7 +356,7 @@ def write_report(a: dict, out) -> dict:
     import os
 
     from features.sheets import write_workbook
-    from riskmodels.templating import png_data_uri, render
+    from riskmodels.report.site import png_data_uri, render
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

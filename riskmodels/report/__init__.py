@@ -4,7 +4,9 @@ Chinese.
 - `site`: the reusable part — the template environment, safe page names, number filters, and a `Site` that writes a
   report whole or not at all;
 - `i18n`: every label in both languages (page words, relation and field names, red-flag titles, legal articles);
-- `casefile`: the investigator's collusion case file (`riskmodels collusion report`).
+- `casefile`: the investigator's collusion case file (`riskmodels collusion report`);
+- the one-page reports render the same templates with `site.render`: the enterprise profile (`riskmodels.credit.profile`)
+  and the decision analysis (`riskmodels.inspection.report`).
 """
 from riskmodels.report.i18n import LANGS, labels
 from riskmodels.report.site import Site, page_name

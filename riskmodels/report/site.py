@@ -8,11 +8,13 @@ with relative links only and load nothing from the network: the stylesheet is a 
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 import re
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -73,12 +75,25 @@ def fmt_text(v, dash: str = "—") -> str:
     return s[:-9] if s.endswith(" 00:00:00") else s
 
 
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment over the packaged templates, autoescaping every value, failing on undefined names."""
+    """The Jinja2 environment over the packaged templates (`riskmodels/report/templates/`: the case file's pages, the
+    enterprise profile, the decision analysis), autoescaping every value, failing on undefined names."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("riskmodels.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, pct=fmt_pct, text=fmt_text)
     return env
+
+
+def render(template: str, **values) -> str:
+    """One template rendered to a string with `values` (a missing value is an error, not an empty string): for reports
+    that are a single page (an enterprise profile, the decision analysis) rather than a `Site`."""
+    return environment().get_template(template).render(**values)
+
+
+def png_data_uri(png: bytes) -> str:
+    """A PNG as a data: URI, so a page carries its charts and stays one offline file."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 class Site:
