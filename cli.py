@@ -51,6 +51,7 @@ app.add_typer(experiments_app, name="experiments")
 class _State:
     verbose = False
     settings_path: Optional[Path] = None
+    engine: dict = {}  # global engine options given on the command line (override [engine])
     replacing: dict = {}  # outputs this run replaces (--force) -> their modification time before it
 
 
@@ -102,15 +103,25 @@ def _handled(fn):
             else:
                 typer.echo(f"unexpected error: {type(e).__name__}: {e} (run with --verbose for the traceback)", err=True)
             raise typer.Exit(1)
+        finally:
+            from features import engine
+
+            engine.shutdown()  # a local Dask cluster stops with the command
 
     return wrapper
 
 
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
+    from features import engine
     from features.settings import load_settings
 
-    return load_settings(state.settings_path)
+    s = load_settings(state.settings_path)
+    for key, value in state.engine.items():
+        if value is not None:
+            setattr(s.engine, key, value)
+    engine.configure(s.engine, progress=say)
+    return s
 
 
 def say(msg: str) -> None:
@@ -122,10 +133,16 @@ def say(msg: str) -> None:
 def main(
     settings_file: Optional[Path] = typer.Option(None, "--settings", help="Settings TOML (default: ./riskmodels.toml if present)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of unexpected errors."),
+    engine: Optional[str] = typer.Option(None, "--engine", envvar="RISKMODELS_ENGINE",
+                                         help="pandas (one process, the default) or dask (partitions on Dask workers); default [engine] name."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://host:8786)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="With --engine dask and no --scheduler: local worker processes (one thread each)."),
+    memory_per_worker: Optional[str] = typer.Option(None, "--memory-per-worker", help="Memory limit of each local worker, e.g. 4GiB (Dask spills to disk)."),
 ):
     """riskmodels: collusion detection, credit tiers and inspection planning."""
     state.verbose = verbose
     state.settings_path = settings_file
+    state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
     state.replacing = {}
     import logging
 
@@ -254,6 +271,22 @@ def data_validate(
         say(f"rejects: {len(ds.rejects)} row(s) written to {rejects}")
     if as_json:
         typer.echo(json.dumps(rep, ensure_ascii=False))
+
+
+@data_app.command("partition")
+@_handled
+def data_partition_cmd(
+    directory: Path = typer.Argument(..., help="Dataset directory of canonical tables."),
+    out: Path = typer.Option(..., "--out", help="New dataset directory: one folder of Parquet parts per table."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", help="Parts per table (default: one per million rows of the largest table)."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Split a dataset into Parquet partitions by a hash of tender_id (tender tables) and enterprise_id (enterprise tables)."""
+    from features.partition import partition_dataset
+
+    rep = partition_dataset(directory, out, partitions, settings(), force=force)
+    say("; ".join(f"{name} {r['rows']:,} rows in {r['parts']} part(s)" + (f" by {r['key']}" if r["key"] else "")
+                  for name, r in rep.items()) + f"; written to {out}")
 
 
 @import_app.command("garcia")
@@ -622,13 +655,13 @@ def collusion_screens_cmd(
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from features.dataset import load_dataset
     from features.export import write_table
-    from features.screens import screens_with_settings
+    from features.partitioned import screens_on_engine
 
     outputs(out, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
-    table = screens_with_settings(ds.require("bids"), ds.get("tenders"), s, market=market)
+    table = screens_on_engine(ds.require("bids"), ds.get("tenders"), s, market=market)
     write_table(table, out)
     say(f"screens of {len(table):,} tenders ({int(table['n_bids'].sum()):,} valid bids; "
         f"{int(table['rd'].notna().sum()):,} with 3+ bids) written to {out}")
@@ -651,6 +684,13 @@ def collusion_pairs_cmd(
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "bid_items"], require=["bids"])
+    if not per_tender:  # on the engine: the pairs of bids stay in the partitions
+        from features.partitioned import pair_evidence_on_engine
+
+        n_pairs, table = pair_evidence_on_engine(ds.require("bids"), ds.get("bid_items"), s)
+        write_table(table, out)
+        say(f"{len(table):,} bidder pairs (from {n_pairs:,} pairs of bids) written to {out}")
+        return
     pairs, table = pair_evidence(ds.require("bids"), ds.get("bid_items"), s)
     if per_tender:
         write_table(pairs, out)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from features.errors import InputError
 from features.io import read_raw
-from features.prepare import REJECT_COLUMNS, prepare
+from features.partitioned import prepare_on_engine
+from features.prepare import REJECT_COLUMNS
 from features.schema import ORDER, TABLES
 from features.settings import Settings
 
@@ -116,7 +117,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
             continue
         table = TABLES[name]
         raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
-        prepared = prepare(raw, table, settings.validate, getattr(settings.columns, name), known)
+        prepared = prepare_on_engine(raw, table, settings.validate, getattr(settings.columns, name), known)
         ds.tables[name] = prepared.frame
         ds.files[name] = found[name]
         ds.encodings[name] = raw.encoding

@@ -241,6 +241,18 @@ class CollusionSettings:
 
 
 @dataclass
+class EngineSettings:
+    """Where the work runs (docs/scale.md): pandas in this process, or Dask on a local cluster or a team's scheduler. The global options --engine, --scheduler, --workers, --memory-per-worker and the RISKMODELS_ENGINE variable override these keys."""
+
+    name: str = setting("pandas", "\"pandas\": every stage in this process, as always; \"dask\": partitions of the data run on Dask workers")
+    scheduler: str = setting("", "address of a running Dask scheduler (tcp://host:8786); empty: start a local cluster of worker processes")
+    workers: int = setting(0, "worker processes of the local cluster (one thread each); 0: one per core")
+    memory_per_worker: str = setting("", "memory limit of each local worker, e.g. \"4GiB\" (Dask spills to disk above part of it); empty: the machine's memory shared out")
+    partitions: int = setting(0, "partitions of a table that is split in memory (by a hash of tender_id or enterprise_id); 0: two per worker, more for big tables")
+    block_rows: int = setting(250000, "at most about this many rows per partition when a table is split in memory")
+
+
+@dataclass
 class ModelsSettings:
     """Where models may be loaded from (--model). A model is code (a pickle): by default only a local path or a runs:/ or models:/ URI of the configured tracking store."""
 
@@ -272,6 +284,7 @@ class Settings:
     credit: CreditSettings = field(default_factory=CreditSettings)
     tiers: TiersSettings = field(default_factory=TiersSettings)
     collusion: CollusionSettings = field(default_factory=CollusionSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
 

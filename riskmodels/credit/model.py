@@ -85,19 +85,30 @@ def safe_names(names) -> list[str]:
     return [f"f{i}_{re.sub(r'[^0-9A-Za-z_]+', '_', str(n))[:40]}" for i, n in enumerate(names)]
 
 
-def _fold_curves(X, y, folds, params, max_rounds, patience, seed, n_jobs, monotone):
-    """Grow one booster per fold; return the boosters and their validation AUC curves."""
+def _fold_fit(X, y, tr, va, params, max_rounds, patience, seed, n_jobs, monotone):
+    """One fold's booster (rows `tr`, early stopping on rows `va`) and its validation AUC curve: one task on the engine."""
     import lightgbm as lgb
 
-    boosters, curves = [], []
-    for k, (tr, va) in enumerate(folds):
-        m = lgb.LGBMClassifier(n_estimators=max_rounds, random_state=seed + k, n_jobs=n_jobs,
-                               monotone_constraints=monotone, metric="auc", **_FIXED, **params)
-        m.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va],), eval_y=(y[va],),
-              callbacks=[lgb.early_stopping(patience, verbose=False)])
-        curves.append(np.asarray(m.evals_result_["valid_0"]["auc"], dtype=float))
-        boosters.append(m)
-    return boosters, curves
+    m = lgb.LGBMClassifier(n_estimators=max_rounds, random_state=seed, n_jobs=n_jobs,
+                           monotone_constraints=monotone, metric="auc", **_FIXED, **params)
+    m.fit(X.iloc[tr], y[tr], eval_X=(X.iloc[va],), eval_y=(y[va],),
+          callbacks=[lgb.early_stopping(patience, verbose=False)])
+    return m, np.asarray(m.evals_result_["valid_0"]["auc"], dtype=float)
+
+
+def _all_fold_curves(X, y, folds, candidates, max_rounds, patience, seed, n_jobs, monotone):
+    """(boosters, validation AUC curves) per fold, for every candidate; each (candidate, fold) fit a separate task on the current engine
+    (`features.engine`): with the same thread count each fit is the one a loop here would make."""
+    from features import engine
+
+    eng = engine.current()
+    Xs, ys = eng.share(X, keep=False), eng.share(y, keep=False)
+    calls = [(_fold_fit, (Xs, ys, tr, va, params, max_rounds, patience, seed + k, n_jobs, monotone), None)
+             for params in candidates for k, (tr, va) in enumerate(folds)]
+    fits = eng.submit_many(calls, label="credit model fits (candidate x fold)")
+    n = len(folds)
+    return [([f[0] for f in fits[i * n:(i + 1) * n]], [f[1] for f in fits[i * n:(i + 1) * n]])
+            for i in range(len(candidates))]
 
 
 def _cut(model, rounds: int):
@@ -258,10 +269,10 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
         else:
             folds = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(Xp, yb))
         best, results = None, []
-        for i, cand in enumerate(cands):
-            params = {"learning_rate": self.learning_rate, **cand}
-            boosters, curves = _fold_curves(Xp, yb, folds, params, self.max_rounds, self.patience, self.random_state,
-                                            self.n_jobs, self.monotone_constraints_)
+        grid = [{"learning_rate": self.learning_rate, **cand} for cand in cands]
+        fitted = _all_fold_curves(Xp, yb, folds, grid, self.max_rounds, self.patience, self.random_state, self.n_jobs,
+                                  self.monotone_constraints_)
+        for i, (params, (boosters, curves)) in enumerate(zip(grid, fitted)):
             # a fold that stopped early is carried on at its last value (it had stopped improving)
             length = max(len(c) for c in curves)
             mean = np.mean([np.pad(c, (0, length - len(c)), mode="edge") for c in curves], axis=0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features import engine
 from features.enterprise import enterprise_features, risk_directions
 from features.errors import InputError
 from riskmodels.credit import monitor
@@ -199,6 +200,9 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     was trained with; model columns this dataset cannot give (no bids table) are missing, as LightGBM allows."""
     s = _settings(settings)
     spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
+    eng = engine.current()
+    if eng.parallel and eng.partitions(len(queries)) > 1:
+        return _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members)
     feats = build_features(tables, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members,
                            families=spec.get("families"))
@@ -208,6 +212,43 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
             feats[c] = np.nan
     X = feats[cols]
     return feats, X, model.predict_proba(X)[:, 1]
+
+
+def _features_and_probability(queries, model, tables: dict, spec: dict, collusion_scores, group_members) -> pd.DataFrame:
+    """One enterprise block: its point-in-time features and the model's probability (column `__probability`)."""
+    feats = build_features(tables, queries, windows=spec["windows"], list_days=spec["list_days"],
+                           collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"))
+    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+    X = feats.reindex(columns=cols)
+    return feats.reset_index(drop=True).assign(__probability=model.predict_proba(X)[:, 1])
+
+
+def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members):
+    """`predict_as_of` per enterprise block on a parallel engine: the model and the tables are sent to the workers once;
+    each block's features and probabilities come back in the order of `queries`."""
+    names = {n for f in FAMILIES.values() for n in f}
+    shared = {n: eng.share(_get(tables, n)) for n in sorted(names) if _get(tables, n) is not None}
+    feats = eng.map_rows(_features_and_probability, queries, "enterprise_id", eng.share(model), shared, spec,
+                         eng.share(collusion_scores), eng.share(group_members), label="credit features and scores")
+    prob = feats.pop("__probability").to_numpy()
+    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+    for c in cols:
+        if c not in feats.columns:
+            feats[c] = np.nan
+    return feats, feats[cols], prob
+
+
+def _explain_block(X, model, top: int, k: int) -> pd.DataFrame:
+    return pd.DataFrame({"reasons": model.explain(X, top=top, max_boosters=k)})
+
+
+def explain_on_engine(model, X: pd.DataFrame, top: int, max_boosters: int) -> list[str]:
+    """`model.explain(X, top, max_boosters)` in row blocks on the current engine (the reasons of a row are its own)."""
+    eng = engine.current()
+    if not eng.parallel or eng.partitions(len(X)) <= 1:
+        return model.explain(X, top=top, max_boosters=max_boosters)
+    parts = eng.map(_explain_block, eng.chunks(X), eng.share(model), top, max_boosters, label="credit reasons")
+    return pd.concat(parts, ignore_index=True)["reasons"].tolist()
 
 
 def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
@@ -230,7 +271,7 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     if hasattr(model, "explain"):
         # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
         k = max(1, REASON_ROWS // max(1, len(X)))
-        reasons = model.explain(X, top=top, max_boosters=k)
+        reasons = explain_on_engine(model, X, top, k)
     else:
         reasons = [""] * len(X)
     prev = None

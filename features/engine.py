@@ -1,0 +1,358 @@
+"""Where the work runs: pandas in this process, or Dask on a cluster of worker processes, behind one small interface.
+
+The pipelines call the *current* engine (`current()`) with plain pandas/Numba functions over one partition:
+
+- `split(frame, key)`: a table split into partitions by a stable hash of `key` as text (`tender_id`, `enterprise_id`); every
+  row of one key lands in one partition, rows keep their order. `riskmodels data partition` writes the same split to disk.
+- `share(obj)`: an object every task needs (a fitted model, a side table), sent to the workers once.
+- `map(fn, parts, *args)`: `fn(part, *args)` for each partition, results in the order of `parts`.
+- `tree_reduce(combine, parts)`: partial results combined a few at a time (`combine(list) -> partial`) up to one.
+- `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order.
+
+`PandasEngine` runs these calls in-process over one partition (the default: exactly today's behaviour, no Dask import).
+`DaskEngine` runs them on a `distributed.Client`: a `LocalCluster` of worker processes with one thread each (Numba and
+LightGBM pinned to one thread so two workers do not oversubscribe two cores), or a running scheduler (`--scheduler`).
+MLflow and everything written to disk stay in the driver process; the workers only compute.
+
+`configure(settings.engine)` (the CLI does it) chooses the engine; the Dask client starts on first use and closes at exit.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import time
+from contextlib import contextmanager
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from features.errors import InputError, SettingsError
+
+ENGINES = ("pandas", "dask")
+ENV = "RISKMODELS_ENGINE"
+THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "OMP_WAIT_POLICY": "PASSIVE", "MLFLOW_DISABLE_TELEMETRY": "true"}
+
+
+# ---------------------------------------------------------------------------------------------------- partitioning
+
+def partition_of(values: pd.Series, n: int) -> np.ndarray:
+    """Partition number (0..n-1) of each value, from a stable 64-bit hash of its text (the same in every process and
+    run; missing values hash as the empty text)."""
+    if n <= 1:
+        return np.zeros(len(values), dtype=np.int64)
+    text = values.astype("string").fillna("").astype(object).to_numpy()
+    h = pd.util.hash_array(text, categorize=True)
+    return (h % np.uint64(n)).astype(np.int64)
+
+
+def split_frame(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
+    """`frame` as `n` partitions by a hash of `frame[key]` (rows keep their order; a partition may be empty)."""
+    if key not in frame.columns:
+        raise InputError(f"cannot partition by '{key}': no such column (columns: {', '.join(map(str, frame.columns))})")
+    if n <= 1:
+        return [frame]
+    part = partition_of(frame[key], n)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n + 1))
+    return [frame.iloc[order[bounds[i]:bounds[i + 1]]] for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------------------- engines
+
+class PandasEngine:
+    """Every call in this process, over one partition: the default engine."""
+
+    name = "pandas"
+    parallel = False
+    workers = 1
+
+    def partitions(self, rows: int) -> int:
+        return 1
+
+    def split(self, frame: pd.DataFrame, key: str, n: int | None = None) -> list[pd.DataFrame]:
+        return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
+
+    def share(self, obj: Any, keep: bool = True) -> Any:
+        return obj
+
+    def chunks(self, frame: pd.DataFrame, n: int | None = None) -> list[pd.DataFrame]:
+        """`frame` as `n` runs of consecutive rows (default `partitions(len(frame))`)."""
+        n = max(1, min(len(frame), n if n is not None else self.partitions(len(frame))))
+        bounds = np.linspace(0, len(frame), n + 1).astype(int)
+        return [frame.iloc[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+    def map_rows(self, fn: Callable, frame: pd.DataFrame, key: str, *args, label: str = "", **kwargs) -> pd.DataFrame:
+        """`fn(part, *args)` per hash partition of `frame` by `key`, each returning one row per input row; the results
+        concatenated back in the order of `frame` (with a fresh RangeIndex)."""
+        n = self.partitions(len(frame))
+        if n <= 1:
+            return fn(frame.reset_index(drop=True), *args, **kwargs).reset_index(drop=True)
+        part = partition_of(frame[key], n)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(n + 1))
+        parts = [frame.iloc[order[bounds[i]:bounds[i + 1]]].reset_index(drop=True) for i in range(n)]
+        out = pd.concat(self.map(fn, parts, *args, label=label, **kwargs), ignore_index=True)
+        if len(out) != len(frame):
+            raise RuntimeError(f"{label or fn.__name__}: {len(out)} rows back for {len(frame)}")
+        return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+    def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
+        return [fn(p, *args, **kwargs) for p in parts]
+
+    def tree_reduce(self, combine: Callable, parts: list, split_every: int = 8, label: str = "") -> Any:
+        parts = list(parts)
+        while len(parts) > 1:
+            parts = [combine(parts[i:i + split_every]) for i in range(0, len(parts), split_every)]
+        return parts[0] if parts else combine([])
+
+    def map_reduce(self, fn: Callable, parts: list, combine: Callable, *args, split_every: int = 8, label: str = "",
+                   **kwargs) -> Any:
+        """`tree_reduce(combine, map(fn, parts, *args))`; on Dask the partials stay on the workers."""
+        return self.tree_reduce(combine, self.map(fn, parts, *args, **kwargs), split_every)
+
+    def submit_many(self, calls: list, label: str = "") -> list:
+        return [fn(*args, **(kwargs or {})) for fn, args, kwargs in calls]
+
+    def describe(self) -> str:
+        return "pandas in one process"
+
+    def close(self) -> None:
+        pass
+
+
+def _pin_threads() -> str:
+    """One thread for Numba, OpenMP (LightGBM) and BLAS in this worker, so workers do not oversubscribe the cores (the
+    environment before anything imports them; Numba's count is per thread, so every task sets it again)."""
+    os.environ.update(THREAD_ENV)
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except Exception:  # noqa: BLE001 - numba unavailable or its threading layer not up: the environment holds
+        pass
+    return "ok"
+
+
+def _pinned(fn: Callable, *args, **kwargs):
+    """`fn(*args, **kwargs)` in a worker thread pinned to one Numba thread (every task runs through this)."""
+    _pin_threads()
+    return fn(*args, **kwargs)
+
+
+class DaskEngine(PandasEngine):
+    """Calls as tasks on a `distributed.Client` (a local cluster of worker processes, or a running scheduler)."""
+
+    name = "dask"
+    parallel = True
+
+    def __init__(self, client, cluster=None, *, partitions: int = 0, block_rows: int = 250_000, progress=None):
+        self.client, self.cluster = client, cluster
+        self.n_partitions, self.block_rows = partitions, block_rows
+        self.progress = progress
+        self._shared: dict = {}
+        self.workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        client.run(_pin_threads)
+
+    def partitions(self, rows: int) -> int:
+        if self.n_partitions:
+            return self.n_partitions
+        return max(2 * self.workers, -(-rows // max(1, self.block_rows)))
+
+    def share(self, obj: Any, keep: bool = True) -> Any:
+        """Scattered once to every worker; tasks that take it as an argument get the object itself. With `keep` the
+        engine remembers it (the same object shared again is not sent again) until it closes; `keep=False` for a
+        temporary (the workers drop it once its handle is gone)."""
+        if obj is None:
+            return None
+        if not keep:
+            return self._scatter(obj, broadcast=True)
+        key = id(obj)
+        if key not in self._shared:
+            self._shared[key] = (obj, self._scatter(obj, broadcast=True))
+        return self._shared[key][1]
+
+    def _wait(self, futures: list, label: str, gather: bool = True) -> list | None:
+        from distributed import as_completed
+
+        total, done, last = len(futures), 0, time.monotonic()
+        for _ in as_completed(futures):
+            done += 1
+            if self.progress is not None and label and (time.monotonic() - last > 5 or done == total):
+                self.progress(f"{label}: {done}/{total} tasks done")
+                last = time.monotonic()
+        return self.client.gather(futures) if gather else None
+
+    def _scatter(self, obj: Any, broadcast: bool = False):
+        """One future for `obj` (a dict, list or tuple is one object here, not a collection of them)."""
+        return self.client.scatter([obj], broadcast=broadcast, hash=False)[0]
+
+    def _scatter_parts(self, parts: list) -> list:
+        return [p if _is_future(p) else self._scatter(p) for p in parts]
+
+    def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
+        futures = self._map(fn, parts, *args, **kwargs)
+        return self._wait(futures, label)
+
+    def _map(self, fn, parts, *args, **kwargs) -> list:
+        parts = self._scatter_parts(parts)
+        return [self.client.submit(_pinned, fn, p, *args, key=_key(fn), **kwargs) for p in parts]
+
+    def _reduce(self, combine, futures, split_every):
+        while len(futures) > 1:
+            futures = [self.client.submit(_pinned, combine, futures[i:i + split_every], key=_key(combine))
+                       for i in range(0, len(futures), split_every)]
+        return futures[0] if futures else self.client.submit(_pinned, combine, [], key=_key(combine))
+
+    def tree_reduce(self, combine: Callable, parts: list, split_every: int = 8, label: str = "") -> Any:
+        return self._wait([self._reduce(combine, self._scatter_parts(parts), split_every)], label)[0]
+
+    def map_reduce(self, fn: Callable, parts: list, combine: Callable, *args, split_every: int = 8, label: str = "",
+                   **kwargs) -> Any:
+        futures = self._map(fn, parts, *args, **kwargs)
+        final = self._reduce(combine, futures, split_every)  # the combining starts as partials arrive
+        self._wait(futures, label, gather=False)  # progress of the partitions
+        return self._wait([final], "")[0]
+
+    def submit_many(self, calls: list, label: str = "") -> list:
+        futures = [self.client.submit(_pinned, fn, *args, key=_key(fn), **(kwargs or {})) for fn, args, kwargs in calls]
+        return self._wait(futures, label)
+
+    def describe(self) -> str:
+        where = "a local cluster" if self.cluster is not None else f"the scheduler at {self.client.scheduler.address}"
+        return f"Dask on {where} of {self.workers} worker(s)"
+
+    def close(self) -> None:
+        self._shared.clear()
+        for c in (self.client, self.cluster):
+            try:
+                if c is not None:
+                    c.close()
+            except Exception:  # noqa: BLE001 - closing at exit: a dead cluster is already closed
+                pass
+
+
+def _key(fn) -> str:
+    """A task key named after the function (what the dashboard and the scheduler's logs show)."""
+    import uuid
+
+    return f"{getattr(fn, '__name__', 'task').strip('_')}-{uuid.uuid4().hex}"
+
+
+def _is_future(x) -> bool:
+    return type(x).__name__ == "Future" and hasattr(x, "key")
+
+
+# ------------------------------------------------------------------------------------------------ choosing one
+
+def parse_memory(text: str) -> int | None:
+    """Bytes of a size such as "4GiB", "300MiB", "2 GB"; None when empty; SettingsError when unreadable."""
+    if not text:
+        return None
+    from dask.utils import parse_bytes
+
+    try:
+        n = int(parse_bytes(str(text)))
+    except (ValueError, TypeError):
+        n = 0
+    if n <= 0:
+        raise SettingsError(f"[engine] memory_per_worker: not a size such as 4GiB or 300MiB; got {text!r}")
+    return n
+
+
+def check(config) -> None:
+    """SettingsError naming the key when the engine settings cannot work."""
+    if config.name not in ENGINES:
+        raise SettingsError(f"[engine] name (--engine, {ENV}) must be one of {', '.join(ENGINES)}; got {config.name!r}")
+    if config.workers < 0:
+        raise SettingsError(f"[engine] workers (--workers) must be 0 (one per core) or more; got {config.workers}")
+    if config.partitions < 0 or config.block_rows < 1:
+        raise SettingsError("[engine] partitions must be >= 0 and block_rows >= 1")
+    if config.name == "pandas" and (config.scheduler or config.workers or config.memory_per_worker):
+        raise SettingsError("--scheduler, --workers and --memory-per-worker need --engine dask")
+    if config.scheduler and (config.workers or config.memory_per_worker):
+        raise SettingsError("--workers and --memory-per-worker size a local cluster; a --scheduler's workers are "
+                            "sized where they are started (dask worker --memory-limit ...)")
+    parse_memory(config.memory_per_worker)
+
+
+def start(config, progress=None) -> PandasEngine:
+    """The engine `config` (an `EngineSettings`) asks for; with Dask, a client connected to its cluster."""
+    check(config)
+    if config.name == "pandas":
+        return PandasEngine()
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a regular dependency
+        raise InputError("--engine dask needs the dask[distributed] package") from None
+    for k, v in THREAD_ENV.items():
+        os.environ.setdefault(k, v)
+    cluster = None
+    if config.scheduler:
+        try:
+            client = Client(config.scheduler, timeout="30s")
+        except (OSError, TimeoutError) as e:
+            raise InputError(f"--scheduler {config.scheduler}: cannot reach the Dask scheduler "
+                             f"({' '.join(str(e).split())[:120]})") from None
+    else:
+        import dask
+
+        n = config.workers or os.cpu_count() or 1
+        dask.config.set({"distributed.worker.daemon": False, "distributed.admin.system-monitor.gil.enabled": False})
+        memory = parse_memory(config.memory_per_worker) or "auto"
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=memory,
+                               dashboard_address=":0", host="127.0.0.1", env=dict(THREAD_ENV), silence_logs=40)
+        client = Client(cluster)
+    return DaskEngine(client, cluster, partitions=config.partitions, block_rows=config.block_rows, progress=progress)
+
+
+_config = None
+_engine: PandasEngine | None = None
+_progress: Callable[[str], None] | None = None
+
+
+def configure(config, progress: Callable[[str], None] | None = None) -> None:
+    """Use `config` (an `EngineSettings`) from now on; a running engine of another configuration is closed."""
+    global _config, _engine, _progress
+    check(config)
+    if _engine is not None and config != _config:
+        _engine.close()
+        _engine = None
+    _config, _progress = config, progress
+
+
+def current() -> PandasEngine:
+    """The configured engine, started on first use (pandas when nothing was configured)."""
+    global _engine
+    if _engine is None:
+        if _config is None:
+            return PandasEngine()
+        _engine = start(_config, _progress or (lambda m: print(m, file=sys.stderr)))
+        if _engine.parallel and _progress is not None:
+            _progress(f"engine: {_engine.describe()}")
+    return _engine
+
+
+@contextmanager
+def using(engine: PandasEngine):
+    """Run a block with `engine` as the current engine (tests, benchmarks)."""
+    global _engine
+    before = _engine
+    _engine = engine
+    try:
+        yield engine
+    finally:
+        _engine = before
+
+
+@atexit.register
+def shutdown() -> None:
+    """Close the running engine (its client and local cluster) and forget the configuration: the next `current()` is
+    pandas until `configure` is called again (the CLI configures each command)."""
+    global _engine, _config
+    _config = None
+    if _engine is not None:
+        _engine.close()
+        _engine = None

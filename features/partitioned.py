@@ -1,0 +1,153 @@
+"""The bid-evidence stages over partitions of tenders, on the current engine (`features.engine`), with the results of
+the whole-table functions.
+
+- `screens_on_engine`: `tender_screens` and `bid_progressions` per tender partition (a tender's bids never span two
+  partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run on the
+  driver over the (small) per-tender table, so they see every tender of a market-year.
+- `pair_evidence_on_engine`: `bid_pairs` and `pair_partials` per tender partition, the partials tree-reduced
+  (`combine_partials`: sums add, minima take the minimum) and finalised once; tenders per bidder are partition counts
+  added up. Floating sums may differ from the one-pass result in the last bits (summation order), nothing more.
+
+With the pandas engine (one partition) both are the whole-table functions themselves.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features import engine as _engine
+from features.bids import factorize_sorted
+from features.pairs import bid_pairs, combine_partials, finalize_pairs, pair_evidence, pair_partials, tenders_per_bidder
+from features.screens import bid_progressions, relative_screens, screens_with_settings, tender_screens
+
+
+def _screens_part(bids: pd.DataFrame, rtol: float) -> pd.DataFrame:
+    table = tender_screens(bids)
+    prog = bid_progressions(bids, rtol=rtol).drop(columns="n_bids")
+    return table.merge(prog, on="tender_id", how="left")
+
+
+def screens_on_engine(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None,
+                      eng=None) -> pd.DataFrame:
+    """`features.screens.screens_with_settings` computed per tender partition on `eng` (default: the current engine)."""
+    eng = eng or _engine.current()
+    parts = eng.split(bids, "tender_id")
+    if len(parts) == 1:
+        return screens_with_settings(bids, tenders, settings, market=market)
+    tables = eng.map(_screens_part, parts, settings.pairs.progression_rtol, label="screens")
+    table = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)
+    codes, _ = factorize_sorted(table["tender_id"])
+    table = table.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
+    if settings.screens.relative and tenders is not None:
+        table = relative_screens(table, tenders, market=market or settings.screens.market or None)
+    return table
+
+
+def _pairs_part(part: tuple, options: dict):
+    """(bid pairs in this partition, their additive partials per bidder pair, tenders per bidder here) from a
+    (bids, bid_items or None) partition."""
+    bids, items = part
+    pairs = bid_pairs(bids, items, **options)
+    partial = pair_partials(pairs)
+    for c in ("bidder_a", "bidder_b"):  # text: partitions have different categories
+        partial[c] = partial[c].astype(str)
+    return len(pairs), partial, tenders_per_bidder(bids)
+
+
+def _combine(results: list):
+    """Two or more `_pairs_part` results as one: counts add, partials combine, tenders per bidder add."""
+    n = sum(r[0] for r in results)
+    partial = combine_partials([r[1] for r in results])
+    per = [r[2] for r in results if len(r[2])]
+    tpb = pd.concat(per).groupby(level=0, sort=True).sum() if per else pd.Series(dtype=np.int64, name="n_tenders")
+    return n, partial, tpb
+
+
+def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None):
+    """(number of bid pairs, bidder pairs) as `features.pairs.pair_evidence` computes them, per tender partition on `eng`.
+
+    With one partition it is `pair_evidence` itself; otherwise the bid pairs stay on the workers and only their count
+    and the bidder-pair table come back."""
+    eng = eng or _engine.current()
+    parts = eng.split(bids, "tender_id")
+    p = settings.pairs
+    if len(parts) == 1:
+        pairs, bidder = pair_evidence(bids, bid_items, settings)
+        return len(pairs), bidder
+    options = {"valid_only": p.valid_only, "odd_ratio": p.odd_ratio, "total_rtol": p.total_rtol}
+    items = eng.split(bid_items, "tender_id", len(parts)) if bid_items is not None else [None] * len(parts)
+    n, partial, tpb = eng.map_reduce(_pairs_part, list(zip(parts, items)), _combine, options, label="bid pairs")
+    out = finalize_pairs(partial, tpb)
+    ids = pd.Index(pd.concat([out["bidder_a"], out["bidder_b"]]).unique()).sort_values()
+    for c in ("bidder_a", "bidder_b"):  # categoricals, as the one-pass result
+        out[c] = pd.Categorical(out[c], categories=ids)
+    if p.min_co_bids > 1:
+        out = out[out["co_bids"] >= p.min_co_bids].reset_index(drop=True)
+    return n, out
+
+
+# --- validation: one table prepared per partition ------------------------------------------------------------------
+
+KEYS = {"tenders": "tender_id", "bids": "tender_id", "bid_items": "tender_id", "enterprises": "enterprise_id",
+        "shareholders": "enterprise_id", "credit_events": "enterprise_id", "inspections": "enterprise_id",
+        "roster": "enterprise_id", "credit_labels": "enterprise_id"}
+
+
+def key_header(raw, table, mapping: dict | None) -> str | None:
+    """The header of `raw.frame` that becomes the table's partition key (`KEYS`), or None (not partitioned / absent)."""
+    from features.prepare import canonical_names
+
+    key = KEYS.get(table.name)
+    names = canonical_names(list(raw.frame.columns), table, mapping or {}, raw.label)
+    return next((src for src, dst in names.items() if dst == key), None) if key else None
+
+
+def _prepare_part(raw, table, validate, mapping, known):
+    from features.prepare import prepare
+
+    p = prepare(raw, table, validate, mapping, known)
+    accepted_rows = raw.rows[~np.isin(raw.rows, p.rejects["row"].to_numpy())]
+    return p, accepted_rows
+
+
+def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
+    """`features.prepare.prepare` per hash partition of the table's key on `eng`, with the one-pass accepted rows (in
+    file order), rejects (by row), notes (counts added up) and read count. Identical rows share their key, so duplicate
+    rows meet in one partition; the reference checks get the accepted ids of the referenced tables (`known`)."""
+    from features.io import RawTable
+    from features.prepare import REJECT_COLUMNS, Prepared, prepare
+
+    eng = eng or _engine.current()
+    header = key_header(raw, table, mapping)
+    n = eng.partitions(len(raw.frame)) if header is not None else 1
+    if n <= 1 or len(raw.frame) == 0:
+        return prepare(raw, table, validate, mapping, known)
+    part = _engine.partition_of(raw.frame[header], n)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n + 1))
+    raws = []
+    for i in range(n):
+        idx = order[bounds[i]:bounds[i + 1]]
+        raws.append(RawTable(raw.label, raw.frame.iloc[idx].reset_index(drop=True), raw.rows[idx],
+                             raw.broken if i == 0 else [], raw.encoding))
+    results = eng.map(_prepare_part, raws, table, validate, mapping, eng.share(known, keep=False),
+                      label=f"validate {table.name}")
+    frames = [r[0].frame for r in results]
+    rows = np.concatenate([r[1] for r in results])
+    frame = pd.concat(frames, ignore_index=True).iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
+    for c in frame.columns:  # a column all missing in one partition may have come back with another dtype
+        want = next((f[c].dtype for f in frames if len(f) and f[c].notna().any()), frame[c].dtype)
+        if frame[c].dtype != want:
+            frame[c] = frame[c].astype(want)
+    rejects = pd.concat([r[0].rejects for r in results if len(r[0].rejects)] or [results[0][0].rejects], ignore_index=True)
+    rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)[REJECT_COLUMNS]
+    notes: dict = {}
+    for r in results:
+        for nt in r[0].notes:
+            k = (nt["table"], nt["column"], nt["problem"])
+            notes[k] = notes.get(k, 0) + nt["count"]
+    # in the one-pass order: by column, then "not a number/date" before the other fix of the same column
+    pos = {c: i for i, c in enumerate(frame.columns)}
+    keys = sorted(notes, key=lambda k: (pos.get(k[1], len(pos)), 0 if k[2].startswith("not ") else 1))
+    merged = [{"table": t, "column": c, "problem": p, "count": notes[(t, c, p)]} for t, c, p in keys]
+    return Prepared(frame, rejects, merged, sum(r[0].read for r in results))

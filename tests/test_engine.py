@@ -1,0 +1,186 @@
+"""The engine switch (`features.engine`): hash partitions, the pandas engine, the settings and options that choose an
+engine, `data partition`, and the tiny city through pandas and through a local Dask cluster (also one so short of memory
+that it spills to disk) with the same screens, bidder pairs, credit tiers and collusion probabilities."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features import engine
+from features.settings import EngineSettings, Settings
+
+
+def test_hash_partitions_keep_a_key_together_and_the_row_order():
+    df = pd.DataFrame({"tender_id": [f"T{i % 37}" for i in range(500)], "x": np.arange(500)})
+    parts = engine.split_frame(df, "tender_id", 4)
+    assert sum(len(p) for p in parts) == 500 and len(parts) == 4
+    owner = {}
+    for k, p in enumerate(parts):
+        assert p["x"].is_monotonic_increasing  # rows keep their order
+        for t in p["tender_id"].unique():
+            assert owner.setdefault(t, k) == k  # a tender lies in one partition
+    # the same value lands in the same partition in every call (a stable hash, not Python's salted one)
+    again = engine.partition_of(pd.Series(["T1", "T2", "T3"]), 4)
+    assert list(again) == list(engine.partition_of(pd.Series(["T3", "T2", "T1"]), 4))[::-1]
+    assert len(engine.split_frame(df, "tender_id", 1)) == 1
+    with pytest.raises(Exception, match="no such column"):
+        engine.split_frame(df, "bidder_id", 2)
+
+
+def test_pandas_engine_runs_the_calls_in_process():
+    e = engine.PandasEngine()
+    assert e.partitions(10**9) == 1 and not e.parallel
+    assert e.map(lambda p, k: p * k, [1, 2, 3], 10) == [10, 20, 30]
+    assert e.tree_reduce(sum, list(range(20)), split_every=3) == sum(range(20))
+    assert e.map_reduce(lambda p: p + 1, [1, 2, 3], sum) == 9
+    assert e.submit_many([(max, (1, 5), {}), (min, (1, 5), None)]) == [5, 1]
+    frame = pd.DataFrame({"k": list("abcab"), "v": range(5)})
+    out = e.map_rows(lambda p: p.assign(w=p["v"] * 2), frame, "k")
+    assert out["w"].tolist() == [0, 2, 4, 6, 8]
+
+
+def test_engine_settings_are_checked(cli, tmp_path):
+    assert Settings().engine.name == "pandas"  # the default: one process, as before
+    for bad, msg in ((EngineSettings(name="spark"), "must be one of pandas, dask"),
+                     (EngineSettings(workers=2), "need --engine dask"),
+                     (EngineSettings(name="dask", memory_per_worker="lots"), "not a size"),
+                     (EngineSettings(name="dask", scheduler="tcp://x:1", workers=2), "sized where they are started")):
+        with pytest.raises(Exception, match=msg):
+            engine.check(bad)
+    (tmp_path / "riskmodels.toml").write_text("[engine]\nname = \"dask\"\nthreads = 4\n", encoding="utf-8")
+    cli("--settings", tmp_path / "riskmodels.toml", "collusion", "screens", tmp_path, "--out", tmp_path / "s.csv",
+        code=2, err="unknown key 'threads' in [engine]")
+    cli("--engine", "spark", "collusion", "screens", tmp_path, "--out", tmp_path / "s.csv", code=2, err="got 'spark'")
+    cli("--workers", "2", "collusion", "screens", tmp_path, "--out", tmp_path / "s.csv", code=2, err="need --engine dask")
+    assert "[engine]" in cli("init", tmp_path / "r.toml").stderr + (tmp_path / "r.toml").read_text()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from riskmodels.simulation import simulate
+
+    d = tmp_path_factory.mktemp("city")
+    s = Settings()
+    s.simulate.enterprises, s.simulate.tenders, s.simulate.cartels = 800, 400, 6  # a smaller tiny city: quick tests
+    simulate(d, scale="tiny", seed=7, settings=s)
+    return d
+
+
+def test_data_partition_gives_the_same_validation(cli, city, tmp_path):
+    import json
+
+    out = tmp_path / "parts"
+    cli("data", "partition", city, "--out", out, "--partitions", 3, err="rows in 3 part(s) by tender_id")
+    assert sorted(p.name for p in (out / "bids").iterdir()) == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    a = json.loads(cli("data", "validate", city, "--json").stdout.strip().splitlines()[-1])
+    b = json.loads(cli("data", "validate", out, "--json").stdout.strip().splitlines()[-1])
+    assert a == b and a["tables"]["bids"]["read"] > 0
+    # a tender's bids and its items lie in the part of its tender row
+    t = [set(pd.read_parquet(p)["tender_id"]) for p in sorted((out / "tenders").iterdir())]
+    for k, p in enumerate(sorted((out / "bids").iterdir())):
+        assert set(pd.read_parquet(p)["tender_id"]) <= t[k]
+    assert (out / "truth" / "cartels.csv").exists() and json.loads((out / "partitions.json").read_text())["partitions"] == 3
+    cli("data", "partition", city, "--out", out, code=2, err="already exists")
+    cli("data", "partition", city, "--out", out, "--partitions", 2, "--force")
+    assert len(list((out / "bids").iterdir())) == 2
+
+
+def _outputs(ds, settings, model):
+    from features.partitioned import pair_evidence_on_engine, screens_on_engine
+    from riskmodels.credit.pipeline import tier_dataset
+
+    bids = ds.get("bids")
+    n, pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), settings)
+    return {"screens": screens_on_engine(bids, ds.get("tenders"), settings), "pairs": pairs, "n_pairs": n,
+            "tiers": tier_dataset(model, ds, settings)}
+
+
+def _same(a: dict, b: dict) -> None:
+    assert a["n_pairs"] == b["n_pairs"]
+    pd.testing.assert_frame_equal(a["screens"], b["screens"])
+    pd.testing.assert_frame_equal(a["pairs"], b["pairs"], check_exact=False, rtol=1e-12, check_categorical=False)
+    pd.testing.assert_frame_equal(a["tiers"], b["tiers"])
+
+
+@pytest.fixture(scope="module")
+def fitted(city):
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import train_dataset
+
+    s = Settings()
+    s.credit.max_rounds, s.credit.inner_folds, s.credit.max_train_rows = 60, 2, 3000
+    ds = load_dataset(city, s)
+    model = train_dataset(ds, s).model
+    return ds, s, model, _outputs(ds, s, model)
+
+
+@pytest.fixture(scope="module")
+def short_of_memory(tmp_path_factory):
+    """A local cluster of two workers of 400 MiB each that move every result to disk as soon as they hold it (the worker
+    process alone is above the spill threshold), and neither pause nor get restarted."""
+    import dask
+    import distributed  # noqa: F401 - its config defaults must exist before the block below (its exit restores them)
+
+    with dask.config.set({"distributed.worker.memory.target": 0.01, "distributed.worker.memory.spill": 0.05,
+                          "distributed.worker.memory.pause": False, "distributed.worker.memory.terminate": False,
+                          "temporary-directory": str(tmp_path_factory.mktemp("spill"))}):
+        e = engine.start(EngineSettings(name="dask", workers=2, memory_per_worker="400MiB", partitions=6))
+    yield e
+    e.close()
+
+
+@pytest.mark.slow
+def test_the_tiny_city_through_dask_workers_that_spill_gives_the_same_results(fitted, short_of_memory):
+    ds, s, model, expected = fitted
+    e = short_of_memory
+    assert e.parallel and e.workers == 2 and e.partitions(len(ds.get("bids"))) == 6
+    with engine.using(e):
+        got = _outputs(ds, s, model)
+        from riskmodels.collusion.pipeline import predict_on_engine
+        from sklearn.linear_model import LogisticRegression
+
+        X = got["screens"][["n_bids"]].astype(float)
+        lr = LogisticRegression().fit(X, (X["n_bids"] > 5).astype(int))
+        assert np.array_equal(predict_on_engine(lr, X), lr.predict_proba(X)[:, 1])
+    _same(expected, got)
+    # the tasks ran on the workers, which spilled their results to disk
+    assert e.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) > 50
+    spilled = e.client.run(lambda dask_worker: dask_worker.data.spilled_total.disk)
+    assert sum(spilled.values()) > 0, spilled
+
+
+@pytest.mark.slow
+def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
+    from riskmodels.credit.model import CreditClassifier
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(600, 5)), columns=list("abcde"))
+    y = (X["a"] + rng.normal(size=600) > 0.8).astype(int)
+    kw = dict(max_rounds=40, patience=10, inner_folds=3, n_jobs=1)
+    here = CreditClassifier(**kw).fit(X, y)
+    with engine.using(short_of_memory):  # every (candidate, fold) booster grown as its own task on a worker
+        there = CreditClassifier(**kw).fit(X, y)
+    assert np.array_equal(here.oof_proba_, there.oof_proba_) and here.best_iteration_ == there.best_iteration_
+    assert np.array_equal(here.predict_proba(X), there.predict_proba(X))
+
+
+@pytest.mark.slow
+def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_memory, tmp_path):
+    import shutil
+
+    from features.dataset import load_dataset
+
+    dirty = tmp_path / "dirty"
+    shutil.copytree(city, dirty)
+    b = pd.read_csv(dirty / "bids.csv", dtype=str, keep_default_na=False)
+    b.loc[5, "price"], b.loc[9, "price"], b.loc[20, "tender_id"], b.loc[40, "submitted_at"] = "abc", "99999999", "NOPE", "x"
+    pd.concat([b, b.iloc[[3, 100]]], ignore_index=True).to_csv(dirty / "bids.csv", index=False)
+    s = Settings()
+    one = load_dataset(dirty, s)
+    with engine.using(short_of_memory):
+        parts = load_dataset(dirty, s)
+    assert one.counts["bids"]["rejected"] == 5 and one.report() == parts.report()
+    pd.testing.assert_frame_equal(one.rejects, parts.rejects)
+    for name, table in one.tables.items():
+        pd.testing.assert_frame_equal(table, parts.tables[name], obj=name)
