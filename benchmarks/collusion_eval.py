@@ -2,8 +2,8 @@
 al. (2022), the transfer between them, and the case list on synthetic cities.
 
     /tmp/venv/bin/python benchmarks/collusion_eval.py [--data ../shared/data/collusion] [--work DIR] [--skip-city] [--json FILE]
-    /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # issue 15's table only
-    /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets  # issue 15's 100-tender samples only
+    /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # the side-by-side table only
+    /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets  # the 100-tender samples only
 
 The research files are read from `--data` (never copied into the repository) and imported with `features.garcia` into
 `--work` (a temporary directory by default). Prints one line per figure and, with --json, writes them all.
@@ -291,8 +291,8 @@ def main(argv=None) -> int:
     ap.add_argument("--evidence", action="store_true", help="also evaluate with red flags and graph features")
     ap.add_argument("--city-scale", default="tiny")
     ap.add_argument("--json", default=None)
-    ap.add_argument("--side-by-side", action="store_true", help="only the per-market side-by-side table (issue 15)")
-    ap.add_argument("--small-markets", action="store_true", help="only the 100-tender samples of each market (issue 15)")
+    ap.add_argument("--side-by-side", action="store_true", help="only the per-market side-by-side table")
+    ap.add_argument("--small-markets", action="store_true", help="only the 100-tender samples of each market")
     a = ap.parse_args(argv)
     work = Path(a.work or tempfile.mkdtemp(prefix="collusion-eval-"))
     work.mkdir(parents=True, exist_ok=True)

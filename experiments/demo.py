@@ -256,7 +256,7 @@ def stage_inspection(d: Demo) -> dict:
 
 
 def decision_report(d: Demo, plan_dir: Path) -> dict:
-    """Decision analysis of the plan (issue 18): the visits' results are simulated from the city's true violation
+    """Decision analysis of the plan: the visits' results are simulated from the city's true violation
     probabilities (truth/), so the report's estimate of the roster's violation rate can be set against the truth."""
     from features.export import write_table
     from riskmodels.inspection.report import analyse, read_plan, write_report

@@ -108,7 +108,7 @@ def test_summary_says_the_city_is_synthetic_and_quotes_the_real_markets_as_docs_
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "evaluation.md").read_text(encoding="utf-8")
     r = demo.REAL_MARKETS
-    assert f"### Side by side (issue 15; measured {r['measured']})" in doc  # the page, and the date it was measured
+    assert f"### Side by side (measured {r['measured']})" in doc  # the page, and the date it was measured
     rows: dict = {}
     for line in doc.split("### Side by side")[1].splitlines():  # the first table after the heading
         if line.startswith("| "):

@@ -1,4 +1,4 @@
-"""Hardening (issue 17): one test per hostile or careless input of the issue, and property-based tests over amounts, dates,
+"""Hardening: one test per hostile or careless input found by trying the toolkit as a hostile user would, and property-based tests over amounts, dates,
 ids and whole files. Each test names the probe it keeps fixed."""
 from __future__ import annotations
 

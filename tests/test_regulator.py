@@ -1,4 +1,4 @@
-"""The regulator's side (issue 18) on a small simulated city: tiers reproducible with the side inputs the model was trained
+"""The regulator's side on a small simulated city: tiers reproducible with the side inputs the model was trained
 with, red and black lists, enterprise profiles (en/zh, escaped, batch), plans a bureau can circulate, decision analysis."""
 from __future__ import annotations
 

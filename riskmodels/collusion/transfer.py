@@ -6,7 +6,7 @@ share of collusive tenders among the top 1/2/5/10/20% of its tenders by the mode
 
 At `score` time (`transfer_flags`), a dataset whose tenders are mostly not training tenders is a new market. There the
 model's probabilities carry the training markets' collusion rates (11% to 77% on the research markets), so a threshold
-on them flags whatever share the training rates imply (39-62% of a new market in the measurements of issue 15). A new
+on them flags whatever share the training rates imply (39-62% of a new market as measured on the kept-aside markets). A new
 market is flagged instead by a share the user sets (`flag_share`, default 5%): the top of its ranking, with the
 precision the same share reached in the training markets stated beside it. `outside_training` says which screens of the
 new market lie outside every training market's interquartile range (its median below the 25th or above the 75th
