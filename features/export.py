@@ -105,7 +105,7 @@ def safe_frame(df: pd.DataFrame, counter: list | None = None, workbook: bool = F
             values = out[col].to_numpy(dtype=object)
             if workbook:
                 values = [v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v for v in values]
-            values = np.asarray(values, dtype=object)
+            values = np.array(values, dtype=object)  # a copy: to_numpy may return a read-only view of the frame
             try:
                 joined = "\n".join(values)
             except TypeError:  # missing values or numbers among the text

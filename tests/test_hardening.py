@@ -543,3 +543,17 @@ def test_every_reader_of_another_commands_output_reads_the_written_values(tmp_pa
     labels = write_table(pd.DataFrame({"tender_id": ids, "collusive": [1, 0, 1, 0, 1, 0]}), tmp_path / "l.csv")
     lab = read_labels(labels)
     assert lab["tender_id"].tolist() == ids and lab["collusive"].tolist() == [1, 0, 1, 0, 1, 0]
+
+
+def test_safe_frame_escapes_a_column_backed_by_a_read_only_array():
+    """A frame may hand out its text columns as read-only arrays (copy-on-write views); escaping must not write into
+    them (the case list of `collusion score` with formula-looking firm names stopped with exit 1 this way)."""
+    import pandas as pd
+
+    from features.export import safe_frame
+
+    df = pd.DataFrame({"bidders": pd.Series(["=HYPERLINK(1)", "plain", "+SUM(1)"], dtype=object)})
+    assert not df["bidders"].to_numpy(dtype=object).flags.writeable  # what pandas hands out under copy-on-write
+    out = safe_frame(df)
+    assert out["bidders"].tolist() == ["'=HYPERLINK(1)", "plain", "'+SUM(1)"]
+    assert df["bidders"].tolist() == ["=HYPERLINK(1)", "plain", "+SUM(1)"]  # the caller's frame is untouched
