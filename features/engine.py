@@ -287,8 +287,8 @@ def start(config, progress=None) -> PandasEngine:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - a regular dependency
         raise InputError("--engine dask needs the dask[distributed] package") from None
-    for k, v in THREAD_ENV.items():
-        os.environ.setdefault(k, v)
+    # the workers' thread settings go to the workers only (LocalCluster env=, _pin_threads in every task): set in this
+    # process, Numba would refuse to compile here once its threads run with another count
     cluster = None
     if config.scheduler:
         try:
