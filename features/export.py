@@ -132,7 +132,8 @@ def report_stripped(path, count: int) -> None:
 
 # ------------------------------------------------------------------------------------------------------ whole or absent
 
-def _ensure_folder(parent: Path) -> None:
+def ensure_folder(parent: Path) -> None:
+    """Create the output folder `parent` if needed; exit-2 errors when it is a file, cannot be made or is not writable."""
     if parent.exists() and not parent.is_dir():
         raise InputError(f"{parent}: is a file, not a folder; cannot write into it")
     try:
@@ -146,7 +147,7 @@ def _ensure_folder(parent: Path) -> None:
 def _check_parent(path: Path) -> None:
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give a file name")
-    _ensure_folder(path.parent)
+    ensure_folder(path.parent)
 
 
 @contextlib.contextmanager
@@ -188,7 +189,7 @@ def atomic_dir(path):
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: is a file; --out must be a folder")
-    _ensure_folder(path.parent)
+    ensure_folder(path.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from features.errors import InputError
-from features.export import write_table
+from features.export import ensure_folder, write_table
 
 
 @dataclass(slots=True)
@@ -410,9 +410,7 @@ def import_ocds(source: str | Path, out_dir: str | Path, report: ReadReport | No
     report = report if report is not None else ReadReport()
     tables, notes = processes_to_tables(read_processes(source, report))
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out)
     counts = {}
     for name, df in tables.items():
         write_table(df, out / f"{name}.csv")

@@ -149,13 +149,10 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
     import shutil
     import tempfile
 
+    from features.export import ensure_folder
+
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"{out}: cannot create the folder ({e.strerror})") from None
+    ensure_folder(out)
     work = Path(tempfile.mkdtemp(prefix=".simulating-", dir=out))
     try:
         summary = _simulate(work, scale, seed, fmt, settings, progress)
@@ -190,9 +187,7 @@ def _simulate(out_dir, scale, seed, fmt, settings, progress) -> dict:
                                       for k in ("traces", "event_rates", "event_slopes")})
     size = _sizes(scale, cfg)
     t0 = time.perf_counter()
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a directory")
+    out = Path(out_dir)  # a fresh folder `simulate` made
     (out / "truth").mkdir(parents=True, exist_ok=True)
     tick = progress or (lambda stage, done, total: None)
     province = scale == "province"
