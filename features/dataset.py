@@ -14,7 +14,7 @@ import pandas as pd
 
 from features.errors import InputError
 from features.io import read_raw
-from features.partitioned import prepare_on_engine
+from features.partitioned import prepare_on_engine, prepare_parts_on_engine
 from features.prepare import REJECT_COLUMNS
 from features.schema import ORDER, TABLES
 from features.settings import Settings
@@ -116,11 +116,16 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         if name not in wanted:
             continue
         table = TABLES[name]
-        raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
-        prepared = prepare_on_engine(raw, table, settings.validate, getattr(settings.columns, name), known)
+        mapping = getattr(settings.columns, name)
+        # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
+        prepared, encoding = prepare_parts_on_engine(found[name], table, settings.validate, mapping, known), "parquet"
+        if prepared is None:
+            raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
+            prepared, encoding = prepare_on_engine(raw, table, settings.validate, mapping, known), raw.encoding
+            del raw
         ds.tables[name] = prepared.frame
         ds.files[name] = found[name]
-        ds.encodings[name] = raw.encoding
+        ds.encodings[name] = encoding
         ds.counts[name] = {"read": prepared.read, "accepted": len(prepared.frame), "rejected": len(prepared.rejects)}
         assert prepared.read == len(prepared.frame) + len(prepared.rejects), name
         if len(prepared.rejects):

@@ -85,7 +85,7 @@ def decode(data: bytes, label: str) -> tuple[str, str]:
         return _gb18030_or_refuse(data, label), "gb18030"
 
 
-def _clean_header(cells: list[str], label: str) -> list[str]:
+def clean_header(cells: list[str], label: str) -> list[str]:
     names = [str(c).strip().lstrip("\ufeff") for c in cells]
     seen = set()
     for n in names:
@@ -120,9 +120,9 @@ def _read_csv_text(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> t
         return _read_csv_slow(text, label, max_field)
     header = [str(h) for h in df.columns]
     if len(df) != lines_n - 1 or any(h.startswith("Unnamed: ") for h in header) or \
-            _clean_header(body[:body.index("\n")].split(","), label) != [h.strip().lstrip("\ufeff") for h in header]:
+            clean_header(body[:body.index("\n")].split(","), label) != [h.strip().lstrip("\ufeff") for h in header]:
         return _read_csv_slow(text, label, max_field)  # let the slow path report blank or duplicate header names exactly
-    df.columns = _clean_header(header, label)
+    df.columns = clean_header(header, label)
     return df, np.arange(2, len(df) + 2), []
 
 
@@ -143,7 +143,7 @@ def _read_csv_slow(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> t
                 if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
                     continue
                 if header is None:
-                    header = _clean_header(rec, label)
+                    header = clean_header(rec, label)
                     if any(not h for h in header):
                         raise InputError(f"{label}: a column in the header has no name")
                     continue
@@ -177,7 +177,7 @@ def read_raw(path: Path, max_field: int = MAX_FIELD_BYTES) -> RawTable:
             df = pd.read_parquet(path)
         except Exception as e:  # noqa: BLE001 - pyarrow raises many types for unreadable files
             raise InputError(f"{label}: not a readable Parquet file ({type(e).__name__})") from None
-        df.columns = _clean_header([str(c) for c in df.columns], label)
+        df.columns = clean_header([str(c) for c in df.columns], label)
         df = df.reset_index(drop=True)
         return RawTable(label, df, np.arange(1, len(df) + 1), [], "parquet")
     try:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features import engine as _engine
+from features.errors import InputError
 from features.bids import factorize_sorted
 from features.pairs import bid_pairs, combine_partials, finalize_pairs, pair_evidence, pair_partials, tenders_per_bidder
 from features.screens import bid_progressions, relative_screens, screens_with_settings, tender_screens
@@ -115,7 +116,7 @@ def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: 
     file order), rejects (by row), notes (counts added up) and read count. Identical rows share their key, so duplicate
     rows meet in one partition; the reference checks get the accepted ids of the referenced tables (`known`)."""
     from features.io import RawTable
-    from features.prepare import REJECT_COLUMNS, Prepared, prepare
+    from features.prepare import prepare
 
     eng = eng or _engine.current()
     header = key_header(raw, table, mapping)
@@ -132,11 +133,20 @@ def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: 
                              raw.broken if i == 0 else [], raw.encoding))
     results = eng.map(_prepare_part, raws, table, validate, mapping, eng.share(known, keep=False),
                       label=f"validate {table.name}")
+    return _merged(results)
+
+def _merged(results: list):
+    """One `Prepared` from per-partition (`Prepared`, accepted row numbers) results: accepted rows in file order, rejects by
+    row, notes added up in the one-pass order, read counts added."""
+    from features.prepare import REJECT_COLUMNS, Prepared
+
     frames = [r[0].frame for r in results]
     rows = np.concatenate([r[1] for r in results])
-    frame = pd.concat(frames, ignore_index=True).iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
+    frame = pd.concat(frames, ignore_index=True)
+    del frames[:]
+    frame = frame.iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
     for c in frame.columns:  # a column all missing in one partition may have come back with another dtype
-        want = next((f[c].dtype for f in frames if len(f) and f[c].notna().any()), frame[c].dtype)
+        want = next((r[0].frame[c].dtype for r in results if len(r[0].frame) and r[0].frame[c].notna().any()), frame[c].dtype)
         if frame[c].dtype != want:
             frame[c] = frame[c].astype(want)
     rejects = pd.concat([r[0].rejects for r in results if len(r[0].rejects)] or [results[0][0].rejects], ignore_index=True)
@@ -151,3 +161,66 @@ def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: 
     keys = sorted(notes, key=lambda k: (pos.get(k[1], len(pos)), 0 if k[2].startswith("not ") else 1))
     merged = [{"table": t, "column": c, "problem": p, "count": notes[(t, c, p)]} for t, c, p in keys]
     return Prepared(frame, rejects, merged, sum(r[0].read for r in results))
+
+
+def parquet_parts(path) -> list | None:
+    """The Parquet parts of a table folder (`NAME/part-00000.parquet` ...) in the order a whole-folder read returns their
+    rows, or None when `path` is not such a folder (a file, or a folder with anything but Parquet parts in it)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    entries = sorted(path.iterdir())
+    parts = [p for p in entries if p.suffix == ".parquet" and p.is_file()]
+    return parts if parts and len(parts) == len(entries) else None
+
+
+def _read_prepare_part(path, offset: int, label: str, header: str, table, validate, mapping, known):
+    """One Parquet part read and prepared where the task runs: (`Prepared`, accepted row numbers, the part's key values
+    as text). Row numbers count through the whole folder, as a whole-folder read numbers them."""
+    from features.io import RawTable, clean_header
+
+    try:
+        df = pd.read_parquet(path)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises many types for unreadable files
+        raise InputError(f"{label}/{path.name}: not a readable Parquet file ({type(e).__name__})") from None
+    df.columns = clean_header([str(c) for c in df.columns], label)
+    raw = RawTable(label, df.reset_index(drop=True), np.arange(offset + 1, offset + len(df) + 1), [], "parquet")
+    keys = df[header].astype("string").fillna("").unique() if header in df.columns else np.array([], dtype=object)
+    p, accepted_rows = _prepare_part(raw, table, validate, mapping, known)
+    return p, accepted_rows, np.asarray(keys, dtype=object)
+
+
+def prepare_parts_on_engine(path, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
+    """`features.prepare.prepare` of a table stored as a folder of Parquet parts, each part read and prepared by a task on
+    `eng` (the driver never holds the raw table), with the one-pass result; None when this does not apply and the table
+    is to be read whole: the engine is not parallel, `path` is not a folder of parts, the table has no partition key,
+    or one key value appears in two parts (duplicate rows could then span parts)."""
+    import pyarrow.parquet as pq
+
+    from features.io import RawTable, clean_header
+
+    eng = eng or _engine.current()
+    parts = parquet_parts(path) if eng.parallel else None
+    if not parts or len(parts) < 2 or table.name not in KEYS:
+        return None
+    label = parts[0].parent.name
+    try:
+        sizes = [pq.ParquetFile(p).metadata.num_rows for p in parts]
+        columns = clean_header([str(c) for c in pq.read_schema(parts[0]).names], label)
+    except Exception:  # noqa: BLE001 - an unreadable part: the whole-folder read names the problem
+        return None
+    header = key_header(RawTable(label, pd.DataFrame(columns=columns), np.array([], dtype=np.int64), [], "parquet"),
+                        table, mapping)
+    if header is None:
+        return None
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+    ids = eng.share(known, keep=False)  # not kept: `known` grows as the tables are loaded
+    calls = [(_read_prepare_part, (p, off, label, header, table, validate, mapping, ids), {})
+             for p, off in zip(parts, offsets)]
+    results = eng.submit_many(calls, label=f"validate {table.name}")
+    keys = pd.Series(np.concatenate([r[2] for r in results]))
+    if keys.duplicated().any():
+        return None
+    return _merged([(r[0], r[1]) for r in results])

@@ -466,6 +466,22 @@ def _prepare_text(c: _Column) -> pd.Series:
     return t.astype(object).where(t.notna(), None)
 
 
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text dtype: Arrow buffers, missing as NaN
+
+
+def compact_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its text columns (object columns holding only strings and missing values) as `TEXT`: the same values,
+    stored in Arrow buffers instead of one Python object per cell (about a third of the memory for ids and codes, which is
+    what lets a province's tables fit in one process)."""
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object:
+            lib = pd.api.types.infer_dtype(s, skipna=True)
+            if lib in ("string", "empty"):
+                frame[col] = s.astype(TEXT)
+    return frame
+
+
 def _check_references(frame: pd.DataFrame, table: Table, known: dict | None, v: _Verdicts) -> None:
     """Reject rows whose key is not among the accepted keys of the table it refers to (an unknown tender id ...)."""
     for col, ref_table, ref_col in table.references:
@@ -570,5 +586,5 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
     if table.name == "bids" and n:
         _repeat_bids(frame, v.reason, raw.rows, v.notes)
     _add_absent_optional(frame, table)
-    accepted = frame.loc[v.live].reset_index(drop=True)
+    accepted = compact_text(frame.loc[v.live].reset_index(drop=True))
     return Prepared(accepted, v.rejects(label, raw.rows, raw.broken), v.notes, n + len(raw.broken))

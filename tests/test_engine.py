@@ -184,3 +184,42 @@ def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_me
     pd.testing.assert_frame_equal(one.rejects, parts.rejects)
     for name, table in one.tables.items():
         pd.testing.assert_frame_equal(table, parts.tables[name], obj=name)
+
+
+@pytest.mark.slow
+def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memory, tmp_path):
+    """A folder of Parquet parts is read part by part on the workers: the same tables, rejects (with their row numbers
+    through the folder) and report as one whole-folder read, also when the parts do not follow the key (then the folder
+    is read whole, so that duplicate rows in two parts are still found)."""
+    import shutil
+
+    from features.dataset import load_dataset
+    from features.partition import partition_dataset
+    from features.partitioned import prepare_parts_on_engine
+    from features.schema import TABLES
+
+    dirty = tmp_path / "dirty"
+    shutil.copytree(city, dirty)
+    b = pd.read_csv(dirty / "bids.csv", dtype=str, keep_default_na=False)
+    b.loc[5, "price"], b.loc[20, "tender_id"] = "abc", "NOPE"
+    pd.concat([b, b.iloc[[3, 100]]], ignore_index=True).to_csv(dirty / "bids.csv", index=False)
+    parts = tmp_path / "parts"
+    partition_dataset(dirty, parts, partitions=3)
+    # parts cut by row, not by key: a duplicate of row 2 lies in another part
+    whole = pd.read_csv(dirty / "credit_events.csv", dtype=str, keep_default_na=False)
+    whole = pd.concat([whole, whole.iloc[[0]]], ignore_index=True)
+    shutil.rmtree(parts / "credit_events")
+    (parts / "credit_events").mkdir()
+    for k, chunk in enumerate(np.array_split(np.arange(len(whole)), 3)):
+        whole.iloc[chunk].to_parquet(parts / "credit_events" / f"part-{k:05d}.parquet", index=False)
+    s = Settings()
+    one = load_dataset(parts, s)
+    with engine.using(short_of_memory):
+        assert prepare_parts_on_engine(parts / "bids", TABLES["bids"], s.validate) is not None
+        assert prepare_parts_on_engine(parts / "credit_events", TABLES["credit_events"], s.validate) is None
+        there = load_dataset(parts, s)
+    assert one.counts["bids"]["rejected"] == 4 and one.counts["credit_events"]["rejected"] == 1
+    assert one.report() == there.report()
+    pd.testing.assert_frame_equal(one.rejects, there.rejects)
+    for name, table in one.tables.items():
+        pd.testing.assert_frame_equal(table, there.tables[name], obj=name)
