@@ -116,6 +116,18 @@ class PandasEngine:
     def submit_many(self, calls: list, label: str = "") -> list:
         return [fn(*args, **(kwargs or {})) for fn, args, kwargs in calls]
 
+    def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
+                **kwargs) -> tuple[list, list]:
+        """A shuffle: `fn(part, *args) -> (pieces, extra)` per partition, where `pieces[j]` holds the rows of bucket `j`
+        (every partition returns the same number of buckets, a row's bucket chosen by a hash of the key the results are
+        grouped by); then `combine([piece j of every partition], *combine_args) -> result j` once per bucket. Returns (the results in
+        bucket order, the extras in partition order). On Dask the pieces move between workers only, so no process holds
+        more than one bucket's rows."""
+        out = [fn(p, *args, **kwargs) for p in parts]
+        extras = [o[1] for o in out]
+        buckets = len(out[0][0]) if out else 0
+        return [combine([o[0][j] for o in out], *combine_args) for j in range(buckets)], extras
+
     def describe(self) -> str:
         return "pandas in one process"
 
@@ -220,6 +232,21 @@ class DaskEngine(PandasEngine):
         futures = [self.client.submit(_pinned, fn, *args, key=_key(fn), **(kwargs or {})) for fn, args, kwargs in calls]
         return self._wait(futures, label)
 
+    def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
+                **kwargs) -> tuple[list, list]:
+        import operator
+
+        futures = self._map(fn, parts, *args, **kwargs)
+        self._wait(futures, label, gather=False)
+        extras = self.client.gather([self.client.submit(operator.itemgetter(1), f, key=_key(_extra)) for f in futures])
+        pieces = [self.client.submit(operator.itemgetter(0), f, key=_key(_pieces)) for f in futures]
+        buckets = self.client.submit(len, pieces[0], key=_key(len)).result() if pieces else 0
+        combined = [self.client.submit(_pinned, combine, [self.client.submit(operator.itemgetter(j), p, key=_key(_pieces))
+                                                          for p in pieces], *combine_args, key=_key(combine))
+                    for j in range(buckets)]
+        del futures, pieces  # the combines hold what they need; the partition results go once they are done
+        return self._wait(combined, f"{label} (shuffle)" if label else ""), extras
+
     def describe(self) -> str:
         where = "a local cluster" if self.cluster is not None else f"the scheduler at {self.client.scheduler.address}"
         return f"Dask on {where} of {self.workers} worker(s)"
@@ -239,6 +266,14 @@ def _key(fn) -> str:
     import uuid
 
     return f"{getattr(fn, '__name__', 'task').strip('_')}-{uuid.uuid4().hex}"
+
+
+def _extra(x):  # names of the small shuffle tasks (task keys), see DaskEngine.shuffle
+    return x
+
+
+def _pieces(x):
+    return x
 
 
 def _is_future(x) -> bool:

@@ -44,31 +44,33 @@ def screens_on_engine(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings
     return table
 
 
-def _pairs_part(part: tuple, options: dict):
-    """(bid pairs in this partition, their additive partials per bidder pair, tenders per bidder here) from a
-    (bids, bid_items or None) partition."""
+def _pairs_shuffle_part(part: tuple, options: dict, buckets: int):
+    """The bid pairs of one (bids, bid_items or None) partition, reduced to additive partials per bidder pair and split
+    into `buckets` by a hash of bidder_a (a bidder pair always lands in the same bucket): (pieces, number of bid pairs)."""
     bids, items = part
     pairs = bid_pairs(bids, items, **options)
     partial = pair_partials(pairs)
+    n = len(pairs)
+    del pairs
     for c in ("bidder_a", "bidder_b"):  # text: partitions have different categories
         partial[c] = partial[c].astype(str)
-    return len(pairs), partial, tenders_per_bidder(bids)
+    return _engine.split_frame(partial, "bidder_a", buckets), n
 
 
-def _combine(results: list):
-    """Two or more `_pairs_part` results as one: counts add, partials combine, tenders per bidder add."""
-    n = sum(r[0] for r in results)
-    partial = combine_partials([r[1] for r in results])
-    per = [r[2] for r in results if len(r[2])]
-    tpb = pd.concat(per).groupby(level=0, sort=True).sum() if per else pd.Series(dtype=np.int64, name="n_tenders")
-    return n, partial, tpb
+def _pairs_bucket(pieces: list, tpb: pd.Series, min_co_bids: int) -> pd.DataFrame:
+    """The bidder pairs of one bucket: its partials from every partition combined, finalised, filtered."""
+    out = finalize_pairs(combine_partials(pieces), tpb)
+    if min_co_bids > 1:
+        out = out[out["co_bids"] >= min_co_bids]
+    return out.reset_index(drop=True)
 
 
 def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None):
     """(number of bid pairs, bidder pairs) as `features.pairs.pair_evidence` computes them, per tender partition on `eng`.
 
-    With one partition it is `pair_evidence` itself; otherwise the bid pairs stay on the workers and only their count
-    and the bidder-pair table come back."""
+    With one partition it is `pair_evidence` itself. Otherwise the bid pairs stay on the workers: each partition's
+    partials per bidder pair are shuffled by bidder pair into buckets, each bucket combined and finalised by one task, and
+    only the bidder-pair rows come back (sorted by bidder_a, bidder_b as the one-pass table)."""
     eng = eng or _engine.current()
     parts = eng.split(bids, "tender_id")
     p = settings.pairs
@@ -77,14 +79,16 @@ def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, 
         return len(pairs), bidder
     options = {"valid_only": p.valid_only, "odd_ratio": p.odd_ratio, "total_rtol": p.total_rtol}
     items = eng.split(bid_items, "tender_id", len(parts)) if bid_items is not None else [None] * len(parts)
-    n, partial, tpb = eng.map_reduce(_pairs_part, list(zip(parts, items)), _combine, options, label="bid pairs")
-    out = finalize_pairs(partial, tpb)
+    tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
+    tables, counts = eng.shuffle(_pairs_shuffle_part, list(zip(parts, items)), _pairs_bucket, options, len(parts),
+                                 combine_args=(tpb, p.min_co_bids), label="bid pairs")
+    out = pd.concat(tables, ignore_index=True)
+    del tables
+    out = out.sort_values(["bidder_a", "bidder_b"], kind="stable", ignore_index=True)
     ids = pd.Index(pd.concat([out["bidder_a"], out["bidder_b"]]).unique()).sort_values()
     for c in ("bidder_a", "bidder_b"):  # categoricals, as the one-pass result
         out[c] = pd.Categorical(out[c], categories=ids)
-    if p.min_co_bids > 1:
-        out = out[out["co_bids"] >= p.min_co_bids].reset_index(drop=True)
-    return n, out
+    return sum(counts), out
 
 
 # --- validation: one table prepared per partition ------------------------------------------------------------------

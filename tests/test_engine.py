@@ -38,6 +38,19 @@ def test_pandas_engine_runs_the_calls_in_process():
     frame = pd.DataFrame({"k": list("abcab"), "v": range(5)})
     out = e.map_rows(lambda p: p.assign(w=p["v"] * 2), frame, "k")
     assert out["w"].tolist() == [0, 2, 4, 6, 8]
+    # a shuffle: every key's rows of every partition meet in one bucket
+    parts = engine.split_frame(pd.DataFrame({"w": list("abcabcaddd"), "n": range(10)}), "n", 3)
+    counts, sizes = e.shuffle(_split_words, parts, _count_words, 2, combine_args=(10,))
+    merged = pd.concat(counts).sort_index()
+    assert merged.to_dict() == {"a": 30, "b": 20, "c": 20, "d": 30} and sizes == [len(p) for p in parts]
+
+
+def _split_words(part, buckets):
+    return engine.split_frame(part, "w", buckets), len(part)
+
+
+def _count_words(pieces, scale):
+    return pd.concat(pieces)["w"].value_counts() * scale
 
 
 def test_engine_settings_are_checked(cli, tmp_path):
