@@ -39,7 +39,6 @@ class Demo:
     log: Callable[[str], None] = print
     ds: Any = None  # features.dataset.Dataset
     screens: pd.DataFrame | None = None
-    pairs: pd.DataFrame | None = None
     flags: pd.DataFrame | None = None
     groups: pd.DataFrame | None = None
     scores: pd.DataFrame | None = None
@@ -119,12 +118,12 @@ def stage_pairs(d: Demo) -> dict:
     bids = ds.get("bids")
     if bids is None:
         raise InputError(f"{ds.path}: the dataset has no bids table")
-    n_pairs, d.pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), d.settings)
-    big = len(d.pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
-    path = write_table(d.pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
-    d.output("bidder-pair evidence", path)
-    shared = d.pairs["shared_meta_tenders"] if "shared_meta_tenders" in d.pairs else pd.Series(0, index=d.pairs.index)
-    return {"bid_pairs": int(n_pairs), "bidder_pairs": int(len(d.pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
+    n_pairs, pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), d.settings)
+    big = len(pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
+    path = write_table(pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
+    d.output("bidder-pair evidence", path)  # written, not kept: no later stage reads it (a province has millions)
+    shared = pairs["shared_meta_tenders"] if "shared_meta_tenders" in pairs else pd.Series(0, index=pairs.index)
+    return {"bid_pairs": int(n_pairs), "bidder_pairs": int(len(pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
 
 
 def stage_flags(d: Demo) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from features.indicators.base import Accumulator, Indicator, Shared
@@ -40,10 +41,30 @@ def pair_tables(bids: pd.DataFrame) -> dict:
                                                       "ratio_sd"]), "rows": {}}
     bp = bid_pairs(bids)
     agg = finalize_pairs(pair_partials(bp), tenders_per_bidder(bids))
-    bp = bp.assign(tender_id=bp["tender_id"].astype(str).astype(object), bidder_a=bp["bidder_a"].astype(str).astype(object),
-                   bidder_b=bp["bidder_b"].astype(str).astype(object))
-    rows = bp.groupby(["bidder_a", "bidder_b"], sort=False).indices if len(bp) else {}
-    return {"bid_pairs": bp, "bidder_pairs": agg, "rows": rows}
+    bp = bp.assign(tender_id=bp["tender_id"].astype(str), bidder_a=bp["bidder_a"].astype(str),
+                   bidder_b=bp["bidder_b"].astype(str))
+    return {"bid_pairs": bp, "bidder_pairs": agg, "rows": PairIndex(bp["bidder_a"], bp["bidder_b"])}
+
+
+class PairIndex:
+    """Positions of each (bidder_a, bidder_b) pair's rows in a bid-pairs table, ascending: one sorted array of pair keys
+    searched per lookup (a dict of arrays per pair costs a few hundred bytes for each of millions of pairs)."""
+
+    def __init__(self, a: pd.Series, b: pd.Series):
+        codes, self.ids = pd.factorize(pd.concat([a, b], ignore_index=True), sort=True)
+        n = len(a)
+        key = codes[:n].astype(np.int64) * (len(self.ids) + 1) + codes[n:]
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+
+    def get(self, pair: tuple):
+        """The positions of pair (a, b), or None when the pair has no rows."""
+        ia, ib = self.ids.get_indexer([pair[0], pair[1]])
+        if ia < 0 or ib < 0:
+            return None
+        k = np.int64(ia) * (len(self.ids) + 1) + ib
+        lo, hi = np.searchsorted(self.keys, [k, k + 1])
+        return self.order[lo:hi] if hi > lo else None
 
 
 def pair_rows(tables: dict, a: str, b: str) -> pd.DataFrame:

@@ -39,11 +39,12 @@ def compute(bids, settings: R023Settings, shared=None) -> FlagResult:
                       "b": bp["bidder_b"].astype(str), "gap": bp["log_ratio"].abs(), "hi_a": bp["log_ratio"] > 0})
     d = d[np.isfinite(d["gap"])].drop_duplicates(["tender_id", "a", "b"]).reset_index(drop=True)
     g = d.groupby(["a", "b"], sort=True)["gap"].agg(["count", "mean", "std"])
-    where = d.groupby(["a", "b"], sort=False).indices
     cand = g[g["count"] >= minimum]
     res.meta["pairs"] = float(len(cand))
     hits = cand[(cand["std"] <= tol) & (cand["mean"] > tol)]
     res.meta["pairs_flagged"] = float(len(hits))
+    d = d[pd.MultiIndex.from_frame(d[["a", "b"]]).isin(hits.index)]  # the rows of the flagged pairs, in their order
+    where = d.groupby(["a", "b"], sort=False).indices
     for (a, b), n, mean, sd in hits[["count", "mean", "std"]].itertuples(index=True, name=None):
         gap = math.exp(mean) - 1.0
         rows = d.iloc[where[(a, b)]]
