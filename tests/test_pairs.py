@@ -387,6 +387,25 @@ def test_split_bid_pairs_equal_one_partition_pair_evidence(seed):
     pd.testing.assert_frame_equal(split, whole, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-15)
 
 
+def test_partitioned_pair_evidence_equals_one_partition():
+    """The engine path itself (tender partitions, partials cast to text ids, a two-level tree of combines), in process."""
+    from features.engine import PandasEngine
+    from features.pairs import pair_evidence
+    from features.partitioned import pair_evidence_on_engine
+    from features.settings import Settings
+
+    class Partitioned(PandasEngine):
+        def partitions(self, rows: int) -> int:
+            return 20  # more than map_reduce's split_every (8): combinations of combinations
+
+    bids, lines = random_bids(3, 200, items=True)
+    pairs, whole = pair_evidence(bids, lines, Settings())
+    n, split = pair_evidence_on_engine(bids, lines, Settings(), eng=Partitioned())
+    assert n == len(pairs) and (whole.ratio_sd > 0).sum() > 10
+    pd.testing.assert_frame_equal(split, whole, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-15,
+                                  check_categorical=False)
+
+
 def test_constant_price_ratio_is_found():
     rng = np.random.default_rng(3)
     base = rng.lognormal(10, 1, 20)
