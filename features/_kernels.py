@@ -445,19 +445,23 @@ def text_hashes(offsets, data, valid, dest, hashes):
             hashes[d] = 0
 
 
-PARTIAL_COLUMNS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_sum", "ratio_sum2",
+PARTIAL_COLUMNS = ("co_bids", "win_known", "wins_a", "wins_b", "gap_n", "gap_sum", "ratio_n", "ratio_mean", "ratio_m2",
                    "time_n", "time_sum", "shared_meta_tenders", "gap_min", "time_gap_min")
+# (count, mean, M2 = sum of squared deviations from the mean) of the log price ratio: not additive, merged by `chan_merge`
+MOMENT_COLUMNS = ("ratio_n", "ratio_mean", "ratio_m2")
 ITEM_PARTIAL_COLUMNS = ("cos_n", "cos_sum", "pear_n", "pear_sum", "ident_n", "ident_sum", "same_odd_items",
                         "same_wrong_totals")
 
 
 @njit(cache=True, parallel=True)
 def pair_reduce(o, starts, gap, lr, tg, wa, wb, nsame, same, itm):
-    """Additive statistics per bidder pair: pair rows o[starts[g]:starts[g+1]] belong to bidder pair g.
+    """Partial statistics per bidder pair: pair rows o[starts[g]:starts[g+1]] belong to bidder pair g.
 
     Rows of the result (K, G): PARTIAL_COLUMNS, then one count per metadata field (rows of `same`), then
     ITEM_PARTIAL_COLUMNS when `itm` (rows: cosine, pearson, identical share, odd items, wrong total) has columns.
-    Sums skip NaN; minima are NaN when every value is NaN."""
+    Sums skip NaN; minima are NaN when every value is NaN. The log ratio gets (count, mean, M2) by the corrected two-pass
+    algorithm over the run (m = sum / count; c = sum of (x - m); M2 = sum of (x - m)**2 - c**2 / count; mean = m + c / count):
+    no sum of squares, so no cancellation when the ratios are large and close; mean and M2 are 0 when the count is 0."""
     n_groups = starts.shape[0] - 1
     n_fields = same.shape[0]
     with_items = itm.shape[1] > 0
@@ -507,4 +511,52 @@ def pair_reduce(o, starts, gap, lr, tg, wa, wb, nsame, same, itm):
                         out[k + 6 + c, g] += x
         out[12, g] = gmin
         out[13, g] = tmin
+        n = out[6, g]
+        if n > 0:
+            mean = out[7, g] / n
+            c = 0.0
+            m2 = 0.0
+            for q in range(starts[g], starts[g + 1]):
+                x = lr[o[q]]
+                if np.isfinite(x):
+                    c += x - mean
+                    m2 += (x - mean) * (x - mean)
+            # corrected two-pass: c (0 in exact arithmetic) removes the effect of the first-pass mean's rounding error on
+            # M2, and refines the mean to about an ulp whatever the count (a merge's d = mb - ma needs accurate means)
+            out[7, g] = mean + c / n
+            out[8, g] = max(m2 - c * c / n, 0.0)
     return out
+
+
+@njit(cache=True)
+def chan_merge(o, starts, n, mean, m2):
+    """(count, mean, M2) partials of one variable, rows o[starts[g]:starts[g+1]] belonging to group g, folded per group
+    with Chan et al.'s pairwise update: n = na + nb; d = mb - ma; mean = ma + d * nb / n; M2 = M2a + M2b + d * d * na * nb / n.
+    Partials with a zero count are skipped. Returns (n, mean, M2) per group (mean and M2 are 0 when the count is 0)."""
+    n_groups = starts.shape[0] - 1
+    on = np.zeros(n_groups)
+    om = np.zeros(n_groups)
+    o2 = np.zeros(n_groups)
+    for g in range(n_groups):
+        na = 0.0
+        ma = 0.0
+        sa = 0.0
+        for q in range(starts[g], starts[g + 1]):
+            i = o[q]
+            nb = n[i]
+            if not nb > 0:
+                continue
+            if na == 0:
+                na = nb
+                ma = mean[i]
+                sa = m2[i]
+                continue
+            tot = na + nb
+            d = mean[i] - ma
+            ma = ma + d * (nb / tot)
+            sa = sa + m2[i] + d * d * (na * nb / tot)
+            na = tot
+        on[g] = na
+        om[g] = ma
+        o2[g] = sa
+    return on, om, o2

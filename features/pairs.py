@@ -307,10 +307,12 @@ def bid_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, fiel
 # --- aggregation per bidder pair: partial -> combine -> finalize ---------------------------------------------------
 
 _MINS = ("gap_min", "time_gap_min")
+_MOMENTS = _kernels.MOMENT_COLUMNS  # (count, mean, M2) of the log ratio, merged by Chan's formula
 
 
 def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Additive statistics per bidder pair of a `bid_pairs` frame (one partition): sums, counts and minima."""
+    """Partial statistics per bidder pair of a `bid_pairs` frame (one partition): sums, counts, minima, and the
+    log ratio's (count, mean, M2) (`_kernels.PARTIAL_COLUMNS`)."""
     require_columns(pairs, ("bidder_a", "bidder_b", "price_gap", "log_ratio"), "pairs")
     sa, sb = pairs["bidder_a"], pairs["bidder_b"]
     if (isinstance(sa.dtype, pd.CategoricalDtype) and isinstance(sb.dtype, pd.CategoricalDtype)
@@ -335,7 +337,7 @@ def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
                                        "same_wrong_total")]) if with_items else np.zeros((5, 0)))
     nsame = pairs["n_same_meta"].to_numpy(dtype=np.int64) if "n_same_meta" in pairs.columns else same.sum(axis=0, dtype=np.int64)
     # one sort by pair key, then one pass of the reduction kernel over the runs of equal keys
-    o = np.argsort(key)  # any order within a pair is fine: the reduction only sums and takes minima
+    o = np.argsort(key)  # any order within a pair is fine: the reduction sums, takes minima and centres on the mean
     ks = key[o]
     starts = np.append(np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if len(ks) else np.zeros(0, np.int64), len(ks))
     k = ks[starts[:-1]]
@@ -350,13 +352,23 @@ def pair_partials(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def combine_partials(parts) -> pd.DataFrame:
-    """Combine `pair_partials` of several partitions (sums add, minima take the minimum)."""
+    """Combine `pair_partials` of several partitions (or earlier combinations) into one row per bidder pair: sums add,
+    minima take the minimum, and the log ratio's (count, mean, M2) are folded by Chan's parallel formula
+    (`_kernels.chan_merge`), so no sum of squares is ever formed."""
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=["bidder_a", "bidder_b", *_kernels.PARTIAL_COLUMNS])
     frame = pd.concat(parts, ignore_index=True)
-    agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns if c not in ("bidder_a", "bidder_b")}
-    return frame.groupby(["bidder_a", "bidder_b"], sort=True, as_index=False).agg(agg)
+    grouped = frame.groupby(["bidder_a", "bidder_b"], sort=True, observed=True)
+    agg = {c: ("min" if c in _MINS else "sum") for c in frame.columns if c not in ("bidder_a", "bidder_b", *_MOMENTS)}
+    out = grouped.agg(agg).reset_index()
+    gid = grouped.ngroup().to_numpy()  # group numbers in the (sorted) order of `out`'s rows
+    o = np.argsort(gid, kind="stable")
+    starts = np.searchsorted(gid[o], np.arange(len(out) + 1))
+    merged = _kernels.chan_merge(o, starts, *(frame[c].to_numpy(dtype=np.float64) for c in _MOMENTS))
+    for c, v in zip(_MOMENTS, merged):
+        out[c] = v
+    return out[list(frame.columns)]
 
 
 def _ids(col: pd.Series):
@@ -387,11 +399,9 @@ def finalize_pairs(partials: pd.DataFrame, tenders_per_bidder: pd.Series | None 
             out["co_bid_rate"] = out["co_bids"] / np.minimum(out["n_tenders_a"], out["n_tenders_b"])
         out["gap_mean"] = np.where(p["gap_n"] > 0, p["gap_sum"] / p["gap_n"], np.nan)
         out["gap_min"] = p["gap_min"].to_numpy()
-        n = p["ratio_n"].to_numpy()
-        mean = np.where(n > 0, p["ratio_sum"] / n, np.nan)
-        var = (p["ratio_sum2"].to_numpy() - n * mean ** 2) / (n - 1)
-        out["ratio_mean"] = mean
-        out["ratio_sd"] = np.where(n >= 2, np.sqrt(np.clip(var, 0, None)), np.nan)
+        n = p["ratio_n"].to_numpy(dtype=np.float64)
+        out["ratio_mean"] = np.where(n > 0, p["ratio_mean"].to_numpy(dtype=np.float64), np.nan)
+        out["ratio_sd"] = np.where(n >= 2, np.sqrt(p["ratio_m2"].to_numpy(dtype=np.float64) / (n - 1)), np.nan)
         for c in p.columns:
             if c.startswith("shared_") and c != "shared_meta_tenders":
                 out[c] = p[c].astype(np.int64).to_numpy()

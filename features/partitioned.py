@@ -5,8 +5,9 @@ the whole-table functions.
   partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run on the
   driver over the (small) per-tender table, so they see every tender of a market-year.
 - `pair_evidence_on_engine`: `bid_pairs` and `pair_partials` per tender partition, the partials tree-reduced
-  (`combine_partials`: sums add, minima take the minimum) and finalised once; tenders per bidder are partition counts
-  added up. Floating sums may differ from the one-pass result in the last bits (summation order), nothing more.
+  (`combine_partials`: sums add, minima take the minimum, the log ratio's (count, mean, M2) merge by Chan's formula)
+  and finalised once; tenders per bidder are partition counts added up. Floating sums and moments may differ from the
+  one-pass result in the last bits (order of summation and merging), nothing more.
 
 With the pandas engine (one partition) both are the whole-table functions themselves.
 """

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -269,6 +270,140 @@ def test_bidder_pairs_match_reference_and_partials_combine():
     parts = [pair_partials(bid_pairs(bids[t])), pair_partials(bid_pairs(bids[~t]))]
     split = finalize_pairs(combine_partials(parts), tenders_per_bidder(bids))
     pd.testing.assert_frame_equal(split, got, check_dtype=False, rtol=1e-9, atol=1e-7)
+
+
+def reference_partials(ref: pd.DataFrame) -> pd.DataFrame:
+    """What `pair_partials` (the `pair_reduce` kernel) gives per bidder pair, by pandas/NumPy on a `reference_pairs` frame:
+    counts, sums, minima, and the log ratio's (count, mean, M2 by numpy's two-pass variance)."""
+    rows = []
+    for (a, b), g in ref.groupby(["bidder_a", "bidder_b"], sort=True):
+        wins = g.win_a.notna() & g.win_b.notna()
+        lr = g.log_ratio.dropna().to_numpy()
+        row = {"bidder_a": a, "bidder_b": b, "co_bids": len(g), "win_known": wins.sum(), "wins_a": g.win_a[wins].sum(),
+               "wins_b": g.win_b[wins].sum(), "gap_n": g.price_gap.notna().sum(), "gap_sum": g.price_gap.sum(),
+               "ratio_n": len(lr), "ratio_mean": lr.mean() if len(lr) else 0.0,
+               "ratio_m2": np.var(lr) * len(lr) if len(lr) else 0.0,
+               "time_n": g.time_gap_s.notna().sum(), "time_sum": g.time_gap_s.sum(),
+               "shared_meta_tenders": (g.n_same_meta > 0).sum(), "gap_min": g.price_gap.min(),
+               "time_gap_min": g.time_gap_s.min(), **{f"shared_{f}": g[f"same_{f}"].sum() for f in META_FIELDS}}
+        if "item_cosine" in g.columns:
+            for short, c in (("cos", "item_cosine"), ("pear", "item_pearson"), ("ident", "item_identical_share")):
+                row[f"{short}_n"] = g[c].notna().sum()
+                row[f"{short}_sum"] = g[c].sum()
+            row["same_odd_items"] = g.same_odd_items.sum()
+            row["same_wrong_totals"] = g.same_wrong_total.sum()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed,items", [(11, False), (12, True)])
+def test_pair_partials_match_reference(seed, items):
+    bids, lines = random_bids(seed, 60, items)
+    ref = reference_partials(reference_pairs(bids, lines))
+    got = pair_partials(bid_pairs(bids, lines))
+    assert set(got.columns) == set(ref.columns)
+    assert got[["bidder_a", "bidder_b"]].astype(str).values.tolist() == ref[["bidder_a", "bidder_b"]].values.tolist()
+    for c in ref.columns[2:]:
+        np.testing.assert_allclose(got[c].astype(float), ref[c].astype(float), rtol=1e-9, atol=1e-12, err_msg=c)
+
+
+def _ratio_frame(keys, ratios) -> pd.DataFrame:
+    """A minimal `bid_pairs`-like frame: bidder pairs given as 'a|b' keys, their log ratios, a dummy price gap."""
+    a, b = zip(*(k.split("|") for k in keys)) if len(keys) else ((), ())
+    return pd.DataFrame({"bidder_a": list(a), "bidder_b": list(b), "price_gap": 0.1, "log_ratio": ratios})
+
+
+def _random_split(rng, frame: pd.DataFrame, k: int) -> list[pd.DataFrame]:
+    """`frame`'s rows shuffled into k parts of random sizes (some may be empty)."""
+    cuts = np.sort(rng.integers(0, len(frame) + 1, k - 1))
+    perm = rng.permutation(len(frame))
+    return [frame.iloc[np.sort(ix)] for ix in np.split(perm, cuts)]
+
+
+def _merge(rng, partials: list[pd.DataFrame]) -> pd.DataFrame:
+    """combine_partials as a random tree: flat, or combinations of combinations (as the Dask tree reduction does)."""
+    if len(partials) > 2 and rng.random() < 0.5:
+        cut = int(rng.integers(1, len(partials)))
+        return combine_partials([_merge(rng, partials[:cut]), _merge(rng, partials[cut:])])
+    return combine_partials(partials)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_chan_merge_of_random_splits_equals_whole_variance(seed):
+    rng = np.random.default_rng(seed)
+    n_pairs = 5
+    sizes = rng.integers(2, 400, n_pairs)
+    keys = np.repeat([f"a{i}|b{i}" for i in range(n_pairs)], sizes)
+    ratios = np.concatenate([rng.normal(rng.uniform(-1, 1), rng.uniform(1e-4, 0.5), m) for m in sizes])
+    frame = _ratio_frame(keys, ratios)
+    parts = _random_split(rng, frame, int(rng.integers(2, 12)))
+    merged = _merge(rng, [pair_partials(p) for p in parts if len(p)]).set_index(["bidder_a", "bidder_b"])
+    out = finalize_pairs(merged.reset_index()).set_index(["bidder_a", "bidder_b"])
+    for i in range(n_pairs):
+        x = ratios[keys == f"a{i}|b{i}"]
+        m = merged.loc[(f"a{i}", f"b{i}")]
+        assert m.ratio_n == len(x)
+        np.testing.assert_allclose(m.ratio_m2 / (len(x) - 1), np.var(x, ddof=1), rtol=1e-12)
+        np.testing.assert_allclose(m.ratio_mean, np.mean(x), rtol=1e-12)
+        np.testing.assert_allclose(out.loc[(f"a{i}", f"b{i}"), "ratio_sd"], np.std(x, ddof=1), rtol=1e-12)
+
+
+def test_variance_has_no_cancellation_for_large_close_ratios():
+    rng = np.random.default_rng(5)
+    x = 1e8 + rng.normal(0, 1e-3, 1000)  # large, close values: their squares carry no digits of the spread
+    truth = np.var(x, ddof=1)  # numpy's two-pass variance
+    n = len(x)
+    s, s2 = x.sum(), (x * x).sum()
+    old = (s2 - n * (s / n) ** 2) / (n - 1)  # the former sum-of-squares formula
+    assert not abs(old - truth) < 0.5 * truth  # badly wrong (off by orders of magnitude, or of the wrong sign)
+    fx = [Fraction(v) for v in x]
+    exact_mean = sum(fx) / n
+    exact = float(sum((v - exact_mean) ** 2 for v in fx) / (n - 1))  # the variance of these floats, correctly rounded
+    frame = _ratio_frame(["a|b"] * n, x)
+    one = finalize_pairs(combine_partials([pair_partials(frame)]))
+    # numpy's two-pass variance is itself off by (its mean's rounding error / sd)**2 ~ 1e-10 here; ours is corrected
+    np.testing.assert_allclose(one.ratio_sd[0] ** 2, truth, rtol=1e-9)
+    np.testing.assert_allclose(one.ratio_sd[0] ** 2, exact, rtol=1e-12)
+    np.testing.assert_allclose(one.ratio_mean[0], float(exact_mean), rtol=1e-15)
+    # split: each merge adds d * d * na * nb / n with d a difference of two means rounded to ulp(1e8) ~ 1.5e-8, so
+    # the result is exact only to about ulp(mean) / sd * (number of parts) / sqrt(n) relative, still far from the old one
+    parts = [pair_partials(p) for p in _random_split(rng, frame, 6) if len(p)]
+    split = finalize_pairs(combine_partials(parts))
+    np.testing.assert_allclose(split.ratio_sd[0] ** 2, truth, rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_split_bid_pairs_equal_one_partition_pair_evidence(seed):
+    from features.pairs import pair_evidence
+    from features.settings import Settings
+
+    bids, lines = random_bids(seed, 150, items=True)
+    pairs, whole = pair_evidence(bids, lines, Settings())
+    rng = np.random.default_rng(seed)
+    parts = _random_split(rng, pairs, 7)  # rows of the bid pairs, not whole tenders: partials are per bidder pair
+    split = finalize_pairs(_merge(rng, [pair_partials(p) for p in parts if len(p)]), tenders_per_bidder(bids))
+    assert (whole.ratio_sd > 0).sum() > 10  # the comparison covers real spreads
+    # 1e-12 relative; the absolute floor covers ratio_sd of pairs with one fixed price ratio (~1e-17, rounding noise)
+    pd.testing.assert_frame_equal(split, whole, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-15)
+
+
+def test_partitioned_pair_evidence_equals_one_partition():
+    """The engine path itself (tender partitions, partials cast to text ids, a two-level tree of combines), in process."""
+    from features.engine import PandasEngine
+    from features.pairs import pair_evidence
+    from features.partitioned import pair_evidence_on_engine
+    from features.settings import Settings
+
+    class Partitioned(PandasEngine):
+        def partitions(self, rows: int) -> int:
+            return 20  # more than map_reduce's split_every (8): combinations of combinations
+
+    bids, lines = random_bids(3, 200, items=True)
+    pairs, whole = pair_evidence(bids, lines, Settings())
+    n, split = pair_evidence_on_engine(bids, lines, Settings(), eng=Partitioned())
+    assert n == len(pairs) and (whole.ratio_sd > 0).sum() > 10
+    pd.testing.assert_frame_equal(split, whole, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-15,
+                                  check_categorical=False)
 
 
 def test_constant_price_ratio_is_found():
