@@ -16,7 +16,7 @@ MLflow and everything written to disk stay in the driver process; the workers on
 
 `configure(settings.engine)` (the CLI does it) chooses the engine; the Dask client starts on first use and closes at exit.
 Each labelled batch is reported on stderr through `features.progress` (a bar on a terminal, rate-limited lines elsewhere);
-the pandas engine reports only batches of more than one part, and leaves no line for those done within seconds.
+the pandas engine reports only batches of more than one part, in lines only once one has run 10 s.
 """
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ class PandasEngine:
     name = "pandas"
     parallel = False
     workers = 1
+    QUIET_FOR = 10.0  # seconds a batch runs in this process before it reports in lines (small data stays quiet)
 
     def __init__(self, progress: TaskProgress | Callable[[str], None] | None = None):
         self.progress = reporter(progress)
@@ -107,9 +108,10 @@ class PandasEngine:
         return self._run([(fn, (p, *args), kwargs) for p in parts], label)
 
     def _run(self, calls: list, label: str) -> list:
-        """The calls in order; a batch of more than one reported under `label` (no line when it was quick)."""
+        """The calls in order; a batch of more than one reported under `label` (in lines only once it runs
+        `QUIET_FOR` seconds)."""
         out: list = []
-        with batch(self.progress if len(calls) > 1 else None, label, len(calls), final=False) as update:
+        with batch(self.progress if len(calls) > 1 else None, label, len(calls), quiet_for=self.QUIET_FOR) as update:
             for fn, args, kwargs in calls:
                 out.append(fn(*args, **(kwargs or {})))
                 update(len(out))

@@ -6,8 +6,8 @@ The engines (`features.engine`) report each batch they run (partitions mapped, f
 - otherwise (CI, logs, pipes, tests) plain lines `label: done/total tasks done`, at most one every `every` seconds, and
   the final line `label: total/total tasks done in 3.2s`, so logs stay readable.
 
-A batch that asks for it (`final=False`, the in-process engine's short batches) leaves no final line when it ended within
-`every` seconds. Nothing is ever written to stdout: it carries the commands' results.
+A batch may ask for silence while it is short (`quiet_for`: the in-process engine's batches, 10 s): no line before then,
+and none at all when it ends sooner. Nothing is ever written to stdout: it carries the commands' results.
 """
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ class TaskProgress:
         return bool(isatty and isatty())
 
     @contextmanager
-    def batch(self, label: str, total: int, *, final: bool = True) -> Iterator[Callable[[int], None]]:
-        """A batch of `total` tasks: yields `update(done)` to call as tasks finish. `final`: always end with the
-        `total/total` line (else only when the batch took `every` seconds or more)."""
+    def batch(self, label: str, total: int, *, quiet_for: float = 0.0) -> Iterator[Callable[[int], None]]:
+        """A batch of `total` tasks: yields `update(done)` to call as tasks finish; ends with the `total/total` line.
+        `quiet_for`: seconds without a plain line (a batch done sooner leaves none; a bar still shows on a terminal)."""
         start = self.clock()
         bar = self._start_bar(label, total) if self._use_bars() else None
         if bar is not None:
@@ -65,7 +65,7 @@ class TaskProgress:
             finally:
                 progress.stop()
             done = int(progress.tasks[0].completed)
-            if done >= total and (final or self.clock() - start >= self.every):
+            if done >= total and self.clock() - start >= quiet_for:
                 progress.console.print(self._line(label, done, total, self.clock() - start), highlight=False,
                                        markup=False)
             return
@@ -74,13 +74,13 @@ class TaskProgress:
         def update(done: int) -> None:
             state["done"] = done
             now = self.clock()
-            if done < total and now - state["last"] >= self.every:
+            if done < total and now - state["last"] >= self.every and now - start >= quiet_for:
                 self.say(self._line(label, done, total))
                 state["last"] = now
 
         yield update
         elapsed = self.clock() - start
-        if state["done"] >= total and (final or elapsed >= self.every):
+        if state["done"] >= total and elapsed >= quiet_for:
             self.say(self._line(label, state["done"], total, elapsed))
 
     @staticmethod
@@ -105,12 +105,13 @@ class TaskProgress:
 
 
 @contextmanager
-def batch(progress: TaskProgress | None, label: str, total: int, *, final: bool = True) -> Iterator[Callable[[int], None]]:
+def batch(progress: TaskProgress | None, label: str, total: int, *,
+          quiet_for: float = 0.0) -> Iterator[Callable[[int], None]]:
     """`progress.batch(label, total)`, or a no-op when there is no progress or no label (an unreported batch)."""
     if progress is None or not label:
         yield lambda done: None
         return
-    with progress.batch(label, total, final=final) as update:
+    with progress.batch(label, total, quiet_for=quiet_for) as update:
         yield update
 
 

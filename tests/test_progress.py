@@ -41,15 +41,15 @@ def test_plain_lines_are_rate_limited_and_end_with_the_total(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_a_batch_that_may_stay_quiet_says_nothing_when_quick_and_nothing_after_an_error():
+def test_a_batch_quiet_for_a_while_says_nothing_when_quick_and_nothing_after_an_error():
     clock, lines = Clock(), []
     p = TaskProgress(say=lines.append, bars=False, every=5.0, clock=clock)
-    with p.batch("fits", 4, final=False) as update:
+    with p.batch("fits", 4, quiet_for=5.0) as update:
         for done in range(1, 5):
             clock.now += 1.0
             update(done)
-    assert lines == []  # 4 s: under the interval
-    with p.batch("fits", 4, final=False) as update:
+    assert lines == []  # 4 s: done before it may speak
+    with p.batch("fits", 4, quiet_for=5.0) as update:
         for done in range(1, 5):
             clock.now += 2.0
             update(done)
@@ -84,7 +84,7 @@ def test_terminal_bar_renders_and_ends_at_the_total(capsys):
     # a second batch on the same console; a bar of a quick batch that may stay quiet leaves no line behind
     buf.truncate(0)
     buf.seek(0)
-    with p.batch("screens", 2, final=False) as update:
+    with p.batch("screens", 2, quiet_for=5.0) as update:
         update(1)
         update(2)
     assert "screens: 2/2 tasks done" not in buf.getvalue()
@@ -112,6 +112,7 @@ def test_a_bar_inside_another_live_display_still_ends_with_its_line():
 def test_pandas_engine_reports_batches_of_more_than_one_part(capsys):
     lines = []
     e = engine.PandasEngine(TaskProgress(say=lines.append, bars=False, every=0.0))
+    e.QUIET_FOR = 0.0
     assert e.map(lambda p, k: p * k, [1, 2, 3], 10, label="screens") == [10, 20, 30]
     assert e.submit_many([(max, (1, 5), {}), (min, (1, 5), None)], label="fits") == [5, 1]
     assert e.map(lambda p: p, [7], label="one part") == [7]  # one partition: nothing to report
@@ -119,7 +120,7 @@ def test_pandas_engine_reports_batches_of_more_than_one_part(capsys):
     finals = [line.split(" in ")[0] for line in lines if " in " in line]  # every=0: a line per task, then the final
     assert finals == ["screens: 3/3 tasks done", "fits: 2/2 tasks done"]
     assert "screens: 1/3 tasks done" in lines and not any(line.startswith(("one part", ": ")) for line in lines)
-    # the default interval: quick batches on the in-process engine leave no line
+    # by default the in-process engine's quick batches leave no line
     quiet = []
     assert engine.PandasEngine(TaskProgress(say=quiet.append, bars=False)).map(lambda p: p, [1, 2], label="x") == [1, 2]
     assert quiet == [] and capsys.readouterr().out == ""
