@@ -50,6 +50,7 @@ app.add_typer(experiments_app, name="experiments")
 
 class _State:
     verbose = False
+    quiet = False  # --quiet: no progress on stderr (bars, task counts, stage lines)
     settings_path: Optional[Path] = None
     engine: dict = {}  # global engine options given on the command line (override [engine])
     replacing: dict = {}  # outputs this run replaces (--force) -> their modification time before it
@@ -120,7 +121,7 @@ def settings():
     for key, value in state.engine.items():
         if value is not None:
             setattr(s.engine, key, value)
-    engine.configure(s.engine, progress=say)
+    engine.configure(s.engine, progress=_task_progress())
     return s
 
 
@@ -129,10 +130,25 @@ def say(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
+def progress_line(msg: str) -> None:
+    """A progress message on stderr (a stage started or done); none with --quiet."""
+    if not state.quiet:
+        say(msg)
+
+
+def _task_progress():
+    """Where the engine reports its batches of tasks: stderr (a bar on a terminal, lines every few seconds elsewhere),
+    nothing with --quiet."""
+    from features.progress import TaskProgress
+
+    return TaskProgress.silent() if state.quiet else TaskProgress(say)
+
+
 @app.callback()
 def main(
     settings_file: Optional[Path] = typer.Option(None, "--settings", help="Settings TOML (default: ./riskmodels.toml if present)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of unexpected errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show."),
     engine: Optional[str] = typer.Option(None, "--engine", envvar="RISKMODELS_ENGINE",
                                          help="pandas (one process, the default) or dask (partitions on Dask workers); default [engine] name."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://host:8786)."),
@@ -141,6 +157,7 @@ def main(
 ):
     """riskmodels: collusion detection, credit tiers and inspection planning."""
     state.verbose = verbose
+    state.quiet = quiet
     state.settings_path = settings_file
     state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
     state.replacing = {}
@@ -239,7 +256,7 @@ def demo_cmd(scale: str = typer.Option("tiny", "--scale", help="tiny (seconds) o
     from experiments.demo import demo_outputs, run_demo, summary_text
 
     outputs(*demo_outputs(out, data is None), force=force)
-    d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=say, force=force)
+    d = run_demo(out, scale, seed=seed, settings=settings(), data=data, log=progress_line, force=force)
     typer.echo(summary_text(d))
 
 
@@ -591,7 +608,7 @@ def data_simulate_cmd(
     fmt = fmt or ("parquet" if scale == "province" else "csv")
     outputs(*output_files(out), force=force)
     bar = None
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not state.quiet:
         from rich.console import Console
         from rich.progress import Progress
 
@@ -945,7 +962,7 @@ def credit_train_cmd(
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
     side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
-    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=say, side_inputs=side)
+    fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=progress_line, side_inputs=side)
     from experiments.runner import keep_model
     from experiments.tasks import credit_fitted
 
@@ -1161,7 +1178,7 @@ def credit_evaluate_cmd(
         say("; ".join(x for x in (info["date_columns"] and f"read as dates (days): {', '.join(info['date_columns'])}",
                                   info["identifier_columns"] and "left out as identifiers (a different value in every row): "
                                   + ", ".join(info["identifier_columns"])) if x))
-    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=say, groups=info["groups"])
+    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=progress_line, groups=info["groups"])
     m = ev.metrics
     if m.get("duplicate_rows"):
         say(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")

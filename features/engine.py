@@ -15,13 +15,13 @@ LightGBM pinned to one thread so two workers do not oversubscribe two cores), or
 MLflow and everything written to disk stay in the driver process; the workers only compute.
 
 `configure(settings.engine)` (the CLI does it) chooses the engine; the Dask client starts on first use and closes at exit.
+Each labelled batch is reported on stderr through `features.progress` (a bar on a terminal, rate-limited lines elsewhere);
+the pandas engine reports only batches of more than one part, in lines only once one has run 10 s.
 """
 from __future__ import annotations
 
 import atexit
 import os
-import sys
-import time
 from contextlib import contextmanager
 from typing import Any, Callable
 
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import InputError, SettingsError
+from features.progress import TaskProgress, batch, reporter
 
 ENGINES = ("pandas", "dask")
 ENV = "RISKMODELS_ENGINE"
@@ -68,6 +69,10 @@ class PandasEngine:
     name = "pandas"
     parallel = False
     workers = 1
+    QUIET_FOR = 10.0  # seconds a batch runs in this process before it reports in lines (small data stays quiet)
+
+    def __init__(self, progress: TaskProgress | Callable[[str], None] | None = None):
+        self.progress = reporter(progress)
 
     def partitions(self, rows: int) -> int:
         return 1
@@ -100,7 +105,17 @@ class PandasEngine:
         return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
     def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
-        return [fn(p, *args, **kwargs) for p in parts]
+        return self._run([(fn, (p, *args), kwargs) for p in parts], label)
+
+    def _run(self, calls: list, label: str) -> list:
+        """The calls in order; a batch of more than one reported under `label` (in lines only once it runs
+        `QUIET_FOR` seconds)."""
+        out: list = []
+        with batch(self.progress if len(calls) > 1 else None, label, len(calls), quiet_for=self.QUIET_FOR) as update:
+            for fn, args, kwargs in calls:
+                out.append(fn(*args, **(kwargs or {})))
+                update(len(out))
+        return out
 
     def tree_reduce(self, combine: Callable, parts: list, split_every: int = 8, label: str = "") -> Any:
         parts = list(parts)
@@ -111,10 +126,10 @@ class PandasEngine:
     def map_reduce(self, fn: Callable, parts: list, combine: Callable, *args, split_every: int = 8, label: str = "",
                    **kwargs) -> Any:
         """`tree_reduce(combine, map(fn, parts, *args))`; on Dask the partials stay on the workers."""
-        return self.tree_reduce(combine, self.map(fn, parts, *args, **kwargs), split_every)
+        return self.tree_reduce(combine, self.map(fn, parts, *args, label=label, **kwargs), split_every)
 
     def submit_many(self, calls: list, label: str = "") -> list:
-        return [fn(*args, **(kwargs or {})) for fn, args, kwargs in calls]
+        return self._run(calls, label)
 
     def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
                 **kwargs) -> tuple[list, list]:
@@ -163,7 +178,7 @@ class DaskEngine(PandasEngine):
     def __init__(self, client, cluster=None, *, partitions: int = 0, block_rows: int = 250_000, progress=None):
         self.client, self.cluster = client, cluster
         self.n_partitions, self.block_rows = partitions, block_rows
-        self.progress = progress
+        self.progress = reporter(progress)
         self._shared: dict = {}
         self.workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         client.run(_pin_threads)
@@ -189,12 +204,9 @@ class DaskEngine(PandasEngine):
     def _wait(self, futures: list, label: str, gather: bool = True) -> list | None:
         from distributed import as_completed
 
-        total, done, last = len(futures), 0, time.monotonic()
-        for _ in as_completed(futures):
-            done += 1
-            if self.progress is not None and label and (time.monotonic() - last > 5 or done == total):
-                self.progress(f"{label}: {done}/{total} tasks done")
-                last = time.monotonic()
+        with batch(self.progress, label, len(futures)) as update:
+            for done, _ in enumerate(as_completed(futures), 1):
+                update(done)
         return self.client.gather(futures) if gather else None
 
     def _scatter(self, obj: Any, broadcast: bool = False):
@@ -314,10 +326,11 @@ def check(config) -> None:
 
 
 def start(config, progress=None) -> PandasEngine:
-    """The engine `config` (an `EngineSettings`) asks for; with Dask, a client connected to its cluster."""
+    """The engine `config` (an `EngineSettings`) asks for; with Dask, a client connected to its cluster. `progress`:
+    where its batches are reported (a `TaskProgress`, a function taking one line, or None for silence)."""
     check(config)
     if config.name == "pandas":
-        return PandasEngine()
+        return PandasEngine(progress)
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - a regular dependency
@@ -345,17 +358,21 @@ def start(config, progress=None) -> PandasEngine:
 
 _config = None
 _engine: PandasEngine | None = None
-_progress: Callable[[str], None] | None = None
+_progress: TaskProgress | None = None
 
 
-def configure(config, progress: Callable[[str], None] | None = None) -> None:
-    """Use `config` (an `EngineSettings`) from now on; a running engine of another configuration is closed."""
+def configure(config, progress: TaskProgress | Callable[[str], None] | None = None) -> None:
+    """Use `config` (an `EngineSettings`) from now on; a running engine of another configuration is closed. `progress`:
+    where batches are reported (default: stderr; a function taking one line gets the plain lines; `TaskProgress.silent()`
+    reports nothing)."""
     global _config, _engine, _progress
     check(config)
     if _engine is not None and config != _config:
         _engine.close()
         _engine = None
-    _config, _progress = config, progress
+    _config, _progress = config, reporter(progress) or TaskProgress()
+    if _engine is not None:
+        _engine.progress = _progress
 
 
 def current() -> PandasEngine:
@@ -364,9 +381,9 @@ def current() -> PandasEngine:
     if _engine is None:
         if _config is None:
             return PandasEngine()
-        _engine = start(_config, _progress or (lambda m: print(m, file=sys.stderr)))
+        _engine = start(_config, _progress)
         if _engine.parallel and _progress is not None:
-            _progress(f"engine: {_engine.describe()}")
+            _progress.message(f"engine: {_engine.describe()}")
     return _engine
 
 
