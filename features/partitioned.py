@@ -83,7 +83,7 @@ def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, 
     tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
     tables, counts = eng.shuffle(_pairs_shuffle_part, list(zip(parts, items)), _pairs_bucket, options, len(parts),
                                  combine_args=(tpb, p.min_co_bids), label="bid pairs")
-    out = pd.concat(tables, ignore_index=True)
+    out = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # an empty bucket lacks columns
     del tables
     out = out.sort_values(["bidder_a", "bidder_b"], kind="stable", ignore_index=True)
     ids = pd.Index(pd.concat([out["bidder_a"], out["bidder_b"]]).unique()).sort_values()
