@@ -49,6 +49,14 @@ def partition_of(values: pd.Series, n: int) -> np.ndarray:
     return (h % np.uint64(n)).astype(np.int64)
 
 
+def partition_rows(values: pd.Series, n: int) -> list[np.ndarray]:
+    """The row positions of each of `n` hash partitions of `values` (as `split_frame` cuts them), ascending."""
+    part = partition_of(values, n)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
 def split_frame(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
     """`frame` as `n` partitions by a hash of `frame[key]` (rows keep their order; a partition may be empty)."""
     if key not in frame.columns:
@@ -81,6 +89,11 @@ class PandasEngine:
         return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
 
     def share(self, obj: Any, keep: bool = True) -> Any:
+        return obj
+
+    def put(self, obj: Any) -> Any:
+        """`obj` placed where a task will read it (on Dask: sent to one worker now, so the caller can drop its copy); pass
+        the result to `map` as one of the parts."""
         return obj
 
     def chunks(self, frame: pd.DataFrame, n: int | None = None) -> list[pd.DataFrame]:
@@ -200,6 +213,9 @@ class DaskEngine(PandasEngine):
         if key not in self._shared:
             self._shared[key] = (obj, self._scatter(obj, broadcast=True))
         return self._shared[key][1]
+
+    def put(self, obj: Any) -> Any:
+        return self._scatter(obj)
 
     def _wait(self, futures: list, label: str, gather: bool = True) -> list | None:
         from distributed import as_completed

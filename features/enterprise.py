@@ -147,14 +147,18 @@ def _check(df: pd.DataFrame | None, name: str, cols: tuple) -> pd.DataFrame | No
 
 def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspections=None, enterprises=None,
                         shareholders=None, bids=None, tenders=None, collusion_scores=None, group_members=None,
-                        windows=WINDOWS, list_days: int = LIST_DAYS) -> pd.DataFrame:
+                        windows=WINDOWS, list_days: int = LIST_DAYS, list_entries=None) -> pd.DataFrame:
     """One row of point-in-time features per row of `queries` (`enterprise_id`, `as_of`), in the same order.
 
     Only records dated strictly before each row's `as_of` are read. `collusion_scores`: DataFrame `tender_id`, `score`
     (a collusion model's tender scores); `group_members`: DataFrame `enterprise_id` (or `bidder_id`), `group_id` (suspicious
     bidder groups). Every table is optional; the matching features are left out when it is absent.
     One family per step: credit events, inspections, bidding, bidder groups, registry (identity, shareholders, ties to
-    firms on the serious list)."""
+    firms on the serious list).
+
+    Only the ties look across firms: they read the serious-list entries of every firm. When `credit_events` holds the
+    queried firms' events only (a block of firms on a worker), pass `list_entries` = `serious_list_entries` of the whole
+    table, and the ties are those of the whole table."""
     _check(queries, "queries", ("enterprise_id", "as_of"))
     windows = tuple(int(w) for w in windows)
     if not windows or min(windows) <= 0:
@@ -171,6 +175,8 @@ def enterprise_features(queries: pd.DataFrame, *, credit_events=None, inspection
     serious_idx = None
     if ev is not None:
         serious_idx = _event_features(ev, q, windows, list_days, cols, has_history)
+        if list_entries is not None:
+            serious_idx = list_entries
     ins = _check(inspections, "inspections", ("enterprise_id", "inspected_on"))
     if ins is not None:
         _inspection_features(ins, q, windows, cols, has_history)
@@ -235,8 +241,19 @@ def _event_features(ev: pd.DataFrame, q: _Queries, windows, list_days: int, cols
     cols["on_serious_list"] = (lst.count(qc, qd, list_days)[0] > 0).astype(float)
     ab = _Index(ec[kind == codes.ABNORMAL_OPERATION_LIST], ed[kind == codes.ABNORMAL_OPERATION_LIST])
     cols["on_abnormal_list"] = (ab.count(qc, qd, list_days)[0] > 0).astype(float)
-    return (ev["enterprise_id"].astype(str).to_numpy()[kind == codes.SERIOUS_DISHONEST_LIST],
-            ed[kind == codes.SERIOUS_DISHONEST_LIST])
+    return _list_entries(ev, kind, ed)
+
+
+def _list_entries(ev: pd.DataFrame, kind: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    listed = kind == codes.SERIOUS_DISHONEST_LIST
+    return ev["enterprise_id"].astype(str).to_numpy()[listed], days[listed]
+
+
+def serious_list_entries(credit_events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(enterprise ids as text, days) of every entry on the serious illegal and dishonest list: what the registry ties
+    of any firm read (see `enterprise_features`' `list_entries`)."""
+    ev = _check(credit_events, "credit_events", ("enterprise_id", "occurred_on", "event_type"))
+    return _list_entries(ev, event_kind(ev["event_type"]).to_numpy(), _days(ev["occurred_on"].reset_index(drop=True)))
 
 
 def _inspection_features(ins: pd.DataFrame, q: _Queries, windows, cols: dict, has_history: np.ndarray) -> None:

@@ -180,3 +180,16 @@ def test_full_reference_tables_beat_baselines(cli, name, target, baseline):
     assert m["auc"] >= baseline
     rates = [m["tiers"][t]["bad_rate"] for t in "ABCD"]
     assert all(a < b for a, b in zip(rates, rates[1:])), rates
+
+
+def test_training_table_samples_firms_before_building_features(small_city):
+    """Drawing the training firms before building features gives the sample of the whole table, row for row."""
+    from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import sample_firms, training_table
+
+    ds = load_dataset(small_city)
+    whole = training_table(ds)
+    k = len(whole) // 3
+    got = training_table(ds, max_rows=k, seed=5)
+    assert 0 < len(got) <= k < len(whole)
+    pd.testing.assert_frame_equal(got, sample_firms(whole, k, seed=5))

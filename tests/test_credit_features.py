@@ -141,3 +141,31 @@ def test_event_kinds_and_directions():
                               codes.ABNORMAL_OPERATION_LIST, "other", "other"]
     d = risk_directions(["administrative_penalty_n_365d", "commendation_n_90d", "age_days", "ties_serious_legal_rep"])
     assert d == {"administrative_penalty_n_365d": 1, "commendation_n_90d": -1, "ties_serious_legal_rep": 1}
+
+
+def test_a_block_of_firms_with_the_whole_list_entries_has_the_whole_table_features():
+    """A worker's block holds its firms' own events only; given the serious-list entries of every firm, its features
+    (ties to listed firms through a shared legal representative or shareholder included) are the whole table's."""
+    from features.enterprise import serious_list_entries
+
+    ents = pd.DataFrame({"enterprise_id": ["A", "B", "C", "D"], "legal_rep_id": ["p1", "p1", "p2", "p3"]})
+    holders = pd.DataFrame({"enterprise_id": ["C", "D"], "holder_id": ["h9", "h9"], "share": [0.5, 0.6]})
+    events = pd.DataFrame({"enterprise_id": ["A", "D", "B", "C", "A"],
+                           "occurred_on": pd.to_datetime(["2023-01-05", "2023-02-01", "2023-03-01", "2022-06-01", "2023-04-01"]),
+                           "event_type": [codes.SERIOUS_DISHONEST_LIST, codes.SERIOUS_DISHONEST_LIST, "tax_arrears",
+                                          "administrative_penalty", "tax_arrears"],
+                           "severity": [3.0, 3.0, 1.0, 2.0, 1.0], "amount": [0.0, 0.0, 10.0, 500.0, 5.0]})
+    queries = pd.DataFrame({"enterprise_id": ["B", "C", "A", "D"], "as_of": pd.to_datetime(["2024-01-01"] * 4)})
+    whole = enterprise_features(queries, credit_events=events, enterprises=ents, shareholders=holders)
+    assert whole.set_index("enterprise_id").loc[["B", "C"], ["ties_serious_legal_rep", "ties_serious_shareholder"]].to_numpy().tolist() \
+        == [[1.0, 0.0], [0.0, 1.0]]
+    entries = serious_list_entries(events)
+    for block in (["B", "C"], ["A", "D"]):
+        q = queries[queries["enterprise_id"].isin(block)].reset_index(drop=True)
+        own = events[events["enterprise_id"].isin(block)]
+        got = enterprise_features(q, credit_events=own, enterprises=ents, shareholders=holders, list_entries=entries)
+        want = whole[whole["enterprise_id"].isin(block)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+        alone = enterprise_features(q, credit_events=own, enterprises=ents, shareholders=holders)
+        if block == ["B", "C"]:  # without the entries, the block cannot see A's and D's listings
+            assert alone["ties_serious_legal_rep"].sum() == 0

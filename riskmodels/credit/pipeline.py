@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features import engine
-from features.enterprise import enterprise_features, risk_directions
+from features.enterprise import enterprise_features, risk_directions, serious_list_entries
 from features.errors import InputError
 from riskmodels.credit import monitor
 from riskmodels.credit.evaluate import make_model
@@ -45,7 +45,7 @@ FAMILIES = {"events": ("credit_events",), "inspections": ("inspections",), "bidd
 
 
 def build_features(tables, queries: pd.DataFrame, *, windows, list_days, collusion_scores=None, group_members=None,
-                   families: dict | None = None):
+                   families: dict | None = None, list_entries=None):
     """Point-in-time features of `queries` (enterprise_id, as_of) from the dataset's tables. `families` switches
     feature families off ({"bidding": False, ...}: events, inspections, bidding, registry; all on by default)."""
     unknown = set(families or {}) - set(FAMILIES)
@@ -59,13 +59,11 @@ def build_features(tables, queries: pd.DataFrame, *, windows, list_days, collusi
         queries, credit_events=get("credit_events"), inspections=get("inspections"), enterprises=get("enterprises"),
         shareholders=get("shareholders"), bids=get("bids"), tenders=get("tenders"),
         collusion_scores=collusion_scores if bidding_on else None, group_members=group_members if bidding_on else None,
-        windows=windows, list_days=list_days)
+        windows=windows, list_days=list_days, list_entries=list_entries)
 
 
-def training_table(tables, settings=None, *, collusion_scores=None, group_members=None,
-                   families: dict | None = None) -> pd.DataFrame:
-    """Features as of each labelled row plus its `label` (rows with a missing label or as_of are left out)."""
-    s = _settings(settings)
+def labelled_rows(tables) -> pd.DataFrame:
+    """The `credit_labels` rows with both a label and an as_of date (`enterprise_id`, `as_of`, `label`)."""
     labels = _get(tables, "credit_labels")
     if labels is None:
         raise InputError("credit_labels: the dataset has no credit_labels table (enterprise_id, as_of, label) to train on")
@@ -73,6 +71,16 @@ def training_table(tables, settings=None, *, collusion_scores=None, group_member
     lab = lab.reset_index(drop=True)
     if lab.empty:
         raise InputError("credit_labels: no row has both a label and an as_of date")
+    return lab
+
+
+def training_table(tables, settings=None, *, collusion_scores=None, group_members=None,
+                   families: dict | None = None, max_rows: int = 0, seed: int = 0) -> pd.DataFrame:
+    """Features as of each labelled row plus its `label` (rows with a missing label or as_of are left out); with
+    `max_rows`, of at most that many rows drawn as whole firms (`sample_firms`) before any feature is built (a row's
+    features depend on its own firm and day only, so this is the sample of the whole table, at a fraction of the cost)."""
+    s = _settings(settings)
+    lab = sample_firms(labelled_rows(tables), max_rows, seed)
     table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
                            collusion_scores=collusion_scores, group_members=group_members, families=families)
     table["label"] = lab["label"].astype(int).to_numpy()
@@ -112,8 +120,8 @@ def train_dataset(tables, settings=None, *, collusion_scores=None, group_members
     model, metrics, training table, feature columns, out-of-fold probabilities (y = table["label"]) and parameters."""
     s = _settings(settings)
     check_policy(s.tiers)
-    table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members, families=families)
-    table = sample_firms(table, s.credit.max_train_rows, s.credit.seed)
+    table = training_table(tables, s, collusion_scores=collusion_scores, group_members=group_members, families=families,
+                           max_rows=s.credit.max_train_rows, seed=s.credit.seed)
     y = table["label"].to_numpy(int)
     if len(np.unique(y)) < 2:
         raise InputError(f"credit_labels: every label is {y[0]}; both 0 and 1 are needed to train")
@@ -214,22 +222,48 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     return feats, X, model.predict_proba(X)[:, 1]
 
 
-def _features_and_probability(queries, model, tables: dict, spec: dict, collusion_scores, group_members) -> pd.DataFrame:
-    """One enterprise block: its point-in-time features and the model's probability (column `__probability`)."""
-    feats = build_features(tables, queries, windows=spec["windows"], list_days=spec["list_days"],
-                           collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"))
+def _features_and_probability(block, model, tables: dict, spec: dict, collusion_scores, group_members,
+                              list_entries) -> pd.DataFrame:
+    """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features and the
+    model's probability (column `__probability`), with the tables every block shares (`tables`)."""
+    queries, own = block
+    feats = build_features({**tables, **own}, queries, windows=spec["windows"], list_days=spec["list_days"],
+                           collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"),
+                           list_entries=list_entries)
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     X = feats.reindex(columns=cols)
     return feats.reset_index(drop=True).assign(__probability=model.predict_proba(X)[:, 1])
 
 
+PER_FIRM = {"credit_events": "enterprise_id", "inspections": "enterprise_id", "bids": "bidder_id"}  # rows of one firm
+
+
 def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members):
-    """`predict_as_of` per enterprise block on a parallel engine: the model and the tables are sent to the workers once;
-    each block's features and probabilities come back in the order of `queries`."""
+    """`predict_as_of` per block of firms on a parallel engine: each block gets its firms' queries and their own credit
+    events, inspections and bids (split by the same hash of the firm id); the registry, the tenders, the model and the
+    serious-list entries of every firm (the ties look across firms) are sent to the workers once. Each block's features
+    and probabilities come back in the order of `queries`, the same as one block's: a firm's records reach its block in
+    their order in the table, and no feature of a firm reads another firm's records except the ties."""
     names = {n for f in FAMILIES.values() for n in f}
-    shared = {n: eng.share(_get(tables, n)) for n in sorted(names) if _get(tables, n) is not None}
-    feats = eng.map_rows(_features_and_probability, queries, "enterprise_id", eng.share(model), shared, spec,
-                         eng.share(collusion_scores), eng.share(group_members), label="credit features and scores")
+    whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
+    n = eng.partitions(len(queries))
+    rows = engine.partition_rows(queries["enterprise_id"], n)
+    events = _get(tables, "credit_events")
+    entries = serious_list_entries(events) if events is not None else None
+    per_firm = {name: (_get(tables, name), engine.partition_rows(_get(tables, name)[key], n))
+                for name, key in PER_FIRM.items() if _get(tables, name) is not None}
+    blocks = []  # one block at a time is cut here and placed on a worker: the driver never holds a second copy
+    for i in range(n):
+        own = {name: t.iloc[r[i]].reset_index(drop=True) for name, (t, r) in per_firm.items()}
+        blocks.append(eng.put((queries.iloc[rows[i]].reset_index(drop=True), own)))
+        del own
+    del per_firm
+    feats = eng.map(_features_and_probability, blocks, eng.share(model), {k: eng.share(v) for k, v in whole.items()},
+                    spec, eng.share(collusion_scores), eng.share(group_members), eng.share(entries, keep=False),
+                    label="credit features and scores")
+    del blocks
+    order = np.concatenate(rows)
+    feats = pd.concat(feats, ignore_index=True).iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
     prob = feats.pop("__probability").to_numpy()
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     for c in cols:
