@@ -149,7 +149,8 @@ def _merged(results: list):
     rows = np.concatenate([r[1] for r in results])
     frame = pd.concat(frames, ignore_index=True)
     del frames[:]
-    frame = frame.iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
+    if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # parts of a folder come in file order already
+        frame = frame.iloc[np.argsort(rows, kind="stable")].reset_index(drop=True)
     for c in frame.columns:  # a column all missing in one partition may have come back with another dtype
         want = next((r[0].frame[c].dtype for r in results if len(r[0].frame) and r[0].frame[c].notna().any()), frame[c].dtype)
         if frame[c].dtype != want:
