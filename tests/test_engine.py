@@ -101,12 +101,12 @@ def test_data_partition_gives_the_same_validation(cli, city, tmp_path):
 
 def _outputs(ds, settings, model):
     from features.partitioned import pair_evidence_on_engine, screens_on_engine
-    from riskmodels.credit.pipeline import tier_dataset
+    from riskmodels.credit.pipeline import tier_dataset, training_table
 
     bids = ds.get("bids")
     n, pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), settings)
     return {"screens": screens_on_engine(bids, ds.get("tenders"), settings), "pairs": pairs, "n_pairs": n,
-            "tiers": tier_dataset(model, ds, settings)}
+            "tiers": tier_dataset(model, ds, settings), "train": training_table(ds, settings, max_rows=2000, seed=1)}
 
 
 def _same(a: dict, b: dict) -> None:
@@ -114,6 +114,7 @@ def _same(a: dict, b: dict) -> None:
     pd.testing.assert_frame_equal(a["screens"], b["screens"])
     pd.testing.assert_frame_equal(a["pairs"], b["pairs"], check_exact=False, rtol=1e-12, check_categorical=False)
     pd.testing.assert_frame_equal(a["tiers"], b["tiers"])
+    pd.testing.assert_frame_equal(a["train"], b["train"])
 
 
 @pytest.fixture(scope="module")

@@ -81,8 +81,13 @@ def training_table(tables, settings=None, *, collusion_scores=None, group_member
     features depend on its own firm and day only, so this is the sample of the whole table, at a fraction of the cost)."""
     s = _settings(settings)
     lab = sample_firms(labelled_rows(tables), max_rows, seed)
-    table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
-                           collusion_scores=collusion_scores, group_members=group_members, families=families)
+    eng = engine.current()
+    if eng.parallel and eng.partitions(len(lab)) > 1:
+        spec = {"windows": s.credit.windows, "list_days": s.credit.list_days, "families": families}
+        table = features_on_engine(eng, tables, spec, lab, collusion_scores, group_members, label="credit training features")
+    else:
+        table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
+                               collusion_scores=collusion_scores, group_members=group_members, families=families)
     table["label"] = lab["label"].astype(int).to_numpy()
     return table
 
@@ -222,28 +227,32 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     return feats, X, model.predict_proba(X)[:, 1]
 
 
-def _features_and_probability(block, model, tables: dict, spec: dict, collusion_scores, group_members,
-                              list_entries) -> pd.DataFrame:
-    """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features and the
-    model's probability (column `__probability`), with the tables every block shares (`tables`)."""
+def _block_features(block, model, tables: dict, spec: dict, collusion_scores, group_members, list_entries) -> pd.DataFrame:
+    """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features, and
+    with a `model` its probability (column `__probability`), with the tables every block shares (`tables`)."""
     queries, own = block
     feats = build_features({**tables, **own}, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"),
-                           list_entries=list_entries)
+                           list_entries=list_entries).reset_index(drop=True)
+    if model is None:
+        return feats
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
-    X = feats.reindex(columns=cols)
-    return feats.reset_index(drop=True).assign(__probability=model.predict_proba(X)[:, 1])
+    return feats.assign(__probability=model.predict_proba(feats.reindex(columns=cols))[:, 1])
 
 
 PER_FIRM = {"credit_events": "enterprise_id", "inspections": "enterprise_id", "bids": "bidder_id"}  # rows of one firm
 
 
-def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members):
-    """`predict_as_of` per block of firms on a parallel engine: each block gets its firms' queries and their own credit
-    events, inspections and bids (split by the same hash of the firm id); the registry, the tenders, the model and the
-    serious-list entries of every firm (the ties look across firms) are sent to the workers once. Each block's features
-    and probabilities come back in the order of `queries`, the same as one block's: a firm's records reach its block in
-    their order in the table, and no feature of a firm reads another firm's records except the ties."""
+def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion_scores=None, group_members=None,
+                       model=None, label: str = "credit features") -> pd.DataFrame:
+    """`build_features` of `queries` per block of firms on a parallel engine, with the one-block result (and with a
+    `model`, its probabilities as column `__probability`).
+
+    Each block gets its firms' queries and their own credit events, inspections and bids (split by the same hash of the
+    firm id, cut one block at a time and placed on a worker: the driver never holds a second copy); the registry, the
+    tenders, the model and the serious-list entries of every firm (the ties look across firms) are sent to the workers
+    once. The rows come back in the order of `queries`, the categorical columns with the categories of the whole: a
+    firm's records reach its block in their order in the table, and no feature reads another firm's records but the ties."""
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
     n = eng.partitions(len(queries))
@@ -252,18 +261,28 @@ def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, grou
     entries = serious_list_entries(events) if events is not None else None
     per_firm = {name: (_get(tables, name), engine.partition_rows(_get(tables, name)[key], n))
                 for name, key in PER_FIRM.items() if _get(tables, name) is not None}
-    blocks = []  # one block at a time is cut here and placed on a worker: the driver never holds a second copy
+    blocks = []
     for i in range(n):
         own = {name: t.iloc[r[i]].reset_index(drop=True) for name, (t, r) in per_firm.items()}
         blocks.append(eng.put((queries.iloc[rows[i]].reset_index(drop=True), own)))
         del own
     del per_firm
-    feats = eng.map(_features_and_probability, blocks, eng.share(model), {k: eng.share(v) for k, v in whole.items()},
-                    spec, eng.share(collusion_scores), eng.share(group_members), eng.share(entries, keep=False),
-                    label="credit features and scores")
+    parts = eng.map(_block_features, blocks, eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec,
+                    eng.share(collusion_scores), eng.share(group_members), eng.share(entries, keep=False), label=label)
     del blocks
-    order = np.concatenate(rows)
-    feats = pd.concat(feats, ignore_index=True).iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    categorical = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
+    feats = pd.concat(parts, ignore_index=True)
+    del parts
+    feats = feats.iloc[np.argsort(np.concatenate(rows), kind="stable")].reset_index(drop=True)
+    for c in categorical:  # each block had its own categories: those of the whole, as one block gives them
+        feats[c] = feats[c].astype(object).astype("category")
+    return feats
+
+
+def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members):
+    """`predict_as_of` per block of firms on a parallel engine (`features_on_engine` with the model sent once)."""
+    feats = features_on_engine(eng, tables, spec, queries, collusion_scores, group_members, model=model,
+                               label="credit features and scores")
     prob = feats.pop("__probability").to_numpy()
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     for c in cols:
