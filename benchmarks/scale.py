@@ -1,13 +1,16 @@
 """Per-stage time and memory of `riskmodels demo` with each engine (docs/scale.md).
 
-    python benchmarks/scale.py [--scale tiny|city] [--data DIR] [--engines pandas,dask] [--workers 2]
+    python benchmarks/scale.py [--scale tiny|city|province] [--data DIR] [--engines pandas,dask] [--workers 2]
                                [--memory-per-worker 4GiB] [--json FILE]
+
+    python benchmarks/scale.py --scale province --engines dask --memory-per-worker 4GiB   # about an hour
 
 Simulates the city (or uses --data), then runs `riskmodels [--engine dask --workers N] demo --data DIR` once per engine
 as a child process. A sampler reads the resident memory of the whole process tree (the driver and, with Dask, the
 scheduler's and workers' processes) every 0.2 s; each sample is charged to the demo stage running at that moment (read
 from the demo's progress lines on stderr). Prints, per engine and stage: wall seconds, seconds per million rows read,
-and the peak memory of the process tree in GiB; then the totals.
+and the peak memory of the process tree in GiB; then the totals, and with two engines the ratio of each stage's time and
+peak (second engine over first, measured in the same run).
 """
 from __future__ import annotations
 
@@ -78,7 +81,7 @@ def run(engine_opts: list[str], data: Path, out: Path, env: dict) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="city", choices=["tiny", "city"])
+    ap.add_argument("--scale", default="city", choices=["tiny", "city", "province"])
     ap.add_argument("--data", type=Path, help="an existing dataset directory instead of simulating one")
     ap.add_argument("--engines", default="pandas,dask")
     ap.add_argument("--workers", type=int, default=2)
@@ -112,6 +115,12 @@ def main() -> None:
         print(line)
     print(f"{'total':<12}" + "".join(f"{r['wall']:>12.1f}{r['wall'] / max(rows, 1) * 1e6:>9.1f}{r['peak_gib']:>7.2f}"
                                      for r in results.values()))
+    if len(results) == 2:
+        (na, ra), (nb, rb) = results.items()
+        print(f"{nb} / {na}: " + ", ".join(
+            f"{s} {rb['stages'][s]['seconds'] / max(ra['stages'][s]['seconds'], 1e-9):.2f}x" for s in stages
+            if s in ra["stages"] and s in rb["stages"]) + f"; whole demo {rb['wall'] / ra['wall']:.2f}x time, "
+              f"{rb['peak_gib'] / max(ra['peak_gib'], 1e-9):.2f}x peak")
     if a.json:
         a.json.write_text(json.dumps({"rows": rows, "engines": results}, indent=1), encoding="utf-8")
 
