@@ -150,6 +150,14 @@ def _check_parent(path: Path) -> None:
     ensure_folder(path.parent)
 
 
+def usual_mode(folder: bool = False) -> int:
+    """The permissions a plain `open()` or `mkdir()` would give under the process's umask (0644 / 0755 usually): the
+    temporary files and folders outputs are written through are private (0600 / 0700) until they take their place."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path in `path`'s folder (same extension); on success it is renamed to `path` (replacing it),
@@ -161,6 +169,8 @@ def atomic_path(path):
     tmp = Path(tmp)
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, usual_mode(folder=tmp.is_dir()))
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):
@@ -193,6 +203,7 @@ def atomic_dir(path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
+        os.chmod(tmp, usual_mode(folder=True))
         old = None
         if path.exists():
             old = path.parent / f".{path.name}.old-{os.getpid()}"

@@ -557,3 +557,25 @@ def test_safe_frame_escapes_a_column_backed_by_a_read_only_array():
     out = safe_frame(df)
     assert out["bidders"].tolist() == ["'=HYPERLINK(1)", "plain", "'+SUM(1)"]
     assert df["bidders"].tolist() == ["=HYPERLINK(1)", "plain", "+SUM(1)"]  # the caller's frame is untouched
+
+
+def test_outputs_get_the_usual_permissions_not_those_of_their_temporary_files(tmp_path):
+    """Outputs go through private temporary files and folders (0600 / 0700); once in place they carry what a plain write
+    would give under the umask, so a colleague can read a plan or a case file."""
+    import os
+
+    from features.export import atomic_dir, write_text
+    from riskmodels.report.site import Site
+
+    old = os.umask(0o022)
+    try:
+        f = write_text(tmp_path / "plan.md", "x")
+        with atomic_dir(tmp_path / "plan") as d:
+            (d / "a.csv").write_text("a")
+        site = Site(tmp_path / "site")
+        site.publish()
+    finally:
+        os.umask(old)
+    assert f.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "plan").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755

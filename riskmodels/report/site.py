@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from features.errors import InputError
-from features.export import refuse_overwrite
+from features.export import refuse_overwrite, usual_mode
 from riskmodels.report.i18n import LANGS, labels
 
 STYLESHEET = "report.css"
@@ -144,6 +145,7 @@ class Site:
         if self.out.exists():
             old = self.out.with_name(f".{self.out.name}.old-{self.stage.name[-8:]}")
             self.out.rename(old)
+        os.chmod(self.stage, usual_mode(folder=True))  # made private by mkdtemp
         self.stage.rename(self.out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

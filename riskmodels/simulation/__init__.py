@@ -149,7 +149,7 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
     import shutil
     import tempfile
 
-    from features.export import ensure_folder
+    from features.export import ensure_folder, usual_mode
 
     out = Path(out_dir)
     ensure_folder(out)
@@ -163,6 +163,7 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
                 for f in sorted(entry.iterdir()):
                     os.replace(f, out / "truth" / f.name)
             else:
+                os.chmod(entry, usual_mode(folder=entry.is_dir()))
                 os.replace(entry, out / entry.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
