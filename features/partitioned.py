@@ -85,10 +85,14 @@ def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, 
                                  combine_args=(tpb, p.min_co_bids), label="bid pairs")
     out = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # an empty bucket lacks columns
     del tables
-    out = out.sort_values(["bidder_a", "bidder_b"], kind="stable", ignore_index=True)
+    # sorted by (bidder_a, bidder_b) as the one-pass table, through integer codes (sorting millions of text pairs
+    # takes gigabytes), and the ids as categoricals over every id, as the one-pass result
     ids = pd.Index(pd.concat([out["bidder_a"], out["bidder_b"]]).unique()).sort_values()
-    for c in ("bidder_a", "bidder_b"):  # categoricals, as the one-pass result
-        out[c] = pd.Categorical(out[c], categories=ids)
+    codes = {c: ids.get_indexer(out[c]) for c in ("bidder_a", "bidder_b")}
+    order = np.lexsort((codes["bidder_b"], codes["bidder_a"]))
+    out = out.drop(columns=["bidder_a", "bidder_b"]).iloc[order].reset_index(drop=True)
+    out.insert(0, "bidder_b", pd.Categorical.from_codes(codes["bidder_b"][order], categories=ids))
+    out.insert(0, "bidder_a", pd.Categorical.from_codes(codes["bidder_a"][order], categories=ids))
     return sum(counts), out
 
 
