@@ -202,6 +202,8 @@ def stage_collusion(d: Demo) -> dict:
     res["flagged"] = int(d.scores["flag"].sum())
     res["case_file_pages"] = int(rep["pages"])
     res.update(collusion_truth_metrics(d.scores, d.data))
+    # the bidder graphs (a province's: gigabytes) have served their last stage; the credit model reads only the groups
+    d.cache["groups"] = d.cache.pop("graph", (None, None))[0]
     return res
 
 

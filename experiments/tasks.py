@@ -153,10 +153,10 @@ def credit_side_tables(features: dict, cache: dict | None):
     cache = cache or {}
     scores = cache.get("collusion_scores") if features.get("bidding", True) else None
     members = None
-    if features.get("bidding", True) and "graph" in cache:
+    if features.get("bidding", True) and ("graph" in cache or "groups" in cache):
         from riskmodels.credit.pipeline import group_members_table
 
-        groups = cache["graph"][0]
+        groups = cache["groups"] if "groups" in cache else cache["graph"][0]
         if groups is not None and len(groups):
             members = group_members_table(groups)
     if scores is not None:

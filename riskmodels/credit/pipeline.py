@@ -241,6 +241,7 @@ def _block_features(block, model, tables: dict, spec: dict, collusion_scores, gr
 
 
 PER_FIRM = {"credit_events": "enterprise_id", "inspections": "enterprise_id", "bids": "bidder_id"}  # rows of one firm
+RECORDS_PER_BLOCK = 1_000_000
 
 
 def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion_scores=None, group_members=None,
@@ -255,14 +256,24 @@ def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion
     firm's records reach its block in their order in the table, and no feature reads another firm's records but the ties."""
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
-    n = eng.partitions(len(queries))
-    rows = engine.partition_rows(queries["enterprise_id"], n)
     events = _get(tables, "credit_events")
     entries = serious_list_entries(events) if events is not None else None
-    per_firm = {name: (_get(tables, name), engine.partition_rows(_get(tables, name)[key], n))
-                for name, key in PER_FIRM.items() if _get(tables, name) is not None}
+    firms = pd.unique(queries["enterprise_id"].astype(str))
+    per_firm = {}
+    for name, key in PER_FIRM.items():
+        t = _get(tables, name)
+        if t is not None:
+            if len(firms) < len(t) // 10:  # a few firms (a training sample): only their records leave the driver
+                t = t[t[key].astype(str).isin(firms)]
+            per_firm[name] = t
+    # blocks of at most about a million own records each (a province's tiering: 26 blocks), so no task holds much
+    n = max(eng.partitions(len(queries)), -(-sum(len(t) for t in per_firm.values()) // RECORDS_PER_BLOCK))
+    rows = engine.partition_rows(queries["enterprise_id"], n)
+    per_firm = {name: (t, engine.partition_rows(t[PER_FIRM[name]], n)) for name, t in per_firm.items()}
     blocks = []
     for i in range(n):
+        if not len(rows[i]):
+            continue  # no queried firm hashes here: its records are nobody's
         own = {name: t.iloc[r[i]].reset_index(drop=True) for name, (t, r) in per_firm.items()}
         blocks.append(eng.put((queries.iloc[rows[i]].reset_index(drop=True), own)))
         del own
@@ -273,7 +284,7 @@ def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion
     categorical = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
     feats = pd.concat(parts, ignore_index=True)
     del parts
-    feats = feats.iloc[np.argsort(np.concatenate(rows), kind="stable")].reset_index(drop=True)
+    feats = feats.iloc[np.argsort(np.concatenate([r for r in rows if len(r)]), kind="stable")].reset_index(drop=True)
     for c in categorical:  # each block had its own categories: those of the whole, as one block gives them
         feats[c] = feats[c].astype(object).astype("category")
     return feats
