@@ -106,7 +106,11 @@ def _days(values) -> np.ndarray:
 
 
 class _Index:
-    """Records sorted by (entity code, day) for point-in-time window counts and sums."""
+    """Records sorted by (entity code, day) for point-in-time window counts and sums.
+
+    Sums are running sums *within each entity* (restarting at its first record), so a firm's window sums depend on its
+    own records only, to the last bit: not on which other firms' records sit before it in the arrays (a block of firms on
+    a worker gives what the whole table gives)."""
 
     def __init__(self, codes_: np.ndarray, days: np.ndarray, values: dict | None = None):
         ok = (codes_ >= 0) & np.isfinite(days)
@@ -116,10 +120,15 @@ class _Index:
         order = np.argsort(key, kind="stable")
         self.key = key[order]
         self.day = d[order]
-        self.cum = {}
+        self.values, self.incl, self.excl = {}, {}, {}
+        entity = c[order]
+        same = np.r_[False, entity[1:] == entity[:-1]]  # a record follows one of the same entity
         for name, v in (values or {}).items():
             v = np.nan_to_num(np.asarray(v, dtype=float)[ok][order])
-            self.cum[name] = np.concatenate([[0.0], np.cumsum(v)])
+            incl = pd.Series(v).groupby(entity, sort=False).cumsum().to_numpy()
+            self.values[name] = v
+            self.incl[name] = incl
+            self.excl[name] = np.where(same, np.r_[0.0, incl[:-1]], 0.0)
 
     def before(self, qc: np.ndarray, qd: np.ndarray) -> np.ndarray:
         """Position of the first record of entity qc dated on/after day qd = count of its records before qd (+start)."""
@@ -131,8 +140,17 @@ class _Index:
         return hi - lo, lo, hi
 
     def total(self, name, lo, hi):
-        c = self.cum[name]
-        return c[hi] - c[lo]
+        """Sum of `name` over records lo..hi-1 (one entity's window), 0 when the window is empty."""
+        incl, excl = self.incl[name], self.excl[name]
+        if not len(incl):
+            return np.zeros(len(lo))
+        top = len(incl) - 1
+        return np.where(hi > lo, incl[np.clip(hi - 1, 0, top)] - excl[np.clip(lo, 0, top)], 0.0)
+
+    def last(self, name, hi):
+        """`name` of the record just before position hi (the latest of a window ending there)."""
+        v = self.values[name]
+        return v[np.clip(hi - 1, 0, len(v) - 1)] if len(v) else np.zeros(len(hi))
 
     def days_since(self, qc, qd):
         n, lo, hi = self.count(qc, qd)
@@ -242,9 +260,7 @@ def _event_features(ev: pd.DataFrame, q: _Queries, windows, list_days: int, cols
         if k == codes.TAX_CREDIT_GRADE:
             tix = _Index(ec[m], ed[m], {"sev": sev[m]})
             n, lo, hi = tix.count(qc, qd)
-            top = len(tix.cum["sev"]) - 1
-            last = tix.cum["sev"][np.clip(hi, 0, top)] - tix.cum["sev"][np.clip(hi - 1, 0, top)]
-            cols["tax_grade_last"] = np.where(n > 0, last, np.nan)
+            cols["tax_grade_last"] = np.where(n > 0, tix.last("sev", hi), np.nan)
     lst = _Index(ec[kind == codes.SERIOUS_DISHONEST_LIST], ed[kind == codes.SERIOUS_DISHONEST_LIST])
     cols["on_serious_list"] = (lst.count(qc, qd, list_days)[0] > 0).astype(float)
     ab = _Index(ec[kind == codes.ABNORMAL_OPERATION_LIST], ed[kind == codes.ABNORMAL_OPERATION_LIST])

@@ -165,7 +165,26 @@ def test_a_block_of_firms_with_the_whole_list_entries_has_the_whole_table_featur
         own = events[events["enterprise_id"].isin(block)]
         got = enterprise_features(q, credit_events=own, enterprises=ents, shareholders=holders, list_entries=entries)
         want = whole[whole["enterprise_id"].isin(block)].reset_index(drop=True)
-        pd.testing.assert_frame_equal(got, want)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
         alone = enterprise_features(q, credit_events=own, enterprises=ents, shareholders=holders)
         if block == ["B", "C"]:  # without the entries, the block cannot see A's and D's listings
             assert alone["ties_serious_legal_rep"].sum() == 0
+
+
+def test_window_sums_of_a_firm_do_not_depend_on_the_other_firms_records():
+    """Running sums restart at each firm: a firm's sums are the same to the last bit whether or not huge amounts of other
+    firms sort before it (a block of firms on a worker gives what the whole table gives)."""
+    rng = np.random.default_rng(2)
+    n = 400
+    events = pd.DataFrame({"enterprise_id": rng.choice(["A", "B", "C", "D"], n),
+                           "occurred_on": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+                           "event_type": "administrative_penalty", "severity": rng.uniform(1, 3, n),
+                           "amount": rng.uniform(0, 1, n) * np.where(rng.random(n) < 0.5, 1e15, 0.1)})
+    queries = pd.DataFrame({"enterprise_id": ["D", "C"], "as_of": pd.to_datetime(["2023-06-01", "2023-06-01"])})
+    whole = enterprise_features(pd.concat([pd.DataFrame({"enterprise_id": ["A", "B"], "as_of": queries["as_of"]}), queries],
+                                          ignore_index=True), credit_events=events).iloc[2:].reset_index(drop=True)
+    alone = enterprise_features(queries, credit_events=events[events["enterprise_id"].isin(["C", "D"])])
+    pd.testing.assert_frame_equal(alone, whole, check_exact=True)
+    ref = events[(events["enterprise_id"] == "D") & (events["occurred_on"] < pd.Timestamp("2023-06-01"))
+                 & (events["occurred_on"] >= pd.Timestamp("2023-06-01") - pd.Timedelta(days=365))]["amount"]
+    assert whole.loc[0, "penalty_amount_365d"] == pytest.approx(ref.sum(), rel=1e-12)
