@@ -120,6 +120,11 @@ class PandasEngine:
     def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
         return self._run([(fn, (p, *args), kwargs) for p in parts], label)
 
+    def map_made(self, fn: Callable, make: Callable, n: int, *args, label: str = "", **kwargs) -> list:
+        """`fn(make(i), *args)` for i in 0..n-1, results in order: parts cut only when their turn comes (on Dask a few
+        ahead of the workers: the driver and the workers hold a few parts at a time, not all of them)."""
+        return self._run([(lambda i=i: fn(make(i), *args, **kwargs), (), None) for i in range(n)], label)
+
     def _run(self, calls: list, label: str) -> list:
         """The calls in order; a batch of more than one reported under `label` (in lines only once it runs
         `QUIET_FOR` seconds)."""
@@ -235,6 +240,30 @@ class DaskEngine(PandasEngine):
     def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
         futures = self._map(fn, parts, *args, **kwargs)
         return self._wait(futures, label)
+
+    def map_made(self, fn: Callable, make: Callable, n: int, *args, label: str = "", ahead: int = 0, **kwargs) -> list:
+        from distributed import as_completed
+
+        ahead = ahead or 2 * self.workers
+        results: list = [None] * n
+        where: dict = {}
+
+        def submit(i):
+            future = self.client.submit(_pinned, fn, self._scatter(make(i)), *args, key=_key(fn), **kwargs)
+            where[future.key] = i
+            return future
+
+        queue = as_completed([submit(i) for i in range(min(ahead, n))])
+        following = iter(range(min(ahead, n), n))
+        with batch(self.progress, label, n) as update:
+            for done, future in enumerate(queue, 1):
+                results[where.pop(future.key)] = future.result()
+                del future
+                update(done)
+                i = next(following, None)
+                if i is not None:
+                    queue.add(submit(i))
+        return results
 
     def _map(self, fn, parts, *args, **kwargs) -> list:
         parts = self._scatter_parts(parts)

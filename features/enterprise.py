@@ -83,7 +83,7 @@ def event_kind(values: pd.Series) -> pd.Series:
     values = pd.Series(values)
     codes_, uniques = pd.factorize(values, use_na_sentinel=False)
     kinds = _event_kind(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(kinds[codes_], index=values.index, dtype=object).astype(str)
+    return pd.Series(kinds[codes_], index=values.index, dtype=object)  # one shared text object per distinct kind
 
 
 def _event_kind(values: pd.Series) -> pd.Series:
@@ -270,7 +270,7 @@ def _event_features(ev: pd.DataFrame, q: _Queries, windows, list_days: int, cols
 
 def _list_entries(ev: pd.DataFrame, kind: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     listed = kind == codes.SERIOUS_DISHONEST_LIST
-    return ev["enterprise_id"].astype(str).to_numpy()[listed], days[listed]
+    return ev["enterprise_id"][listed].astype(str).to_numpy(dtype=object), days[listed]
 
 
 def serious_list_entries(credit_events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -237,3 +237,14 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     pd.testing.assert_frame_equal(one.rejects, there.rejects)
     for name, table in one.tables.items():
         pd.testing.assert_frame_equal(table, there.tables[name], obj=name)
+
+
+def test_map_made_cuts_parts_in_turn_and_keeps_the_order():
+    made = []
+
+    def make(i):
+        made.append(i)
+        return i * 10
+
+    assert engine.PandasEngine().map_made(lambda p, k: p + k, make, 5, 1) == [1, 11, 21, 31, 41]
+    assert made == [0, 1, 2, 3, 4]

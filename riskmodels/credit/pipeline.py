@@ -270,21 +270,20 @@ def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion
     n = max(eng.partitions(len(queries)), -(-sum(len(t) for t in per_firm.values()) // RECORDS_PER_BLOCK))
     rows = engine.partition_rows(queries["enterprise_id"], n)
     per_firm = {name: (t, engine.partition_rows(t[PER_FIRM[name]], n)) for name, t in per_firm.items()}
-    blocks = []
-    for i in range(n):
-        if not len(rows[i]):
-            continue  # no queried firm hashes here: its records are nobody's
-        own = {name: t.iloc[r[i]].reset_index(drop=True) for name, (t, r) in per_firm.items()}
-        blocks.append(eng.put((queries.iloc[rows[i]].reset_index(drop=True), own)))
-        del own
-    del per_firm
-    parts = eng.map(_block_features, blocks, eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec,
-                    eng.share(collusion_scores), eng.share(group_members), eng.share(entries, keep=False), label=label)
-    del blocks
+    nonempty = [i for i in range(n) if len(rows[i])]  # a block no queried firm hashes to has nobody's records
+
+    def block(k: int):  # cut when its turn comes and placed on a worker: a few blocks exist at a time, not all
+        i = nonempty[k]
+        return queries.iloc[rows[i]].reset_index(drop=True), {name: t.iloc[r[i]].reset_index(drop=True)
+                                                                for name, (t, r) in per_firm.items()}
+
+    parts = eng.map_made(_block_features, block, len(nonempty), eng.share(model),
+                         {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
+                         eng.share(group_members), eng.share(entries, keep=False), label=label)
     categorical = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
     feats = pd.concat(parts, ignore_index=True)
     del parts
-    feats = feats.iloc[np.argsort(np.concatenate([r for r in rows if len(r)]), kind="stable")].reset_index(drop=True)
+    feats = feats.iloc[np.argsort(np.concatenate([rows[i] for i in nonempty]), kind="stable")].reset_index(drop=True)
     for c in categorical:  # each block had its own categories: those of the whole, as one block gives them
         feats[c] = feats[c].astype(object).astype("category")
     return feats
