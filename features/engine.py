@@ -6,6 +6,8 @@ The pipelines call the *current* engine (`current()`) with plain pandas/Numba fu
   row of one key lands in one partition, rows keep their order. `riskmodels data partition` writes the same split to disk.
 - `share(obj)`: an object every task needs (a fitted model, a side table), sent to the workers once.
 - `map(fn, parts, *args)`: `fn(part, *args)` for each partition, results in the order of `parts`.
+- `map_made(fn, make, n, *args)`: the same over parts `make(i)` cut only when their turn comes (a few ahead of the workers).
+- `shuffle(fn, parts, combine)`: each partition's results cut into buckets by a hash of a key, each bucket combined once.
 - `tree_reduce(combine, parts)`: partial results combined a few at a time (`combine(list) -> partial`) up to one.
 - `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order.
 
@@ -89,11 +91,6 @@ class PandasEngine:
         return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
 
     def share(self, obj: Any, keep: bool = True) -> Any:
-        return obj
-
-    def put(self, obj: Any) -> Any:
-        """`obj` placed where a task will read it (on Dask: sent to one worker now, so the caller can drop its copy); pass
-        the result to `map` as one of the parts."""
         return obj
 
     def chunks(self, frame: pd.DataFrame, n: int | None = None) -> list[pd.DataFrame]:
@@ -218,9 +215,6 @@ class DaskEngine(PandasEngine):
         if key not in self._shared:
             self._shared[key] = (obj, self._scatter(obj, broadcast=True))
         return self._shared[key][1]
-
-    def put(self, obj: Any) -> Any:
-        return self._scatter(obj)
 
     def _wait(self, futures: list, label: str, gather: bool = True) -> list | None:
         from distributed import as_completed
