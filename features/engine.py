@@ -65,10 +65,7 @@ def split_frame(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
         raise InputError(f"cannot partition by '{key}': no such column (columns: {', '.join(map(str, frame.columns))})")
     if n <= 1:
         return [frame]
-    part = partition_of(frame[key], n)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(n + 1))
-    return [frame.iloc[order[bounds[i]:bounds[i + 1]]] for i in range(n)]
+    return [frame.iloc[rows] for rows in partition_rows(frame[key], n)]
 
 
 # --------------------------------------------------------------------------------------------------------- engines
@@ -105,10 +102,9 @@ class PandasEngine:
         n = self.partitions(len(frame))
         if n <= 1:
             return fn(frame.reset_index(drop=True), *args, **kwargs).reset_index(drop=True)
-        part = partition_of(frame[key], n)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(n + 1))
-        parts = [frame.iloc[order[bounds[i]:bounds[i + 1]]].reset_index(drop=True) for i in range(n)]
+        rows = partition_rows(frame[key], n)
+        order = np.concatenate(rows)
+        parts = [frame.iloc[r].reset_index(drop=True) for r in rows]
         out = pd.concat(self.map(fn, parts, *args, label=label, **kwargs), ignore_index=True)
         if len(out) != len(frame):
             raise RuntimeError(f"{label or fn.__name__}: {len(out)} rows back for {len(frame)}")
@@ -289,10 +285,10 @@ class DaskEngine(PandasEngine):
 
         futures = self._map(fn, parts, *args, **kwargs)
         self._wait(futures, label, gather=False)
-        extras = self.client.gather([self.client.submit(operator.itemgetter(1), f, key=_key(_extra)) for f in futures])
-        pieces = [self.client.submit(operator.itemgetter(0), f, key=_key(_pieces)) for f in futures]
-        buckets = self.client.submit(len, pieces[0], key=_key(len)).result() if pieces else 0
-        combined = [self.client.submit(_pinned, combine, [self.client.submit(operator.itemgetter(j), p, key=_key(_pieces))
+        extras = self.client.gather([self.client.submit(operator.itemgetter(1), f, key=_key("shuffle-extra")) for f in futures])
+        pieces = [self.client.submit(operator.itemgetter(0), f, key=_key("shuffle-pieces")) for f in futures]
+        buckets = self.client.submit(len, pieces[0], key=_key("shuffle-buckets")).result() if pieces else 0
+        combined = [self.client.submit(_pinned, combine, [self.client.submit(operator.itemgetter(j), p, key=_key("shuffle-pieces"))
                                                           for p in pieces], *combine_args, key=_key(combine))
                     for j in range(buckets)]
         del futures, pieces  # the combines hold what they need; the partition results go once they are done
@@ -313,18 +309,11 @@ class DaskEngine(PandasEngine):
 
 
 def _key(fn) -> str:
-    """A task key named after the function (what the dashboard and the scheduler's logs show)."""
+    """A task key named after the function, or the name given (what the dashboard and the scheduler's logs show)."""
     import uuid
 
-    return f"{getattr(fn, '__name__', 'task').strip('_')}-{uuid.uuid4().hex}"
-
-
-def _extra(x):  # names of the small shuffle tasks (task keys), see DaskEngine.shuffle
-    return x
-
-
-def _pieces(x):
-    return x
+    name = fn if isinstance(fn, str) else getattr(fn, "__name__", "task")
+    return f"{name.strip('_')}-{uuid.uuid4().hex}"
 
 
 def _is_future(x) -> bool:

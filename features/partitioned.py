@@ -132,14 +132,8 @@ def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: 
     n = eng.partitions(len(raw.frame)) if header is not None else 1
     if n <= 1 or len(raw.frame) == 0:
         return prepare(raw, table, validate, mapping, known)
-    part = _engine.partition_of(raw.frame[header], n)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(n + 1))
-    raws = []
-    for i in range(n):
-        idx = order[bounds[i]:bounds[i + 1]]
-        raws.append(RawTable(raw.label, raw.frame.iloc[idx].reset_index(drop=True), raw.rows[idx],
-                             raw.broken if i == 0 else [], raw.encoding))
+    raws = [RawTable(raw.label, raw.frame.iloc[idx].reset_index(drop=True), raw.rows[idx], raw.broken if i == 0 else [],
+                     raw.encoding) for i, idx in enumerate(_engine.partition_rows(raw.frame[header], n))]
     results = eng.map(_prepare_part, raws, table, validate, mapping, eng.share(known, keep=False),
                       label=f"validate {table.name}")
     return _merged(results)

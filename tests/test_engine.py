@@ -240,11 +240,15 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
 
 
 def test_map_made_cuts_parts_in_turn_and_keeps_the_order():
-    made = []
+    events = []
 
     def make(i):
-        made.append(i)
+        events.append(f"cut {i}")
         return i * 10
 
-    assert engine.PandasEngine().map_made(lambda p, k: p + k, make, 5, 1) == [1, 11, 21, 31, 41]
-    assert made == [0, 1, 2, 3, 4]
+    def fn(p, k):
+        events.append(f"ran {p // 10}")
+        return p + k
+
+    assert engine.PandasEngine().map_made(fn, make, 3, 1) == [1, 11, 21]
+    assert events == ["cut 0", "ran 0", "cut 1", "ran 1", "cut 2", "ran 2"]  # a part is cut only when its turn comes
