@@ -2,8 +2,9 @@
 the whole-table functions.
 
 - `screens_on_engine`: `tender_screens` and `bid_progressions` per tender partition (a tender's bids never span two
-  partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run on the
-  driver over the (small) per-tender table, so they see every tender of a market-year.
+  partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run per
+  partition of the per-tender table split by a hash of its market-year (`features.screens.market_keys`), so each task
+  sees every tender of its market-years, and the rows go back to the whole-table order.
 - `pair_evidence_on_engine`: `bid_pairs` and `pair_partials` per tender partition, the partials tree-reduced
   (`combine_partials`: sums add, minima take the minimum, the log ratio's (count, mean, M2) merge by Chan's formula)
   and finalised once; tenders per bidder are partition counts added up. Floating sums and moments may differ from the
@@ -20,7 +21,7 @@ from features import engine as _engine
 from features.errors import InputError
 from features.bids import factorize_sorted
 from features.pairs import bid_pairs, combine_partials, finalize_pairs, pair_evidence, pair_partials, tenders_per_bidder
-from features.screens import bid_progressions, relative_screens, screens_with_settings, tender_screens
+from features.screens import bid_progressions, market_keys, relative_by_keys, screens_with_settings, tender_screens
 
 
 def _screens_part(bids: pd.DataFrame, rtol: float) -> pd.DataFrame:
@@ -41,8 +42,27 @@ def screens_on_engine(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings
     codes, _ = factorize_sorted(table["tender_id"])
     table = table.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
     if settings.screens.relative and tenders is not None:
-        table = relative_screens(table, tenders, market=market or settings.screens.market or None)
+        table = relative_on_engine(table, tenders, market or settings.screens.market or None, eng)
     return table
+
+
+def _relative_part(part: tuple) -> pd.DataFrame:
+    table, keys = part
+    return relative_by_keys(table, keys)
+
+
+def relative_on_engine(table: pd.DataFrame, tenders: pd.DataFrame, market: str | None, eng) -> pd.DataFrame:
+    """`features.screens.relative_screens` by a shuffle on the market-year: the per-tender table split by a hash of
+    its market-year key, ranks and means per part (each market-year whole in one part, its rows in table order, so the
+    numbers are those of one pass), the rows put back in the table's order."""
+    keys = market_keys(table, tenders, market)
+    text = keys.iloc[:, 0].astype(str)
+    for c in keys.columns[1:]:
+        text = text + "\x1f" + keys[c].astype(str)
+    rows = [r for r in _engine.partition_rows(text, eng.partitions(len(table))) if len(r)]
+    parts = [(table.iloc[r], keys.iloc[r]) for r in rows]
+    out = pd.concat(eng.map(_relative_part, parts, label="market-relative screens"))
+    return out.iloc[np.argsort(np.concatenate(rows), kind="stable")].reset_index(drop=True)
 
 
 def _pairs_shuffle_part(part: tuple, options: dict, buckets: int):

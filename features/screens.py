@@ -64,17 +64,12 @@ def _year(tenders: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
-                     columns=SCREENS) -> pd.DataFrame:
-    """Market-relative screens for models that must transfer between markets.
-
-    The market of a tender is `tenders[market]` when `market` names a column, else `region` x `category` (those present), else
-    the whole dataset; it is crossed with the year of `published_at` (else `deadline_at`, `awarded_at`) when known.
-    For each screen `c` adds `c_rank` (percentile rank in (0, 1] within market-year, NaN stays NaN) and `c_dm` (the screen minus
-    its market-year mean). Returns a copy of `screens` with the new columns and `market_n` (tenders in the market-year)."""
+def market_keys(screens: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None) -> pd.DataFrame:
+    """The market-year of each row of `screens` (aligned with it), as `relative_screens` groups by: `tenders[market]`
+    when `market` names a column, else `region` x `category` (those present), else one market (`all`); crossed with
+    the year of `published_at` (else `deadline_at`, `awarded_at`) when known (-1 when a tender's year is not)."""
     require_columns(screens, ("tender_id",), "screens")
-    out = screens.copy()
-    keys = pd.DataFrame(index=out.index)
+    keys = pd.DataFrame(index=screens.index)
     if tenders is not None and len(tenders):
         require_columns(tenders, ("tender_id",), "tenders")
         if market:
@@ -84,7 +79,7 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
         else:
             cols = [c for c in ("region", "category") if c in tenders.columns]
         t = tenders.drop_duplicates("tender_id").set_index(tenders.drop_duplicates("tender_id")["tender_id"].astype(str))
-        key_tid = out["tender_id"].astype(str)
+        key_tid = screens["tender_id"].astype(str)
         for c in cols:
             keys[c] = key_tid.map(t[c].astype("string")).fillna("").to_numpy()
         year = _year(t)
@@ -94,6 +89,13 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
         raise InputError(f"market column '{market}' needs the tenders table")
     if keys.shape[1] == 0:
         keys["all"] = 0
+    return keys
+
+
+def relative_by_keys(screens: pd.DataFrame, keys: pd.DataFrame, columns=SCREENS) -> pd.DataFrame:
+    """`relative_screens` given the market-year `keys` (`market_keys`, aligned with `screens`): every number is computed
+    within one market-year, so any split of the rows that keeps each market-year whole gives the same values."""
+    out = screens.copy()
     g = out.groupby([keys[c] for c in keys.columns], sort=False, dropna=False)
     for c in columns:
         if c not in out.columns:
@@ -102,6 +104,17 @@ def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None,
         out[f"{c}_dm"] = out[c] - g[c].transform("mean")
     out["market_n"] = g["tender_id"].transform("size").to_numpy()
     return out
+
+
+def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
+                     columns=SCREENS) -> pd.DataFrame:
+    """Market-relative screens for models that must transfer between markets.
+
+    The market of a tender is `tenders[market]` when `market` names a column, else `region` x `category` (those present), else
+    the whole dataset; it is crossed with the year of `published_at` (else `deadline_at`, `awarded_at`) when known.
+    For each screen `c` adds `c_rank` (percentile rank in (0, 1] within market-year, NaN stays NaN) and `c_dm` (the screen minus
+    its market-year mean). Returns a copy of `screens` with the new columns and `market_n` (tenders in the market-year)."""
+    return relative_by_keys(screens, market_keys(screens, tenders, market), columns)
 
 
 def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, valid_only: bool = True) -> pd.DataFrame:

@@ -111,6 +111,7 @@ def _outputs(ds, settings, model):
 
 def _same(a: dict, b: dict) -> None:
     assert a["n_pairs"] == b["n_pairs"]
+    assert {"rd_rank", "rd_dm", "market_n"} <= set(a["screens"].columns)  # ranked per market-year on the engine too
     pd.testing.assert_frame_equal(a["screens"], b["screens"])
     pd.testing.assert_frame_equal(a["pairs"], b["pairs"], check_exact=False, rtol=1e-12, check_categorical=False)
     pd.testing.assert_frame_equal(a["tiers"], b["tiers"])
