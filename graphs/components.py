@@ -122,9 +122,10 @@ def small_parts(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, p: Params) 
     return out
 
 
-def batches(ps: list[Piece], batch_edges: int = BATCH_EDGES) -> list[list[Piece]]:
-    """Pieces packed into tasks in their order: one of at least `batch_edges` edges alone, smaller ones together up to
-    about `batch_edges` edges (and nodes) a task."""
+def batches(ps: list[Piece], batch_edges: int | None = None) -> list[list[Piece]]:
+    """Pieces packed into tasks in their order: one of at least `batch_edges` (default `BATCH_EDGES`) edges alone,
+    smaller ones together up to about `batch_edges` edges (and nodes) a task."""
+    batch_edges = BATCH_EDGES if batch_edges is None else batch_edges
     out: list[list[Piece]] = []
     cur: list[Piece] = []
     load = 0
@@ -216,7 +217,7 @@ def batch_parts(batch: list[Piece], p: Params) -> list[np.ndarray]:
 
 
 def detect_arrays(ids: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray, p: Params,
-                  batch_edges: int = BATCH_EDGES) -> list[np.ndarray]:
+                  batch_edges: int | None = None) -> list[np.ndarray]:
     """Communities (arrays of node numbers covering every node) of the graph `ids`, (a, b, w): per component, the
     components in tasks of the current engine. Edges of weight <= 0 are left out."""
     from features import engine
