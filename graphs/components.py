@@ -109,7 +109,8 @@ def pieces(ids: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> list
 
 def small_parts(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, p: Params) -> list[np.ndarray]:
     """The communities of the components of one or two nodes: a pair is one community while its resolution
-    r * w / m stays below 2 (its modularity as one community is then positive), else two singletons."""
+    r * w / m stays below 2 (below that, one community has the higher modularity: 1 - r' against -r'/2), else two
+    singletons."""
     lab = component_labels(n, a, b)
     size = np.bincount(lab, minlength=lab.max() + 1 if n else 0)
     out = [np.array([i]) for i in np.flatnonzero(size[lab] == 1)]
