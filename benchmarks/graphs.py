@@ -107,21 +107,22 @@ def main() -> None:
     print(f"  {len(bids):,} bids, {bids['tender_id'].nunique():,} tenders, {bids['bidder_id'].nunique():,} bidders, "
           f"{len(ds.get('enterprises')) if ds.get('enterprises') is not None else 0:,} enterprises")
     s = GraphsSettings()
-    with Clock("build graphs (pairs, relations, combined graph)", rows):
+    with Clock("build graphs (pairs, relations, combined edges)", rows):
         bg = groups.build_graphs(bids, ds.get("enterprises"), ds.get("shareholders"), s)
-    G = bg.graph
+    with Clock("networkx graph (exports; the engine comparison)", rows):
+        G = bg.graph
     print(f"  combined graph: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges; "
           f"{len(bg.relation_pairs):,} relation pairs")
     engines(G, rows, a.skip_networkx, label="whole graph: ")
     with Clock(f"find groups ({community.resolve_engine(s.engine)} {s.method}, split > {s.max_group_size}, trim)",
                rows):
-        parts = groups.detect(G, s)
+        parts = groups.detect(bg, s)  # per component, from the edge arrays
     with Clock("score and rank groups (incl. tender screens)", rows):
         g = groups.score_groups(bg, parts, tenders=ds.get("tenders"), settings=s)
     if not a.skip_networkx:
         ns = GraphsSettings(engine="networkx")
         with Clock("find groups with networkx Louvain (reference)", rows):
-            groups.detect(G, ns)
+            groups.detect(bg, ns)
     total = sum(r[1] for r in rows if r[0].startswith(("load", "build", "find groups (", "score")))
     print(f"load + build + find + score: {total:.1f} s wall; {len(g):,} groups")
     recovery(d, g)

@@ -7,6 +7,9 @@ networkx Louvain is the reference the tests compare against (same modularity wit
 
 Engines: "auto" (igraph if importable, else networkx), "igraph", "networkx". Methods: "louvain", "leiden" (Leiden needs
 igraph; with the networkx engine it falls back to Louvain, the algorithm Leiden refines).
+
+`membership` is the same detection over a graph given as integer edge arrays (node i, edge k = (a[k], b[k]) with
+weight w[k]): the bidder graph's path (`graphs.components`), where igraph is built from the arrays with no networkx graph.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import random
 from contextlib import contextmanager
 
 import networkx as nx
+import numpy as np
 
 ENGINES = ("auto", "igraph", "networkx")
 METHODS = ("louvain", "leiden")
@@ -86,6 +90,41 @@ def to_igraph(G: nx.Graph, weight: str | None = "weight"):
     return h, nodes
 
 
+def membership(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, *, engine: str = "auto", method: str = "leiden",
+               resolution: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Community number of each of the `n` nodes of the graph with edges (a[k], b[k]) of weight w[k] (a[k] != b[k];
+    given in a canonical order, e.g. sorted, so that a seeded run is reproducible in every process). Numbers are
+    0..c-1 in the order of each community's first node."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(a) == 0:
+        return np.arange(n, dtype=np.int64)
+    engine = resolve_engine(engine)
+    if engine == "networkx":
+        H = nx.Graph()
+        H.add_nodes_from(range(n))
+        H.add_weighted_edges_from(zip(np.asarray(a).tolist(), np.asarray(b).tolist(), np.asarray(w, float).tolist()))
+        mem = np.empty(n, dtype=np.int64)
+        for c, part in enumerate(nx.community.louvain_communities(H, weight="weight", resolution=resolution, seed=seed)):
+            mem[list(part)] = c
+    else:
+        import igraph as ig
+
+        h = ig.Graph(n=n, edges=list(zip(np.asarray(a).tolist(), np.asarray(b).tolist())), directed=False)
+        weights = np.asarray(w, float).tolist()
+        with _igraph_seed(seed):
+            if method == "leiden":
+                cl = h.community_leiden(objective_function="modularity", weights=weights, resolution=resolution,
+                                        n_iterations=-1)
+            else:
+                cl = h.community_multilevel(weights=weights, resolution=resolution)
+        mem = np.asarray(cl.membership, dtype=np.int64)
+    _, first = np.unique(mem, return_index=True)
+    renum = np.empty(mem.max() + 1, dtype=np.int64)
+    renum[mem[np.sort(first)]] = np.arange(len(first))
+    return renum[mem]
+
+
 def communities(G: nx.Graph, *, weight: str | None = "weight", engine: str = "auto", method: str = "leiden",
                 resolution: float = 1.0, seed: int = 0) -> list[set]:
     """Partition the nodes of `G` into communities maximising (weighted) modularity at `resolution`.
@@ -108,16 +147,12 @@ def communities(G: nx.Graph, *, weight: str | None = "weight", engine: str = "au
         parts = [set(c) for c in nx.community.louvain_communities(H, weight="weight", resolution=resolution, seed=seed)]
     else:
         h, nodes = to_igraph(G, weight)
-        with _igraph_seed(seed):
-            if method == "leiden":
-                cl = h.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
-                                        n_iterations=-1)
-            else:
-                cl = h.community_multilevel(weights="weight", resolution=resolution)
-        parts = [set() for _ in range(max(cl.membership) + 1)]
-        for i, c in enumerate(cl.membership):
+        ends = np.asarray(h.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        mem = membership(len(nodes), ends[:, 0], ends[:, 1], np.asarray(h.es["weight"], float), engine="igraph",
+                         method=method, resolution=resolution, seed=seed)
+        parts = [set() for _ in range(int(mem.max()) + 1)]
+        for i, c in enumerate(mem):
             parts[c].add(nodes[i])
-        parts = [p for p in parts if p]
     return sorted(parts, key=lambda p: (-len(p), min(map(str, p))))
 
 

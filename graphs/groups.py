@@ -1,7 +1,8 @@
 """The combined bidder graph and the suspicious groups found in it.
 
 `build_graphs` joins the co-bidding graph (`graphs.cobid`) and the multiplex relationship graph (`graphs.relations`)
-into one weighted networkx graph. An edge's `weight`, which community detection maximises modularity over, is
+into one weighted edge table (`combined_edges`; a networkx graph of it only when an export needs one). An edge's
+`weight`, which community detection maximises modularity over, is
 
     behaviour = (co_bids / (sqrt(n_bids_a * n_bids_b) + 1)) ** 2     (cosine of the two firms' tender sets, shrunk,
                                                                        squared to sharpen repeated partners)
@@ -12,8 +13,9 @@ so firms that keep meeting relative to how often they bid at all, and more so wh
 metadata, end up together, while an address shared by thirty firms adds almost nothing. Related firms that never bid
 together keep their edge (for ego networks and exports) with weight 0.
 
-`find_groups` takes the communities (communities larger than `max_group_size` are split again: the resolution limit of
-modularity hides a five-firm cartel inside a sixty-firm market) and scores each group by its bidding behaviour first:
+`find_groups` takes the communities, found per connected component from integer edge arrays (`graphs.components`;
+communities larger than `max_group_size` are split again: the resolution limit of modularity hides a five-firm cartel
+inside a sixty-firm market) and scores each group by its bidding behaviour first:
 
 - exclusivity (Wachs & Kertesz 2019): of all the co-bidding of the members, the share that is with each other,
   sum_t m_t (m_t - 1) / sum_t m_t (n_t - 1) over tenders t with m_t members among n_t bidders;
@@ -54,15 +56,59 @@ GROUP_COLUMNS = ["group_id", "members", "score", "evidence", "size", "n_joint", 
 
 @dataclass
 class BidderGraphs:
-    """Everything built from one dataset: the tables behind the graphs and the combined networkx graph."""
+    """Everything built from one dataset: the tables behind the graphs and the combined graph as an edge table.
+
+    Community detection, scoring and the feature tables read the tables and `arrays()`; the networkx graph (`graph`)
+    is built only when asked for, once (exports, ego networks, pictures: `neighbourhood` for a few firms)."""
 
     bids: pd.DataFrame
-    stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses
+    stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses (bidder ids sorted as text: node i)
     pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once; features.pairs evidence)
     relation_pairs: pd.DataFrame        # long: firm_a, firm_b, relation, value, n_firms, weight
     strength: pd.DataFrame              # wide: per tied pair, one column per relation, relations, strength
-    graph: nx.Graph                     # combined graph (edges: co-bidding >= min_cobids or any relation)
+    edges: pd.DataFrame                 # combined graph's edges (co-bidding >= min_cobids or any relation), `EDGE_COLUMNS`
+    registry: pd.DataFrame | None = None  # the bidders' registry text (name, industry, region) for node attributes
     skipped: dict = field(default_factory=dict)  # relation -> values ignored as too common
+    _graph: nx.Graph | None = field(default=None, init=False, repr=False)
+    _arrays: tuple | None = field(default=None, init=False, repr=False)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(bidder ids, a, b, weight): edge k of the combined graph joins node a[k] and node b[k] (numbers into the
+        ids, which are sorted as text), with the weight community detection maximises modularity over."""
+        if self._arrays is None:
+            ids = self.stats["bidder_id"].to_numpy(dtype=object)
+            index = pd.Index(ids)
+            a = index.get_indexer(self.edges["bidder_a"]).astype(np.int64)
+            b = index.get_indexer(self.edges["bidder_b"]).astype(np.int64)
+            self._arrays = (ids, a, b, self.edges["weight"].to_numpy(float))
+        return self._arrays
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The combined networkx graph (built on first use and kept): every bidder a node (`n_bids`, `n_wins`, registry
+        text), an edge per row of `edges` with its attributes."""
+        if self._graph is None:
+            self._graph = graph_from_edges(self.stats, self.edges, node_attributes(self.registry))
+        return self._graph
+
+    def neighbourhood(self, firms) -> nx.Graph:
+        """A small networkx graph: `firms` (those that are bidders), their neighbours, and every edge at one of the
+        firms, with the attributes of the combined graph (a group's picture needs no more)."""
+        if self._graph is not None:
+            inside = [f for f in map(str, firms) if f in self._graph]
+            keep = set(inside).union(*(self._graph[f] for f in inside))
+            H = nx.Graph()
+            H.add_nodes_from((n, self._graph.nodes[n]) for n in sorted(keep))
+            H.add_edges_from((u, v, d) for u, v, d in self._graph.edges(inside, data=True))
+            return H
+        ids, a, b, _ = self.arrays()
+        codes = pd.Index(ids).get_indexer(pd.Index(list(map(str, firms))))
+        codes = codes[codes >= 0]
+        at = np.isin(a, codes) | np.isin(b, codes)
+        nodes = np.unique(np.r_[codes, a[at], b[at]])
+        stats = self.stats.iloc[nodes]
+        reg = None if self.registry is None else self.registry[self.registry["enterprise_id"].isin(stats["bidder_id"])]
+        return graph_from_edges(stats, self.edges[at], node_attributes(reg))
 
 
 def _settings(settings) -> GraphsSettings:
@@ -71,25 +117,32 @@ def _settings(settings) -> GraphsSettings:
     return getattr(settings, "graphs", settings)
 
 
-def _node_attrs(enterprises: pd.DataFrame | None, firms=None) -> dict:
-    """GraphML-safe descriptive node attributes from the registry (text, '' when missing), for `firms` only."""
+def _registry(enterprises: pd.DataFrame | None, firms=None) -> pd.DataFrame | None:
+    """The registry's descriptive text columns (name, industry, region) of `firms`, one row per enterprise id."""
     if enterprises is None:
-        return {}
+        return None
     cols = [c for c in ("name", "industry", "region") if c in enterprises.columns]
     if not cols:
-        return {}
+        return None
     e = enterprises[["enterprise_id", *cols]].copy()
     e["enterprise_id"] = e["enterprise_id"].astype(str)
     if firms is not None:
         e = e[e["enterprise_id"].isin(firms)]
-    e = e.drop_duplicates("enterprise_id")
-    vals = {c: e[c].astype("string").fillna("").to_numpy(dtype=object) for c in cols}
-    return {k: {c: str(vals[c][i]) for c in cols} for i, k in enumerate(e["enterprise_id"].to_numpy())}
+    return e.drop_duplicates("enterprise_id").reset_index(drop=True)
+
+
+def node_attributes(registry: pd.DataFrame | None) -> dict:
+    """GraphML-safe descriptive node attributes from the registry (text, '' when missing)."""
+    if registry is None:
+        return {}
+    cols = [c for c in registry.columns if c != "enterprise_id"]
+    vals = {c: registry[c].astype("string").fillna("").to_numpy(dtype=object) for c in cols}
+    return {k: {c: str(vals[c][i]) for c in cols} for i, k in enumerate(registry["enterprise_id"].to_numpy())}
 
 
 def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
                  shareholders: pd.DataFrame | None = None, settings=None) -> BidderGraphs:
-    """Build the co-bidding pairs, the relations and the combined graph (every bidder in `bids` is a node)."""
+    """Build the co-bidding pairs, the relations and the combined graph's edge table (every bidder in `bids` is a node)."""
     s = _settings(settings)
     if bids is None or len(bids) == 0:
         raise ValueError("build_graphs needs at least one bid; got an empty bids table.")
@@ -102,15 +155,21 @@ def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
     rel, skipped = relations.relation_pairs(enterprises, shareholders, bids, max_firms=s.max_firms_per_value,
                                             min_share=s.min_share, firms=firms)
     strength = relations.relation_strength(rel, s.relation_weights)
-    G = combined_graph(stats, pairs, strength, s, node_attrs=_node_attrs(enterprises, firms))
-    return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, graph=G,
-                        skipped=skipped)
+    edges = combined_edges(stats, pairs, strength, s)
+    return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, edges=edges,
+                        registry=_registry(enterprises, firms), skipped=skipped)
 
 
-def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
-                   node_attrs: dict | None = None) -> nx.Graph:
-    """One networkx graph: nodes = bidders (`n_bids`, `n_wins`, registry text), edges = co-bidding pairs that met in at
-    least `min_cobids` tenders plus every related pair; edge attributes are GraphML-safe scalars."""
+EDGE_COLUMNS = ["co_bids", "a_won", "b_won", "cover", "overlap", "ratio_sd", "gap_mean", "shared_meta_tenders",
+                "behaviour", *relations.RELATIONS, "relations", "relation_strength", "top_value", "weight"]
+_EDGE_INTS = {"co_bids", "a_won", "b_won", "shared_meta_tenders"}
+_EDGE_TEXT = {"relations", "top_value"}
+
+
+def combined_edges(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None) -> pd.DataFrame:
+    """The combined graph's edges, one row per pair (`bidder_a` < `bidder_b`, then `EDGE_COLUMNS`): co-bidding pairs
+    that met in at least `min_cobids` tenders plus every related pair of two bidders, with the `weight` of the module
+    doc."""
     s = _settings(settings)
     n = dict(zip(stats["bidder_id"], stats["n_bids"]))
     p = pairs[pairs["co_bids"] >= s.min_cobids]
@@ -136,56 +195,54 @@ def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFr
     # together, and a file-creator name or building shared with outsiders must not pull them into a cartel's group
     met = (e["co_bids"] > 0).to_numpy(float)
     e["weight"] = e["behaviour"] + s.relation_weight * met * (1.0 - np.exp(-e["relation_strength"]))
+    return e[["bidder_a", "bidder_b", *EDGE_COLUMNS]].reset_index(drop=True)
+
+
+def graph_from_edges(stats: pd.DataFrame, edges: pd.DataFrame, node_attrs: dict | None = None) -> nx.Graph:
+    """One networkx graph: nodes = the bidders of `stats` (`n_bids`, `n_wins`, registry text from `node_attrs`), edges =
+    the rows of a `combined_edges` table; attributes are GraphML-safe scalars."""
     G = nx.Graph()
     na = node_attrs or {}
     for r in stats.itertuples(index=False):
         G.add_node(r.bidder_id, n_bids=int(r.n_bids), n_wins=int(r.n_wins), **na.get(r.bidder_id, {}))
-    cols = ["co_bids", "a_won", "b_won", "cover", "overlap", "ratio_sd", "gap_mean", "shared_meta_tenders", "behaviour",
-            *relations.RELATIONS, "relations", "relation_strength", "top_value", "weight"]
-    ints = {"co_bids", "a_won", "b_won", "shared_meta_tenders"}
-    strs = {"relations", "top_value"}
-    arrays = [e[c].to_numpy() for c in cols]
-    for a, b, *vals in zip(e["bidder_a"].to_numpy(), e["bidder_b"].to_numpy(), *arrays):
-        G.add_edge(a, b, **{c: (int(v) if c in ints else str(v) if c in strs else float(v)) for c, v in zip(cols, vals)})
+    arrays = [edges[c].to_numpy() for c in EDGE_COLUMNS]
+    for a, b, *vals in zip(edges["bidder_a"].to_numpy(), edges["bidder_b"].to_numpy(), *arrays):
+        G.add_edge(a, b, **{c: (int(v) if c in _EDGE_INTS else str(v) if c in _EDGE_TEXT else float(v))
+                            for c, v in zip(EDGE_COLUMNS, vals)})
     return G
 
 
-def trim(G: nx.Graph, parts: list[set], frac: float, min_size: int = 2, weight: str = "weight") -> list[set]:
-    """Peel loosely attached members off each community: while the member with the weakest mean tie to the others
-    has less than `frac` times the median member's, it leaves (as a singleton). A market rival that a cartel happens to
-    meet often is pulled into its community by modularity, but is tied to it far more weakly than the members."""
-    if frac <= 0:
-        return parts
-    out = []
-    for p in parts:
-        core = sorted(p, key=str)
-        while len(core) > max(2, min_size):
-            k = len(core)
-            w = np.zeros((k, k))
-            idx = {n: i for i, n in enumerate(core)}
-            for i, u in enumerate(core):
-                for v, d in G[u].items():
-                    j = idx.get(v)
-                    if j is not None and j != i:
-                        w[i, j] = float(d.get(weight, 0.0))
-            tie = w.sum(axis=1) / (k - 1)
-            i = int(np.argmin(tie))
-            if tie[i] >= frac * float(np.median(tie)):
-                break
-            out.append({core.pop(i)})
-        out.append(set(core))
-    return sorted(out, key=lambda q: (-len(q), min(map(str, q))))
+def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
+                   node_attrs: dict | None = None) -> nx.Graph:
+    """The combined graph as one networkx graph (`graph_from_edges` of `combined_edges`)."""
+    return graph_from_edges(stats, combined_edges(stats, pairs, strength, settings), node_attrs)
 
 
-def detect(G: nx.Graph, settings=None) -> list[set]:
-    """Communities of the combined graph, large ones split again, loose members peeled off (settings: engine, method,
-    resolution, seed, max_group_size, trim)."""
+def detect(graph, settings=None) -> list[set]:
+    """Communities of the combined graph (`BidderGraphs`, or any weighted networkx graph), per connected component on
+    the current engine: large ones split again, loose members peeled off (settings: engine, method, resolution, seed,
+    max_group_size, trim; see `graphs.components`). Node sets covering every node, largest first."""
+    from graphs import components
+
     s = _settings(settings)
-    parts = community.communities(G, weight="weight", engine=s.engine, method=s.method, resolution=s.resolution,
-                                  seed=s.seed)
-    parts = community.split_large(G, parts, max_size=s.max_group_size, weight="weight", engine=s.engine,
-                                  method=s.method, resolution=s.resolution, seed=s.seed)
-    return trim(G, parts, s.trim, s.min_group_size)
+    if isinstance(graph, nx.Graph):
+        if graph.is_directed():
+            raise TypeError(f"detect needs an undirected graph; got {type(graph).__name__}.")
+        ids = np.array(sorted(graph.nodes, key=str), dtype=object)
+        index = {n: i for i, n in enumerate(ids)}
+        ends = [(index[u], index[v], float(d.get("weight", 1.0))) for u, v, d in graph.edges(data=True)]
+        a, b, w = (np.array([e[k] for e in ends], dtype=float if k == 2 else np.int64) for k in range(3))
+    else:
+        ids, a, b, w = graph.arrays()
+    if s.method not in community.METHODS:
+        raise ValueError(f"method must be one of {', '.join(community.METHODS)}; got {s.method!r}.")
+    if s.resolution <= 0:
+        raise ValueError(f"resolution must be positive; got {s.resolution!r}.")
+    community.resolve_engine(s.engine)
+    p = components.Params(engine=s.engine, method=s.method, resolution=s.resolution, seed=s.seed,
+                          max_size=s.max_group_size, trim=s.trim, min_size=s.min_group_size)
+    parts = [set(ids[c]) for c in components.detect_arrays(ids, a, b, w, p)]
+    return sorted(parts, key=lambda q: (-len(q), min(map(str, q))))
 
 
 def _screens(bids: pd.DataFrame) -> pd.DataFrame:
@@ -406,5 +463,5 @@ def find_groups(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
                 settings=None, graphs: BidderGraphs | None = None) -> tuple[pd.DataFrame, BidderGraphs]:
     """Build the graphs (unless given), detect communities and rank them: (groups table, graphs)."""
     bg = graphs or build_graphs(bids, enterprises, shareholders, settings)
-    parts = detect(bg.graph, settings)
+    parts = detect(bg, settings)
     return score_groups(bg, parts, tenders=tenders, settings=settings), bg

@@ -28,7 +28,7 @@ def analyse(ds, settings=None):
     t0 = time.perf_counter()
     bg = groups_mod.build_graphs(_bids(ds), ds.get("enterprises"), ds.get("shareholders"), settings)
     t1 = time.perf_counter()
-    parts = groups_mod.detect(bg.graph, settings)
+    parts = groups_mod.detect(bg, settings)
     t2 = time.perf_counter()
     g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), settings=settings)
     t3 = time.perf_counter()
@@ -36,8 +36,9 @@ def analyse(ds, settings=None):
 
 
 def annotated_graph(bg, groups: pd.DataFrame, settings=None) -> nx.Graph:
-    """The combined graph with the per-bidder graph features (group, scores, degree, exclusivity...) on its nodes."""
-    G = bg.graph.copy()
+    """The combined graph with the per-bidder graph features (group, scores, degree, exclusivity...) on its nodes (a
+    networkx graph of its own: `bg.graph` is neither built nor copied for it)."""
+    G = groups_mod.graph_from_edges(bg.stats, bg.edges, groups_mod.node_attributes(bg.registry))
     bf = tables.bidder_features(bg, groups, settings)
     for r in bf.to_dict("records"):
         n = r.pop("bidder_id")
@@ -63,7 +64,8 @@ def find_groups(ds, out, settings=None, pictures: Path | None = None, top: int =
     if pictures is not None:
         for r in g.head(top).itertuples(index=False):
             p = Path(pictures) / f"group_{r.group_id:03d}.png"
-            export.draw_group(bg.graph, r.members.split(";"), p,
+            members = r.members.split(";")
+            export.draw_group(bg.neighbourhood(members), members, p,
                               title=f"group {r.group_id}: score {r.score:.3f}, {r.size} firms, {r.n_joint} joint tenders")
             pngs.append(str(p))
     return {"groups": len(g), "top": g.head(3), "pictures": pngs, "out": str(out), **t}

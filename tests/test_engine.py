@@ -240,6 +240,30 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
         pd.testing.assert_frame_equal(table, there.tables[name], obj=name)
 
 
+@pytest.mark.slow
+def test_bidder_groups_are_the_same_on_dask_with_components_as_tasks(city, short_of_memory, monkeypatch):
+    """Communities per connected component: the small city's components spread over many tasks on the workers give the
+    groups (members, scores) and per-bidder features of one in-process run."""
+    from features.dataset import load_dataset
+    from graphs import components
+    from graphs.pipeline import analyse
+    from graphs.tables import bidder_features
+
+    ds = load_dataset(city, Settings(), tables=["bids", "tenders", "enterprises", "shareholders"])
+    here, bg, _ = analyse(ds)
+    ids, a, b, w = bg.arrays()
+    pos = w > 0
+    work = components.pieces(ids, a[pos], b[pos], w[pos])
+    assert len(work) >= 3  # several components that need an algorithm
+    monkeypatch.setattr(components, "BATCH_EDGES", 200)  # a task per big component, the small ones a few per task
+    assert len(components.batches(work)) >= 3
+    with engine.using(short_of_memory):
+        there, bg2, _ = analyse(ds)
+    assert len(here) > 5 and here["members"].tolist() == there["members"].tolist()
+    pd.testing.assert_frame_equal(here, there, check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(bidder_features(bg, here), bidder_features(bg2, there), check_exact=False, rtol=1e-9)
+
+
 def test_map_made_cuts_parts_in_turn_and_keeps_the_order():
     events = []
 

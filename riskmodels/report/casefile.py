@@ -409,10 +409,11 @@ def _group_pages(c) -> None:
         members = members_of[gid]
         mset = set(members)
         pic, key = None, []
-        if bg is not None and all(m in bg.graph for m in members):
-            mem, ctx = export.picture_nodes(bg.graph, members, context=6)
+        near = bg.neighbourhood(members) if bg is not None else None  # members, their neighbours: enough to draw
+        if near is not None and all(m in near for m in members):
+            mem, ctx = export.picture_nodes(near, members, context=6)
             labs = export.picture_labels(mem, ctx)
-            export.draw_group(bg.graph, members, site.path(f"groups/group-{gid:04d}.png"), key=False,
+            export.draw_group(near, members, site.path(f"groups/group-{gid:04d}.png"), key=False,
                               title=L.fmt("group_title", n=gid), words=L.picture_words())
             pic = f"group-{gid:04d}.png"
             key = [{"label": labs[n], "name": namer(n), "id": n, "link": firm_link(n), "member": n in mset,
