@@ -2,11 +2,13 @@
 cross-validation, the final fit) with the pandas engine and with a local Dask cluster, and check both give the same
 model and metrics.
 
-    python benchmarks/collusion_fits.py --data DIR [--workers 2]
+    python benchmarks/collusion_fits.py --data DIR [--workers 2] [--rounds 2]
 
 The dataset is loaded and its evidence (bidder graph, red flags) computed once, outside the timing; then `train` is timed
-alone on each engine (the cluster's start is timed apart). Prints one line per engine and whether the out-of-fold
-probabilities, the final model's probabilities and the metrics agree (within 1e-12).
+alone, on each engine in turn (`--rounds` times; the cluster's start is timed apart). Prints one line per run: the
+whole call, its fits (the folds and the final fit, one batch of tasks) and the CPU seconds used in this process and on
+the workers (on a shared machine wall time follows the others' load, CPU time less so); then whether the
+out-of-fold probabilities, the final model's probabilities and the metrics agree (within 1e-12).
 """
 from __future__ import annotations
 
@@ -28,13 +30,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=2, help="times each engine trains, in turn")
     a = ap.parse_args()
+
+    import psutil
 
     from experiments.specs import load_spec
     from experiments.tasks import _dataset, _truth_labels, collusion_evidence
     from features import engine
     from features.settings import EngineSettings, Settings
-    from riskmodels.collusion import pipeline as C
+    from riskmodels.collusion import evaluate as E, pipeline as C
 
     settings = Settings()
     spec = dataclasses.replace(load_spec("collusion"), data=a.data)
@@ -43,6 +48,18 @@ def main() -> None:
     labels = _truth_labels(a.data, ds.get("tenders"))
     ev = collusion_evidence(ds, spec.features, settings)
     print(f"loaded and evidence computed in {time.perf_counter() - t:.1f}s (not timed below)", flush=True)
+
+    fits = []
+    cross_fit = E.cross_fit
+
+    def timed_cross_fit(*args, **kwargs):  # the fits alone: the folds and the final fit, one batch of tasks
+        t = time.perf_counter()
+        try:
+            return cross_fit(*args, **kwargs)
+        finally:
+            fits.append(time.perf_counter() - t)
+
+    E.cross_fit = timed_cross_fit
 
     def train():
         t = time.perf_counter()
@@ -53,21 +70,32 @@ def main() -> None:
         seconds = time.perf_counter() - t
         return seconds, model.predict_proba(table[info["features"]].astype(float))[:, 1], info
 
-    s_pd, p_pd, i_pd = train()
-    print(f"pandas: train {s_pd:.1f}s ({i_pd['tenders']} tenders, {len(i_pd['features'])} columns, "
-          f"{i_pd['folds']} folds, AUC {i_pd['metrics']['auc']:.4f})", flush=True)
     t = time.perf_counter()
     eng = engine.start(EngineSettings(name="dask", workers=a.workers))
     print(f"dask: {eng.describe()} started in {time.perf_counter() - t:.1f}s", flush=True)
+
+    def workers_cpu():
+        """CPU seconds the workers have used so far, together."""
+        return sum(eng.client.run(lambda: sum(psutil.Process().cpu_times()[:2])).values())
+
+    runs: dict = {"pandas": [], "dask": []}
     try:
-        with engine.using(eng):
-            s_dk, p_dk, i_dk = train()
+        for _ in range(a.rounds):  # the engines in turn, so that both see the machine's load alike
+            for who in ("pandas", "dask"):
+                c, w = time.process_time(), workers_cpu()
+                with engine.using(eng if who == "dask" else engine.PandasEngine()):
+                    seconds, p, info = train()
+                c, w = time.process_time() - c, workers_cpu() - w
+                runs[who].append((seconds, fits[-1], c, w, p, info))
+                print(f"{who}: train {seconds:.1f}s, of which the fits {fits[-1]:.1f}s; CPU {c:.1f}s here + {w:.1f}s on "
+                      f"the workers; {info['tenders']} tenders, {len(info['features'])} columns, {info['folds']} folds, "
+                      f"AUC {info['metrics']['auc']:.4f}", flush=True)
     finally:
         eng.close()
+    (*_, p_pd, i_pd), (*_, p_dk, i_dk) = runs["pandas"][0], runs["dask"][0]
     same = (np.abs(p_pd - p_dk).max() <= 1e-12 and np.abs(i_pd["oof"] - i_dk["oof"]).max() <= 1e-12
             and i_pd["metrics"] == i_dk["metrics"])
-    print(f"dask ({a.workers} workers): train {s_dk:.1f}s, AUC {i_dk['metrics']['auc']:.4f}; "
-          f"same model and metrics as pandas: {same} (max probability difference {np.abs(p_pd - p_dk).max():.2e})")
+    print(f"same model and metrics on both engines: {same} (max probability difference {np.abs(p_pd - p_dk).max():.2e})")
 
 
 if __name__ == "__main__":
