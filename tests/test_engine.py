@@ -277,3 +277,47 @@ def test_map_made_cuts_parts_in_turn_and_keeps_the_order():
 
     assert engine.PandasEngine().map_made(fn, make, 3, 1) == [1, 11, 21]
     assert events == ["cut 0", "ran 0", "cut 1", "ran 1", "cut 2", "ran 2"]  # a part is cut only when its turn comes
+
+
+def _collusion_fits():
+    """Collusion training and evaluation on a tiny market, every fit a task on the current engine: the calibrated
+    tender model's probabilities, a cross-fit (folds and the final fit in one batch) of the family choice, the
+    evaluation's splits and the transfer check."""
+    from sklearn.base import clone
+
+    from riskmodels.collusion import evaluate as E
+    from riskmodels.collusion.families import FamilySelectedClassifier
+    from riskmodels.collusion.model import TenderCollusionClassifier
+    from riskmodels.collusion.pipeline import transfer_check
+
+    rng = np.random.default_rng(5)
+    n = 240
+    y = (rng.random(n) < 0.3).astype(int)
+    X = pd.DataFrame({"cv": np.where(y == 1, rng.gamma(2, 0.01, n), rng.gamma(2, 0.05, n)), "n_bids": rng.integers(3, 9, n),
+                      "rd": np.where(y == 1, rng.gamma(4, 1.0, n), rng.gamma(2, 0.5, n)), "noise": rng.normal(size=n)})
+    X.loc[rng.random(n) < 0.05, "rd"] = np.nan
+    markets = np.where(np.arange(n) < n // 2, "a", "b")
+    w = np.where(y == 1, 2.0, 1.0)
+    lgbm = TenderCollusionClassifier(n_estimators=20)
+    select = FamilySelectedClassifier(families=("lightgbm", "logistic"), lightgbm=lgbm, inner_repeats=1)
+    model = clone(lgbm).fit(X, y, sample_weight=w)
+    oof, final = E.cross_fit(select, X, y, E.tender_split(y, np.arange(n), 3), fit_params={"sample_weight": w})
+    res = E.evaluate(select, X, y, winners=np.array([f"f{i % 40}" for i in range(n)]), times=np.arange(n, dtype=float),
+                     n_splits=3, baseline=clone(lgbm), baseline_columns=["cv", "n_bids"])
+    transfer = transfer_check(X.assign(market=markets, tender_id=np.arange(n)), y, kind="full",
+                              params={"n_estimators": 20})
+    return model.predict_proba(X)[:, 1], oof, final.predict_proba(X)[:, 1], final.family_, res, transfer
+
+
+@pytest.mark.slow
+def test_collusion_fits_as_tasks_give_the_same_model_and_metrics(short_of_memory):
+    here = _collusion_fits()
+    before = short_of_memory.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
+    with engine.using(short_of_memory):  # calibration folds, families x inner folds, outer folds: tasks on the workers
+        there = _collusion_fits()
+    after = short_of_memory.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
+    assert after - before > 100  # the fits ran as tasks
+    for a, b in zip(here[:3], there[:3]):
+        assert np.isfinite(a).all() and np.abs(a - b).max() <= 1e-12
+    assert here[3] == there[3] and here[4] == there[4] and here[5] == there[5]  # the family, the metrics, the transfer check
+    assert set(here[4]["splits"]) == {"tender", "bidder", "time", "time_forward"} and here[4]["splits"]["tender"]["auc"] > 0.8

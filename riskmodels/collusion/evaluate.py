@@ -40,25 +40,80 @@ def _folds(n_splits: int, y: np.ndarray, groups: np.ndarray | None) -> int:
     return k
 
 
+def _fold_fit(estimator, X: pd.DataFrame, y: np.ndarray, per_row: dict, train, test):
+    """One fold, a task on the current engine: a clone of `estimator` fitted on rows `train` (all rows when None), the
+    per-row fit arguments cut to them; with `test`, (its collusive-class probabilities for rows `test`, the family it
+    chose or None), else the fitted model."""
+    if train is None:
+        return clone(estimator).fit(X, y, **per_row)
+    m = clone(estimator).fit(X.iloc[train], y[train], **{k: np.asarray(v)[train] for k, v in per_row.items()})
+    if test is None:
+        return m
+    return m.predict_proba(X.iloc[test])[:, 1], getattr(m, "family_", None)
+
+
+def fold_fits(jobs: list, label: str = "collusion cross-validation (fold fits)") -> list:
+    """`_fold_fit(estimator, X, y, per_row, train, test)` for each job, results in order: every fold (of every split,
+    estimator and final fit given) a separate task submitted together on the current engine (`features.engine`), each
+    table, label vector and per-row argument set sent once. Each fit is seeded and single-threaded, so the results are
+    those of a loop in this process on every engine (the fits inside a task run in its worker, one after another)."""
+    from features import engine
+
+    eng = engine.current()
+    sent: dict = {}
+
+    def once(obj):
+        if obj is None or (isinstance(obj, dict) and not obj):
+            return obj
+        if id(obj) not in sent:
+            sent[id(obj)] = (obj, eng.share(obj, keep=False))  # the object is held, so its id is not reused meanwhile
+        return sent[id(obj)][1]
+
+    return eng.submit_many([(_fold_fit, (est, once(X), once(y), once(kw), tr, te), None)
+                            for est, X, y, kw, tr, te in jobs], label=label)
+
+
+def _fit_sides(y: np.ndarray, splits) -> list:
+    """The splits whose training side holds both classes (the others leave their held-out rows unscored)."""
+    return [(tr, te) for tr, te in splits if len(np.unique(y[tr])) >= 2]
+
+
+def _pooled(n: int, splits: list, results: list, chosen: list | None = None) -> np.ndarray:
+    """Each row's probability from the fold that held it out (NaN elsewhere); `chosen` receives each fold's family."""
+    p = np.full(n, np.nan)
+    for (_, te), (pt, family) in zip(splits, results):
+        p[te] = pt
+        if chosen is not None and family is not None:
+            chosen.append(family)
+    return p
+
+
+def _per_row(sample_weight, fit_params) -> dict:
+    per_row = dict(fit_params or {})
+    if sample_weight is not None:
+        per_row["sample_weight"] = sample_weight
+    return per_row
+
+
 def out_of_fold(estimator, X: pd.DataFrame, y: np.ndarray, splits, sample_weight=None,
                 fit_params: dict | None = None, chosen: list | None = None) -> np.ndarray:
     """Probabilities for every row from the fold that held it out (NaN for rows never held out or whose training
     side had one class). `fit_params`: keyword arguments of `fit` holding one value per row (e.g. sample_weight,
     markets), cut to each fold's training rows. `chosen`: a list that receives each fold model's `family_` (the family
-    a `FamilySelectedClassifier` chose on that fold's training rows)."""
-    per_row = dict(fit_params or {})
-    if sample_weight is not None:
-        per_row["sample_weight"] = sample_weight
-    p = np.full(len(y), np.nan)
-    for tr, te in splits:
-        if len(np.unique(y[tr])) < 2:
-            continue
-        kw = {k: np.asarray(v)[tr] for k, v in per_row.items()}
-        m = clone(estimator).fit(X.iloc[tr], y[tr], **kw)
-        p[te] = m.predict_proba(X.iloc[te])[:, 1]
-        if chosen is not None and hasattr(m, "family_"):
-            chosen.append(m.family_)
-    return p
+    a `FamilySelectedClassifier` chose on that fold's training rows). The folds are fitted as tasks (`fold_fits`)."""
+    per_row = _per_row(sample_weight, fit_params)
+    used = _fit_sides(y, splits)
+    return _pooled(len(y), used, fold_fits([(estimator, X, y, per_row, tr, te) for tr, te in used]), chosen)
+
+
+def cross_fit(estimator, X: pd.DataFrame, y: np.ndarray, splits, fit_params: dict | None = None) -> tuple:
+    """(`out_of_fold` probabilities, a clone of `estimator` fitted on all rows): the fit on all rows submitted with the
+    folds, as one more task of the same batch (first, as the largest)."""
+    per_row = _per_row(None, fit_params)
+    used = _fit_sides(y, splits)
+    final, *folds = fold_fits([(estimator, X, y, per_row, None, None)]
+                              + [(estimator, X, y, per_row, tr, te) for tr, te in used])
+    return _pooled(len(y), used, folds), final
 
 
 def family_counts(chosen: list) -> dict:
@@ -123,45 +178,57 @@ def evaluate(estimator, X: pd.DataFrame, y, *, tender_ids=None, winners=None, ti
     tender_ids = np.arange(len(y)) if tender_ids is None else np.asarray(tender_ids)
     thr = float(getattr(estimator, "threshold", 0.5))
     splits: dict = {}
-
-    def run(name, sp, extra=None):
-        chosen: list = []
-        p = out_of_fold(estimator, X, y, sp, chosen=chosen)
-        res = {**_metrics(y, p, thr), "folds": len(sp), **(extra or {})}
-        if chosen:
-            res["families"] = family_counts(chosen)
-        if baseline is not None:
-            Xb = X[baseline_columns] if baseline_columns is not None else X
-            pb = out_of_fold(baseline, Xb, y, sp)
-            mb = _metrics(y, pb, 0.5)
-            res["baseline_auc"] = mb["auc"]
-            res["baseline_average_precision"] = mb["average_precision"]
-        splits[name] = res
-        return p
-
-    run("tender", tender_split(y, tender_ids, n_splits, seed))
+    # every fold of every split (and the baseline's, and the forward split) fitted in one batch of tasks, then reported
+    # in the order of the splits
+    plans = [("tender", tender_split(y, tender_ids, n_splits, seed), {})]
     if winners is None:
         splits["bidder"] = {"skipped": "bidder ids are anonymous or winners unknown"}
     else:
         winners = np.asarray(winners)
-        run("bidder", bidder_split(y, winners, n_splits, seed), {"groups": int(len(np.unique(winners)))})
+        plans.append(("bidder", bidder_split(y, winners, n_splits, seed), {"groups": int(len(np.unique(winners)))}))
+    forward = None
     if times is None:
         splits["time"] = {"skipped": "no publication dates"}
     else:
         times = np.asarray(times, dtype=float)
-        run("time", time_blocks(times, n_splits), {"kind": f"{n_splits} contiguous blocks in time, each held out"})
+        plans.append(("time", time_blocks(times, n_splits), {"kind": f"{n_splits} contiguous blocks in time, each held out"}))
         idx = np.argsort(times, kind="stable")
         cut = int(round(forward_share * len(idx)))
-        tr, te = np.sort(idx[:cut]), np.sort(idx[cut:])
-        if len(np.unique(y[te])) < 2 or len(np.unique(y[tr])) < 2:
-            splits["time_forward"] = {"skipped": f"one class only on one side of the {forward_share:.0%} time cut",
-                                      "positives_train": int(y[tr].sum()), "positives_test": int(y[te].sum())}
-        else:
-            m = clone(estimator).fit(X.iloc[tr], y[tr])
-            splits["time_forward"] = {**_metrics(y[te], m.predict_proba(X.iloc[te])[:, 1], thr),
-                                      "kind": f"train on the earliest {forward_share:.0%}, test on the rest"}
-            if hasattr(m, "family_"):
-                splits["time_forward"]["families"] = {m.family_: 1}
+        forward = (np.sort(idx[:cut]), np.sort(idx[cut:]))
+    Xb = None if baseline is None else (X[baseline_columns] if baseline_columns is not None else X)
+    jobs, used = [], {}
+    for name, sp, _ in plans:
+        used[name] = _fit_sides(y, sp)
+        jobs += [(estimator, X, y, {}, tr, te) for tr, te in used[name]]
+        if baseline is not None:
+            jobs += [(baseline, Xb, y, {}, tr, te) for tr, te in used[name]]
+    tr, te = forward if forward is not None else (None, None)
+    forward_fits = forward is not None and len(np.unique(y[te])) == 2 and len(np.unique(y[tr])) == 2
+    if forward_fits:
+        jobs.append((estimator, X, y, {}, tr, te))
+    results = iter(fold_fits(jobs, label="collusion evaluation (fold fits)"))
+    for name, sp, extra in plans:
+        k = len(used[name])
+        chosen: list = []
+        p = _pooled(len(y), used[name], [next(results) for _ in range(k)], chosen)
+        res = {**_metrics(y, p, thr), "folds": len(sp), **extra}
+        if chosen:
+            res["families"] = family_counts(chosen)
+        if baseline is not None:
+            mb = _metrics(y, _pooled(len(y), used[name], [next(results) for _ in range(k)]), 0.5)
+            res["baseline_auc"] = mb["auc"]
+            res["baseline_average_precision"] = mb["average_precision"]
+        splits[name] = res
+    if forward is not None and not forward_fits:
+        splits["time_forward"] = {"skipped": f"one class only on one side of the {forward_share:.0%} time cut",
+                                  "positives_train": int(y[tr].sum()), "positives_test": int(y[te].sum())}
+    elif forward_fits:
+        pt, family = next(results)
+        splits["time_forward"] = {**_metrics(y[te], pt, thr),
+                                  "kind": f"train on the earliest {forward_share:.0%}, test on the rest"}
+        if family is not None:
+            splits["time_forward"]["families"] = {family: 1}
+    splits = {k: splits[k] for k in ("tender", "bidder", "time", "time_forward") if k in splits}
     head = splits["tender"]
     return {"auc": head["auc"], "average_precision": head["average_precision"],
             "balanced_accuracy": head["balanced_accuracy"], "f1": head["f1"],

@@ -5,7 +5,8 @@ trees on the textbook screens are the published baseline (García Rodríguez et 
 regularised linear model on the screens is what small samples support. `fit` runs stratified K-fold cross-validation
 *inside the rows it is given* for each family, keeps the family with the best mean inner ROC-AUC (ties: the order of
 `families`) and refits it on all those rows. Used inside `collusion evaluate`'s folds this is nested cross-validation:
-the held-out tenders play no part in the choice.
+the held-out tenders play no part in the choice. Every (family, inner fold) fit is a separate task on the current engine
+(`features.engine.submit_many`); each is seeded and single-threaded, so the choice is the same on every engine.
 
 Families (each on the columns it can use among those given):
 - `lightgbm`: the calibrated `TenderCollusionClassifier` (the `lightgbm` argument) on every column;
@@ -84,6 +85,24 @@ def _fit(est, X, y, sample_weight):
     return est.fit(X, y, sample_weight=sample_weight)
 
 
+def _inner_auc(est, X, y, sample_weight, cols, train, test) -> float:
+    """One inner fold of one family, a task on the current engine: `est` fitted on rows `train` of its columns, its
+    ROC-AUC on rows `test`."""
+    _fit(est, X.iloc[train][cols], y[train], None if sample_weight is None else sample_weight[train])
+    return float(roc_auc_score(y[test], est.predict_proba(X.iloc[test][cols])[:, 1]))
+
+
+def _inner_aucs(runs: list, X: pd.DataFrame, y: np.ndarray, sample_weight) -> list[float]:
+    """The ROC-AUC of each (unfitted estimator, columns, training rows, test rows) of `runs`, in order: every family's
+    every inner fold a separate task on the current engine (`features.engine.submit_many`), the rows sent once."""
+    from features import engine
+
+    eng = engine.current()
+    Xs, ys, ws = (eng.share(v, keep=False) for v in (X, y, sample_weight))
+    return eng.submit_many([(_inner_auc, (est, Xs, ys, ws, cols, tr, te), None) for est, cols, tr, te in runs],
+                           label="collusion model families (family x inner fold)")
+
+
 class FamilySelectedClassifier(ClassifierMixin, BaseEstimator):
     """The model family with the best inner cross-validated ROC-AUC on the training rows, refitted on all of them.
 
@@ -143,15 +162,13 @@ class FamilySelectedClassifier(ClassifierMixin, BaseEstimator):
             reps = self.inner_repeats or (3 if len(yb) < SMALL else 1)
             folds = [f for r in range(int(reps)) for f in StratifiedKFold(k, shuffle=True, random_state=self.random_state
                                                                           + r).split(X, yb)]
-            for fam, cols in cands:
-                aucs = []
-                for tr, te in folds:
-                    if np.unique(yb[tr]).size < 2 or np.unique(yb[te]).size < 2:
-                        continue
-                    est = self._estimator(fam, len(tr), inner=True)
-                    _fit(est, X.iloc[tr][cols], yb[tr], None if sw is None else sw[tr])
-                    aucs.append(roc_auc_score(yb[te], est.predict_proba(X.iloc[te][cols])[:, 1]))
-                scores[fam] = float(np.mean(aucs)) if aucs else float("nan")
+            runs = [(fam, tr, te) for fam, _ in cands for tr, te in folds
+                    if np.unique(yb[tr]).size == 2 and np.unique(yb[te]).size == 2]
+            aucs = _inner_aucs([(self._estimator(fam, len(tr), inner=True), dict(cands)[fam], tr, te)
+                                for fam, tr, te in runs], X, yb, sw)
+            for fam, _ in cands:
+                got = [a for (f, _, _), a in zip(runs, aucs) if f == fam]
+                scores[fam] = float(np.mean(got)) if got else float("nan")
         finite = {f: s for f, s in scores.items() if np.isfinite(s)}
         self.family_ = max(finite, key=finite.get) if finite else cands[0][0]
         self.inner_scores_ = scores

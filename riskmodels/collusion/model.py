@@ -4,7 +4,9 @@ composite score for markets without labels.
 The classes stay thin: `__init__` only stores arguments, `fit` validates and returns `self`, learned state ends in `_`.
 Calibration cross-fits: the booster used for scoring and reasons is fitted on all rows, and a sigmoid (or isotonic) map
 from its raw score to a probability is fitted on out-of-fold scores of `calibration_cv` boosters
-(`CalibratedClassifierCV(ensemble=False)`), so no rows are spent on a hold-out. `recalibrate` maps an already fitted
+(what `CalibratedClassifierCV(ensemble=False)` fits), so no rows are spent on a hold-out. The all-rows booster and the
+`calibration_cv` fold boosters are separate tasks on the current engine (`features.engine.submit_many`): with one thread
+per fit (`n_jobs=1`) the same model in this process or on Dask workers. `recalibrate` maps an already fitted
 model onto a new market's labels through `FrozenEstimator` (the booster is left untouched).
 Reasons come from LightGBM's own `pred_contrib=True` (equal to TreeSHAP values), turned into words by `riskmodels.collusion.reasons`.
 """
@@ -64,6 +66,75 @@ def _lgbm(est, classes=None, names=None):
     )
 
 
+def _response(model, X) -> np.ndarray:
+    """The score scikit-learn's calibration reads from a fitted booster: its decision function (log-odds; LightGBM 4.7
+    and later) where it has one, else its collusive-class probability."""
+    if hasattr(model, "decision_function"):
+        return model.decision_function(X)
+    return model.predict_proba(X)[:, 1]
+
+
+def _fit_booster(booster, X, y, sample_weight, train=None, held_out=None):
+    """One fit of a tender or pair model, a task on the current engine: a clone of `booster` fitted on rows `train` of
+    X (all rows when None); with `held_out`, its scores (`_response`) for those rows instead of the fitted booster."""
+    from sklearn.base import clone
+
+    if train is None:
+        return clone(booster).fit(X, y, sample_weight=sample_weight)
+    m = clone(booster).fit(X[train], y[train], sample_weight=None if sample_weight is None else sample_weight[train])
+    return m if held_out is None else _response(m, X[held_out])
+
+
+def _cross_fitted(booster, X, y, sample_weight, splits) -> tuple:
+    """(`booster` fitted on all rows, each row's score from the booster fitted without its fold): the all-rows fit and
+    each fold's fit are separate tasks submitted together on the current engine (`features.engine`), the rows sent
+    once. With one thread per fit (`n_jobs=1`, the default) every task makes the fit a loop here would make, so the
+    pandas engine and Dask workers give the same model (what `CalibratedClassifierCV(ensemble=False)` fits)."""
+    from features import engine
+
+    eng = engine.current()
+    Xs, ys, ws = (eng.share(v, keep=False) for v in (X, y, sample_weight))
+    calls = [(_fit_booster, (booster, Xs, ys, ws), None)]
+    calls += [(_fit_booster, (booster, Xs, ys, ws, tr, te), None) for tr, te in splits]
+    fitted, *held = eng.submit_many(calls, label="collusion model fits (all rows, calibration folds)")
+    scores = np.empty(len(y))
+    for (_, te), s in zip(splits, held):
+        scores[te] = s
+    return fitted, scores
+
+
+class _Score(ClassifierMixin, BaseEstimator):
+    """A stand-in classifier whose score is its one input column: the calibration map is fitted on scores that are
+    already out of fold."""
+
+    def fit(self, Z, y=None, sample_weight=None):  # noqa: D102 - nothing to learn
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, Z) -> np.ndarray:
+        return np.asarray(Z, dtype=np.float64)[:, 0]
+
+    def predict(self, Z) -> np.ndarray:  # scikit-learn's cross-validation asks for one; the calibration does not use it
+        return (self.decision_function(Z) > 0).astype(int)
+
+
+class _ScoreCalibration:
+    """A calibrated tender or pair model: its booster's score (`_response`) mapped to a probability by a sigmoid (or
+    isotonic) calibration fitted on out-of-fold scores, as `CalibratedClassifierCV(ensemble=False)` maps it."""
+
+    def __init__(self, booster, method: str):
+        self.booster, self.method = booster, method
+
+    def fit(self, scores: np.ndarray, y: np.ndarray, sample_weight=None):
+        everything = np.arange(len(y))  # one "split" holding every row: the scores need no folds, they are held out already
+        self.map_ = CalibratedClassifierCV(_Score(), method=self.method, cv=[(everything, everything)], ensemble=False)
+        self.map_.fit(scores[:, None], y, sample_weight=sample_weight)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.map_.predict_proba(_response(self.booster, X)[:, None])
+
+
 class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
     """Shared body of the tender and pair models: a binary LightGBM classifier with calibrated probabilities and reasons."""
 
@@ -119,16 +190,14 @@ class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, yb = _binary_target(y)
         self.n_positive_ = int(yb.sum())
         folds = min(int(self.calibration_cv), int(np.bincount(yb, minlength=2).min()))
+        booster = _lgbm(self, self.classes_, names)
         self.calibrated_ = None
         if self.calibration is not None and folds >= 2:
-            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            cal = CalibratedClassifierCV(_lgbm(self, self.classes_, names), method=self.calibration, cv=cv,
-                                         ensemble=False)
-            cal.fit(X, yb, sample_weight=sample_weight)
-            self.calibrated_ = cal
-            self.booster_ = cal.calibrated_classifiers_[0].estimator
+            splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state).split(X, yb))
+            self.booster_, scores = _cross_fitted(booster, X, yb, sample_weight, splits)
+            self.calibrated_ = _ScoreCalibration(self.booster_, self.calibration).fit(scores, yb, sample_weight)
         else:
-            self.booster_ = _lgbm(self, self.classes_, names).fit(X, yb, sample_weight=sample_weight)
+            self.booster_ = booster.fit(X, yb, sample_weight=sample_weight)
         return self
 
     def recalibrate(self, X, y, method: str = "sigmoid"):

@@ -286,18 +286,17 @@ def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions
                    params: dict | None = None, methods=("lightgbm", "consensus")) -> dict:
     """Leave one training market out: for each method, {market: ROC-AUC when trained on the other markets and applied
     unchanged to it}, plus `mean`. Needs at least two markets; only the training markets are used, so choosing a
-    method by it never looks at the market the model will score."""
-    from sklearn.base import clone
-    from sklearn.metrics import roc_auc_score
+    method by it never looks at the market the model will score. Every (method, held-out market) fit is a separate task
+    on the current engine (`features.engine.submit_many`), the table sent once."""
+    from features import engine
 
     markets = table["market"].astype(str).to_numpy()
     names = list(dict.fromkeys(markets))
     if len(names) < 2:
         raise InputError("a transfer check needs at least two labelled markets")
     y = np.asarray(y)
-    out = {}
+    runs, calls = [], []
     for method in methods:
-        res = {}
         for held in names:
             tr, te = markets != held, markets == held
             if len(np.unique(y[tr])) < 2 or len(np.unique(y[te])) < 2:
@@ -305,12 +304,27 @@ def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions
             sub = table[tr].reset_index(drop=True)
             model, cols, kw = fit_tender_model(sub, y[tr], kind=kind, directions=directions, method=method, seed=seed,
                                                params=params)
-            model = clone(model).fit(sub[cols], y[tr], **kw)
-            p = model.predict_proba(table.loc[te, cols].astype(float))[:, 1]
-            res[held] = float(roc_auc_score(y[te], p))
+            runs.append((method, held))
+            calls.append((model, cols, kw, tr, te))
+    eng = engine.current()
+    ts, ys = eng.share(table, keep=False), eng.share(y, keep=False)
+    aucs = eng.submit_many([(_held_out_auc, (model, ts, ys, cols, kw, tr, te), None) for model, cols, kw, tr, te in calls],
+                           label="collusion transfer check (method x held-out market)")
+    out = {}
+    for method in methods:
+        res = {held: auc for (m, held), auc in zip(runs, aucs) if m == method}
         res["mean"] = float(np.mean(list(res.values()))) if res else float("nan")
         out[method] = res
     return out
+
+
+def _held_out_auc(model, table: pd.DataFrame, y: np.ndarray, cols: list, fit_kw: dict, train, test) -> float:
+    """One fit of `transfer_check`, a task on the current engine: `model` fitted on the `train` rows (the other
+    markets), its ROC-AUC on the held-out market's rows `test`."""
+    from sklearn.metrics import roc_auc_score
+
+    model = clone(model).fit(table[train].reset_index(drop=True)[cols], y[train], **fit_kw)
+    return float(roc_auc_score(y[test], model.predict_proba(table.loc[test, cols].astype(float))[:, 1]))
 
 
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS, graph: bool = False, flags: bool = False,
@@ -360,10 +374,12 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     if cv:
         sp = collusion_eval.tender_split(y, table["tender_id"].astype(str) + "@" + table["market"], folds, seed)
         info["folds"] = len(sp)
-        oof = collusion_eval.out_of_fold(model, table[cols], y, sp, fit_params=kw)
+        # the folds and the fit on every tender: one batch of tasks on the current engine
+        oof, model = collusion_eval.cross_fit(model, table[cols], y, sp, fit_params=kw)
         info["metrics"] = collusion_eval._metrics(y, oof, float(model.threshold))
         info["oof"] = oof
-    model.fit(table[cols], y, **kw)
+    else:
+        model.fit(table[cols], y, **kw)
     fitted = info.get("oof")
     seen = "out-of-fold"
     if fitted is None or not np.isfinite(fitted).all():
