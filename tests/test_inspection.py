@@ -428,3 +428,28 @@ def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
     cli("inspect", "verify", tmp_path / "p", out="OK")
     trig.write_text("enterprise_id\nE00013\n")
     cli("inspect", "verify", tmp_path / "p", code=1, out="input changed")
+
+
+def test_inputs_read_once_give_the_same_plan_and_lift_and_must_be_the_same_files(tmp_path):
+    from features.settings import Settings
+    from riskmodels.inspection.evaluate import simulate_plans
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
+
+    t = city(n=400, capacity=100)
+    d, tiers = write(tmp_path, t)
+    loaded = load_inputs(locate_inputs(d, tiers), Settings())
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "read" / "p")
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "given" / "p", loaded=loaded)
+    for name in ("plan.csv", "strata.csv", "inclusion.csv", "unassigned.csv", "notice.csv", "manifest.json", "notice.md"):
+        assert (tmp_path / "read" / "p" / name).read_bytes() == (tmp_path / "given" / "p" / name).read_bytes(), name
+    verify_plan(tmp_path / "given" / "p")
+    assert simulate_plans(d, tiers, PERIOD, "x", runs=2) == simulate_plans(d, tiers, PERIOD, "x", runs=2, loaded=loaded)
+    other = tmp_path / "other-tiers.csv"
+    shutil.copyfile(tiers, other)
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        make_plan(d, other, PERIOD, "x", tmp_path / "wrong" / "p", loaded=loaded)
+    assert not (tmp_path / "wrong").exists()
+    s = Settings()
+    s.validate.reject_duplicates = False
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        simulate_plans(d, tiers, PERIOD, "x", runs=1, settings=s, loaded=loaded)
