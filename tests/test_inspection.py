@@ -171,6 +171,21 @@ def test_last_visit_inspectors_and_spacing():
     assert r.summary["recently_visited_firms"] == 2
 
 
+def test_last_visits_read_messy_history_rows():
+    from datetime import date
+
+    h = pd.DataFrame({"enterprise_id": [" E1", "E1", "E1 ", None, "E2", "E2", "E3", 5],
+                      "inspected_on": ["2026-01-01", "2026-03-01", "2026-03-01", "2026-03-01", "bad", "2026-02-01",
+                                       None, "2026-02-02"],
+                      "inspector_ids": ["x", " a , b ", "b；c、d", "z", "y", None, "w", "k;;l"]})
+    assert last_visits(h) == {"E1": (date(2026, 3, 1), {"a", "b", "c", "d"}), "": (date(2026, 3, 1), {"z"}),
+                              "E2": (date(2026, 2, 1), set()), "5": (date(2026, 2, 2), {"k", "l"})}
+    arrow = h.astype({"enterprise_id": "string[pyarrow]", "inspector_ids": "string[pyarrow]"}).iloc[[0, 1, 2, 5]]
+    assert last_visits(arrow) == {"E1": (date(2026, 3, 1), {"a", "b", "c", "d"}), "E2": (date(2026, 2, 1), set())}
+    assert last_visits(h.drop(columns="inspector_ids"))["E1"] == (date(2026, 3, 1), set())
+    assert last_visits(h.iloc[:0]) == {} and last_visits(None) == {}
+
+
 def test_a_tier_only_if_triggered_and_triggers_force_inclusion():
     t = city()
     a_firm = t["tiers"].loc[t["tiers"].tier == "A", "enterprise_id"].iloc[0]

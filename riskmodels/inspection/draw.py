@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from features import engine
@@ -142,11 +143,14 @@ def collect_triggers(tiers: pd.DataFrame, triggers: pd.DataFrame | None, column:
 
 
 def last_visits(inspections: pd.DataFrame | None) -> dict:
-    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit."""
+    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit.
+    Each distinct id text is cleaned once (an inspection history repeats its firms and inspector lists many times)."""
     if inspections is None or not len(inspections):
         return {}
     dates = pd.to_datetime(inspections["inspected_on"], errors="coerce")
-    df = pd.DataFrame({"e": inspections["enterprise_id"].map(_text), "d": dates,
+    codes, firms = pd.factorize(inspections["enterprise_id"])  # each distinct id read once; missing -> code -1 -> ""
+    ids = np.array([_text(v) for v in firms] + [""], dtype=object)[codes]
+    df = pd.DataFrame({"e": pd.Series(ids, index=inspections.index), "d": dates,
                        "i": inspections["inspector_ids"] if "inspector_ids" in inspections.columns else ""})
     df = df[df["d"].notna()]
     if not len(df):
@@ -154,10 +158,14 @@ def last_visits(inspections: pd.DataFrame | None) -> dict:
     last = df.groupby("e")["d"].transform("max")
     df = df[df["d"] == last]
     out = {}
-    for e, d, ins in zip(df["e"], df["d"], df["i"]):
+    who: dict = {}
+    for e, d, ins in zip(df["e"].to_numpy(), df["d"].dt.date.to_numpy(), df["i"].to_numpy(dtype=object)):
+        k = ins if isinstance(ins, str) else _text(ins)
+        p = who.get(k)
+        if p is None:
+            p = who[k] = frozenset(_ids(ins))
         prev = out.get(e)
-        people = set(_ids(ins))
-        out[e] = (d.date(), people if prev is None else prev[1] | people)
+        out[e] = (d, set(p) if prev is None else prev[1] | p)
     return out
 
 
