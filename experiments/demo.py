@@ -240,15 +240,19 @@ def stage_inspection(d: Demo) -> dict:
     """A tier-driven double-random inspection plan, verified from its manifest, and its lift."""
     from riskmodels.inspection import make_plan, verify_plan
     from riskmodels.inspection.evaluate import simulate_plans
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
 
     data = d.need("data", "simulate")
     tiers = d.need("tiers_file", "credit")
     plan_dir = d.out / "inspection" / "plan"
+    # the plan and its simulated lift draw from the same inputs: read (and hashed) once for both
+    loaded = load_inputs(locate_inputs(data, tiers), d.settings)
     # the period: the month after the tiers' as-of date (make_plan's default)
-    result, manifest = make_plan(data, tiers, None, INSPECTION_SEED, plan_dir, d.settings)
+    result, manifest = make_plan(data, tiers, None, INSPECTION_SEED, plan_dir, d.settings, loaded=loaded)
     d.output("inspection plan (plan.xlsx internal; notice.csv/.xlsx/.md public; manifest.json)", plan_dir)
-    verify_plan(plan_dir)  # raises VerifyFailed if the published plan does not re-derive
-    sim = simulate_plans(data, tiers, manifest["period"], INSPECTION_SEED, runs=5, settings=d.settings)
+    verify_plan(plan_dir)  # re-reads the published files; raises VerifyFailed if the plan does not re-derive
+    sim = simulate_plans(data, tiers, manifest["period"], INSPECTION_SEED, runs=5, settings=d.settings, loaded=loaded)
+    del loaded
     res = decision_report(d, plan_dir)
     s = result.summary
     return {**res, "period": manifest["period"], "visits": s["visits"], "saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],

@@ -321,3 +321,36 @@ def test_collusion_fits_as_tasks_give_the_same_model_and_metrics(short_of_memory
         assert np.isfinite(a).all() and np.abs(a - b).max() <= 1e-12
     assert here[3] == there[3] and here[4] == there[4] and here[5] == there[5]  # the family, the metrics, the transfer check
     assert set(here[4]["splits"]) == {"tender", "bidder", "time", "time_forward"} and here[4]["splits"]["tender"]["auc"] > 0.8
+
+
+@pytest.mark.slow
+def test_inspection_draw_per_stratum_on_dask_gives_the_same_plan(short_of_memory, tmp_path):
+    """Each (department, tier) stratum's draw is a task on the workers: the plan's files are the same bytes as on the
+    pandas engine, and either engine verifies the other's plan."""
+    import pathlib
+
+    from distributed import get_task_stream
+
+    from riskmodels.inspection import make_plan, verify_plan
+    from tests.test_inspection import PERIOD, city, write
+
+    t = city(n=500, depts=("env", "fire", "market", "tax"), capacity=100, seed=4)
+    t["tiers"].loc[t["tiers"].index % 7 == 0, "probability"] = np.nan  # firms without a risk score share the median's
+    d, tiers = write(tmp_path, t)
+    here, _ = make_plan(d, tiers, PERIOD, "same", tmp_path / "pandas" / "p")
+    with engine.using(short_of_memory), get_task_stream(short_of_memory.client) as stream:
+        there, _ = make_plan(d, tiers, PERIOD, "same", tmp_path / "dask" / "p")
+        verify_plan(tmp_path / "pandas" / "p")
+    verify_plan(tmp_path / "dask" / "p")
+    strata = len(here.strata)
+    assert strata == 16 and (here.strata["drawn"] > 0).sum() >= 8
+    assert sum(str(t["key"]).startswith("draw_stratum-") for t in stream.data) == 2 * strata  # plan and its verification
+    files = sorted(p.name for p in pathlib.Path(tmp_path / "pandas" / "p").iterdir())
+    assert {"plan.csv", "strata.csv", "inclusion.csv", "manifest.json"} <= set(files)
+    for name in files:
+        if not name.endswith(".xlsx"):  # the workbooks carry their write time; verify_plan compared their cells
+            assert (tmp_path / "pandas" / "p" / name).read_bytes() == (tmp_path / "dask" / "p" / name).read_bytes(), name
+    for a, b in ((here.visits, there.visits), (here.strata, there.strata), (here.inclusion, there.inclusion),
+                 (here.unassigned, there.unassigned)):
+        pd.testing.assert_frame_equal(a, b)
+    assert here.summary == there.summary

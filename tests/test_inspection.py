@@ -171,6 +171,21 @@ def test_last_visit_inspectors_and_spacing():
     assert r.summary["recently_visited_firms"] == 2
 
 
+def test_last_visits_read_messy_history_rows():
+    from datetime import date
+
+    h = pd.DataFrame({"enterprise_id": [" E1", "E1", "E1 ", None, "E2", "E2", "E3", 5],
+                      "inspected_on": ["2026-01-01", "2026-03-01", "2026-03-01", "2026-03-01", "bad", "2026-02-01",
+                                       None, "2026-02-02"],
+                      "inspector_ids": ["x", " a , b ", "b；c、d", "z", "y", None, "w", "k;;l"]})
+    assert last_visits(h) == {"E1": (date(2026, 3, 1), {"a", "b", "c", "d"}), "": (date(2026, 3, 1), {"z"}),
+                              "E2": (date(2026, 2, 1), set()), "5": (date(2026, 2, 2), {"k", "l"})}
+    arrow = h.astype({"enterprise_id": "string[pyarrow]", "inspector_ids": "string[pyarrow]"}).iloc[[0, 1, 2, 5]]
+    assert last_visits(arrow) == {"E1": (date(2026, 3, 1), {"a", "b", "c", "d"}), "E2": (date(2026, 2, 1), set())}
+    assert last_visits(h.drop(columns="inspector_ids"))["E1"] == (date(2026, 3, 1), set())
+    assert last_visits(h.iloc[:0]) == {} and last_visits(None) == {}
+
+
 def test_a_tier_only_if_triggered_and_triggers_force_inclusion():
     t = city()
     a_firm = t["tiers"].loc[t["tiers"].tier == "A", "enterprise_id"].iloc[0]
@@ -428,3 +443,28 @@ def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
     cli("inspect", "verify", tmp_path / "p", out="OK")
     trig.write_text("enterprise_id\nE00013\n")
     cli("inspect", "verify", tmp_path / "p", code=1, out="input changed")
+
+
+def test_inputs_read_once_give_the_same_plan_and_lift_and_must_be_the_same_files(tmp_path):
+    from features.settings import Settings
+    from riskmodels.inspection.evaluate import simulate_plans
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
+
+    t = city(n=400, capacity=100)
+    d, tiers = write(tmp_path, t)
+    loaded = load_inputs(locate_inputs(d, tiers), Settings())
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "read" / "p")
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "given" / "p", loaded=loaded)
+    for name in ("plan.csv", "strata.csv", "inclusion.csv", "unassigned.csv", "notice.csv", "manifest.json", "notice.md"):
+        assert (tmp_path / "read" / "p" / name).read_bytes() == (tmp_path / "given" / "p" / name).read_bytes(), name
+    verify_plan(tmp_path / "given" / "p")
+    assert simulate_plans(d, tiers, PERIOD, "x", runs=2) == simulate_plans(d, tiers, PERIOD, "x", runs=2, loaded=loaded)
+    other = tmp_path / "other-tiers.csv"
+    shutil.copyfile(tiers, other)
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        make_plan(d, other, PERIOD, "x", tmp_path / "wrong" / "p", loaded=loaded)
+    assert not (tmp_path / "wrong").exists()
+    s = Settings()
+    s.validate.reject_duplicates = False
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        simulate_plans(d, tiers, PERIOD, "x", runs=1, settings=s, loaded=loaded)

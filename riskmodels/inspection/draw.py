@@ -38,8 +38,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
+from features import engine
 from features.errors import InputError
 from riskmodels.inspection.policy import TIERS, Policy
 from riskmodels.inspection.randomness import digest, keyed_order, uniform
@@ -141,11 +143,14 @@ def collect_triggers(tiers: pd.DataFrame, triggers: pd.DataFrame | None, column:
 
 
 def last_visits(inspections: pd.DataFrame | None) -> dict:
-    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit."""
+    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit.
+    Each distinct id text is cleaned once (an inspection history repeats its firms and inspector lists many times)."""
     if inspections is None or not len(inspections):
         return {}
     dates = pd.to_datetime(inspections["inspected_on"], errors="coerce")
-    df = pd.DataFrame({"e": inspections["enterprise_id"].map(_text), "d": dates,
+    codes, firms = pd.factorize(inspections["enterprise_id"])  # each distinct id read once; missing -> code -1 -> ""
+    ids = np.array([_text(v) for v in firms] + [""], dtype=object)[codes]
+    df = pd.DataFrame({"e": pd.Series(ids, index=inspections.index), "d": dates,
                        "i": inspections["inspector_ids"] if "inspector_ids" in inspections.columns else ""})
     df = df[df["d"].notna()]
     if not len(df):
@@ -153,10 +158,14 @@ def last_visits(inspections: pd.DataFrame | None) -> dict:
     last = df.groupby("e")["d"].transform("max")
     df = df[df["d"] == last]
     out = {}
-    for e, d, ins in zip(df["e"], df["d"], df["i"]):
+    who: dict = {}
+    for e, d, ins in zip(df["e"].to_numpy(), df["d"].dt.date.to_numpy(), df["i"].to_numpy(dtype=object)):
+        k = ins if isinstance(ins, str) else _text(ins)
+        p = who.get(k)
+        if p is None:
+            p = who[k] = frozenset(_ids(ins))
         prev = out.get(e)
-        people = set(_ids(ins))
-        out[e] = (d.date(), people if prev is None else prev[1] | people)
+        out[e] = (d, set(p) if prev is None else prev[1] | p)
     return out
 
 
@@ -290,41 +299,82 @@ def pareto_rank(u: float, p: float) -> float:
     return (u / (1 - u)) / (p / (1 - p))
 
 
-def draw_targets(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tuple[dict, list, pd.DataFrame]:
-    """Step 3: the random draw. Returns (enterprise_id -> departments that drew it, strata rows, inclusion table with
-    one row per roster (department, firm): tier, risk, eligible, inclusion_probability, drawn)."""
-    draws: dict = {}
-    strata, rows = [], []
-    prn: dict = {}  # permanent random numbers
+@dataclass
+class Stratum:
+    """One (department, tier) stratum as its draw needs it: its roster firms in population order, which of them are
+    eligible, the quota `n` and expected count `x` from the controlled rounding, and the risk of its firms."""
+
+    department: str
+    tier: str
+    firms: list
+    eligible: list  # bool per firm: neither recently visited nor held back by a_only_if_triggered
+    n: int
+    x: float
+    risk: dict  # enterprise_id -> risk, only the stratum's firms that have one
+
+
+def stratum_quotas(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tuple[list, list]:
+    """Step 3, first half (needs every stratum of a tier): the strata in the documented order (departments in code-point
+    order within each tier) with the controlled-rounding quota of each, and their rows of strata.csv without `drawn`."""
     groups = {k: g for k, g in pop.groupby(["department", "tier"], sort=False)}
     cumulative = {t: 0.0 for t in TIERS}  # controlled rounding: running expected count per tier over departments
-    for dept, tier in sorted(groups):  # departments in code-point order within each tier
+    out, rows = [], []
+    for dept, tier in sorted(groups):
         g = groups[(dept, tier)]
-        eligible = g.loc[~g["recent"] & ~g["a_rule"], "enterprise_id"].tolist()
-        ordered = sorted(eligible)
+        recent, a_rule = g["recent"].to_numpy(bool), g["a_rule"].to_numpy(bool)
+        eligible = ~recent & ~a_rule
         rate = policy.rate(dept, tier)
-        x = rate * len(eligible)
+        x = rate * int(eligible.sum())
         u = uniform(key, "round", tier)
         c = cumulative[tier]
         n = math.floor(c + x + u) - math.floor(c + u)
         cumulative[tier] = c + x
-        probs = stratum_probabilities(x, [risk.get(e) for e in ordered], policy.risk_exponent, policy.risk_floor)
-        for e in ordered:
-            if (dept, e) not in prn:
-                prn[(dept, e)] = uniform(key, "target", e) if policy.coordinate_departments else uniform(key, "target", dept, e)
-        rank = {e: pareto_rank(prn[(dept, e)], p) for e, p in zip(ordered, probs)}
-        chosen = set(sorted(ordered, key=lambda e: (rank[e], e))[:n])
+        firms = g["enterprise_id"].tolist()
+        out.append(Stratum(dept, tier, firms, eligible.tolist(), n, x, {e: risk[e] for e in firms if e in risk}))
+        rows.append({"department": dept, "tier": tier, "roster": len(g), "recently_visited": int(recent.sum()),
+                     "a_only_if_triggered": int((a_rule & ~recent).sum()), "eligible": int(eligible.sum()),
+                     "rate": rate, "expected": round(x, 6)})
+    return out, rows
+
+
+def draw_stratum(s: Stratum, key: str, policy: Policy) -> tuple[list, list]:
+    """Step 3, second half (one stratum on its own): the eligible firms' inclusion probabilities, their permanent random
+    numbers from the seed key, and the `s.n` smallest Pareto ranks drawn. Returns (the drawn firms in ascending order,
+    the stratum's inclusion rows in population order)."""
+    ordered = sorted(e for e, ok in zip(s.firms, s.eligible) if ok)
+    probs = stratum_probabilities(s.x, [s.risk.get(e) for e in ordered], policy.risk_exponent, policy.risk_floor)
+    if policy.coordinate_departments:
+        prn = [uniform(key, "target", e) for e in ordered]
+    else:
+        prn = [uniform(key, "target", s.department, e) for e in ordered]
+    rank = {e: pareto_rank(u, p) for e, u, p in zip(ordered, prn, probs)}
+    chosen = set(sorted(ordered, key=lambda e: (rank[e], e))[:s.n])
+    prob_of = dict(zip(ordered, probs))
+    rows = [(s.department, e, s.tier, s.risk.get(e), int(ok), round(prob_of.get(e, 0.0), 9), int(e in chosen))
+            for e, ok in zip(s.firms, s.eligible)]
+    return sorted(chosen), rows
+
+
+def draw_targets(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tuple[dict, list, pd.DataFrame]:
+    """Step 3: the random draw. Returns (enterprise_id -> departments that drew it, strata rows, inclusion table with
+    one row per roster (department, firm): tier, risk, eligible, inclusion_probability, drawn).
+
+    The quotas (controlled rounding runs over the departments of a tier) are set here; each stratum's draw is then one
+    task on the current engine (`features.engine`): it needs only its own firms, their risk and the public seed key, so
+    the plan is the same wherever it runs."""
+    strata, rows = stratum_quotas(pop, risk, key, policy)
+    eng = engine.current()
+    done = eng.map(draw_stratum, strata, key, policy, label="inspection draw per stratum")
+    draws: dict = {}
+    inclusion_rows: list = []
+    for s, row, (chosen, inc) in zip(strata, rows, done):
         for e in chosen:
-            draws.setdefault(e, set()).add(dept)
-        prob_of = dict(zip(ordered, probs))
-        for e, rec, ar in zip(g["enterprise_id"], g["recent"], g["a_rule"]):
-            rows.append((dept, e, tier, risk.get(e), int(not (rec or ar)), round(prob_of.get(e, 0.0), 9),
-                         int(e in chosen)))
-        strata.append({"department": dept, "tier": tier, "roster": len(g), "recently_visited": int(g["recent"].sum()),
-                       "a_only_if_triggered": int((g["a_rule"] & ~g["recent"]).sum()), "eligible": len(eligible),
-                       "rate": rate, "expected": round(x, 6), "drawn": len(chosen)})
-    inclusion = pd.DataFrame(rows, columns=INCLUSION_COLUMNS).sort_values(["department", "enterprise_id"], kind="stable")
-    return draws, strata, inclusion.reset_index(drop=True)
+            draws.setdefault(e, set()).add(s.department)
+        inclusion_rows += inc
+        row["drawn"] = len(chosen)
+    inclusion = pd.DataFrame(inclusion_rows, columns=INCLUSION_COLUMNS).sort_values(["department", "enterprise_id"],
+                                                                                    kind="stable")
+    return draws, rows, inclusion.reset_index(drop=True)
 
 
 def inclusion_summary(inclusion: pd.DataFrame) -> dict:

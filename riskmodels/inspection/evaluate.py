@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.settings import Settings
 from riskmodels.inspection.draw import PlanResult, prepare_tiers
-from riskmodels.inspection.planner import default_period, derive, load_inputs, locate_inputs, read_file_table
+from riskmodels.inspection.planner import Loaded, default_period, derive, load_inputs, locate_inputs
 from riskmodels.inspection.policy import TIERS, Policy
 
 
@@ -52,18 +52,22 @@ def plan_metrics(result: PlanResult, value: pd.Series, roster_firms, tier_of: di
 
 
 def simulate_plans(data_dir, tiers, period: str | None, seed: str, runs: int = 10, settings: Settings | None = None,
-                   triggers=None) -> dict:
+                   triggers=None, loaded: Loaded | None = None) -> dict:
     """Draw the plan `runs` times with derived seeds and summarise the metrics (mean, min, max over the runs and their
-    standard deviation). `period` None: the month after the tiers' as-of date."""
+    standard deviation). `period` None: the month after the tiers' as-of date. `loaded`: these inputs already read by
+    `planner.load_inputs` (as for `make_plan`; ValueError when read from other files or with other settings)."""
     settings = settings or Settings()
     policy = Policy.from_settings(settings.inspect)
     inputs = locate_inputs(data_dir, tiers, triggers)
-    tiers_df = read_file_table(inputs.tiers)
+    if loaded is None:
+        loaded = load_inputs(inputs, settings)  # read once, draw `runs` times
+    else:
+        loaded.check_same(inputs, settings)
+    tiers_df = loaded.tiers
     if period is None:
         period = default_period(tiers_df, str(inputs.tiers))
     tier_of = prepare_tiers(tiers_df, str(inputs.tiers))
     value, source = truth_values(inputs.data_dir, tiers_df)
-    loaded = load_inputs(inputs, settings)  # read once, draw `runs` times
     per_run = []
     for r in range(1, max(1, runs) + 1):
         result, _, _, _ = derive(loaded, f"{seed}#{r}", period, settings, policy)

@@ -146,16 +146,32 @@ class Loaded:
     triggers: pd.DataFrame | None
     labels: dict
     lists: dict | None = None
+    inputs: Inputs | None = None  # what was read, and with which settings: a reuse must ask for the same (`check_same`)
+    read_with: dict | None = None
+
+    def check_same(self, inputs: Inputs, settings: Settings) -> None:
+        """ValueError unless these tables were read from `inputs` with the header mapping and checks of `settings`
+        (a plan drawn from other tables than its manifest names would not verify)."""
+        if self.inputs != inputs or self.read_with != _read_settings(settings):
+            raise ValueError("the loaded inputs were read from other files or with other settings than asked for")
+
+
+def _read_settings(settings: Settings) -> dict:
+    return {"columns": dataclasses.asdict(settings.columns), "validate": dataclasses.asdict(settings.validate)}
 
 
 def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
-    """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping)."""
+    """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping). One
+    process that draws several plans from the same inputs (a plan and its simulated lift) reads them once with this and
+    passes the result to `make_plan(loaded=...)` and `simulate_plans(loaded=...)`; `verify_plan` always reads the
+    published files again."""
     present = [n for n, p in inputs.tables.items() if p is not None]
     ds = load_dataset(inputs.data_dir, settings, tables=present)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
     lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
-    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists)
+    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists,
+                  inputs, _read_settings(settings))
 
 
 def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:
@@ -201,19 +217,24 @@ def _where(path: Path, out: Path) -> dict:
 
 
 def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Settings | None = None, triggers=None,
-              embed_inputs: bool = False, lang: str = "en", lists=None) -> tuple[PlanResult, dict]:
+              embed_inputs: bool = False, lang: str = "en", lists=None,
+              loaded: Loaded | None = None) -> tuple[PlanResult, dict]:
     """Draw the plan and write OUT/plan.csv, plan.xlsx (internal), unassigned.csv, strata.csv, notice.csv, notice.xlsx,
-    notice.md (public) and manifest.json. `period` None: the month after the tiers' as-of date."""
+    notice.md (public) and manifest.json. `period` None: the month after the tiers' as-of date. `loaded`: these inputs
+    already read by `load_inputs` (ValueError when they were read from other files or with other settings)."""
     settings = settings or Settings()
     check_lang(lang)
     if not str(seed).strip():
         raise InputError("--seed: the public seed text must not be empty")
     policy = Policy.from_settings(settings.inspect)
     inputs = locate_inputs(data_dir, tiers, triggers, lists)
+    if loaded is not None:
+        loaded.check_same(inputs, settings)
     if period is None:
-        period = default_period(read_file_table(inputs.tiers), str(inputs.tiers))
+        period = default_period(loaded.tiers if loaded is not None else read_file_table(inputs.tiers), str(inputs.tiers))
     labels = labels_for(settings.inspect.department_labels, lang)
-    result, rendered, key, hashes = derive(inputs, seed, period, settings, policy, lang, labels)
+    result, rendered, key, hashes = derive(loaded if loaded is not None else inputs, seed, period, settings, policy,
+                                           lang, labels)
     out = Path(out)
     with atomic_dir(out) as work:
         manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
