@@ -15,6 +15,15 @@ share a legal representative are tied with weight 1, thirty firms in one office 
 (the pairs of one value sum to k/2, so a common value cannot outweigh a rare one by sheer number of pairs). Values
 shared by more than `max_firms` firms (a registry agent's address, a platform's default CA) are ignored and counted.
 A pair's strength in one relation is the largest weight over the values it shares in that relation.
+
+**Where it runs.** `relation_pairs` runs on the current engine (`features.engine`): the registry and bids are split
+into partitions (of firms, of bidders) and each partition normalises its own rows into (relation, firm, value) rows;
+these rows are shuffled by a hash of the value into buckets, so a value's firms all meet in one bucket, and each bucket
+pairs them (`value_pairs`: the same pairs, `n_firms`, weights and skipped values as over the whole table) and keeps
+only the pairs of `firms`. The holding chains (`holdings_closure`) are followed on the driver (vectorised for firms
+whose holders hold nothing themselves) and their (firm, holder) rows join the shuffle. With the pandas engine all of
+this is one partition and one bucket in this process. The table comes back sorted by `firm_a`, `firm_b`, `relation`,
+`value` (one row per such key) on every engine.
 """
 from __future__ import annotations
 
@@ -23,6 +32,8 @@ from collections import defaultdict
 import networkx as nx
 import numpy as np
 import pandas as pd
+
+from features import engine as _engine
 
 REGISTRY_RELATIONS = ("legal_rep", "shareholder", "address", "building", "phone")
 BID_RELATIONS = ("device_id", "file_creator", "ca_serial", "deposit_account", "project_manager_id", "agent_id", "ip",
@@ -58,8 +69,7 @@ def _norm_phone(s: pd.Series) -> pd.Series:
 def value_pairs(firm: pd.Series, value: pd.Series, relation: str, max_firms: int = 50) -> tuple[pd.DataFrame, int]:
     """Pairs of firms that share a value: (DataFrame `firm_a` < `firm_b`, `relation`, `value`, `n_firms`, `weight`,
     number of values skipped because more than `max_firms` firms share them)."""
-    d = pd.DataFrame({"firm": firm.astype(str).to_numpy(), "value": value.to_numpy()}).dropna().drop_duplicates()
-    d = d[d["value"].astype(str) != ""]
+    d = _firm_values(firm, value)
     size = d.groupby("value", sort=False)["firm"].transform("size")
     skipped = int(d.loc[size > max_firms, "value"].nunique())
     d = d[(size >= 2) & (size <= max_firms)]
@@ -76,43 +86,102 @@ def value_pairs(firm: pd.Series, value: pd.Series, relation: str, max_firms: int
     return out, skipped
 
 
+def _firm_values(firm: pd.Series, value: pd.Series) -> pd.DataFrame:
+    """The distinct (`firm` as text, `value`) rows with a value: missing and empty values dropped."""
+    d = pd.DataFrame({"firm": firm.astype(str).to_numpy(), "value": value.to_numpy()}).dropna().drop_duplicates()
+    return d[d["value"].astype(str) != ""]
+
+
 def _empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame({"firm_a": pd.Series(dtype=object), "firm_b": pd.Series(dtype=object),
-                         "relation": pd.Series(dtype=object), "value": pd.Series(dtype=object),
+    return pd.DataFrame({"firm_a": pd.Series(dtype=str), "firm_b": pd.Series(dtype=str),
+                         "relation": pd.Series(dtype=str), "value": pd.Series(dtype=str),
                          "n_firms": pd.Series(dtype=np.int64), "weight": pd.Series(dtype=float)})
 
 
 def holdings_closure(shareholders: pd.DataFrame, max_depth: int = 6) -> pd.DataFrame:
     """Every (enterprise, ultimate or intermediate holder) pair reachable up a chain of holdings, with `share` the
     largest product of shares over the chains (a missing share counts as 1: the holding is known, its size is not)
-    and `depth` the chain length. Holders that are themselves enterprises are followed upwards; cycles are cut."""
-    sh = shareholders.copy()
-    sh["enterprise_id"] = sh["enterprise_id"].astype(str)
-    sh["holder_id"] = sh["holder_id"].astype(str)
-    share = pd.to_numeric(sh["share"], errors="coerce") if "share" in sh.columns else pd.Series(np.nan, index=sh.index)
+    and `depth` the chain length. Holders that are themselves enterprises are followed upwards; cycles are cut.
+
+    Rows come grouped by enterprise in the order of its first holding, each enterprise's holders in the order found.
+    An enterprise whose holders hold nothing themselves (nearly all of them) gets its direct holders in one vectorised
+    pass; the chains of the others are followed one by one."""
+    cols = ["enterprise_id", "holder_id", "share", "depth"]
+    e = shareholders["enterprise_id"].astype(str).to_numpy(dtype=object)
+    h = shareholders["holder_id"].astype(str).to_numpy(dtype=object)
+    share = (pd.to_numeric(shareholders["share"], errors="coerce") if "share" in shareholders.columns
+             else pd.Series(np.nan, index=shareholders.index))
     share = share.where(share <= 1, share / 100.0)  # percentages
-    sh["share"] = share.fillna(1.0).clip(0, 1)
+    share = share.fillna(1.0).clip(0, 1).to_numpy(dtype=float)
+    if max_depth < 1 or pd.isna(e).any() or pd.isna(h).any():  # nothing to follow / missing ids: one by one
+        return pd.DataFrame(_closure_rows(e, h, share, max_depth, range(len(e))), columns=cols)
+    rows = np.flatnonzero(e != h)
+    E, H = e[rows], h[rows]
+    holds = pd.Index(pd.unique(E))  # enterprises with a holder of their own
+    deep_row = pd.Index(H).isin(holds)  # the holder has holders in turn
+    deep_e = pd.Index(E).isin(pd.unique(E[deep_row]))
+    # the chains: followed one by one from every enterprise with such a holder (needing every row of those holders)
+    need = deep_e | pd.Index(E).isin(pd.unique(H[deep_row]))
+    chain = _closure_rows(e, h, share, max_depth, rows[need], start=set(E[deep_e]))
+    first = pd.Series(rows, index=E).groupby(level=0, sort=False).min()  # an enterprise's first holding
+    # the others: their direct holders, a holder named twice at its largest share
+    d = pd.DataFrame({"enterprise_id": E[~deep_e], "holder_id": H[~deep_e], "share": share[rows[~deep_e]],
+                      "row": rows[~deep_e]})
+    if d.duplicated(["enterprise_id", "holder_id"]).any():
+        d["share"] = d.groupby(["enterprise_id", "holder_id"], sort=False)["share"].transform("max")
+        d = d.drop_duplicates(["enterprise_id", "holder_id"])
+    if not len(d) and not chain:
+        return pd.DataFrame([], columns=cols)
+    c = pd.DataFrame(chain, columns=cols)
+    key1 = np.concatenate([first.reindex(d["enterprise_id"]).to_numpy(), first.reindex(c["enterprise_id"]).to_numpy()])
+    within = c.groupby("enterprise_id", sort=False).cumcount().to_numpy() if len(c) else np.zeros(0, dtype=np.int64)
+    key2 = np.concatenate([d["row"].to_numpy(), within])
+    order = np.lexsort((key2, key1))
+    ent = np.concatenate([d["enterprise_id"].to_numpy(dtype=object), c["enterprise_id"].to_numpy(dtype=object)])
+    hol = np.concatenate([d["holder_id"].to_numpy(dtype=object), c["holder_id"].to_numpy(dtype=object)])
+    return pd.DataFrame({"enterprise_id": ent[order], "holder_id": hol[order],
+                         "share": np.concatenate([d["share"].to_numpy(dtype=float), c["share"].to_numpy(dtype=float)])[order],
+                         "depth": np.concatenate([np.ones(len(d), dtype=np.int64),
+                                                  c["depth"].to_numpy(dtype=np.int64)])[order]})
+
+
+def _closure_rows(e, h, share, max_depth: int, rows, start: set | None = None) -> list[tuple]:
+    """(enterprise, holder, share, depth) up the chains of holdings given by `rows` of the (enterprise, holder, share)
+    arrays, from each enterprise in `start` (default: every enterprise), in the order of its first holding: a depth-first
+    walk that follows a holder again only when a chain reaches it with a larger share."""
     up: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for e, h, s in zip(sh["enterprise_id"], sh["holder_id"], sh["share"]):
-        if e != h:
-            up[e].append((h, float(s)))
-    rows = []
-    for e in list(up):
+    for i in rows:
+        if e[i] != h[i]:
+            up[e[i]].append((h[i], float(share[i])))
+    out = []
+    for node0 in list(up):
+        if start is not None and node0 not in start:
+            continue
         best: dict[str, tuple[float, int]] = {}
-        frontier = [(e, 1.0, 0, frozenset([e]))]
+        frontier = [(node0, 1.0, 0, frozenset([node0]))]
         while frontier:
             node, s0, depth, seen = frontier.pop()
             if depth >= max_depth:
                 continue
-            for h, s in up.get(node, ()):
-                if h in seen:
+            for hh, s in up.get(node, ()):
+                if hh in seen:
                     continue
                 s1 = s0 * s
-                if h not in best or s1 > best[h][0]:
-                    best[h] = (s1, depth + 1)
-                    frontier.append((h, s1, depth + 1, seen | {h}))
-        rows.extend((e, h, s, dpt) for h, (s, dpt) in best.items())
-    return pd.DataFrame(rows, columns=["enterprise_id", "holder_id", "share", "depth"])
+                if hh not in best or s1 > best[hh][0]:
+                    best[hh] = (s1, depth + 1)
+                    frontier.append((hh, s1, depth + 1, seen | {hh}))
+        out.extend((node0, hh, s, dpt) for hh, (s, dpt) in best.items())
+    return out
+
+
+def _holding_pairs(clo: pd.DataFrame) -> pd.DataFrame:
+    """Pairs where one firm holds the other (directly or up a chain): weight 1, value `holds:` + the holder."""
+    direct = clo[clo["enterprise_id"] != clo["holder_id"]]
+    e, h = direct["enterprise_id"].astype(str).to_numpy(), direct["holder_id"].astype(str).to_numpy()
+    first = e < h
+    a, b = np.where(first, e, h), np.where(first, h, e)
+    return pd.DataFrame({"firm_a": a, "firm_b": b, "relation": "shareholder",
+                         "value": ("holds:" + direct["holder_id"]).to_numpy(), "n_firms": 2, "weight": 1.0})
 
 
 def shareholder_pairs(shareholders: pd.DataFrame, max_firms: int = 50, min_share: float = 0.0,
@@ -122,60 +191,106 @@ def shareholder_pairs(shareholders: pd.DataFrame, max_firms: int = 50, min_share
     clo = holdings_closure(shareholders, max_depth=max_depth)
     clo = clo[clo["share"] >= min_share]
     common, skipped = value_pairs(clo["enterprise_id"], clo["holder_id"], "shareholder", max_firms=max_firms)
-    direct = clo[clo["enterprise_id"] != clo["holder_id"]]
-    e, h = direct["enterprise_id"].astype(str).to_numpy(), direct["holder_id"].astype(str).to_numpy()
-    first = e < h
-    a, b = np.where(first, e, h), np.where(first, h, e)
-    own = pd.DataFrame({"firm_a": a, "firm_b": b, "relation": "shareholder",
-                        "value": ("holds:" + direct["holder_id"]).to_numpy(), "n_firms": 2, "weight": 1.0})
-    return pd.concat([common, own], ignore_index=True), skipped
+    return pd.concat([common, _holding_pairs(clo)], ignore_index=True), skipped
+
+
+_NORMS = {"legal_rep": _norm_id, "address": _norm_address, "building": _norm_building, "phone": _norm_phone}
+_KEY = {"registry": "enterprise_id", "shareholder": "enterprise_id", "bids": "bidder_id"}
+PAIR_ORDER = ["firm_a", "firm_b", "relation", "value"]
+
+
+def _value_rows(part: tuple, buckets: int) -> tuple[list[pd.DataFrame], int]:
+    """One partition (kind, table, relations) as its distinct (`relation`, `firm`, normalised `value`) rows, cut into
+    `buckets` by a hash of the value: (pieces, rows in the partition)."""
+    kind, frame, rels = part
+    firm = frame[_KEY[kind]]
+    found = []
+    for rel in rels:
+        if kind == "registry":
+            value = _NORMS[rel](frame[_REG_COLUMNS[rel]])
+        elif kind == "shareholder":
+            value = frame["holder_id"]
+        else:
+            value = _norm_id(frame[rel])
+        d = _firm_values(firm, value)
+        found.append(pd.DataFrame({"relation": pd.Categorical([rel] * len(d), categories=RELATIONS),
+                                   "firm": d["firm"].astype(str), "value": d["value"].astype(str)}))
+    rows = pd.concat(found, ignore_index=True)
+    return _engine.split_frame(rows, "value", buckets), len(frame)
+
+
+def _relation_bucket(pieces: list, rels: list, max_firms: int, firms) -> tuple[pd.DataFrame, dict]:
+    """The pairs of one bucket of values (every firm of a value is in it), per relation, restricted to `firms` when
+    given: (pairs, {relation: values skipped as too common})."""
+    d = pd.concat(pieces, ignore_index=True)
+    parts, skipped = [], {}
+    for rel, rows in d.groupby("relation", observed=True, sort=False):
+        p, skipped[rel] = value_pairs(rows["firm"], rows["value"], rel, max_firms)
+        if firms is not None and len(p):
+            p = p[p["firm_a"].isin(firms) & p["firm_b"].isin(firms)]
+        if len(p):
+            parts.append(p)
+    return (pd.concat(parts, ignore_index=True) if parts else _empty_pairs()), skipped
 
 
 def relation_pairs(enterprises: pd.DataFrame | None = None, shareholders: pd.DataFrame | None = None,
                    bids: pd.DataFrame | None = None, *, max_firms: int = 50, min_share: float = 0.0,
-                   firms: set | None = None) -> tuple[pd.DataFrame, dict]:
-    """All relation evidence as one long table: `firm_a` < `firm_b`, `relation`, `value`, `n_firms`, `weight`.
+                   firms: set | None = None, eng=None) -> tuple[pd.DataFrame, dict]:
+    """All relation evidence as one long table: `firm_a` < `firm_b`, `relation`, `value`, `n_firms`, `weight`, sorted
+    by `PAIR_ORDER` (`firm_a`, `firm_b`, `relation`, `value`; one row per such key).
 
     Specificity (`n_firms`) is counted over the whole registry / all bids, then the pairs are restricted to `firms`
-    when given (e.g. the bidders). Also returns {relation: values skipped as too common}."""
-    parts, skipped = [], {}
+    when given (e.g. the bidders). Also returns {relation: values skipped as too common}. Runs on `eng` (default: the
+    current engine): rows normalised per partition, pairs made per bucket of values (see the module doc)."""
+    eng = eng or _engine.current()
+    tables = []  # (kind, table of the key and the columns it needs, its relations)
     if enterprises is not None:
-        ent = enterprises
-        for rel, col in _REG_COLUMNS.items():
-            if col not in ent.columns:
-                continue
-            norm = {"phone": _norm_phone, "address": _norm_address, "building": _norm_building}.get(rel, _norm_id)
-            vals = norm(ent[col])
-            p, s = value_pairs(ent["enterprise_id"], vals, rel, max_firms)
-            parts.append(p)
-            skipped[rel] = s
+        rels = [rel for rel, col in _REG_COLUMNS.items() if col in enterprises.columns]
+        if rels:
+            cols = list(dict.fromkeys(_REG_COLUMNS[r] for r in rels))
+            tables.append(("registry", enterprises[["enterprise_id", *cols]], rels))
+    own = None
     if shareholders is not None and len(shareholders):
-        p, s = shareholder_pairs(shareholders, max_firms=max_firms, min_share=min_share)
-        parts.append(p)
-        skipped["shareholder"] = s
+        clo = holdings_closure(shareholders)
+        clo = clo[clo["share"] >= min_share]
+        tables.append(("shareholder", clo[["enterprise_id", "holder_id"]], ["shareholder"]))
+        own = _holding_pairs(clo)
+        if firms is not None:
+            own = own[own["firm_a"].isin(firms) & own["firm_b"].isin(firms)]
     if bids is not None:
-        for rel in BID_RELATIONS:
-            if rel not in bids.columns:
-                continue
-            p, s = value_pairs(bids["bidder_id"], _norm_id(bids[rel]), rel, max_firms)
-            parts.append(p)
-            skipped[rel] = s
-    out = pd.concat(parts, ignore_index=True) if parts else _empty_pairs()
-    if firms is not None and len(out):
-        out = out[out["firm_a"].isin(firms) & out["firm_b"].isin(firms)]
-    return out.reset_index(drop=True), skipped
+        rels = [rel for rel in BID_RELATIONS if rel in bids.columns]
+        if rels:
+            tables.append(("bids", bids[["bidder_id", *rels]], rels))
+    order = [rel for _, _, rels in tables for rel in rels]
+    parts = [(kind, p, rels) for kind, t, rels in tables for p in eng.split(t, _KEY[kind])]
+    del tables
+    buckets = eng.partitions(sum(len(p[1]) for p in parts))
+    shared = eng.share(firms, keep=False) if firms is not None else None
+    found, _ = eng.shuffle(_value_rows, parts, _relation_bucket, buckets, combine_args=(order, max_firms, shared),
+                           label="relations")
+    del parts, shared
+    out = [p for p, _ in found] + ([own] if own is not None else [])
+    skipped = {rel: sum(int(s.get(rel, 0)) for _, s in found) for rel in order}
+    out = pd.concat([p for p in out if len(p)] or [_empty_pairs()], ignore_index=True)
+    return out.sort_values(PAIR_ORDER, kind="stable", ignore_index=True), skipped
 
 
 def relation_strength(pairs: pd.DataFrame, relation_weights: dict | None = None) -> pd.DataFrame:
     """One row per tied pair: `firm_a`, `firm_b`, one column per relation (its strongest weight, 0 if absent),
     `relations` (the relations that tie them, `;`-separated, strongest first), `strength` (the sum of the relation
-    columns times `relation_weights`, default 1 each), `top_value` (the value behind the strongest relation)."""
+    columns times `relation_weights`, default 1 each), `top_value` (the value behind the strongest relation).
+
+    Ties do not depend on the order of `pairs`: relations of equal weighted strength are listed (and the top value
+    taken) in the order of `RELATIONS`, and of two values of one relation at the same weight the first in text order
+    is kept. Rows come sorted by `firm_a`, `firm_b`."""
     cols = ["firm_a", "firm_b", *RELATIONS, "relations", "strength", "top_value"]
     if pairs.empty:
         return pd.DataFrame({c: pd.Series(dtype=float if c in RELATIONS or c == "strength" else object) for c in cols})
     rw = {r: 1.0 for r in RELATIONS}
     rw.update(relation_weights or {})
-    best = pairs.sort_values("weight", ascending=False).drop_duplicates(["firm_a", "firm_b", "relation"])
+    rank = pairs["relation"].map({r: i for i, r in enumerate(RELATIONS)})
+    best = pairs.assign(rank=rank).sort_values(["weight", "rank", "value"], ascending=[False, True, True], kind="stable")
+    best = best.drop_duplicates(["firm_a", "firm_b", "relation"])
     wide = best.pivot_table(index=["firm_a", "firm_b"], columns="relation", values="weight", aggfunc="max",
                             fill_value=0.0)
     for r in RELATIONS:
@@ -184,11 +299,14 @@ def relation_strength(pairs: pd.DataFrame, relation_weights: dict | None = None)
     wide = wide[list(RELATIONS)]
     weighted = wide * pd.Series(rw)[list(RELATIONS)]
     wide["strength"] = weighted.sum(axis=1)
-    order = np.argsort(-weighted.to_numpy(), axis=1, kind="stable")
     vals = weighted.to_numpy()
-    names = np.array(RELATIONS, dtype=object)
-    wide["relations"] = [";".join(names[o][vals[i, o] > 0]) for i, o in enumerate(order)]
-    top = best.assign(w=best["weight"] * best["relation"].map(rw)).sort_values("w", ascending=False)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    ranked = np.where(np.take_along_axis(vals, order, axis=1) > 0, order, -1)  # strongest first, -1: absent
+    kinds, which = np.unique(ranked, axis=0, return_inverse=True)  # a few hundred combinations, not a join per pair
+    text = np.array([";".join(RELATIONS[i] for i in k if i >= 0) for k in kinds], dtype=object)
+    wide["relations"] = text[np.ravel(which)]
+    top = best.assign(w=best["weight"] * best["relation"].map(rw))
+    top = top.sort_values(["w", "rank"], ascending=[False, True], kind="stable")
     top = top.drop_duplicates(["firm_a", "firm_b"]).set_index(["firm_a", "firm_b"])
     wide["top_value"] = (top["relation"] + "=" + top["value"].astype(str)).reindex(wide.index)
     return wide.reset_index()[cols]
