@@ -52,7 +52,12 @@ def _norm_address(s: pd.Series) -> pd.Series:
 
 def _norm_building(s: pd.Series) -> pd.Series:
     """The address without its trailing room or unit: firms in one office building, a weaker tie than one room."""
-    return _norm_address(s).str.replace(_ROOM, "", regex=True)
+    return _building_of(_norm_address(s))
+
+
+def _building_of(address: pd.Series) -> pd.Series:
+    """A normalised address without its trailing room or unit."""
+    return address.str.replace(_ROOM, "", regex=True)
 
 
 def _norm_id(s: pd.Series) -> pd.Series:
@@ -68,28 +73,45 @@ def _norm_phone(s: pd.Series) -> pd.Series:
 
 def value_pairs(firm: pd.Series, value: pd.Series, relation: str, max_firms: int = 50) -> tuple[pd.DataFrame, int]:
     """Pairs of firms that share a value: (DataFrame `firm_a` < `firm_b`, `relation`, `value`, `n_firms`, `weight`,
-    number of values skipped because more than `max_firms` firms share them)."""
-    d = _firm_values(firm, value)
-    size = d.groupby("value", sort=False)["firm"].transform("size")
-    skipped = int(d.loc[size > max_firms, "value"].nunique())
-    d = d[(size >= 2) & (size <= max_firms)]
-    if d.empty:
+    sorted by value, firm_a, firm_b; number of values skipped because more than `max_firms` firms share them). Firms and
+    values are compared as text."""
+    return _pairs_of(_firm_values(firm, value), relation, max_firms)
+
+
+def _firm_values(firm: pd.Series, value: pd.Series, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """The distinct (`firm`, `value`) rows as text with a value (missing and empty values dropped), and `keep` (a flag
+    per firm) alongside when given."""
+    d = pd.DataFrame({"firm": firm.astype(str).array, "value": value.astype(str).array})
+    if keep is not None:
+        d["keep"] = keep
+    d = d.dropna(subset=["firm", "value"]).drop_duplicates(["firm", "value"])
+    return d[(d["value"] != "").to_numpy()]
+
+
+def _pairs_of(d: pd.DataFrame, relation: str, max_firms: int, keep: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
+    """`value_pairs` of the distinct (`firm`, `value`) text rows `d`; with `keep`, only the pairs of two kept rows
+    (`n_firms` still counts every firm of the value)."""
+    vcode, values = pd.factorize(d["value"], sort=True)
+    counts = np.bincount(vcode, minlength=len(values))
+    skipped = int((counts > max_firms).sum())
+    size = counts[vcode]
+    sel = (size >= 2) & (size <= max_firms)
+    if keep is not None:
+        sel &= keep
+    if not sel.any():
         return _empty_pairs(), skipped
-    d = d.sort_values(["value", "firm"])
-    m = d.merge(d, on="value", suffixes=("_a", "_b"))
-    m = m[m["firm_a"] < m["firm_b"]]
-    n = m.groupby("value", sort=False)["firm_a"].transform("size")  # k(k-1)/2 pairs
-    k = (1 + np.sqrt(1 + 8 * n.to_numpy(dtype=float))) / 2
-    out = pd.DataFrame({"firm_a": m["firm_a"].to_numpy(), "firm_b": m["firm_b"].to_numpy(), "relation": relation,
-                        "value": m["value"].astype(str).to_numpy(), "n_firms": np.rint(k).astype(np.int64)})
+    fcode, firms = pd.factorize(d["firm"][sel], sort=True)  # codes in text order: code_a < code_b is firm_a < firm_b
+    x = pd.DataFrame({"v": vcode[sel], "f": fcode})
+    m = x.merge(x, on="v", suffixes=("_a", "_b"))
+    v, a, b = (m[c].to_numpy() for c in ("v", "f_a", "f_b"))
+    pair = a < b
+    v, a, b = v[pair], a[pair], b[pair]
+    order = np.lexsort((b, a, v))
+    v, a, b = v[order], a[order], b[order]
+    out = pd.DataFrame({"firm_a": firms.take(a).array, "firm_b": firms.take(b).array, "relation": relation,
+                        "value": values.take(v).array, "n_firms": counts[v].astype(np.int64)})
     out["weight"] = 1.0 / (out["n_firms"] - 1)
     return out, skipped
-
-
-def _firm_values(firm: pd.Series, value: pd.Series) -> pd.DataFrame:
-    """The distinct (`firm` as text, `value`) rows with a value: missing and empty values dropped."""
-    d = pd.DataFrame({"firm": firm.astype(str).to_numpy(), "value": value.to_numpy()}).dropna().drop_duplicates()
-    return d[d["value"].astype(str) != ""]
 
 
 def _empty_pairs() -> pd.DataFrame:
@@ -107,8 +129,8 @@ def holdings_closure(shareholders: pd.DataFrame, max_depth: int = 6) -> pd.DataF
     An enterprise whose holders hold nothing themselves (nearly all of them) gets its direct holders in one vectorised
     pass; the chains of the others are followed one by one."""
     cols = ["enterprise_id", "holder_id", "share", "depth"]
-    e = shareholders["enterprise_id"].astype(str).to_numpy(dtype=object)
-    h = shareholders["holder_id"].astype(str).to_numpy(dtype=object)
+    e_text, h_text = shareholders["enterprise_id"].astype(str), shareholders["holder_id"].astype(str)
+    e, h = e_text.to_numpy(dtype=object), h_text.to_numpy(dtype=object)
     share = (pd.to_numeric(shareholders["share"], errors="coerce") if "share" in shareholders.columns
              else pd.Series(np.nan, index=shareholders.index))
     share = share.where(share <= 1, share / 100.0)  # percentages
@@ -116,33 +138,42 @@ def holdings_closure(shareholders: pd.DataFrame, max_depth: int = 6) -> pd.DataF
     if max_depth < 1 or pd.isna(e).any() or pd.isna(h).any():  # nothing to follow / missing ids: one by one
         return pd.DataFrame(_closure_rows(e, h, share, max_depth, range(len(e))), columns=cols)
     rows = np.flatnonzero(e != h)
-    E, H = e[rows], h[rows]
-    holds = pd.Index(pd.unique(E))  # enterprises with a holder of their own
-    deep_row = pd.Index(H).isin(holds)  # the holder has holders in turn
-    deep_e = pd.Index(E).isin(pd.unique(E[deep_row]))
+    # integers for the ids (text isin / groupby cost seconds at a province's 1.4 million holdings)
+    codes, _ = pd.factorize(pd.concat([e_text.iloc[rows], h_text.iloc[rows]], ignore_index=True))
+    ce, ch, n = codes[:len(rows)], codes[len(rows):], int(codes.max(initial=-1)) + 1
+    holds = np.zeros(n, dtype=bool)
+    holds[ce] = True  # has a holder of its own
+    deep_row = holds[ch]  # the holder has holders in turn
+    deep = np.zeros(n, dtype=bool)
+    deep[ce[deep_row]] = True
+    deep_e = deep[ce]
     # the chains: followed one by one from every enterprise with such a holder (needing every row of those holders)
-    need = deep_e | pd.Index(E).isin(pd.unique(H[deep_row]))
-    chain = _closure_rows(e, h, share, max_depth, rows[need], start=set(E[deep_e]))
-    first = pd.Series(rows, index=E).groupby(level=0, sort=False).min()  # an enterprise's first holding
+    needed = deep.copy()
+    needed[ch[deep_row]] = True
+    chain = _closure_rows(e, h, share, max_depth, rows[needed[ce]], start=set(e[rows[deep_e]]))
+    first = np.full(n, len(e), dtype=np.int64)  # an enterprise's first holding
+    np.minimum.at(first, ce, rows)
     # the others: their direct holders, a holder named twice at its largest share
-    d = pd.DataFrame({"enterprise_id": E[~deep_e], "holder_id": H[~deep_e], "share": share[rows[~deep_e]],
-                      "row": rows[~deep_e]})
-    if d.duplicated(["enterprise_id", "holder_id"]).any():
-        d["share"] = d.groupby(["enterprise_id", "holder_id"], sort=False)["share"].transform("max")
-        d = d.drop_duplicates(["enterprise_id", "holder_id"])
-    if not len(d) and not chain:
+    keep = rows[~deep_e]
+    pair = ce[~deep_e].astype(np.int64) * n + ch[~deep_e]
+    s_keep = share[keep]
+    dup = pd.Series(pair).duplicated().to_numpy()
+    if dup.any():
+        s_keep = pd.Series(s_keep).groupby(pair, sort=False).transform("max").to_numpy()
+        keep, pair, s_keep = keep[~dup], pair[~dup], s_keep[~dup]
+    if not len(keep) and not chain:
         return pd.DataFrame([], columns=cols)
-    c = pd.DataFrame(chain, columns=cols)
-    key1 = np.concatenate([first.reindex(d["enterprise_id"]).to_numpy(), first.reindex(c["enterprise_id"]).to_numpy()])
-    within = c.groupby("enterprise_id", sort=False).cumcount().to_numpy() if len(c) else np.zeros(0, dtype=np.int64)
-    key2 = np.concatenate([d["row"].to_numpy(), within])
+    c_ent = np.array([r[0] for r in chain], dtype=object)
+    c_first = dict(zip(e[rows[deep_e]][::-1], rows[deep_e][::-1]))  # the earliest row wins
+    within = pd.Series(c_ent, dtype=object).groupby(c_ent, sort=False).cumcount().to_numpy() if chain else []
+    key1 = np.concatenate([first[pair // n], np.array([c_first[x] for x in c_ent], dtype=np.int64)])
+    key2 = np.concatenate([keep, np.asarray(within, dtype=np.int64)])
     order = np.lexsort((key2, key1))
-    ent = np.concatenate([d["enterprise_id"].to_numpy(dtype=object), c["enterprise_id"].to_numpy(dtype=object)])
-    hol = np.concatenate([d["holder_id"].to_numpy(dtype=object), c["holder_id"].to_numpy(dtype=object)])
-    return pd.DataFrame({"enterprise_id": ent[order], "holder_id": hol[order],
-                         "share": np.concatenate([d["share"].to_numpy(dtype=float), c["share"].to_numpy(dtype=float)])[order],
-                         "depth": np.concatenate([np.ones(len(d), dtype=np.int64),
-                                                  c["depth"].to_numpy(dtype=np.int64)])[order]})
+    return pd.DataFrame({
+        "enterprise_id": np.concatenate([e[keep], c_ent])[order],
+        "holder_id": np.concatenate([h[keep], np.array([r[1] for r in chain], dtype=object)])[order],
+        "share": np.concatenate([s_keep, np.array([r[2] for r in chain], dtype=float)])[order],
+        "depth": np.concatenate([np.ones(len(keep), dtype=np.int64), np.array([r[3] for r in chain], dtype=np.int64)])[order]})
 
 
 def _closure_rows(e, h, share, max_depth: int, rows, start: set | None = None) -> list[tuple]:
@@ -199,35 +230,38 @@ _KEY = {"registry": "enterprise_id", "shareholder": "enterprise_id", "bids": "bi
 PAIR_ORDER = ["firm_a", "firm_b", "relation", "value"]
 
 
-def _value_rows(part: tuple, buckets: int) -> tuple[list[pd.DataFrame], int]:
-    """One partition (kind, table, relations) as its distinct (`relation`, `firm`, normalised `value`) rows, cut into
-    `buckets` by a hash of the value: (pieces, rows in the partition)."""
+def _value_rows(part: tuple, buckets: int, firms) -> tuple[list[pd.DataFrame], int]:
+    """One partition (kind, table, relations) as its distinct (`relation`, `firm`, normalised `value`) rows, `keep`
+    marking the firms of `firms` (when given), cut into `buckets` by a hash of the value: (pieces, rows in the
+    partition). Partitions are cut by firm, so a (relation, firm, value) row comes from one partition only."""
     kind, frame, rels = part
     firm = frame[_KEY[kind]]
-    found = []
+    keep = firm.astype(str).isin(firms).to_numpy() if firms is not None else None
+    found, address = [], None
     for rel in rels:
-        if kind == "registry":
+        if kind == "registry" and rel in ("address", "building"):
+            address = _norm_address(frame["address"]) if address is None else address
+            value = address if rel == "address" else _building_of(address)
+        elif kind == "registry":
             value = _NORMS[rel](frame[_REG_COLUMNS[rel]])
         elif kind == "shareholder":
             value = frame["holder_id"]
         else:
             value = _norm_id(frame[rel])
-        d = _firm_values(firm, value)
-        found.append(pd.DataFrame({"relation": pd.Categorical([rel] * len(d), categories=RELATIONS),
-                                   "firm": d["firm"].astype(str), "value": d["value"].astype(str)}))
+        d = _firm_values(firm, value, keep)
+        d.insert(0, "relation", pd.Categorical([rel] * len(d), categories=RELATIONS))
+        found.append(d)
     rows = pd.concat(found, ignore_index=True)
     return _engine.split_frame(rows, "value", buckets), len(frame)
 
 
-def _relation_bucket(pieces: list, rels: list, max_firms: int, firms) -> tuple[pd.DataFrame, dict]:
-    """The pairs of one bucket of values (every firm of a value is in it), per relation, restricted to `firms` when
-    given: (pairs, {relation: values skipped as too common})."""
+def _relation_bucket(pieces: list, max_firms: int, restrict: bool) -> tuple[pd.DataFrame, dict]:
+    """The pairs of one bucket of values (every firm of a value is in it), per relation, only between kept firms when
+    `restrict`: (pairs, {relation: values skipped as too common})."""
     d = pd.concat(pieces, ignore_index=True)
     parts, skipped = [], {}
     for rel, rows in d.groupby("relation", observed=True, sort=False):
-        p, skipped[rel] = value_pairs(rows["firm"], rows["value"], rel, max_firms)
-        if firms is not None and len(p):
-            p = p[p["firm_a"].isin(firms) & p["firm_b"].isin(firms)]
+        p, skipped[rel] = _pairs_of(rows, rel, max_firms, rows["keep"].to_numpy(dtype=bool) if restrict else None)
         if len(p):
             parts.append(p)
     return (pd.concat(parts, ignore_index=True) if parts else _empty_pairs()), skipped
@@ -266,8 +300,8 @@ def relation_pairs(enterprises: pd.DataFrame | None = None, shareholders: pd.Dat
     del tables
     buckets = eng.partitions(sum(len(p[1]) for p in parts))
     shared = eng.share(firms, keep=False) if firms is not None else None
-    found, _ = eng.shuffle(_value_rows, parts, _relation_bucket, buckets, combine_args=(order, max_firms, shared),
-                           label="relations")
+    found, _ = eng.shuffle(_value_rows, parts, _relation_bucket, buckets, shared,
+                           combine_args=(max_firms, firms is not None), label="relations")
     del parts, shared
     out = [p for p, _ in found] + ([own] if own is not None else [])
     skipped = {rel: sum(int(s.get(rel, 0)) for _, s in found) for rel in order}
