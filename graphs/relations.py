@@ -78,13 +78,10 @@ def value_pairs(firm: pd.Series, value: pd.Series, relation: str, max_firms: int
     return _pairs_of(_firm_values(firm, value), relation, max_firms)
 
 
-def _firm_values(firm: pd.Series, value: pd.Series, keep: np.ndarray | None = None) -> pd.DataFrame:
-    """The distinct (`firm`, `value`) rows as text with a value (missing and empty values dropped), and `keep` (a flag
-    per firm) alongside when given."""
+def _firm_values(firm: pd.Series, value: pd.Series) -> pd.DataFrame:
+    """The distinct (`firm`, `value`) rows as text with a value (missing and empty values dropped)."""
     d = pd.DataFrame({"firm": firm.astype(str).array, "value": value.astype(str).array})
-    if keep is not None:
-        d["keep"] = keep
-    d = d.dropna(subset=["firm", "value"]).drop_duplicates(["firm", "value"])
+    d = d.dropna().drop_duplicates()
     return d[(d["value"] != "").to_numpy()]
 
 
@@ -235,8 +232,9 @@ def _value_rows(part: tuple, buckets: int, firms) -> tuple[list[pd.DataFrame], i
     marking the firms of `firms` (when given), cut into `buckets` by a hash of the value: (pieces, rows in the
     partition). Partitions are cut by firm, so a (relation, firm, value) row comes from one partition only."""
     kind, frame, rels = part
-    firm = frame[_KEY[kind]]
-    keep = firm.astype(str).isin(firms).to_numpy() if firms is not None else None
+    fcode, fnames = pd.factorize(frame[_KEY[kind]].astype(str))  # codes: text isin / drop_duplicates cost seconds here
+    keep = (pd.Index(np.asarray(fnames, dtype=object), dtype=object).isin(firms) if firms is not None
+            else np.ones(len(fnames), dtype=bool))
     found, address = [], None
     for rel in rels:
         if kind == "registry" and rel in ("address", "building"):
@@ -248,9 +246,15 @@ def _value_rows(part: tuple, buckets: int, firms) -> tuple[list[pd.DataFrame], i
             value = frame["holder_id"]
         else:
             value = _norm_id(frame[rel])
-        d = _firm_values(firm, value, keep)
-        d.insert(0, "relation", pd.Categorical([rel] * len(d), categories=RELATIONS))
-        found.append(d)
+        # the distinct (firm, value) rows with a value, as `_firm_values` keeps them
+        vcode, vnames = pd.factorize(value.astype(str))
+        blank = np.append(np.asarray(vnames == "", dtype=bool), True)  # the empty text, and missing (code -1)
+        ok = (fcode >= 0) & ~blank[vcode]
+        at = np.flatnonzero(ok)
+        at = at[~pd.Series(fcode[at].astype(np.int64) * len(vnames) + vcode[at]).duplicated().to_numpy()]
+        found.append(pd.DataFrame({"relation": pd.Categorical.from_codes(np.full(len(at), RELATIONS.index(rel)), RELATIONS),
+                                   "firm": fnames.take(fcode[at]).array, "value": vnames.take(vcode[at]).array,
+                                   "keep": keep[fcode[at]]}))
     rows = pd.concat(found, ignore_index=True)
     return _engine.split_frame(rows, "value", buckets), len(frame)
 
