@@ -235,7 +235,7 @@ def _value_rows(part: tuple, buckets: int, firms) -> tuple[list[pd.DataFrame], i
     fcode, fnames = pd.factorize(frame[_KEY[kind]].astype(str))  # codes: text isin / drop_duplicates cost seconds here
     keep = (pd.Index(np.asarray(fnames, dtype=object), dtype=object).isin(firms) if firms is not None
             else np.ones(len(fnames), dtype=bool))
-    found, address = [], None
+    found, bucket, address = [], [], None
     for rel in rels:
         if kind == "registry" and rel in ("address", "building"):
             address = _norm_address(frame["address"]) if address is None else address
@@ -255,8 +255,26 @@ def _value_rows(part: tuple, buckets: int, firms) -> tuple[list[pd.DataFrame], i
         found.append(pd.DataFrame({"relation": pd.Categorical.from_codes(np.full(len(at), RELATIONS.index(rel)), RELATIONS),
                                    "firm": fnames.take(fcode[at]).array, "value": vnames.take(vcode[at]).array,
                                    "keep": keep[fcode[at]]}))
-    rows = pd.concat(found, ignore_index=True)
-    return _engine.split_frame(rows, "value", buckets), len(frame)
+        bucket.append(_engine.partition_of(pd.Series(vnames), buckets)[vcode[at]])  # each distinct value hashed once
+    return _cut(pd.concat(found, ignore_index=True), np.concatenate(bucket), buckets), len(frame)
+
+
+def _cut(frame: pd.DataFrame, part: np.ndarray, n: int) -> list[pd.DataFrame]:
+    """`frame` as `n` parts by the part number of each row (rows keep their order)."""
+    if n <= 1:
+        return [frame]
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n + 1))
+    return [frame.iloc[order[bounds[i]:bounds[i + 1]]] for i in range(n)]
+
+
+def _split(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
+    """`features.engine.split_frame(frame, key, n)` (the same parts), hashing each distinct key once."""
+    if n <= 1:
+        return [frame]
+    codes, names = pd.factorize(frame[key])
+    part = np.append(_engine.partition_of(pd.Series(names), n), _engine.partition_of(pd.Series([""]), n))
+    return _cut(frame, part[codes], n)
 
 
 def _relation_bucket(pieces: list, max_firms: int, restrict: bool) -> tuple[pd.DataFrame, dict]:
@@ -300,10 +318,10 @@ def relation_pairs(enterprises: pd.DataFrame | None = None, shareholders: pd.Dat
         if rels:
             tables.append(("bids", bids[["bidder_id", *rels]], rels))
     order = [rel for _, _, rels in tables for rel in rels]
-    parts = [(kind, p, rels) for kind, t, rels in tables for p in eng.split(t, _KEY[kind])]
+    parts = [(kind, p, rels) for kind, t, rels in tables for p in _split(t, _KEY[kind], eng.partitions(len(t)))]
+    buckets = max([eng.partitions(len(t)) for _, t, _ in tables], default=1)  # as many as the largest table's parts
     del tables
-    buckets = eng.partitions(sum(len(p[1]) for p in parts))
-    shared = eng.share(firms, keep=False) if firms is not None else None
+    shared = eng.share(pd.Index(list(firms), dtype=object), keep=False) if firms is not None else None
     found, _ = eng.shuffle(_value_rows, parts, _relation_bucket, buckets, shared,
                            combine_args=(max_firms, firms is not None), label="relations")
     del parts, shared

@@ -124,6 +124,10 @@ def test_every_engine_plan_gives_the_same_table_and_unrestricted_pairs():
     only_registry, s3 = relations.relation_pairs(ent, max_firms=MAX_FIRMS, eng=Partitioned(3))
     assert list(s3) == ["legal_rep", "address", "building", "phone"]
     pd.testing.assert_frame_equal(only_registry, one[one["relation"].isin(list(s3))].reset_index(drop=True))
+    # the partitions are the engine's (a firm's rows in one partition), each distinct id hashed once
+    for n in (1, 4):
+        assert ([p.index.tolist() for p in relations._split(bids, "bidder_id", n)]
+                == [p.index.tolist() for p in engine.split_frame(bids, "bidder_id", n)])
     empty, s4 = relations.relation_pairs(eng=Partitioned(3))
     assert empty.empty and s4 == {} and list(empty.columns) == ["firm_a", "firm_b", "relation", "value", "n_firms",
                                                                  "weight"]
