@@ -19,8 +19,8 @@ A pair's strength in one relation is the largest weight over the values it share
 **Where it runs.** `relation_pairs` runs on the current engine (`features.engine`): the registry and bids are split
 into partitions (of firms, of bidders) and each partition normalises its own rows into (relation, firm, value) rows;
 these rows are shuffled by a hash of the value into buckets, so a value's firms all meet in one bucket, and each bucket
-pairs them (`value_pairs`: the same pairs, `n_firms`, weights and skipped values as over the whole table) and keeps
-only the pairs of `firms`. The holding chains (`holdings_closure`) are followed on the driver (vectorised for firms
+pairs them as `value_pairs` does (the same pairs, `n_firms`, weights and skipped values as over the whole table), only
+between firms of `firms` when given (`n_firms` still counts every firm of the value). The holding chains (`holdings_closure`) are followed on the driver (vectorised for firms
 whose holders hold nothing themselves) and their (firm, holder) rows join the shuffle. With the pandas engine all of
 this is one partition and one bucket in this process. The table comes back sorted by `firm_a`, `firm_b`, `relation`,
 `value` (one row per such key) on every engine.
