@@ -180,6 +180,20 @@ def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
     assert np.array_equal(here.predict_proba(X), there.predict_proba(X))
 
 
+def test_relations_shuffled_by_value_on_workers_give_the_pandas_table(short_of_memory):
+    from graphs import relations
+    from tests.test_relations import MAX_FIRMS, related_world
+
+    ent, sh, bids, firms = related_world()
+    for restrict in (firms, None):
+        here, skipped_here = relations.relation_pairs(ent, sh, bids, max_firms=MAX_FIRMS, firms=restrict)
+        with engine.using(short_of_memory):  # 6 partitions of firms / bidders, 6 buckets of values on two workers
+            there, skipped_there = relations.relation_pairs(ent, sh, bids, max_firms=MAX_FIRMS, firms=restrict)
+        pd.testing.assert_frame_equal(here, there)
+        assert skipped_here == skipped_there and skipped_here["file_creator"] >= 1
+        assert len(here) > 50
+
+
 @pytest.mark.slow
 def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_memory, tmp_path):
     import shutil
