@@ -5,9 +5,10 @@ the whole-table functions.
   partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run per
   partition of the per-tender table split by a hash of its market-year (`features.screens.market_keys`), so each task
   sees every tender of its market-years, and the rows go back to the whole-table order.
-- `pair_evidence_on_engine`: `bid_pairs` and `pair_partials` per tender partition, the partials tree-reduced
+- `bidder_pairs_on_engine` (and `pair_evidence_on_engine`, the same with the `[pairs]` settings): `bid_pairs` and
+  `pair_partials` per tender partition, the partials shuffled by bidder pair into buckets, each bucket combined
   (`combine_partials`: sums add, minima take the minimum, the log ratio's (count, mean, M2) merge by Chan's formula)
-  and finalised once; tenders per bidder are partition counts added up. Floating sums and moments may differ from the
+  and finalised by one task, with the whole table's tenders per bidder. Floating sums and moments may differ from the
   one-pass result in the last bits (order of summation and merging), nothing more.
 
 With the pandas engine (one partition) both are the whole-table functions themselves.
@@ -20,7 +21,7 @@ import pandas as pd
 from features import engine as _engine
 from features.errors import InputError
 from features.bids import factorize_sorted
-from features.pairs import bid_pairs, combine_partials, finalize_pairs, pair_evidence, pair_partials, tenders_per_bidder
+from features.pairs import bid_pairs, bidder_pairs, combine_partials, finalize_pairs, pair_partials, tenders_per_bidder
 from features.screens import bid_progressions, market_keys, relative_by_keys, screens_with_settings, tender_screens
 
 
@@ -89,20 +90,29 @@ def _pairs_bucket(pieces: list, tpb: pd.Series, min_co_bids: int) -> pd.DataFram
 def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None):
     """(number of bid pairs, bidder pairs) as `features.pairs.pair_evidence` computes them, per tender partition on `eng`.
 
-    With one partition it is `pair_evidence` itself. Otherwise the bid pairs stay on the workers: each partition's
-    partials per bidder pair are shuffled by bidder pair into buckets, each bucket combined and finalised by one task, and
-    only the bidder-pair rows come back (sorted by bidder_a, bidder_b as the one-pass table)."""
-    eng = eng or _engine.current()
-    parts = eng.split(bids, "tender_id")
+    It is `bidder_pairs_on_engine` with the `[pairs]` settings (with one partition: `pair_evidence` itself)."""
     p = settings.pairs
-    if len(parts) == 1:
-        pairs, bidder = pair_evidence(bids, bid_items, settings)
-        return len(pairs), bidder
     options = {"valid_only": p.valid_only, "odd_ratio": p.odd_ratio, "total_rtol": p.total_rtol}
+    return bidder_pairs_on_engine(bids, bid_items, options, p.min_co_bids, eng)
+
+
+def bidder_pairs_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, options: dict | None = None,
+                           min_co_bids: int = 1, eng=None) -> tuple[int, pd.DataFrame]:
+    """(number of bid pairs, `features.pairs.bidder_pairs(bids, bid_items, min_co_bids=..., **options)`) per tender
+    partition on `eng`: the bid pairs stay on the workers; each partition's partials per bidder pair are shuffled by
+    bidder pair into buckets, each bucket combined and finalised by one task, and only the bidder-pair rows come back
+    (sorted by bidder_a, bidder_b as the one-pass table, the ids categoricals over every id as there). With one
+    partition it is `bidder_pairs` itself."""
+    eng = eng or _engine.current()
+    options = options or {}
+    parts = eng.split(bids, "tender_id")
+    if len(parts) == 1:
+        pairs = bid_pairs(bids, bid_items, **options)
+        return len(pairs), bidder_pairs(bids, pairs=pairs, min_co_bids=min_co_bids)
     items = eng.split(bid_items, "tender_id", len(parts)) if bid_items is not None else [None] * len(parts)
     tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
     tables, counts = eng.shuffle(_pairs_shuffle_part, list(zip(parts, items)), _pairs_bucket, options, len(parts),
-                                 combine_args=(tpb, p.min_co_bids), label="bid pairs")
+                                 combine_args=(tpb, min_co_bids), label="bid pairs")
     out = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # an empty bucket lacks columns
     del tables
     # sorted by (bidder_a, bidder_b) as the one-pass table, through integer codes (sorting millions of text pairs

@@ -74,11 +74,14 @@ def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame 
     won by a / by b), `cover` (the share of the shared decided tenders won by the more frequent winner of the two,
     0.5 = even, 1 = one always wins), `overlap` (co_bids / the smaller of the two firms' tender counts), and from the
     pair evidence `ratio_sd` (sd of the log price ratio: small = a fixed price coefficient), `gap_mean`,
-    `shared_meta_tenders` (tenders where their bids shared a metadata value)."""
-    if evidence is None:
-        from features.pairs import bidder_pairs
+    `shared_meta_tenders` (tenders where their bids shared a metadata value).
 
-        evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
+    Without `evidence` the pair evidence is computed on the current engine (`features.partitioned`): per tender
+    partition, the bid pairs never leaving the workers, the bidder pairs combined after a shuffle on the pair."""
+    if evidence is None:
+        from features.partitioned import bidder_pairs_on_engine
+
+        _, evidence = bidder_pairs_on_engine(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
     e = evidence[evidence["co_bids"] >= min_cobids]
     a_won = e["wins_a"].fillna(0).to_numpy(float)
     b_won = e["wins_b"].fillna(0).to_numpy(float)

@@ -256,8 +256,9 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
 
 @pytest.mark.slow
 def test_bidder_groups_are_the_same_on_dask_with_components_as_tasks(city, short_of_memory, monkeypatch):
-    """Communities per connected component: the small city's components spread over many tasks on the workers give the
-    groups (members, scores) and per-bidder features of one in-process run."""
+    """Co-bidding pairs by a shuffle on the pair and communities per connected component: the small city's components
+    spread over many tasks on the workers give the pairs, groups (members, scores) and per-bidder features of one
+    in-process run."""
     from features.dataset import load_dataset
     from graphs import components
     from graphs.pipeline import analyse
@@ -275,6 +276,8 @@ def test_bidder_groups_are_the_same_on_dask_with_components_as_tasks(city, short
         there, bg2, _ = analyse(ds)
     assert len(here) > 5 and here["members"].tolist() == there["members"].tolist()
     pd.testing.assert_frame_equal(here, there, check_exact=False, rtol=1e-9)
+    # the co-bidding pairs came from the shuffle on the bidder pair: the one-pass table
+    pd.testing.assert_frame_equal(bg.pairs, bg2.pairs, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(bidder_features(bg, here), bidder_features(bg2, there), check_exact=False, rtol=1e-9)
 
 
