@@ -6,34 +6,30 @@ when one holds a controlling share of the other, or when the same holder control
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import pandas as pd
 
-from features.legal.base import LegalContext, finding, text
+from features.legal.base import LegalContext, finding, texts
 
 CODE, ARTICLE = "A34", "Article 34"
 
 
 def compute(ctx: LegalContext) -> list[dict]:
-    bids = ctx.bids
-    ents, holders = ctx.table("enterprises"), ctx.table("shareholders")
-    rep = {}
-    if ents is not None and "legal_rep_id" in ents.columns:
-        rep = {str(e): r for e, r in zip(ents["enterprise_id"], ents["legal_rep_id"].map(text)) if r is not None}
-    controllers: dict[str, set] = {}
-    if holders is not None and len(holders):
-        share = pd.to_numeric(holders["share"], errors="coerce") if "share" in holders.columns else pd.Series(1.0, index=holders.index)
-        share = share.where(share <= 1, share / 100)  # percentages
-        ctl = holders[share >= ctx.settings.control_share]
-        for e, h in zip(ctl["enterprise_id"].astype(str), ctl["holder_id"].map(text)):
-            if h is not None:
-                controllers.setdefault(e, set()).add(h)
+    rep, controllers = ctx.facts["registry_ties"] if "registry_ties" in ctx.facts else registry_ties(ctx)
     if not rep and not controllers:
         return []
+    bids = ctx.bids
     live = bids if "status" not in bids.columns else bids[bids["status"].astype(str) != "withdrawn"]
+    # only bidders with a tie can be flagged: a representative shared with another firm, a controller, or control
+    reps = Counter(rep.values())
+    tied = {e for e, r in rep.items() if reps[r] >= 2} | set(controllers) | set().union(*controllers.values())
+    live = pd.DataFrame({"t": live["tender_id"].astype(str).to_numpy(), "b": live["bidder_id"].astype(str).to_numpy()})
+    live = live[live["b"].isin(tied).to_numpy()]
+    live = live[live.groupby("t")["b"].transform("nunique").to_numpy() >= 2]
     out = []
-    for tender, group in live.groupby(live["tender_id"].astype(str), sort=True):
-        firms = sorted(set(group["bidder_id"].astype(str)))
+    for tender, group in live.groupby("t", sort=True):
+        firms = sorted(set(group["b"]))
         for a, b in itertools.combinations(firms, 2):
             reasons = []
             if rep.get(a) is not None and rep.get(a) == rep.get(b):
@@ -51,3 +47,26 @@ def compute(ctx: LegalContext) -> list[dict]:
                                    f"Article 34: {a} and {b}, both bidding in tender {tender}, " + "; ".join(reasons),
                                    value=float(len(reasons))))
     return out
+
+
+def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, dict]:
+    """(enterprise -> legal representative, enterprise -> its controlling holders) from the registry tables. With
+    `shared_only`, only the representatives of two or more enterprises (no other can tie two bidders): what is sent to
+    the tasks that flag a partition of the tenders."""
+    ents, holders = ctx.table("enterprises"), ctx.table("shareholders")
+    rep = {}
+    if ents is not None and "legal_rep_id" in ents.columns:
+        t = pd.DataFrame({"e": ents["enterprise_id"].astype(str).to_numpy(), "r": texts(ents["legal_rep_id"]).to_numpy()})
+        t = t[t["r"].notna()].drop_duplicates("e", keep="last")  # an enterprise listed twice: its last row, as a dict
+        if shared_only:
+            t = t[t["r"].map(t["r"].value_counts()).to_numpy() >= 2]
+        rep = dict(zip(t["e"], t["r"]))
+    controllers: dict[str, set] = {}
+    if holders is not None and len(holders):
+        share = pd.to_numeric(holders["share"], errors="coerce") if "share" in holders.columns else pd.Series(1.0, index=holders.index)
+        share = share.where(share <= 1, share / 100)  # percentages
+        ctl = holders[share >= ctx.settings.control_share]
+        for e, h in zip(ctl["enterprise_id"].astype(str), texts(ctl["holder_id"])):
+            if h is not None:
+                controllers.setdefault(e, set()).add(h)
+    return rep, controllers
