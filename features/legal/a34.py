@@ -9,6 +9,8 @@ import itertools
 from collections import Counter
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.legal.base import LegalContext, finding, texts
 
@@ -16,16 +18,14 @@ CODE, ARTICLE = "A34", "Article 34"
 
 
 def compute(ctx: LegalContext) -> list[dict]:
-    rep, controllers = ctx.facts["registry_ties"] if "registry_ties" in ctx.facts else registry_ties(ctx)
+    rep, controllers, tied = ctx.facts["registry_ties"] if "registry_ties" in ctx.facts else registry_ties(ctx)
     if not rep and not controllers:
         return []
     bids = ctx.bids
     live = bids if "status" not in bids.columns else bids[bids["status"].astype(str) != "withdrawn"]
-    # only bidders with a tie can be flagged: a representative shared with another firm, a controller, or control
-    reps = Counter(rep.values())
-    tied = {e for e, r in rep.items() if reps[r] >= 2} | set(controllers) | set().union(*controllers.values())
-    live = pd.DataFrame({"t": live["tender_id"].astype(str).to_numpy(), "b": live["bidder_id"].astype(str).to_numpy()})
-    live = live[live["b"].isin(tied).to_numpy()]
+    live = pd.DataFrame({"t": live["tender_id"].astype(str).to_numpy(dtype=object),
+                         "b": live["bidder_id"].astype(str).to_numpy(dtype=object)})
+    live = live[pc.is_in(pa.array(live["b"].to_numpy(), type=pa.string()), value_set=tied).to_numpy(zero_copy_only=False)]
     live = live[live.groupby("t")["b"].transform("nunique").to_numpy() >= 2]
     out = []
     for tender, group in live.groupby("t", sort=True):
@@ -49,8 +49,9 @@ def compute(ctx: LegalContext) -> list[dict]:
     return out
 
 
-def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, dict]:
-    """(enterprise -> legal representative, enterprise -> its controlling holders) from the registry tables. With
+def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, dict, pa.Array]:
+    """(enterprise -> legal representative, enterprise -> its controlling holders, the firms that can be flagged at all:
+    a representative shared with another firm, a controlling holder, or controlled) from the registry tables. With
     `shared_only`, only the representatives of two or more enterprises (no other can tie two bidders): what is sent to
     the tasks that flag a partition of the tenders."""
     ents, holders = ctx.table("enterprises"), ctx.table("shareholders")
@@ -69,4 +70,6 @@ def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, d
         for e, h in zip(ctl["enterprise_id"].astype(str), texts(ctl["holder_id"])):
             if h is not None:
                 controllers.setdefault(e, set()).add(h)
-    return rep, controllers
+    reps = Counter(rep.values())
+    tied = {e for e, r in rep.items() if reps[r] >= 2} | set(controllers) | set().union(*controllers.values())
+    return rep, controllers, pa.array(sorted(tied), type=pa.string())

@@ -86,13 +86,15 @@ def same_field_findings(ctx: LegalContext, fields: dict, code: str, article: str
         mask |= bp[f"same_{f}"] == 1
     hits = bp[mask]
     counts = {f: bidders_per_value(ctx, f) for f in present} if reach else {}
+    rows_a = hits["row_a"].to_numpy()
+    values = {f: texts(bids[f].iloc[rows_a]).to_numpy() for f in present}  # the shared values, read once per field
     out = []
-    for row in hits.itertuples(index=False):
+    for k, row in enumerate(hits.itertuples(index=False)):
         shared = []
         for f in present:
             if getattr(row, f"same_{f}") != 1:
                 continue
-            value = text(bids[f].iloc[row.row_a])
+            value = values[f][k]
             if value is None or value in generic.get(f, ()):
                 continue
             more = f" (who acts for {int(counts[f].get(value, 0))} bidders in this dataset)" if reach else ""
