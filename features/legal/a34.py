@@ -50,8 +50,8 @@ def compute(ctx: LegalContext) -> list[dict]:
 
 
 def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, dict, pa.Array]:
-    """(enterprise -> legal representative, enterprise -> its controlling holders, the firms that can be flagged at all:
-    a representative shared with another firm, a controlling holder, or controlled) from the registry tables. With
+    """(enterprise -> legal representative, enterprise -> its controlling holders, the firms that can be flagged at all)
+    from the registry tables and the bidders of `ctx.bids` (the whole dataset's, so that it holds for any partition). With
     `shared_only`, only the representatives of two or more enterprises (no other can tie two bidders): what is sent to
     the tasks that flag a partition of the tenders."""
     ents, holders = ctx.table("enterprises"), ctx.table("shareholders")
@@ -70,6 +70,10 @@ def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, d
         for e, h in zip(ctl["enterprise_id"].astype(str), texts(ctl["holder_id"])):
             if h is not None:
                 controllers.setdefault(e, set()).add(h)
-    reps = Counter(rep.values())
-    tied = {e for e, r in rep.items() if reps[r] >= 2} | set(controllers) | set().union(*controllers.values())
+    # who can be flagged: a firm sharing its representative, a holder (it may bid against a firm it controls), a firm
+    # controlled by a holder that controls another firm too or that bids itself
+    reps, holds = Counter(rep.values()), Counter(h for hs in controllers.values() for h in hs)
+    bidders = set(ctx.bids["bidder_id"].astype(str).unique()) if "bidder_id" in ctx.bids.columns else set()
+    tied = {e for e, r in rep.items() if reps[r] >= 2} | set(holds)
+    tied |= {e for e, hs in controllers.items() if any(holds[h] >= 2 or h in bidders for h in hs)}
     return rep, controllers, pa.array(sorted(tied), type=pa.string())
