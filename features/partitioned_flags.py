@@ -1,24 +1,24 @@
 """The red flags (`features.flags.collusion_flags`) over partitions of tenders on the current engine, with the findings
 and statistics of the one-process run. The bid pairs never leave the workers.
 
-Three passes over the bids split by `tender_id` (bill items with them), then the codes that need the whole dataset:
-
-1. the dataset-wide facts the per-tender flags read, by a shuffle on the shared VALUE: each partition's distinct
+1. The dataset-wide facts the per-tender flags read, by a shuffle on the shared VALUE: each partition's distinct
    (field, value, bidder) cut into buckets by a hash of the value, each bucket counted by one task; only the values
    that can matter come back (Article 40(1)'s generic values: shared by at least `generic_bidders` bidders; Article
-   40(2)'s reach: agents of two or more bidders) and go to the tasks once (`engine.share`), with the registry ties of
-   Article 34 (legal representatives of two or more firms, controlling holders);
-2. per tender partition: the legal flags that look inside one tender (A34, A40.1, A40.2, A40.3, A40.4, A40.6) on the
-   partition's bid pairs, and, for the cross-tender pair codes (R023, R053, R057 and so A39), the partition's partials per
-   bidder pair (co-bids, wins, and the count, mean and M2 of R023's price gap), shuffled by bidder pair; each bucket of
-   bidder pairs is combined and judged by one task, which returns the number of pairs evaluated and the pairs flagged
-   (R023: flagged within a hair of its tolerance, to be decided exactly below);
-3. per tender partition again, the bid pairs of those few pairs only; on the driver the R0NN functions themselves then
-   run on them (the same rows in the same order: the same values, bit for bit) and the evaluated counts are those summed
-   over the buckets (each bidder pair lies in one bucket).
+   40(2)'s reach: agents of two or more bidders) and go to the tasks once (`engine.share`), with Article 34's registry
+   ties (representatives of two or more firms, controlling holders, the firms that can be tied at all).
+2. Per tender partition (bids split by `tender_id`, bill items with them), one task: the legal flags that look inside
+   one tender (A34, A40.1, A40.2, A40.3, A40.4, A40.6) on the partition's bid pairs; R022's tender spreads and R034's
+   submission orders (functions of one tender, finished on the driver: a fence over every tender, tenders grouped by
+   their set of bidders); and the pieces of two shuffles into the same buckets: the partition's partials per bidder
+   pair (co-bids, wins, and the count, mean and M2 of R023's price gap; by a hash of the pair's first bidder) and R029's
+   per-bidder first-digit counts (by a hash of the bidder). Each bucket adds up its bidders' counts (the bidders R029
+   evaluates come back) and judges its bidder pairs: the number of pairs each of R023, R053, R057 evaluates and the
+   pairs they flag come back (R023's within a hair of its tolerance too: it decides again on the exact rows).
+3. Per tender partition again, the bid pairs of those few bidder pairs only; on the driver the R0NN functions run on
+   them (the same rows in the same order as in one process: the same values, bit for bit), with the evaluated counts
+   summed over the buckets (each bidder pair lies in one bucket). A39 restates R057, R053 and R023.
 
-R022 (a fence over every tender's price spread), R029 (per bidder, with a fence over bidders) and R034 (tenders grouped
-by their set of bidders) read only the bids, not their pairs, and run on the driver; so do Cardinal's codes when enabled.
+Cardinal's codes (when enabled) run on the driver over OCDS-like processes, as in one process.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from features import engine as _engine
 
 PER_TENDER = ("A34", "A40.1", "A40.2", "A40.3", "A40.4", "A40.6")
 PAIR_CODES = ("R023", "R053", "R057")
+SPLIT_CODES = ("R022", "R029", "R034")
 _AGG = ["bidder_a", "bidder_b", "co_bids", "wins_a", "wins_b"]
 _ROWS = ["tender_id", "bidder_a", "bidder_b", "log_ratio", "win_a", "win_b"]
 
@@ -50,6 +51,7 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     items = eng.split(items, "tender_id", len(parts)) if items is not None and len(items) else [None] * len(parts)
     local = [c for c in PER_TENDER if c in codes]
     pair_codes = [c for c in PAIR_CODES if c in codes or ("A39" in codes)]
+    split = [c for c in SPLIT_CODES if c in codes]
     # 1. facts: bidders per shared value (a shuffle on the value), registry ties
     minimum = {}
     if "A40.1" in local:
@@ -64,11 +66,27 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     if "A34" in local:
         facts["registry_ties"] = registry_ties(ctx, shared_only=True)
     # 2. per-tender flags and the pair codes' partials, shuffled by bidder pair
-    cfg = _pair_settings(settings, pair_codes)
+    cfg = _pair_settings(settings, pair_codes + split)
     shared = eng.share(facts, keep=False)
     judged, found = eng.shuffle(_flags_part, list(zip(parts, items)), _pairs_bucket, settings, shared, local,
-                                bool(pair_codes), len(parts), combine_args=(cfg,), label="flags per tender")
-    out = {c: [f for part in found for f in part[c]] for c in local}
+                                pair_codes + split, cfg, len(parts), combine_args=(cfg,), label="flags per tender")
+    out = {c: [f for part in found for f in part["found"][c]] for c in local}
+    results = ctx.cache.setdefault("results", {})
+    if "R022" in split:
+        from features.indicators import r022
+
+        results["R022"] = r022.finish([part["R022"] for part in found], cfg["R022"])
+    if "R034" in split:
+        from features.indicators import r034
+
+        orders = [part["R034"] for part in found if part["R034"] is not None]
+        merged = {t: o for part in orders for t, o in part.items()}
+        results["R034"] = r034.finish({t: merged[t] for t in sorted(merged)} if orders else None, cfg["R034"])
+    if "R029" in split:
+        from features.indicators import r029
+
+        total = (sum(part["R029"][0] for part in found), sum(part["R029"][1] for part in found))
+        results["R029"] = r029.finish([j["R029"] for j in judged], cfg["R029"], total=total)
     del found
     # 3. the bid pairs of the flagged bidder pairs, and the pair codes on them
     if pair_codes:
@@ -76,7 +94,6 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
         evaluated = {c: sum(j["pairs"][c] for j in judged) for c in pair_codes}
         rows = _flagged_rows(eng, parts, agg)
         tables = _pair_tables(rows, agg)
-        results = ctx.cache.setdefault("results", {})
         for code in pair_codes:
             res = REGISTRY[code].compute(None, cfg[code], {"pairs": tables})
             res.meta["pairs"] = float(evaluated[code])
@@ -116,46 +133,96 @@ def _per_field(counted: list, fields: list) -> dict:
 
 # --- 2. per tender partition -----------------------------------------------------------------------------------------
 
-def _flags_part(part: tuple, settings, facts: dict, codes: list, pairs: bool, buckets: int):
-    """The per-tender legal findings of one (bids, bid_items) partition ({code: rows}, the shuffle's extra) and its
-    partials per bidder pair cut into `buckets` by a hash of bidder_a (the shuffle's pieces)."""
+def _flags_part(part: tuple, settings, facts: dict, codes: list, canonical: list, cfg: dict, buckets: int):
+    """One (bids, bid_items) partition: the per-tender legal findings of `codes`, R022's tender spreads, R034's
+    submission orders and R029's first-digit counts of all its bids (the shuffle's extra), and the pieces of bucket j
+    (the shuffle's pieces): the partials of its bidder pairs (cut by a hash of bidder_a) and R029's per-bidder counts
+    (cut by a hash of the bidder), for the pair codes and R029 among `canonical`."""
     from features.legal import LEGAL
     from features.legal.base import LegalContext
 
     bids, items = part
     ctx = LegalContext(tables={"bids": bids, "bid_items": items}, settings=settings, facts=facts)
-    found = {c: LEGAL[c].compute(ctx) for c in codes}
-    if not pairs:
-        return [], found
-    if ctx._pairs is None:
-        from features.pairs import bid_pairs
+    extra = {"found": {c: LEGAL[c].compute(ctx) for c in codes}}
+    pairs = digits = None
+    if any(c in PAIR_CODES for c in canonical):
+        if ctx._pairs is None:
+            from features.pairs import bid_pairs
 
-        ctx._pairs = bid_pairs(bids)
-    partial = _pair_partial(ctx._pairs)
-    ctx._pairs = None
-    return _engine.split_frame(partial, "bidder_a", buckets), found
+            ctx._pairs = bid_pairs(bids)
+        pairs = _engine.split_frame(_pair_partial(ctx._pairs), "bidder_a", buckets)
+        ctx._pairs = None
+    if "R022" in canonical:
+        from features.indicators.r022 import tender_spread
+
+        extra["R022"] = tender_spread(bids, cfg["R022"])
+    if "R034" in canonical:
+        from features.indicators.r034 import submission_orders
+
+        extra["R034"] = submission_orders(bids, cfg["R034"])
+    if "R029" in canonical:
+        from features.indicators.r029 import DIGITS, bidder_digits
+
+        t = bidder_digits(bids, cfg["R029"])
+        extra["R029"] = (int(t["n"].sum()), t[DIGITS].to_numpy().sum(axis=0) if len(t) else np.zeros(9, dtype=np.int64))
+        digits = _engine.split_frame(t, "bidder_id", buckets)
+    if pairs is None and digits is None:
+        return [], extra
+    return [((pairs[j] if pairs is not None else None), (digits[j] if digits is not None else None))
+            for j in range(buckets)], extra
 
 
 def _pair_partial(bp: pd.DataFrame) -> pd.DataFrame:
     """Per bidder pair of one partition's bid pairs: co-bids and wins (`features.pairs.pair_partials`, as the pair
-    tables of R053 and R057 sum them), and R023's count, mean, M2 and times-higher of |log price ratio| over one pair row
-    per tender with a finite ratio (a tender lies in one partition, so these rows are those R023 reads)."""
+    tables of R053 and R057 sum them), and R023's count, mean, M2 and times-higher of |log price ratio| over the first
+    pair row per tender with a finite ratio (a tender lies in one partition, so these are the rows R023 reads)."""
     from features.pairs import pair_partials
 
     p = pair_partials(bp[["bidder_a", "bidder_b", "price_gap", "log_ratio", "win_a", "win_b"]])
-    out = pd.DataFrame({"bidder_a": p["bidder_a"].astype(str).to_numpy(), "bidder_b": p["bidder_b"].astype(str).to_numpy(),
+    cats = bp["bidder_a"].cat.categories  # bid_pairs gives both bidder columns the same categories
+    names = np.asarray(cats.astype(str), dtype=object)
+    nb = len(cats) + 1
+    pa_, pb_ = p["bidder_a"].cat.codes.to_numpy().astype(np.int64), p["bidder_b"].cat.codes.to_numpy().astype(np.int64)
+    out = pd.DataFrame({"bidder_a": names[pa_], "bidder_b": names[pb_],
                         **{c: p[c].to_numpy(dtype=np.float64) for c in ("co_bids", "win_known", "wins_a", "wins_b")}})
-    d = pd.DataFrame({"tender_id": bp["tender_id"].astype(str).to_numpy(), "bidder_a": bp["bidder_a"].astype(str).to_numpy(),
-                      "bidder_b": bp["bidder_b"].astype(str).to_numpy(), "gap": bp["log_ratio"].abs().to_numpy(),
-                      "hi": (bp["log_ratio"] > 0).to_numpy(dtype=np.float64)})
-    d = d[np.isfinite(d["gap"])].drop_duplicates(["tender_id", "bidder_a", "bidder_b"])
-    d = d.assign(dev=(d["gap"] - d.groupby(["bidder_a", "bidder_b"], sort=False)["gap"].transform("mean")) ** 2)
-    gap = d.groupby(["bidder_a", "bidder_b"], sort=False).agg(g_n=("gap", "size"), g_mean=("gap", "mean"), g_hi=("hi", "sum"), g_m2=("dev", "sum")).reset_index()
-    out = out.merge(gap, on=["bidder_a", "bidder_b"], how="left")
-    return out.fillna({"g_n": 0.0, "g_mean": 0.0, "g_hi": 0.0, "g_m2": 0.0})
+    lr = bp["log_ratio"].to_numpy(dtype=np.float64)
+    rows = np.flatnonzero(np.isfinite(lr))
+    key = (bp["bidder_a"].cat.codes.to_numpy().astype(np.int64) * nb + bp["bidder_b"].cat.codes.to_numpy())[rows]
+    pairs, pid = np.unique(key, return_inverse=True)
+    tender = bp["tender_id"].cat.codes.to_numpy().astype(np.int64)[rows]
+    _, first = np.unique(tender * max(len(pairs), 1) + pid, return_index=True)  # a pair's first row in each tender
+    rows, pid = rows[first], pid[first]
+    gap = np.abs(lr[rows])
+    k = len(pairs)
+    n = np.bincount(pid, minlength=k).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(pid, weights=gap, minlength=k) / n
+    m2 = np.bincount(pid, weights=(gap - mean[pid]) ** 2, minlength=k)
+    hi = np.bincount(pid, weights=(lr[rows] > 0).astype(np.float64), minlength=k)
+    at = np.searchsorted(pairs, pa_ * nb + pb_)
+    found = at < k
+    found[found] = pairs[at[found]] == (pa_ * nb + pb_)[found]
+    at = np.where(found, at, 0)
+    for c, v in (("g_n", n), ("g_mean", mean), ("g_hi", hi), ("g_m2", m2)):
+        out[c] = np.where(found, v[at] if k else 0.0, 0.0)
+    return out
 
 
 def _pairs_bucket(pieces: list, cfg: dict) -> dict:
+    """One bucket: R029's per-bidder counts of every partition added up (the bidders it evaluates come back), and for
+    the pair codes `_pair_bucket`."""
+    out = {}
+    if "R029" in cfg:
+        from features.indicators.r029 import _limits
+
+        t = pd.concat([p[1] for p in pieces], ignore_index=True).groupby("bidder_id", sort=True).sum().reset_index()
+        out["R029"] = t[t["n"].to_numpy() >= max(_limits(cfg["R029"])[0], 1)].reset_index(drop=True)
+    if any(c in PAIR_CODES for c in cfg):
+        out.update(_pair_bucket([p[0] for p in pieces], cfg))
+    return out
+
+
+def _pair_bucket(pieces: list, cfg: dict) -> dict:
     """One bucket of bidder pairs: the partials of every partition combined (sums add; R023's moments merge by Chan's
     formula), each pair code's evaluated pairs counted, and the pairs it flags returned (`_AGG` columns). R023's pairs
     within a hair of its tolerance come back too: its decision is taken again on the exact rows."""
