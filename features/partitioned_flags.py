@@ -213,9 +213,13 @@ def _pairs_bucket(pieces: list, cfg: dict) -> dict:
     the pair codes `_pair_bucket`."""
     out = {}
     if "R029" in cfg:
-        from features.indicators.r029 import _limits
+        from features.indicators.r029 import DIGITS, _limits
 
-        t = pd.concat([p[1] for p in pieces], ignore_index=True).groupby("bidder_id", sort=True).sum().reset_index()
+        t = pd.concat([p[1] for p in pieces], ignore_index=True)
+        code, ids = pd.factorize(t["bidder_id"].to_numpy(dtype=object), sort=True)
+        sums = {c: np.bincount(code, weights=t[c].to_numpy(dtype=np.float64), minlength=len(ids)).astype(np.int64)
+                for c in ("n", "round", *DIGITS)}
+        t = pd.DataFrame({"bidder_id": np.asarray(ids, dtype=object), **sums})
         out["R029"] = t[t["n"].to_numpy() >= max(_limits(cfg["R029"])[0], 1)].reset_index(drop=True)
     if any(c in PAIR_CODES for c in cfg):
         out.update(_pair_bucket([p[0] for p in pieces], cfg))
@@ -229,29 +233,37 @@ def _pair_bucket(pieces: list, cfg: dict) -> dict:
     from features.indicators.r023 import limits
 
     t = pd.concat(pieces, ignore_index=True)
-    g = t.groupby(["bidder_a", "bidder_b"], sort=True)
-    s = g[["co_bids", "win_known", "wins_a", "wins_b"]].sum()
-    gid = g.ngroup().to_numpy()
-    k = len(s)
-    w = t["g_n"].to_numpy()
-    n = np.bincount(gid, weights=w, minlength=k)
+    fa, ua = pd.factorize(t["bidder_a"].to_numpy(dtype=object))
+    fb, ub = pd.factorize(t["bidder_b"].to_numpy(dtype=object))
+    nb = max(len(ub), 1)
+    keys, gid = np.unique(fa.astype(np.int64) * nb + fb, return_inverse=True)
+    k = len(keys)
+
+    def total(c):
+        return np.bincount(gid, weights=t[c].to_numpy(dtype=np.float64), minlength=k)
+
+    w, gm = t["g_n"].to_numpy(dtype=np.float64), t["g_mean"].to_numpy(dtype=np.float64)
+    n = total("g_n")
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(gid, weights=w * t["g_mean"].to_numpy(), minlength=k) / n
-        dev = np.where(w > 0, t["g_m2"].to_numpy() + w * (t["g_mean"].to_numpy() - mean[gid]) ** 2, 0.0)
+        mean = np.bincount(gid, weights=w * gm, minlength=k) / n
+        dev = np.where(w > 0, t["g_m2"].to_numpy(dtype=np.float64) + w * (gm - mean[gid]) ** 2, 0.0)
         sd = np.sqrt(np.bincount(gid, weights=dev, minlength=k) / (n - 1))
-    known = s["win_known"].to_numpy() > 0
-    agg = pd.DataFrame({"bidder_a": s.index.get_level_values(0).to_numpy(dtype=object),
-                        "bidder_b": s.index.get_level_values(1).to_numpy(dtype=object),
-                        "co_bids": s["co_bids"].to_numpy().astype(np.int64),
-                        "wins_a": np.where(known, s["wins_a"].to_numpy(), np.nan),
-                        "wins_b": np.where(known, s["wins_b"].to_numpy(), np.nan)})
+    known = total("win_known") > 0
+    agg = pd.DataFrame({"bidder_a": np.asarray(ua, dtype=object)[keys // nb],
+                        "bidder_b": np.asarray(ub, dtype=object)[keys % nb],
+                        "co_bids": total("co_bids").astype(np.int64),
+                        "wins_a": np.where(known, total("wins_a"), np.nan),
+                        "wins_b": np.where(known, total("wins_b"), np.nan)})
     pairs, keep = {}, np.zeros(k, dtype=bool)
     for code in ("R053", "R057"):
         if code in cfg:
             res = _judge(code, agg, cfg[code])
             pairs[code] = int(res.meta["pairs"])
-            flagged = {tuple(sorted(e["bidders"].split(";"))) for e in res.evidence}
-            keep |= pd.MultiIndex.from_frame(agg[["bidder_a", "bidder_b"]]).isin(flagged)
+            flagged = [sorted(e["bidders"].split(";")) for e in res.evidence]
+            if flagged:
+                a = pd.Index(ua).get_indexer([x[0] for x in flagged]).astype(np.int64)
+                b = pd.Index(ub).get_indexer([x[1] for x in flagged]).astype(np.int64)
+                keep[np.searchsorted(keys, a * nb + b)] = True
     if "R023" in cfg:
         tol, minimum = limits(cfg["R023"])
         cand = n >= minimum
