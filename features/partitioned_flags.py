@@ -60,7 +60,8 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
         minimum["agent_id"] = min(minimum.get("agent_id", 2), 2)  # an agent in a finding acts for two bidders at least
     facts = {}
     if minimum:
-        counted, _ = eng.shuffle(_values_part, parts, _values_bucket, list(minimum), len(parts),
+        columns = eng.chunks(bids[["bidder_id", *minimum]], len(parts))  # any split will do: only these columns travel
+        counted, _ = eng.shuffle(_values_part, columns, _values_bucket, list(minimum), len(parts),
                                  combine_args=(minimum,), label="flags: shared values")
         facts["bidders_per_value"] = _per_field(counted, list(minimum))
     if "A34" in local:
@@ -92,7 +93,7 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     if pair_codes:
         agg = pd.concat([j["agg"] for j in judged], ignore_index=True)
         evaluated = {c: sum(j["pairs"][c] for j in judged) for c in pair_codes}
-        rows = _flagged_rows(eng, parts, agg)
+        rows = _flagged_rows(eng, bids, len(parts), agg)
         tables = _pair_tables(rows, agg)
         for code in pair_codes:
             res = REGISTRY[code].compute(None, cfg[code], {"pairs": tables})
@@ -301,13 +302,16 @@ def _rows_part(bids: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
     return out[hit].reset_index(drop=True)
 
 
-def _flagged_rows(eng, parts: list, agg: pd.DataFrame) -> pd.DataFrame:
-    """The bid pairs of the bidder pairs in `agg` from every partition, in the order of a one-pass `bid_pairs`: by tender
-    id as text (a tender's rows come from one partition, in their order there)."""
+def _flagged_rows(eng, bids: pd.DataFrame, n: int, agg: pd.DataFrame) -> pd.DataFrame:
+    """The bid pairs of the bidder pairs in `agg`, computed per tender partition of their bidders' bids (`n` partitions),
+    in the order of a one-pass `bid_pairs`: by tender id as text (a tender's rows come from one partition, in their
+    order there)."""
     if not len(agg):
         return _rows_part(pd.DataFrame({"tender_id": [], "bidder_id": [], "price": []}), agg)
+    who = pd.unique(np.concatenate([agg["bidder_a"].to_numpy(dtype=object), agg["bidder_b"].to_numpy(dtype=object)]))
+    sub = bids[bids["bidder_id"].astype(str).isin(who).to_numpy()]
     wanted = eng.share(agg[["bidder_a", "bidder_b"]], keep=False)
-    found = eng.map(_rows_part, parts, wanted, label="flags: flagged pairs")
+    found = eng.map(_rows_part, eng.split(sub, "tender_id", n), wanted, label="flags: flagged pairs")
     rows = pd.concat(found, ignore_index=True)
     return rows.iloc[np.argsort(rows["tender_id"].to_numpy(dtype=object), kind="stable")].reset_index(drop=True)
 
