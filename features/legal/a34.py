@@ -76,4 +76,6 @@ def registry_ties(ctx: LegalContext, shared_only: bool = False) -> tuple[dict, d
     bidders = set(ctx.bids["bidder_id"].astype(str).unique()) if "bidder_id" in ctx.bids.columns else set()
     tied = {e for e, r in rep.items() if reps[r] >= 2} | set(holds)
     tied |= {e for e, hs in controllers.items() if any(holds[h] >= 2 or h in bidders for h in hs)}
+    if shared_only:  # only tied firms are ever looked up
+        controllers = {e: hs for e, hs in controllers.items() if e in tied}
     return rep, controllers, pa.array(sorted(tied), type=pa.string())
