@@ -44,14 +44,14 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
 
     eng = eng or _engine.current()
     bids, settings = ctx.bids, ctx.settings
-    parts = eng.split(bids, "tender_id")
-    if len(parts) <= 1:
-        return None
-    items = ctx.table("bid_items")
-    items = eng.split(items, "tender_id", len(parts)) if items is not None and len(items) else [None] * len(parts)
     local = [c for c in PER_TENDER if c in codes]
     pair_codes = [c for c in PAIR_CODES if c in codes or ("A39" in codes)]
     split = [c for c in SPLIT_CODES if c in codes]
+    if not (local or pair_codes or split) or eng.partitions(len(bids)) <= 1:
+        return None
+    parts = eng.split(bids, "tender_id")
+    items = ctx.table("bid_items")
+    items = eng.split(items, "tender_id", len(parts)) if items is not None and len(items) else [None] * len(parts)
     # 1. facts: bidders per shared value (a shuffle on the value), registry ties
     minimum = {}
     if "A40.1" in local:
