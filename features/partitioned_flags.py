@@ -30,14 +30,14 @@ from features import engine as _engine
 PER_TENDER = ("A34", "A40.1", "A40.2", "A40.3", "A40.4", "A40.6")
 PAIR_CODES = ("R023", "R053", "R057")
 SPLIT_CODES = ("R022", "R029", "R034")
-_AGG = ["bidder_a", "bidder_b", "co_bids", "wins_a", "wins_b"]
 _ROWS = ["tender_id", "bidder_a", "bidder_b", "log_ratio", "win_a", "win_b"]
 
 
 def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     """The per-tender legal codes among `codes` computed per tender partition on `eng` ({code: findings}), with the
-    results of the pair codes R023, R053, R057 placed in `ctx`'s cache (where `LegalContext.canonical` finds them; A39
-    and the R0NN loop read them there). None when the engine gives the bids one partition (the caller runs everything)."""
+    results of R022, R023, R029, R034, R053, R057 placed in `ctx`'s cache (where `LegalContext.canonical` finds them;
+    A39 and the R0NN loop read them there). None when the engine gives the bids one partition or no flag here is
+    enabled (the caller runs everything)."""
     from features.indicators import REGISTRY
     from features.legal.a34 import registry_ties
     from features.legal.a40_1 import FIELDS
@@ -229,7 +229,7 @@ def _pairs_bucket(pieces: list, cfg: dict) -> dict:
 
 def _pair_bucket(pieces: list, cfg: dict) -> dict:
     """One bucket of bidder pairs: the partials of every partition combined (sums add; R023's moments merge by Chan's
-    formula), each pair code's evaluated pairs counted, and the pairs it flags returned (`_AGG` columns). R023's pairs
+    formula), each pair code's evaluated pairs counted, and the pairs it flags returned (bidder_a, bidder_b, co_bids, wins_a, wins_b). R023's pairs
     within a hair of its tolerance come back too: its decision is taken again on the exact rows."""
     from features.indicators.r023 import limits
 
