@@ -4,13 +4,17 @@ Legal flags (A34 ... A39, `features.legal.LEGAL`) and the OCP catalogue codes th
 (R022 ... R057, `features.indicators`) share one pair-evidence table. Cardinal's eleven (R003 ... R058) run too when
 listed in `[flags] enabled` (not by default: they target corruption more than collusion), on the dataset turned into
 OCDS-like processes (`features.ocds.processes_from_tables`). The result is one row per finding
-(`EVIDENCE_COLUMNS`) sorted by tender, plus per-code statistics (the R0NN codes' Meta, and finding counts)."""
+(`EVIDENCE_COLUMNS`) sorted by tender, plus per-code statistics (the R0NN codes' Meta, and finding counts).
+
+On an engine that splits the bids (Dask), the flags that look inside one tender and the bidder-pair codes run per tender
+partition (`features.partitioned_flags`): the same findings and statistics, and the bid pairs stay on the workers."""
 from __future__ import annotations
 
 import pandas as pd
 
 from features.errors import SettingsError
 from features.legal.base import EVIDENCE_COLUMNS, LegalContext
+from features.partitioned_flags import flags_by_partition
 
 
 def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
@@ -28,6 +32,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
     if extra:
         raise SettingsError(f"[flags] indicators: unknown code(s) {', '.join(extra)}")
     ctx = LegalContext(tables=tables, settings=settings)
+    local = flags_by_partition(ctx, [c for c in settings.enabled if c in LEGAL or c in REGISTRY]) or {}
     rows, meta = [], {}
     cardinal = [c for c in settings.enabled if c in REGISTRY and not issubclass(REGISTRY[c], CanonicalIndicator)]
     if cardinal:
@@ -38,7 +43,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
         if code in cardinal:
             continue
         if code in LEGAL:
-            found = LEGAL[code].compute(ctx)
+            found = local[code] if code in local else LEGAL[code].compute(ctx)
             meta[code] = {"findings": float(len(found))}
         else:
             res = ctx.canonical(code)

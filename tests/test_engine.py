@@ -371,3 +371,99 @@ def test_inspection_draw_per_stratum_on_dask_gives_the_same_plan(short_of_memory
                  (here.unassigned, there.unassigned)):
         pd.testing.assert_frame_equal(a, b)
     assert here.summary == there.summary
+
+
+def _flags_both_ways(tables: dict, flags, eng):
+    from features.flags import collusion_flags
+
+    one = collusion_flags(tables, flags)
+    with engine.using(eng):
+        there = collusion_flags(tables, flags)
+    return one, there
+
+
+def _same_flags(one, there) -> None:
+    (ev1, meta1), (ev2, meta2) = one, there
+    pd.testing.assert_frame_equal(ev1, ev2, check_exact=False, rtol=1e-9)
+    assert meta1.keys() == meta2.keys()
+    for code in meta1:
+        assert meta1[code].keys() == meta2[code].keys(), code
+        for k, v in meta1[code].items():
+            assert v == pytest.approx(meta2[code][k], rel=1e-9, nan_ok=True), (code, k)
+
+
+def _tender_in(part: int, n: int, taken: set) -> str:
+    """A tender id that the engine's hash puts in partition `part` of `n`, not used yet."""
+    for i in range(10_000):
+        t = f"T{i}"
+        if t not in taken and engine.partition_of(pd.Series([t]), n)[0] == part:
+            taken.add(t)
+            return t
+    raise AssertionError("no tender id found")
+
+
+@pytest.mark.slow
+def test_red_flags_per_tender_partition_see_values_shared_across_partitions(short_of_memory):
+    """A value shared by bidders of tenders in different partitions is counted over the whole dataset: an IP of three
+    bidders is generic with generic_bidders = 3 although no partition sees three of them, an agent's reach counts every
+    client; registry ties, bill items and the cross-tender pair codes (rotation, recurrent winner, fixed gap) come out as
+    in one process."""
+    import dataclasses
+
+    from features.settings import FlagsSettings
+
+    n, taken, rows, items = 6, set(), [], []
+
+    def bid(t, b, price, **kw):
+        rows.append({"tender_id": t, "bidder_id": b, "price": float(price), "status": "valid", **kw})
+
+    # IP 10.9.9.9: bidders A, B (one tender, partition 0), C (partition 1), D (partition 2) -> generic, not evidence
+    t0, t1, t2 = (_tender_in(k, n, taken) for k in range(3))
+    bid(t0, "A", 100, ip="10.9.9.9", is_winner=1.0), bid(t0, "B", 104, ip="10.9.9.9", is_winner=0.0)
+    bid(t1, "C", 100, ip="10.9.9.9", is_winner=1.0), bid(t1, "X1", 130, is_winner=0.0)
+    bid(t2, "D", 100, ip="10.9.9.9", is_winner=1.0), bid(t2, "X2", 130, is_winner=0.0)
+    # device DEV-7 of two bidders only: evidence; agent AG1 acts for E, F (together), G, H (elsewhere): reach 4
+    t3, t4, t5 = (_tender_in(k, n, taken) for k in (3, 4, 5))
+    bid(t3, "E", 200, device_id="DEV-7", agent_id="AG1", is_winner=1.0)
+    bid(t3, "F", 210, device_id="DEV-7", agent_id="AG1", is_winner=0.0)
+    bid(t4, "G", 300, agent_id="AG1", is_winner=1.0), bid(t4, "X3", 330, is_winner=0.0)
+    bid(t5, "H", 300, agent_id="AG1", is_winner=1.0), bid(t5, "X4", 330, is_winner=0.0)
+    # P and Q take turns winning in 6 tenders spread over the partitions, Q always 5% above P (R057, R023, A39)
+    for k in range(6):
+        t = _tender_in(k, n, taken)
+        bid(t, "P", 1000 + 10 * k, is_winner=float(k % 2 == 0), file_hash=f"h{k}")
+        bid(t, "Q", (1000 + 10 * k) * 1.05, is_winner=float(k % 2 == 1), file_hash=f"h{k}" if k == 2 else None)
+        bid(t, "Z", 5000, is_winner=0.0, legal="x")
+    # R beats S in 5 tenders (R053); S and R share the representative P7 (A34); identical bills in one of them (A40.4)
+    for k in range(5):
+        t = _tender_in((k + 2) % n, n, taken)
+        bid(t, "R", 700 + k, is_winner=1.0), bid(t, "S", 760 + 3 * k, is_winner=0.0)
+        if k == 0:
+            items += [{"tender_id": t, "bidder_id": b, "item_code": c, "unit_price": p}
+                      for b in "RS" for c, p in (("i1", 1.5), ("i2", 7.0), ("i3", 9.9))]
+    bids = pd.DataFrame(rows).drop(columns="legal")
+    ents = pd.DataFrame({"enterprise_id": ["R", "S", "E", "G"], "legal_rep_id": ["P7", "P7", "P8", "P9"]})
+    holders = pd.DataFrame({"enterprise_id": ["F"], "holder_id": ["E"], "share": [0.8]})
+    tables = {"bids": bids, "bid_items": pd.DataFrame(items), "enterprises": ents, "shareholders": holders}
+    flags = dataclasses.replace(FlagsSettings(), generic_bidders=3)
+    assert short_of_memory.partitions(len(bids)) == n
+    one, there = _flags_both_ways(tables, flags, short_of_memory)
+    _same_flags(one, there)
+    ev = one[0]
+    assert not ev["evidence"].str.contains("10.9.9.9", regex=False).any()  # generic over the dataset, though no partition sees 3
+    assert ev["evidence"].str.contains("the same device 'DEV-7'", regex=False).any()
+    assert ev["evidence"].str.contains("'AG1' (who acts for 4 bidders in this dataset)", regex=False).any()
+    assert {"A34", "A39", "A40.1", "A40.2", "A40.4", "R023", "R053", "R057"} <= set(ev["code"])
+    assert ev.loc[ev["code"] == "A34", "bidders"].tolist().count("R;S") == 5 and "E;F" in set(ev.loc[ev["code"] == "A34", "bidders"])
+    assert one[1]["R057"]["pairs_flagged"] == 1 and one[1]["R023"]["pairs"] >= 1
+
+
+@pytest.mark.slow
+def test_red_flags_of_the_tiny_city_are_the_same_on_dask(city, short_of_memory):
+    from features.dataset import load_dataset
+
+    s = Settings()
+    ds = load_dataset(city, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
+    one, there = _flags_both_ways(ds.tables, s.flags, short_of_memory)
+    _same_flags(one, there)
+    assert len(one[0]) > 50 and one[1]["A40.1"]["findings"] > 0

@@ -26,12 +26,17 @@ class R023Settings:
     minimum_processes: int | None = option("int", "co-bids a pair needs (default 4; with 3 a small spread is common by chance)")
 
 
+def limits(settings: R023Settings) -> tuple[float, int]:
+    """(tolerance, minimum co-bids) with their defaults."""
+    tol = 0.005 if settings.tolerance is None else settings.tolerance
+    return tol, 4 if settings.minimum_processes is None else max(settings.minimum_processes, 2)
+
+
 def compute(bids, settings: R023Settings, shared=None) -> FlagResult:
     res = FlagResult()
     tables = (shared or {}).get("pairs") or pair_tables(bids)
     bp = tables["bid_pairs"]
-    tol = 0.005 if settings.tolerance is None else settings.tolerance
-    minimum = 4 if settings.minimum_processes is None else max(settings.minimum_processes, 2)
+    tol, minimum = limits(settings)
     res.meta.update({"pairs": 0.0, "tolerance": tol, "minimum_processes": float(minimum), "pairs_flagged": 0.0})
     if not len(bp):
         return res

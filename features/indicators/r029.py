@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from features.indicators import stats
 from features.indicators.base import option
@@ -35,24 +36,35 @@ def first_digits(prices: np.ndarray) -> np.ndarray:
     return (p / 10.0 ** np.floor(np.log10(p))).astype(int).clip(1, 9)
 
 
-def benford_mad(prices) -> float:
-    d = first_digits(prices)
-    if not len(d):
+def digit_counts(prices) -> np.ndarray:
+    """How many of the finite positive `prices` start with 1 ... 9 (int64, 9 counts)."""
+    return np.bincount(first_digits(prices), minlength=10)[1:10]
+
+
+def mad_of_counts(counts: np.ndarray) -> float:
+    """Nigrini's mean absolute deviation of first-digit counts from Benford; NaN for none."""
+    n = int(counts.sum())
+    return float(np.abs(counts / n - BENFORD).mean()) if n else float("nan")
+
+
+def p_of_counts(counts: np.ndarray) -> float:
+    """p-value of the chi-square goodness-of-fit test of first-digit counts against Benford's law (df = 8)."""
+    from scipy.stats import chi2
+
+    n = int(counts.sum())
+    if not n:
         return float("nan")
-    observed = np.bincount(d, minlength=10)[1:10] / len(d)
-    return float(np.abs(observed - BENFORD).mean())
+    expected = BENFORD * n
+    return float(chi2.sf(((counts - expected) ** 2 / expected).sum(), df=8))
+
+
+def benford_mad(prices) -> float:
+    return mad_of_counts(digit_counts(prices))
 
 
 def benford_p(prices) -> float:
     """p-value of the chi-square goodness-of-fit test of the first digits against Benford's law (df = 8)."""
-    from scipy.stats import chi2
-
-    d = first_digits(prices)
-    if not len(d):
-        return float("nan")
-    observed = np.bincount(d, minlength=10)[1:10]
-    expected = BENFORD * len(d)
-    return float(chi2.sf(((observed - expected) ** 2 / expected).sum(), df=8))
+    return p_of_counts(digit_counts(prices))
 
 
 def is_round(prices, significant_digits: int = 2) -> np.ndarray:
@@ -62,35 +74,68 @@ def is_round(prices, significant_digits: int = 2) -> np.ndarray:
     return np.isclose(q, np.round(q), rtol=0, atol=1e-6)
 
 
-def compute(bids, settings: R029Settings, shared=None) -> FlagResult:
-    res = FlagResult()
-    b = valid_priced(bids)
+DIGITS = [f"d{k}" for k in range(1, 10)]
+
+
+def _limits(settings: R029Settings) -> tuple[int, float, int]:
     minimum = 30 if settings.minimum_bids is None else settings.minimum_bids
     alpha = 0.001 if settings.alpha is None else settings.alpha
-    sig = 2 if settings.significant_digits is None else max(settings.significant_digits, 1)
-    res.meta.update({"alpha": alpha, "dataset_mad": benford_mad(b["price"]) if len(b) else float("nan"),
-                     "dataset_p": benford_p(b["price"]) if len(b) else float("nan")})
-    if not len(b):
+    return minimum, alpha, 2 if settings.significant_digits is None else max(settings.significant_digits, 1)
+
+
+def bidder_digits(bids, settings: R029Settings) -> pd.DataFrame:
+    """Per bidder of `bids`: valid priced bids `n`, round prices `round` and first-digit counts `d1` ... `d9`, all
+    additive: the table of a dataset is the sum of its partitions' tables (`finish`)."""
+    b = valid_priced(bids)
+    sig = _limits(settings)[2]
+    codes, ids = pd.factorize(b["bidder_id"], sort=True)
+    price = b["price"].to_numpy(dtype=np.float64)
+    ok = np.isfinite(price) & (price > 0)
+    k = len(ids)
+    digits = np.bincount(codes[ok] * 10 + first_digits(price[ok]), minlength=10 * k).reshape(k, 10)[:, 1:]
+    out = pd.DataFrame(digits, columns=DIGITS)
+    out.insert(0, "round", np.bincount(codes, weights=is_round(price, sig), minlength=k).astype(np.int64))
+    out.insert(0, "n", np.bincount(codes, minlength=k).astype(np.int64))
+    out.insert(0, "bidder_id", np.asarray(ids, dtype=object))
+    return out
+
+
+def compute(bids, settings: R029Settings, shared=None) -> FlagResult:
+    return finish([bidder_digits(bids, settings)], settings)
+
+
+def finish(tables: list, settings: R029Settings, total: tuple | None = None) -> FlagResult:
+    """R029 from per-bidder tables (`bidder_digits`) of parts of the dataset (a bidder's rows are added up); `total`:
+    (valid priced bids, their first-digit counts) of the dataset when `tables` hold only some bidders (those evaluated)."""
+    res = FlagResult()
+    minimum, alpha, sig = _limits(settings)
+    t = pd.concat(tables, ignore_index=True) if len(tables) != 1 else tables[0]
+    if len(tables) != 1:
+        t = t.groupby("bidder_id", sort=True).sum().reset_index()
+    if total is None:
+        total = (int(t["n"].sum()), t[DIGITS].to_numpy().sum(axis=0) if len(t) else np.zeros(9, dtype=np.int64))
+    none, total = total[0] == 0, total[1]
+    res.meta.update({"alpha": alpha, "dataset_mad": float("nan") if none else mad_of_counts(total),
+                     "dataset_p": float("nan") if none else p_of_counts(total)})
+    if none:
         res.meta["tenderers"] = 0.0
         return res
-    b = b.assign(round=is_round(b["price"].to_numpy(), sig))
-    g = b.groupby("bidder_id")
-    counts = g.size()
-    ids = counts.index[counts >= max(minimum, 1)]
-    res.meta["tenderers"] = float(len(ids))
-    if not len(ids):
+    t = t[t["n"] >= max(minimum, 1)]
+    res.meta["tenderers"] = float(len(t))
+    if not len(t):
         return res
-    mads = {i: benford_mad(g.get_group(i)["price"].to_numpy()) for i in ids}
-    pvals = {i: benford_p(g.get_group(i)["price"].to_numpy()) for i in ids}
-    shares = g["round"].mean().loc[ids]
+    counts = t[DIGITS].to_numpy()
+    mads = [mad_of_counts(c) for c in counts]
+    pvals = [p_of_counts(c) for c in counts]
+    shares = t["round"].to_numpy() / t["n"].to_numpy()
     q1, q3 = stats.quartiles(shares)
     fence = stats.upper_fence(q1, q3)
     res.meta.update({"round_q1": q1, "round_q3": q3, "round_upper_fence": fence})
-    for i in ids:
-        mad, share, n = mads[i], float(shares.loc[i]), int(counts.loc[i])
+    for i, n, mad, p, share in zip(t["bidder_id"], t["n"], mads, pvals, shares):
+        share, n = float(share), int(n)
         reasons = []
-        if pvals[i] < alpha:
-            reasons.append(f"first digits depart from Benford's law (chi-square p = {pvals[i]:.2g} < {alpha}; MAD {mad:.4f})")
+        if p < alpha:
+            reasons.append(f"first digits depart from Benford's law (chi-square p = {p:.2g} < {alpha}; MAD {mad:.4f})")
         if share > 0 and share >= fence:
             reasons.append(f"{share:.0%} of prices are round (<= {sig} significant digits), fence {fence:.0%}")
         if reasons:

@@ -25,15 +25,20 @@ class R034Settings:
     minimum_processes: int | None = option("int", "times the same order must recur (default 3)")
 
 
-def compute(bids, settings: R034Settings, shared=None) -> FlagResult:
+def _limits(settings: R034Settings) -> tuple[int, int]:
+    k_min = 3 if settings.minimum_bidders is None else max(settings.minimum_bidders, 2)
+    return k_min, 3 if settings.minimum_processes is None else max(settings.minimum_processes, 2)
+
+
+def submission_orders(bids, settings: R034Settings) -> dict | None:
+    """{tender: its bidders in the order they filed} for the tenders of `bids` with at least `minimum_bidders` valid
+    bids with distinct times (a function of each tender alone: a dataset's orders are its partitions' orders); None
+    without submission times."""
     from features.bids import valid_mask
 
-    res = FlagResult()
-    k_min = 3 if settings.minimum_bidders is None else max(settings.minimum_bidders, 2)
-    m_min = 3 if settings.minimum_processes is None else max(settings.minimum_processes, 2)
-    res.meta.update({"bidder_sets": 0.0, "orders_flagged": 0.0})
     if bids is None or not len(bids) or "submitted_at" not in bids.columns:
-        return res
+        return None
+    k_min = _limits(settings)[0]
     t = pd.to_datetime(bids["submitted_at"], errors="coerce", utc=True, format="mixed")
     b = pd.DataFrame({"tender_id": bids["tender_id"].astype(str), "bidder_id": bids["bidder_id"].astype(str), "t": t})
     b = b[valid_mask(bids) & t.notna().to_numpy()]
@@ -41,7 +46,20 @@ def compute(bids, settings: R034Settings, shared=None) -> FlagResult:
     n = b.groupby("tender_id")["bidder_id"].transform("size")
     ties = b.duplicated(["tender_id", "t"], keep=False).groupby(b["tender_id"]).transform("any")  # ties: order undefined
     b = b[(n >= k_min) & ~ties]
-    orders = b.groupby("tender_id", sort=True)["bidder_id"].agg(tuple).to_dict()
+    return b.groupby("tender_id", sort=True)["bidder_id"].agg(tuple).to_dict()
+
+
+def compute(bids, settings: R034Settings, shared=None) -> FlagResult:
+    return finish(submission_orders(bids, settings), settings)
+
+
+def finish(orders: dict | None, settings: R034Settings) -> FlagResult:
+    """R034 from the submission orders of every tender (`submission_orders`; in tender order)."""
+    res = FlagResult()
+    m_min = _limits(settings)[1]
+    res.meta.update({"bidder_sets": 0.0, "orders_flagged": 0.0})
+    if orders is None:
+        return res
     by_set = defaultdict(list)
     for tender, seq in orders.items():
         by_set[frozenset(seq)].append(tender)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 EVIDENCE_COLUMNS = ["code", "article", "level", "tender_id", "bidders", "value", "evidence"]
@@ -12,12 +13,16 @@ EVIDENCE_COLUMNS = ["code", "article", "level", "tender_id", "bidders", "value",
 class LegalContext:
     """Tables of one dataset (`bids` required; `bid_items`, `enterprises`, `shareholders` when present) and settings.
 
-    `pairs` (features.pairs.bid_pairs over all bids, with bill items when present) is computed on first use, once."""
+    `pairs` (features.pairs.bid_pairs over all bids, with bill items when present) is computed on first use, once.
+    `facts` holds what a flag would otherwise read from every bid of the dataset when the context sees only a partition
+    of its tenders (`features.partitioned_flags`): "bidders_per_value" ({field: value -> distinct bidders}, every value
+    that can matter) and "registry_ties" (A34's legal representatives and controllers); empty: computed from `bids`."""
 
     tables: dict
     settings: object  # features.settings.FlagsSettings
     _pairs: pd.DataFrame | None = None
     cache: dict = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)
 
     @property
     def bids(self) -> pd.DataFrame:
@@ -80,21 +85,19 @@ def same_field_findings(ctx: LegalContext, fields: dict, code: str, article: str
     for f in present:
         mask |= bp[f"same_{f}"] == 1
     hits = bp[mask]
-    counts = {}
-    if reach:
-        for f in present:
-            t = pd.DataFrame({"v": bids[f].map(text), "b": bids["bidder_id"].astype(str)}).dropna().drop_duplicates()
-            counts[f] = t.groupby("v")["b"].size().to_dict()
+    counts = {f: bidders_per_value(ctx, f) for f in present} if reach else {}
+    rows_a = hits["row_a"].to_numpy()
+    values = {f: texts(bids[f].iloc[rows_a]).to_numpy() for f in present}  # the shared values, read once per field
     out = []
-    for row in hits.itertuples(index=False):
+    for k, row in enumerate(hits.itertuples(index=False)):
         shared = []
         for f in present:
             if getattr(row, f"same_{f}") != 1:
                 continue
-            value = text(bids[f].iloc[row.row_a])
+            value = values[f][k]
             if value is None or value in generic.get(f, ()):
                 continue
-            more = f" (who acts for {counts[f].get(value, 0)} bidders in this dataset)" if reach else ""
+            more = f" (who acts for {int(counts[f].get(value, 0))} bidders in this dataset)" if reach else ""
             shared.append(f"{fields[f]} '{value}'{more}")
         if not shared:
             continue
@@ -107,17 +110,40 @@ def same_field_findings(ctx: LegalContext, fields: dict, code: str, article: str
 
 def generic_values(ctx: LegalContext, fields) -> dict:
     """Per field, the values shared by at least `generic_bidders` distinct bidders, plus the default file authors."""
-    bids = ctx.bids
     out = {}
     for f in fields:
-        if f not in bids.columns:
+        if f not in ctx.bids.columns:
             continue
-        t = pd.DataFrame({"v": bids[f].map(text), "b": bids["bidder_id"].astype(str)}).dropna()
-        n = t.drop_duplicates().groupby("v")["b"].size()
+        n = bidders_per_value(ctx, f)
         out[f] = set(n.index[n >= ctx.settings.generic_bidders])
     if "file_creator" in out:
         out["file_creator"] |= set(ctx.settings.generic_values)
     return out
+
+
+def texts(s: pd.Series) -> pd.Series:
+    """`text` of every cell (computed once per distinct value; None for missing or blank)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.array([text(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
+
+
+def value_bidders(bids: pd.DataFrame, f: str) -> pd.DataFrame:
+    """The distinct (value `v` as `text`, bidder `b` as text) of column `f` of `bids`, blank values left out."""
+    t = pd.DataFrame({"v": texts(bids[f]), "b": bids["bidder_id"].astype(str).to_numpy()})
+    return t[t["v"].notna()].drop_duplicates().reset_index(drop=True)
+
+
+def bidders_per_value(ctx: LegalContext, f: str) -> pd.Series:
+    """Distinct bidders of the dataset carrying each value of bid column `f` (value -> count): the context's `facts`
+    when given (a partition of the tenders does not see every bid), else counted over `ctx.bids`."""
+    given = ctx.facts.get("bidders_per_value", {})
+    if f in given:
+        return given[f]
+    cache = ctx.cache.setdefault("bidders_per_value", {})
+    if f not in cache:
+        cache[f] = value_bidders(ctx.bids, f).groupby("v")["b"].size()
+    return cache[f]
 
 
 def _join(parts: list[str]) -> str:
