@@ -377,8 +377,11 @@ def _flags_both_ways(tables: dict, flags, eng):
     from features.flags import collusion_flags
 
     one = collusion_flags(tables, flags)
+    count = lambda: eng.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)  # noqa: E731
+    before = count()
     with engine.using(eng):
         there = collusion_flags(tables, flags)
+    assert count() - before > 20  # the flags ran as tasks on the workers, not the whole-table path in this process
     return one, there
 
 
