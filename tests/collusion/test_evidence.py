@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from features.dataset import load_dataset
 from riskmodels.collusion import pipeline as C
-from riskmodels.collusion.model import evidence_families, evidence_weights
+from riskmodels.collusion.composite import evidence_families, evidence_weights
 
 
 def _price_only(path, seed=0, n=120, meta=True):
