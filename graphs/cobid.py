@@ -3,7 +3,7 @@
 Edge attributes say how often the two met (`co_bids`) and who won when both bid (`a_won`/`b_won`: wins of the endpoint whose id sorts first,
 and of the other), so cover relations (one firm keeps losing to the same winner) and
 rotation (wins shared out inside a closed group) can be read off. The projection of the pair evidence (co-bids, wins
-when both bid, price-ratio constancy, shared metadata) comes from `features.pairs.bidder_pairs`; the per-bidder
+when both bid, price-ratio constancy, shared metadata) comes from `features.evidence.pairs.bidder_pairs`; the per-bidder
 counts here use the sparse bidder x tender incidence matrix (wins over a bidder = W'B).
 
 All functions take prepared bids (canonical columns, ids as text, `is_winner` 0/1/NaN) and never modify them.
@@ -68,7 +68,7 @@ def one_bid_per_firm(bids: pd.DataFrame) -> pd.DataFrame:
 
 def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per unordered bidder pair that met in at least `min_cobids` tenders, from the pair evidence of
-    `features.pairs.bidder_pairs` (pass it as `evidence` when already computed).
+    `features.evidence.pairs.bidder_pairs` (pass it as `evidence` when already computed).
 
     Columns: `bidder_a` < `bidder_b` (as text), `co_bids` (tenders both entered), `a_won` / `b_won` (of those, tenders
     won by a / by b), `cover` (the share of the shared decided tenders won by the more frequent winner of the two,

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.dataset import load_dataset
-from features.errors import InputError
-from features.export import CONTROL, atomic_dir, escape_cell, refuse_overwrite, safe_frame, unescape_cell, write_table
-from features.io import read_raw
-from features.prepare import parse_amount, parse_date
-from features.settings import Settings
+from features.io.dataset import load_dataset
+from features.core.errors import InputError
+from features.io.export import CONTROL, atomic_dir, escape_cell, refuse_overwrite, safe_frame, unescape_cell, write_table
+from features.io.read import read_raw
+from features.io.prepare import parse_amount, parse_date
+from features.core.settings import Settings
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -550,7 +550,7 @@ def test_safe_frame_escapes_a_column_backed_by_a_read_only_array():
     them (the case list of `collusion score` with formula-looking firm names stopped with exit 1 this way)."""
     import pandas as pd
 
-    from features.export import safe_frame
+    from features.io.export import safe_frame
 
     df = pd.DataFrame({"bidders": pd.Series(["=HYPERLINK(1)", "plain", "+SUM(1)"], dtype=object)})
     assert not df["bidders"].to_numpy(dtype=object).flags.writeable  # what pandas hands out under copy-on-write
@@ -564,7 +564,7 @@ def test_outputs_get_the_usual_permissions_not_those_of_their_temporary_files(tm
     would give under the umask, so a colleague can read a plan or a case file."""
     import os
 
-    from features.export import atomic_dir, write_text
+    from features.io.export import atomic_dir, write_text
     from riskmodels.report.site import Site
 
     old = os.umask(0o022)

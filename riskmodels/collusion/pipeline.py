@@ -1,6 +1,6 @@
 """Collusion models over datasets: one function per `riskmodels collusion ...` command (evaluate, train, score).
 
-A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.dataset.Dataset`); each dataset handed to
+A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.io.dataset.Dataset`); each dataset handed to
 `train` is one market (market-relative features are computed within it). Saving models and tracking runs happen in
 `experiments/` (called by the CLI), never here.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
@@ -24,7 +24,7 @@ from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training,
 
 def model_params(settings=None) -> dict:
     """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
-    from features.errors import SettingsError
+    from features.core.errors import SettingsError
 
     c = getattr(settings, "collusion", None)
     if c is None:
@@ -75,10 +75,10 @@ def graph_analysis(ds, settings=None):
 
 
 def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    """The red-flag findings of `features.evidence.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    from features.flags import collusion_flags
-    from features.settings import Settings
+    from features.evidence.flags import collusion_flags
+    from features.core.settings import Settings
 
     tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
         k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
@@ -143,7 +143,7 @@ def read_labels(path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: label file not found")
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     lab = read_raw(p).frame  # text, through the export rule: ids read as the toolkit wrote them
     for col in ("tender_id", "collusive"):
@@ -211,7 +211,7 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
 
 def baseline_columns(table: pd.DataFrame) -> list[str]:
     """The baseline's inputs: the 10 textbook screens (n_bids + 9), as in the published baselines."""
-    from features.screens import SCREENS
+    from features.evidence.screens import SCREENS
 
     return ["n_bids", *SCREENS]
 

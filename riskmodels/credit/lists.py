@@ -1,5 +1,5 @@
 """Red and black lists (红黑名单) for differentiated supervision: documented rules over the credit tiers, the credit events,
-the inspections and manual decisions, configurable in `[lists]` (`features.settings.ListsSettings`).
+the inspections and manual decisions, configurable in `[lists]` (`features.core.settings.ListsSettings`).
 
 Black list (any rule):
 - `event:<type>`: a credit event of a type in `black_event_types` (default: serious illegal and dishonest list, dishonest
@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features import codes
+from features.io import codes
 from features.enterprise import event_kind
-from features.errors import InputError
+from features.core.errors import InputError
 
 LIST_COLUMNS = ["enterprise_id", "name", "tier", "rule", "evidence", "since"]
 EFFECT = {"black": "always in the inspection draw's high stratum (sampled as tier D)",

@@ -8,7 +8,7 @@
 - `monitor_dataset(model, tables, settings, reference_as_of=...)`: the model between two dates: PSI of the score and of
   every feature, tier migration, and discrimination and calibration on the labels dated in between.
 
-`tables` is a `features.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
+`tables` is a `features.io.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from features import engine
 from features.enterprise import enterprise_features, risk_directions, serious_list_entries
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.credit import monitor
 from riskmodels.credit.evaluate import make_model
 from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
@@ -35,7 +35,7 @@ def _get(tables, name):
 
 
 def _settings(settings):
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     return settings or Settings()
 
@@ -374,7 +374,7 @@ class Monitoring:
         import json
         from pathlib import Path
 
-        from features.export import write_table, write_text
+        from features.io.export import write_table, write_text
 
         folder = Path(folder)
         write_table(self.stability, folder / "stability.csv")
@@ -444,7 +444,7 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     raw = read_raw(p)  # CSV through the export rule, so the toolkit's own exports (ids like '+SUM...) read back as written
     if raw.broken:

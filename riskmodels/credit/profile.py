@@ -15,9 +15,9 @@ from datetime import date
 
 import pandas as pd
 
-from features import codes
+from features.io import codes
 from features.enterprise import event_kind
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.report.site import render
 
 TEXT = {

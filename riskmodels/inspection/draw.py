@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from features import engine
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.inspection.policy import TIERS, Policy
 from riskmodels.inspection.randomness import digest, keyed_order, uniform
 

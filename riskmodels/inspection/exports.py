@@ -3,12 +3,12 @@ circulates among its staff, and the public notice (notice.csv, notice.xlsx), all
 
 - `plan.xlsx` (internal): enterprise name and address, departments by their labels (`[inspect] department_labels`),
   inspectors by name and id, readable headers in English or Chinese (`lang`), trigger reasons in a column marked internal
-  only; widths, filter and frozen header from `features.sheets`. No notice sheet: the public notice is its own file.
+  only; widths, filter and frozen header from `features.io.sheets`. No notice sheet: the public notice is its own file.
 - the notice (public): enterprise code and name, departments, window. Never inspectors, tiers, trigger reasons, legal
   representatives or phone numbers.
 - `plan.csv` says only whether a visit was triggered (`triggered` 1/0); the reasons are in the internal workbook alone.
 
-No cell may start a formula and no cell holds a control character: the shared export rules of `features.export` (a text
+No cell may start a formula and no cell holds a control character: the shared export rules of `features.io.export` (a text
 value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, read back without it), in the CSV
 files and in the workbooks alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line
 ends, so the same plan gives the same bytes. `verify` also compares each workbook's presentation (`presentation`).
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.export import FORMULA_START, csv_text, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
-from features.sheets import read_workbook, sheet_rows, write_workbook  # noqa: F401 - re-exported for the planner
+from features.io.export import FORMULA_START, csv_text, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
+from features.io.sheets import read_workbook, sheet_rows, write_workbook  # noqa: F401 - re-exported for the planner
 
 LANGS = ("en", "zh")
 CSV_PLAN_COLUMNS = ["visit_id", "enterprise_id", "tier", "departments", "inspectors", "window", "triggered"]
@@ -44,7 +44,7 @@ WINDOW_SEP = {"en": " to ", "zh": " 至 "}
 
 
 def check_lang(lang: str) -> str:
-    from features.errors import InputError
+    from features.core.errors import InputError
 
     if lang not in LANGS:
         raise InputError(f"--lang: expected one of {', '.join(LANGS)}; got {lang!r}")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from features.dataset import load_dataset
+from features.io.dataset import load_dataset
 from riskmodels.collusion import pipeline as C
 from riskmodels.collusion.model import evidence_families, evidence_weights
 
@@ -126,8 +126,8 @@ def test_a_bidder_bidding_twice_is_reported_with_its_rows_and_is_evidence(cli, t
 
 @pytest.mark.parametrize("unit, scale", [("s", 1), ("ms", 1000)])
 def test_unix_dates_through_a_column_mapping_read_as_the_garcia_importer_reads_them(tmp_path, unit, scale):
-    from features.garcia import _tender_dates
-    from features.settings import Settings
+    from features.imports.garcia import _tender_dates
+    from features.core.settings import Settings
 
     stamps = [1104537600, 1199145600, 1230768000]  # 2005-01-01, 2008-01-01, 2009-01-01 (UTC)
     pd.DataFrame({"tender_id": ["T1", "T2", "T3"], "date": [x * scale for x in stamps]}).to_csv(tmp_path / "tenders.csv",
@@ -154,7 +154,7 @@ def test_evaluate_and_train_share_the_min_bids_default():
 
 
 def test_a_model_never_cites_a_screen_for_a_two_bid_tender(tmp_path):
-    from features.screens import SCREENS
+    from features.evidence.screens import SCREENS
     from riskmodels.collusion import reasons as R
 
     d = _price_only(tmp_path / "m", n=160, meta=False)

@@ -113,7 +113,7 @@ def test_settings_section_drives_the_model_and_is_checked(cli, tmp_path):
 
 
 def test_pair_model_separates_planted_cartel_pairs(tmp_path):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from sklearn.metrics import roc_auc_score
 
     from riskmodels.collusion.pipeline import pair_labels, pair_table

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.uscc import check_char
+from features.io.uscc import check_char
 
 EVIL = '<script>alert("x")</script>有限公司'
 
