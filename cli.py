@@ -492,8 +492,7 @@ def inspect_report_cmd(
     """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
     population's violation rate estimated from the random draws, per department and tier."""
     from features.io.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
-    from riskmodels.inspection.exports import check_lang
+    from features.io.side_tables import check_lang, read_side_table
     from riskmodels.inspection.analysis import analyse, read_plan, write_report
 
     check_lang(lang)
@@ -926,7 +925,8 @@ _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders",
 
 
 def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
-    from riskmodels.credit.pipeline import group_members_table, read_side_table
+    from features.io.side_tables import read_side_table
+    from riskmodels.credit.pipeline import group_members_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
             group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
@@ -991,13 +991,13 @@ def credit_tier_cmd(
     from features.io.dataset import load_dataset
     from features.io.export import write_table
     from riskmodels.credit import tier_dataset
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     import pandas as pd
 
     outputs(out, force=force)
     s = settings()
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
@@ -1034,13 +1034,13 @@ def credit_lists_cmd(
     from features.io.export import write_table
     from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     s = settings()
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
     ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when)
     files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
     outputs(*files, force=force)
@@ -1073,9 +1073,8 @@ def credit_profile_cmd(
 ):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
     from features.io.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.side_tables import check_lang, read_side_table
     from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
-    from riskmodels.inspection.exports import check_lang
 
     check_lang(lang)
     if (eid is None) == (ids is None):
@@ -1123,13 +1122,14 @@ def credit_monitor_cmd(
     Gini / Brier / calibration on the credit_labels dated in between."""
     from experiments.tracking import load_model
     from features.io.dataset import load_dataset
-    from riskmodels.credit.pipeline import monitor_dataset, parse_date
+    from features.io.side_tables import parse_day
+    from riskmodels.credit.pipeline import monitor_dataset
 
     if out is not None:
         outputs(*(out / n for n in ("stability.csv", "migration.csv", "calibration.csv", "summary.json")), force=force)
     s = settings()
-    ref = parse_date(reference_as_of, "--reference-as-of")
-    when = parse_date(as_of, "--as-of") if as_of else None
+    ref = parse_day(reference_as_of, "--reference-as-of")
+    when = parse_day(as_of, "--as-of") if as_of else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import shared_path
+from tests.conftest import shared_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "credit"
 FAST = """

@@ -528,23 +528,6 @@ def test_tables_given_twice_or_broken_are_refused(cli, tmp_path):
 
 
 
-def test_every_reader_of_another_commands_output_reads_the_written_values(tmp_path):
-    """Scores (credit --collusion-scores), groups (--groups), previous tiers (--previous) and label files read back as
-    written, whatever the ids look like."""
-    from riskmodels.collusion.pipeline import read_labels
-    from riskmodels.credit.pipeline import read_side_table
-
-    ids = ["=1+1", "-5", "+SUM(1)", "'=x", "@a", "T1"]
-    scores = write_table(pd.DataFrame({"tender_id": ids, "score": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}), tmp_path / "s.csv")
-    back = read_side_table(scores, ("tender_id", "score"))
-    assert back["tender_id"].tolist() == ids and back["score"].tolist() == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    groups = write_table(pd.DataFrame({"enterprise_id": ids, "group_id": ["-1"] * 6}), tmp_path / "g.csv")
-    assert read_side_table(groups, ("group_id",))["enterprise_id"].tolist() == ids
-    labels = write_table(pd.DataFrame({"tender_id": ids, "collusive": [1, 0, 1, 0, 1, 0]}), tmp_path / "l.csv")
-    lab = read_labels(labels)
-    assert lab["tender_id"].tolist() == ids and lab["collusive"].tolist() == [1, 0, 1, 0, 1, 0]
-
-
 def test_safe_frame_escapes_a_column_backed_by_a_read_only_array():
     """A frame may hand out its text columns as read-only arrays (copy-on-write views); escaping must not write into
     them (the case list of `collusion score` with formula-looking firm names stopped with exit 1 this way)."""

@@ -16,7 +16,7 @@ FAST = "[credit]\nmax_rounds = 60\ninner_folds = 3\nfolds = 3\n"
 def city(tmp_path_factory):
     """A 400-firm city with one firm registered under a name that tries HTML and a formula, its groups as 'graph groups'
     writes them, a credit model trained with those groups, and its tiers."""
-    from conftest import run_cli
+    from tests.conftest import run_cli
     from features.core.settings import load_settings
     from riskmodels.simulation import simulate
 

@@ -66,7 +66,7 @@ def canonical_names(columns, table: Table, mapping: dict, label: str) -> dict:
     return out
 
 
-def _text(s: pd.Series) -> pd.Series:
+def _stripped(s: pd.Series) -> pd.Series:
     """Stripped text with empty values as missing."""
     t = s.astype("string").str.strip()
     return t.mask(t == "")
@@ -84,7 +84,7 @@ def _parse_numeric(s: pd.Series, fix) -> pd.Series:
     (the prepare step rejects non-finite values with their own reason)."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
-    t = _text(s)
+    t = _stripped(s)
     out = pd.to_numeric(t.where(~t.str.contains(r"[nN][aA][nN]", regex=True).fillna(False)), errors="coerce").astype("float64")
     todo = t.notna() & out.isna()
     if todo.any():
@@ -195,7 +195,7 @@ def parse_date(s: pd.Series, timezone: str = "Asia/Shanghai", date_order: str = 
         out = out.astype("datetime64[us]")
         out.attrs["aware"] = aware
         return out
-    t = _text(s)
+    t = _stripped(s)
     t = t.mask(t.isin(_WORDS))  # pandas reads these as the current time
     try:  # one vectorised pass reads ISO values: all naive, or all with an offset
         out = pd.to_datetime(t, format="ISO8601", errors="coerce")
@@ -259,7 +259,7 @@ def parse_flag(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
         v = s.astype("float64")
         return v.where(v.isin([0.0, 1.0]))
-    t = _text(s).str.lower()
+    t = _stripped(s).str.lower()
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     out[t.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = 1.0
     out[t.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = 0.0
@@ -301,7 +301,7 @@ def _id(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         s = t
     elif pd.api.types.is_integer_dtype(s):
         s = s.astype("string")
-    t = _text(s)
+    t = _stripped(s)
     return t.astype(object).where(t.notna(), None), bad
 
 
@@ -424,7 +424,7 @@ def _prepare_date(c: _Column, settings: ValidateSettings, zone: str, v: _Verdict
     unread = c.present & out.isna().to_numpy()
     if unread.any() and not pd.api.types.is_datetime64_any_dtype(src):  # only what was not read can be ambiguous
         amb = np.zeros(len(src), dtype=bool)
-        amb[unread] = day_month_order(_text(src[unread]), settings.date_order)[1].to_numpy()
+        amb[unread] = day_month_order(_stripped(src[unread]), settings.date_order)[1].to_numpy()
         v.missing_or_reject(c.required, amb, col, f"{col} reads two ways (day/month or month/day); set [validate] date_order",
                             "day and month could be either way round (read as missing; set [validate] date_order)", src)
     bad = c.present & out.isna().to_numpy()
@@ -447,13 +447,13 @@ def _prepare_flag(c: _Column, v: _Verdicts) -> pd.Series:
 
 
 def _prepare_status(c: _Column, v: _Verdicts) -> pd.Series:
-    out = _text(c.src).str.lower().fillna("").map(BID_STATUSES)
+    out = _stripped(c.src).str.lower().fillna("").map(BID_STATUSES)
     v.reject(out.isna().to_numpy(), c.name, "unknown bid status (expected valid, disqualified or withdrawn)", c.src)
     return out.fillna("valid").astype(object)
 
 
 def _prepare_list(c: _Column) -> pd.Series:
-    t = _text(c.src)
+    t = _stripped(c.src)
     t = t.astype(object).where(t.notna(), None)
     return _on_unique(t, lambda u: u.str.replace(r"\s*[,，、;；]\s*", ";", regex=True))
 
@@ -462,7 +462,7 @@ def _prepare_text(c: _Column) -> pd.Series:
     """Free text and columns outside the contract, kept as they are (text stays text)."""
     if pd.api.types.is_numeric_dtype(c.src) or pd.api.types.is_datetime64_any_dtype(c.src):
         return c.src
-    t = _text(c.src)
+    t = _stripped(c.src)
     return t.astype(object).where(t.notna(), None)
 
 
@@ -564,7 +564,7 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
     out = {}
     for col in df.columns:
         kind = table.kind(col) if col in table.columns else "extra"
-        c = _Column(col, df[col], kind, col in table.required, _text(df[col]).notna().to_numpy() if kind != "extra" else None)
+        c = _Column(col, df[col], kind, col in table.required, _stripped(df[col]).notna().to_numpy() if kind != "extra" else None)
         if kind == "id":
             out[col] = _prepare_id(c, table, settings, v)
         elif kind in ("amount", "number", "share"):

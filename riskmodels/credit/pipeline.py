@@ -427,33 +427,3 @@ def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None
                                       "tiers": tier_table(y, p, assign_tiers(p, s.tiers)["tier"])}
             calib = monitor.calibration_table(y, p)
     return Monitoring(summary=summary, stability=stab.drop(columns="is_score"), migration=mig, calibration=calib)
-
-
-def parse_date(value: str, what: str) -> pd.Timestamp:
-    """A date given by the user, or InputError naming the option."""
-    t = pd.to_datetime(value, errors="coerce")
-    if pd.isna(t):
-        raise InputError(f"{what}: not a date (YYYY-MM-DD); got {value!r}")
-    return t.normalize()
-
-
-def read_side_table(path, required: tuple) -> pd.DataFrame:
-    """A small CSV/Parquet input (collusion scores, groups, previous tiers) with its required columns checked."""
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    from features.io.read import read_raw
-
-    raw = read_raw(p)  # CSV through the export rule, so the toolkit's own exports (ids like '+SUM...) read back as written
-    if raw.broken:
-        r, k, _, why = raw.broken[0]
-        raise InputError(f"{p}: row {r} does not fit the header ({why})")
-    df = raw.frame if raw.encoding == "parquet" else raw.frame.replace({"": np.nan})
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
-    if "score" in df.columns:
-        df["score"] = pd.to_numeric(df["score"], errors="coerce")
-    return df

@@ -7,7 +7,7 @@ models) are shown as they are: they are data, not labels.
 """
 from __future__ import annotations
 
-LANGS = ("en", "zh")
+from features.io.side_tables import LANGS  # the one list of output languages
 
 _LAW_EN = "Regulation on the Implementation of the Bidding Law"
 _LAW_ZH = "《招标投标法实施条例》"

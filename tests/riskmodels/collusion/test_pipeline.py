@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from markets import two_markets
+from tests.riskmodels.collusion.markets import two_markets
 from riskmodels.collusion.model import PairCollusionClassifier
 
 

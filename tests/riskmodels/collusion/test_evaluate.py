@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from markets import two_markets
+from tests.riskmodels.collusion.markets import two_markets
 from riskmodels.collusion.evaluate import bidder_split, time_blocks
 from riskmodels.collusion.model import (ConsensusCollusionScore)
 
@@ -53,7 +53,7 @@ def test_every_fit_of_training_and_evaluation_is_a_task_and_the_model_is_the_loo
     from sklearn.model_selection import StratifiedKFold
 
     from features import engine
-    from markets import market
+    from tests.riskmodels.collusion.markets import market
     from riskmodels.collusion.evaluate import evaluate
     from riskmodels.collusion.families import FamilySelectedClassifier
     from riskmodels.collusion.model import TenderCollusionClassifier, _lgbm

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from casefiles import write_market
-from conftest import run_cli
+from tests.riskmodels.report.casefiles import write_market
+from tests.conftest import run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from markets import market, two_markets
+from tests.riskmodels.collusion.markets import market, two_markets
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from riskmodels.collusion.model import (CompositeCollusionScore, ConsensusCollusionScore, PairCollusionClassifier,

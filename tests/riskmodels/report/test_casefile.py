@@ -9,8 +9,8 @@ from urllib.parse import unquote
 import pandas as pd
 import pytest
 
-from casefiles import CARTEL, EVIL, write_market
-from conftest import run_cli
+from tests.riskmodels.report.casefiles import CARTEL, EVIL, write_market
+from tests.conftest import run_cli
 
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"'#]+)""", re.I)
 
