@@ -173,13 +173,12 @@ def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
                                 "features": len(info["features"])}
         print(f"city model ({kind}): {out[f'model_{kind}']}", flush=True)
     # pair model: do these two firms belong to the same planted cartel? trained on one city, applied to the other
-    from riskmodels.collusion.tables import pair_model_columns
-    from riskmodels.collusion.model import PairCollusionClassifier
+    from benchmarks.pair_model import PairCollusionClassifier, pair_labels, pair_model_columns, pair_table
 
-    P1 = C.pair_table(ds_train)
-    y1 = C.pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
-    P2 = C.pair_table(ds_test)
-    y2 = C.pair_labels(P2, pd.read_csv(test_dir / "truth" / "cartels.csv"))
+    P1 = pair_table(ds_train)
+    y1 = pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
+    P2 = pair_table(ds_test)
+    y2 = pair_labels(P2, pd.read_csv(test_dir / "truth" / "cartels.csv"))
     cols = pair_model_columns(P1)
     pm = PairCollusionClassifier().fit(P1[cols], y1)
     p = pm.predict_proba(P2.reindex(columns=cols))[:, 1]

@@ -212,12 +212,6 @@ def graph_from_edges(stats: pd.DataFrame, edges: pd.DataFrame, node_attrs: dict 
     return G
 
 
-def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
-                   node_attrs: dict | None = None) -> nx.Graph:
-    """The combined graph as one networkx graph (`graph_from_edges` of `combined_edges`)."""
-    return graph_from_edges(stats, combined_edges(stats, pairs, strength, settings), node_attrs)
-
-
 def detect(graph, settings=None) -> list[set]:
     """Communities of the combined graph (`BidderGraphs`, or any weighted networkx graph), per connected component on
     the current engine: large ones split again, loose members peeled off (settings: engine, method, resolution, seed,

@@ -1,7 +1,7 @@
-"""Collusion models: tenders (and bidder pairs) scored for bid rigging, with reasons an investigator can read.
+"""Collusion models: tenders scored for bid rigging, with reasons an investigator can read.
 
-- `tables`: the tender and pair feature tables (screens, market-relative screens, pair evidence, flags, graph features);
-- `model`: the estimators (scikit-learn style): calibrated LightGBM tender and pair classifiers, the transparent composite
+- `tables`: the tender feature table (screens, market-relative screens, pair evidence, flags, graph features);
+- `model`: the estimators (scikit-learn style): the calibrated LightGBM tender classifier, the transparent composite
   score used without a model, the consensus score for transfer between markets;
 - `evaluate`: honest splits (grouped by tender, bidders held out, time blocks) and out-of-fold predictions;
 - `reasons`: feature contributions and values put in words;

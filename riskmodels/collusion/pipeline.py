@@ -546,29 +546,3 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,
             "notes": notes, "warnings": warnings}
-
-
-def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:
-    """1 where both bidders of a pair belong to the same cartel (`cartels`: cartel_id, members ';'-separated)."""
-    member = {}
-    for cid, members in zip(cartels["cartel_id"].astype(str), cartels["members"].astype(str)):
-        for m in members.split(";"):
-            member.setdefault(m, set()).add(cid)
-    a = pairs["bidder_a"].astype(str).map(lambda x: member.get(x, set()))
-    b = pairs["bidder_b"].astype(str).map(lambda x: member.get(x, set()))
-    return np.array([int(bool(x & y)) for x, y in zip(a, b)], dtype=int)
-
-
-def pair_table(ds) -> pd.DataFrame:
-    """Pair evidence per bidder pair of one dataset, with registry relations when `graphs` can build them."""
-    from riskmodels.collusion.tables import pair_feature_table
-
-    rel = None
-    if ds.get("enterprises") is not None or ds.get("shareholders") is not None:
-        from graphs.relations import relation_pairs, relation_strength
-
-        bids = _bids(ds)
-        found, _ = relation_pairs(ds.get("enterprises"), ds.get("shareholders"), bids,
-                                  firms=set(bids["bidder_id"].astype(str)))
-        rel = relation_strength(found)
-    return pair_feature_table(_bids(ds), ds.get("bid_items"), relations=rel)

@@ -1,4 +1,4 @@
-"""Feature assembly for the collusion models: plain functions from canonical tables to one row per tender (or per bidder pair).
+"""Feature assembly for the collusion models: plain functions from canonical tables to one row per tender.
 
 Nothing here computes a screen: screens come from `features.evidence.screens` (`tender_screens`, `relative_screens`), pair evidence from
 `features.evidence.pairs`, graph features from `graphs.tables`, red flags from whatever flag table is handed in. This module only
@@ -172,30 +172,3 @@ def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
         raw = set(scaled) | {f"{c}_dm" for c in scaled}
         cols = [c for c in cols if c not in raw]
     return cols
-
-
-def pair_feature_table(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *,
-                       relations: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per bidder pair that met at least once (`features.evidence.pairs.bidder_pairs`), with the numeric pair evidence as
-    features; `relations` (firm_a, firm_b, strength) adds the registry relation strength."""
-    from features.evidence.pairs import bidder_pairs
-
-    p = bidder_pairs(bids, bid_items)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wins = p[["wins_a", "wins_b"]].to_numpy(dtype=float)
-        p["win_share_max"] = np.nanmax(wins, axis=1) / p["co_bids"].where(p["co_bids"] > 0)
-        p["win_balance"] = np.abs(wins[:, 0] - wins[:, 1]) / p["co_bids"].where(p["co_bids"] > 0)
-    if relations is not None and len(relations):
-        r = relations[["firm_a", "firm_b", "strength"]].copy()
-        a, b = r["firm_a"].astype(str), r["firm_b"].astype(str)
-        r["bidder_a"], r["bidder_b"] = np.where(a < b, a, b), np.where(a < b, b, a)
-        r = r.groupby(["bidder_a", "bidder_b"], as_index=False)["strength"].max().rename(columns={"strength": "relation"})
-        p = p.merge(r, on=["bidder_a", "bidder_b"], how="left")
-        p["relation"] = p["relation"].fillna(0.0)
-    return p
-
-
-def pair_model_columns(table: pd.DataFrame) -> list[str]:
-    """Numeric pair evidence columns (ids and raw tender counts of each firm left out)."""
-    skip = {"bidder_a", "bidder_b", "n_tenders_a", "n_tenders_b", "wins_a", "wins_b", "label"}
-    return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]

@@ -15,7 +15,6 @@ Results are `acc.results[group][id][code] = value` with the groups of Cardinal: 
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -128,7 +127,3 @@ class Indicator(Step):
 
     title: ClassVar[str] = ""
     cardinal: ClassVar[bool] = False  # one of Cardinal's eleven (vs. our 'beyond Cardinal' flags)
-
-
-def settings_fields(cls) -> list[dataclasses.Field]:
-    return list(dataclasses.fields(cls))

@@ -36,11 +36,6 @@ def first_digits(prices: np.ndarray) -> np.ndarray:
     return (p / 10.0 ** np.floor(np.log10(p))).astype(int).clip(1, 9)
 
 
-def digit_counts(prices) -> np.ndarray:
-    """How many of the finite positive `prices` start with 1 ... 9 (int64, 9 counts)."""
-    return np.bincount(first_digits(prices), minlength=10)[1:10]
-
-
 def mad_of_counts(counts: np.ndarray) -> float:
     """Nigrini's mean absolute deviation of first-digit counts from Benford; NaN for none."""
     n = int(counts.sum())
@@ -56,15 +51,6 @@ def p_of_counts(counts: np.ndarray) -> float:
         return float("nan")
     expected = BENFORD * n
     return float(chi2.sf(((counts - expected) ** 2 / expected).sum(), df=8))
-
-
-def benford_mad(prices) -> float:
-    return mad_of_counts(digit_counts(prices))
-
-
-def benford_p(prices) -> float:
-    """p-value of the chi-square goodness-of-fit test of the first digits against Benford's law (df = 8)."""
-    return p_of_counts(digit_counts(prices))
 
 
 def is_round(prices, significant_digits: int = 2) -> np.ndarray:

@@ -8,8 +8,7 @@ import pytest
 from tests.riskmodels.collusion.markets import market, two_markets
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from riskmodels.collusion.model import (CompositeCollusionScore, ConsensusCollusionScore, PairCollusionClassifier,
-                                        TenderCollusionClassifier)
+from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
 
 
 # Calibration maps scores back to observed frequencies, so class weights are undone by design; the same estimator
@@ -49,7 +48,6 @@ def _expected(est):
 
 @parametrize_with_checks([TenderCollusionClassifier(n_estimators=10, calibration_cv=2),
                           TenderCollusionClassifier(n_estimators=10, calibration=None, monotone={"x0": 1}),
-                          PairCollusionClassifier(n_estimators=10, calibration_cv=2),
                           CompositeCollusionScore(), ConsensusCollusionScore()], expected_failed_checks=_expected)
 def test_sklearn_contract(estimator, check):
     check(estimator)

@@ -1,4 +1,4 @@
-"""The collusion pipeline over datasets: evaluate / train / score commands on small planted markets, pair model, transfer check."""
+"""The collusion pipeline over datasets: evaluate / train / score commands on small planted markets, transfer check."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from tests.riskmodels.collusion.markets import two_markets
-from riskmodels.collusion.model import PairCollusionClassifier
 
 
 def test_market_weights_balance_markets_and_classes():
@@ -110,24 +109,6 @@ def test_settings_section_drives_the_model_and_is_checked(cli, tmp_path):
     s = pd.read_csv(out)
     assert s["flag"].mean() == pytest.approx(0.5, abs=0.05)
     assert not s["reasons"].str.contains(";").any()  # one reason each
-
-
-def test_pair_model_separates_planted_cartel_pairs(tmp_path):
-    from features.io.dataset import load_dataset
-    from sklearn.metrics import roc_auc_score
-
-    from riskmodels.collusion.pipeline import pair_labels, pair_table
-    from riskmodels.collusion.tables import pair_model_columns
-
-    cartels = pd.DataFrame({"cartel_id": ["K1"], "members": ["C0;C1;C2;C3"]})
-    a = pair_table(load_dataset(_planted_dataset(tmp_path / "a", seed=4, n_tenders=120)))
-    b = pair_table(load_dataset(_planted_dataset(tmp_path / "b", seed=5, n_tenders=120)))
-    ya, yb = pair_labels(a, cartels), pair_labels(b, cartels)
-    assert ya.sum() == 6 and yb.sum() == 6  # the 6 pairs among C0..C3
-    cols = pair_model_columns(a)
-    assert "bidder_a" not in cols and "co_bids" in cols
-    m = PairCollusionClassifier(n_estimators=30, min_child_samples=2, calibration=None).fit(a[cols], ya)
-    assert roc_auc_score(yb, m.predict_proba(b.reindex(columns=cols))[:, 1]) > 0.95
 
 
 def test_transfer_check_holds_each_market_out_and_train_auto_uses_it():

@@ -5,8 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.collusion.tables import (auction_features, model_columns, pair_aggregates, pair_feature_table,
-                                         tender_feature_table)
+from riskmodels.collusion.tables import auction_features, model_columns, pair_aggregates, tender_feature_table
 
 
 def _bids():
@@ -50,10 +49,3 @@ def test_tender_table_rows_labels_and_model_columns():
     assert "cv" not in transfer and "cv_dm" not in transfer and "cv_rank" in transfer
     with pytest.raises(ValueError, match="kind must be"):
         model_columns(t, "other")
-
-
-def test_pair_feature_table_orients_relations_either_way():
-    rel = pd.DataFrame({"firm_a": ["b"], "firm_b": ["a"], "strength": [0.7]})
-    p = pair_feature_table(_bids(), relations=rel).set_index(["bidder_a", "bidder_b"])
-    assert p.loc[("a", "b"), "relation"] == pytest.approx(0.7) and p.loc[("c", "d"), "relation"] == 0
-    assert p.loc[("a", "b"), "co_bids"] == 2 and p.loc[("a", "b"), "win_share_max"] == pytest.approx(0.5)
