@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 @dataclass
@@ -31,7 +31,7 @@ def _dataset(spec, settings, cache, tables):
     import copy
     from pathlib import Path
 
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
 
     ds = (cache or {}).get("ds")
     if ds is not None and Path(ds.path).resolve() == Path(spec.data).resolve():
@@ -50,7 +50,7 @@ def _truth_labels(data_dir, tenders):
         return None
     truth = Path(data_dir) / "truth" / "tenders.csv"
     if not truth.exists():
-        from features.errors import InputError
+        from features.core.errors import InputError
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")
@@ -170,7 +170,7 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
     trained with but is not given is built from the dataset in `directory` the way training built it (groups by
     `graphs.pipeline.analyse`; tender scores by the collusion model the credit model records, `collusion score`'s code).
     InputError naming the missing input (and the features that need it) when it cannot be built."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit.pipeline import side_inputs_needed
 
     need = side_inputs_needed(model)

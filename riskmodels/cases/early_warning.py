@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 TRACE_KINDS = {"device_id": "device", "ca_serial": "CA certificate serial", "deposit_account": "deposit account"}
 
@@ -93,7 +93,7 @@ def read_black_list(path) -> set[str]:
     """The enterprise ids of a black list (`credit lists` writes black.csv with `enterprise_id`)."""
     from pathlib import Path
 
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     p = Path(path)
     if not p.is_file():
@@ -171,7 +171,7 @@ def early_warnings(ds, store, *, black: set[str] | None = None, model=None, shar
 def warn_to_file(ds, store, out, *, black_file=None, model=None, share: float = 0.05, settings=None) -> dict:
     """`cases warn`: raise the warnings of the new dataset `ds`, record those not raised before in `store`, and write
     them to `out` (columns warning_id, tender_id, kind, firms, reason; a header only when nothing is new)."""
-    from features.export import write_table
+    from features.io.export import write_table
     from riskmodels.cases.verdicts import dataset_name
 
     black = read_black_list(black_file) if black_file is not None else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 QUANTILES = 1001  # points kept per column of a history's distribution (positions then err by at most 0.05 percent)
 

@@ -1,8 +1,8 @@
-"""Collusion models: tenders (and bidder pairs) scored for bid rigging, with reasons an investigator can read.
+"""Collusion models: tenders scored for bid rigging, with reasons an investigator can read.
 
-- `tables`: the tender and pair feature tables (screens, market-relative screens, pair evidence, flags, graph features);
+- `tables`: the tender feature table (screens, market-relative screens, pair evidence, flags, graph features);
 - `composite`: the no-model score's evidence, directions, weights and arithmetic (numpy and pandas only);
-- `model`: the estimators (scikit-learn style): calibrated LightGBM tender and pair classifiers, the transparent composite
+- `model`: the estimators (scikit-learn style): calibrated LightGBM tender classifier, the transparent composite
   score used without a model, the consensus score for transfer between markets;
 - `evaluate`: honest splits (grouped by tender, bidders held out, time blocks) and out-of-fold predictions;
 - `reasons`: feature contributions and values put in words;

@@ -1,4 +1,4 @@
-"""Collusion estimators (scikit-learn style): a calibrated LightGBM tender model, a pair model, and a transparent
+"""Collusion estimators (scikit-learn style): a calibrated LightGBM tender model and a transparent
 composite score for markets without labels.
 
 The classes stay thin: `__init__` only stores arguments, `fit` validates and returns `self`, learned state ends in `_`.
@@ -68,7 +68,7 @@ def _response(model, X) -> np.ndarray:
 
 
 def _fit_booster(booster, X, y, sample_weight, train=None, held_out=None):
-    """One fit of a tender or pair model, a task on the current engine: a clone of `booster` fitted on rows `train` of
+    """One fit of a LightGBM model, a task on the current engine: a clone of `booster` fitted on rows `train` of
     X (all rows when None); with `held_out`, its scores (`_response`) for those rows instead of the fitted booster."""
     from sklearn.base import clone
 
@@ -112,7 +112,7 @@ class _Score(ClassifierMixin, BaseEstimator):
 
 
 class _ScoreCalibration:
-    """A calibrated tender or pair model: its booster's score (`_response`) mapped to a probability by a sigmoid (or
+    """A calibrated LightGBM model: its booster's score (`_response`) mapped to a probability by a sigmoid (or
     isotonic) calibration fitted on out-of-fold scores, as `CalibratedClassifierCV(ensemble=False)` maps it."""
 
     def __init__(self, booster, method: str):
@@ -129,7 +129,8 @@ class _ScoreCalibration:
 
 
 class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
-    """Shared body of the tender and pair models: a binary LightGBM classifier with calibrated probabilities and reasons."""
+    """Shared body of the LightGBM models (the tender model here, the pair model of `benchmarks/pair_model.py`): a binary
+    LightGBM classifier with calibrated probabilities and reasons."""
 
     def __init__(self, n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=10, subsample=0.8,
                  colsample_bytree=0.8, reg_lambda=1.0, class_weight=None, calibration="sigmoid", calibration_cv=3,
@@ -254,20 +255,6 @@ class TenderCollusionClassifier(_LGBMCollusionClassifier):
     is flagged) and `monotone` (feature name -> +1/-1: the score may only rise / fall with that feature, LightGBM's
     monotone constraints; used to carry only directions that hold across markets). Missing values are allowed.
     """
-
-
-class PairCollusionClassifier(_LGBMCollusionClassifier):
-    """Do these two bidders collude? The same calibrated LightGBM body over pair evidence (co-bids, who wins when both
-    bid, price-ratio stability, shared metadata, registry relations), with reasons."""
-
-    def __init__(self, n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=20, subsample=0.8,
-                 colsample_bytree=0.8, reg_lambda=1.0, class_weight="balanced", calibration="sigmoid", calibration_cv=3,
-                 threshold=0.5, monotone=None, n_jobs=1, random_state=0):
-        super().__init__(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
-                         min_child_samples=min_child_samples, subsample=subsample, colsample_bytree=colsample_bytree,
-                         reg_lambda=reg_lambda, class_weight=class_weight, calibration=calibration,
-                         calibration_cv=calibration_cv, threshold=threshold, monotone=monotone, n_jobs=n_jobs,
-                         random_state=random_state)
 
 
 

@@ -1,6 +1,6 @@
 """Collusion models over datasets: one function per `riskmodels collusion ...` command (evaluate, train, score).
 
-A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.dataset.Dataset`); each dataset handed to
+A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.io.dataset.Dataset`); each dataset handed to
 `train` is one market (market-relative features are computed within it). Saving models and tracking runs happen in
 `experiments/` (called by the CLI), never here.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
@@ -23,7 +23,7 @@ from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training,
 
 def model_params(settings=None) -> dict:
     """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
-    from features.errors import SettingsError
+    from features.core.errors import SettingsError
 
     c = getattr(settings, "collusion", None)
     if c is None:
@@ -107,7 +107,7 @@ def read_labels(path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: label file not found")
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     lab = read_raw(p).frame  # text, through the export rule: ids read as the toolkit wrote them
     for col in ("tender_id", "collusive"):
@@ -175,7 +175,7 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
 
 def baseline_columns(table: pd.DataFrame) -> list[str]:
     """The baseline's inputs: the 10 textbook screens (n_bids + 9), as in the published baselines."""
-    from features.screens import SCREENS
+    from features.evidence.screens import SCREENS
 
     return ["n_bids", *SCREENS]
 
@@ -488,29 +488,3 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,
             "notes": notes, "warnings": warnings}
-
-
-def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:
-    """1 where both bidders of a pair belong to the same cartel (`cartels`: cartel_id, members ';'-separated)."""
-    member = {}
-    for cid, members in zip(cartels["cartel_id"].astype(str), cartels["members"].astype(str)):
-        for m in members.split(";"):
-            member.setdefault(m, set()).add(cid)
-    a = pairs["bidder_a"].astype(str).map(lambda x: member.get(x, set()))
-    b = pairs["bidder_b"].astype(str).map(lambda x: member.get(x, set()))
-    return np.array([int(bool(x & y)) for x, y in zip(a, b)], dtype=int)
-
-
-def pair_table(ds) -> pd.DataFrame:
-    """Pair evidence per bidder pair of one dataset, with registry relations when `graphs` can build them."""
-    from riskmodels.collusion.tables import pair_feature_table
-
-    rel = None
-    if ds.get("enterprises") is not None or ds.get("shareholders") is not None:
-        from graphs.relations import relation_pairs, relation_strength
-
-        bids = _bids(ds)
-        found, _ = relation_pairs(ds.get("enterprises"), ds.get("shareholders"), bids,
-                                  firms=set(bids["bidder_id"].astype(str)))
-        rel = relation_strength(found)
-    return pair_feature_table(_bids(ds), ds.get("bid_items"), relations=rel)
