@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from riskmodels.cases.records import export_labels, history_table, labels, training_labels
 from riskmodels.cases.store import open_store
 

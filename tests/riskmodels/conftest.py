@@ -1,0 +1,2 @@
+"""Fixtures shared by the credit and inspection tests: a simulated city with tiers, lists and plans (`city`)."""
+from tests.riskmodels.regulator import city  # noqa: F401 - a fixture
