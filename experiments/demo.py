@@ -188,7 +188,7 @@ def stage_collusion(d: Demo) -> dict:
                             note=f"Scored by model {uri}.")
     d.output("case list table (HTML)", Path(paths["html"]))
     from graphs.tables import tender_features
-    from riskmodels.collusion.pipeline import tender_findings
+    from riskmodels.collusion.tables import tender_findings
     from riskmodels.report.casefile import Evidence, collusion_report
 
     groups, bg = d.cache["graph"] if "graph" in d.cache else (None, None)

@@ -14,10 +14,9 @@ from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
-from riskmodels.collusion.model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
-                                        TenderCollusionClassifier, default_direction, evidence_families,
-                                        evidence_weights)
-from riskmodels.collusion.tables import SCREEN_BIDS, model_columns, tender_feature_table
+from riskmodels.collusion.composite import TIE_FLAGS, composite_frame, default_direction
+from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
+from riskmodels.collusion.tables import SCREEN_BIDS, flag_findings, flag_table, model_columns, tender_feature_table
 from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training, seen_share, training_profile,
                                            transfer_flags)
 
@@ -72,41 +71,6 @@ def graph_analysis(ds, settings=None):
 
     groups, bg, _ = analyse(ds, settings)
     return groups, tender_features(bg, groups)
-
-
-def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.evidence.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
-    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    from features.evidence.flags import collusion_flags
-    from features.core.settings import Settings
-
-    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
-        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
-    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    return tender_findings(ev)
-
-
-def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
-    if evidence is None or len(evidence) == 0:
-        return None
-    ev = evidence
-    if "level" in ev.columns:
-        ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
-    return ev if len(ev) else None
-
-
-def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
-    if findings is None or len(findings) == 0:
-        return None
-    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
-    c.columns = [f"flag_{x}" for x in c.columns]
-    c["n_flags"] = (c > 0).sum(axis=1)
-    return c.reset_index()
 
 
 def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
@@ -243,8 +207,6 @@ def market_weights(markets, y) -> np.ndarray:
 
 def literature_monotone(columns) -> dict:
     """Directions the screening literature expects under collusion (`default_direction`), for the columns that have one."""
-    from riskmodels.collusion.model import default_direction
-
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
 
@@ -388,26 +350,6 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     if method == "select":
         info.update(family=model.family_, inner_auc=model.inner_auc_, inner_scores=model.inner_scores_)
     return model, table, y, info
-
-
-def composite_frame(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> tuple[pd.DataFrame, dict[str, float]]:
-    """(evidence columns of the no-model score, their weights) for one market's tender table (`evidence_families`):
-    only what the dataset has and what varies in it. A tender without a finding of a flag that ran has 0 findings of
-    it (not unknown); the price screen is left out (unknown) for tenders with fewer than `min_bids` bids."""
-    t = table.copy()
-    flag_cols = [c for c in t.columns if c.startswith("flag_")]
-    if flag_cols:
-        raised = t[flag_cols].fillna(0.0) > 0
-        tie = [f"flag_{c}" for c in TIE_FLAGS if f"flag_{c}" in flag_cols]
-        t["tie_flags"] = raised[tie].sum(axis=1).astype(float)
-        t["pattern_flags"] = raised[[c for c in flag_cols if c not in tie]].sum(axis=1).astype(float)
-    if "n_bids" in t.columns:
-        few = t["n_bids"] < min_bids
-        for c in PRICE_EVIDENCE:
-            if c in t.columns:
-                t.loc[few, c] = np.nan
-    fam = evidence_families(t, min_bids)
-    return t[list(fam)].astype(float), evidence_weights(fam)
 
 
 def family_evidence(texts: dict) -> dict:

@@ -156,6 +156,41 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
     return table
 
 
+def flag_findings(ds, settings=None) -> pd.DataFrame | None:
+    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
+    from features.evidence.flags import collusion_flags
+    from features.core.settings import Settings
+
+    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
+        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
+    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
+    return tender_findings(ev)
+
+
+def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    if evidence is None or len(evidence) == 0:
+        return None
+    ev = evidence
+    if "level" in ev.columns:
+        ev = ev[ev["level"].astype(str) != "bidder"]
+    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    return ev if len(ev) else None
+
+
+def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
+    if findings is None or len(findings) == 0:
+        return None
+    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
+    c.columns = [f"flag_{x}" for x in c.columns]
+    c["n_flags"] = (c > 0).sum(axis=1)
+    return c.reset_index()
+
+
 def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     """Feature columns for a model. `full`: every numeric feature. `transfer`: market-relative ones only (`_rank`
     positions within market-year of the screens, auction facts and price-based pair aggregates, plus flags, shared

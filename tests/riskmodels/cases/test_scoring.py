@@ -11,10 +11,11 @@ from riskmodels.cases.scoring import QUANTILES, history_share, market_statistics
 def test_kept_statistics_reproduce_the_history_score(loop_city):
     from features.io.dataset import load_dataset
     from riskmodels.collusion.model import CompositeCollusionScore
-    from riskmodels.collusion.pipeline import composite_frame, tender_table
+    from riskmodels.cases.scoring import evidence_table
+    from riskmodels.collusion.composite import composite_frame
 
     ds = load_dataset(loop_city["hist"])
-    table = tender_table(ds, flags=True)
+    table = evidence_table(ds)
     stats = json.loads(json.dumps(market_statistics(ds, table=table)))  # through JSON, as the store keeps them
     assert stats["columns"] and all(len(v) <= QUANTILES for v in stats["reference"].values())
     X, w = composite_frame(table)
@@ -23,5 +24,5 @@ def test_kept_statistics_reproduce_the_history_score(loop_city):
     assert np.allclose(kept, direct, atol=2e-3)
     share = history_share(stats, kept)
     assert share.min() >= 0 and share.max() <= 1 and share[np.argmax(kept)] <= 1 / len(table) + 1e-9
-    new = tender_table(load_dataset(loop_city["new"]), flags=True)
+    new = evidence_table(load_dataset(loop_city["new"]))
     assert len(score_against(stats, new)) == len(new)

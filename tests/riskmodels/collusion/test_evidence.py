@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from features.io.dataset import load_dataset
 from riskmodels.collusion import pipeline as C
-from riskmodels.collusion.model import evidence_families, evidence_weights
+from riskmodels.collusion.composite import evidence_families, evidence_weights
 
 
 def _price_only(path, seed=0, n=120, meta=True):
