@@ -355,17 +355,17 @@ def ocds_indicators_cmd(
 ):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
     outputs(issues, force=force)
-    from features.evidence.indicators import engine
+    from features.evidence.indicators import driver
     from features.evidence.indicators.config import load_ini
     from features.imports.ocds import ReadReport, read_processes
 
     config = load_ini(ini)
     report = ReadReport()
-    acc = engine.run(read_processes(jsonl, report), config)
-    typer.echo(engine.to_json(acc, meta=not no_meta))
+    acc = driver.run(read_processes(jsonl, report), config)
+    typer.echo(driver.to_json(acc, meta=not no_meta))
     _report_ocds_issues(report, issues)
     if count:
-        for group, entries in engine.result_object(acc, meta=False).items():
+        for group, entries in driver.result_object(acc, meta=False).items():
             say(f"{group}: {len(entries)}")
     say(report.summary() + f"; {acc.processes} processes evaluated by {len(config.enabled)} indicators")
 

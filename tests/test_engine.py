@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from features import engine
 from features.core.settings import EngineSettings, Settings
 
@@ -349,7 +348,7 @@ def test_inspection_draw_per_stratum_on_dask_gives_the_same_plan(short_of_memory
     from distributed import get_task_stream
 
     from riskmodels.inspection import make_plan, verify_plan
-    from tests.test_inspection import PERIOD, city, write
+    from tests.riskmodels.inspection.city import PERIOD, city, write
 
     t = city(n=500, depts=("env", "fire", "market", "tax"), capacity=100, seed=4)
     t["tiers"].loc[t["tiers"].index % 7 == 0, "probability"] = np.nan  # firms without a risk score share the median's

@@ -57,14 +57,14 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
 
 
 def _cardinal_on_tables(tables: dict, codes: list, settings) -> tuple[list, dict]:
-    """Cardinal's indicators on a canonical dataset (tables -> OCDS-like processes -> the OCDS engine)."""
-    from features.evidence.indicators import engine
+    """Cardinal's indicators on a canonical dataset (tables -> OCDS-like processes -> the OCDS indicator driver)."""
+    from features.evidence.indicators import driver
     from features.evidence.indicators.config import build
     from features.evidence.indicators import REGISTRY
     from features.imports.ocds import processes_from_tables
 
     cfg = build({c: dict(settings.indicators.get(c, {})) for c in codes}, "[flags] indicators")
-    acc = engine.run(processes_from_tables(tables.get("tenders"), tables["bids"]), cfg)
+    acc = driver.run(processes_from_tables(tables.get("tenders"), tables["bids"]), cfg)
     rows = []
     level = {"OCID": "tender", "Tenderer": "bidder", "Buyer": "buyer", "ProcuringEntity": "buyer"}
     for code in codes:

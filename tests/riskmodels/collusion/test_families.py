@@ -3,11 +3,9 @@ and what train and evaluate report about the choice."""
 from __future__ import annotations
 
 import json
-
 import numpy as np
 import pandas as pd
 import pytest
-
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier, family_columns
 
 
