@@ -115,12 +115,9 @@ def _handled(fn):
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
     from features import engine
-    from features.settings import load_settings
+    from features.settings import load_settings, override
 
-    s = load_settings(state.settings_path)
-    for key, value in state.engine.items():
-        if value is not None:
-            setattr(s.engine, key, value)
+    s = override(load_settings(state.settings_path), "engine", **state.engine)
     engine.configure(s.engine, progress=_task_progress())
     return s
 
@@ -161,6 +158,9 @@ def main(
     state.settings_path = settings_file
     state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
     state.replacing = {}
+    from features.export import forget_inputs
+
+    forget_inputs()  # outputs are kept apart from the inputs of this command (features.export.check_apart)
     import logging
 
     # the library's warnings (e.g. control characters removed from an export) as one plain line each on stderr
@@ -1102,7 +1102,7 @@ def credit_profile_cmd(
     if not want:
         raise InputError(f"{ids}: no enterprise id in it")
     outputs(out / "index.html", force=force)
-    entries = write_profiles(data, want, out, lang)
+    entries = write_profiles(data, want, out, lang, force=force)
     say(f"wrote {len(entries):,} profiles and index.html to {out}")
 
 
