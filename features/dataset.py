@@ -140,7 +140,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         raise InputError(f"{path}: no such directory")
     if not path.is_dir():
         raise InputError(f"{path}: not a directory (a dataset is a directory of tables such as bids.csv)")
-    note_input(path, "folder")
+    note_input(path, "dataset")
     found = find_tables(path)
     for f in found.values():
         note_input(f)

@@ -165,11 +165,12 @@ def md_code(value) -> str:
 
 # ------------------------------------------------------------------------------------------------------ whole or absent
 
-_INPUTS: dict[Path, str] = {}  # resolved path -> "folder" or "file": everything this process has read as input
+_INPUTS: dict[Path, str] = {}  # resolved path -> "dataset", "folder" or "file": what this process has read as input
 
 
 def note_input(path, kind: str | None = None) -> None:
-    """Remember `path` (a table file, a folder of table parts, a dataset folder, a side file) as an input of this run."""
+    """Remember `path` as an input of this run: a "dataset" folder, a "folder" of table parts, or a "file" (a table, the
+    tiers, a side file); by default a folder or a file as it is on disk."""
     p = Path(path)
     _INPUTS[p.resolve()] = kind or ("folder" if p.is_dir() else "file")
 
@@ -184,11 +185,13 @@ def _inside(a: Path, b: Path) -> bool:
 
 
 def check_apart(path, folder: bool = False) -> None:
-    """InputError (exit 2, whatever `--force` says) when output `path` is an input of this run, or, for a `folder`
-    output, contains or lies inside an input folder or file: writing it would replace or delete what was read."""
+    """InputError (exit 2, whatever `--force` says) when output `path` is an input of this run, when a `folder` output
+    contains or lies inside an input, or when a file output lies inside a folder of table parts: writing it would
+    replace or delete what was read. (A new file beside the tables of a dataset folder replaces nothing.)"""
     out = Path(path).resolve()
     for inp, kind in _INPUTS.items():
-        clash = out == inp or (folder and _inside(inp, out)) or (kind == "folder" and _inside(out, inp))
+        clash = (out == inp or (folder and (_inside(inp, out) or (kind != "file" and _inside(out, inp))))
+                 or (kind == "folder" and _inside(out, inp)))
         if clash:
             how = ("is" if out == inp else "contains" if _inside(inp, out) else "lies inside")
             raise InputError(f"{path}: the output {how} the input {inp}; choose an output apart from the data "

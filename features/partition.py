@@ -46,7 +46,7 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
         raise InputError(f"--partitions must be 1 or more; got {partitions}")
     if out.exists() and not force:
         raise InputError(f"{out}: already exists (use --force to replace it)")
-    note_input(src, "folder")
+    note_input(src, "dataset")
     check_apart(out, folder=True)  # not the dataset, not inside it, not a folder holding it
     found = find_tables(src)
     if not found:

@@ -237,9 +237,10 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     result, rendered, key, hashes = derive(loaded if loaded is not None else inputs, seed, period, settings, policy,
                                            lang, labels)
     out = Path(out)
-    for p in (inputs.data_dir, *inputs.tables.values(), inputs.tiers, inputs.triggers, *(inputs.lists or {}).values()):
+    note_input(inputs.data_dir, "dataset")  # the plan folder never replaces, holds or lies in an input (atomic_dir refuses)
+    for p in (*inputs.tables.values(), inputs.tiers, inputs.triggers, *(inputs.lists or {}).values()):
         if p is not None:
-            note_input(p)  # the plan folder never replaces, holds or lies in one of them (atomic_dir refuses)
+            note_input(p)
     with atomic_dir(out) as work:
         manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
                                lang, labels)
