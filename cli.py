@@ -1031,7 +1031,7 @@ def credit_lists_cmd(
     import os
 
     from features.dataset import load_dataset
-    from features.export import write_table
+    from features.export import write_table, write_text
     from features.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
     from riskmodels.credit.pipeline import parse_date, read_side_table
@@ -1052,7 +1052,7 @@ def credit_lists_cmd(
     rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()  # noqa: E731
     m = lists_manifest(red, black, s, day, {"dataset": rel(directory), "tiers": rel(tiers),
                                              "decisions": rel(decisions) if decisions else None})
-    (out / "manifest.json").write_text(json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text(out / "manifest.json", json.dumps(m, indent=2, ensure_ascii=False) + "\n")
     rules = lambda df: ", ".join(f"{k} {v}" for k, v in df["rule"].value_counts().items()) or "none"  # noqa: E731
     say(f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}")
 

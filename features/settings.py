@@ -460,9 +460,9 @@ class TiersSettings:
         if len(self.shares) != 4 or not all(_is_number(x) and x >= 0 for x in self.shares) or abs(sum(self.shares) - 1) > 1e-6:
             raise _bad(self, "shares", "be four shares of A, B, C, D (each >= 0) that add up to 1")
         c = self.cutoffs
-        if len(c) != 3 or not all(_is_number(x) and 0 < x < 1 for x in c) or not c[0] < c[1] < c[2]:
-            raise _bad(self, "cutoffs", "be three increasing probabilities between 0 and 1 (upper bounds of A, B, C)")
-        _number(self, "damping", 0, below=0.5)
+        if len(c) != 3 or not all(_is_number(x) for x in c) or not 0 <= c[0] <= c[1] <= c[2] <= 1:
+            raise _bad(self, "cutoffs", "be three increasing probabilities from 0 to 1 (upper bounds of A, B, C)")
+        _number(self, "damping", 0, 1)
 
 
 @dataclass

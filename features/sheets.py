@@ -78,8 +78,11 @@ def write_workbook(path, sheets: dict) -> Path:
     wb.properties.creator = "riskmodels"
     wb.properties.created = datetime(2000, 1, 1)
     wb.properties.modified = datetime(2000, 1, 1)
+    from features.export import atomic_path
+
     path = Path(path)
-    wb.save(path)
+    with atomic_path(path) as tmp:  # whole or absent, through an exclusively created temporary file
+        wb.save(tmp)
     return path
 
 

@@ -349,7 +349,7 @@ def readable_tables(a: dict) -> dict:
 
 def write_report(a: dict, out) -> dict:
     """OUT/index.html (charts inline, tables) and OUT/report.xlsx, each whole or absent (`features.export`)."""
-    from features.export import atomic_path, write_text
+    from features.export import write_text
     from features.sheets import write_workbook
     from riskmodels.report.site import png_data_uri, render
 
@@ -362,8 +362,7 @@ def write_report(a: dict, out) -> dict:
                   tables=[(name, _display(df)) for name, df in tables.items()],
                   estimates=a["estimate"].to_dict("records"))
     write_text(out / "index.html", html)
-    with atomic_path(out / "report.xlsx") as tmpx:
-        write_workbook(tmpx, tables)
+    write_workbook(out / "report.xlsx", tables)
     return {"charts": len(figs), "html": out / "index.html", "xlsx": out / "report.xlsx"}
 
 
