@@ -1,7 +1,7 @@
 """Tiering policy: probabilities -> A/B/C/D, hard overrides with their reasons, and damping against the previous tiers.
 
 Following the 2022 national market-regulation guidance on credit-risk classification (A low, B general, C higher, D high).
-The policy lives in the settings (`[tiers]`, `features.settings.TiersSettings`):
+The policy lives in the settings (`[tiers]`, `features.core.settings.TiersSettings`):
 - `method = "shares"`: cut-offs at the quantiles of the tiered population's probabilities so that A, B, C, D hold the target
   `shares` of it (before overrides); `method = "probability"`: fixed probability cut-offs `cutoffs = [a_max, b_max, c_max]`;
 - damping: a firm with a previous tier keeps it when its probability lies within `damping` (probability units) of the
@@ -23,7 +23,7 @@ OVERRIDE_NO_HISTORY = "no credit or inspection history -> B"
 def check_policy(policy) -> None:
     """SettingsError naming the settings key when the tier policy is unusable (the checks of `TiersSettings`, which
     loading the settings runs already; here for a policy built in code)."""
-    from features.settings import validate_section
+    from features.core.settings import validate_section
 
     validate_section(policy)
 

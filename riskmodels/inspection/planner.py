@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.dataset import find_tables, load_dataset
-from features.errors import InputError
-from features.export import atomic_dir, md_code, md_text, note_input, report_stripped
-from features.io import read_raw
-from features.settings import ColumnsSettings, Settings, ValidateSettings
+from features.core.errors import InputError
+from features.core.settings import ColumnsSettings, Settings, ValidateSettings
+from features.io.dataset import find_tables, load_dataset
+from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
+from features.io.read import read_raw
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (check_lang, csv_bytes, labels_for, notice_frame, notice_sheets,
+from features.io.side_tables import check_lang
+from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
                                            sheet_rows, workbook_sheets, write_workbook)
-from features.sheets import WorkbookTooLarge, trim_row
+from features.io.sheets import WorkbookTooLarge, trim_row
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 

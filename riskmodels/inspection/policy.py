@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from features.errors import SettingsError
-from features.settings import InspectSettings, validate_section
+from features.core.errors import SettingsError
+from features.core.settings import InspectSettings, validate_section
 
 TIERS = ("A", "B", "C", "D")
 
@@ -39,7 +39,7 @@ class Policy:
             if unknown:
                 raise SettingsError(f"[inspect]: unknown key '{unknown[0]}'")
             s = InspectSettings(**s)
-        validate_section(s)  # the [inspect] checks live with the settings (features.settings.InspectSettings.check)
+        validate_section(s)  # the [inspect] checks live with the settings (features.core.settings.InspectSettings.check)
         rates = {str(k).upper(): v for k, v in s.rates.items()}
         dept = {str(d): {str(k).upper(): v for k, v in r.items()} for d, r in s.department_rates.items()}
         missing_tier = s.missing_tier.strip().upper()
