@@ -56,7 +56,8 @@ def test_engine_settings_are_checked(cli, tmp_path):
     assert Settings().engine.name == "pandas"  # the default: one process, as before
     for bad, msg in ((EngineSettings(name="spark"), "must be one of pandas, dask"),
                      (EngineSettings(workers=2), "need --engine dask"),
-                     (EngineSettings(name="dask", memory_per_worker="lots"), "not a size"),
+                     (EngineSettings(name="dask", memory_per_worker="lots"), "memory-per-worker.*must be a size"),
+                     (EngineSettings(name="dask", memory_per_worker="1KiB"), "must be at least 256MiB"),
                      (EngineSettings(name="dask", scheduler="tcp://x:1", workers=2), "sized where they are started")):
         with pytest.raises(Exception, match=msg):
             engine.check(bad)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features.core.errors import SettingsError
+from features.core.settings import validate_section
 from features.evidence.legal.base import EVIDENCE_COLUMNS, LegalContext
 from features.partitioned_flags import flags_by_partition
 
@@ -24,13 +25,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
 
     if "bids" not in tables:
         raise SettingsError("collusion flags need a bids table")
-    unknown = [c for c in settings.enabled if c not in LEGAL and c not in REGISTRY]
-    if unknown:
-        known = list(LEGAL) + list(REGISTRY)
-        raise SettingsError(f"[flags] enabled: unknown flag(s) {', '.join(unknown)} (known: {', '.join(known)})")
-    extra = [c for c in settings.indicators if c not in REGISTRY]
-    if extra:
-        raise SettingsError(f"[flags] indicators: unknown code(s) {', '.join(extra)}")
+    validate_section(settings)  # [flags] enabled / indicators name known flags (FlagsSettings.check)
     ctx = LegalContext(tables=tables, settings=settings)
     local = flags_by_partition(ctx, [c for c in settings.enabled if c in LEGAL or c in REGISTRY]) or {}
     rows, meta = [], {}

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.io.dataset import find_tables, load_dataset
 from features.core.errors import InputError
-from features.io.export import atomic_dir, report_stripped
-from features.io.read import read_raw
 from features.core.settings import ColumnsSettings, Settings, ValidateSettings
+from features.io.dataset import find_tables, load_dataset
+from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
+from features.io.read import read_raw
 from riskmodels.inspection.draw import PlanResult, draw_plan
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
                                            sheet_rows, workbook_sheets, write_workbook)
+from features.io.sheets import WorkbookTooLarge, trim_row
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -237,6 +238,10 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     result, rendered, key, hashes = derive(loaded if loaded is not None else inputs, seed, period, settings, policy,
                                            lang, labels)
     out = Path(out)
+    note_input(inputs.data_dir, "dataset")  # the plan folder never replaces, holds or lies in an input (atomic_dir refuses)
+    for p in (*inputs.tables.values(), inputs.tiers, inputs.triggers, *(inputs.lists or {}).values()):
+        if p is not None:
+            note_input(p)
     with atomic_dir(out) as work:
         manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
                                lang, labels)
@@ -292,14 +297,16 @@ def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, pe
 
 
 def _notice_md(m: dict, result: PlanResult) -> str:
+    """The public notice in Markdown. Every value from the data or the command line (the seed, the period, department
+    ids and labels) goes through `md_text` / `md_code`: public text is text, never HTML or Markdown structure."""
     s = result.summary
-    lines = [f"# Double-random inspection notice, {m['period']}", "",
-             f"{s['visits']} enterprises will be inspected between {s['window'].replace('/', ' and ')}; the list is in "
+    lines = [f"# Double-random inspection notice, {md_text(m['period'])}", "",
+             f"{s['visits']} enterprises will be inspected between {md_text(s['window'].replace('/', ' and '))}; the list is in "
              "`notice.csv` and `notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not "
              "named here.",
              f"Joint inspection saves {s['visits_saved_by_joint_inspection']} separate visits.", "",
              "## How the draw can be checked", "",
-             f"- public seed text: `{m['seed']}`",
+             f"- public seed text: {md_code(m['seed'])}",
              f"- algorithm: `{m['algorithm']}` (riskmodels {m['version']}), described in docs/inspection.md",
              f"- seed key (SHA-256 of the seed, the period and the input hashes): `{m['seed_key']}`",
              "- input files (SHA-256):"]
@@ -312,7 +319,7 @@ def _notice_md(m: dict, result: PlanResult) -> str:
               "| department | tier | eligible | rate | drawn |", "|---|---|---|---|---|"]
     for r in result.strata.itertuples(index=False):
         dept = ((m.get("presentation") or {}).get("department_labels") or {}).get(r.department) or r.department
-        lines.append(f"| {str(dept).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
+        lines.append(f"| {md_text(dept)} | {md_text(r.tier)} | {r.eligible} | {r.rate:g} | {r.drawn} |")
     return "\n".join(lines) + "\n"
 
 
@@ -368,7 +375,11 @@ def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Pa
 
 
 def _norm(rows) -> list[tuple]:
-    return [tuple(None if v == "" else v for v in r) for r in rows]
+    """Rows as `read_workbook` gives them: "" as None, trailing empty cells and rows left out."""
+    out = [trim_row(None if v == "" else v for v in r) for r in rows]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) -> dict:
@@ -429,7 +440,9 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) 
         if not xlsx.is_file():
             raise VerifyFailed(f"{book} is missing from the plan folder")
         try:
-            got = read_workbook(xlsx)
+            got = read_workbook(xlsx)  # the stored cells only, at most MAX_CELLS of them
+        except WorkbookTooLarge as e:
+            raise VerifyFailed(f"{e} (a re-derived {book} is far smaller)") from None
         except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
             raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
         for sheet, df in sheets.items():

@@ -128,17 +128,12 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
 
 
 def report_settings(settings=None):
-    """The `[report]` settings (defaults when absent), checked: SettingsError naming the key when one is out of range."""
-    from features.core.errors import SettingsError
-    from features.core.settings import ReportSettings
-    from riskmodels.report.i18n import LANGS
+    """The `[report]` settings (defaults when absent), checked (`ReportSettings.check`): SettingsError naming the key when
+    one is out of range."""
+    from features.core.settings import ReportSettings, validate_section
 
     rs = getattr(settings, "report", None) or ReportSettings()
-    if rs.lang not in LANGS:
-        raise SettingsError(f"[report] lang must be one of {', '.join(LANGS)}; got {rs.lang!r}")
-    for k in ("top_tenders", "top_groups"):
-        if getattr(rs, k) < 1:
-            raise SettingsError(f"[report] {k} must be at least 1; got {getattr(rs, k)!r}")
+    validate_section(rs)
     return rs
 
 

@@ -215,3 +215,30 @@ def test_two_processes_on_a_fresh_store_both_succeed(tmp_path):
                            stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in ps]
     assert [p.returncode for p in ps] == [0, 0], [o[1][-400:] for o in outs]
+def test_nothing_in_a_model_folder_is_unpickled_before_its_mlmodel_says_what_it_is(store, tmp_path, monkeypatch):
+    import mlflow.sklearn
+    import yaml
+
+    from experiments import tracking
+
+    model, X, _ = _fitted()
+    path = tracking.save_model(model, tmp_path / "model", input_example=X.head(5))
+    said = yaml.safe_load((path / "MLmodel").read_text())["metadata"]["riskmodels"]
+    assert said == {"kind": None, "class": "LogisticRegression", "module": "sklearn.linear_model._logistic"}
+    unpickled = []
+    real = mlflow.sklearn.load_model
+    monkeypatch.setattr(mlflow.sklearn, "load_model", lambda *a, **k: unpickled.append(a) or real(*a, **k))
+    assert isinstance(tracking.load_model(path), LogisticRegression) and len(unpickled) == 1  # the loader is watched
+    unpickled.clear()
+    with pytest.raises(InputError, match="is a LogisticRegression .*not a collusion model .*not loaded"):
+        tracking.load_model(path, kind="collusion")
+    doc = yaml.safe_load((path / "MLmodel").read_text())
+    doc["metadata"]["riskmodels"]["kind"] = "credit"
+    (path / "MLmodel").write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError, match="is a credit model, not a collusion model"):
+        tracking.load_model(path, kind="collusion")
+    del doc["metadata"]
+    (path / "MLmodel").write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError, match="does not say what model it is"):
+        tracking.load_model(path)
+    assert unpickled == []

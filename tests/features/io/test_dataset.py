@@ -147,3 +147,31 @@ def test_tables_given_twice_or_broken_are_refused(cli, tmp_path):
     f.mkdir()
     (f / "bids.csv").symlink_to(tmp_path / "nowhere.csv")
     cli("data", "validate", f, code=2, err="broken link")
+@pytest.mark.parametrize("name", ["Tenders.csv", "bid_items.CSV", "bids.xlsx", "Enterprises"])
+def test_a_file_that_names_a_table_another_way_is_named_not_skipped(tmp_path, name):
+    (tmp_path / "tenders.csv").write_text("tender_id\nT1\n") if name != "Tenders.csv" else None
+    (tmp_path / "bids.csv").write_text("tender_id,bidder_id,price\nT1,A,1\n")
+    (tmp_path / name).mkdir() if "." not in name else (tmp_path / name).write_text("x\n")
+    with pytest.raises(InputError, match=f"{name}: looks like the table"):
+        load_dataset(tmp_path)
+
+
+def test_a_fifo_or_a_device_named_like_a_table_is_refused_without_being_opened(tmp_path):
+    import os
+
+    (tmp_path / "tenders.csv").write_text("tender_id\nT1\n")
+    os.mkfifo(tmp_path / "bids.csv")  # opening it would wait for a writer for ever
+    with pytest.raises(InputError, match="bids.csv: is not a regular file \\(a FIFO"):
+        load_dataset(tmp_path)
+    (tmp_path / "bids.csv").unlink()
+    os.symlink(os.devnull, tmp_path / "enterprises.csv")
+    with pytest.raises(InputError, match="enterprises.csv: is not a regular file \\(a character device"):
+        load_dataset(tmp_path)
+
+
+def test_other_data_files_are_named_as_not_read(tmp_path, caplog):
+    (tmp_path / "tenders.csv").write_text("tender_id\nT1\n")
+    (tmp_path / "scores.csv").write_text("x\n")
+    with caplog.at_level("INFO", logger="riskmodels.dataset"):
+        load_dataset(tmp_path)
+    assert "not read: scores.csv" in caplog.text
