@@ -34,7 +34,16 @@ def test_workbook_reads_back_its_rows_with_the_same_bytes(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     back = read_workbook(a)
     assert list(back) == ["plan", "a very long sheet name that Exc"]
-    assert [tuple(r) for r in back["plan"]] == sheet_rows(_frame())
+    def trimmed(rows):  # a row reads back without its trailing empty cells (only the used range is read)
+        out = []
+        for r in rows:
+            r = list(r)
+            while r and r[-1] is None:
+                r.pop()
+            out.append(tuple(r))
+        return out
+
+    assert trimmed(back["plan"]) == trimmed(sheet_rows(_frame()))
     ws = load_workbook(a)["plan"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:C4" and ws["A1"].font.bold
     assert ws["A2"].data_type == "s"  # text, not a formula

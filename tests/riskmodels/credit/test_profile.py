@@ -40,7 +40,9 @@ def test_profile_shows_the_firm_escaped_in_both_languages(city, cli, tmp_path):
     ids.write_text(f"{eid}\n{odd}\n", encoding="utf-8")
     cli("credit", "profile", c["data"], "--tiers", c["tiers"], "--ids", ids, "--out", tmp_path / "batch", err="2 profiles")
     index = (tmp_path / "batch" / "index.html").read_text(encoding="utf-8")
-    assert index.count("<tr>") == 3 and all((tmp_path / "batch" / f"{e}.html").exists() for e in (eid, odd))
+    from riskmodels.credit.profile import page_name
+
+    assert index.count("<tr>") == 3 and all((tmp_path / "batch" / page_name(e)).exists() for e in (eid, odd))
 
 
 FIRMS = {"ACME/1": "Acme Slash Ltd", "ACME_1": "Acme Underscore Ltd", "ACME?1": "Acme Question Ltd",

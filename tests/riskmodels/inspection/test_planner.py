@@ -148,7 +148,7 @@ def test_bad_input_and_settings_give_one_clear_line(tmp_path, cli):
         err="column 'tier' is missing")
     cli("inspect", "plan", d, "--tiers", tiers, "--period", "2027-13", "--seed", "s", "--out", tmp_path / "o", code=2,
         err="--period")
-    with pytest.raises(InputError, match="rate of tier D"):
+    with pytest.raises(InputError, match="rates.D must be a number"):
         Policy.from_settings({"rates": {"A": 0.01, "B": 0.02, "C": 0.1, "D": 1.5}})
     conf = tmp_path / "s.toml"
     conf.write_text("[inspect]\nrate = 1\n")
