@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from features import engine
+from features.engine import steps
 from features.settings import EngineSettings, Settings
 
 
@@ -36,7 +37,7 @@ def test_pandas_engine_runs_the_calls_in_process():
     assert e.map_reduce(lambda p: p + 1, [1, 2, 3], sum) == 9
     assert e.submit_many([(max, (1, 5), {}), (min, (1, 5), None)]) == [5, 1]
     frame = pd.DataFrame({"k": list("abcab"), "v": range(5)})
-    out = e.map_rows(lambda p: p.assign(w=p["v"] * 2), frame, "k")
+    out = steps.map_rows(lambda p: p.assign(w=p["v"] * 2), frame, "k", eng=e)
     assert out["w"].tolist() == [0, 2, 4, 6, 8]
     # a shuffle: every key's rows of every partition meet in one bucket
     parts = engine.split_frame(pd.DataFrame({"w": list("abcabcaddd"), "n": range(10)}), "n", 3)
@@ -100,12 +101,13 @@ def test_data_partition_gives_the_same_validation(cli, city, tmp_path):
 
 
 def _outputs(ds, settings, model):
-    from features.partitioned import pair_evidence_on_engine, screens_on_engine
+    from features.pairs import pair_evidence
+    from features.screens import screens_with_settings
     from riskmodels.credit.pipeline import tier_dataset, training_table
 
     bids = ds.get("bids")
-    n, pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), settings)
-    return {"screens": screens_on_engine(bids, ds.get("tenders"), settings), "pairs": pairs, "n_pairs": n,
+    n, pairs = pair_evidence(bids, ds.get("bid_items"), settings)
+    return {"screens": screens_with_settings(bids, ds.get("tenders"), settings), "pairs": pairs, "n_pairs": n,
             "tiers": tier_dataset(model, ds, settings), "train": training_table(ds, settings, max_rows=2000, seed=1)}
 
 
@@ -223,8 +225,8 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     import shutil
 
     from features.dataset import load_dataset
-    from features.partition import partition_dataset
-    from features.partitioned import prepare_parts_on_engine
+    from features.engine.partition import partition_dataset
+    from features.partitioned import prepare_parts
     from features.schema import TABLES
 
     dirty = tmp_path / "dirty"
@@ -244,8 +246,8 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     s = Settings()
     one = load_dataset(parts, s)
     with engine.using(short_of_memory):
-        assert prepare_parts_on_engine(parts / "bids", TABLES["bids"], s.validate) is not None
-        assert prepare_parts_on_engine(parts / "credit_events", TABLES["credit_events"], s.validate) is None
+        assert prepare_parts(parts / "bids", TABLES["bids"], s.validate) is not None
+        assert prepare_parts(parts / "credit_events", TABLES["credit_events"], s.validate) is None
         there = load_dataset(parts, s)
     assert one.counts["bids"]["rejected"] == 4 and one.counts["credit_events"]["rejected"] == 1
     assert one.report() == there.report()
