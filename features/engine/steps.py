@@ -24,7 +24,7 @@ is the common case of a stage whose result has one row per input row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
