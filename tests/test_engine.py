@@ -154,12 +154,12 @@ def test_the_tiny_city_through_dask_workers_that_spill_gives_the_same_results(fi
     assert e.parallel and e.workers == 2 and e.partitions(len(ds.get("bids"))) == 6
     with engine.using(e):
         got = _outputs(ds, s, model)
-        from riskmodels.collusion.pipeline import predict_on_engine
+        from riskmodels.collusion.pipeline import probabilities
         from sklearn.linear_model import LogisticRegression
 
         X = got["screens"][["n_bids"]].astype(float)
         lr = LogisticRegression().fit(X, (X["n_bids"] > 5).astype(int))
-        assert np.array_equal(predict_on_engine(lr, X), lr.predict_proba(X)[:, 1])
+        assert np.array_equal(probabilities(lr, X), lr.predict_proba(X)[:, 1])
     _same(expected, got)
     # the tasks ran on the workers, which spilled their results to disk
     assert e.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) > 50

@@ -13,7 +13,7 @@ A stage describes itself as `Steps`:
 - `finalize(results, *finalize_args) -> result`: on the driver, over the buckets' results in bucket order (with
   `by` None: over the one combined partial). Default: `merge(results)`.
 
-`run(steps, parts, *args)` runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
+`run(steps, parts, *args)` (`parts` a list, or `Made` partitions cut in turn) runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
 combines as tasks on the workers and only the combined results coming back. With one partition (the pandas engine) a
 stage is `finalize([combine([map(table)])])`: the whole-table computation, so both engines share one formulation.
 
@@ -30,6 +30,15 @@ import numpy as np
 import pandas as pd
 
 from features.engine.partition import partition_rows, split_frame
+
+
+@dataclass(frozen=True)
+class Made:
+    """Partitions cut only when their turn comes: `make(i)` for i in 0..n-1 (on Dask a few ahead of the workers, so the
+    driver and the workers hold a few at a time). For a map-then-finalize stage (no combine, no `by`)."""
+
+    make: Callable
+    n: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_arg
 
     eng = eng or current()
     label = label or steps.label
+    if isinstance(parts, Made):
+        if steps.combine is not None or steps.by is not None or steps.extra:
+            raise ValueError("partitions made in turn serve a map-then-finalize stage only")
+        total = eng.map_made(steps.map, parts.make, parts.n, *args, label=label, **kwargs)
+        return steps.finalize(total, *finalize_args) if steps.finalize else merge(total)
     if steps.by is None:
         if steps.extra:
             out = eng.map(_mapped, parts, steps, *args, label=label, **kwargs)
@@ -197,4 +211,4 @@ def share_args(eng, *objects) -> list:
     return [eng.share(o, keep=False) for o in objects]
 
 
-__all__ = ["Steps", "run", "merge", "map_rows"]
+__all__ = ["Made", "Steps", "run", "merge", "map_rows"]
