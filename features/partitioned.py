@@ -1,5 +1,5 @@
 """Validation in partitions: a table prepared per hash partition of its key (or per Parquet part of a folder), on the
-current engine, with the result of one pass (`features.prepare.prepare`).
+current engine, with the result of one pass (`features.io.prepare.prepare`).
 
 Validation is written as steps (`features.engine.steps`): the map step prepares one partition (every check is per row,
 and identical rows share their key, so duplicates meet in one partition; the reference checks get the accepted ids of
@@ -15,12 +15,12 @@ import pandas as pd
 from features import engine as _engine
 from features.engine.partition import KEYS, key_header
 from features.engine.steps import Steps, merge, run
-from features.errors import InputError
+from features.core.errors import InputError
 
 # --- validation: one table prepared per partition ------------------------------------------------------------------
 
 def _prepare_part(raw, table, validate, mapping, known):
-    from features.prepare import prepare
+    from features.io.prepare import prepare
 
     p = prepare(raw, table, validate, mapping, known)
     accepted_rows = raw.rows[~np.isin(raw.rows, p.rejects["row"].to_numpy())]
@@ -28,12 +28,12 @@ def _prepare_part(raw, table, validate, mapping, known):
 
 
 def prepare_split(raw, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
-    """`features.prepare.prepare` per hash partition of the table's key on `eng` (default: the current engine), with the
+    """`features.io.prepare.prepare` per hash partition of the table's key on `eng` (default: the current engine), with the
     one-pass accepted rows (in file order), rejects (by row), notes (counts added up) and read count. Identical rows
     share their key, so duplicate rows meet in one partition; the reference checks get the accepted ids of the
     referenced tables (`known`)."""
-    from features.io import RawTable
-    from features.prepare import prepare
+    from features.io.read import RawTable
+    from features.io.prepare import prepare
 
     eng = eng or _engine.current()
     header = key_header(raw, table, mapping)
@@ -49,7 +49,7 @@ def prepare_split(raw, table, validate, mapping: dict | None = None, known: dict
 def _merged(results: list):
     """One `Prepared` from per-partition (`Prepared`, accepted row numbers) results: accepted rows in file order, rejects by
     row, notes added up in the one-pass order, read counts added."""
-    from features.prepare import REJECT_COLUMNS, Prepared
+    from features.io.prepare import REJECT_COLUMNS, Prepared
 
     # accepted rows in file order (parts of a folder come in file order already); a column all missing in one
     # partition takes the dtype of the partitions that hold it
@@ -85,7 +85,7 @@ def _read_prepare_part(part: tuple, label: str, header: str, table, validate, ma
     """The map step of a folder: one Parquet part (path, rows before it) read and prepared where the task runs:
     (`Prepared`, accepted row numbers, the part's key values as text). Row numbers count through the whole folder, as a
     whole-folder read numbers them."""
-    from features.io import RawTable, clean_header
+    from features.io.read import RawTable, clean_header
 
     path, offset = part
     try:
@@ -100,13 +100,13 @@ def _read_prepare_part(part: tuple, label: str, header: str, table, validate, ma
 
 
 def prepare_parts(path, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
-    """`features.prepare.prepare` of a table stored as a folder of Parquet parts, each part read and prepared by a task on
+    """`features.io.prepare.prepare` of a table stored as a folder of Parquet parts, each part read and prepared by a task on
     `eng` (the driver never holds the raw table), with the one-pass result; None when this does not apply and the table
     is to be read whole: the engine gives the table one partition, `path` is not a folder of parts, the table has no
     partition key, or one key value appears in two parts (duplicate rows could then span parts)."""
     import pyarrow.parquet as pq
 
-    from features.io import RawTable, clean_header
+    from features.io.read import RawTable, clean_header
 
     eng = eng or _engine.current()
     parts = parquet_parts(path)

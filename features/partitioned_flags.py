@@ -1,4 +1,4 @@
-"""The red flags (`features.flags.collusion_flags`) as steps over tender partitions, on either engine: the same findings
+"""The red flags (`features.evidence.flags.collusion_flags`) as steps over tender partitions, on either engine: the same findings
 and statistics from one partition (the pandas engine: the whole dataset) or many (Dask: the bid pairs never leave the
 workers).
 
@@ -9,7 +9,7 @@ workers).
    Article 34's registry ties. One partition is the whole dataset: its flags read the tables themselves.
 2. `FLAG_STEPS`, one run: per tender partition (bids split by `tender_id`, bill items with them) the legal flags that
    look inside one tender (A34, A40.1, A40.2, A40.3, A40.4, A40.6; their findings come back as the extras) and the fold
-   of each canonical flag (`features.indicators.canonical`: R022, R023, R029, R034, R053, R057, and `PairTable`, the bid
+   of each canonical flag (`features.evidence.indicators.canonical`: R022, R023, R029, R034, R053, R057, and `PairTable`, the bid
    pairs they share); each bucket combines what its keys' partials from every partition hold (a bidder's first-digit
    counts, a bidder pair's bid pairs: each such flag judges its pairs there, on the rows one process would read, in its
    order); the driver finalizes each flag from the buckets' results (fences over every tender or bidder, counts added).
@@ -30,9 +30,9 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict:
     """The per-tender legal codes among `codes` computed per tender partition on `eng` (default: the current engine),
     {code: findings}, with the results of the canonical codes (those among `codes`, and R023, R053, R057 for A39) placed
     in `ctx`'s cache, where `LegalContext.canonical` finds them."""
-    from features.indicators import REGISTRY
-    from features.indicators.canonical import CanonicalIndicator, PairTable
-    from features.legal.a39 import CLAUSES
+    from features.evidence.indicators import REGISTRY
+    from features.evidence.indicators.canonical import CanonicalIndicator, PairTable
+    from features.evidence.legal.a39 import CLAUSES
 
     eng = eng or _engine.current()
     bids, settings = ctx.bids, ctx.settings
@@ -59,16 +59,16 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict:
 
 
 def _indicator_settings(settings, code: str):
-    from features.indicators.config import build
+    from features.evidence.indicators.config import build
 
     return build({code: dict(settings.indicators.get(code, {}))}, "[flags] indicators").enabled[code]
 
 
 def _flags_part(part: tuple, settings, facts: dict, tables: dict | None, local: list, indicators: dict):
     """The map step of one (bids, bid_items) partition: ({flag: its fold}, {legal code: findings})."""
-    from features.indicators.canonical import PairTable
-    from features.legal import LEGAL
-    from features.legal.base import LegalContext
+    from features.evidence.indicators.canonical import PairTable
+    from features.evidence.legal import LEGAL
+    from features.evidence.legal.base import LegalContext
 
     bids, items = part
     ctx = LegalContext(tables={**(tables or {}), "bids": bids, "bid_items": items}, settings=settings, facts=facts)
@@ -82,7 +82,7 @@ def _flags_part(part: tuple, settings, facts: dict, tables: dict | None, local: 
 
 def _flags_bucket(pieces: dict, indicators: dict) -> dict:
     """The combine step of one bucket: the shared pair tables of its pairs, then each flag's combine."""
-    from features.indicators.canonical import PairTable
+    from features.evidence.indicators.canonical import PairTable
 
     tables = PairTable().combine_bids(pieces[PairTable.code]) if PairTable.code in pieces else None
     return {c: ind.combine_bids(pieces[c], tables) for c, ind in indicators.items()}
@@ -98,8 +98,8 @@ def _flags_final(results: list, indicators: dict) -> dict:
 def _facts(ctx, local: list, parts: list, eng) -> dict:
     """What the per-tender flags of a partition read from the whole dataset: bidders per shared value (`VALUE_STEPS`)
     and Article 34's registry ties."""
-    from features.legal.a34 import registry_ties
-    from features.legal.a40_1 import FIELDS
+    from features.evidence.legal.a34 import registry_ties
+    from features.evidence.legal.a40_1 import FIELDS
 
     bids, settings = ctx.bids, ctx.settings
     minimum = {}
@@ -119,7 +119,7 @@ def _facts(ctx, local: list, parts: list, eng) -> dict:
 
 def _value_rows(bids: pd.DataFrame, fields: list) -> pd.DataFrame:
     """The map step: distinct (field `f`, value `v`, bidder `b`) of one part."""
-    from features.legal.base import value_bidders
+    from features.evidence.legal.base import value_bidders
 
     frames = [value_bidders(bids, f).assign(f=f) for f in fields if f in bids.columns]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"v": [], "b": [], "f": []}, dtype=object)

@@ -10,7 +10,7 @@ Tender tables (tenders, bids, bid_items) are split by a hash of `tender_id`, ent
 shareholders, credit_events, inspections, roster, credit_labels) by a hash of `enterprise_id`, with `partition_of` (the
 hash the Dask engine splits tables with in memory): part k of every tender table holds
 the same tenders, part k of every enterprise table the same firms. Each table becomes a folder `NAME/part-00000.parquet`
-... that `features.dataset.load_dataset` (so every command) reads like `NAME.csv`. Other tables (inspectors) become one
+... that `features.io.dataset.load_dataset` (so every command) reads like `NAME.csv`. Other tables (inspectors) become one
 part; other files and folders (such as the simulator's `truth/`) are copied unchanged.
 
 The cells are written as read (CSV cells as text, Parquet columns with their types; before validation), so validating the partitioned dataset accepts and rejects the
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 ROWS_PER_PART = 1_000_000
 KEYS = {"tenders": "tender_id", "bids": "tender_id", "bid_items": "tender_id", "enterprises": "enterprise_id",
@@ -62,7 +62,7 @@ def split_frame(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
 
 def key_header(raw, table, mapping: dict | None) -> str | None:
     """The header of `raw.frame` that becomes the table's partition key (`KEYS`), or None (not partitioned / absent)."""
-    from features.prepare import canonical_names
+    from features.io.prepare import canonical_names
 
     key = KEYS.get(table.name)
     names = canonical_names(list(raw.frame.columns), table, mapping or {}, raw.label)
@@ -77,10 +77,10 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from features.dataset import find_tables
-    from features.io import read_raw
-    from features.schema import TABLES
-    from features.settings import Settings
+    from features.io.dataset import find_tables
+    from features.io.read import read_raw
+    from features.io.schema import TABLES
+    from features.core.settings import Settings
 
     settings = settings or Settings()
     src, out = Path(src), Path(out)
