@@ -1,4 +1,4 @@
-"""The engine switch (`features.engine`): hash partitions, the pandas engine, the settings and options that choose an
+"""The engine switch (`features.engine.engine`; hash partitions: tests/features/engine/test_partition.py): the pandas engine, the settings and options that choose an
 engine, `data partition`, and the tiny city through pandas and through a local Dask cluster (also one so short of memory
 that it spills to disk) with the same screens, bidder pairs, credit tiers and collusion probabilities."""
 from __future__ import annotations
@@ -12,25 +12,11 @@ from features.engine import steps
 from features.core.settings import EngineSettings, Settings
 
 
-def test_hash_partitions_keep_a_key_together_and_the_row_order():
-    df = pd.DataFrame({"tender_id": [f"T{i % 37}" for i in range(500)], "x": np.arange(500)})
-    parts = engine.split_frame(df, "tender_id", 4)
-    assert sum(len(p) for p in parts) == 500 and len(parts) == 4
-    owner = {}
-    for k, p in enumerate(parts):
-        assert p["x"].is_monotonic_increasing  # rows keep their order
-        for t in p["tender_id"].unique():
-            assert owner.setdefault(t, k) == k  # a tender lies in one partition
-    # the same value lands in the same partition in every call (a stable hash, not Python's salted one)
-    again = engine.partition_of(pd.Series(["T1", "T2", "T3"]), 4)
-    assert list(again) == list(engine.partition_of(pd.Series(["T3", "T2", "T1"]), 4))[::-1]
-    assert len(engine.split_frame(df, "tender_id", 1)) == 1
-    with pytest.raises(Exception, match="no such column"):
-        engine.split_frame(df, "bidder_id", 2)
-
-
 def test_pandas_engine_runs_the_calls_in_process():
-    e = engine.PandasEngine()
+    from features.engine.engine import PandasEngine
+
+    e = PandasEngine()
+    assert engine.PandasEngine is PandasEngine and engine.current().name == "pandas"
     assert e.partitions(10**9) == 1 and not e.parallel
     assert e.map(lambda p, k: p * k, [1, 2, 3], 10) == [10, 20, 30]
     assert e.tree_reduce(sum, list(range(20)), split_every=3) == sum(range(20))
@@ -226,7 +212,7 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
 
     from features.io.dataset import load_dataset
     from features.engine.partition import partition_dataset
-    from features.partitioned import prepare_parts
+    from features.io.partitioned import prepare_parts
     from features.io.schema import TABLES
 
     dirty = tmp_path / "dirty"

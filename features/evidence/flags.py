@@ -7,7 +7,7 @@ OCDS-like processes (`features.imports.ocds.processes_from_tables`). The result 
 (`EVIDENCE_COLUMNS`) sorted by tender, plus per-code statistics (the R0NN codes' Meta, and finding counts).
 
 The flags that look inside one tender and the canonical codes run as steps per tender partition on the current engine
-(`features.partitioned_flags`): one partition with pandas, many on Dask (the bid pairs stay on the workers), the same
+(`features.evidence.flag_steps`): one partition with pandas, many on Dask (the bid pairs stay on the workers), the same
 findings and statistics."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.core.errors import SettingsError
 from features.evidence.legal.base import EVIDENCE_COLUMNS, LegalContext
-from features.partitioned_flags import flags_by_partition
+from features.evidence.flag_steps import flags_by_partition
 
 
 def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from features.core.errors import InputError
 from features.io.read import read_raw
-from features.partitioned import prepare_parts, prepare_split
+from features.io.partitioned import prepare_parts, prepare_split
 from features.io.prepare import REJECT_COLUMNS
 from features.io.schema import ORDER, TABLES
 from features.core.settings import Settings

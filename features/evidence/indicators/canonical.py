@@ -9,7 +9,7 @@ flag into the OCDS engine: its `finalize` runs `compute` on the bids table the `
 `PairTable` is the shared intermediate for the pair flags (R023, R053, R057): `features.evidence.pairs.bid_pairs` and
 `bidder_pairs`, computed once per run.
 
-Over a dataset's tender partitions (`features.partitioned_flags`, on either engine) every such flag is the same three
+Over a dataset's tender partitions (`features.evidence.flag_steps`, on either engine) every such flag is the same three
 steps, the fold / combine / finalize shape of the OCDS indicators with a tender partition as the unit folded:
 
 - `fold_bids(bids, pairs)`: the flag's partial of one tender partition (its bids, and their bid pairs);
