@@ -59,6 +59,12 @@ class PandasEngine:
     def partitions(self, rows: int) -> int:
         return 1
 
+    def blocks(self, rows: int) -> int:
+        """Blocks of about `block_rows` rows for `rows` rows of small work (no fewer than one): unlike `partitions`,
+        not at least two per worker, so work too small to pay for its moving stays in one block (run in this process
+        by `steps.run`)."""
+        return 1
+
     def split(self, frame: pd.DataFrame, key: str, n: int | None = None) -> list[pd.DataFrame]:
         return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
 
@@ -159,6 +165,11 @@ class DaskEngine(PandasEngine):
         if self.n_partitions:
             return self.n_partitions
         return max(2 * self.workers, -(-rows // max(1, self.block_rows)))
+
+    def blocks(self, rows: int) -> int:
+        if self.n_partitions:
+            return self.n_partitions
+        return max(1, -(-rows // max(1, self.block_rows)))
 
     def share(self, obj: Any, keep: bool = True) -> Any:
         """Scattered once to every worker; tasks that take it as an argument get the object itself. With `keep` the

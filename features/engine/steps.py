@@ -15,7 +15,9 @@ A stage describes itself as `Steps`:
 
 `run(steps, parts, *args)` (`parts` a list, or `Made` partitions cut in turn) runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
 combines as tasks on the workers and only the combined results coming back. With one partition (the pandas engine) a
-stage is `finalize([combine([map(table)])])`: the whole-table computation, so both engines share one formulation.
+stage is `finalize([combine([map(table)])])`: the whole-table computation, so both engines share one formulation. One
+partition of a map or a reduction runs in the calling process on either engine (nothing to spread; moving it to a
+worker and back would only cost).
 
 `merge(parts, rows=..., sort=...)` is the one order-restoring merge: per-partition results back in the order of one pass
 (by the input rows each part came from, or by sort columns), with the dtypes and categories one pass gives. `map_rows`
@@ -74,7 +76,8 @@ def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_arg
         else:
             extras = None
             if steps.combine is None:
-                total = eng.map(steps.map, parts, *args, label=label, **kwargs)
+                total = ([steps.map(parts[0], *args, **kwargs)] if len(parts) == 1
+                         else eng.map(steps.map, parts, *args, label=label, **kwargs))
             elif len(parts) == 1:
                 total = steps.combine([steps.map(parts[0], *args, **kwargs)], *combine_args)
             else:

@@ -398,12 +398,13 @@ def draw_targets(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tup
     one row per roster (department, firm): tier, risk, eligible, inclusion_probability, drawn).
 
     The quotas (controlled rounding runs over the departments of a tier) are set here; the strata's draws are then the
-    map step of `DRAW_STEPS` over batches of strata on the current engine (`features.engine`), as many batches as the
-    engine gives the population partitions: a stratum needs only its own firms, their risk and the public seed key, so
-    the plan is the same wherever it runs."""
+    map step of `DRAW_STEPS` over batches of strata on the current engine (`features.engine`), one batch per block of
+    `block_rows` roster rows (`engine.blocks`; a city's strata are one batch, drawn in this process: 0.1 s of work that
+    moving to workers costs more than); a stratum needs only its own firms, their risk and the public seed key, so the
+    plan is the same wherever it runs."""
     strata, rows = stratum_quotas(pop, risk, key, policy)
     eng = engine.current()
-    n = max(1, min(len(strata), eng.partitions(len(pop))))
+    n = max(1, min(len(strata), eng.blocks(len(pop))))
     bounds = np.linspace(0, len(strata), n + 1).astype(int)
     batches = [strata[bounds[i]:bounds[i + 1]] for i in range(n)]
     done = steps.run(DRAW_STEPS, batches, key, policy, eng=eng)

@@ -72,6 +72,15 @@ def test_a_dict_of_partials_each_by_its_own_key_and_the_unkeyed_in_the_first_buc
     assert rows[0] == 60 and rows[1:] == [0] * 4  # every partition's unkeyed value met in the first bucket
 
 
+def test_one_partition_is_mapped_in_the_calling_process():
+    class Refuses(Split):
+        def map(self, *a, **k):
+            raise AssertionError("one partition went to the engine")
+
+    assert run(Steps(map=lambda p: len(p), finalize=sum), [FRAME], eng=Refuses(1)) == 60
+    assert Split(1).blocks(10**9) == 1
+
+
 def test_parts_made_in_turn_are_mapped_in_order():
     made = []
 
