@@ -301,7 +301,7 @@ def data_partition_cmd(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ):
     """Split a dataset into Parquet partitions by a hash of tender_id (tender tables) and enterprise_id (enterprise tables)."""
-    from features.partition import partition_dataset
+    from features.engine.partition import partition_dataset
 
     rep = partition_dataset(directory, out, partitions, settings(), force=force)
     say("; ".join(f"{name} {r['rows']:,} rows in {r['parts']} part(s)" + (f" by {r['key']}" if r["key"] else "")
@@ -673,13 +673,13 @@ def collusion_screens_cmd(
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from features.io.dataset import load_dataset
     from features.io.export import write_table
-    from features.partitioned import screens_on_engine
+    from features.evidence.screens import screens_with_settings
 
     outputs(out, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "tenders"], require=["bids"])
-    table = screens_on_engine(ds.require("bids"), ds.get("tenders"), s, market=market)
+    table = screens_with_settings(ds.require("bids"), ds.get("tenders"), s, market=market)
     write_table(table, out)
     say(f"screens of {len(table):,} tenders ({int(table['n_bids'].sum()):,} valid bids; "
         f"{int(table['rd'].notna().sum()):,} with 3+ bids) written to {out}")
@@ -696,26 +696,20 @@ def collusion_pairs_cmd(
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
     from features.io.dataset import load_dataset
     from features.io.export import write_table
-    from features.evidence.pairs import pair_evidence
+    from features.evidence.pairs import bid_pairs, pair_evidence, pair_options
 
     outputs(out, force=force)
 
     s = settings()
     ds = load_dataset(directory, s, tables=["bids", "bid_items"], require=["bids"])
-    if not per_tender:  # on the engine: the pairs of bids stay in the partitions
-        from features.partitioned import pair_evidence_on_engine
-
-        n_pairs, table = pair_evidence_on_engine(ds.require("bids"), ds.get("bid_items"), s)
-        write_table(table, out)
-        say(f"{len(table):,} bidder pairs (from {n_pairs:,} pairs of bids) written to {out}")
-        return
-    pairs, table = pair_evidence(ds.require("bids"), ds.get("bid_items"), s)
     if per_tender:
+        pairs = bid_pairs(ds.require("bids"), ds.get("bid_items"), **pair_options(s))
         write_table(pairs, out)
         say(f"{len(pairs):,} pairs of bids in {pairs['tender_id'].nunique():,} tenders written to {out}")
         return
+    n_pairs, table = pair_evidence(ds.require("bids"), ds.get("bid_items"), s)  # the pairs of bids stay in the partitions
     write_table(table, out)
-    say(f"{len(table):,} bidder pairs (from {len(pairs):,} pairs of bids) written to {out}")
+    say(f"{len(table):,} bidder pairs (from {n_pairs:,} pairs of bids) written to {out}")
 
 
 # --- collusion models: evaluate, train, score ---

@@ -98,13 +98,13 @@ def stage_validate(d: Demo) -> dict:
 def stage_screens(d: Demo) -> dict:
     """Tender screens, bid progressions and market-relative screens."""
     from features.io.export import write_table
-    from features.partitioned import screens_on_engine
+    from features.evidence.screens import screens_with_settings
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
         raise InputError(f"{ds.path}: the dataset has no bids table")
-    d.screens = screens_on_engine(bids, ds.get("tenders"), d.settings)
+    d.screens = screens_with_settings(bids, ds.get("tenders"), d.settings)
     d.output("tender screens", write_table(d.screens, d.out / "evidence" / "screens.csv"))
     return {"tenders": int(len(d.screens)), "with_3_bids": int(d.screens["rd"].notna().sum())}
 
@@ -112,13 +112,13 @@ def stage_screens(d: Demo) -> dict:
 def stage_pairs(d: Demo) -> dict:
     """Pairwise bid evidence per bidder pair across tenders."""
     from features.io.export import write_table
-    from features.partitioned import pair_evidence_on_engine
+    from features.evidence.pairs import pair_evidence
 
     ds = d.need("ds", "validate")
     bids = ds.get("bids")
     if bids is None:
         raise InputError(f"{ds.path}: the dataset has no bids table")
-    n_pairs, pairs = pair_evidence_on_engine(bids, ds.get("bid_items"), d.settings)
+    n_pairs, pairs = pair_evidence(bids, ds.get("bid_items"), d.settings)
     big = len(pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
     path = write_table(pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
     d.output("bidder-pair evidence", path)  # written, not kept: no later stage reads it (a province has millions)

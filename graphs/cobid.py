@@ -75,12 +75,12 @@ def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame 
     pair evidence `ratio_sd` (sd of the log price ratio: small = a fixed price coefficient), `gap_mean`,
     `shared_meta_tenders` (tenders where their bids shared a metadata value).
 
-    Without `evidence` the pair evidence is computed on the current engine (`features.partitioned`): per tender
+    Without `evidence` the pair evidence is computed on the current engine (`features.evidence.pairs.PAIR_STEPS`): per tender
     partition, the bid pairs never leaving the workers, the bidder pairs combined after a shuffle on the pair."""
     if evidence is None:
-        from features.partitioned import bidder_pairs_on_engine
+        from features.evidence.pairs import bidder_pairs
 
-        _, evidence = bidder_pairs_on_engine(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
+        evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
     e = evidence[evidence["co_bids"] >= min_cobids]
     a_won = e["wins_a"].fillna(0).to_numpy(float)
     b_won = e["wins_b"].fillna(0).to_numpy(float)

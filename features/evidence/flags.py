@@ -6,8 +6,9 @@ listed in `[flags] enabled` (not by default: they target corruption more than co
 OCDS-like processes (`features.imports.ocds.processes_from_tables`). The result is one row per finding
 (`EVIDENCE_COLUMNS`) sorted by tender, plus per-code statistics (the R0NN codes' Meta, and finding counts).
 
-On an engine that splits the bids (Dask), the flags that look inside one tender and the bidder-pair codes run per tender
-partition (`features.partitioned_flags`): the same findings and statistics, and the bid pairs stay on the workers."""
+The flags that look inside one tender and the canonical codes run as steps per tender partition on the current engine
+(`features.evidence.flag_steps`): one partition with pandas, many on Dask (the bid pairs stay on the workers), the same
+findings and statistics."""
 from __future__ import annotations
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from features.core.errors import SettingsError
 from features.core.settings import validate_section
 from features.evidence.legal.base import EVIDENCE_COLUMNS, LegalContext
-from features.partitioned_flags import flags_by_partition
+from features.evidence.flag_steps import flags_by_partition
 
 
 def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
@@ -27,7 +28,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
         raise SettingsError("collusion flags need a bids table")
     validate_section(settings)  # [flags] enabled / indicators name known flags (FlagsSettings.check)
     ctx = LegalContext(tables=tables, settings=settings)
-    local = flags_by_partition(ctx, [c for c in settings.enabled if c in LEGAL or c in REGISTRY]) or {}
+    local = flags_by_partition(ctx, [c for c in settings.enabled if c in LEGAL or c in REGISTRY])
     rows, meta = [], {}
     cardinal = [c for c in settings.enabled if c in REGISTRY and not issubclass(REGISTRY[c], CanonicalIndicator)]
     if cardinal:

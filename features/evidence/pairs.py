@@ -32,8 +32,13 @@ the tenders where both bid (`co_bids`): `wins_a`, `wins_b` (tenders among those 
 (mean log price ratio), `ratio_sd` (sd of the log price ratio, ddof=1, needs 2 co-bids: a small value means a fixed price
 coefficient between the two across tenders), `shared_<field>` (tenders where the field was equal), `shared_meta_tenders`
 (tenders with any equal field), `time_gap_min`, `time_gap_mean`, and with items `item_cosine_mean`, `item_pearson_mean`,
-`item_identical_mean`, `same_odd_items`, `same_wrong_totals`. It is built as partial -> combine -> finalize
-(`pair_partials`, `combine_partials`, `finalize_pairs`) so partitions can be aggregated separately and combined.
+`item_identical_mean`, `same_odd_items`, `same_wrong_totals`. It is one stage written as steps (`PAIR_STEPS`, run by
+`features.engine.steps.run` on the current engine): per tender partition `bid_pairs` reduced to `pair_partials`; the
+partials shuffled by bidder pair into buckets, each bucket combined (`combine_partials`: sums add, minima take the
+minimum, the log ratio's (count, mean, M2) merge by Chan's formula) and finalised (`finalize_pairs`, with the whole
+table's tenders per bidder); only the bidder-pair rows come back, merged in (bidder_a, bidder_b) order. The bid pairs
+never leave their partition. With one partition (the pandas engine) it is one pass; with several, floating sums and
+moments may differ from it in the last bits (order of summation and merging), nothing more.
 """
 from __future__ import annotations
 
@@ -44,8 +49,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features import engine
 from features.evidence import _kernels
 from features.core.errors import InputError
+from features.engine.steps import Steps, merge, run
 from features.evidence.bids import as_text, factorize_sorted, prices, require_columns, valid_mask
 
 META_FIELDS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_serial", "deposit_account", "project_manager_id",
@@ -428,27 +435,69 @@ def tenders_per_bidder(bids: pd.DataFrame) -> pd.Series:
     return pd.Series(counts, index=pd.Index(bidders, dtype=object).astype(str), name="n_tenders")
 
 
-def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, pairs: pd.DataFrame | None = None,
-                 min_co_bids: int = 1, **pair_options) -> pd.DataFrame:
-    """Evidence per unordered bidder pair across tenders (module doc for the columns), sorted by bidder_a, bidder_b.
+def _pairs_part(part: tuple, options: dict):
+    """The map step: (partials per bidder pair, number of bid pairs) of one (bids, bid_items or None) partition."""
+    bids, items = part
+    pairs = bid_pairs(bids, items, **options)
+    return pair_partials(pairs), len(pairs)
 
-    `pairs` reuses a `bid_pairs` frame already computed from the same bids; `pair_options` go to `bid_pairs`."""
+
+def _pairs_bucket(pieces: list, tenders_per_bidder: pd.Series, min_co_bids: int) -> pd.DataFrame:
+    """The combine step: the bidder pairs of one bucket, its partials from every partition combined and finalised."""
+    partial = pieces[0] if len(pieces) == 1 else combine_partials(pieces)
+    out = finalize_pairs(partial, tenders_per_bidder)
+    if min_co_bids > 1:
+        out = out[out["co_bids"] >= min_co_bids]
+    return out.reset_index(drop=True)
+
+
+def _pairs_in_order(tables: list) -> pd.DataFrame:
+    """The finalize step: the buckets' pairs sorted by (bidder_a, bidder_b), the ids categoricals over every id."""
+    return merge(tables, sort=["bidder_a", "bidder_b"], shared_categories=("bidder_a", "bidder_b")).reset_index(drop=True)
+
+
+PAIR_STEPS = Steps(map=_pairs_part, combine=_pairs_bucket, finalize=_pairs_in_order, by="bidder_a", extra=True,
+                   label="bid pairs")
+
+
+def pair_options(settings) -> dict:
+    """The `bid_pairs` options of the `[pairs]` settings."""
+    p = settings.pairs
+    return {"valid_only": p.valid_only, "odd_ratio": p.odd_ratio, "total_rtol": p.total_rtol}
+
+
+def counted_bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, min_co_bids: int = 1, eng=None,
+                         **pair_options) -> tuple[int, pd.DataFrame]:
+    """(number of bid pairs, `bidder_pairs`) computed by `PAIR_STEPS` per tender partition on `eng` (default: the
+    current engine)."""
     if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
         raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
+    eng = eng or engine.current()
+    parts = eng.split(bids, "tender_id")
+    items = eng.split(bid_items, "tender_id", len(parts)) if bid_items is not None else [None] * len(parts)
+    tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
+    table, counts = run(PAIR_STEPS, list(zip(parts, items)), pair_options, combine_args=(tpb, int(min_co_bids)), eng=eng)
+    return int(sum(counts)), table
+
+
+def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, pairs: pd.DataFrame | None = None,
+                 min_co_bids: int = 1, eng=None, **pair_options) -> pd.DataFrame:
+    """Evidence per unordered bidder pair across tenders (module doc for the columns), sorted by bidder_a, bidder_b.
+
+    `pairs` reuses a `bid_pairs` frame already computed from the same bids (the map step done: it is combined and
+    finalised here); else `PAIR_STEPS` run on `eng` with `pair_options` for `bid_pairs`."""
     if pairs is None:
-        pairs = bid_pairs(bids, bid_items, **pair_options)
-    out = finalize_pairs(pair_partials(pairs), tenders_per_bidder(bids))
-    if min_co_bids > 1:
-        out = out[out["co_bids"] >= min_co_bids].reset_index(drop=True)
-    return out
+        return counted_bidder_pairs(bids, bid_items, min_co_bids=min_co_bids, eng=eng, **pair_options)[1]
+    if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
+        raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
+    return _pairs_bucket([pair_partials(pairs)], tenders_per_bidder(bids), int(min_co_bids))
 
 
-def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo compute them."""
-    p = settings.pairs
-    pairs = bid_pairs(bids, bid_items, valid_only=p.valid_only, odd_ratio=p.odd_ratio, total_rtol=p.total_rtol)
-    return pairs, bidder_pairs(bids, pairs=pairs, min_co_bids=p.min_co_bids)
+def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None) -> tuple[int, pd.DataFrame]:
+    """(number of pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo
+    compute them, on `eng` (default: the current engine)."""
+    return counted_bidder_pairs(bids, bid_items, min_co_bids=settings.pairs.min_co_bids, eng=eng, **pair_options(settings))
 
 
-__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "pair_evidence", "pair_partials", "combine_partials",
+__all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "counted_bidder_pairs", "pair_evidence", "pair_options", "pair_partials", "combine_partials",
            "finalize_pairs", "tenders_per_bidder", "InputError"]

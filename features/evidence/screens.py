@@ -23,8 +23,11 @@ Undefined values are missing (NaN), never zero. `rdnor` is identically 1 for two
 A bid counts when its `status` is `valid` or missing (all bids count when there is no `status` column) and its price is finite.
 Every tender that appears in the input gets a row, with `n_bids` 0 when none of its bids counts.
 
-`tender_screens` is a per-partition function: it needs the bids of whole tenders, so it runs unchanged on each partition of a
-Dask frame partitioned by `tender_id`. `relative_screens` is a dataset-level step (ranks and means within a market and year).
+`tender_screens` is a per-partition function: it needs the bids of whole tenders. `screens_table` is the stage written once
+as steps (`features.engine.steps`): tender screens and progressions per tender partition, merged in tender order; then
+`relative_screens`, a dataset-level step (ranks and means within a market and year) run per partition of the per-tender
+table cut by a hash of its market-year (each market-year whole in one part, its rows in table order), merged back in
+table order. With the pandas engine both are one pass over the whole table.
 
 Speed: tender ids are factorised once (sorted), rows grouped by a counting sort, and one parallel Numba kernel walks the
 tender segments (`features.evidence._kernels.screens_kernel`); see `benchmarks/screens.py`.
@@ -36,6 +39,7 @@ import pandas as pd
 from features.evidence import _kernels
 from features.evidence.bids import factorize_sorted, group_tenders, prices, require_columns
 from features.core.errors import InputError
+from features.engine import steps
 
 PROGRESSION_RTOL = 1e-3
 SCREENS = ("cv", "spd", "diffp", "rd", "rdnor", "rdalt", "kurt", "skew", "ks")
@@ -107,14 +111,33 @@ def relative_by_keys(screens: pd.DataFrame, keys: pd.DataFrame, columns=SCREENS)
 
 
 def relative_screens(screens: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
-                     columns=SCREENS) -> pd.DataFrame:
+                     columns=SCREENS, eng=None) -> pd.DataFrame:
     """Market-relative screens for models that must transfer between markets.
 
     The market of a tender is `tenders[market]` when `market` names a column, else `region` x `category` (those present), else
     the whole dataset; it is crossed with the year of `published_at` (else `deadline_at`, `awarded_at`) when known.
     For each screen `c` adds `c_rank` (percentile rank in (0, 1] within market-year, NaN stays NaN) and `c_dm` (the screen minus
-    its market-year mean). Returns a copy of `screens` with the new columns and `market_n` (tenders in the market-year)."""
-    return relative_by_keys(screens, market_keys(screens, tenders, market), columns)
+    its market-year mean). Returns a copy of `screens` with the new columns and `market_n` (tenders in the market-year).
+    Runs on `eng` (default: the current engine) per partition of the market-years (`steps.map_rows`)."""
+    keys = market_keys(screens, tenders, market)
+    text = keys.iloc[:, 0].astype(str)
+    for c in keys.columns[1:]:
+        text = text + "\x1f" + keys[c].astype(str)
+    named = keys.set_axis([_KEY + str(c) for c in keys.columns], axis=1)
+    frame = pd.concat([screens, named], axis=1)
+    out = steps.map_rows(_relative_part, frame, text, list(named.columns), columns, eng=eng,
+                         label="market-relative screens")
+    out.index = screens.index
+    return out
+
+
+_KEY = "\x00market:"
+
+
+def _relative_part(frame: pd.DataFrame, key_columns: list, columns) -> pd.DataFrame:
+    """`relative_by_keys` of a part holding whole market-years, its key columns carried alongside (`_KEY` names)."""
+    keys = frame[key_columns].set_axis([c[len(_KEY):] for c in key_columns], axis=1)
+    return relative_by_keys(frame.drop(columns=key_columns), keys, columns)
 
 
 def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, valid_only: bool = True) -> pd.DataFrame:
@@ -137,21 +160,39 @@ def bid_progressions(bids: pd.DataFrame, *, rtol: float = PROGRESSION_RTOL, vali
     return res
 
 
-def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
-                  progression_rtol: float = PROGRESSION_RTOL) -> pd.DataFrame:
-    """What `riskmodels collusion screens` writes: `tender_screens`, the bid-progression columns of
-    `bid_progressions` (`gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric`) and, when
-    `tenders` is given, the market-relative screens of `relative_screens`."""
+def _screens_part(bids: pd.DataFrame, progression_rtol: float) -> pd.DataFrame:
+    """The map step: `tender_screens` and the `bid_progressions` columns of one tender partition."""
     table = tender_screens(bids)
     prog = bid_progressions(bids, rtol=progression_rtol).drop(columns="n_bids")
-    table = table.merge(prog, on="tender_id", how="left")
+    return table.merge(prog, on="tender_id", how="left")
+
+
+def _in_tender_order(parts: list) -> pd.DataFrame:
+    """The finalize step: the partitions' tables in tender order (as text), as one pass sorts them."""
+    return steps.merge(parts, sort=["tender_id"]).reset_index(drop=True)
+
+
+SCREEN_STEPS = steps.Steps(map=_screens_part, finalize=_in_tender_order, label="screens")
+
+
+def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, market: str | None = None,
+                  progression_rtol: float = PROGRESSION_RTOL, eng=None) -> pd.DataFrame:
+    """What `riskmodels collusion screens` writes: `tender_screens`, the bid-progression columns of
+    `bid_progressions` (`gap_cv`, `ratio_cv`, `arith_run`, `geom_run`, `arithmetic`, `geometric`) and, when
+    `tenders` is given, the market-relative screens of `relative_screens`. Runs on `eng` (default: the current engine)
+    per tender partition (`SCREEN_STEPS`)."""
+    from features import engine
+
+    eng = eng or engine.current()
+    table = steps.run(SCREEN_STEPS, eng.split(bids, "tender_id"), progression_rtol, eng=eng)
     if tenders is not None:
-        table = relative_screens(table, tenders, market=market)
+        table = relative_screens(table, tenders, market=market, eng=eng)
     return table
 
 
-def screens_with_settings(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None) -> pd.DataFrame:
+def screens_with_settings(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None,
+                          eng=None) -> pd.DataFrame:
     """`screens_table` as `riskmodels collusion screens` and the demo compute it: market-relative screens when
     `[screens] relative`, the market column `market` or else `[screens] market`, the `[pairs] progression_rtol`."""
     return screens_table(bids, tenders if settings.screens.relative else None, market=market or settings.screens.market or None,
-                         progression_rtol=settings.pairs.progression_rtol)
+                         progression_rtol=settings.pairs.progression_rtol, eng=eng)

@@ -15,7 +15,7 @@ import pandas as pd
 from features.core.errors import InputError
 from features.io.export import note_input
 from features.io.read import read_raw
-from features.partitioned import prepare_on_engine, prepare_parts_on_engine
+from features.io.partitioned import prepare_parts, prepare_split
 from features.io.prepare import REJECT_COLUMNS
 from features.io.schema import ORDER, TABLES
 from features.core.settings import Settings
@@ -161,10 +161,10 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         table = TABLES[name]
         mapping = getattr(settings.columns, name)
         # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
-        prepared, encoding = prepare_parts_on_engine(found[name], table, settings.validate, mapping, known), "parquet"
+        prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known), "parquet"
         if prepared is None:
             raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
-            prepared, encoding = prepare_on_engine(raw, table, settings.validate, mapping, known), raw.encoding
+            prepared, encoding = prepare_split(raw, table, settings.validate, mapping, known), raw.encoding
             del raw
         ds.tables[name] = prepared.frame
         ds.files[name] = found[name]

@@ -391,16 +391,14 @@ def _probability_block(X: pd.DataFrame, model) -> pd.DataFrame:
     return pd.DataFrame({"p": model.predict_proba(X)[:, 1]})
 
 
-def predict_on_engine(model, X: pd.DataFrame) -> np.ndarray:
-    """`model.predict_proba(X)[:, 1]` in row blocks on the current engine (`features.engine`), the model sent once; a
-    tender's probability depends on its own row only, so the blocks give the one-pass result."""
+def probabilities(model, X: pd.DataFrame) -> np.ndarray:
+    """`model.predict_proba(X)[:, 1]` in row blocks on the current engine (`features.engine.steps.map_rows`), the
+    model sent once; a tender's probability depends on its own row only, so the blocks give the one-pass result."""
     from features import engine
+    from features.engine import steps
 
     eng = engine.current()
-    if not eng.parallel or eng.partitions(len(X)) <= 1:
-        return model.predict_proba(X)[:, 1]
-    parts = eng.map(_probability_block, eng.chunks(X), eng.share(model), label="collusion scores")
-    return pd.concat(parts, ignore_index=True)["p"].to_numpy()
+    return steps.map_rows(_probability_block, X, None, eng.share(model), eng=eng, label="collusion scores")["p"].to_numpy()
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
@@ -461,7 +459,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         if not names:
             raise InputError("the model has no feature names; train it with `riskmodels collusion train`")
         X = table.reindex(columns=names).astype(float)
-        score = predict_on_engine(model, X)
+        score = probabilities(model, X)
         flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
         profile = getattr(model, "training_profile_", None)
         if profile is not None and seen_share(profile, table) < NEW_MARKET_OVERLAP:

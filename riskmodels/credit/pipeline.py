@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features import engine
+from features.engine import steps
 from features.enterprise import enterprise_features, risk_directions, serious_list_entries
 from features.core.errors import InputError
 from riskmodels.credit import monitor
@@ -81,13 +82,8 @@ def training_table(tables, settings=None, *, collusion_scores=None, group_member
     features depend on its own firm and day only, so this is the sample of the whole table, at a fraction of the cost)."""
     s = _settings(settings)
     lab = sample_firms(labelled_rows(tables), max_rows, seed)
-    eng = engine.current()
-    if eng.parallel and eng.partitions(len(lab)) > 1:
-        spec = {"windows": s.credit.windows, "list_days": s.credit.list_days, "families": families}
-        table = features_on_engine(eng, tables, spec, lab, collusion_scores, group_members, label="credit training features")
-    else:
-        table = build_features(tables, lab, windows=s.credit.windows, list_days=s.credit.list_days,
-                               collusion_scores=collusion_scores, group_members=group_members, families=families)
+    spec = {"windows": s.credit.windows, "list_days": s.credit.list_days, "families": families}
+    table = features_by_firm(tables, spec, lab, collusion_scores, group_members, label="credit training features")
     table["label"] = lab["label"].astype(int).to_numpy()
     return table
 
@@ -213,25 +209,21 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     was trained with; model columns this dataset cannot give (no bids table) are missing, as LightGBM allows."""
     s = _settings(settings)
     spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
-    eng = engine.current()
-    if eng.parallel and eng.partitions(len(queries)) > 1:
-        return _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members)
-    feats = build_features(tables, queries, windows=spec["windows"], list_days=spec["list_days"],
-                           collusion_scores=collusion_scores, group_members=group_members,
-                           families=spec.get("families"))
+    feats = features_by_firm(tables, spec, queries, collusion_scores, group_members, model=model,
+                             label="credit features and scores")
+    prob = feats.pop("__probability").to_numpy()
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
     for c in cols:
         if c not in feats.columns:
             feats[c] = np.nan
-    X = feats[cols]
-    return feats, X, model.predict_proba(X)[:, 1]
+    return feats, feats[cols], prob
 
 
 def _block_features(block, model, tables: dict, spec: dict, collusion_scores, group_members, list_entries) -> pd.DataFrame:
     """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features, and
     with a `model` its probability (column `__probability`), with the tables every block shares (`tables`)."""
     queries, own = block
-    feats = build_features({**tables, **own}, queries, windows=spec["windows"], list_days=spec["list_days"],
+    feats = build_features({**tables, **own} if own else tables, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"),
                            list_entries=list_entries).reset_index(drop=True)
     if model is None:
@@ -244,16 +236,24 @@ PER_FIRM = {"credit_events": "enterprise_id", "inspections": "enterprise_id", "b
 RECORDS_PER_BLOCK = 1_000_000
 
 
-def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion_scores=None, group_members=None,
-                       model=None, label: str = "credit features") -> pd.DataFrame:
-    """`build_features` of `queries` per block of firms on a parallel engine, with the one-block result (and with a
-    `model`, its probabilities as column `__probability`).
+def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores=None, group_members=None,
+                     model=None, label: str = "credit features", eng=None) -> pd.DataFrame:
+    """`build_features` of `queries` per block of firms on `eng` (default: the current engine), with the one-block
+    result, and with a `model` its probabilities (column `__probability`): steps of a map per block of firms
+    (`_block_features`) and the order-restoring merge (rows back in the order of `queries`, categorical columns with the
+    categories of the whole).
 
-    Each block gets its firms' queries and their own credit events, inspections and bids (split by the same hash of the
-    firm id, cut one block at a time and placed on a worker: the driver never holds a second copy); the registry, the
-    tenders, the model and the serious-list entries of every firm (the ties look across firms) are sent to the workers
-    once. The rows come back in the order of `queries`, the categorical columns with the categories of the whole: a
-    firm's records reach its block in their order in the table, and no feature reads another firm's records but the ties."""
+    When the engine splits the queries, each block gets its firms' queries and their own credit events, inspections and
+    bids (split by the same hash of the firm id, at most about a million records a block, cut one block at a time and
+    placed on a worker: the driver never holds a second copy); the registry, the tenders, the model and the
+    serious-list entries of every firm (the ties look across firms) are sent to the workers once. A firm's records reach
+    its block in their order in the table, and no feature reads another firm's records but the ties. One block is the
+    whole tables."""
+    eng = eng or engine.current()
+    n = eng.partitions(len(queries))
+    if n <= 1:
+        block = _block_features((queries, {}), model, tables, spec, collusion_scores, group_members, None)
+        return block.reset_index(drop=True)
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
     events = _get(tables, "credit_events")
@@ -267,7 +267,7 @@ def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion
                 t = t[t[key].astype(str).isin(firms)]
             per_firm[name] = t
     # blocks of at most about a million own records each (a province's tiering: 26 blocks), so no task holds much
-    n = max(eng.partitions(len(queries)), -(-sum(len(t) for t in per_firm.values()) // RECORDS_PER_BLOCK))
+    n = max(n, -(-sum(len(t) for t in per_firm.values()) // RECORDS_PER_BLOCK))
     rows = engine.partition_rows(queries["enterprise_id"], n)
     per_firm = {name: (t, engine.partition_rows(t[PER_FIRM[name]], n)) for name, t in per_firm.items()}
     nonempty = [i for i in range(n) if len(rows[i])]  # a block no queried firm hashes to has nobody's records
@@ -277,41 +277,27 @@ def features_on_engine(eng, tables, spec: dict, queries: pd.DataFrame, collusion
         return queries.iloc[rows[i]].reset_index(drop=True), {name: t.iloc[r[i]].reset_index(drop=True)
                                                                 for name, (t, r) in per_firm.items()}
 
-    parts = eng.map_made(_block_features, block, len(nonempty), eng.share(model),
-                         {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
-                         eng.share(group_members), eng.share(entries, keep=False), label=label)
-    categorical = [c for c in parts[0].columns if isinstance(parts[0][c].dtype, pd.CategoricalDtype)]
-    feats = pd.concat(parts, ignore_index=True)
-    del parts
-    feats = feats.iloc[np.argsort(np.concatenate([rows[i] for i in nonempty]), kind="stable")].reset_index(drop=True)
-    for c in categorical:  # each block had its own categories: those of the whole, as one block gives them
-        feats[c] = feats[c].astype(object).astype("category")
-    return feats
+    by_rows = [rows[i] for i in nonempty]
+    return steps.run(steps.Steps(map=_block_features, finalize=_in_query_order), steps.Made(block, len(nonempty)),
+                     eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
+                     eng.share(group_members), eng.share(entries, keep=False), finalize_args=(by_rows,), eng=eng,
+                     label=label)
 
 
-def _predict_on_engine(eng, model, tables, spec, queries, collusion_scores, group_members):
-    """`predict_as_of` per block of firms on a parallel engine (`features_on_engine` with the model sent once)."""
-    feats = features_on_engine(eng, tables, spec, queries, collusion_scores, group_members, model=model,
-                               label="credit features and scores")
-    prob = feats.pop("__probability").to_numpy()
-    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
-    for c in cols:
-        if c not in feats.columns:
-            feats[c] = np.nan
-    return feats, feats[cols], prob
+def _in_query_order(blocks: list, rows: list) -> pd.DataFrame:
+    """The finalize step: the blocks' rows back in the order of the queries (`rows`: each block's query positions)."""
+    return steps.merge(blocks, rows=rows).reset_index(drop=True)
 
 
 def _explain_block(X, model, top: int, k: int) -> pd.DataFrame:
     return pd.DataFrame({"reasons": model.explain(X, top=top, max_boosters=k)})
 
 
-def explain_on_engine(model, X: pd.DataFrame, top: int, max_boosters: int) -> list[str]:
+def reasons_of(model, X: pd.DataFrame, top: int, max_boosters: int) -> list[str]:
     """`model.explain(X, top, max_boosters)` in row blocks on the current engine (the reasons of a row are its own)."""
     eng = engine.current()
-    if not eng.parallel or eng.partitions(len(X)) <= 1:
-        return model.explain(X, top=top, max_boosters=max_boosters)
-    parts = eng.map(_explain_block, eng.chunks(X), eng.share(model), top, max_boosters, label="credit reasons")
-    return pd.concat(parts, ignore_index=True)["reasons"].tolist()
+    return steps.map_rows(_explain_block, X, None, eng.share(model), top, max_boosters, eng=eng,
+                          label="credit reasons")["reasons"].tolist()
 
 
 def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
@@ -334,7 +320,7 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     if hasattr(model, "explain"):
         # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
         k = max(1, REASON_ROWS // max(1, len(X)))
-        reasons = explain_on_engine(model, X, top, k)
+        reasons = reasons_of(model, X, top, k)
     else:
         reasons = [""] * len(X)
     prev = None

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from features import engine
+from features.engine import steps
 from features.core.errors import InputError
 from features.io.side_tables import cell_text
 from riskmodels.inspection.policy import TIERS, Policy
@@ -184,21 +185,50 @@ def prepare_inspectors(inspectors: pd.DataFrame, policy: Policy, label: str = "i
     return out[out["inspector_id"] != ""].reset_index(drop=True)
 
 
-def draw_plan(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, key: str, period: str, policy: Policy | None = None,
-              roster: pd.DataFrame | None = None, inspections: pd.DataFrame | None = None,
-              triggers: pd.DataFrame | None = None, labels: dict | None = None) -> PlanResult:
-    """The inspection plan for one period (steps 1-6 of the module doc). Deterministic in its inputs and `key`."""
+@dataclass
+class PlanInputs:
+    """What every plan drawn from the same input tables shares, prepared once (none of it depends on the seed key or the
+    period): firm -> tier, firm -> risk, the inspectors, the triggers, the last visits and the population (step 1) with
+    the number of roster firms without a tier. A plan and its simulated lift draw several plans from one of these."""
+
+    tier_of: dict
+    risk: dict
+    staff: pd.DataFrame
+    trig: dict
+    last: dict
+    pop: pd.DataFrame
+    untiered: int
+
+
+def plan_inputs(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, policy: Policy | None = None,
+                roster: pd.DataFrame | None = None, inspections: pd.DataFrame | None = None,
+                triggers: pd.DataFrame | None = None, labels: dict | None = None) -> PlanInputs:
+    """The `PlanInputs` of these tables (InputError naming the table when one lacks a column)."""
     policy = policy or Policy.from_settings()
     labels = labels or {}
-    start, end = parse_period(period)
-    window = f"{start.isoformat()}/{end.isoformat()}"
     tier_of = prepare_tiers(tiers, labels.get("tiers", "tiers"))
     risk = prepare_risk(tiers, policy.risk_column)
     staff = prepare_inspectors(inspectors, policy, labels.get("inspectors", "inspectors"))
     trig = collect_triggers(tiers, triggers, policy.trigger_column, labels)
     last = last_visits(inspections)
-
     pop, untiered = population(tier_of, staff, roster, policy, labels)  # 1
+    return PlanInputs(tier_of, risk, staff, trig, last, pop, untiered)
+
+
+def draw_plan(tiers: pd.DataFrame | None, inspectors: pd.DataFrame | None, *, key: str, period: str,
+              policy: Policy | None = None, roster: pd.DataFrame | None = None,
+              inspections: pd.DataFrame | None = None, triggers: pd.DataFrame | None = None, labels: dict | None = None,
+              prepared: PlanInputs | None = None) -> PlanResult:
+    """The inspection plan for one period (steps 1-6 of the module doc). Deterministic in its inputs and `key`.
+    `prepared`: the `plan_inputs` of these tables, prepared once for several plans (then the tables are not read)."""
+    policy = policy or Policy.from_settings()
+    start, end = parse_period(period)
+    window = f"{start.isoformat()}/{end.isoformat()}"
+    p = prepared or plan_inputs(tiers, inspectors, policy=policy, roster=roster, inspections=inspections,
+                                triggers=triggers, labels=labels)
+    tier_of, risk, staff, trig, last = p.tier_of, p.risk, p.staff, p.trig, p.last
+
+    pop, untiered = p.pop.copy(), p.untiered  # 1
     mark_eligibility(pop, last, start, policy)  # 2
     draws, strata, inclusion = draw_targets(pop, risk, key, policy)  # 3
     random_draws = sum(len(v) for v in draws.values())
@@ -350,16 +380,34 @@ def draw_stratum(s: Stratum, key: str, policy: Policy) -> tuple[list, list]:
     return sorted(chosen), rows
 
 
+def draw_strata(strata: list, key: str, policy: Policy) -> list:
+    """The map step of the draw: `draw_stratum` of each stratum of a batch, in order."""
+    return [draw_stratum(s, key, policy) for s in strata]
+
+
+def _in_stratum_order(batches: list) -> list:
+    """The finalize step of the draw: the batches' draws in stratum order."""
+    return [d for b in batches for d in b]
+
+
+DRAW_STEPS = steps.Steps(map=draw_strata, finalize=_in_stratum_order, label="inspection draw per stratum")
+
+
 def draw_targets(pop: pd.DataFrame, risk: dict, key: str, policy: Policy) -> tuple[dict, list, pd.DataFrame]:
     """Step 3: the random draw. Returns (enterprise_id -> departments that drew it, strata rows, inclusion table with
     one row per roster (department, firm): tier, risk, eligible, inclusion_probability, drawn).
 
-    The quotas (controlled rounding runs over the departments of a tier) are set here; each stratum's draw is then one
-    task on the current engine (`features.engine`): it needs only its own firms, their risk and the public seed key, so
-    the plan is the same wherever it runs."""
+    The quotas (controlled rounding runs over the departments of a tier) are set here; the strata's draws are then the
+    map step of `DRAW_STEPS` over batches of strata on the current engine (`features.engine`), one batch per block of
+    `block_rows` roster rows (`engine.blocks`; a city's strata are one batch, drawn in this process: 0.1 s of work that
+    moving to workers costs more than); a stratum needs only its own firms, their risk and the public seed key, so the
+    plan is the same wherever it runs."""
     strata, rows = stratum_quotas(pop, risk, key, policy)
     eng = engine.current()
-    done = eng.map(draw_stratum, strata, key, policy, label="inspection draw per stratum")
+    n = max(1, min(len(strata), eng.blocks(len(pop))))
+    bounds = np.linspace(0, len(strata), n + 1).astype(int)
+    batches = [strata[bounds[i]:bounds[i + 1]] for i in range(n)]
+    done = steps.run(DRAW_STEPS, batches, key, policy, eng=eng)
     draws: dict = {}
     inclusion_rows: list = []
     for s, row, (chosen, inc) in zip(strata, rows, done):

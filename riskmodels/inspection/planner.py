@@ -12,7 +12,7 @@ import dataclasses
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +22,7 @@ from features.core.settings import ColumnsSettings, Settings, ValidateSettings
 from features.io.dataset import find_tables, load_dataset
 from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
 from features.io.read import read_raw
-from riskmodels.inspection.draw import PlanResult, draw_plan
+from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, plan_inputs
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
@@ -150,6 +150,20 @@ class Loaded:
     lists: dict | None = None
     inputs: Inputs | None = None  # what was read, and with which settings: a reuse must ask for the same (`check_same`)
     read_with: dict | None = None
+    prepared: dict = field(default_factory=dict, repr=False)  # policy -> (PlanInputs, list moves), made on first use
+
+    def plan_inputs(self, policy: Policy) -> tuple[PlanInputs, dict]:
+        """(the `PlanInputs` every plan drawn from these tables under `policy` shares, the tiers moved by the red and
+        black lists), prepared on first use: tiers, risk scores, inspectors, triggers, last visits and the population
+        are built once, not once per plan drawn."""
+        key = json.dumps(policy.to_dict(), sort_keys=True, default=str)
+        if key not in self.prepared:
+            tiers, moved = apply_lists(self.tiers, self.lists)
+            ds = self.dataset
+            self.prepared[key] = (plan_inputs(tiers, ds.require("inspectors"), policy=policy, roster=ds.get("roster"),
+                                              inspections=ds.get("inspections"), triggers=self.triggers,
+                                              labels=self.labels), moved)
+        return self.prepared[key]
 
     def check_same(self, inputs: Inputs, settings: Settings) -> None:
         """ValueError unless these tables were read from `inputs` with the header mapping and checks of `settings`
@@ -166,9 +180,16 @@ def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
     """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping). One
     process that draws several plans from the same inputs (a plan and its simulated lift) reads them once with this and
     passes the result to `make_plan(loaded=...)` and `simulate_plans(loaded=...)`; `verify_plan` always reads the
-    published files again."""
+    published files again.
+
+    The tables are read and validated in this process in one pass on either engine: they are small per-firm tables
+    (roster, inspections, inspectors, registry) that the draw needs whole here (quotas, triggers, inspectors), so
+    validating them per partition on Dask workers only to bring them back costs more than it gives."""
+    from features import engine
+
     present = [n for n, p in inputs.tables.items() if p is not None]
-    ds = load_dataset(inputs.data_dir, settings, tables=present)
+    with engine.using(engine.PandasEngine()):
+        ds = load_dataset(inputs.data_dir, settings, tables=present)
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
     lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
@@ -195,9 +216,8 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
     data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
     ds = data.dataset
     key = seed_key(seed, period, data.hashes)
-    tiers, moved = apply_lists(data.tiers, data.lists)
-    result = draw_plan(tiers, ds.require("inspectors"), key=key, period=period, policy=policy, roster=ds.get("roster"),
-                       inspections=ds.get("inspections"), triggers=data.triggers, labels=data.labels)
+    prepared, moved = data.plan_inputs(policy)
+    result = draw_plan(None, None, key=key, period=period, policy=policy, prepared=prepared)
     result.summary["rejected_input_rows"] = {n: c["rejected"] for n, c in ds.counts.items() if c.get("rejected")}
     if moved:
         result.summary["lists_moved"] = moved

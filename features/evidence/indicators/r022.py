@@ -75,3 +75,12 @@ class R022(CanonicalIndicator):
     title = "Wide disparity in bid prices"
     Settings = R022Settings
     compute = staticmethod(compute)
+
+    def fold_bids(self, bids, pairs=None):
+        return tender_spread(bids, self.settings)
+
+    def combine_bids(self, pieces: list, tables=None) -> list:
+        return [p for p in pieces if p is not None]
+
+    def finalize_bids(self, results: list) -> FlagResult:
+        return finish([t for r in results for t in r], self.settings)

@@ -86,6 +86,17 @@ def bidder_digits(bids, settings: R029Settings) -> pd.DataFrame:
     return out
 
 
+def bucket_digits(tables: list, settings: R029Settings) -> tuple[int, np.ndarray, pd.DataFrame]:
+    """The `bidder_digits` tables of one bucket of bidders (each bidder's rows of every partition in it) added up:
+    (valid priced bids, their first-digit counts, the rows of the bidders with at least `minimum_bids`)."""
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        tables = [bidder_digits(None, settings)]
+    t = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True).groupby("bidder_id", sort=True).sum().reset_index()
+    digits = t[DIGITS].to_numpy().sum(axis=0) if len(t) else np.zeros(9, dtype=np.int64)
+    return int(t["n"].sum()), digits, t[t["n"] >= max(_limits(settings)[0], 1)]
+
+
 def compute(bids, settings: R029Settings, shared=None) -> FlagResult:
     return finish([bidder_digits(bids, settings)], settings)
 
@@ -136,3 +147,14 @@ class R029(CanonicalIndicator):
     title = "Bid prices deviating from Benford's law or clustering on round numbers"
     Settings = R029Settings
     compute = staticmethod(compute)
+    by = "bidder_id"
+
+    def fold_bids(self, bids, pairs=None) -> pd.DataFrame:
+        return bidder_digits(bids, self.settings)
+
+    def combine_bids(self, pieces: list, tables=None) -> tuple:
+        return bucket_digits(pieces, self.settings)
+
+    def finalize_bids(self, results: list) -> FlagResult:
+        total = (sum(r[0] for r in results), np.sum([r[1] for r in results], axis=0))
+        return finish([r[2] for r in results], self.settings, total=total)

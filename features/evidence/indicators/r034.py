@@ -90,3 +90,16 @@ class R034(CanonicalIndicator):
     title = "Bids submitted in the same order"
     Settings = R034Settings
     compute = staticmethod(compute)
+
+    def fold_bids(self, bids, pairs=None):
+        return submission_orders(bids, self.settings)
+
+    def combine_bids(self, pieces: list, tables=None) -> list:
+        return [p for p in pieces if p is not None]
+
+    def finalize_bids(self, results: list) -> FlagResult:
+        orders = [o for r in results for o in r]
+        if len(orders) <= 1:
+            return finish(orders[0] if orders else None, self.settings)
+        merged = {t: o for part in orders for t, o in part.items()}  # a tender lies in one partition
+        return finish({t: merged[t] for t in sorted(merged)}, self.settings)

@@ -15,7 +15,7 @@ class LegalContext:
 
     `pairs` (features.evidence.pairs.bid_pairs over all bids, with bill items when present) is computed on first use, once.
     `facts` holds what a flag would otherwise read from every bid of the dataset when the context sees only a partition
-    of its tenders (`features.partitioned_flags`): "bidders_per_value" ({field: value -> distinct bidders}, every value
+    of its tenders (`features.evidence.flag_steps`): "bidders_per_value" ({field: value -> distinct bidders}, every value
     that can matter) and "registry_ties" (A34's legal representatives and controllers); empty: computed from `bids`."""
 
     tables: dict

@@ -376,8 +376,12 @@ def test_split_bid_pairs_equal_one_partition_pair_evidence(seed):
     from features.evidence.pairs import pair_evidence
     from features.core.settings import Settings
 
+    from features.evidence.pairs import pair_options
+
     bids, lines = random_bids(seed, 150, items=True)
-    pairs, whole = pair_evidence(bids, lines, Settings())
+    n, whole = pair_evidence(bids, lines, Settings())
+    pairs = bid_pairs(bids, lines, **pair_options(Settings()))
+    assert n == len(pairs)
     rng = np.random.default_rng(seed)
     parts = _random_split(rng, pairs, 7)  # rows of the bid pairs, not whole tenders: partials are per bidder pair
     split = finalize_pairs(_merge(rng, [pair_partials(p) for p in parts if len(p)]), tenders_per_bidder(bids))
@@ -390,7 +394,6 @@ def test_partitioned_pair_evidence_equals_one_partition():
     """The engine path itself (tender partitions, partials cast to text ids, a two-level tree of combines), in process."""
     from features.engine import PandasEngine
     from features.evidence.pairs import pair_evidence
-    from features.partitioned import pair_evidence_on_engine
     from features.core.settings import Settings
 
     class Partitioned(PandasEngine):
@@ -398,9 +401,9 @@ def test_partitioned_pair_evidence_equals_one_partition():
             return 20  # more than map_reduce's split_every (8): combinations of combinations
 
     bids, lines = random_bids(3, 200, items=True)
-    pairs, whole = pair_evidence(bids, lines, Settings())
-    n, split = pair_evidence_on_engine(bids, lines, Settings(), eng=Partitioned())
-    assert n == len(pairs) and (whole.ratio_sd > 0).sum() > 10
+    n_whole, whole = pair_evidence(bids, lines, Settings())
+    n, split = pair_evidence(bids, lines, Settings(), eng=Partitioned())
+    assert n == n_whole and (whole.ratio_sd > 0).sum() > 10
     pd.testing.assert_frame_equal(split, whole, check_dtype=False, check_exact=False, rtol=1e-12, atol=1e-15,
                                   check_categorical=False)
 

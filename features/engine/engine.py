@@ -11,6 +11,9 @@ The pipelines call the *current* engine (`current()`) with plain pandas/Numba fu
 - `tree_reduce(combine, parts)`: partial results combined a few at a time (`combine(list) -> partial`) up to one.
 - `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order.
 
+Stages do not call these directly for their map / combine / finalize: they describe themselves as `features.engine.steps.Steps`
+and `features.engine.steps.run` runs them; `steps.merge` puts per-partition results back in the order of one pass.
+
 `PandasEngine` runs these calls in-process over one partition (the default: exactly today's behaviour, no Dask import).
 `DaskEngine` runs them on a `distributed.Client`: a `LocalCluster` of worker processes with one thread each (Numba and
 LightGBM pinned to one thread so two workers do not oversubscribe two cores), or a running scheduler (`--scheduler`).
@@ -30,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from features.engine.partition import split_frame
 from features.core.errors import InputError, SettingsError
 from features.core.progress import TaskProgress, batch, reporter
 
@@ -37,35 +41,6 @@ ENGINES = ("pandas", "dask")
 ENV = "RISKMODELS_ENGINE"
 THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "OMP_WAIT_POLICY": "PASSIVE", "MLFLOW_DISABLE_TELEMETRY": "true"}
-
-
-# ---------------------------------------------------------------------------------------------------- partitioning
-
-def partition_of(values: pd.Series, n: int) -> np.ndarray:
-    """Partition number (0..n-1) of each value, from a stable 64-bit hash of its text (the same in every process and
-    run; missing values hash as the empty text)."""
-    if n <= 1:
-        return np.zeros(len(values), dtype=np.int64)
-    text = values.astype("string").fillna("").astype(object).to_numpy()
-    h = pd.util.hash_array(text, categorize=True)
-    return (h % np.uint64(n)).astype(np.int64)
-
-
-def partition_rows(values: pd.Series, n: int) -> list[np.ndarray]:
-    """The row positions of each of `n` hash partitions of `values` (as `split_frame` cuts them), ascending."""
-    part = partition_of(values, n)
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(n + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
-
-
-def split_frame(frame: pd.DataFrame, key: str, n: int) -> list[pd.DataFrame]:
-    """`frame` as `n` partitions by a hash of `frame[key]` (rows keep their order; a partition may be empty)."""
-    if key not in frame.columns:
-        raise InputError(f"cannot partition by '{key}': no such column (columns: {', '.join(map(str, frame.columns))})")
-    if n <= 1:
-        return [frame]
-    return [frame.iloc[rows] for rows in partition_rows(frame[key], n)]
 
 
 # --------------------------------------------------------------------------------------------------------- engines
@@ -84,6 +59,12 @@ class PandasEngine:
     def partitions(self, rows: int) -> int:
         return 1
 
+    def blocks(self, rows: int) -> int:
+        """Blocks of about `block_rows` rows for `rows` rows of small work (no fewer than one): unlike `partitions`,
+        not at least two per worker, so work too small to pay for its moving stays in one block (run in this process
+        by `steps.run`)."""
+        return 1
+
     def split(self, frame: pd.DataFrame, key: str, n: int | None = None) -> list[pd.DataFrame]:
         return split_frame(frame, key, n if n is not None else self.partitions(len(frame)))
 
@@ -95,20 +76,6 @@ class PandasEngine:
         n = max(1, min(len(frame), n if n is not None else self.partitions(len(frame))))
         bounds = np.linspace(0, len(frame), n + 1).astype(int)
         return [frame.iloc[bounds[i]:bounds[i + 1]] for i in range(n)]
-
-    def map_rows(self, fn: Callable, frame: pd.DataFrame, key: str, *args, label: str = "", **kwargs) -> pd.DataFrame:
-        """`fn(part, *args)` per hash partition of `frame` by `key`, each returning one row per input row; the results
-        concatenated back in the order of `frame` (with a fresh RangeIndex)."""
-        n = self.partitions(len(frame))
-        if n <= 1:
-            return fn(frame.reset_index(drop=True), *args, **kwargs).reset_index(drop=True)
-        rows = partition_rows(frame[key], n)
-        order = np.concatenate(rows)
-        parts = [frame.iloc[r].reset_index(drop=True) for r in rows]
-        out = pd.concat(self.map(fn, parts, *args, label=label, **kwargs), ignore_index=True)
-        if len(out) != len(frame):
-            raise RuntimeError(f"{label or fn.__name__}: {len(out)} rows back for {len(frame)}")
-        return out.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
     def map(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
         return self._run([(fn, (p, *args), kwargs) for p in parts], label)
@@ -198,6 +165,11 @@ class DaskEngine(PandasEngine):
         if self.n_partitions:
             return self.n_partitions
         return max(2 * self.workers, -(-rows // max(1, self.block_rows)))
+
+    def blocks(self, rows: int) -> int:
+        if self.n_partitions:
+            return self.n_partitions
+        return max(1, -(-rows // max(1, self.block_rows)))
 
     def share(self, obj: Any, keep: bool = True) -> Any:
         """Scattered once to every worker; tasks that take it as an argument get the object itself. With `keep` the

@@ -1,0 +1,217 @@
+"""Each stage written once, as steps: map per partition, combine, finalize; run by either engine.
+
+A stage describes itself as `Steps`:
+
+- `map(part, *args) -> partial`: one partition of the input (a tender partition of the bids, a block of firms, a run of
+  rows). With `extra=True` it returns `(partial, extra)`; the extras come back per partition, in partition order.
+- `by`: how partials meet. None: every partial is combined with every other (a reduction). A column name: the partial is a
+  frame whose rows are cut into buckets by a hash of that column, so the rows of one key from every partition meet in one
+  bucket (a shuffle). A dict {name: column or None}: the partial is a dict of such frames (or other values), each cut
+  by its own column; a value whose column is None goes whole to the first bucket, where the values of every partition meet.
+- `combine(pieces, *combine_args) -> result`: the pieces of one bucket (or all partials when `by` is None), in partition
+  order; it runs once per bucket, so it may judge its keys for good (filter, decide), not only add up.
+- `finalize(results, *finalize_args) -> result`: on the driver, over the buckets' results in bucket order (with
+  `by` None: over the one combined partial). Default: `merge(results)`.
+
+`run(steps, parts, *args)` (`parts` a list, or `Made` partitions cut in turn) runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
+combines as tasks on the workers and only the combined results coming back. With one partition (the pandas engine) a
+stage is `finalize([combine([map(table)])])`: the whole-table computation, so both engines share one formulation. One
+partition of a map or a reduction runs in the calling process on either engine (nothing to spread; moving it to a
+worker and back would only cost).
+
+`merge(parts, rows=..., sort=...)` is the one order-restoring merge: per-partition results back in the order of one pass
+(by the input rows each part came from, or by sort columns), with the dtypes and categories one pass gives. `map_rows`
+is the common case of a stage whose result has one row per input row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from features.engine.partition import partition_rows, split_frame
+
+
+@dataclass(frozen=True)
+class Made:
+    """Partitions cut only when their turn comes: `make(i)` for i in 0..n-1 (on Dask a few ahead of the workers, so the
+    driver and the workers hold a few at a time). For a map-then-finalize stage (no combine, no `by`)."""
+
+    make: Callable
+    n: int
+
+
+@dataclass(frozen=True)
+class Steps:
+    """One stage as map / combine / finalize (module doc); the functions are module-level so tasks can carry them."""
+
+    map: Callable
+    combine: Callable | None = None
+    finalize: Callable | None = None
+    by: str | dict | None = None
+    extra: bool = False
+    label: str = ""
+
+
+def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_args: tuple = (), eng=None,
+        label: str = "", **kwargs):
+    """The stage `steps` over `parts` (partitions of its input) on `eng` (default: the current engine): its final result,
+    and with `steps.extra` a pair (result, the extras in partition order)."""
+    from features.engine import current
+
+    eng = eng or current()
+    label = label or steps.label
+    if isinstance(parts, Made):
+        if steps.combine is not None or steps.by is not None or steps.extra:
+            raise ValueError("partitions made in turn serve a map-then-finalize stage only")
+        total = eng.map_made(steps.map, parts.make, parts.n, *args, label=label, **kwargs)
+        return steps.finalize(total, *finalize_args) if steps.finalize else merge(total)
+    if steps.by is None:
+        if steps.extra:
+            out = eng.map(_mapped, parts, steps, *args, label=label, **kwargs)
+            partials, extras = [o[0] for o in out], [o[1] for o in out]
+            total = _combined(steps, partials, combine_args)
+        else:
+            extras = None
+            if steps.combine is None:
+                total = ([steps.map(parts[0], *args, **kwargs)] if len(parts) == 1
+                         else eng.map(steps.map, parts, *args, label=label, **kwargs))
+            elif len(parts) == 1:
+                total = steps.combine([steps.map(parts[0], *args, **kwargs)], *combine_args)
+            else:
+                total = eng.map_reduce(_mapped, parts, _Combine(steps, combine_args), steps, *args, label=label, **kwargs)
+        result = steps.finalize(total, *finalize_args) if steps.finalize else (
+            merge(total) if isinstance(total, list) else total)
+    else:
+        buckets = max(1, len(parts))
+        results, extras = eng.shuffle(_cut, parts, _bucket, steps, buckets, *args,
+                                      combine_args=(steps, combine_args), label=label, **kwargs)
+        result = steps.finalize(results, *finalize_args) if steps.finalize else merge(results)
+    return (result, extras) if steps.extra else result
+
+
+def _mapped(part, steps: Steps, *args, **kwargs):
+    return steps.map(part, *args, **kwargs)
+
+
+def _combined(steps: Steps, partials: list, combine_args: tuple):
+    return steps.combine(partials, *combine_args) if steps.combine else partials
+
+
+class _Combine:
+    """`steps.combine` with its arguments, as the tree reduction calls it (a picklable callable)."""
+
+    def __init__(self, steps: Steps, combine_args: tuple):
+        self.steps, self.combine_args = steps, combine_args
+        self.__name__ = getattr(steps.combine, "__name__", "combine")
+
+    def __call__(self, partials: list):
+        return self.steps.combine(partials, *self.combine_args)
+
+
+def _cut(part, steps: Steps, buckets: int, *args, **kwargs):
+    """A shuffle's map task: the partial of `part` cut into `buckets` pieces by `steps.by` (module doc)."""
+    out = steps.map(part, *args, **kwargs)
+    partial, extra = out if steps.extra else (out, None)
+    if isinstance(steps.by, dict):
+        pieces = [{} for _ in range(buckets)]
+        for name, column in steps.by.items():
+            for j, piece in enumerate(_pieces(partial.get(name), column, buckets)):
+                pieces[j][name] = piece
+        return pieces, extra
+    return _pieces(partial, steps.by, buckets), extra
+
+
+def _pieces(value, column: str | None, buckets: int) -> list:
+    if buckets <= 1:
+        return [value]
+    if column is None or value is None or not isinstance(value, pd.DataFrame):
+        return [value] + [None] * (buckets - 1)  # unkeyed: whole to the first bucket
+    if len(value) and isinstance(value[column].dtype, pd.CategoricalDtype):
+        value = value.assign(**{column: value[column].astype(str)})  # partitions have different categories
+    return split_frame(value, column, buckets)
+
+
+def _bucket(pieces: list, steps: Steps, combine_args: tuple):
+    """A shuffle's combine task: the pieces of one bucket from every partition, combined once."""
+    if isinstance(steps.by, dict):
+        pieces = {name: [p[name] for p in pieces if p[name] is not None] for name in steps.by}
+    else:
+        pieces = [p for p in pieces if p is not None]
+    return steps.combine(pieces, *combine_args) if steps.combine else pieces
+
+
+# ------------------------------------------------------------------------------------------- the one merge
+
+def merge(parts: list, rows: list | None = None, sort: list | None = None, shared_categories: tuple = ()) -> pd.DataFrame:
+    """Per-partition (or per-bucket) frames as one table in the order of one pass: one part comes back as it is; else
+    the non-empty parts are concatenated and put in the order of `rows` (each part's input row positions or row numbers:
+    rows come back in the input's order) or of the columns `sort` (a stable sort; ties keep partition order), on a fresh
+    RangeIndex. A column missing in every row of a part takes the dtype of the parts that hold it; categorical columns
+    get the categories of the whole (one sorted set for the columns of `shared_categories`)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    keep = [i for i, p in enumerate(parts) if len(p)]
+    if not keep:
+        return parts[0].iloc[:0].reset_index(drop=True) if parts else pd.DataFrame()
+    first = parts[keep[0]]
+    categorical = [c for c in first.columns if isinstance(first[c].dtype, pd.CategoricalDtype)]
+    out = pd.concat([parts[i] for i in keep], ignore_index=True)
+    for c in out.columns:
+        if c in categorical:
+            continue
+        want = next((parts[i][c].dtype for i in keep if parts[i][c].notna().any()), out[c].dtype)
+        if out[c].dtype != want:
+            out[c] = out[c].astype(want)
+    if rows is not None:
+        order = np.argsort(np.concatenate([np.asarray(rows[i]) for i in keep]), kind="stable")
+    elif sort:
+        codes = [pd.factorize(out[c].astype(str) if c in categorical else out[c], sort=True)[0] for c in sort]
+        order = np.lexsort(codes[::-1])
+    else:
+        order = None
+    if order is not None and not (order[1:] > order[:-1]).all():
+        out = out.iloc[order].reset_index(drop=True)
+    if shared_categories:
+        ids = pd.Index(pd.concat([out[c].astype(object) for c in shared_categories]).dropna().unique()).sort_values()
+        for c in shared_categories:
+            out[c] = pd.Categorical(out[c].astype(object), categories=ids)
+    for c in categorical:
+        if c not in shared_categories:
+            out[c] = out[c].astype(object).astype("category")
+    return out
+
+
+def map_rows(fn: Callable, frame: pd.DataFrame, key: str | pd.Series | None, *args, eng=None, label: str = "",
+             **kwargs) -> pd.DataFrame:
+    """`fn(part, *args)` per partition of `frame`, each returning one row per input row, merged back in the order of
+    `frame` (a fresh RangeIndex). `key`: a column (or a Series aligned with `frame`) the partitions are cut by (hash
+    partitions: the rows of one key in one part); None: runs of consecutive rows. One partition: `fn(frame)`."""
+    from features.engine import current
+
+    eng = eng or current()
+    n = eng.partitions(len(frame))
+    if n <= 1:
+        return fn(frame.reset_index(drop=True), *args, **kwargs).reset_index(drop=True)
+    if key is None:
+        bounds = np.linspace(0, len(frame), max(1, min(len(frame), n)) + 1).astype(int)
+        rows = [np.arange(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    else:
+        rows = [r for r in partition_rows(frame[key] if isinstance(key, str) else key, n) if len(r)]
+    parts = [frame.iloc[r].reset_index(drop=True) for r in rows]
+    out = eng.map(fn, parts, *args, label=label, **kwargs)
+    if sum(len(o) for o in out) != len(frame):
+        raise RuntimeError(f"{label or getattr(fn, '__name__', 'map_rows')}: {sum(len(o) for o in out)} rows back "
+                           f"for {len(frame)}")
+    return merge(out, rows=rows).reset_index(drop=True)
+
+
+def share_args(eng, *objects) -> list:
+    """Each object sent to the workers once (`eng.share`), for the arguments of a run."""
+    return [eng.share(o, keep=False) for o in objects]
+
+
+__all__ = ["Made", "Steps", "run", "merge", "map_rows"]
