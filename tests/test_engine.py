@@ -170,7 +170,7 @@ def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
 
 def test_relations_shuffled_by_value_on_workers_give_the_pandas_table(short_of_memory):
     from graphs import relations
-    from tests.test_relations import MAX_FIRMS, related_world
+    from tests.graphs.test_relations import MAX_FIRMS, related_world
 
     ent, sh, bids, firms = related_world()
     for restrict in (firms, None):

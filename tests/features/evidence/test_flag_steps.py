@@ -14,7 +14,7 @@ from features.engine import PandasEngine, using
 from features.evidence.flag_steps import flags_by_partition
 from features.evidence.flags import collusion_flags
 from features.evidence.legal.base import LegalContext
-from tests.test_pairs import random_bids
+from tests.features.evidence.test_pairs import random_bids
 
 
 class Split(PandasEngine):
