@@ -43,7 +43,7 @@ FLAG_INPUTS = {
 
 def relative_columns() -> tuple[str, ...]:
     """The columns whose market-relative versions (`_rank`, `_dm`) the tender table carries."""
-    from features.screens import SCREENS
+    from features.evidence.screens import SCREENS
 
     return (*SCREENS, *AUCTION, "n_bids", *PAIR_PRICE)
 
@@ -80,7 +80,7 @@ def _position(ref: dict, v: np.ndarray) -> np.ndarray:
 
 
 def _keys(table: pd.DataFrame, tenders: pd.DataFrame | None) -> pd.DataFrame:
-    from features.screens import market_keys
+    from features.evidence.screens import market_keys
 
     return market_keys(table, _market_tenders(tenders, None))
 
@@ -147,7 +147,7 @@ def apply_market_statistics(table: pd.DataFrame, tenders: pd.DataFrame | None, s
 
 def flag_codes(settings=None) -> list[str]:
     """The red-flag codes that run with these settings (`[flags] enabled`)."""
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     return list((settings or Settings()).flags.enabled)
 

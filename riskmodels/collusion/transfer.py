@@ -162,7 +162,7 @@ def scored_market(model, table: pd.DataFrame, market: str | None = None) -> tupl
     `market`: None (decide), 'new', or the name of a training market (its full name or its last path part)."""
     from pathlib import PurePath
 
-    from features.errors import InputError
+    from features.core.errors import InputError
 
     profile = getattr(model, "training_profile_", None) or {}
     names = list((getattr(model, "market_stats_", None) or {}) or profile.get("markets", {}))
