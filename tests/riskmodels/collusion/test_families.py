@@ -83,7 +83,7 @@ def test_logistic_contributions_sum_to_its_log_odds():
 
 
 def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     d = _planted_dataset(tmp_path / "m", n_tenders=90)
     r = cli("collusion", "evaluate", d, "--json", "--folds", "3", "--baseline",
@@ -97,7 +97,7 @@ def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path)
 
 
 def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monkeypatch):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     d = _planted_dataset(tmp_path / "m", n_tenders=60)
@@ -113,7 +113,7 @@ def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monke
 
 
 def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolation_is_said(cli, tmp_path):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)  # a third collusive
     b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=200)
