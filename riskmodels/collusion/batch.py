@@ -27,7 +27,6 @@ from riskmodels.collusion.tables import AUCTION, PAIR_PRICE, _market_tenders
 GRID = 257  # a distribution with more values is kept as this many quantiles (positions then interpolate between them)
 MIN_SEGMENT = 30  # a market-year or segment with fewer training tenders is positioned in the coarser level instead
 GRAPH_FEATURES = ("group_share", "group_score", "max_relation", "tied_pairs")
-RESERVE_FEATURES = ("win_to_reserve", "min_to_reserve", "mean_to_reserve")
 
 # what each red flag reads beyond bids.price: alternatives of (table, column or None for the whole table); a flag
 # whose every alternative is absent cannot be computed on the data (its count is unknown, not 0). Flags not listed
@@ -174,8 +173,9 @@ def _present(ds, table: str, column: str | None) -> bool:
 
 def unbuildable(names, table: pd.DataFrame, ds, codes, *, graph_built: bool) -> list[str]:
     """The model's features (`names`) that this dataset cannot give, each with what is missing: a red flag that did
-    not run or whose inputs are absent (`FLAG_INPUTS`), bids against the reserve price without tenders.reserve_price,
-    graph features without named bidders, and any other column the tender table lacks. A flag that ran on its inputs and found nothing is not here (it is 0)."""
+    not run or whose inputs are absent (`FLAG_INPUTS`), graph features without named bidders, and any other column the
+    tender table lacks. Values a tender may lack in training too (the bids against the reserve price without one) stay
+    missing values, as the model learnt them. A flag that ran on its inputs and found nothing is not here (it is 0)."""
     ran = set(codes or ())
     out = []
     for n in names:
@@ -189,9 +189,6 @@ def unbuildable(names, table: pd.DataFrame, ds, codes, *, graph_built: bool) -> 
             if alts and not any(_present(ds, t, c) for t, c in alts):
                 need = " or ".join(f"{t}.{c}" if c else f"table {t}" for t, c in alts)
                 out.append(f"{n} (red flag {code} reads {need}, absent from this dataset)")
-            continue
-        if base_name(n) in RESERVE_FEATURES and not _present(ds, "tenders", "reserve_price"):
-            out.append(f"{n} (needs tenders.reserve_price, absent from this dataset)")
             continue
         if base_name(n) in GRAPH_FEATURES and n not in table.columns:
             out.append(f"{n} (a graph feature: needs named bidders, bids.bidder_id)" if not graph_built else n)

@@ -490,7 +490,10 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings,
                              settings=settings)
     ran = [x.removeprefix("flag_") for x in table.columns if x.startswith("flag_")] if flags else []
-    missing = unbuildable(names, table, ds, ran, graph_built=gf is not None)
+    which, why = scored_market(model, table, market) if model is not None else (None, "")
+    unused = (model is not None and which is None and guarded_use(model)[0] == "no-model"
+              and composite_frame(table)[0].shape[1] > 0)  # the no-model fallback needs none of the model's features
+    missing = [] if unused else unbuildable(names, table, ds, ran, graph_built=gf is not None)
     if missing:
         raise InputError(f"{_name(ds)}: the model needs {len(missing)} feature(s) that cannot be built from this dataset: "
                          f"{'; '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
@@ -516,12 +519,11 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     else:
         if not names:
             raise InputError("the model has no feature names; train it with `riskmodels collusion train`")
-        which, why = scored_market(model, table, market)
         stats = (getattr(model, "market_stats_", None) or {}).get(which) if which is not None else None
         if stats is not None:
             table = apply_market_statistics(table, ds.get("tenders"), stats)
         X = table.reindex(columns=names).astype(float)
-        score = predict_on_engine(model, X)
+        score = np.full(len(X), np.nan) if unused else predict_on_engine(model, X)
         method = "model"
         if which is not None:
             notes.append(f"scored as {why}")

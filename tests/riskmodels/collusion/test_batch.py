@@ -99,11 +99,11 @@ def test_kept_statistics_reproduce_the_training_ranks_and_cover_new_years():
     assert later["cv_rank"].to_numpy() == pytest.approx(pooled, abs=0.01)
 
 
-def test_unbuildable_names_reserve_and_graph_inputs(tmp_path):
+def test_unbuildable_names_graph_inputs_and_leaves_a_missing_reserve_price_missing(tmp_path):
     d = planted_market(tmp_path / "m", n_tenders=12)
     pd.read_csv(d / "tenders.csv").drop(columns="reserve_price").to_csv(d / "tenders.csv", index=False)
     ds = load_dataset(d)
     table = C.tender_table(ds)
     got = B.unbuildable(["win_to_reserve_rank", "group_share", "cv_rank"], table, ds, [], graph_built=False)
-    assert got == ["win_to_reserve_rank (needs tenders.reserve_price, absent from this dataset)",
-                   "group_share (a graph feature: needs named bidders, bids.bidder_id)"]
+    assert got == ["group_share (a graph feature: needs named bidders, bids.bidder_id)"]
+    assert table["win_to_reserve_rank"].isna().all()  # a missing value, as tenders without a reserve price had in training
