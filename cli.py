@@ -817,6 +817,9 @@ def collusion_train_cmd(
                                   method=method)
     for m, res in info.get("transfer_check", {}).items():
         say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
+    if "transfer_guard" in info:
+        say(f"on a market it was not trained on the model will use: {info['transfer_guard']['use']} "
+            f"({info['transfer_guard']['why']})")
     from experiments.runner import keep_model
     from experiments.tasks import collusion_fitted
 
@@ -852,6 +855,7 @@ def collusion_score_cmd(
     flags: bool = typer.Option(True, "--flags/--no-flags", help="Compute red flags (their evidence texts become reasons)."),
     min_bids: int = typer.Option(1, "--min-bids", help="Only tenders with at least this many valid bids."),
     flag_share: Optional[float] = typer.Option(None, "--flag-share", help="With a model, on a market it was not trained on: share of the market to flag (default: settings [collusion] transfer_flag_share, 0.05)."),
+    market: Optional[str] = typer.Option(None, "--market", help="With a model: the training market these tenders come from (ranked against its kept market statistics), or 'new' for a market it was not trained on; default: decided from the data (docs/evaluation.md)."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
@@ -874,7 +878,7 @@ def collusion_score_cmd(
     if flag_share is not None and not 0 < flag_share < 1:
         raise InputError(f"--flag-share must lie strictly between 0 and 1; got {flag_share}")
     r = score_dataset(ds, est, top=top, graph=graph, flags=flags, min_bids=min_bids, settings=s,
-                      transfer_share=flag_share)
+                      transfer_share=flag_share, market=market)
     if r.get("built"):
         say(f"note: the model uses features of the {' and '.join(r['built'])}, which --no-graph/--no-flags leave out; "
             "built them for the model anyway")
@@ -884,7 +888,8 @@ def collusion_score_cmd(
         say(n)
     write_table(r["scores"], out)
     used = ", ".join(["screens", "pair evidence"] + (["red flags"] if flags else []) + (["bidder graph"] if graph else []))
-    how = f"model {model}" if model else f"composite score of {used} (no model given)"
+    how = (f"model {model}" + (f" ({r['method']})" if r["method"] != "model" else "")) if model else \
+        f"composite score of {used} (no model given)"
     paths = write_case_list(r["cases"], r["groups"], out, title=f"Collusion case list: {directory}", note=f"Scored by {how}.")
     say(f"scored {len(r['scores']):,} tenders ({int(r['scores']['flag'].sum()):,} flagged) with the {how}; "
         f"wrote {out}, case list {paths['cases']}, groups {paths['groups']}, page {paths['html']}")

@@ -3,7 +3,7 @@ al. (2022), the transfer between them, and the case list on synthetic cities.
 
     /tmp/venv/bin/python benchmarks/collusion_eval.py [--data ../shared/data/collusion] [--work DIR] [--skip-city] [--json FILE]
     /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # the side-by-side table only
-    /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets  # the 100-tender samples only
+    /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets --sizes 100,300,all --draws 3  # small samples
 
 The research files are read from `--data` (never copied into the repository) and imported with `features.imports.garcia` into
 `--work` (a temporary directory by default). Prints one line per figure and, with --json, writes them all.
@@ -247,37 +247,57 @@ def side_by_side(dirs: dict, seed: int = 0, folds: int = 5) -> dict:
     return out
 
 
-def small_markets(dirs: dict, size: int = 100, draws: int = 5, seed: int = 0) -> dict:
-    """Markets as small as investigators start with: `draws` random samples of `size` tenders (3+ bids) of each research
-    market; on 5 tender-grouped folds of each, our `collusion evaluate` model (family chosen inside each fold), LightGBM
-    alone and extra trees on the 10 textbook screens, same folds. Mean ROC-AUC per market and over all samples."""
+def small_markets(dirs: dict, sizes=(100,), draws: int = 5, seed: int = 0) -> dict:
+    """Markets as small as investigators start with: `draws` random samples of each size in `sizes` tenders (3+ bids;
+    'all' = the whole market, one draw) of each research market; on 5 tender-grouped folds of each, our `collusion
+    evaluate` model (family chosen inside each fold, `FamilySelectedClassifier`), LightGBM alone and extra trees on the
+    10 textbook screens (the published baseline), same folds; and -cv (no fit). Mean ROC-AUC per market and size."""
     from riskmodels.collusion import evaluate as E
     from riskmodels.collusion.families import FamilySelectedClassifier
 
     rows = []
-    for name, (_, T, Y) in market_tables(dirs).items():
-        for draw in range(draws):
-            idx = np.random.default_rng(draw).choice(len(Y), size, replace=False)
-            t, y = T.iloc[idx].reset_index(drop=True), Y[idx]
-            if min(y.sum(), (1 - y).sum()) < 6:
-                continue
-            cols = model_columns(t, "full")
-            sp = E.tender_split(y, t["tender_id"].to_numpy(), 5, seed)
-            chosen: list = []
-            ours = FamilySelectedClassifier(lightgbm=TenderCollusionClassifier(random_state=seed), random_state=seed)
-            p = E.out_of_fold(ours, t[cols], y, sp, chosen=chosen)
-            pl = E.out_of_fold(TenderCollusionClassifier(random_state=seed), t[cols], y, sp)
-            pb = E.out_of_fold(C.baseline_estimator(seed), t[C.baseline_columns(t)], y, sp)
-            rows.append({"market": name, "draw": draw, "collusive": int(y.sum()), "ours": roc_auc_score(y, p),
-                         "lightgbm": roc_auc_score(y, pl), "extra_trees": roc_auc_score(y, pb),
-                         "chosen": E.family_counts(chosen)})
-            print(f"small {rows[-1]}", flush=True)
+    tables = market_tables(dirs)
+    for size in sizes:
+        for name, (_, T, Y) in tables.items():
+            whole = size == "all" or int(size) >= len(Y)
+            for draw in range(1 if whole else draws):
+                idx = np.arange(len(Y)) if whole else np.random.default_rng(draw).choice(len(Y), int(size), replace=False)
+                t, y = T.iloc[idx].reset_index(drop=True), Y[idx]
+                if min(y.sum(), (1 - y).sum()) < 6:
+                    continue
+                t0 = time.perf_counter()
+                cols = model_columns(t, "full")
+                sp = E.tender_split(y, t["tender_id"].to_numpy(), 5, seed)
+                chosen: list = []
+                ours = FamilySelectedClassifier(lightgbm=TenderCollusionClassifier(random_state=seed), random_state=seed)
+                p = E.out_of_fold(ours, t[cols], y, sp, chosen=chosen)
+                pl = E.out_of_fold(TenderCollusionClassifier(random_state=seed), t[cols], y, sp)
+                pb = E.out_of_fold(C.baseline_estimator(seed), t[C.baseline_columns(t)], y, sp)
+                rows.append({"market": name, "size": "all" if whole else int(size), "tenders": int(len(y)),
+                             "draw": draw, "collusive": int(y.sum()), "ours": roc_auc_score(y, p),
+                             "lightgbm": roc_auc_score(y, pl), "extra_trees": roc_auc_score(y, pb),
+                             "minus_cv": roc_auc_score(y, -t["cv"].fillna(t["cv"].median()).to_numpy()),
+                             "chosen": E.family_counts(chosen), "seconds": time.perf_counter() - t0})
+                print(f"small {rows[-1]}", flush=True)
     d = pd.DataFrame(rows)
-    out = {m: g[["ours", "lightgbm", "extra_trees"]].mean().to_dict() for m, g in d.groupby("market")}
-    out["all"] = d[["ours", "lightgbm", "extra_trees"]].mean().to_dict()
-    for m, r in out.items():
-        print(f"small markets ({size} tenders x {draws}) {m}: ours {r['ours']:.3f}, lightgbm alone {r['lightgbm']:.3f}, "
-              f"extra trees {r['extra_trees']:.3f}", flush=True)
+    keys = ["ours", "lightgbm", "extra_trees", "minus_cv"]
+    out = {}
+    print("| market | tenders | samples | ours | extra trees, 10 screens | -cv | LightGBM alone | families chosen |\n"
+          "|---|---|---|---|---|---|---|---|")
+    for (size, m), g in d.groupby(["size", "market"], sort=False):
+        r = g[keys].mean().to_dict()
+        fams: dict = {}
+        for c in g["chosen"]:
+            for f, k in c.items():
+                fams[f] = fams.get(f, 0) + k
+        out[f"{m} {size}"] = {**r, "samples": int(len(g)), "chosen": fams}
+        print(f"| {m} | {size if size != 'all' else int(g['tenders'].iloc[0])} | {len(g)} | {r['ours']:.3f} | "
+              f"{r['extra_trees']:.3f} | {r['minus_cv']:.3f} | {r['lightgbm']:.3f} | "
+              + ", ".join(f"{f} {k}" for f, k in fams.items()) + " |", flush=True)
+    out["all"] = d[keys].mean().to_dict()
+    print(f"| all samples | | {len(d)} | " + " | ".join(f"{out['all'][k]:.3f}" for k in
+                                                        ("ours", "extra_trees", "minus_cv", "lightgbm")) + " | |",
+          flush=True)
     return out
 
 
@@ -291,7 +311,9 @@ def main(argv=None) -> int:
     ap.add_argument("--city-scale", default="tiny")
     ap.add_argument("--json", default=None)
     ap.add_argument("--side-by-side", action="store_true", help="only the per-market side-by-side table")
-    ap.add_argument("--small-markets", action="store_true", help="only the 100-tender samples of each market")
+    ap.add_argument("--small-markets", action="store_true", help="only the small samples of each market (--sizes, --draws)")
+    ap.add_argument("--sizes", default="100", help="with --small-markets: sample sizes, comma-separated ('all': the whole market)")
+    ap.add_argument("--draws", type=int, default=5, help="with --small-markets: random samples per size")
     a = ap.parse_args(argv)
     work = Path(a.work or tempfile.mkdtemp(prefix="collusion-eval-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -306,7 +328,8 @@ def main(argv=None) -> int:
             dirs[name] = work / name
             import_garcia(src, dirs[name])
         if a.small_markets:
-            print(json.dumps(round_floats(small_markets(dirs))))
+            sizes = [x.strip() if x.strip() == "all" else int(x) for x in a.sizes.split(",") if x.strip()]
+            print(json.dumps(round_floats(small_markets(dirs, sizes=sizes, draws=a.draws)), default=str))
             return 0
         if a.side_by_side:
             results = round_floats({"side_by_side": side_by_side(dirs)})

@@ -3,8 +3,12 @@
 A labelled market may hold 100 tenders or 100,000. No single family wins everywhere: a boosted model needs rows, extra
 trees on the textbook screens are the published baseline (García Rodríguez et al. 2022; Huber & Imhof 2019), and a
 regularised linear model on the screens is what small samples support. `fit` runs stratified K-fold cross-validation
-*inside the rows it is given* for each family, keeps the family with the best mean inner ROC-AUC (ties: the order of
-`families`) and refits it on all those rows. Used inside `collusion evaluate`'s folds this is nested cross-validation:
+*inside the rows it is given* for each family and refits the chosen one on all those rows. The choice prefers the
+simpler default (`SIMPLER`: extra trees on the textbook screens, the published baseline's family): the family with the
+best mean inner ROC-AUC replaces it only when it is better by more than one standard error of their paired fold-by-fold
+difference (the one-standard-error rule; `choice_` says which way it went). With a few hundred labels the best inner
+score is mostly noise, and picking it made the model fall below extra trees on small markets (docs/evaluation.md); with
+thousands the standard error is small and the better family wins. Used inside `collusion evaluate`'s folds this is nested cross-validation:
 the held-out tenders play no part in the choice. Every (family, inner fold) fit is a separate task on the current engine
 (`features.engine.submit_many`); each is seeded and single-threaded, so the choice is the same on every engine.
 
@@ -32,6 +36,9 @@ from riskmodels.collusion import reasons as _reasons
 
 SMALL = 2000  # training rows below which the inner cross-validation is repeated (`inner_repeats`)
 FAMILIES = ("lightgbm", "extra_trees", "extra_trees_screens", "logistic")
+# the default among the candidates, first present first: the published baseline's family (extra trees on the textbook
+# screens), then the market-relative extra trees; another family replaces it only when it is better by more than noise
+SIMPLER = ("extra_trees_screens", "extra_trees")
 _SCREENS = ("n_bids", "cv", "spd", "diffp", "rd", "rdnor", "rdalt", "kurt", "skew", "ks")
 
 
@@ -171,6 +178,22 @@ class FamilySelectedClassifier(ClassifierMixin, BaseEstimator):
                 scores[fam] = float(np.mean(got)) if got else float("nan")
         finite = {f: s for f, s in scores.items() if np.isfinite(s)}
         self.family_ = max(finite, key=finite.get) if finite else cands[0][0]
+        default = next((f for f in SIMPLER if f in finite), None)
+        self.choice_ = f"{self.family_}: the best inner auc" if finite else f"{self.family_}: nothing to choose from"
+        if default is not None and self.family_ != default:
+            # the simpler default stays unless the best family beats it by more than one standard error of their
+            # paired fold-by-fold difference (the one-standard-error rule): with few labels the best inner score is
+            # mostly noise
+            diff = (np.array([a for (f, _, _), a in zip(runs, aucs) if f == self.family_])
+                    - np.array([a for (f, _, _), a in zip(runs, aucs) if f == default]))
+            se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("inf")
+            if not diff.mean() > se:
+                self.choice_ = (f"{default}: the simpler default; {self.family_}'s inner auc was {diff.mean():+.3f} "
+                                f"higher, within one standard error ({se:.3f})")
+                self.family_ = default
+            else:
+                self.choice_ = (f"{self.family_}: inner auc {diff.mean():+.3f} over the simpler default {default}, more "
+                                f"than one standard error ({se:.3f})")
         self.inner_scores_ = scores
         self.inner_auc_ = finite.get(self.family_, float("nan"))
         self.columns_ = dict(cands)[self.family_]

@@ -13,12 +13,14 @@ from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
+from riskmodels.collusion.batch import (apply_market_statistics, complete_flags, flag_codes, market_statistics,
+                                        unbuildable)
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
 from riskmodels.collusion.composite import TIE_FLAGS, composite_frame, default_direction
 from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
 from riskmodels.collusion.tables import SCREEN_BIDS, flag_findings, flag_table, model_columns, tender_feature_table
-from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training, seen_share, training_profile,
-                                           transfer_flags)
+from riskmodels.collusion.transfer import (blend, guarded_use, outside_training, scored_market, training_profile,
+                                           transfer_flags, transfer_guard)
 
 
 def model_params(settings=None) -> dict:
@@ -81,17 +83,23 @@ def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
 
 
 def tender_table(ds, *, min_bids: int = 1, graph: bool = False, graph_features: pd.DataFrame | None = None,
-                 flags: bool = False, findings: pd.DataFrame | None = None, market: str | None = None) -> pd.DataFrame:
+                 flags: bool = False, findings: pd.DataFrame | None = None, market: str | None = None,
+                 settings=None) -> pd.DataFrame:
     """The tender feature table of one dataset (one market). `graph` adds graph features (computed unless given),
-    `flags` the red-flag counts (computed unless `findings` are given)."""
+    `flags` the red-flag counts (computed unless `findings` are given): a `flag_<code>` column for every flag that ran
+    (`[flags] enabled` of `settings`, and any code among the findings), 0 where it found nothing."""
     bids = _bids(ds)
     gf = graph_features
     if graph and gf is None:
         _, gf = graph_analysis(ds)
     if flags and findings is None:
-        findings = flag_findings(ds)
-    return tender_feature_table(bids, ds.get("tenders"), flags=flag_table(findings) if flags else None, graph=gf,
-                                market=market, min_bids=min_bids)
+        findings = flag_findings(ds, settings)
+    table = tender_feature_table(bids, ds.get("tenders"), flags=flag_table(findings) if flags else None, graph=gf,
+                                 market=market, min_bids=min_bids)
+    if flags:
+        found = [] if findings is None or not len(findings) else list(pd.unique(findings["code"].astype(str)))
+        table = complete_flags(table, list(dict.fromkeys([*flag_codes(settings), *found])))
+    return table
 
 
 def read_labels(path) -> pd.DataFrame:
@@ -146,7 +154,8 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
     cross-validation inside the fold's training tenders (nested; each split reports how often each family was chosen),
     and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`)."""
     findings = flag_findings(ds, settings) if flags else None
-    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
+    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings,
+                                     settings=settings), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
     lgbm = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
@@ -241,10 +250,15 @@ def fit_tender_model(table: pd.DataFrame, y, *, kind: str = "transfer", directio
 def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions: str | None = None, seed: int = 0,
                    params: dict | None = None, methods=("lightgbm", "consensus")) -> dict:
     """Leave one training market out: for each method, {market: ROC-AUC when trained on the other markets and applied
-    unchanged to it}, plus `mean`. Needs at least two markets; only the training markets are used, so choosing a
-    method by it never looks at the market the model will score. Every (method, held-out market) fit is a separate task
-    on the current engine (`features.engine.submit_many`), the table sent once."""
+    unchanged to it}, plus `mean`; and the same for `no_model` (the score without a model on the held-out market:
+    `composite_frame` of its table) and `blend_<method>` (`transfer.blend` of the method and the no-model score), the
+    figures `transfer.transfer_guard` decides from. Needs at least two markets; only the training markets are used, so
+    choosing a method by it never looks at the market the model will score. Every (method, held-out market) fit is a
+    separate task on the current engine (`features.engine.submit_many`), the table sent once."""
+    from sklearn.metrics import roc_auc_score
+
     from features import engine
+    from riskmodels.collusion.transfer import blend
 
     markets = table["market"].astype(str).to_numpy()
     names = list(dict.fromkeys(markets))
@@ -264,23 +278,35 @@ def transfer_check(table: pd.DataFrame, y, *, kind: str = "transfer", directions
             calls.append((model, cols, kw, tr, te))
     eng = engine.current()
     ts, ys = eng.share(table, keep=False), eng.share(y, keep=False)
-    aucs = eng.submit_many([(_held_out_auc, (model, ts, ys, cols, kw, tr, te), None) for model, cols, kw, tr, te in calls],
-                           label="collusion transfer check (method x held-out market)")
+    scores = eng.submit_many([(_held_out_scores, (model, ts, ys, cols, kw, tr, te), None)
+                              for model, cols, kw, tr, te in calls],
+                             label="collusion transfer check (method x held-out market)")
+    no_model = {}
+    for held in dict.fromkeys(h for _, h in runs):
+        te = markets == held
+        X, w = composite_frame(table[te].reset_index(drop=True))
+        no_model[held] = (CompositeCollusionScore(weights=w).fit(X).score_samples(X) if X.shape[1]
+                          else np.full(int(te.sum()), 0.5))
     out = {}
-    for method in methods:
-        res = {held: auc for (m, held), auc in zip(runs, aucs) if m == method}
+
+    def entry(res: dict) -> dict:
         res["mean"] = float(np.mean(list(res.values()))) if res else float("nan")
-        out[method] = res
+        return res
+
+    for method in methods:
+        got = {held: s for (m, held), s in zip(runs, scores) if m == method}
+        out[method] = entry({h: float(roc_auc_score(y[markets == h], s)) for h, s in got.items()})
+        out[f"blend_{method}"] = entry({h: float(roc_auc_score(y[markets == h], blend(s, no_model[h])))
+                                        for h, s in got.items()})
+    out["no_model"] = entry({h: float(roc_auc_score(y[markets == h], s)) for h, s in no_model.items()})
     return out
 
 
-def _held_out_auc(model, table: pd.DataFrame, y: np.ndarray, cols: list, fit_kw: dict, train, test) -> float:
+def _held_out_scores(model, table: pd.DataFrame, y: np.ndarray, cols: list, fit_kw: dict, train, test) -> np.ndarray:
     """One fit of `transfer_check`, a task on the current engine: `model` fitted on the `train` rows (the other
-    markets), its ROC-AUC on the held-out market's rows `test`."""
-    from sklearn.metrics import roc_auc_score
-
+    markets), its probabilities on the held-out market's rows `test`."""
     model = clone(model).fit(table[train].reset_index(drop=True)[cols], y[train], **fit_kw)
-    return float(roc_auc_score(y[test], model.predict_proba(table.loc[test, cols].astype(float))[:, 1]))
+    return model.predict_proba(table.loc[test, cols].astype(float))[:, 1]
 
 
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS, graph: bool = False, flags: bool = False,
@@ -296,16 +322,19 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     (groups, graph features, flag findings) already computed on it (`graph_analysis`, `flag_findings`), used instead of
     computing them again. 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
     family chosen by cross-validation on the training tenders (`family`, `inner_auc`, `inner_scores` in the summary)."""
-    tables, ys, per = [], [], {}
+    tables, ys, per, stats = [], [], {}, {}
     labels = labels or [None] * len(datasets)
     for ds, lab, ev in zip(datasets, labels, evidence or [None] * len(datasets)):
+        # every tender first (the market-relative columns are computed over all of them), then those to learn from
         if ev is not None:
             _, gf, findings = ev
-            t = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
-                             findings=findings)
+            t = tender_table(ds, graph=gf is not None, graph_features=gf, flags=flags, findings=findings,
+                             settings=settings)
         else:
             findings = flag_findings(ds, settings) if flags else None
-            t = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+            t = tender_table(ds, graph=graph, flags=flags, findings=findings, settings=settings)
+        stats[_name(ds)] = market_statistics(t, ds.get("tenders"))
+        t = t[t["n_bids"] >= max(1, int(min_bids))].reset_index(drop=True)
         t, y = labelled(with_labels(t, lab), _name(ds))
         tables.append(t.assign(market=_name(ds)))
         ys.append(y)
@@ -320,8 +349,12 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
         method = "select"  # one market: the model family chosen by cross-validation on its tenders
         if len(datasets) >= 2:  # choose by how each method moved between the training markets
             info["transfer_check"] = transfer_check(table, y, kind=kind, directions=directions, seed=seed, params=params)
-            means = {m: r["mean"] for m, r in info["transfer_check"].items() if np.isfinite(r["mean"])}
+            means = {m: r["mean"] for m, r in info["transfer_check"].items()
+                     if m in ("lightgbm", "consensus") and np.isfinite(r["mean"])}
             method = max(means, key=means.get) if means else "lightgbm"  # no market held both classes: the default
+    if len(datasets) >= 2 and method not in info.get("transfer_check", {}):  # the guard needs the chosen method held out
+        info["transfer_check"] = {**info.get("transfer_check", {}), **transfer_check(
+            table, y, kind=kind, directions=directions, seed=seed, params=params, methods=(method,))}
     model, cols, kw = fit_tender_model(table, y, kind=kind, directions=directions, method=method, balance=balance,
                                        seed=seed, params=params)
     info.update(features=cols, method=method)
@@ -341,6 +374,10 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     if fitted is None or not np.isfinite(fitted).all():
         fitted, seen = model.predict_proba(table[cols].astype(float))[:, 1], "in-sample"
     model.training_profile_ = training_profile(table, y, fitted, seen)
+    model.market_stats_ = stats
+    model.transfer_guard_ = (transfer_guard(info["transfer_check"], method) if "transfer_check" in info else None)
+    if model.transfer_guard_ is not None:
+        info["transfer_guard"] = model.transfer_guard_
     if method == "select":
         info.update(family=model.family_, inner_auc=model.inner_auc_, inner_scores=model.inner_scores_)
     return model, table, y, info
@@ -402,16 +439,24 @@ def probabilities(model, X: pd.DataFrame) -> np.ndarray:
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
-                  settings=None, evidence: tuple | None = None, transfer_share: float | None = None) -> dict:
+                  settings=None, evidence: tuple | None = None, transfer_share: float | None = None,
+                  market: str | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
-    With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
-    missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
-    market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
-    evidence texts become reasons. `evidence`: the (groups, graph features, flag findings) already computed on `ds`, used
-    instead of computing them again. On a market the model was not trained on (`riskmodels.collusion.transfer`), the
-    top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a probability threshold:
-    `notes` says so with the precision seen in training, `warnings` when the market lies outside the training markets.
+    With a fitted `model` (from `train`), its columns are built from this dataset; a red flag that ran and found nothing
+    counts 0, and a feature the data cannot give (`batch.unbuildable`: a flag not enabled or without its inputs, graph
+    features without named bidders, ...) is an InputError naming it. Without a model, the transparent composite score
+    of flags and screens, ranked within this market. `graph` computes bidder groups for the case list (and graph
+    features); `flags` the red flags, whose evidence texts become reasons. `evidence`: the (groups, graph features, flag
+    findings) already computed on `ds`, used instead of computing them again.
+
+    Which market the data is (`transfer.scored_market`; `market`: None to decide, 'new', or a training market's name):
+    a training market's tenders are positioned in its kept market statistics (`batch.apply_market_statistics`), so a
+    tender's score does not depend on the batch, and flagged by the model's threshold. On a market the model was not
+    trained on the market-relative columns are computed within the data, the score is the model, the blend or the
+    no-model score as the training-time transfer check allows (`transfer.guarded_use`; `use` in the result, said in
+    `notes`), and the top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a
+    probability threshold; `warnings` when the market lies outside the training markets.
     """
     bids = _bids(ds)
     c = getattr(settings, "collusion", None)
@@ -422,7 +467,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         groups, gf = graph_analysis(ds, settings) if graph else (None, None)
         findings = flag_findings(ds, settings) if flags else None
     table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
-                         findings=findings)
+                         findings=findings, settings=settings)
     built = []
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] if model is not None else []
     if any(n not in table.columns for n in names) and (gf is None or not flags):
@@ -434,44 +479,79 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         if not flags:
             findings, flags = flag_findings(ds, settings), True
             built.append("red flags")
-        table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings)
-    missing = [n for n in names if n not in table.columns]
+        table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings,
+                             settings=settings)
+    ran = [x.removeprefix("flag_") for x in table.columns if x.startswith("flag_")] if flags else []
+    which, why = scored_market(model, table, market) if model is not None else (None, "")
+    unused = (model is not None and which is None and guarded_use(model)[0] == "no-model"
+              and composite_frame(table)[0].shape[1] > 0)  # the no-model fallback needs none of the model's features
+    missing = [] if unused else unbuildable(names, table, ds, ran, graph_built=gf is not None)
     if missing:
         raise InputError(f"{_name(ds)}: the model needs {len(missing)} feature(s) that cannot be built from this dataset: "
-                         f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
+                         f"{'; '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")
     if len(table) == 0:
         raise InputError(f"{_name(ds)}: no tender with at least {min_bids} valid bid(s) to score")
     texts = flag_evidence(findings, table["tender_id"])
-    notes, warnings = [], []
-    if model is None:
-        X, weights = composite_frame(table)
-        texts = {**texts, **family_evidence(texts)}
+    notes, warnings, use = [], [], None
+
+    def no_model_score(t):
+        X, weights = composite_frame(t)
         if X.shape[1] == 0:
             raise InputError(f"{_name(ds)}: no evidence to score: no tender has {SCREEN_BIDS} bids whose spread varies, "
                              "and there are no ties between bidders")
-        model = CompositeCollusionScore(weights=weights, flag_share=c.flag_share if c is not None else 0.1).fit(X)
-        score = model.score_samples(X)
-        flag = model.predict(X).astype(int)
-        reasons = model.explain(X, top=top, context=table, evidence=texts)
+        m = CompositeCollusionScore(weights=weights, flag_share=c.flag_share if c is not None else 0.1).fit(X)
+        return m, X
+
+    if model is None:
+        composite, X = no_model_score(table)
+        score = composite.score_samples(X)
+        flag = composite.predict(X).astype(int)
+        reasons = composite.explain(X, top=top, context=table, evidence={**texts, **family_evidence(texts)})
         method = "composite"
     else:
-        names = list(getattr(model, "feature_names_in_", []))
         if not names:
             raise InputError("the model has no feature names; train it with `riskmodels collusion train`")
+        stats = (getattr(model, "market_stats_", None) or {}).get(which) if which is not None else None
+        if stats is not None:
+            table = apply_market_statistics(table, ds.get("tenders"), stats)
         X = table.reindex(columns=names).astype(float)
-        score = probabilities(model, X)
-        flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
-        profile = getattr(model, "training_profile_", None)
-        if profile is not None and seen_share(profile, table) < NEW_MARKET_OVERLAP:
-            share = transfer_share if transfer_share is not None else (c.transfer_flag_share if c is not None else 0.05)
-            flag, note = transfer_flags(profile, score, share)
-            notes.append(note)
-            outside = outside_training(profile, table)
-            if outside:
-                warnings.append(f"{_name(ds)} lies outside the training markets (the model extrapolates): "
-                                + "; ".join(outside))
-        reasons = model.explain(X, top=top, context=table, evidence=texts)
+        score = np.full(len(X), np.nan) if unused else probabilities(model, X)
         method = "model"
+        if which is not None:
+            notes.append(f"scored as {why}")
+            flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+            reasons = model.explain(X, top=top, context=table, evidence=texts)
+        else:
+            profile = getattr(model, "training_profile_", None)
+            use, guard_why = guarded_use(model)
+            if use != "model" and composite_frame(table)[0].shape[1] == 0:
+                use, guard_why = "model", "the no-model score has no evidence that varies in these tenders"
+            if use == "model":
+                reasons = model.explain(X, top=top, context=table, evidence=texts)
+            else:
+                composite, Xc = no_model_score(table)
+                base = composite.score_samples(Xc)
+                if use == "blend":
+                    score = blend(score, base)
+                    reasons = model.explain(X, top=top, context=table, evidence=texts)
+                else:
+                    score = base
+                    reasons = composite.explain(Xc, top=top, context=table, evidence={**texts, **family_evidence(texts)})
+            words = {"model": "scored by the model", "blend": "scored by the blend of the model and the no-model score",
+                     "no-model": "scored by the no-model score (the evidence-aware composite of `collusion score` "
+                                 "without a model), not the model"}[use]
+            notes.append(f"{_name(ds)} is {why}: {words}, because {guard_why}")
+            method = {"model": "model", "blend": "model+no-model blend", "no-model": "no-model fallback"}[use]
+            share = transfer_share if transfer_share is not None else (c.transfer_flag_share if c is not None else 0.05)
+            if profile is not None:
+                flag, note = transfer_flags(profile, score, share)
+                notes.append(note)
+                outside = outside_training(profile, table)
+                if outside:
+                    warnings.append(f"{_name(ds)} lies outside the training markets (the model extrapolates): "
+                                    + "; ".join(outside))
+            else:
+                flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
     n_bids = table["n_bids"].to_numpy()
     reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
                for r, f in zip(reasons, bid_list_notes(table))]
@@ -479,4 +559,4 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf, findings=findings)
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,
-            "notes": notes, "warnings": warnings}
+            "notes": notes, "warnings": warnings, "use": use}

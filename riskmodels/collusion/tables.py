@@ -195,11 +195,12 @@ def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     """Feature columns for a model. `full`: every numeric feature. `transfer`: market-relative ones only (`_rank`
     positions within market-year of the screens, auction facts and price-based pair aggregates, plus flags, shared
     metadata and graph features, which are market-free counts and shares).
-    Columns that are missing everywhere are left out."""
+    Columns that are missing everywhere are left out, and so are red-flag counts (`flag_<code>`) that are 0 everywhere:
+    a flag that never fired teaches nothing (it still scores: a batch where it does not fire gets 0)."""
     if kind not in ("full", "transfer"):
         raise ValueError(f"kind must be 'full' or 'transfer'; got {kind!r}.")
     cols = [c for c in table.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(table[c])
-            and table[c].notna().any()]
+            and table[c].notna().any() and not (c.startswith("flag_") and not table[c].fillna(0).ne(0).any())]
     if kind == "transfer":
         from features.evidence.screens import SCREENS
 

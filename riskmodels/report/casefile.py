@@ -100,7 +100,8 @@ def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, setti
         raise InputError(f"the scores name none of this dataset's tenders (e.g. {unknown[0]!r}): scores of another dataset?"
                          if unknown else "the scores file is empty")
     scores = scores[scores["tender_id"].astype(str).isin(known)].reset_index(drop=True)  # cases of this dataset only
-    table = tender_table(ds, graph=gf is not None, graph_features=gf, flags=True, findings=findings)
+    table = tender_table(ds, graph=gf is not None, graph_features=gf, flags=True, findings=findings,
+                         settings=settings)
     return Evidence(scores, table, findings, groups, bg, gf)
 
 

@@ -100,3 +100,27 @@ def test_keep_model_writes_the_directory_and_logs_one_registered_run(tmp_path, m
     assert isinstance(tracking.load_model("models:/keep-model@champion"), LogisticRegression)
     only_dir = runner.keep_model(dataclasses.replace(fitted), model_out=tmp_path / "m2")
     assert set(only_dir) == {"model_out"}
+
+
+def test_credit_tiering_scores_a_batch_where_a_flag_of_its_collusion_model_never_fires(tmp_path, monkeypatch):
+    """`credit tier` scores tenders with the collusion model its credit model records (`tiering_side_tables`): a model
+    trained with red flags scores a 10-tender batch where one of them never fires (0 findings, not a missing feature)."""
+    from experiments.tracking import save_model
+    from features.io.dataset import load_dataset
+    from riskmodels.collusion import pipeline as C
+    from tests.riskmodels.collusion.markets import batch_of, planted_market
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    market = planted_market(tmp_path / "market", seed=2, n_tenders=150)
+    model, table, _, info = C.train([load_dataset(market)], flags=True, method="lightgbm", kind="full",
+                                    params={"n_estimators": 30, "min_child_samples": 5})
+    assert "flag_A40.1" in info["features"]
+    save_model(model, tmp_path / "collusion-model", input_example=table[info["features"]].head(2))
+    quiet = batch_of(market, tmp_path / "batch", [f"T{t:04d}" for t in range(1, 13) if t % 6][:10])
+
+    class Credit:  # what tiering reads of a credit model trained with collusion scores
+        feature_names_in_ = np.array(["bid_collusion_max", "age"], dtype=object)
+        feature_spec_ = {"side_inputs": {"collusion_scores": {"model": str(tmp_path / "collusion-model")}}}
+
+    scores, members = tasks.tiering_side_tables(Credit(), quiet)
+    assert len(scores) == 10 and scores["score"].notna().all() and members is None

@@ -35,7 +35,9 @@ def test_the_best_inner_family_is_kept_and_refitted_and_its_reasons_name_the_scr
     X, y = _screens(np.random.default_rng(0))
     m = FamilySelectedClassifier(families=("extra_trees_screens", "logistic"), random_state=0).fit(X, y)
     assert set(m.inner_scores_) == {"extra_trees_screens", "logistic"}
-    assert m.family_ == max(m.inner_scores_, key=m.inner_scores_.get) and m.inner_auc_ == m.inner_scores_[m.family_]
+    best = max(m.inner_scores_, key=m.inner_scores_.get)
+    assert m.family_ in (best, "extra_trees_screens") and m.inner_auc_ == m.inner_scores_[m.family_]
+    assert m.choice_.startswith(m.family_)
     assert m.columns_ == ["n_bids", "cv", "kurt"] and m.predict_proba(X).shape == (len(X), 2)
     for fam in ("extra_trees_screens", "logistic"):  # both families explain themselves through the screens
         one = FamilySelectedClassifier(families=(fam,), random_state=0).fit(X, y)
@@ -48,6 +50,25 @@ def test_the_best_inner_family_is_kept_and_refitted_and_its_reasons_name_the_scr
         assert "coefficient of variation" in one.explain(X.iloc[[low]], top=1)[0]
     with pytest.raises(ValueError, match="families"):
         FamilySelectedClassifier(families=("svm",)).fit(X, y)
+
+
+@pytest.mark.parametrize("gap, noise, chosen", [(0.02, 0.1, "extra_trees_screens"), (0.15, 0.02, "lightgbm")])
+def test_a_family_replaces_the_simpler_default_only_when_better_by_more_than_noise(monkeypatch, gap, noise, chosen):
+    import riskmodels.collusion.families as F
+
+    def fake(runs, X, y, sample_weight):  # per inner fold, lightgbm `gap` above extra trees, give or take `noise`
+        out, k = [], {}
+        for est, cols, tr, te in runs:
+            lgbm = "calibration" in est.get_params()
+            j = k[lgbm] = k.get(lgbm, -1) + 1
+            out.append(0.7 + gap + noise * (-1) ** j if lgbm else 0.7)
+        return out
+
+    monkeypatch.setattr(F, "_inner_aucs", fake)
+    X, y = _screens(np.random.default_rng(3), n=120)
+    m = FamilySelectedClassifier(families=("lightgbm", "extra_trees_screens"), random_state=0).fit(X, y)
+    assert m.family_ == chosen and m.inner_scores_["lightgbm"] > m.inner_scores_["extra_trees_screens"]
+    assert ("one standard error" in m.choice_) and m.choice_.startswith(chosen)
 
 
 def test_logistic_contributions_sum_to_its_log_odds():
@@ -97,12 +118,13 @@ def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolat
     model = tmp_path / "model"
     cli("collusion", "train", a, "--model-out", model, "--method", "lightgbm")
     out = tmp_path / "s.csv"
-    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags",
+    r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--market", "new",
             err="a market the model was not trained on: flagged the top 5% of its tenders (10)")
+    assert "scored by the no-model score" in r.stderr and "trained on one market" in r.stderr  # nothing shows transfer
     assert "expect less here" in r.stderr and "warning:" not in r.stderr  # same generator: inside the training range
     assert pd.read_csv(out)["flag"].sum() == 10
     cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--flag-share", "0.2", "--force",
-        err="flagged the top 20% of its tenders (40)")
+        "--market", "new", err="flagged the top 20% of its tenders (40)")
     cli("collusion", "score", b, "--model", model, "--out", out, "--flag-share", "1.5", "--force", code=2,
         err="--flag-share")
     # the training market itself keeps the model's threshold
@@ -114,5 +136,5 @@ def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolat
     bids["price"] = (lo + (bids["price"] - lo) * 10).round(2)
     bids.to_csv(b / "bids.csv", index=False)
     r = cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", "--force",
-            err="lies outside the training markets")
+            "--market", "new", err="lies outside the training markets")
     assert "cv median" in r.stderr

@@ -120,7 +120,7 @@ def test_transfer_check_holds_each_market_out_and_train_auto_uses_it():
     X, y, markets = two_markets(rng, n=300)
     table = X.assign(tender_id=[f"t{i}" for i in range(len(y))], market=markets)
     check = C.transfer_check(table, y, kind="full", params={"n_estimators": 30, "calibration": None})
-    assert set(check) == {"lightgbm", "consensus"}
+    assert set(check) == {"lightgbm", "consensus", "no_model", "blend_lightgbm", "blend_consensus"}
     for res in check.values():
         assert set(res) == {"a", "b", "mean"} and res["mean"] == pytest.approx((res["a"] + res["b"]) / 2)
     # the consensus score ignores n_bids, whose meaning flips; it transfers
