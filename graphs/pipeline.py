@@ -23,14 +23,15 @@ def _bids(ds) -> pd.DataFrame:
     return bids
 
 
-def analyse(ds, settings=None):
-    """(groups table, BidderGraphs, timings) for a dataset: build the graphs, detect and score groups."""
+def analyse(ds, settings=None, screens: pd.DataFrame | None = None):
+    """(groups table, BidderGraphs, timings) for a dataset: build the graphs, detect and score groups. `screens`: the
+    dataset's `features.screens.tender_screens` when already computed (the group scores read their cv)."""
     t0 = time.perf_counter()
     bg = groups_mod.build_graphs(_bids(ds), ds.get("enterprises"), ds.get("shareholders"), settings)
     t1 = time.perf_counter()
     parts = groups_mod.detect(bg, settings)
     t2 = time.perf_counter()
-    g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), settings=settings)
+    g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), screens=screens, settings=settings)
     t3 = time.perf_counter()
     return g, bg, {"build_s": t1 - t0, "communities_s": t2 - t1, "score_s": t3 - t2}
 

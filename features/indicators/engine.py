@@ -100,3 +100,14 @@ def to_json(acc: Accumulator, meta: bool = True) -> str:
         return _json_float(o)
 
     return json.dumps(clean(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def run_file(jsonl, ini=None, report=None):
+    """`ocds indicators`: (accumulator, config) of every enabled indicator (Cardinal settings `ini`, default all eleven)
+    over the OCDS compiled releases in `jsonl` ('-' for stdin); bad lines and fields go to `report`
+    (`features.ocds.ReadReport`)."""
+    from features.indicators.config import load_ini
+    from features.ocds import read_processes
+
+    config = load_ini(ini)
+    return run(read_processes(jsonl, report), config), config

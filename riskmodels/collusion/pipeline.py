@@ -17,9 +17,10 @@ from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
 from riskmodels.collusion.model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
                                         TenderCollusionClassifier, default_direction, evidence_families,
                                         evidence_weights)
-from riskmodels.collusion.tables import SCREEN_BIDS, model_columns, tender_feature_table
+from riskmodels.collusion.tables import SCREEN_BIDS, model_columns
 from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training, seen_share, training_profile,
                                            transfer_flags)
+from riskmodels.evidence import Evidence, anonymous_bidders, flag_evidence, flag_table, tender_findings  # noqa: F401
 
 
 def model_params(settings=None) -> dict:
@@ -53,87 +54,23 @@ def _bids(ds) -> pd.DataFrame:
     return bids
 
 
-def anonymous_bidders(bids: pd.DataFrame) -> bool:
-    """True when bidder ids carry no identity (generated per bid, e.g. the Swiss research files)."""
-    if "anonymous" in bids.columns:
-        a = pd.to_numeric(bids["anonymous"], errors="coerce")
-        if (a == 1).all():
-            return True
-    return "bidder_id" not in bids.columns
-
-
 def graph_analysis(ds, settings=None):
-    """(groups, per-tender graph features) from `graphs`, or (None, None) when bidders are anonymous."""
-    bids = _bids(ds)
-    if anonymous_bidders(bids):
-        return None, None
-    from graphs.pipeline import analyse
-    from graphs.tables import tender_features
-
-    groups, bg, _ = analyse(ds, settings)
-    return groups, tender_features(bg, groups)
+    """(groups, per-tender graph features) of the dataset's `Evidence`, or (None, None) when bidders are anonymous."""
+    g = Evidence.of(ds, settings).named_graph
+    return (None, None) if g is None else (g.groups, g.tender_features)
 
 
 def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    """The red-flag findings of the dataset's `Evidence` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    from features.flags import collusion_flags
-    from features.settings import Settings
-
-    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
-        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
-    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    return tender_findings(ev)
+    return Evidence.of(ds, settings).findings
 
 
-def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
-    if evidence is None or len(evidence) == 0:
-        return None
-    ev = evidence
-    if "level" in ev.columns:
-        ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
-    return ev if len(ev) else None
-
-
-def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
-    if findings is None or len(findings) == 0:
-        return None
-    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
-    c.columns = [f"flag_{x}" for x in c.columns]
-    c["n_flags"] = (c > 0).sum(axis=1)
-    return c.reset_index()
-
-
-def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
-    """`flag_<code>` -> the first finding's evidence text per tender (aligned with `tender_ids`), for the reasons."""
-    if findings is None or len(findings) == 0 or "evidence" not in findings.columns:
-        return {}
-    first = findings.drop_duplicates(["tender_id", "code"]).set_index(["code", "tender_id"])["evidence"]
-    tid = pd.Index(pd.Series(tender_ids).astype(str))
-    out = {}
-    for code in findings["code"].unique():
-        m = first.xs(code, level="code")
-        out[f"flag_{code}"] = tid.map(m).to_numpy(dtype=object)
-    return out
-
-
-def tender_table(ds, *, min_bids: int = 1, graph: bool = False, graph_features: pd.DataFrame | None = None,
-                 flags: bool = False, findings: pd.DataFrame | None = None, market: str | None = None) -> pd.DataFrame:
-    """The tender feature table of one dataset (one market). `graph` adds graph features (computed unless given),
-    `flags` the red-flag counts (computed unless `findings` are given)."""
-    bids = _bids(ds)
-    gf = graph_features
-    if graph and gf is None:
-        _, gf = graph_analysis(ds)
-    if flags and findings is None:
-        findings = flag_findings(ds)
-    return tender_feature_table(bids, ds.get("tenders"), flags=flag_table(findings) if flags else None, graph=gf,
-                                market=market, min_bids=min_bids)
+def tender_table(ds, *, min_bids: int = 1, graph: bool = False, flags: bool = False, market: str | None = None,
+                 settings=None) -> pd.DataFrame:
+    """The tender feature table of one dataset (one market), from its `Evidence` (built once per dataset and choice of
+    features): `graph` adds graph features, `flags` the red-flag counts."""
+    return Evidence.of(ds, settings).tender_table(min_bids=min_bids, graph=graph, flags=flags, market=market)
 
 
 def read_labels(path) -> pd.DataFrame:
@@ -187,8 +124,8 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
     `families`: with more than LightGBM, each fold's model is a `FamilySelectedClassifier` that chooses among them by
     cross-validation inside the fold's training tenders (nested; each split reports how often each family was chosen),
     and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`)."""
-    findings = flag_findings(ds, settings) if flags else None
-    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
+    ev = Evidence.of(ds, settings)
+    table = with_labels(ev.tender_table(min_bids=min_bids, graph=graph, flags=flags), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
     lgbm = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
@@ -330,26 +267,19 @@ def _held_out_auc(model, table: pd.DataFrame, y: np.ndarray, cols: list, fit_kw:
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS, graph: bool = False, flags: bool = False,
           seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
           directions: str | None = None, balance: bool = True, settings=None, method: str = "auto", folds: int = 5,
-          evidence: list | None = None) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
+          ) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
     """`collusion train`: one model over one or more labelled markets (each dataset is a market).
     Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
     `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
     None (use tenders.collusive) or a (tender_id, collusive) frame. `method` (`fit_tender_model`): 'auto' takes, with
     two or more markets, the method that did best in `transfer_check` (each training market held out in turn; the
-    figures are in the summary), else 'select'. `folds`: of the cross-validation. `evidence`: per dataset, None or the
-    (groups, graph features, flag findings) already computed on it (`graph_analysis`, `flag_findings`), used instead of
-    computing them again. 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
+    figures are in the summary), else 'select'. `folds`: of the cross-validation. A dataset may be an `Evidence` whose
+    graph, flags and tender table other stages already computed (reused, not computed again). 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
     family chosen by cross-validation on the training tenders (`family`, `inner_auc`, `inner_scores` in the summary)."""
     tables, ys, per = [], [], {}
     labels = labels or [None] * len(datasets)
-    for ds, lab, ev in zip(datasets, labels, evidence or [None] * len(datasets)):
-        if ev is not None:
-            _, gf, findings = ev
-            t = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
-                             findings=findings)
-        else:
-            findings = flag_findings(ds, settings) if flags else None
-            t = tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings)
+    for ds, lab in zip(datasets, labels):
+        t = Evidence.of(ds, settings).tender_table(min_bids=min_bids, graph=graph, flags=flags)
         t, y = labelled(with_labels(t, lab), _name(ds))
         tables.append(t.assign(market=_name(ds)))
         ys.append(y)
@@ -468,39 +398,37 @@ def predict_on_engine(model, X: pd.DataFrame) -> np.ndarray:
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
-                  settings=None, evidence: tuple | None = None, transfer_share: float | None = None) -> dict:
+                  settings=None, transfer_share: float | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
     missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
     market. `graph` computes bidder groups for the case list (and graph features); `flags` the red flags, whose
-    evidence texts become reasons. `evidence`: the (groups, graph features, flag findings) already computed on `ds`, used
-    instead of computing them again. On a market the model was not trained on (`riskmodels.collusion.transfer`), the
-    top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a probability threshold:
+    evidence texts become reasons. `ds` may be an `Evidence` whose graph, flags and tender table other stages already
+    computed (reused, not computed again). On a market the model was not trained on (`riskmodels.collusion.transfer`),
+    the top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a probability threshold:
     `notes` says so with the precision seen in training, `warnings` when the market lies outside the training markets.
     """
-    bids = _bids(ds)
+    ev = Evidence.of(ds, settings)
+    bids = ev.bids
     c = getattr(settings, "collusion", None)
     top = top if top is not None else (c.reasons if c is not None else 3)
-    if evidence is not None:
-        groups, gf, findings = evidence
-    else:
-        groups, gf = graph_analysis(ds, settings) if graph else (None, None)
-        findings = flag_findings(ds, settings) if flags else None
-    table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
-                         findings=findings)
+    g = ev.named_graph if graph else None
+    findings = ev.findings if flags else None
+    table = ev.tender_table(min_bids=min_bids, graph=graph, flags=flags)
     built = []
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] if model is not None else []
-    if any(n not in table.columns for n in names) and (gf is None or not flags):
+    if any(n not in table.columns for n in names) and (g is None or not flags):
         # the model was trained with graph or flag features that --no-graph / --no-flags left out: build them rather
         # than score with holes (a model that never sees its strongest evidence flags almost nothing)
-        if gf is None:
-            groups, gf = graph_analysis(ds, settings)
+        if g is None:
+            g = ev.named_graph
             built.append("bidder graph")
         if not flags:
-            findings, flags = flag_findings(ds, settings), True
+            findings, flags = ev.findings, True
             built.append("red flags")
-        table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings)
+        table = ev.tender_table(min_bids=min_bids, graph=True, flags=True)
+    groups, gf = (g.groups, g.tender_features) if g is not None else (None, None)
     missing = [n for n in names if n not in table.columns]
     if missing:
         raise InputError(f"{_name(ds)}: the model needs {len(missing)} feature(s) that cannot be built from this dataset: "

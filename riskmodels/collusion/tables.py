@@ -124,14 +124,15 @@ def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.Data
 
 def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, *, flags: pd.DataFrame | None = None,
                          graph: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None, use_pairs: bool = True,
-                         market: str | None = None, min_bids: int = 1) -> pd.DataFrame:
+                         market: str | None = None, min_bids: int = 1, screens: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, pair aggregates (when
     `use_pairs`), the market-relative versions of screens, auction facts and price-based pair aggregates (`_rank`, `_dm`;
     market = the dataset, crossed with the year where dates exist, or the `market` column), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
-    With a `collusive` column in `tenders`, it is carried along as the label (not a feature)."""
+    With a `collusive` column in `tenders`, it is carried along as the label (not a feature). `screens`: the
+    `tender_screens` of `bids` when already computed (`riskmodels.evidence.Evidence.screens`)."""
     from features.screens import SCREENS, relative_screens, tender_screens
 
-    table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
+    table = (tender_screens(bids) if screens is None else screens).merge(auction_features(bids, tenders), on="tender_id", how="left")
     table = table.merge(bid_list_facts(bids, tenders), on="tender_id", how="left")
     table.loc[table["n_bids"] < SCREEN_BIDS, list(SCREENS)] = np.nan
     if use_pairs and "bidder_id" in bids.columns:
