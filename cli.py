@@ -23,7 +23,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 import typer
 from typer.core import TyperOption
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 # Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
 # A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
@@ -161,8 +161,8 @@ def settings():
     the engine options of the command line applied and the engine configured."""
     if state.settings is None:
         from features import engine
-        from features.progress import TaskProgress
-        from features.settings import load_settings
+        from features.core.progress import TaskProgress
+        from features.core.settings import load_settings
         s = load_settings(state.settings_path)
         for key, value in state.engine.items():
             if value is not None:
@@ -201,8 +201,8 @@ def main(
     workers: Opt(Optional[int], "--workers", "With --engine dask and no --scheduler: local worker processes (one thread each).") = None,
     memory_per_worker: Opt(Optional[str], "--memory-per-worker", "Memory limit of each local worker, e.g. 4GiB (Dask spills to disk).") = None):
     """riskmodels: collusion detection, credit tiers and inspection planning."""
-    from features.export import OutputGuard
-    from features.progress import library_notes
+    from features.io.export import OutputGuard
+    from features.core.progress import library_notes
     state.verbose, state.quiet, state.settings_path, state.settings = verbose, quiet, settings_file, None
     state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
     state.guard = OutputGuard()
@@ -212,7 +212,7 @@ def main(
 def init_cmd(path: Arg(Path, "Where to write the settings file.") = Path("riskmodels.toml"),
              force: Force("Overwrite an existing file.") = False):
     """Write the commented default settings file."""
-    from features.settings import write_default_settings
+    from features.core.settings import write_default_settings
     say(f"wrote {write_default_settings(path, force=force)}")
 
 
@@ -262,7 +262,7 @@ def data_validate(directory: Dir(), as_json: Json = False,
                   rejects: Opt(Optional[Path], "--rejects", "Write rejected rows (file, row, column, value, reason) to this CSV.") = None,
                   force: Force("Replace the rejects file if it exists.") = False):
     """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
-    from features.dataset import validate_dataset
+    from features.io.dataset import validate_dataset
     outputs(rejects, force=force)
     rep, lines, n_rejects = validate_dataset(directory, settings(), rejects)
     echo(*lines)
@@ -289,7 +289,7 @@ def data_simulate_cmd(
     fmt: Opt(Optional[str], "--format", "csv or parquet (default: csv; parquet parts for province).") = None,
     force: Force("Replace tables (and truth/) already in DIR; other files there are never touched.") = False):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
-    from features.progress import stage_bars
+    from features.core.progress import stage_bars
     from riskmodels.simulation import output_files, simulate
     fmt = fmt or ("parquet" if scale == "province" else "csv")
     outputs(*output_files(out), force=force)
@@ -304,8 +304,8 @@ def data_simulate_cmd(
 def import_garcia_cmd(csv_file: Arg(Path, "A García Rodríguez et al. (2022) bid file (one row per bid)."),
                       out: Out("Output dataset directory (tenders.csv, bids.csv)."), force: Force() = False):
     """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
-    from features.dataset import table_files
-    from features.garcia import import_garcia
+    from features.io.dataset import table_files
+    from features.imports.garcia import import_garcia
     outputs(*table_files(out, ("tenders", "bids")), force=force)
     r = import_garcia(csv_file, out)
     anon = " (no bidder ids: one anonymous id per bid)" if r["anonymous"] else ""
@@ -316,8 +316,8 @@ def import_ocds_cmd(jsonl: Arg(Path, "OCDS compiled releases, one contracting pr
                     out: Out("Output dataset directory (tenders.csv, bids.csv, enterprises.csv)."), issues: Issues = None,
                     force: Force() = False):
     """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
-    from features.dataset import table_files
-    from features.ocds import ReadReport, import_ocds
+    from features.io.dataset import table_files
+    from features.imports.ocds import ReadReport, import_ocds
     outputs(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
     report = ReadReport()
     counts = import_ocds(jsonl, out, report)
@@ -338,8 +338,8 @@ def ocds_indicators_cmd(
     count: Opt(bool, "--count -c", "Print the number of results per group to stderr.") = False,
     issues: Issues = None, force: Force() = False):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
-    from features.indicators import engine
-    from features.ocds import ReadReport
+    from features.evidence.indicators import engine
+    from features.imports.ocds import ReadReport
     outputs(issues, force=force)
     report = ReadReport()
     acc, config = engine.run_file(jsonl, ini, report)
@@ -411,7 +411,7 @@ def inspect_report_cmd(
 
 # --- bidder graphs ---
 def _graph_dataset(directory: Path):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from graphs.pipeline import TABLES
     return load_dataset(directory, settings(), tables=list(TABLES), require=("bids",))
 

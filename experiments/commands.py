@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.evidence import BID_TABLES, Evidence
 
 CREDIT_TABLES = ("credit_events", "inspections", "enterprises", "shareholders", "bids", "tenders", "credit_labels")
@@ -84,7 +84,7 @@ def _verdict_labels(store: str, settings, n: int, log, say) -> tuple[list, dict]
 def score_collusion(directory, out: Path, settings, *, model: str | None, top, graph: bool, flags: bool, min_bids: int,
                     flag_share: float | None) -> list[str]:
     """`collusion score`: scores to `out` and the ranked case list beside it (CSV + HTML); the lines to print."""
-    from features.export import write_table
+    from features.io.export import write_table
     from riskmodels.collusion.caselist import write_case_list
     from riskmodels.collusion.pipeline import score_dataset
 
@@ -124,7 +124,8 @@ def collusion_report(directory, out: Path, settings, *, model: str | None, score
 
 def credit_side_tables(collusion_scores: Path | None, groups: Path | None):
     """(tender scores, group members) read from the files given (None for a file not given)."""
-    from riskmodels.credit.pipeline import group_members_table, read_side_table
+    from features.io.side_tables import read_side_table
+    from riskmodels.credit.pipeline import group_members_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
             group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
@@ -135,7 +136,7 @@ def train_credit(directory, settings, *, model_out, register, experiment, collus
     """`credit train`: the calibrated credit model, kept in `model_out` and/or tracked and registered; lines to print."""
     from experiments.runner import keep_model
     from experiments.tasks import credit_fitted
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit import train_dataset
 
     if model_out is None and register is None:
@@ -171,12 +172,12 @@ def tier_credit(directory, out: Path, settings, *, model: str, as_of, previous, 
     """`credit tier`: every enterprise graded A-D to `out`; the lines to print (counts, migration, PSI)."""
     import pandas as pd
 
-    from features.export import write_table
+    from features.io.export import write_table
     from riskmodels.credit import tier_dataset
     from riskmodels.credit.monitor import migration_matrix, psi
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
     est = load_model(model, "credit", settings)
     tables = [t for t in CREDIT_TABLES if t != "credit_labels"]
@@ -198,10 +199,11 @@ def tier_credit(directory, out: Path, settings, *, model: str, as_of, previous, 
 
 def monitor_credit(directory, settings, *, model: str, reference_as_of, as_of, out, collusion_scores, groups, log=print):
     """`credit monitor`: (summary, lines to print) of `monitor_dataset` between two dates; the report in `out` if given."""
-    from riskmodels.credit.pipeline import monitor_dataset, parse_date
+    from features.io.side_tables import parse_day
+    from riskmodels.credit.pipeline import monitor_dataset
 
-    ref = parse_date(reference_as_of, "--reference-as-of")
-    when = parse_date(as_of, "--as-of") if as_of else None
+    ref = parse_day(reference_as_of, "--reference-as-of")
+    when = parse_day(as_of, "--as-of") if as_of else None
     est = load_model(model, "credit", settings)
     ev, scores, members = _credit_evidence(est, directory, settings, CREDIT_TABLES, collusion_scores, groups, log)
     m = monitor_dataset(est, ev, settings, reference_as_of=ref, as_of=when, collusion_scores=scores, group_members=members)

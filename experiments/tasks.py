@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _truth_labels(data_dir, tenders):
         return None
     truth = Path(data_dir) / "truth" / "tenders.csv"
     if not truth.exists():
-        from features.errors import InputError
+        from features.core.errors import InputError
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")

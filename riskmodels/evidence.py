@@ -5,10 +5,10 @@ evidence several times: the tender screens, the pairs of bids, the red flags, th
 groups. `Evidence` holds the loaded, validated dataset and computes each of them on first use (cached properties),
 so every consumer of one `Evidence` sees the same tables and none is computed twice:
 
-- `screens`: the tender screens (`features.screens.tender_screens`), shared by the tender feature table and the
+- `screens`: the tender screens (`features.evidence.screens.tender_screens`), shared by the tender feature table and the
   group scores (the tightness of a group's prices);
-- `bid_pairs`: the pairs of bids within a tender (`features.pairs.bid_pairs`), aggregated per tender for the models;
-- `flags`: the red flags (`features.flags.collusion_flags`) as a `Flags` record, `findings` their tender-level rows;
+- `bid_pairs`: the pairs of bids within a tender (`features.evidence.pairs.bid_pairs`), aggregated per tender for the models;
+- `flags`: the red flags (`features.evidence.flags.collusion_flags`) as a `Flags` record, `findings` their tender-level rows;
 - `graph`: the bidder graph and its ranked groups (`graphs.pipeline.analyse`) as a `GraphEvidence` record, which holds
   the registry and metadata `relations` and the `groups`;
 - `tender_table(...)`: the tender feature table of `riskmodels.collusion.tables`, kept per choice of graph and flag
@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
+from riskmodels.collusion.tables import flag_table, tender_findings
 
 BID_TABLES = ("tenders", "bids", "bid_items", "enterprises", "shareholders")
 
@@ -79,29 +80,6 @@ def anonymous_bidders(bids: pd.DataFrame) -> bool:
     return "bidder_id" not in bids.columns
 
 
-def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
-    if evidence is None or len(evidence) == 0:
-        return None
-    ev = evidence
-    if "level" in ev.columns:
-        ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
-    return ev if len(ev) else None
-
-
-def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
-    if findings is None or len(findings) == 0:
-        return None
-    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
-    c.columns = [f"flag_{x}" for x in c.columns]
-    c["n_flags"] = (c > 0).sum(axis=1)
-    return c.reset_index()
-
-
 def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
     """`flag_<code>` -> the first finding's evidence text per tender (aligned with `tender_ids`), for the reasons."""
     if findings is None or len(findings) == 0 or "evidence" not in findings.columns:
@@ -116,11 +94,11 @@ def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
 
 
 class Evidence:
-    """The collusion evidence of one dataset (see the module doc). `ds`: a loaded dataset (`features.dataset.Dataset`
+    """The collusion evidence of one dataset (see the module doc). `ds`: a loaded dataset (`features.io.dataset.Dataset`
     or anything with `.get(name)`); `settings`: the run's settings (defaults when None)."""
 
     def __init__(self, ds, settings=None):
-        from features.settings import Settings
+        from features.core.settings import Settings
 
         self.ds = ds
         self.settings = settings if settings is not None else Settings()
@@ -128,8 +106,8 @@ class Evidence:
 
     @classmethod
     def load(cls, directory, settings=None, *, tables=BID_TABLES, require=("bids",)) -> "Evidence":
-        """Load and validate the dataset in `directory` once (`features.dataset.load_dataset`)."""
-        from features.dataset import load_dataset
+        """Load and validate the dataset in `directory` once (`features.io.dataset.load_dataset`)."""
+        from features.io.dataset import load_dataset
 
         return cls(load_dataset(directory, settings, tables=list(tables), require=list(require)), settings)
 
@@ -173,17 +151,17 @@ class Evidence:
     # --- evidence, each computed on first use
     @cached_property
     def screens(self) -> pd.DataFrame:
-        """The tender screens (`features.screens.tender_screens`): tender_id (text), n_bids and the nine screens."""
-        from features.screens import tender_screens
+        """The tender screens (`features.evidence.screens.tender_screens`): tender_id (text), n_bids and the nine screens."""
+        from features.evidence.screens import tender_screens
 
         return tender_screens(self.bids)
 
     @cached_property
     def bid_pairs(self) -> pd.DataFrame | None:
-        """The pairs of bids within each tender (`features.pairs.bid_pairs`); None when bids carry no bidder ids."""
+        """The pairs of bids within each tender (`features.evidence.pairs.bid_pairs`); None when bids carry no bidder ids."""
         if "bidder_id" not in self.bids.columns:
             return None
-        from features.pairs import bid_pairs
+        from features.evidence.pairs import bid_pairs
 
         return bid_pairs(self.bids)
 
@@ -208,7 +186,7 @@ class Evidence:
     @cached_property
     def flags(self) -> Flags:
         """The red flags of `features.flags` with the `[flags]` settings."""
-        from features.flags import collusion_flags
+        from features.evidence.flags import collusion_flags
 
         self.bids  # noqa: B018 - flags need bids: the same one-line error as every other stage
         table, stats = collusion_flags(self.tables, self.settings.flags)

@@ -4,7 +4,7 @@ case store written through its own API, and the line(s) the command line prints.
 """
 from __future__ import annotations
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 BID_TABLES = ["tenders", "bids", "bid_items", "enterprises", "shareholders"]
 
@@ -23,7 +23,7 @@ def open_store(store: str | None, settings, log=None):
 def record(directory, store, settings, *, verdicts=None, tender=None, verdict=None, by=None, note="", firms="",
            log=None) -> str:
     """`cases verdict`: the verdicts of a file, or one tender's verdict, recorded with the dataset's bids and traces."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.verdicts import one_verdict, read_verdict_file, record_verdicts
 
     if (verdicts is None) == (tender is None):
@@ -41,7 +41,7 @@ def record(directory, store, settings, *, verdicts=None, tender=None, verdict=No
 
 def queue(directory, store, budget: int, out, settings, log=None) -> str:
     """`cases queue`: the next `budget` tenders to review to `out`."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.queue import queue_to_file
 
     st = open_store(store, settings, log)
@@ -52,7 +52,7 @@ def queue(directory, store, budget: int, out, settings, log=None) -> str:
 
 def warn(directory, store, out, settings, *, black=None, model=None, share=None, log=None) -> str:
     """`cases warn`: the warnings on new tenders not raised before, to `out` (`model`: a fitted collusion model)."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.early_warning import warn_to_file
 
     st = open_store(store, settings, log)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from features.errors import InputError
-from features.export import write_table, write_text
+from features.core.errors import InputError
+from features.io.export import write_table, write_text
 from riskmodels.evidence import BID_TABLES, Evidence
 
 
@@ -26,7 +26,7 @@ def write_pairs(directory, out, settings, per_tender: bool = False) -> str:
     of bids within a tender, to `out`; the summary line."""
     ev = Evidence.load(directory, settings, tables=("bids", "bid_items"))
     if per_tender:
-        from features.pairs import pair_evidence
+        from features.evidence.pairs import pair_evidence
 
         pairs, _ = pair_evidence(ev.bids, ev.get("bid_items"), settings)
         write_table(pairs, out)
@@ -38,7 +38,7 @@ def write_pairs(directory, out, settings, per_tender: bool = False) -> str:
 
 def write_flags(directory, out, settings, meta: Path | None = None) -> str:
     """`collusion flags`: every finding of `Evidence.flags` to `out`, the flags' statistics to `meta` (JSON)."""
-    from features.flags import flagged_tenders
+    from features.evidence.flags import flagged_tenders
 
     ev = Evidence.load(directory, settings, tables=BID_TABLES, require=())
     ev.require("bids")

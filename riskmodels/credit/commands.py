@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 LIST_FILES = ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")
 
@@ -22,16 +22,16 @@ def write_lists(directory, tiers: Path, out: Path, settings, *, decisions: Path 
                 as_of: str | None = None) -> str:
     """`credit lists`: the red and black lists (`riskmodels.credit.lists.build_lists`) to `out` as CSV and XLSX, and the
     manifest with the rules, counts, effect on inspection plans and the inputs (paths relative to `out`); the summary."""
-    from features.dataset import load_dataset
-    from features.export import write_table, write_text
-    from features.sheets import write_workbook
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table, write_text
+    from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
     ds = load_dataset(directory, settings, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), settings,
                                   dec, when)
     out = Path(out)
@@ -56,7 +56,7 @@ def write_lists(directory, tiers: Path, out: Path, settings, *, decisions: Path 
 
 def profile_ids(ids: Path) -> list[str]:
     """The enterprise ids of an `--ids` file: a table with enterprise_id (CSV, Parquet, XLSX) or one id a line."""
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.side_tables import read_side_table
 
     if ids.suffix.lower() in (".csv", ".parquet", ".xlsx"):
         want = read_side_table(ids, ("enterprise_id",))["enterprise_id"].astype(str).str.strip().tolist()
@@ -78,10 +78,10 @@ def write_profile_pages(directory, tiers: Path, out: Path, settings, *, eid: str
                         lang: str = "en", groups: Path | None = None, collusion_scores: Path | None = None,
                         history: list | None = None) -> str:
     """`credit profile`: one firm's page to `out` (`eid`), or a page per firm of `ids` and index.html in folder `out`."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import read_side_table
     from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
-    from riskmodels.inspection.exports import check_lang
+    from features.io.side_tables import check_lang
 
     check_lang(lang)
     profile_outputs(out, eid, ids)

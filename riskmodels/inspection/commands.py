@@ -15,10 +15,10 @@ def report_files(out) -> list[Path]:
 def decision_report(data, plans: list, out, settings, *, results: Path | None = None, lang: str = "en") -> list[str]:
     """`inspect report`: the decision analysis of the plan folders `plans` against the dataset's inspections (and the
     `results` of planned visits not yet in it), written to `out`; one line per period's estimate, then the files."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
-    from riskmodels.inspection.exports import check_lang
-    from riskmodels.inspection.report import analyse, read_plan, write_report
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import read_side_table
+    from features.io.side_tables import check_lang
+    from riskmodels.inspection.analysis import analyse, read_plan, write_report
 
     check_lang(lang)
     folders = [read_plan(p) for p in plans]
@@ -60,7 +60,7 @@ def draw_plan(data, tiers, period, seed: str, out, settings, *, triggers=None, e
               lang: str = "en", lists=None) -> list[str]:
     """`inspect plan`: the plan of one period drawn (`riskmodels.inspection.make_plan`) and written to folder `out`;
     the lines to print (lists applied, visits by tier, draws not staffed, the seed key)."""
-    from features.errors import InputError
+    from features.core.errors import InputError
     from riskmodels.inspection import make_plan
 
     if Path(out).exists() and not Path(out).is_dir():
