@@ -518,10 +518,10 @@ def collusion_train_cmd(
     force: Force("Replace the model directory --model-out if it exists.") = False):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from experiments.commands import train_collusion
-    outputs(model_out, force=force)
     say(*train_collusion(directories, settings(), model_out=model_out, register=register, experiment=experiment, kind=kind,
                          min_bids=min_bids, graph=graph, flags=flags, seed=seed, labels=labels, directions=directions,
-                         method=method, verdicts=verdicts, log=progress_line, say=say))
+                         method=method, verdicts=verdicts, claim=lambda: outputs(model_out, force=force),
+                         log=progress_line, say=say))
 
 @cmd(collusion_app, "score")
 def collusion_score_cmd(
@@ -560,9 +560,9 @@ def credit_train_cmd(
     groups: Groups = None, force: Force("Replace the model directory --model-out if it exists.") = False):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
     from experiments.commands import train_credit
-    outputs(model_out, force=force)
     say(*train_credit(directory, settings(), model_out=model_out, register=register, experiment=experiment,
-                      collusion_scores=collusion_scores, groups=groups, progress=progress_line))
+                      collusion_scores=collusion_scores, groups=groups, claim=lambda: outputs(model_out, force=force),
+                      progress=progress_line))
 
 @cmd(credit_app, "tier")
 def credit_tier_cmd(

@@ -36,10 +36,11 @@ def _say_kept(kept: dict, register: str | None) -> list[str]:
 
 
 def train_collusion(directories: list, settings, *, model_out, register, experiment, kind, min_bids, graph, flags, seed,
-                    labels, directions, method, verdicts=None, log=None, say=print) -> list[str]:
+                    labels, directions, method, verdicts=None, claim=None, log=None, say=print) -> list[str]:
     """`collusion train`: one model over the labelled markets (each directory one market), kept in `model_out` and/or
     tracked and registered; the lines to print. With `verdicts` (a case store), learns from its verdicts: which store
-    goes to `log` (progress), how many verdicts to `say`."""
+    goes to `log` (progress), how many verdicts to `say`. `claim()` is called once the options are checked, before any
+    work: the command line refuses existing outputs there."""
     from experiments.runner import keep_model
     from experiments.tasks import collusion_fitted
     from riskmodels.collusion.commands import check_choices
@@ -52,6 +53,8 @@ def train_collusion(directories: list, settings, *, model_out, register, experim
     if model_out is None and register is None:
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
     check_choices(kind=kind, method=method)
+    if claim:
+        claim()
     evs = [Evidence.load(d, settings) for d in directories]
     lab, extra = ([read_labels(p) for p in labels] if labels else None), {}
     if verdicts is not None:
@@ -132,8 +135,9 @@ def credit_side_tables(collusion_scores: Path | None, groups: Path | None):
 
 
 def train_credit(directory, settings, *, model_out, register, experiment, collusion_scores, groups,
-                 progress=None) -> list[str]:
-    """`credit train`: the calibrated credit model, kept in `model_out` and/or tracked and registered; lines to print."""
+                 claim=None, progress=None) -> list[str]:
+    """`credit train`: the calibrated credit model, kept in `model_out` and/or tracked and registered; lines to print.
+    `claim()` is called once the options are checked, before any work."""
     from experiments.runner import keep_model
     from experiments.tasks import credit_fitted
     from features.io.dataset import load_dataset
@@ -141,6 +145,8 @@ def train_credit(directory, settings, *, model_out, register, experiment, collus
 
     if model_out is None and register is None:
         raise InputError("give --model-out PATH and/or --register NAME (otherwise the model would be lost)")
+    if claim:
+        claim()
     scores, members = credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, settings, tables=list(CREDIT_TABLES), require=["credit_labels"])
     side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
