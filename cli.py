@@ -1,11 +1,8 @@
-"""The `riskmodels` command line: thin Typer commands over the library.
-
-Each command parses its options, calls one library function (the `commands` modules of `experiments/` and of the
-`riskmodels` packages, `graphs.pipeline`, ...) and prints what it returns. Results go to stdout or to `--out` files, which
-only the library writes; messages and progress go to stderr. Exit codes are decided in one place (`_exit_code`): 0 done,
-2 the input or the settings are wrong (one line on stderr naming the file, column or key), 1 anything unexpected
-(traceback with --verbose). Options shared by several commands are declared once (`Dir`, `Out`, `Force`, `Json`, ...).
-"""
+"""The `riskmodels` command line: each command parses its options (shared ones declared once: `Dir`, `Out`, `Force` ...),
+calls one library function (the `commands` modules of `experiments/` and the `riskmodels` packages, `graphs.pipeline` ...)
+and prints what it returns. Results go to stdout or to `--out` files, which only the library writes; messages and progress
+go to stderr. Exit codes are decided in one place (`_exit_code`): 0 done, 2 the input or the settings are wrong (one line
+on stderr naming the file, column or key), 1 anything unexpected (traceback with --verbose)."""
 from __future__ import annotations
 
 import functools
@@ -30,7 +27,6 @@ from features.core.errors import InputError
 _type_shown = TyperOption.display_type_rich
 TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
 
-
 def _group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
     """A command group `name` under `parent`."""
     sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode="markdown")
@@ -50,29 +46,21 @@ ocds_app = _group(app, "ocds", "Open Contracting (OCDS) red-flag indicators, Car
 experiments_app = _group(app, "experiments", "Experiment specs, tracked runs and model promotion (MLflow).")
 cases_app = _group(app, "cases", "The investigator's loop: verdicts, the review queue and early warnings (docs/cases.md).")
 
-
-class Lang(str, Enum):
-    en = "en"
-    zh = "zh"
-
+Lang = Enum("Lang", {"en": "en", "zh": "zh"}, type=str)  # a language of the labels and pages
 
 # --- options, declared once: `Opt(type, flag, help)` for any option, the shared ones by name
 def Opt(kind, flags: str, help: str, **kw) -> type:
     """An option of type `kind` named by `flags` ("--long -s")."""
     return Annotated[kind, typer.Option(*flags.split(), help=help, **kw)]
 
-
 def Arg(kind, help: str) -> type:
     return Annotated[kind, typer.Argument(help=help)]
-
 
 def Dir(help: str = "Dataset directory of canonical tables (NAME.csv / NAME.parquet).") -> type:
     return Arg(Path, help)
 
-
 def Out(help: str) -> type:
     return Opt(Path, "--out", help)
-
 
 def Force(help: str = "Replace output files that already exist.") -> type:
     return Opt(bool, "--force", help)
@@ -98,21 +86,8 @@ Issues = Opt(Optional[Path], "--issues", "Write every bad line / field to this C
 Period = Opt(Optional[str], "--period", "Planning period YYYY-MM (default: the month after the tiers' as_of date).")
 GraphDir = Dir("Dataset directory (bids; enterprises, shareholders, tenders if present).")
 
-
-class _State:
-    verbose = quiet = False  # --quiet: no progress on stderr (bars, task counts, stage lines)
-    settings_path: Optional[Path] = None
-    engine: dict = {}  # global engine options given on the command line (override [engine])
-    settings = None  # this invocation's settings, loaded once
-    guard = None  # features.export.OutputGuard: the outputs this command claimed
-
-
-state = _State()
-
-
-def outputs(*paths, force: bool = False) -> None:
-    """Refuse (exit 2, naming them) to write over outputs that already exist unless --force (`OutputGuard`)."""
-    state.guard.claim(*paths, force=force)
+verbose = False  # --verbose: tracebacks of unexpected errors
+state = None  # experiments.session.Session of this invocation: settings loaded once, outputs claimed, progress routed
 
 
 def _exit_code(e: BaseException) -> int:
@@ -125,15 +100,14 @@ def _exit_code(e: BaseException) -> int:
     elif isinstance(e, PermissionError) or (isinstance(e, OSError) and e.errno in (28, 30)):
         say(f"error: {e.filename or ''}: cannot write ({e.strerror})")  # a read-only or full output place
     else:
-        say(*filter(None, [state.guard.stale_line()]))  # outputs it claimed and did not replace
-        if state.verbose:
+        say(*state.stale_lines())  # outputs it claimed and did not replace
+        if verbose:
             traceback.print_exc()
         else:
             say(f"unexpected error: {type(e).__name__}: {e} (run with --verbose for the traceback)")
         return 1
-    say(*filter(None, [state.guard.stale_line()]))
+    say(*state.stale_lines())
     return 2
-
 
 def _handled(fn):
     """Map errors to exit codes in one place (`_exit_code`); a local Dask cluster stops with the command."""
@@ -150,62 +124,43 @@ def _handled(fn):
             engine.shutdown()
     return wrapper
 
-
-def cmd(group: typer.Typer, name: str):
-    """Register a function as command `name` of `group`, its errors mapped to exit codes (`_handled`)."""
-    return lambda fn: group.command(name)(_handled(fn))
-
-
-def settings():
-    """The settings of this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults), loaded once, with
-    the engine options of the command line applied and the engine configured."""
-    if state.settings is None:
-        from features import engine
-        from features.core.progress import TaskProgress
-        from features.core.settings import load_settings
-        s = load_settings(state.settings_path)
-        for key, value in state.engine.items():
-            if value is not None:
-                setattr(s.engine, key, value)
-        # the engine's batches of tasks on stderr (a bar on a terminal, lines every few seconds elsewhere); none with --quiet
-        engine.configure(s.engine, progress=TaskProgress.silent() if state.quiet else TaskProgress(say))
-        state.settings = s
-    return state.settings
-
+def cmd(group: typer.Typer, name: str, claims: tuple = ()):
+    """Register a function as command `name` of `group`, its errors mapped to exit codes (`_handled`); `claims`: the
+    parameters naming its outputs, refused first when they exist unless --force (`Session.claim`)."""
+    def register(fn):
+        @functools.wraps(fn)
+        def claimed(*args, **kwargs):
+            state.claim(*(kwargs[c] for c in claims), force=kwargs.get("force", False))
+            return fn(*args, **kwargs)
+        return group.command(name)(_handled(claimed if claims else fn))
+    return register
 
 def say(*lines: str) -> None:
     """Human messages on stderr, one line each."""
     for line in lines:
         typer.echo(line, err=True)
 
-
 def echo(*lines: str) -> None:
     """Result lines on stdout."""
     for line in lines:
         typer.echo(line)
 
-
-def progress_line(msg: str) -> None:
-    """A progress message on stderr (a stage started or done); none with --quiet."""
-    if not state.quiet:
-        say(msg)
-
-
 @app.callback()
 def main(
     settings_file: Opt(Optional[Path], "--settings", "Settings TOML (default: ./riskmodels.toml if present).") = None,
-    verbose: Opt(bool, "--verbose -v", "Show tracebacks of unexpected errors.") = False,
+    verbose_: Opt(bool, "--verbose -v", "Show tracebacks of unexpected errors.") = False,
     quiet: Opt(bool, "--quiet -q", "No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show.") = False,
     engine: Opt(Optional[str], "--engine", "pandas (one process, the default) or dask (partitions on Dask workers); default [engine] name.", envvar="RISKMODELS_ENGINE") = None,
     scheduler: Opt(Optional[str], "--scheduler", "With --engine dask: address of a running Dask scheduler (tcp://host:8786).") = None,
     workers: Opt(Optional[int], "--workers", "With --engine dask and no --scheduler: local worker processes (one thread each).") = None,
     memory_per_worker: Opt(Optional[str], "--memory-per-worker", "Memory limit of each local worker, e.g. 4GiB (Dask spills to disk).") = None):
     """riskmodels: collusion detection, credit tiers and inspection planning."""
-    from features.io.export import OutputGuard
+    global state, verbose
+    from experiments.session import Session
     from features.core.progress import library_notes
-    state.verbose, state.quiet, state.settings_path, state.settings = verbose, quiet, settings_file, None
-    state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
-    state.guard = OutputGuard()
+    verbose = verbose_
+    state = Session(settings_file, {"name": engine, "scheduler": scheduler, "workers": workers,
+                                    "memory_per_worker": memory_per_worker}, quiet=quiet, say=say)
     library_notes(sys.stderr)  # the library's warnings as one plain "note:" line each
 
 @cmd(app, "init")
@@ -215,7 +170,6 @@ def init_cmd(path: Arg(Path, "Where to write the settings file.") = Path("riskmo
     from features.core.settings import write_default_settings
     say(f"wrote {write_default_settings(path, force=force)}")
 
-
 # --- experiments, tracking and the demo ---
 @cmd(experiments_app, "run")
 def experiments_run_cmd(spec: Arg(str, "Spec TOML file, or the name of a shipped spec (collusion, credit)."),
@@ -223,9 +177,8 @@ def experiments_run_cmd(spec: Arg(str, "Spec TOML file, or the name of a shipped
                         as_json: Json = False):
     """Train a spec's model in a tracked MLflow run; register it and promote it to @champion if it passes the gate."""
     from experiments.commands import run_experiment
-    info, lines = run_experiment(spec, data, settings())
-    if as_json:
-        echo(json.dumps(info, default=str))
+    info, lines = run_experiment(spec, data, state.settings)
+    echo(*([json.dumps(info, default=str)] if as_json else []))
     say(*lines)
 
 @cmd(experiments_app, "list")
@@ -252,24 +205,20 @@ def demo_cmd(scale: Opt(str, "--scale", "tiny (seconds) or city (Pingshan-sized,
              force: Force("Replace the outputs of an earlier demo in --out (other files there are never touched).") = False):
     """The whole job on a simulated city: evidence, graphs, models tracked in MLflow, tiers, inspection plan."""
     from experiments.demo import demo_outputs, run_demo, summary_text
-    outputs(*demo_outputs(out, data is None), force=force)
-    echo(summary_text(run_demo(out, scale, seed=seed, settings=settings(), data=data, log=progress_line, force=force)))
-
+    state.claim(*demo_outputs(out, data is None), force=force)
+    echo(summary_text(run_demo(out, scale, seed=seed, settings=state.settings, data=data, log=state.progress, force=force)))
 
 # --- data: validate, partition, simulate, import ---
-@cmd(data_app, "validate")
+@cmd(data_app, "validate", claims=("rejects",))
 def data_validate(directory: Dir(), as_json: Json = False,
                   rejects: Opt(Optional[Path], "--rejects", "Write rejected rows (file, row, column, value, reason) to this CSV.") = None,
                   force: Force("Replace the rejects file if it exists.") = False):
     """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
     from features.io.dataset import validate_dataset
-    outputs(rejects, force=force)
-    rep, lines, n_rejects = validate_dataset(directory, settings(), rejects)
+    rep, lines, n_rejects = validate_dataset(directory, state.settings, rejects)
     echo(*lines)
-    if rejects is not None:
-        say(f"rejects: {n_rejects} row(s) written to {rejects}")
-    if as_json:
-        echo(json.dumps(rep, ensure_ascii=False))
+    say(*([f"rejects: {n_rejects} row(s) written to {rejects}"] if rejects is not None else []))
+    echo(*([json.dumps(rep, ensure_ascii=False)] if as_json else []))
 
 @cmd(data_app, "partition")
 def data_partition_cmd(directory: Dir(), out: Out("New dataset directory: one folder of Parquet parts per table."),
@@ -277,7 +226,7 @@ def data_partition_cmd(directory: Dir(), out: Out("New dataset directory: one fo
                        force: Force("Replace OUT if it exists.") = False):
     """Split a dataset into Parquet partitions by a hash of tender_id (tender tables) and enterprise_id (enterprise tables)."""
     from features.partition import partition_dataset
-    rep = partition_dataset(directory, out, partitions, settings(), force=force)
+    rep = partition_dataset(directory, out, partitions, state.settings, force=force)
     say("; ".join(f"{name} {r['rows']:,} rows in {r['parts']} part(s)" + (f" by {r['key']}" if r["key"] else "")
                   for name, r in rep.items()) + f"; written to {out}")
 
@@ -290,15 +239,11 @@ def data_simulate_cmd(
     force: Force("Replace tables (and truth/) already in DIR; other files there are never touched.") = False):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
     from features.core.progress import stage_bars
-    from riskmodels.simulation import output_files, simulate
-    fmt = fmt or ("parquet" if scale == "province" else "csv")
-    outputs(*output_files(out), force=force)
+    from riskmodels.simulation import output_files, simulate_city
+    state.claim(*output_files(out), force=force)
     with stage_bars(not state.quiet) as progress:
-        r = simulate(out, scale=scale, seed=seed, fmt=fmt, settings=settings(), progress=progress)
-    t = r["tables"]
-    say(f"wrote {out} ({scale}, seed {seed}, {fmt}) in {r['seconds']:.1f}s: {t['enterprises']:,} enterprises, "
-        f"{t['tenders']:,} tenders, {t['bids']:,} bids, {t['credit_events']:,} credit events, {t['inspections']:,} inspections, "
-        f"{r['cartels']} planted cartels in {r['collusive_tenders']:,} tenders; ground truth in {Path(out) / 'truth'}")
+        line = simulate_city(out, scale=scale, seed=seed, fmt=fmt, settings=state.settings, progress=progress)
+    say(line)
 
 @cmd(import_app, "garcia")
 def import_garcia_cmd(csv_file: Arg(Path, "A García Rodríguez et al. (2022) bid file (one row per bid)."),
@@ -306,7 +251,7 @@ def import_garcia_cmd(csv_file: Arg(Path, "A García Rodríguez et al. (2022) bi
     """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
     from features.io.dataset import table_files
     from features.imports.garcia import import_garcia
-    outputs(*table_files(out, ("tenders", "bids")), force=force)
+    state.claim(*table_files(out, ("tenders", "bids")), force=force)
     r = import_garcia(csv_file, out)
     anon = " (no bidder ids: one anonymous id per bid)" if r["anonymous"] else ""
     say(f"imported {r['tenders']:,} tenders ({r['collusive_tenders']:,} collusive) and {r['bids']:,} bids into {out}{anon}")
@@ -316,21 +261,12 @@ def import_ocds_cmd(jsonl: Arg(Path, "OCDS compiled releases, one contracting pr
                     out: Out("Output dataset directory (tenders.csv, bids.csv, enterprises.csv)."), issues: Issues = None,
                     force: Force() = False):
     """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
+    from features.imports.ocds import import_file
     from features.io.dataset import table_files
-    from features.imports.ocds import ReadReport, import_ocds
-    outputs(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
-    report = ReadReport()
-    counts = import_ocds(jsonl, out, report)
-    _ocds_issues(report, issues)
-    say(report.summary(), "wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out}")
+    state.claim(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
+    say(*import_file(jsonl, out, issues))
 
-
-def _ocds_issues(report, issues: Optional[Path]) -> None:
-    say(*report.issue_lines(written=issues is not None))
-    if issues is not None:
-        report.write_issues(issues)
-
-@cmd(ocds_app, "indicators")
+@cmd(ocds_app, "indicators", claims=("issues",))
 def ocds_indicators_cmd(
     jsonl: Arg(Path, "OCDS compiled releases, one contracting process per line ('-' for stdin)."),
     ini: Opt(Optional[Path], "--settings -s", "Cardinal settings (INI); default: all eleven Cardinal indicators.") = None,
@@ -338,20 +274,13 @@ def ocds_indicators_cmd(
     count: Opt(bool, "--count -c", "Print the number of results per group to stderr.") = False,
     issues: Issues = None, force: Force() = False):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
-    from features.evidence.indicators import engine
-    from features.imports.ocds import ReadReport
-    outputs(issues, force=force)
-    report = ReadReport()
-    acc, config = engine.run_file(jsonl, ini, report)
-    echo(engine.to_json(acc, meta=not no_meta))
-    _ocds_issues(report, issues)
-    if count:
-        say(*(f"{group}: {len(entries)}" for group, entries in engine.result_object(acc, meta=False).items()))
-    say(report.summary() + f"; {acc.processes} processes evaluated by {len(config.enabled)} indicators")
-
+    from features.evidence.indicators.engine import run_file
+    result, lines = run_file(jsonl, ini, meta=not no_meta, count=count, issues=issues)
+    echo(result)
+    say(*lines)
 
 # --- inspection planning ---
-@cmd(inspect_app, "plan")
+@cmd(inspect_app, "plan", claims=("out",))
 def inspect_plan_cmd(
     data: Dir("Dataset directory (inspectors; optional roster, inspections, enterprises)."),
     tiers: Opt(Path, "--tiers", "Tiers file (enterprise_id, tier; optional trigger column)."),
@@ -364,8 +293,7 @@ def inspect_plan_cmd(
     force: Force("Replace an existing plan folder (the new plan replaces it whole).") = False):
     """Draw a tier-driven double-random inspection plan for one period and write its exports and manifest."""
     from riskmodels.inspection.commands import draw_plan
-    outputs(out, force=force)
-    say(*draw_plan(data, tiers, period, seed, out, settings(), triggers=triggers, embed_inputs=embed_inputs,
+    say(*draw_plan(data, tiers, period, seed, out, state.settings, triggers=triggers, embed_inputs=embed_inputs,
                    lang=lang.value, lists=lists))
 
 @cmd(inspect_app, "verify")
@@ -392,7 +320,7 @@ def inspect_simulate_cmd(data: Dir("Dataset directory (with truth/enterprises.cs
     """Expected violations found per visit against a uniform double-random plan of the same size, and more."""
     from riskmodels.inspection.commands import simulation_lines
     from riskmodels.inspection.evaluate import simulate_plans
-    r = simulate_plans(data, tiers, period, seed, runs=runs, settings=settings(), triggers=triggers)
+    r = simulate_plans(data, tiers, period, seed, runs=runs, settings=state.settings, triggers=triggers)
     echo(*([json.dumps(r, ensure_ascii=False)] if as_json else simulation_lines(r)))
 
 @cmd(inspect_app, "report")
@@ -405,90 +333,76 @@ def inspect_report_cmd(
     """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
     population's violation rate estimated from the random draws, per department and tier."""
     from riskmodels.inspection.commands import decision_report, report_files
-    outputs(*report_files(out), force=force)
-    say(*decision_report(data, plans, out, settings(), results=results, lang=lang.value))
-
+    state.claim(*report_files(out), force=force)
+    say(*decision_report(data, plans, out, state.settings, results=results, lang=lang.value))
 
 # --- bidder graphs ---
-def _graph_dataset(directory: Path):
-    from features.io.dataset import load_dataset
-    from graphs.pipeline import TABLES
-    return load_dataset(directory, settings(), tables=list(TABLES), require=("bids",))
-
-@cmd(graph_app, "build")
+@cmd(graph_app, "build", claims=("out",))
 def graph_build_cmd(directory: GraphDir, out: Out("Graph file: .graphml or .gexf (Gephi and networkx open both)."),
                     force: Force() = False):
     """Combined bidder graph (co-bidding + registry and bid-metadata relations) with group and graph features on the nodes."""
     from graphs.pipeline import build_graph
-    outputs(out, force=force)
-    r = build_graph(_graph_dataset(directory), out, settings())
+    r = build_graph(directory, out, state.settings)
     say(f"wrote {out}: {r['nodes']:,} bidders, {r['edges']:,} edges, {r['groups']:,} groups "
         f"(build {r['build_s']:.1f}s, communities {r['communities_s']:.1f}s)")
 
-@cmd(graph_app, "groups")
+@cmd(graph_app, "groups", claims=("out", "pictures"))
 def graph_groups_cmd(directory: GraphDir, out: Out("Ranked groups (.csv/.parquet/.xlsx): group_id, members, score, evidence, ..."),
                      pictures: Opt(Optional[Path], "--pictures", "Directory for a PNG picture of each top group.") = None,
                      top: Opt(int, "--top", "How many top groups get a picture.") = 10, force: Force() = False):
     """Suspicious bidder groups: communities of the combined graph ranked by exclusivity, cohesion, wins, screens, relations."""
     from graphs.pipeline import find_groups
-    outputs(out, pictures, force=force)
-    r = find_groups(_graph_dataset(directory), out, settings(), pictures=pictures, top=top)
+    r = find_groups(directory, out, state.settings, pictures=pictures, top=top)
     say(f"wrote {out}: {r['groups']:,} groups, highest score first",
         *(f"  #{g.group_id} score {g.score:.3f}: {g.size} firms, {g.n_joint} joint tenders, exclusivity {g.exclusivity:.2f}"
           for g in r["top"].itertuples(index=False)))
     if r["pictures"]:
         say(f"pictures: {len(r['pictures'])} PNG in {pictures}")
 
-@cmd(graph_app, "ego")
+@cmd(graph_app, "ego", claims=("out", "picture"))
 def graph_ego_cmd(directory: Dir("Dataset directory."), bidder: Opt(str, "--id", "Bidder (enterprise) id at the centre."),
                   out: Out("Ego-network file: .graphml or .gexf."), radius: Opt(int, "--radius", "Steps from the centre.", min=1) = 1,
                   picture: Opt(Optional[Path], "--png", "Also draw it to this PNG.") = None, force: Force() = False):
     """Ego network around one firm for a case file (co-bidders and related firms, with their groups)."""
     from graphs.pipeline import ego_graph
-    outputs(out, picture, force=force)
-    r = ego_graph(_graph_dataset(directory), bidder, out, radius=radius, settings=settings(), picture=picture)
+    r = ego_graph(directory, bidder, out, radius=radius, settings=state.settings, picture=picture)
     say(f"wrote {out}: {r['nodes']:,} firms, {r['edges']:,} edges around {bidder}")
 
-@cmd(graph_app, "features")
+@cmd(graph_app, "features", claims=("out",))
 def graph_features_cmd(directory: Dir("Dataset directory."), out: Out("Feature table (.csv/.parquet/.xlsx)."),
                        level: Opt(str, "--level", "bidder or tender.") = "bidder", force: Force() = False):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
     from graphs.pipeline import graph_features
-    outputs(out, force=force)
-    r = graph_features(_graph_dataset(directory), out, level=level, settings=settings())
+    r = graph_features(directory, out, level=level, settings=state.settings)
     say(f"wrote {out}: {r['rows']:,} {level} rows")
 
-
 # --- collusion: evidence, models, case lists, the case file ---
-@cmd(collusion_app, "flags")
+@cmd(collusion_app, "flags", claims=("out", "meta"))
 def collusion_flags_cmd(directory: Dir("Dataset directory (bids; enterprises, shareholders, bid_items when present)."),
                         out: Out("Findings table (.csv, .parquet or .xlsx): code, article, tender, bidders, evidence."),
                         meta: Opt(Optional[Path], "--meta", "Also write each flag's statistics (fences, counts) as JSON.") = None,
                         force: Force() = False):
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
     from riskmodels.collusion.commands import write_flags
-    outputs(out, meta, force=force)
-    say(write_flags(directory, out, settings(), meta))
+    say(write_flags(directory, out, state.settings, meta))
 
-@cmd(collusion_app, "screens")
+@cmd(collusion_app, "screens", claims=("out",))
 def collusion_screens_cmd(directory: Dir("Dataset directory with bids (and optionally tenders)."),
                           out: Out("Output file: .csv or .parquet (by extension)."),
                           market: Opt(Optional[str], "--market", "tenders column defining a market (default: settings [screens] market, else region x category).") = None,
                           force: Force() = False):
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
     from riskmodels.collusion.commands import write_screens
-    outputs(out, force=force)
-    say(write_screens(directory, out, settings(), market))
+    say(write_screens(directory, out, state.settings, market))
 
-@cmd(collusion_app, "pairs")
+@cmd(collusion_app, "pairs", claims=("out",))
 def collusion_pairs_cmd(directory: Dir("Dataset directory with bids (and optionally bid_items)."),
                         out: Out("Output file: .csv or .parquet (by extension)."),
                         per_tender: Opt(bool, "--per-tender", "Write one row per pair of bids in a tender instead of one per bidder pair.") = False,
                         force: Force() = False):
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
     from riskmodels.collusion.commands import write_pairs
-    outputs(out, force=force)
-    say(write_pairs(directory, out, settings(), per_tender))
+    say(write_pairs(directory, out, state.settings, per_tender))
 
 @cmd(collusion_app, "evaluate")
 def collusion_evaluate_cmd(
@@ -500,7 +414,7 @@ def collusion_evaluate_cmd(
     families: Opt(str, "--families", "Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice.") = "lightgbm,extra_trees,extra_trees_screens,logistic"):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
     from riskmodels.collusion.commands import evaluate
-    out, lines = evaluate(directory, settings(), min_bids=min_bids, kind=kind, graph=graph, flags=flags, folds=folds,
+    out, lines = evaluate(directory, state.settings, min_bids=min_bids, kind=kind, graph=graph, flags=flags, folds=folds,
                           seed=seed, baseline=baseline, labels=labels, families=families)
     say(*lines)
     echo(*([json.dumps(out)] if as_json else []))
@@ -518,10 +432,10 @@ def collusion_train_cmd(
     force: Force("Replace the model directory --model-out if it exists.") = False):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from experiments.commands import train_collusion
-    say(*train_collusion(directories, settings(), model_out=model_out, register=register, experiment=experiment, kind=kind,
+    say(*train_collusion(directories, state.settings, model_out=model_out, register=register, experiment=experiment, kind=kind,
                          min_bids=min_bids, graph=graph, flags=flags, seed=seed, labels=labels, directions=directions,
-                         method=method, verdicts=verdicts, claim=lambda: outputs(model_out, force=force),
-                         log=progress_line, say=say))
+                         method=method, verdicts=verdicts, claim=lambda: state.claim(model_out, force=force),
+                         log=state.progress, say=say))
 
 @cmd(collusion_app, "score")
 def collusion_score_cmd(
@@ -535,8 +449,8 @@ def collusion_score_cmd(
     force: Force() = False):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
     from experiments.commands import score_collusion, score_outputs
-    outputs(*score_outputs(out), force=force)
-    say(*score_collusion(directory, out, settings(), model=model, top=top, graph=graph, flags=flags, min_bids=min_bids,
+    state.claim(*score_outputs(out), force=force)
+    say(*score_collusion(directory, out, state.settings, model=model, top=top, graph=graph, flags=flags, min_bids=min_bids,
                          flag_share=flag_share))
 
 @cmd(collusion_app, "report")
@@ -548,8 +462,7 @@ def collusion_report_cmd(
     force: Force("Replace an existing report folder.") = False):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
     from experiments.commands import collusion_report
-    say(collusion_report(directory, out, settings(), model=model, scores=scores, lang=lang.value if lang else None, force=force))
-
+    say(collusion_report(directory, out, state.settings, model=model, scores=scores, lang=lang.value if lang else None, force=force))
 
 # --- enterprise credit: model, tiers, lists, profile, monitoring ---
 @cmd(credit_app, "train")
@@ -560,11 +473,11 @@ def credit_train_cmd(
     groups: Groups = None, force: Force("Replace the model directory --model-out if it exists.") = False):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
     from experiments.commands import train_credit
-    say(*train_credit(directory, settings(), model_out=model_out, register=register, experiment=experiment,
-                      collusion_scores=collusion_scores, groups=groups, claim=lambda: outputs(model_out, force=force),
-                      progress=progress_line))
+    say(*train_credit(directory, state.settings, model_out=model_out, register=register, experiment=experiment,
+                      collusion_scores=collusion_scores, groups=groups, claim=lambda: state.claim(model_out, force=force),
+                      progress=state.progress))
 
-@cmd(credit_app, "tier")
+@cmd(credit_app, "tier", claims=("out",))
 def credit_tier_cmd(
     directory: Dir("Dataset directory (enterprises and their credit, inspection and bid records)."), model: CreditModel,
     out: Out("Tiers file (.csv, .parquet or .xlsx): enterprise_id, tier, probability, reasons, override."), as_of: AsOf = None,
@@ -572,8 +485,7 @@ def credit_tier_cmd(
     collusion_scores: Scores = None, groups: Groups = None, force: Force() = False):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.commands import tier_credit
-    outputs(out, force=force)
-    say(*tier_credit(directory, out, settings(), model=model, as_of=as_of, previous=previous,
+    say(*tier_credit(directory, out, state.settings, model=model, as_of=as_of, previous=previous,
                      collusion_scores=collusion_scores, groups=groups, log=say))
 
 @cmd(credit_app, "lists")
@@ -585,8 +497,8 @@ def credit_lists_cmd(
     force: Force("Overwrite existing list files.") = False):
     """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
     from riskmodels.credit.commands import list_files, write_lists
-    outputs(*list_files(out), force=force)
-    say(write_lists(directory, tiers, out, settings(), decisions=decisions, as_of=as_of))
+    state.claim(*list_files(out), force=force)
+    say(write_lists(directory, tiers, out, state.settings, decisions=decisions, as_of=as_of))
 
 @cmd(credit_app, "profile")
 def credit_profile_cmd(
@@ -600,8 +512,8 @@ def credit_profile_cmd(
     force: Force("Overwrite existing pages.") = False):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
     from riskmodels.credit.commands import profile_outputs, write_profile_pages
-    outputs(*profile_outputs(out, eid, ids), force=force)
-    say(write_profile_pages(directory, tiers, out, settings(), eid=eid, ids=ids, lang=lang.value, groups=groups,
+    state.claim(*profile_outputs(out, eid, ids), force=force)
+    say(write_profile_pages(directory, tiers, out, state.settings, eid=eid, ids=ids, lang=lang.value, groups=groups,
                             collusion_scores=collusion_scores, history=history))
 
 @cmd(credit_app, "monitor")
@@ -613,8 +525,8 @@ def credit_monitor_cmd(
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
     Gini / Brier / calibration on the credit_labels dated in between."""
     from experiments.commands import monitor_credit, monitor_outputs
-    outputs(*monitor_outputs(out), force=force)
-    summary, lines = monitor_credit(directory, settings(), model=model, reference_as_of=reference_as_of, as_of=as_of,
+    state.claim(*monitor_outputs(out), force=force)
+    summary, lines = monitor_credit(directory, state.settings, model=model, reference_as_of=reference_as_of, as_of=as_of,
                                     out=out, collusion_scores=collusion_scores, groups=groups, log=say)
     say(*lines)
     echo(*([json.dumps(summary)] if as_json else []))
@@ -629,11 +541,10 @@ def credit_evaluate_cmd(
     group: Opt(Optional[str], "--group", "Column whose rows stay in one fold (e.g. the firm of panel rows); not a feature.") = None):
     """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table."""
     from riskmodels.credit.commands import evaluate_table
-    out, lines = evaluate_table(table, target, settings(), positive=positive, folds=folds, seed=seed, group=group,
-                                say=say, progress=progress_line)
+    out, lines = evaluate_table(table, target, state.settings, positive=positive, folds=folds, seed=seed, group=group,
+                                say=say, progress=state.progress)
     say(*lines)
     echo(*([json.dumps(out)] if as_json else []))
-
 
 # --- the investigator's loop: the case store, verdicts, the review queue, early warnings ---
 @cmd(cases_app, "verdict")
@@ -647,20 +558,19 @@ def cases_verdict_cmd(
     firms: Opt(str, "--firms", "Firms found colluding, ';'-separated (with --tender; default: every valid bidder).") = ""):
     """Record investigators' verdicts in the case store; a later verdict on a tender supersedes the earlier one, both kept."""
     from riskmodels.cases.commands import record
-    say(record(directory, store, settings(), verdicts=verdicts, tender=tender, verdict=verdict, by=by, note=note, firms=firms,
-               log=progress_line))
+    say(record(directory, store, state.settings, verdicts=verdicts, tender=tender, verdict=verdict, by=by, note=note, firms=firms,
+               log=state.progress))
 
-@cmd(cases_app, "queue")
+@cmd(cases_app, "queue", claims=("out",))
 def cases_queue_cmd(directory: Dir("Dataset whose tenders are to be reviewed."),
                     budget: Opt(int, "--budget", "How many tenders to review next."),
                     out: Out("Queue CSV: tender_id, rank, score, no_model_score, why, reasons."), store: Store = None,
                     force: Force("Replace OUT if it exists.") = False):
     """The next tenders to review, never one already judged: the no-model score, then learning from the verdicts."""
     from riskmodels.cases.commands import queue
-    outputs(out, force=force)
-    say(queue(directory, store, budget, out, settings(), log=progress_line))
+    say(queue(directory, store, budget, out, state.settings, log=state.progress))
 
-@cmd(cases_app, "warn")
+@cmd(cases_app, "warn", claims=("out",))
 def cases_warn_cmd(
     directory: Dir("New tenders (tenders, bids; other tables whole)."),
     out: Out("Warnings not raised before: warning_id, tender_id, kind, firms, reason."), store: Store = None,
@@ -670,21 +580,19 @@ def cases_warn_cmd(
     force: Force("Replace OUT if it exists.") = False):
     """Early warnings on new tenders: confirmed groups bidding again, traces of confirmed cases, black-listed firms, top scores."""
     from experiments.commands import warn_cases
-    outputs(out, force=force)
-    say(warn_cases(directory, store, out, settings(), black=black, model=model, share=share, log=progress_line))
+    say(warn_cases(directory, store, out, state.settings, black=black, model=model, share=share, log=state.progress))
 
 @cmd(cases_app, "list")
 def cases_list_cmd(store: Store = None, tender: Opt(Optional[list[str]], "--tender", "Only these tenders' history.") = None,
                    limit: Opt(int, "--limit", "Verdicts shown, newest first.") = 20, as_json: Json = False):
     """What the case store holds: counts, then the latest verdicts (superseded ones marked)."""
     from riskmodels.cases.commands import listing
-    counts, lines = listing(store, settings(), tender, limit, log=progress_line)
+    counts, lines = listing(store, state.settings, tender, limit, log=state.progress)
     echo(*lines, *([json.dumps(counts, ensure_ascii=False)] if as_json else []))
 
-@cmd(cases_app, "export")
+@cmd(cases_app, "export", claims=("out",))
 def cases_export_cmd(out: Out("Labels file (CSV, XLSX or Parquet): tender_id, collusive, verdict, by, decided_at, note, firms."),
                      store: Store = None, force: Force("Replace OUT if it exists.") = False):
     """Write the store's labels: each judged tender's current verdict (usable as `collusion train --labels`)."""
     from riskmodels.cases.commands import export
-    outputs(out, force=force)
-    say(export(store, out, settings(), log=progress_line))
+    say(export(store, out, state.settings, log=state.progress))

@@ -486,3 +486,14 @@ def processes_from_tables(tenders, bids) -> list[Process]:
             p.awards = [Award(status="active", suppliers=sorted(set(winners)), items=None)] if winners else []
         out.append(p)
     return out
+
+
+def import_file(jsonl, out_dir, issues=None) -> list[str]:
+    """`data import ocds`: `import_ocds` of `jsonl` into `out_dir`, every bad line / field to the table `issues` when
+    given; the lines to tell (the problems, the read summary, what was written)."""
+    report = ReadReport()
+    counts = import_ocds(jsonl, out_dir, report)
+    lines = report.issue_lines(written=issues is not None)
+    if issues is not None:
+        report.write_issues(issues)
+    return lines + [report.summary(), "wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out_dir}"]
