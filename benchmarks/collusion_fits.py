@@ -36,7 +36,7 @@ def main() -> None:
     import psutil
 
     from experiments.specs import load_spec
-    from experiments.tasks import _dataset, _truth_labels, collusion_evidence
+    from experiments.tasks import _dataset, _truth_labels
     from features import engine
     from features.core.settings import EngineSettings, Settings
     from riskmodels.collusion import evaluate as E, pipeline as C
@@ -46,7 +46,7 @@ def main() -> None:
     t = time.perf_counter()
     ds = _dataset(spec, settings, None, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     labels = _truth_labels(a.data, ds.get("tenders"))
-    ev = collusion_evidence(ds, spec.features, settings)
+    ds.tender_table(graph=spec.features.get("graph", True), flags=spec.features.get("flags", True))  # the evidence, once
     print(f"loaded and evidence computed in {time.perf_counter() - t:.1f}s (not timed below)", flush=True)
 
     fits = []
@@ -63,10 +63,10 @@ def main() -> None:
 
     def train():
         t = time.perf_counter()
-        model, table, y, info = C.train([ds], kind=spec.features.get("kind", "full"), flags=spec.features.get("flags", True),
-                                        seed=spec.seed, params={**C.model_params(settings), **spec.model}, cv=True,
-                                        labels=[labels], settings=settings, method="lightgbm", folds=spec.folds,
-                                        evidence=[ev])
+        model, table, y, info = C.train([ds], kind=spec.features.get("kind", "full"), graph=spec.features.get("graph", True),
+                                        flags=spec.features.get("flags", True), seed=spec.seed,
+                                        params={**C.model_params(settings), **spec.model}, cv=True,
+                                        labels=[labels], settings=settings, method="lightgbm", folds=spec.folds)
         seconds = time.perf_counter() - t
         return seconds, model.predict_proba(table[info["features"]].astype(float))[:, 1], info
 

@@ -43,7 +43,8 @@ class Demo:
     groups: pd.DataFrame | None = None
     scores: pd.DataFrame | None = None
     tiers_file: Path | None = None
-    cache: dict = field(default_factory=dict)  # heavy intermediates shared between stages (the bidder graphs)
+    ev: Any = None  # riskmodels.evidence.Evidence of `ds`: screens, flags, graph and groups computed once, shared
+    shared: Any = None  # experiments.tasks.Shared: the evidence, the collusion model and its scores, for later stages
     results: dict = field(default_factory=dict)  # stage -> summary dict
     outputs: dict = field(default_factory=dict)  # label -> path
     seconds: dict = field(default_factory=dict)  # stage -> wall seconds
@@ -80,8 +81,12 @@ def stage_validate(d: Demo) -> dict:
     from features.io.export import write_table
 
     data = d.need("data", "simulate")
+    from experiments.tasks import Shared
+    from riskmodels.evidence import Evidence
+
     d.ds = load_dataset(data, d.settings)
-    d.cache["ds"] = d.ds
+    d.ev = Evidence(d.ds, d.settings)
+    d.shared = Shared(evidence=d.ev)
     rep = d.ds.report()
     folder = d.out / "validate"
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,13 +103,11 @@ def stage_validate(d: Demo) -> dict:
 def stage_screens(d: Demo) -> dict:
     """Tender screens, bid progressions and market-relative screens."""
     from features.io.export import write_table
-    from features.evidence.screens import screens_with_settings
 
-    ds = d.need("ds", "validate")
-    bids = ds.get("bids")
-    if bids is None:
-        raise InputError(f"{ds.path}: the dataset has no bids table")
-    d.screens = screens_with_settings(bids, ds.get("tenders"), d.settings)
+    ev = d.need("ev", "validate")
+    if ev.get("bids") is None:
+        raise InputError(f"{ev.name}: the dataset has no bids table")
+    d.screens = ev.screens_table()
     d.output("tender screens", write_table(d.screens, d.out / "evidence" / "screens.csv"))
     return {"tenders": int(len(d.screens)), "with_3_bids": int(d.screens["rd"].notna().sum())}
 
@@ -112,31 +115,29 @@ def stage_screens(d: Demo) -> dict:
 def stage_pairs(d: Demo) -> dict:
     """Pairwise bid evidence per bidder pair across tenders."""
     from features.io.export import write_table
-    from features.evidence.pairs import pair_evidence
 
-    ds = d.need("ds", "validate")
-    bids = ds.get("bids")
-    if bids is None:
-        raise InputError(f"{ds.path}: the dataset has no bids table")
-    n_pairs, pairs = pair_evidence(bids, ds.get("bid_items"), d.settings)
+    ev = d.need("ev", "validate")
+    if ev.get("bids") is None:
+        raise InputError(f"{ev.name}: the dataset has no bids table")
+    pe = ev.bidder_pair_evidence()
+    pairs = pe.table
     big = len(pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
     path = write_table(pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
     d.output("bidder-pair evidence", path)  # written, not kept: no later stage reads it (a province has millions)
     shared = pairs["shared_meta_tenders"] if "shared_meta_tenders" in pairs else pd.Series(0, index=pairs.index)
-    return {"bid_pairs": int(n_pairs), "bidder_pairs": int(len(pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
+    return {"bid_pairs": int(pe.bid_pairs), "bidder_pairs": int(len(pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
 
 
 def stage_flags(d: Demo) -> dict:
     """Legal-article and OCP red flags with evidence."""
     from features.io.export import write_table
-    from features.evidence.flags import collusion_flags, flagged_tenders
+    from features.evidence.flags import flagged_tenders
 
-    ds = d.need("ds", "validate")
-    if ds.get("bids") is None:
-        raise InputError(f"{ds.path}: the dataset has no bids table")
-    evidence, stats = collusion_flags(ds.tables, d.settings.flags)
+    ev = d.need("ev", "validate")
+    if ev.get("bids") is None:
+        raise InputError(f"{ev.name}: the dataset has no bids table")
+    evidence, stats = ev.flags.table, ev.flags.stats
     d.flags = evidence
-    d.cache["flags"] = evidence
     d.output("red flags with evidence (code, article, tender, bidders)", write_table(evidence, d.out / "evidence" / "flags.csv"))
     write_text(d.out / "evidence" / "flags_meta.json", json.dumps(stats, ensure_ascii=False, indent=1, default=float))
     counts = evidence["code"].value_counts() if len(evidence) else pd.Series(dtype=int)
@@ -148,12 +149,11 @@ def stage_graphs(d: Demo) -> dict:
     """Bidder graphs, suspicious groups and their recovery of the planted cartels."""
     from features.io.export import write_table
     from graphs import export
-    from graphs.pipeline import analyse, annotated_graph
+    from graphs.pipeline import annotated_graph
 
-    ds = d.need("ds", "validate")
-    groups, bg, _ = analyse(ds, d.settings)
+    g = d.need("ev", "validate").graph
+    groups, bg = g.groups, g.graphs
     d.groups = groups
-    d.cache["graph"] = (groups, bg)
     folder = d.out / "graphs"
     folder.mkdir(parents=True, exist_ok=True)
     write_table(groups, folder / "groups.csv")
@@ -174,12 +174,12 @@ def stage_collusion(d: Demo) -> dict:
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
-    info = run_spec("collusion", data=data, settings=d.settings, cache=d.cache)
+    info = run_spec("collusion", data=data, settings=d.settings, shared=d.shared)
     uri = _scoring_uri(info, "collusion")
-    d.cache["collusion_model_uri"] = tracking.pinned_uri(uri)  # the credit model records which model made its scores
-    r = tasks.score_collusion(tracking.load_model(uri, kind="collusion"), d.ds, info["spec"].features, d.settings, cache=d.cache)
+    d.shared.collusion_model_uri = tracking.pinned_uri(uri)  # the credit model records which model made its scores
+    r = tasks.score_collusion(tracking.load_model(uri, kind="collusion"), d.ev, info["spec"].features, d.settings)
     d.scores = r["scores"]
-    d.cache["collusion_scores"] = d.scores
+    d.shared.collusion_scores = d.scores
     folder = d.out / "collusion"
     d.output("collusion scores (tender_id, score, flag, reasons)", write_table(d.scores, folder / "scores.csv"))
     from riskmodels.collusion.caselist import write_case_list
@@ -187,15 +187,10 @@ def stage_collusion(d: Demo) -> dict:
     paths = write_case_list(r["cases"], r["groups"], folder / "scores.csv", title=f"Collusion case list: {data}",
                             note=f"Scored by model {uri}.")
     d.output("case list table (HTML)", Path(paths["html"]))
-    from graphs.tables import tender_features
-    from riskmodels.collusion.tables import tender_findings
-    from riskmodels.report.casefile import Evidence, collusion_report
+    from riskmodels.report.casefile import CaseEvidence, collusion_report
 
-    groups, bg = d.cache["graph"] if "graph" in d.cache else (None, None)
-    ev = Evidence(scores=r["scores"], table=r.get("table"),
-                  findings=tender_findings(d.cache["flags"]) if "flags" in d.cache else None, groups=groups,
-                  graphs=bg, tender_graph=tender_features(bg, groups) if bg is not None else None)
-    rep = collusion_report(d.ds, folder / "report", method=uri, settings=d.settings, evidence=ev, force=True)
+    ev = CaseEvidence(scores=r["scores"], table=r.get("table"), evidence=d.ev)
+    rep = collusion_report(d.ev, folder / "report", method=uri, settings=d.settings, evidence=ev, force=True)
     d.output("case file for investigators (start at index.html)", folder / "report" / "index.html")
     res = _run_summary(info)
     res["scored_with"] = uri
@@ -203,7 +198,7 @@ def stage_collusion(d: Demo) -> dict:
     res["case_file_pages"] = int(rep["pages"])
     res.update(collusion_truth_metrics(d.scores, d.data))
     # the bidder graphs (a province's: gigabytes) have served their last stage; the credit model reads only the groups
-    d.cache["groups"] = d.cache.pop("graph", (None, None))[0]
+    d.ev.drop_graphs()
     return res
 
 
@@ -215,10 +210,10 @@ def stage_credit(d: Demo) -> dict:
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
-    info = run_spec("credit", data=data, settings=d.settings, cache=d.cache)
+    info = run_spec("credit", data=data, settings=d.settings, shared=d.shared)
     uri = _scoring_uri(info, "credit")
     model = tracking.load_model(uri, kind="credit")
-    tiers = tasks.tier_credit(model, d.ds, info["spec"].features, d.settings, cache=d.cache)
+    tiers = tasks.tier_credit(model, d.ev, info["spec"].features, d.settings, shared=d.shared)
     d.tiers_file = write_table(tiers, d.out / "credit" / "tiers.csv")
     d.output("credit tiers (enterprise_id, tier, probability, reasons, override)", d.tiers_file)
     res = _run_summary(info)
@@ -227,7 +222,7 @@ def stage_credit(d: Demo) -> dict:
     res.update(credit_truth_metrics(tiers, d.data))
     # monitoring: the same model a year before the tiering date against now (`riskmodels credit monitor`)
     now = pd.Timestamp(tiers["as_of"].iloc[0])
-    mon = tasks.monitor_credit(model, d.ds, info["spec"].features, d.settings, cache=d.cache,
+    mon = tasks.monitor_credit(model, d.ev, info["spec"].features, d.settings, shared=d.shared,
                                reference_as_of=now - pd.Timedelta(days=365), as_of=now)
     d.output("credit monitoring a year apart (PSI per feature, tier migration, calibration)",
              mon.write(d.out / "credit" / "monitor"))

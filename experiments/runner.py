@@ -14,10 +14,10 @@ from features.core.errors import InputError
 
 
 def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None,
-             cache: dict | None = None) -> dict:
+             shared: "tasks.Shared | None" = None) -> dict:
     """Train and track one spec; returns the tracker's info plus the headline metrics.
 
-    `data` overrides the spec's `[data] path`. A failure during training ends the MLflow run as FAILED."""
+    `data` overrides the spec's `[data] path`; `shared`: what the run's earlier stages computed (its evidence, scores). A failure during training ends the MLflow run as FAILED."""
     if not isinstance(spec, Spec):
         spec = load_spec(spec)
     if data is not None:
@@ -29,7 +29,7 @@ def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, setting
     trainer = tasks.TRAINERS[spec.task]
     with tracking.tracked(spec.name, run_name=f"{spec.task}-{Path(spec.data).name}",
                           tags={"task": spec.task, "spec": str(spec.path or ""), "data": str(Path(spec.data).resolve())}) as run:
-        fitted = trainer(spec, settings=settings, progress=progress, cache=cache)
+        fitted = trainer(spec, settings=settings, progress=progress, shared=shared)
         info = keep_model(fitted, run=run, params=spec.as_params(), dataset_source=str(spec.data),
                           register=spec.register or None, gate_metric=spec.metric,
                           higher_is_better=spec.higher_is_better, gate_threshold=spec.min)

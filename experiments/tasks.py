@@ -25,20 +25,27 @@ class Fitted:
     extra: dict = field(default_factory=dict)
 
 
-def _dataset(spec, settings, cache, tables):
-    """The spec's dataset: the one the demo already loaded (same directory) or a fresh load. A shallow copy, so that
-    adding labels never changes the caller's tables."""
-    import copy
+@dataclass
+class Shared:
+    """What a run's earlier stages computed for its later ones (the demo: validation, graphs and flags, then the
+    collusion model, then the credit model): the dataset's `Evidence` (loaded and validated once, its screens, flags,
+    graph and groups computed once), the collusion model that scored the tenders and its scores."""
+
+    evidence: Any = None  # riskmodels.evidence.Evidence
+    collusion_model_uri: str | None = None
+    collusion_scores: Any = None  # tender_id, score, flag, reasons
+
+
+def _dataset(spec, settings, shared: Shared | None, tables):
+    """The spec's dataset: the evidence the run already holds (same directory) or a fresh load."""
     from pathlib import Path
 
-    from features.io.dataset import load_dataset
+    from riskmodels.evidence import Evidence
 
-    ds = (cache or {}).get("ds")
-    if ds is not None and Path(ds.path).resolve() == Path(spec.data).resolve():
-        ds = copy.copy(ds)
-        ds.tables = dict(ds.tables)
-        return ds
-    return load_dataset(spec.data, settings, tables=tables)
+    ev = shared.evidence if shared is not None else None
+    if ev is not None and Path(ev.path).resolve() == Path(spec.data).resolve():
+        return ev
+    return Evidence.load(spec.data, settings, tables=tables, require=())
 
 
 def _truth_labels(data_dir, tenders):
@@ -59,39 +66,17 @@ def _truth_labels(data_dir, tenders):
     return read_labels(truth)
 
 
-def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = None):
-    """(groups, per-tender graph features, flag findings) as `riskmodels.collusion.pipeline` computes them, reusing what the
-    demo's graphs and flags stages already computed on the same dataset."""
-    from riskmodels.collusion import pipeline as C
-    from riskmodels.collusion.tables import flag_findings, tender_findings
-
-    cache = cache if cache is not None else {}
-    groups = gf = findings = None
-    if features.get("graph", True):
-        if "graph" in cache:
-            from graphs.tables import tender_features
-
-            groups, bg = cache["graph"]
-            gf = tender_features(bg, groups)
-        else:
-            groups, gf = C.graph_analysis(ds, settings)
-    if features.get("flags", True):
-        findings = tender_findings(cache["flags"]) if "flags" in cache else flag_findings(ds, settings)
-    return groups, gf, findings
-
-
-def _collusion(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
+def _collusion(spec, *, settings=None, progress=None, shared: Shared | None = None) -> Fitted:
     """`riskmodels collusion train` on the spec's dataset (tender table, model, tender-grouped cross-validation), with the
-    spec's evidence switches, model parameters, folds and seed, reusing the demo's graphs and flags."""
+    spec's evidence switches, model parameters, folds and seed, on the run's shared evidence."""
     from riskmodels.collusion import pipeline as C
 
-    ds = _dataset(spec, settings, cache, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
+    ds = _dataset(spec, settings, shared, ("tenders", "bids", "bid_items", "enterprises", "shareholders"))
     labels = _truth_labels(spec.data, ds.get("tenders"))
-    ev = collusion_evidence(ds, spec.features, settings, cache)
-    model, table, y, info = C.train([ds], kind=spec.features.get("kind", "full"), flags=spec.features.get("flags", True),
-                                    seed=spec.seed, params={**C.model_params(settings), **spec.model}, cv=True,
-                                    labels=[labels], settings=settings, method="lightgbm", folds=spec.folds,
-                                    evidence=[ev])
+    model, table, y, info = C.train([ds], kind=spec.features.get("kind", "full"), graph=spec.features.get("graph", True),
+                                    flags=spec.features.get("flags", True), seed=spec.seed,
+                                    params={**C.model_params(settings), **spec.model}, cv=True, labels=[labels],
+                                    settings=settings, method="lightgbm", folds=spec.folds)
     return collusion_fitted(model, table, y, info)
 
 
@@ -112,26 +97,26 @@ def collusion_fitted(model, table, y, info: dict, params: dict | None = None) ->
                   predictions=(y, info["oof"]) if "oof" in info else None, extra={"columns": cols})
 
 
-def score_collusion(model, ds, features: dict, settings=None, cache: dict | None = None) -> dict:
-    """What `riskmodels collusion score --model` computes (`score_dataset`, model branch), reusing the demo's graphs and
-    flags: {"scores", "cases", "groups", ...}."""
+def score_collusion(model, ev, features: dict, settings=None) -> dict:
+    """What `riskmodels collusion score --model` computes (`score_dataset`, model branch) on the evidence `ev`, with the
+    spec's graph and flag switches: {"scores", "cases", "groups", ...}."""
     from riskmodels.collusion.pipeline import score_dataset
 
-    return score_dataset(ds, model, flags=features.get("flags", True), settings=settings,
-                           evidence=collusion_evidence(ds, features, settings, cache))
+    return score_dataset(ev, model, graph=features.get("graph", True), flags=features.get("flags", True),
+                         settings=settings)
 
 
-def _credit(spec, *, settings=None, progress=None, cache: dict | None = None) -> Fitted:
-    """`riskmodels credit train` on the spec's dataset, with the spec's feature families, folds and seed, and the demo's
+def _credit(spec, *, settings=None, progress=None, shared: Shared | None = None) -> Fitted:
+    """`riskmodels credit train` on the spec's dataset, with the spec's feature families, folds and seed, and the run's
     collusion scores and bidder groups as bidding features when the spec switches them on."""
     from riskmodels.credit.pipeline import train_dataset
 
-    ds = _dataset(spec, settings, cache, ("credit_events", "inspections", "enterprises", "shareholders", "bids",
-                                          "tenders", "credit_labels"))
-    scores, members = credit_side_tables(spec.features, cache)
+    ds = _dataset(spec, settings, shared, ("credit_events", "inspections", "enterprises", "shareholders", "bids",
+                                           "tenders", "credit_labels"))
+    scores, members = credit_side_tables(spec.features, shared)
     params = {"inner_folds": spec.folds, "random_state": spec.seed, **spec.model}
     families = {f: bool(spec.features[f]) for f in ("events", "inspections", "bidding", "registry") if f in spec.features}
-    side = {"collusion_scores": {"model": (cache or {}).get("collusion_model_uri")},
+    side = {"collusion_scores": {"model": shared.collusion_model_uri if shared is not None else None},
             "groups": {"computed": "graphs.pipeline.analyse on the same dataset with the [graphs] settings"}}
     fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, params=params, families=families,
                         side_inputs=side)
@@ -148,29 +133,28 @@ def credit_fitted(fit) -> Fitted:
                   table=fit.table[fit.columns], predictions=(fit.table["label"].to_numpy(), fit.oof))
 
 
-def credit_side_tables(features: dict, cache: dict | None):
-    """(collusion scores, group members) for the credit features, from the demo's earlier stages when present."""
-
-    cache = cache or {}
-    scores = cache.get("collusion_scores") if features.get("bidding", True) else None
+def credit_side_tables(features: dict, shared: Shared | None):
+    """(collusion scores, group members) for the credit features, from the run's earlier stages when present."""
+    if shared is None or not features.get("bidding", True):
+        return None, None
+    scores = shared.collusion_scores
     members = None
-    if features.get("bidding", True) and ("graph" in cache or "groups" in cache):
+    groups = shared.evidence.groups if shared.evidence is not None and "graph" in vars(shared.evidence) else None
+    if groups is not None and len(groups):
         from riskmodels.credit.pipeline import group_members_table
 
-        groups = cache["groups"] if "groups" in cache else cache["graph"][0]
-        if groups is not None and len(groups):
-            members = group_members_table(groups)
+        members = group_members_table(groups)
     if scores is not None:
         scores = scores[["tender_id", "score"]]
     return scores, members
 
 
-def tiering_side_tables(model, directory, settings=None, *, collusion_scores=None, group_members=None, log=None):
+def tiering_side_tables(model, ev, settings=None, *, collusion_scores=None, group_members=None, log=None):
     """(collusion scores, group members) for scoring with a credit `model`: what is given is used; what the model was
-    trained with but is not given is built from the dataset in `directory` the way training built it (groups by
-    `graphs.pipeline.analyse`; tender scores by the collusion model the credit model records, `collusion score`'s code).
-    InputError naming the missing input (and the features that need it) when it cannot be built."""
-    from features.io.dataset import load_dataset
+    trained with but is not given is built from the evidence `ev` (`riskmodels.evidence.Evidence` of the dataset being
+    tiered, loaded once) the way training built it (its bidder groups; tender scores by the collusion model the credit
+    model records, `collusion score`'s code). InputError naming the missing input (and the features that need it) when
+    it cannot be built."""
     from riskmodels.credit.pipeline import side_inputs_needed
 
     need = side_inputs_needed(model)
@@ -184,48 +168,42 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
         raise InputError(f"the model was trained with collusion scores ({', '.join(need['collusion_scores'])}) and does not "
                          "record which collusion model made them; give --collusion-scores FILE (tender_id, score from "
                          "'riskmodels collusion score')")
-    ds = load_dataset(directory, settings, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])
-    if ds.get("bids") is None:
+    if ev.get("bids") is None:
         missing = " and ".join(k for k, w in (("collusion scores", want_scores), ("bidder groups", want_groups)) if w)
-        raise InputError(f"{directory}: table 'bids' is missing; the model needs {missing} built from it "
+        raise InputError(f"{ev.name}: table 'bids' is missing; the model needs {missing} built from it "
                          "(or give --collusion-scores / --groups)")
-    groups = None
-    if want_groups or want_scores:
-        from riskmodels.collusion import pipeline as C
-        from riskmodels.collusion.tables import flag_findings
-
-        if log:
-            log("building bidder groups (as in training)")
-        groups, gf = C.graph_analysis(ds, settings)
+    if log:
+        log("building bidder groups (as in training)")
     if want_groups:
         from riskmodels.credit.pipeline import group_members_table
 
+        groups = ev.groups
         group_members = group_members_table(groups) if groups is not None and len(groups) else None
     if want_scores:
         from experiments.tracking import load_model
+        from riskmodels.collusion.pipeline import score_dataset
 
         if log:
             log(f"scoring tenders with {uri} (the collusion model the credit model was trained with)")
-        r = C.score_dataset(ds, load_model(uri, kind="collusion", allowed_hosts=getattr(getattr(settings, "models", None),
-                                                                                         "allowed_hosts", ())),
-                            settings=settings, evidence=(groups, gf, flag_findings(ds, settings)))
+        hosts = getattr(getattr(settings, "models", None), "allowed_hosts", ())
+        r = score_dataset(ev, load_model(uri, kind="collusion", allowed_hosts=hosts), settings=settings)
         collusion_scores = r["scores"][["tender_id", "score"]]
     return collusion_scores, group_members
 
 
-def tier_credit(model, ds, features: dict, settings=None, cache: dict | None = None):
+def tier_credit(model, ds, features: dict, settings=None, shared: Shared | None = None):
     """What `riskmodels credit tier --model` computes (`tier_dataset`)."""
     from riskmodels.credit.pipeline import tier_dataset
 
-    scores, members = credit_side_tables(features, cache)
+    scores, members = credit_side_tables(features, shared)
     return tier_dataset(model, ds, settings, collusion_scores=scores, group_members=members)
 
 
-def monitor_credit(model, ds, features: dict, settings=None, cache: dict | None = None, *, reference_as_of, as_of):
+def monitor_credit(model, ds, features: dict, settings=None, shared: Shared | None = None, *, reference_as_of, as_of):
     """What `riskmodels credit monitor` computes (`monitor_dataset`), with the same side inputs as `tier_credit`."""
     from riskmodels.credit.pipeline import monitor_dataset
 
-    scores, members = credit_side_tables(features, cache)
+    scores, members = credit_side_tables(features, shared)
     return monitor_dataset(model, ds, settings, reference_as_of=reference_as_of, as_of=as_of, collusion_scores=scores,
                            group_members=members)
 

@@ -1,4 +1,4 @@
-"""One call per `riskmodels graph ...` command: from a loaded dataset (anything with `.get(name)` -> DataFrame or None,
+"""One call per `riskmodels graph ...` command: from a dataset directory or a loaded dataset (anything with `.get(name)` -> DataFrame or None,
 such as `features.io.dataset.Dataset`) to written files and a short summary. The CLI stays a thin layer over these."""
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ TABLES = ("bids", "tenders", "enterprises", "shareholders")
 RELATION_DEFAULTS = {r: 0.0 for r in relations.RELATIONS}  # relation columns are 0 on most edges: written as key defaults
 
 
+def dataset(ds, settings=None):
+    """`ds` when it is a loaded dataset; a directory loaded with the graph's tables (bids required) otherwise."""
+    if isinstance(ds, (str, Path)):
+        from features.io.dataset import load_dataset
+
+        return load_dataset(ds, settings, tables=list(TABLES), require=("bids",))
+    return ds
+
+
 def _bids(ds) -> pd.DataFrame:
     bids = ds.get("bids")
     if bids is None or len(bids) == 0:
@@ -23,14 +32,15 @@ def _bids(ds) -> pd.DataFrame:
     return bids
 
 
-def analyse(ds, settings=None):
-    """(groups table, BidderGraphs, timings) for a dataset: build the graphs, detect and score groups."""
+def analyse(ds, settings=None, screens: pd.DataFrame | None = None):
+    """(groups table, BidderGraphs, timings) for a dataset: build the graphs, detect and score groups. `screens`: the
+    dataset's `features.screens.tender_screens` when already computed (the group scores read their cv)."""
     t0 = time.perf_counter()
     bg = groups_mod.build_graphs(_bids(ds), ds.get("enterprises"), ds.get("shareholders"), settings)
     t1 = time.perf_counter()
     parts = groups_mod.detect(bg, settings)
     t2 = time.perf_counter()
-    g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), settings=settings)
+    g = groups_mod.score_groups(bg, parts, tenders=ds.get("tenders"), screens=screens, settings=settings)
     t3 = time.perf_counter()
     return g, bg, {"build_s": t1 - t0, "communities_s": t2 - t1, "score_s": t3 - t2}
 
@@ -49,6 +59,7 @@ def annotated_graph(bg, groups: pd.DataFrame, settings=None) -> nx.Graph:
 
 def build_graph(ds, out, settings=None) -> dict:
     """`graph build`: the annotated combined graph to GraphML or GEXF (by extension). Every bidder is a node."""
+    ds = dataset(ds, settings)
     export.graph_format(out)
     g, bg, t = analyse(ds, settings)
     G = annotated_graph(bg, g, settings)
@@ -58,6 +69,7 @@ def build_graph(ds, out, settings=None) -> dict:
 
 def find_groups(ds, out, settings=None, pictures: Path | None = None, top: int = 10) -> dict:
     """`graph groups`: ranked groups to a table; with `pictures`, a PNG of each of the `top` groups there."""
+    ds = dataset(ds, settings)
     g, bg, t = analyse(ds, settings)
     write_table(g, out)
     pngs = []
@@ -73,6 +85,7 @@ def find_groups(ds, out, settings=None, pictures: Path | None = None, top: int =
 
 def ego_graph(ds, center: str, out, radius: int = 1, settings=None, picture: Path | None = None) -> dict:
     """`graph ego`: the ego network around one firm to GraphML/GEXF (and optionally a PNG)."""
+    ds = dataset(ds, settings)
     export.graph_format(out)
     if str(center) not in set(_bids(ds)["bidder_id"].astype(str)):
         raise InputError(f"bidder '{center}' is not in the graph (it has no accepted bids in this dataset)")
@@ -87,6 +100,7 @@ def ego_graph(ds, center: str, out, radius: int = 1, settings=None, picture: Pat
 
 def graph_features(ds, out, level: str = "bidder", settings=None) -> dict:
     """`graph features`: per-bidder or per-tender graph features to a table."""
+    ds = dataset(ds, settings)
     if level not in ("bidder", "tender"):
         raise InputError(f"--level must be bidder or tender; got {level!r}")
     g, bg, _ = analyse(ds, settings)

@@ -36,10 +36,8 @@ def run_cli(*args, code: int = 0, out: str | None = None, err: str | None = None
     """Run the `riskmodels` CLI in-process and check exit code, stdout and stderr together.
 
     `out` / `err` are substrings that must appear in stdout / stderr. Without --verbose no traceback may reach stderr."""
-    from cli import app, state
+    from cli import app  # each invocation opens its own session (settings, --verbose, outputs) in the app's callback
 
-    state.verbose = False
-    state.settings_path = None
     r = CliRunner().invoke(app, [str(a) for a in args])
     res = Result(r.exit_code, r.stdout, r.stderr)
     detail = f"riskmodels {' '.join(map(str, args))}\nexit {r.exit_code}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"

@@ -120,3 +120,42 @@ def reporter(progress) -> TaskProgress | None:
     if progress is None or isinstance(progress, TaskProgress):
         return progress
     return TaskProgress(say=progress)
+
+
+@contextmanager
+def stage_bars(show: bool = True) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Named stages of one long job (the simulator's: firms, tenders, bids ...) as `rich` bars on stderr, one per stage,
+    removed when the job ends. Yields `progress(stage, done, total)`, or None when `show` is false or stderr is not a
+    terminal (the job then reports nothing)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if not (show and isatty and isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=Console(stderr=True))
+    bar.start()
+    tasks: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        bar.stop()
+
+
+def library_notes(stream=None) -> None:
+    """The library's warnings (logger `riskmodels`, e.g. control characters removed from an export) as one plain line
+    each, `note: ...`, on `stream` (default stderr), not passed on to the root logger."""
+    import logging
+
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    lib = logging.getLogger("riskmodels")
+    lib.handlers, lib.propagate = [handler], False
+    lib.setLevel(logging.INFO)

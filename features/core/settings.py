@@ -733,3 +733,15 @@ def default_settings_text() -> str:
     for f in dataclasses.fields(Settings):
         _render(getattr(Settings(), f.name), f.name, lines)
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def write_default_settings(path, force: bool = False) -> Path:
+    """`init`: the commented default settings (`default_settings_text`) to `path`; InputError when it exists and not
+    `force`."""
+    from features.core.errors import InputError
+    from features.io.export import write_text
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists (use --force to overwrite)")
+    return write_text(path, default_settings_text())

@@ -128,6 +128,22 @@ class ReadReport:
         return (f"{self.source}: read {self.read} lines = {self.accepted} accepted + {self.skipped} skipped; "
                 f"{sum(not i.skipped for i in self.issues)} field problems reported")
 
+    def issue_lines(self, limit: int = 50, written: bool = False) -> list[str]:
+        """Every bad line / field with its line number, the first `limit` of them, then how many more there are
+        (`written`: all of them go to an issues file)."""
+        lines = [str(i) for i in self.issues[:limit]]
+        if len(self.issues) > limit:
+            lines.append(f"... and {len(self.issues) - limit} more problems"
+                         + ("" if written else " (write them all with --issues FILE)"))
+        return lines
+
+    def write_issues(self, path) -> None:
+        """Every bad line / field to the table `path`: line, ocid, path, value, problem, skipped."""
+        import pandas as pd
+
+        write_table(pd.DataFrame([[i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)] for i in self.issues],
+                                 columns=["line", "ocid", "path", "value", "problem", "skipped"]), path)
+
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not valid JSON")
@@ -470,3 +486,14 @@ def processes_from_tables(tenders, bids) -> list[Process]:
             p.awards = [Award(status="active", suppliers=sorted(set(winners)), items=None)] if winners else []
         out.append(p)
     return out
+
+
+def import_file(jsonl, out_dir, issues=None) -> list[str]:
+    """`data import ocds`: `import_ocds` of `jsonl` into `out_dir`, every bad line / field to the table `issues` when
+    given; the lines to tell (the problems, the read summary, what was written)."""
+    report = ReadReport()
+    counts = import_ocds(jsonl, out_dir, report)
+    lines = report.issue_lines(written=issues is not None)
+    if issues is not None:
+        report.write_issues(issues)
+    return lines + [report.summary(), "wrote " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + f" to {out_dir}"]

@@ -181,3 +181,21 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     if rejects:
         ds.rejects = pd.concat(rejects, ignore_index=True)[["table", *REJECT_COLUMNS]]
     return ds
+
+
+def validate_dataset(directory, settings: Settings | None = None, rejects=None) -> tuple[dict, list[str], int]:
+    """`data validate`: load every table of `directory`; the rejected rows (file, row, column, value, reason) to the
+    table `rejects` when given. Returns (the report of `Dataset.report`, one line per table and per problem, the number
+    of rejected rows)."""
+    from features.io.export import write_table
+
+    ds = load_dataset(directory, settings)
+    rep = ds.report()
+    if rejects is not None:
+        write_table(ds.rejects, rejects)
+    lines = [f"{name:<14} read {c['read']:>9,}  accepted {c['accepted']:>9,}  rejected {c['rejected']:>7,}  "
+             f"({ds.files[name].name}, {ds.encodings.get(name, '')})" for name, c in rep["tables"].items()]
+    for p in rep["problems"]:
+        col = f".{p['column']}" if p["column"] else ""
+        lines.append(f"  {p['action']:<8} {p['rows']:>7,} row(s) {p['table']}{col}: {p['problem']}")
+    return rep, lines, len(ds.rejects)

@@ -309,6 +309,27 @@ def refuse_overwrite(*paths, force: bool = False, option: str = "--force") -> li
     return found
 
 
+class OutputGuard:
+    """The outputs of one command: `claim` refuses those that exist already unless `force` (`refuse_overwrite`) and
+    remembers the ones the command will replace, so that a command that fails can say which of them are now stale
+    (`stale_line`: still as an earlier run left them)."""
+
+    def __init__(self):
+        self.replacing: dict = {}
+
+    def claim(self, *paths, force: bool = False) -> None:
+        found = refuse_overwrite(*paths, force=force)
+        self.replacing = {p: p.lstat().st_mtime_ns for p in found}
+
+    def stale_line(self) -> str | None:
+        """One line naming the claimed outputs that were not replaced, or None when there are none."""
+        stale = [p for p, t in self.replacing.items() if p.exists() and p.lstat().st_mtime_ns == t]
+        if not stale:
+            return None
+        return ("stale: " + ", ".join(map(str, stale[:8])) + (" ..." if len(stale) > 8 else "")
+                + " left from an earlier run (this run failed before replacing them)")
+
+
 # ------------------------------------------------------------------------------------------------------------- tables
 
 def line_end(df: pd.DataFrame) -> str:

@@ -34,13 +34,14 @@ def _compress(values: np.ndarray) -> list[float]:
 
 def evidence_table(ds, settings=None) -> pd.DataFrame:
     """The tender table the no-model score reads, without bidder graphs (too costly for a morning run on new tenders):
-    screens, pair evidence and red-flag counts (`riskmodels.collusion.tables`)."""
-    from riskmodels.collusion.tables import flag_findings, flag_table, tender_feature_table
+    screens, pair evidence and red-flag counts (`riskmodels.evidence.Evidence.tender_table`; `ds` may be an `Evidence`
+    already holding them)."""
+    from riskmodels.evidence import Evidence
 
     bids = ds.get("bids")
     if bids is None or len(bids) == 0:
         raise InputError(f"{getattr(ds, 'path', 'dataset')}: no accepted bids to score")
-    return tender_feature_table(bids, ds.get("tenders"), flags=flag_table(flag_findings(ds, settings)))
+    return Evidence.of(ds, settings).tender_table(flags=True)
 
 
 def market_statistics(ds, settings=None, table: pd.DataFrame | None = None) -> dict:

@@ -13,14 +13,15 @@ from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
-from riskmodels.collusion.batch import (apply_market_statistics, complete_flags, flag_codes, market_statistics,
+from riskmodels.collusion.batch import (apply_market_statistics, market_statistics,
                                         unbuildable)
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
 from riskmodels.collusion.composite import TIE_FLAGS, composite_frame, default_direction
 from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
-from riskmodels.collusion.tables import SCREEN_BIDS, flag_findings, flag_table, model_columns, tender_feature_table
+from riskmodels.collusion.tables import SCREEN_BIDS, flag_table, model_columns, tender_findings  # noqa: F401
 from riskmodels.collusion.transfer import (blend, guarded_use, outside_training, scored_market, training_profile,
                                            transfer_flags, transfer_guard)
+from riskmodels.evidence import Evidence, anonymous_bidders, flag_evidence  # noqa: F401
 
 
 def model_params(settings=None) -> dict:
@@ -48,58 +49,23 @@ def _bids(ds) -> pd.DataFrame:
     return bids
 
 
-def anonymous_bidders(bids: pd.DataFrame) -> bool:
-    """True when bidder ids carry no identity (generated per bid, e.g. the Swiss research files)."""
-    if "anonymous" in bids.columns:
-        a = pd.to_numeric(bids["anonymous"], errors="coerce")
-        if (a == 1).all():
-            return True
-    return "bidder_id" not in bids.columns
-
-
 def graph_analysis(ds, settings=None):
-    """(groups, per-tender graph features) from `graphs`, or (None, None) when bidders are anonymous."""
-    bids = _bids(ds)
-    if anonymous_bidders(bids):
-        return None, None
-    from graphs.pipeline import analyse
-    from graphs.tables import tender_features
-
-    groups, bg, _ = analyse(ds, settings)
-    return groups, tender_features(bg, groups)
+    """(groups, per-tender graph features) of the dataset's `Evidence`, or (None, None) when bidders are anonymous."""
+    g = Evidence.of(ds, settings).named_graph
+    return (None, None) if g is None else (g.groups, g.tender_features)
 
 
-def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
-    """`flag_<code>` -> the first finding's evidence text per tender (aligned with `tender_ids`), for the reasons."""
-    if findings is None or len(findings) == 0 or "evidence" not in findings.columns:
-        return {}
-    first = findings.drop_duplicates(["tender_id", "code"]).set_index(["code", "tender_id"])["evidence"]
-    tid = pd.Index(pd.Series(tender_ids).astype(str))
-    out = {}
-    for code in findings["code"].unique():
-        m = first.xs(code, level="code")
-        out[f"flag_{code}"] = tid.map(m).to_numpy(dtype=object)
-    return out
+def flag_findings(ds, settings=None) -> pd.DataFrame | None:
+    """The red-flag findings of the dataset's `Evidence` (code, tender_id, evidence, ...), one row per (tender, finding):
+    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
+    return Evidence.of(ds, settings).findings
 
 
-def tender_table(ds, *, min_bids: int = 1, graph: bool = False, graph_features: pd.DataFrame | None = None,
-                 flags: bool = False, findings: pd.DataFrame | None = None, market: str | None = None,
+def tender_table(ds, *, min_bids: int = 1, graph: bool = False, flags: bool = False, market: str | None = None,
                  settings=None) -> pd.DataFrame:
-    """The tender feature table of one dataset (one market). `graph` adds graph features (computed unless given),
-    `flags` the red-flag counts (computed unless `findings` are given): a `flag_<code>` column for every flag that ran
-    (`[flags] enabled` of `settings`, and any code among the findings), 0 where it found nothing."""
-    bids = _bids(ds)
-    gf = graph_features
-    if graph and gf is None:
-        _, gf = graph_analysis(ds)
-    if flags and findings is None:
-        findings = flag_findings(ds, settings)
-    table = tender_feature_table(bids, ds.get("tenders"), flags=flag_table(findings) if flags else None, graph=gf,
-                                 market=market, min_bids=min_bids)
-    if flags:
-        found = [] if findings is None or not len(findings) else list(pd.unique(findings["code"].astype(str)))
-        table = complete_flags(table, list(dict.fromkeys([*flag_codes(settings), *found])))
-    return table
+    """The tender feature table of one dataset (one market), from its `Evidence` (built once per dataset and choice of
+    features): `graph` adds graph features, `flags` the red-flag counts."""
+    return Evidence.of(ds, settings).tender_table(min_bids=min_bids, graph=graph, flags=flags, market=market)
 
 
 def read_labels(path) -> pd.DataFrame:
@@ -153,9 +119,8 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
     `families`: with more than LightGBM, each fold's model is a `FamilySelectedClassifier` that chooses among them by
     cross-validation inside the fold's training tenders (nested; each split reports how often each family was chosen),
     and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`)."""
-    findings = flag_findings(ds, settings) if flags else None
-    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings,
-                                     settings=settings), labels)
+    ev = Evidence.of(ds, settings)
+    table = with_labels(ev.tender_table(min_bids=min_bids, graph=graph, flags=flags), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
     lgbm = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
@@ -312,28 +277,23 @@ def _held_out_scores(model, table: pd.DataFrame, y: np.ndarray, cols: list, fit_
 def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS, graph: bool = False, flags: bool = False,
           seed: int = 0, params: dict | None = None, cv: bool = False, labels: list | None = None,
           directions: str | None = None, balance: bool = True, settings=None, method: str = "auto", folds: int = 5,
-          evidence: list | None = None) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
+          ) -> tuple[TenderCollusionClassifier | ConsensusCollusionScore, pd.DataFrame, np.ndarray, dict]:
     """`collusion train`: one model over one or more labelled markets (each dataset is a market).
     Returns (model, training table, labels, summary). With `cv`, the summary also holds tender-grouped cross-validated
     `metrics` and the out-of-fold `oof` probabilities (the gate a registered model must pass). `labels`: per dataset,
     None (use tenders.collusive) or a (tender_id, collusive) frame. `method` (`fit_tender_model`): 'auto' takes, with
     two or more markets, the method that did best in `transfer_check` (each training market held out in turn; the
-    figures are in the summary), else 'select'. `folds`: of the cross-validation. `evidence`: per dataset, None or the
-    (groups, graph features, flag findings) already computed on it (`graph_analysis`, `flag_findings`), used instead of
-    computing them again. 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
+    figures are in the summary), else 'select'. `folds`: of the cross-validation. A dataset may be an `Evidence` whose
+    graph, flags and tender table other stages already computed (reused, not computed again). 'select' (the default of 'auto' with one market) is a `FamilySelectedClassifier`: the model
     family chosen by cross-validation on the training tenders (`family`, `inner_auc`, `inner_scores` in the summary)."""
     tables, ys, per, stats = [], [], {}, {}
     labels = labels or [None] * len(datasets)
-    for ds, lab, ev in zip(datasets, labels, evidence or [None] * len(datasets)):
-        # every tender first (the market-relative columns are computed over all of them), then those to learn from
-        if ev is not None:
-            _, gf, findings = ev
-            t = tender_table(ds, graph=gf is not None, graph_features=gf, flags=flags, findings=findings,
-                             settings=settings)
-        else:
-            findings = flag_findings(ds, settings) if flags else None
-            t = tender_table(ds, graph=graph, flags=flags, findings=findings, settings=settings)
-        stats[_name(ds)] = market_statistics(t, ds.get("tenders"))
+    for ds, lab in zip(datasets, labels):
+        # every tender first (the market-relative columns and the kept market statistics are over all of them), then
+        # those to learn from
+        ev = Evidence.of(ds, settings)
+        t = ev.tender_table(graph=graph, flags=flags)
+        stats[_name(ds)] = market_statistics(t, ev.get("tenders"))
         t = t[t["n_bids"] >= max(1, int(min_bids))].reset_index(drop=True)
         t, y = labelled(with_labels(t, lab), _name(ds))
         tables.append(t.assign(market=_name(ds)))
@@ -439,16 +399,15 @@ def probabilities(model, X: pd.DataFrame) -> np.ndarray:
 
 
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
-                  settings=None, evidence: tuple | None = None, transfer_share: float | None = None,
-                  market: str | None = None) -> dict:
+                  settings=None, transfer_share: float | None = None, market: str | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     With a fitted `model` (from `train`), its columns are built from this dataset; a red flag that ran and found nothing
     counts 0, and a feature the data cannot give (`batch.unbuildable`: a flag not enabled or without its inputs, graph
     features without named bidders, ...) is an InputError naming it. Without a model, the transparent composite score
     of flags and screens, ranked within this market. `graph` computes bidder groups for the case list (and graph
-    features); `flags` the red flags, whose evidence texts become reasons. `evidence`: the (groups, graph features, flag
-    findings) already computed on `ds`, used instead of computing them again.
+    features); `flags` the red flags, whose evidence texts become reasons. `ds` may be an `Evidence` whose graph, flags
+    and tender table other stages already computed (reused, not computed again).
 
     Which market the data is (`transfer.scored_market`; `market`: None to decide, 'new', or a training market's name):
     a training market's tenders are positioned in its kept market statistics (`batch.apply_market_statistics`), so a
@@ -458,34 +417,31 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     `notes`), and the top `transfer_share` (default `[collusion] transfer_flag_share`) is flagged instead of a
     probability threshold; `warnings` when the market lies outside the training markets.
     """
-    bids = _bids(ds)
+    ev = Evidence.of(ds, settings)
+    bids = ev.bids
     c = getattr(settings, "collusion", None)
     top = top if top is not None else (c.reasons if c is not None else 3)
-    if evidence is not None:
-        groups, gf, findings = evidence
-    else:
-        groups, gf = graph_analysis(ds, settings) if graph else (None, None)
-        findings = flag_findings(ds, settings) if flags else None
-    table = tender_table(ds, min_bids=min_bids, graph=gf is not None, graph_features=gf, flags=flags,
-                         findings=findings, settings=settings)
+    g = ev.named_graph if graph else None
+    findings = ev.findings if flags else None
+    table = ev.tender_table(min_bids=min_bids, graph=graph, flags=flags)
     built = []
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] if model is not None else []
-    if any(n not in table.columns for n in names) and (gf is None or not flags):
+    if any(n not in table.columns for n in names) and (g is None or not flags):
         # the model was trained with graph or flag features that --no-graph / --no-flags left out: build them rather
         # than score with holes (a model that never sees its strongest evidence flags almost nothing)
-        if gf is None:
-            groups, gf = graph_analysis(ds, settings)
+        if g is None:
+            g = ev.named_graph
             built.append("bidder graph")
         if not flags:
-            findings, flags = flag_findings(ds, settings), True
+            findings, flags = ev.findings, True
             built.append("red flags")
-        table = tender_table(ds, min_bids=min_bids, graph=True, graph_features=gf, flags=True, findings=findings,
-                             settings=settings)
+        table = ev.tender_table(min_bids=min_bids, graph=True, flags=True)
+    groups, gf = (g.groups, g.tender_features) if g is not None else (None, None)
     ran = [x.removeprefix("flag_") for x in table.columns if x.startswith("flag_")] if flags else []
     which, why = scored_market(model, table, market) if model is not None else (None, "")
     unused = (model is not None and which is None and guarded_use(model)[0] == "no-model"
               and composite_frame(table)[0].shape[1] > 0)  # the no-model fallback needs none of the model's features
-    missing = [] if unused else unbuildable(names, table, ds, ran, graph_built=gf is not None)
+    missing = [] if unused else unbuildable(names, table, ev, ran, graph_built=gf is not None)
     if missing:
         raise InputError(f"{_name(ds)}: the model needs {len(missing)} feature(s) that cannot be built from this dataset: "
                          f"{'; '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}")

@@ -124,14 +124,15 @@ def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.Data
 
 def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, *, flags: pd.DataFrame | None = None,
                          graph: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None, use_pairs: bool = True,
-                         market: str | None = None, min_bids: int = 1) -> pd.DataFrame:
+                         market: str | None = None, min_bids: int = 1, screens: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, pair aggregates (when
     `use_pairs`), the market-relative versions of screens, auction facts and price-based pair aggregates (`_rank`, `_dm`;
     market = the dataset, crossed with the year where dates exist, or the `market` column), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
-    With a `collusive` column in `tenders`, it is carried along as the label (not a feature)."""
+    With a `collusive` column in `tenders`, it is carried along as the label (not a feature). `screens`: the
+    `tender_screens` of `bids` when already computed (`riskmodels.evidence.Evidence.screens`)."""
     from features.evidence.screens import SCREENS, relative_screens, tender_screens
 
-    table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
+    table = (tender_screens(bids) if screens is None else screens).merge(auction_features(bids, tenders), on="tender_id", how="left")
     table = table.merge(bid_list_facts(bids, tenders), on="tender_id", how="left")
     table.loc[table["n_bids"] < SCREEN_BIDS, list(SCREENS)] = np.nan
     if use_pairs and "bidder_id" in bids.columns:
@@ -154,18 +155,6 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
             pd.Series(lab["collusive"].to_numpy(dtype=float), index=_ids(lab["tender_id"]))).to_numpy(dtype=float)
     table = table[table["n_bids"] >= max(1, int(min_bids))].reset_index(drop=True)
     return table
-
-
-def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.evidence.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
-    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    from features.evidence.flags import collusion_flags
-    from features.core.settings import Settings
-
-    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
-        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
-    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    return tender_findings(ev)
 
 
 def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:

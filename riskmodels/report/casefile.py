@@ -24,13 +24,14 @@ import string
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from features.core.errors import InputError
 from features.io.export import unescape_series
+from riskmodels.evidence import Evidence
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS
 from riskmodels.report.site import Site, page_name
 
@@ -39,16 +40,36 @@ META_FIELDS = ("device_id", "ip", "mac", "file_creator", "file_hash", "ca_serial
 FIRM_RELATION_CAP = 60
 
 
-@dataclass
-class Evidence:
-    """What the pages are built from, computed once per dataset."""
+@dataclass(frozen=True)
+class CaseEvidence:
+    """What the pages are built from: the tender scores and feature table (screens and their market percentiles) over
+    the dataset's shared `riskmodels.evidence.Evidence` (red flags, bidder graph, ranked groups), computed once."""
 
     scores: pd.DataFrame               # tender_id, score, flag, reasons
-    table: pd.DataFrame | None         # tender feature table (screens and their market percentiles)
-    findings: pd.DataFrame | None      # red flags, one row per (tender, finding)
-    groups: pd.DataFrame | None        # ranked bidder groups (graphs.groups.GROUP_COLUMNS)
-    graphs: object | None              # graphs.groups.BidderGraphs
-    tender_graph: pd.DataFrame | None  # per-tender graph features (top_group, group_score ...)
+    table: pd.DataFrame | None         # tender feature table
+    evidence: Evidence
+
+    @property
+    def findings(self) -> pd.DataFrame | None:
+        """Red flags, one row per (tender, finding)."""
+        return self.evidence.findings
+
+    @property
+    def groups(self) -> pd.DataFrame | None:
+        """Ranked bidder groups (graphs.groups.GROUP_COLUMNS); None when bidders are anonymous."""
+        return self.evidence.groups
+
+    @property
+    def graphs(self):
+        """The bidder graph (graphs.groups.BidderGraphs); None when bidders are anonymous."""
+        g = self.evidence.named_graph
+        return None if g is None else g.graphs
+
+    @property
+    def tender_graph(self) -> pd.DataFrame | None:
+        """Per-tender graph features (top_group, group_score ...); None when bidders are anonymous."""
+        g = self.evidence.named_graph
+        return None if g is None else g.tender_features
 
 
 def read_scores(path) -> pd.DataFrame:
@@ -75,39 +96,28 @@ def read_scores(path) -> pd.DataFrame:
     return s[["tender_id", "score", "flag", "reasons"]]
 
 
-def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, settings=None) -> Evidence:
-    """Red flags, the bidder graph and its ranked groups, and the tender scores (with `model`, or the composite score;
-    `scores` given: used as they are, nothing is scored again)."""
-    from riskmodels.collusion.pipeline import anonymous_bidders, flag_findings, score_dataset, tender_table
+def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, settings=None) -> CaseEvidence:
+    """The dataset's evidence (`Evidence`: red flags, the bidder graph and its ranked groups) and the tender scores
+    (with `model`, or the composite score; `scores` given: used as they are, nothing is scored again)."""
+    from riskmodels.collusion.pipeline import score_dataset
 
-    bids = ds.get("bids")
-    if bids is None or len(bids) == 0:
-        raise InputError(f"{getattr(ds, 'path', 'dataset')}: no accepted bids (bids.csv is missing or every row was rejected)")
-    groups = bg = gf = None
-    if not anonymous_bidders(bids):
-        from graphs.pipeline import analyse
-        from graphs.tables import tender_features
-
-        groups, bg, _ = analyse(ds, settings)
-        gf = tender_features(bg, groups)
-    findings = flag_findings(ds, settings)
+    ev = Evidence.of(ds, settings)
+    bids = ev.bids
     if scores is None:
-        r = score_dataset(ds, model, settings=settings, evidence=(groups, gf, findings))
-        return Evidence(r["scores"], r["table"], findings, groups, bg, gf)
+        r = score_dataset(ev, model, settings=settings)
+        return CaseEvidence(r["scores"], r["table"], ev)
     known = set(bids["tender_id"].astype(str))
     unknown = [t for t in scores["tender_id"].astype(str) if t not in known]
     if len(unknown) == len(scores):
         raise InputError(f"the scores name none of this dataset's tenders (e.g. {unknown[0]!r}): scores of another dataset?"
                          if unknown else "the scores file is empty")
     scores = scores[scores["tender_id"].astype(str).isin(known)].reset_index(drop=True)  # cases of this dataset only
-    table = tender_table(ds, graph=gf is not None, graph_features=gf, flags=True, findings=findings,
-                         settings=settings)
-    return Evidence(scores, table, findings, groups, bg, gf)
+    return CaseEvidence(scores, ev.tender_table(graph=True, flags=True), ev)
 
 
 def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFrame | None = None,
                      scores_file: str = "", settings=None, lang: str | None = None, force: bool = False,
-                     progress=None, evidence: Evidence | None = None) -> dict:
+                     progress=None, evidence: CaseEvidence | None = None) -> dict:
     """`collusion report`: gather the evidence (`gather_evidence`, unless `evidence` already holds it, scores
     included) and write the case file (`write_case_file`). `method`: how the model was named (its URI or path) for the
     index. Returns a summary (pages, seconds, ...)."""
@@ -225,7 +235,50 @@ def _records_by(df: pd.DataFrame, key: str, cols: list) -> dict:
     return out
 
 
-def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None) -> dict:
+@dataclass(frozen=True)
+class _Pages:
+    """What the page writers share, computed once by `write_case_file`."""
+
+    site: Site  # where the pages go, with the labels of its language (`L`)
+    L: object
+    ds: object  # the dataset
+    ev: CaseEvidence
+    settings: object
+    method: dict  # how the tenders were scored
+    bids: pd.DataFrame  # the bids with rank, ratios and validity (`_bid_frame`)
+    tinfo: dict  # tender id -> its tenders row as text
+    namer: _Namer
+    findings: pd.DataFrame  # red flags, tender ids as text
+    top_rows: pd.DataFrame  # the top tenders in case order
+    top_groups: pd.DataFrame  # the top groups
+    n_total: int  # tenders scored
+    n_groups: int  # groups found
+    members_of: dict  # group id -> member ids
+    group_of: dict  # firm id -> its group ids
+    joint: dict  # top group id -> the tenders where 2+ members bid
+    page_tenders: list  # tenders with a page, in case order
+    page_set: set
+    firms: list  # firms with a page
+    firm_set: set
+    group_pages: dict  # top group id -> its page name
+    rank_of: dict  # tender id -> case rank
+    score_of: dict
+    flag_of: dict
+    reasons_of: dict
+    fcount: dict  # tender id -> findings
+    top_group_of: dict  # tender id -> the group most of its bidders belong to
+    tender_link: Callable  # tender id -> relative link to its page, or None
+    firm_link: Callable
+    group_link: Callable
+    meta_fields: list  # bid metadata columns present
+    by_tender: dict  # tender id -> its bids as records
+    ids_of: dict  # tender id -> its bidders in bid order
+    why_tender: Callable  # tender id -> one sentence saying why it is a case
+    bg: object  # the bidder graph, None when bidders are anonymous
+    rel: pd.DataFrame  # relations touching a firm with a page
+
+
+def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=None) -> dict:
     """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases."""
     from riskmodels.collusion.caselist import tender_order
 
@@ -301,7 +354,14 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
     if rel is None or not len(rel):
         rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value"])
     rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value"]]
-    c = SimpleNamespace(**locals())  # what the page writers share
+    c = _Pages(site=site, L=L, ds=ds, ev=ev, settings=settings, method=method, bids=bids, tinfo=tinfo, namer=namer,
+               findings=findings, top_rows=top_rows, top_groups=top_groups, n_total=n_total, n_groups=n_groups,
+               members_of=members_of, group_of=group_of, joint=joint, page_tenders=page_tenders,
+               page_set=page_set, firms=firms, firm_set=firm_set, group_pages=group_pages, rank_of=rank_of,
+               score_of=score_of, flag_of=flag_of, reasons_of=reasons_of, fcount=fcount,
+               top_group_of=top_group_of, tender_link=tender_link, firm_link=firm_link, group_link=group_link,
+               meta_fields=meta_fields, by_tender=by_tender, ids_of=ids_of, why_tender=why_tender, bg=bg,
+               rel=rel)
     _tender_pages(c)
     _group_pages(c)
     _firm_pages(c)
@@ -310,7 +370,7 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
             "pages": site.pages, "tenders": n_total, "groups": n_groups}
 
 
-def _tender_pages(c) -> None:
+def _tender_pages(c: _Pages) -> None:
     """A page per tender case (see the module doc)."""
     L, by_tender, ev, findings, firm_link, flag_of = c.L, c.by_tender, c.ev, c.findings, c.firm_link, c.flag_of
     group_link, group_of, ids_of, members_of, meta_fields, n_total = c.group_link, c.group_of, c.ids_of, c.members_of, c.meta_fields, c.n_total
@@ -389,7 +449,7 @@ def _tender_pages(c) -> None:
 
 
 
-def _group_pages(c) -> None:
+def _group_pages(c: _Pages) -> None:
     """A page per bidder group, with its picture."""
     L, by_tender, fcount, firm_link = c.L, c.by_tender, c.fcount, c.firm_link
     group_pages, joint, members_of, n_groups, namer, rank_of = c.group_pages, c.joint, c.members_of, c.n_groups, c.namer, c.rank_of
@@ -463,7 +523,7 @@ def _group_pages(c) -> None:
 
 
 
-def _firm_pages(c) -> None:
+def _firm_pages(c: _Pages) -> None:
     """A page per firm involved."""
     L, bids, ds, fcount, firm_link, firm_set = c.L, c.bids, c.ds, c.fcount, c.firm_link, c.firm_set
     firms, group_link, group_of, members_of, namer, rank_of = c.firms, c.group_link, c.group_of, c.members_of, c.namer, c.rank_of
@@ -509,7 +569,7 @@ def _firm_pages(c) -> None:
 
 
 
-def _index_page(c) -> None:
+def _index_page(c: _Pages) -> None:
     """`index.html`: start here."""
     from graphs.groups import RANK_EXPLAINED
     from riskmodels.collusion.caselist import TENDER_ORDER_EXPLAINED

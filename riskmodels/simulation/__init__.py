@@ -260,3 +260,16 @@ def _simulate(out_dir, scale, seed, fmt, settings, progress) -> dict:
     (out / "truth" / "simulation.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     return summary
+
+
+def simulate_city(out_dir, scale: str = "tiny", seed: int = 0, fmt: str | None = None, settings=None,
+                  progress: Optional[Callable[[str, int, int], None]] = None) -> str:
+    """`data simulate`: `simulate` with the default format of the scale (csv; Parquet parts for a province); the line
+    that says what was written."""
+    fmt = fmt or ("parquet" if scale == "province" else "csv")
+    r = simulate(out_dir, scale=scale, seed=seed, fmt=fmt, settings=settings, progress=progress)
+    t = r["tables"]
+    return (f"wrote {out_dir} ({scale}, seed {seed}, {fmt}) in {r['seconds']:.1f}s: {t['enterprises']:,} enterprises, "
+            f"{t['tenders']:,} tenders, {t['bids']:,} bids, {t['credit_events']:,} credit events, {t['inspections']:,} "
+            f"inspections, {r['cartels']} planted cartels in {r['collusive_tenders']:,} tenders; ground truth in "
+            f"{Path(out_dir) / 'truth'}")

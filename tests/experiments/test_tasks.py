@@ -48,7 +48,7 @@ def test_credit_spec_switches_folds_and_seed_reach_train_dataset(tmp_path, monke
                                      f"bidding = {b(str(bidding))}\nregistry = {b(str(registry))}", "max_rounds = 50")
     scores = pd.DataFrame({"tender_id": ["t1"], "score": [0.5]})
     with pytest.raises(_Stop):
-        tasks.TRAINERS["credit"](spec, cache={"collusion_scores": scores})
+        tasks.TRAINERS["credit"](spec, shared=tasks.Shared(collusion_scores=scores))
     assert seen["families"] == {"events": events, "inspections": inspections, "bidding": bidding, "registry": registry}
     assert seen["params"] == {"inner_folds": 3, "random_state": 7, "max_rounds": 50}
     assert (seen["collusion_scores"] is not None) == bidding
@@ -58,15 +58,13 @@ def test_credit_spec_switches_folds_and_seed_reach_train_dataset(tmp_path, monke
 def test_collusion_spec_switches_folds_and_seed_reach_train(tmp_path, monkeypatch, graph, flags, kind):
     from riskmodels.collusion import pipeline
 
-    seen, calls = {}, []
+    seen = {}
 
     def train(datasets, **kw):
         seen.update(kw)
         raise _Stop
 
     monkeypatch.setattr(pipeline, "train", train)
-    monkeypatch.setattr(pipeline, "graph_analysis", lambda ds, s=None: calls.append("graph") or (None, None))
-    monkeypatch.setattr(pipeline, "flag_findings", lambda ds, s=None: calls.append("flags") or None)
     monkeypatch.setattr(tasks, "_dataset", lambda *a, **k: _DS())
     spec = _spec(tmp_path, "collusion", f"graph = {str(graph).lower()}\nflags = {str(flags).lower()}\nkind = \"{kind}\"",
                  "n_estimators = 40")
@@ -74,7 +72,7 @@ def test_collusion_spec_switches_folds_and_seed_reach_train(tmp_path, monkeypatc
         tasks.TRAINERS["collusion"](spec)
     assert seen["flags"] is flags and seen["kind"] == kind and seen["folds"] == 3 and seen["seed"] == 7
     assert seen["params"]["n_estimators"] == 40
-    assert ("graph" in calls) == graph and ("flags" in calls) == flags
+    assert seen["graph"] is graph  # the evidence is computed inside train, on first use, only when switched on
 
 
 def test_every_switch_is_covered_by_a_test_above():

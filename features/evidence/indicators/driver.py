@@ -100,3 +100,23 @@ def to_json(acc: Accumulator, meta: bool = True) -> str:
         return _json_float(o)
 
     return json.dumps(clean(obj), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def run_file(jsonl, ini=None, *, meta: bool = True, count: bool = False, issues=None) -> tuple[str, list[str]]:
+    """`ocds indicators`: every enabled indicator (Cardinal settings `ini`, default all eleven) over the OCDS compiled
+    releases in `jsonl` ('-' for stdin). Returns (the result object as JSON, with the Meta key unless not `meta`; the
+    lines to tell: bad lines and fields, with `count` the results per group, and a summary); every bad line / field goes
+    to the table `issues` when given."""
+    from features.evidence.indicators.config import load_ini
+    from features.imports.ocds import ReadReport, read_processes
+
+    config = load_ini(ini)
+    report = ReadReport()
+    acc = run(read_processes(jsonl, report), config)
+    lines = report.issue_lines(written=issues is not None)
+    if issues is not None:
+        report.write_issues(issues)
+    if count:
+        lines += [f"{group}: {len(entries)}" for group, entries in result_object(acc, meta=False).items()]
+    lines.append(report.summary() + f"; {acc.processes} processes evaluated by {len(config.enabled)} indicators")
+    return to_json(acc, meta=meta), lines

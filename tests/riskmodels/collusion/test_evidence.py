@@ -145,7 +145,8 @@ def test_evaluate_and_train_share_the_min_bids_default():
     from riskmodels.collusion.tables import SCREEN_BIDS
 
     def default(fn):
-        return inspect.signature(fn).parameters["min_bids"].default.default
+        d = inspect.signature(fn).parameters["min_bids"].default
+        return getattr(d, "default", d)  # an Annotated option keeps its default on the parameter
 
     assert default(app.collusion_evaluate_cmd) == default(app.collusion_train_cmd) == SCREEN_BIDS
     assert inspect.signature(C.evaluate_dataset).parameters["min_bids"].default == SCREEN_BIDS
