@@ -225,7 +225,7 @@ def data_partition_cmd(directory: Dir(), out: Out("New dataset directory: one fo
                        partitions: Opt(Optional[int], "--partitions", "Parts per table (default: one per million rows of the largest table).") = None,
                        force: Force("Replace OUT if it exists.") = False):
     """Split a dataset into Parquet partitions by a hash of tender_id (tender tables) and enterprise_id (enterprise tables)."""
-    from features.engine.partition import partition_dataset
+    from features.io.split import partition_dataset
     rep = partition_dataset(directory, out, partitions, state.settings, force=force)
     say("; ".join(f"{name} {r['rows']:,} rows in {r['parts']} part(s)" + (f" by {r['key']}" if r["key"] else "")
                   for name, r in rep.items()) + f"; written to {out}")

@@ -211,7 +211,7 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     import shutil
 
     from features.io.dataset import load_dataset
-    from features.engine.partition import partition_dataset
+    from features.io.split import partition_dataset
     from features.io.partitioned import prepare_parts
     from features.io.schema import TABLES
 

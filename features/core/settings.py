@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
 
 from features.core.errors import SettingsError
+from features.core.sizes import parse_size  # noqa: F401 - the settings' size values; re-exported
 
 DEFAULT_FILE = "riskmodels.toml"
 
@@ -108,18 +109,6 @@ def _day(obj, key: str) -> date:
         return date.fromisoformat(getattr(obj, key))
     except ValueError:
         raise _bad(obj, key, "be a date YYYY-MM-DD") from None
-
-
-def parse_size(text: str) -> int | None:
-    """Bytes of a size such as "4GiB", "300MiB", "2 GB", "1.5e9"; None when empty; ValueError when unreadable."""
-    text = str(text).strip()
-    if not text:
-        return None
-    m = re.fullmatch(r"(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*([kKmMgGtT]?)(i?)([bB]?)", text)
-    if not m or (m.group(3) and not m.group(2)):
-        raise ValueError(text)
-    power = " KMGT".index(m.group(2).upper() or " ")
-    return int(float(m.group(1)) * (1024 if m.group(3) else 1000) ** power)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from features.engine import engine as _impl
 from features.engine.engine import (ENGINES, ENV, THREAD_ENV, DaskEngine, PandasEngine, check, configure, current,
                                     parse_memory, shutdown, start, using)
-from features.engine.partition import KEYS, key_header, partition_of, partition_rows, split_frame
+from features.engine.partition import KEYS, partition_of, partition_rows, split_frame
 
 
 def __getattr__(name: str):
@@ -20,4 +20,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["ENGINES", "ENV", "THREAD_ENV", "DaskEngine", "PandasEngine", "check", "configure", "current", "parse_memory",
-           "shutdown", "start", "using", "KEYS", "key_header", "partition_of", "partition_rows", "split_frame"]
+           "shutdown", "start", "using", "KEYS", "partition_of", "partition_rows", "split_frame"]

@@ -294,9 +294,12 @@ def _is_future(x) -> bool:
 
 # ------------------------------------------------------------------------------------------------ choosing one
 
+ENGINES = ("pandas", "dask")
+
+
 def parse_memory(text: str) -> int | None:
     """Bytes of a size such as "4GiB", "300MiB", "2 GB"; None when empty; SettingsError when unreadable."""
-    from features.core.settings import parse_size
+    from features.core.sizes import parse_size
 
     try:
         return parse_size(text)
@@ -306,11 +309,12 @@ def parse_memory(text: str) -> int | None:
 
 
 def check(config) -> None:
-    """SettingsError naming the key when the engine settings cannot work (the `[engine]` section's own checks,
-    `features.core.settings`)."""
-    from features.core.settings import validate_section
-
-    validate_section(config)
+    """SettingsError naming the key when the engine settings cannot work: the engine's name, then the `[engine]`
+    section's own checks (`EngineSettings.check` of `features.core.settings`, which loading runs too)."""
+    if config.name not in ENGINES:
+        raise SettingsError(f"[engine] name (--engine, RISKMODELS_ENGINE) must be one of {', '.join(ENGINES)}; "
+                            f"got {config.name!r}")
+    config.check()
 
 
 def start(config, progress=None) -> PandasEngine:

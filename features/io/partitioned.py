@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from features import engine as _engine
-from features.engine.partition import KEYS, key_header
+from features.engine.partition import KEYS
+from features.io.prepare import key_header
 from features.engine.steps import Steps, merge, run
 from features.core.errors import InputError
 

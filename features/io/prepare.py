@@ -654,3 +654,12 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
     _add_absent_optional(frame, table)
     accepted = compact_text(frame.loc[v.live].reset_index(drop=True))
     return Prepared(accepted, v.rejects(label, raw.rows, raw.broken), v.notes, n + len(raw.broken))
+
+
+def key_header(raw, table, mapping: dict | None) -> str | None:
+    """The header of `raw.frame` that becomes the table's partition key (`KEYS`), or None (not partitioned / absent)."""
+    from features.engine.partition import KEYS
+
+    key = KEYS.get(table.name)
+    names = canonical_names(list(raw.frame.columns), table, mapping or {}, raw.label)
+    return next((src for src, dst in names.items() if dst == key), None) if key else None

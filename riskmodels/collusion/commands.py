@@ -26,9 +26,9 @@ def write_pairs(directory, out, settings, per_tender: bool = False) -> str:
     of bids within a tender, to `out`; the summary line."""
     ev = Evidence.load(directory, settings, tables=("bids", "bid_items"))
     if per_tender:
-        from features.evidence.pairs import pair_evidence
+        from features.evidence.pairs import bid_pairs, pair_options
 
-        pairs, _ = pair_evidence(ev.bids, ev.get("bid_items"), settings)
+        pairs = bid_pairs(ev.bids, ev.get("bid_items"), **pair_options(settings))
         write_table(pairs, out)
         return f"{len(pairs):,} pairs of bids in {pairs['tender_id'].nunique():,} tenders written to {out}"
     pe = ev.bidder_pair_evidence()

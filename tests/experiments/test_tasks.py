@@ -120,5 +120,7 @@ def test_credit_tiering_scores_a_batch_where_a_flag_of_its_collusion_model_never
         feature_names_in_ = np.array(["bid_collusion_max", "age"], dtype=object)
         feature_spec_ = {"side_inputs": {"collusion_scores": {"model": str(tmp_path / "collusion-model")}}}
 
-    scores, members = tasks.tiering_side_tables(Credit(), quiet)
+    from riskmodels.evidence import Evidence
+
+    scores, members = tasks.tiering_side_tables(Credit(), Evidence.load(quiet))
     assert len(scores) == 10 and scores["score"].notna().all() and members is None

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.engine.partition import KEYS, key_header, partition_of, partition_rows, split_frame
+from features.engine.partition import KEYS, partition_of, partition_rows, split_frame
+from features.io.prepare import key_header
 
 
 def test_hash_partitions_keep_a_key_together_and_the_row_order():

@@ -116,7 +116,9 @@ def test_user_errors_on_output_places_exit_2(cli, tmp_path):
     f = tmp_path / "afile"
     f.write_text("x")
     cli("collusion", "screens", d, "--out", f / "s.csv", code=2, err="is a file")
-    cli("inspect", "plan", d, "--tiers", f, "--period", "2027-01", "--seed", "s", "--out", f, code=2, err="is a file")
+    cli("inspect", "plan", d, "--tiers", f, "--period", "2027-01", "--seed", "s", "--out", f, code=2, err="already exists")
+    r = cli("inspect", "plan", d, "--tiers", f, "--period", "2027-01", "--seed", "s", "--out", f, "--force", code=2)
+    assert f.read_text() == "x", r.stderr  # the input named as the output folder is never replaced, --force or not
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
