@@ -144,8 +144,21 @@ def _task_progress():
     return TaskProgress.silent() if state.quiet else TaskProgress(say)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("riskmodels")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        typer.echo(f"riskmodels {v}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
+    version_: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     settings_file: Optional[Path] = typer.Option(None, "--settings", help="Settings TOML (default: ./riskmodels.toml if present)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of unexpected errors."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show."),
@@ -201,8 +214,10 @@ def experiments_run_cmd(spec: str = typer.Argument(..., help="Spec TOML file, or
     info.pop("fitted", None)
     if as_json:
         typer.echo(json.dumps(info, default=str))
-    metrics = ", ".join(f"{k} {v:.4f}" for k, v in info["metrics"].items() if isinstance(v, (int, float)))
-    say(f"run {info['run_id']} in experiment {info['experiment']} ({info['tracking_uri']}): {metrics}")
+    from experiments.runs import metrics_text
+
+    nums = {k: v for k, v in info["metrics"].items() if isinstance(v, (int, float))}
+    say(f"run {info['run_id']} in experiment {info['experiment']} ({info['tracking_uri']}): {metrics_text(nums)}")
     if info.get("registered_model"):
         state_ = "now @champion" if info["champion"] else "not promoted"
         say(f"registered {info['registered_model']} version {info['version']}: {state_} ({info.get('gate_reason', '')})")
@@ -214,24 +229,35 @@ def experiments_list_cmd(experiment: Optional[str] = typer.Option(None, "--exper
                          limit: int = typer.Option(20, "--limit", help="At most this many runs."),
                          as_json: bool = typer.Option(False, "--json", help="One JSON object: runs and registered models.")):
     """Tracked runs (newest first) and registered model versions with their aliases."""
+    from experiments.runs import runs_table
     from experiments.tracking import list_models, list_runs, tracking_uri
 
     runs, models = list_runs(experiment, max_results=limit), list_models()
     if as_json:
         typer.echo(json.dumps({"tracking_uri": tracking_uri(), "runs": runs, "models": models}, default=str))
         return
-    import datetime as _dt
-
-    typer.echo(f"runs in {tracking_uri()}:")
-    for r in runs:
-        when = _dt.datetime.fromtimestamp((r["start_time"] or 0) / 1000).strftime("%Y-%m-%d %H:%M")
-        gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
-        shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
-        typer.echo(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
+    typer.echo(f"runs in {tracking_uri()} (auc: tender-grouped; bidder, time: firms or later periods held out; base: "
+               "the baseline on the same folds):")
+    typer.echo(runs_table(runs))
     typer.echo("registered models (alias, source run, what the gate decided when the version was registered):")
     for m in models:
         alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
         typer.echo(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  gate: {m['gate'] or '-'}")
+
+
+@experiments_app.command("compare")
+@_handled
+def experiments_compare_cmd(a: str = typer.Argument(..., help="A run: its id, the start of its id, or its name."),
+                            b: str = typer.Argument(..., help="Another run, the same way."),
+                            differences: bool = typer.Option(False, "--differences", help="Only the rows that differ."),
+                            as_json: bool = typer.Option(False, "--json", help="Both runs as one JSON object.")):
+    """Two tracked runs side by side: every parameter and metric, differences marked with *."""
+    from experiments.runs import compare_table
+    from experiments.tracking import get_run
+
+    ra, rb = get_run(a), get_run(b)
+    typer.echo(json.dumps({"a": ra, "b": rb}, default=str) if as_json
+               else compare_table(ra, rb, only_differences=differences))
 
 
 @experiments_app.command("promote")
@@ -729,14 +755,17 @@ def collusion_evaluate_cmd(
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     folds: int = typer.Option(5, "--folds", help="Folds per split."),
     seed: int = typer.Option(0, "--seed", help="Seed of the folds and the model."),
-    baseline: bool = typer.Option(False, "--baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive."),
     families: str = typer.Option("lightgbm,extra_trees,extra_trees_screens,logistic", "--families", help="Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice."),
+    experiment: str = typer.Option("collusion", "--experiment", help="MLflow experiment the evaluation run is logged in."),
+    track: bool = typer.Option(True, "--track/--no-track", help="Log the evaluation as an MLflow run (every split's metrics, the baseline, the family, the data's fingerprint, the settings)."),
 ):
-    """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
+    """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits, beside a baseline on the
+    same folds; logged as an MLflow run (`collusion-evaluate · <data> · <family> · <UTC minute>`); docs/evaluation.md."""
+    from experiments.evaluation import evaluate_collusion
     from features.dataset import load_dataset
-    from riskmodels.collusion.pipeline import evaluate_dataset, read_labels
-    from riskmodels.collusion.evaluate import round_floats
+    from riskmodels.collusion.pipeline import read_labels
 
     if min_bids < 1:
         raise InputError(f"--min-bids must be at least 1; got {min_bids}")
@@ -751,9 +780,9 @@ def collusion_evaluate_cmd(
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
-    r = round_floats(evaluate_dataset(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds,
-                                      seed=seed, baseline=baseline, settings=s,
-                                      labels=read_labels(labels) if labels else None, families=fams))
+    r = evaluate_collusion(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds, seed=seed,
+                           baseline=baseline, settings=s, labels=read_labels(labels) if labels else None, families=fams,
+                           experiment=experiment, track=track)
     for name, sp in r["splits"].items():
         if "skipped" in sp:
             say(f"{name:>13}: skipped ({sp['skipped']})")
@@ -766,9 +795,13 @@ def collusion_evaluate_cmd(
     if "family" in r:
         say(f"model family chosen on all {r['n_tenders']} tenders by inner cross-validation: {r['family']} (inner auc "
             f"{r['inner_auc']}; " + ", ".join(f"{f} {v}" for f, v in r["inner_scores"].items()) + ")")
+    if "tracking" in r:
+        t = r["tracking"]
+        say(f"tracked as run {t['run_id']} '{t['run_name']}' in experiment {t['experiment']} ({t['tracking_uri']})")
     out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
     out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
-               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r})
+               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r},
+               **({"run_id": r["tracking"]["run_id"]} if "tracking" in r else {}))
     if as_json:
         typer.echo(json.dumps(out))
 
@@ -812,12 +845,14 @@ def collusion_train_cmd(
                                   method=method)
     for m, res in info.get("transfer_check", {}).items():
         say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
-    from experiments.runner import keep_model
+    from experiments.runner import keep_model, train_identity
     from experiments.tasks import collusion_fitted
 
+    ident = train_identity(directories, info.get("family", info["method"]), experiment) if register else {}
     fitted = collusion_fitted(model, table, y, info, params={
-        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories))})
-    kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register)
+        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, **ident.get("params", {})})
+    kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register,
+                      run_name=ident.get("run_name"), tags=ident.get("tags"))
     _say_kept(kept, register)
     fam = (f" (family {info['family']}, inner cross-validated auc {info['inner_auc']:.3f})" if "family" in info else "")
     say(f"trained on {info['tenders']:,} tenders from {len(dss)} market(s) ({info['positive_share']:.1%} collusive), "
@@ -961,12 +996,17 @@ def credit_train_cmd(
     s = settings()
     scores, members = _credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["credit_labels"])
-    side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
+    side = {"collusion_scores": {"file": collusion_scores.name if collusion_scores else "None"},
+            "groups": {"file": groups.name if groups else "None"}}
     fit = train_dataset(ds, s, collusion_scores=scores, group_members=members, progress=progress_line, side_inputs=side)
-    from experiments.runner import keep_model
+    from experiments.runner import keep_model, train_identity
     from experiments.tasks import credit_fitted
 
-    kept = keep_model(credit_fitted(fit), model_out=model_out, experiment=experiment, register=register)
+    ident = train_identity([directory], "lightgbm", experiment, task="credit") if register else {}
+    fitted = credit_fitted(fit)
+    fitted.params.update(ident.get("params", {}))
+    kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register,
+                      run_name=ident.get("run_name"), tags=ident.get("tags"))
     _say_kept(kept, register)
     m = fit.metrics
     say(f"trained on {m['rows']:,} labelled rows ({m['bad_rate']:.1%} bad), {m['features']} features; held-out auc "
@@ -1165,9 +1205,13 @@ def credit_evaluate_cmd(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the folds (default [credit] seed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
     group: Optional[str] = typer.Option(None, "--group", help="Column whose rows stay in one fold (e.g. the firm of panel rows); not a feature."),
+    experiment: str = typer.Option("credit", "--experiment", help="MLflow experiment the evaluation run is logged in."),
+    track: bool = typer.Option(True, "--track/--no-track", help="Log the evaluation as an MLflow run."),
 ):
-    """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table."""
-    from riskmodels.credit.evaluate import cross_validate, read_labelled_table
+    """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table, beside a
+    logistic-regression baseline on the same folds; logged as an MLflow run (`credit-evaluate · <table> · ...`)."""
+    from experiments.evaluation import evaluate_credit
+    from riskmodels.credit.evaluate import read_labelled_table
 
     s = settings()
     X, y, info = read_labelled_table(table, target, positive, group=group)
@@ -1178,16 +1222,23 @@ def credit_evaluate_cmd(
         say("; ".join(x for x in (info["date_columns"] and f"read as dates (days): {', '.join(info['date_columns'])}",
                                   info["identifier_columns"] and "left out as identifiers (a different value in every row): "
                                   + ", ".join(info["identifier_columns"])) if x))
-    ev = cross_validate(X, y, s, folds=folds, seed=seed, progress=progress_line, groups=info["groups"])
+    ev, run = evaluate_credit(table, target, X, y, info, settings=s, experiment=experiment, track=track, folds=folds,
+                              seed=seed, progress=_task_progress())
     m = ev.metrics
     if m.get("duplicate_rows"):
         say(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
     if m.get("groups"):
         say(f"{m['groups']:,} groups of '{group}', each kept in one fold")
     say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")
+    if m.get("baseline_auc") is not None:
+        say(f"baseline (logistic regression, same folds): auc {m['baseline_auc']:.4f}")
     say("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
                                          if v["bad_rate"] is not None))
+    if run:
+        say(f"tracked as run {run['run_id']} '{run['run_name']}' in experiment {run['experiment']} ({run['tracking_uri']})")
     if as_json:
         out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
-               "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"]}
+               "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"],
+               **({"baseline_auc": round(m["baseline_auc"], 6)} if m.get("baseline_auc") is not None else {}),
+               **({"run_id": run["run_id"]} if run else {})}
         typer.echo(json.dumps(out))

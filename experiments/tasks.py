@@ -160,7 +160,9 @@ def credit_side_tables(features: dict, cache: dict | None):
         if groups is not None and len(groups):
             members = group_members_table(groups)
     if scores is not None:
-        scores = scores[["tender_id", "score"]]
+        from riskmodels.credit.pipeline import tender_probabilities
+
+        scores = tender_probabilities(scores)[["tender_id", "score"]]
     return scores, members
 
 
@@ -207,7 +209,9 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
         r = C.score_dataset(ds, load_model(uri, kind="collusion", allowed_hosts=getattr(getattr(settings, "models", None),
                                                                                          "allowed_hosts", ())),
                             settings=settings, evidence=(groups, gf, C.flag_findings(ds, settings)))
-        collusion_scores = r["scores"][["tender_id", "score"]]
+        from riskmodels.credit.pipeline import tender_probabilities
+
+        collusion_scores = tender_probabilities(r["scores"])[["tender_id", "score"]]
     return collusion_scores, group_members
 
 
@@ -229,3 +233,10 @@ def monitor_credit(model, ds, features: dict, settings=None, cache: dict | None 
 
 
 TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}
+# the model family each trainer fits (named in the run's name)
+FAMILIES = {"collusion": "lightgbm", "credit": "lightgbm"}
+
+
+def spec_family(spec) -> str:
+    """The model family a spec's trainer fits: what its runs are named by."""
+    return FAMILIES.get(spec.task, spec.task)

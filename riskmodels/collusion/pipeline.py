@@ -88,13 +88,15 @@ def flag_findings(ds, settings=None) -> pd.DataFrame | None:
 
 def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
     """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left.
+    `finding` numbers the findings (the rows of the evidence table kept), so a split finding's rows share it: the number
+    of findings is `finding.nunique()`, the number of tender-findings the number of rows."""
     if evidence is None or len(evidence) == 0:
         return None
     ev = evidence
     if "level" in ev.columns:
         ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    ev = ev.assign(finding=np.arange(len(ev)), tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
     ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
     return ev if len(ev) else None
 
@@ -181,14 +183,20 @@ def labelled(table: pd.DataFrame, where: str) -> tuple[pd.DataFrame, np.ndarray]
 
 def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", graph: bool = False, flags: bool = False,
                      n_splits: int = 5, seed: int = 0, params: dict | None = None, baseline: bool = False,
-                     labels: pd.DataFrame | None = None, settings=None, families=FAMILIES) -> dict:
+                     labels: pd.DataFrame | None = None, settings=None, families=FAMILIES,
+                     evidence: tuple | None = None) -> dict:
     """`collusion evaluate`: tender-grouped, bidder-held-out and time splits on one labelled dataset.
     Graph features and red flags are unsupervised (no labels used) but are computed once on the whole dataset.
     `families`: with more than LightGBM, each fold's model is a `FamilySelectedClassifier` that chooses among them by
     cross-validation inside the fold's training tenders (nested; each split reports how often each family was chosen),
-    and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`)."""
-    findings = flag_findings(ds, settings) if flags else None
-    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, flags=flags, findings=findings), labels)
+    and the result names the family chosen on all the labelled tenders (`family`, `inner_auc`, `inner_scores`).
+    `evidence`: the (groups, graph features, flag findings) already computed on `ds` (the demo's), used instead of
+    computing them again."""
+    groups, gf, findings = evidence if evidence is not None else (None, None, None)
+    if flags and findings is None:
+        findings = flag_findings(ds, settings)
+    table = with_labels(tender_table(ds, min_bids=min_bids, graph=graph, graph_features=gf if graph else None,
+                                     flags=flags, findings=findings), labels)
     table, y = labelled(table, _name(ds))
     cols = model_columns(table, kind)
     lgbm = TenderCollusionClassifier(**(params or model_params(settings)), random_state=seed)
@@ -467,9 +475,24 @@ def predict_on_engine(model, X: pd.DataFrame) -> np.ndarray:
     return pd.concat(parts, ignore_index=True)["p"].to_numpy()
 
 
+def evidence_strength(table: pd.DataFrame, flag_share: float = 0.1) -> np.ndarray:
+    """The strength of each tender's evidence, 0-1: the no-model evidence score (`CompositeCollusionScore` over
+    `composite_frame`, positions within this market), 0 where the dataset has no evidence to weigh. It breaks the ties
+    of a model's saturated probabilities in the case order (`caselist.ranking_score`)."""
+    X, weights = composite_frame(table)
+    if X.shape[1] == 0:
+        return np.zeros(len(table))
+    s = CompositeCollusionScore(weights=weights, flag_share=flag_share).fit(X).score_samples(X)
+    return np.nan_to_num(np.asarray(s, dtype=float), nan=0.0)
+
+
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
                   settings=None, evidence: tuple | None = None, transfer_share: float | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
+
+    Columns: `score` (the case order's key: with a model, its log-odds plus 0.01 x the evidence strength,
+    `caselist.ranking_score`; without one, the evidence score), `probability` (the model's calibrated probability, what
+    the flag threshold reads; empty without a model), `evidence` (the evidence strength, 0-1), `flag`, `reasons`.
 
     With a fitted `model` (from `train`), its columns are built from this dataset (market-relative within it) and
     missing ones are NaN. Without a model, the transparent composite score of flags and screens, ranked within this
@@ -517,6 +540,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
                              "and there are no ties between bidders")
         model = CompositeCollusionScore(weights=weights, flag_share=c.flag_share if c is not None else 0.1).fit(X)
         score = model.score_samples(X)
+        probability, strength = np.full(len(score), np.nan), score
         flag = model.predict(X).astype(int)
         reasons = model.explain(X, top=top, context=table, evidence=texts)
         method = "composite"
@@ -525,8 +549,10 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         if not names:
             raise InputError("the model has no feature names; train it with `riskmodels collusion train`")
         X = table.reindex(columns=names).astype(float)
-        score = predict_on_engine(model, X)
-        flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+        probability = predict_on_engine(model, X)
+        strength = evidence_strength(table, c.flag_share if c is not None else 0.1)
+        score = caselist.ranking_score(probability, strength)
+        flag = (probability >= float(getattr(model, "threshold", 0.5))).astype(int)
         profile = getattr(model, "training_profile_", None)
         if profile is not None and seen_share(profile, table) < NEW_MARKET_OVERLAP:
             share = transfer_share if transfer_share is not None else (c.transfer_flag_share if c is not None else 0.05)
@@ -541,7 +567,8 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     n_bids = table["n_bids"].to_numpy()
     reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
                for r, f in zip(reasons, bid_list_notes(table))]
-    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
+    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "probability": probability,
+                           "evidence": np.round(np.asarray(strength, dtype=float), 6), "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf, findings=findings)
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,

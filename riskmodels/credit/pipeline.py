@@ -456,4 +456,16 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
         raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
     if "score" in df.columns:
         df["score"] = pd.to_numeric(df["score"], errors="coerce")
+        if "probability" in df.columns:
+            df = tender_probabilities(df)
     return df
+
+
+def tender_probabilities(scores: pd.DataFrame) -> pd.DataFrame:
+    """`scores` (a collusion scores table) with `score` read as the credit features want it, on 0-1: the model's
+    `probability` where the table has one (`collusion score --model` writes it beside `score`, the case order's log-odds
+    key), else `score` itself (the no-model evidence score, already 0-1)."""
+    if "probability" not in scores.columns:
+        return scores
+    p = pd.to_numeric(scores["probability"], errors="coerce")
+    return scores.assign(score=p.where(p.notna(), pd.to_numeric(scores["score"], errors="coerce")))

@@ -72,7 +72,10 @@ def read_scores(path) -> pd.DataFrame:
     s["flag"] = pd.to_numeric(s["flag"], errors="coerce").fillna(0).astype(int) if "flag" in s else 0
     s["reasons"] = unescape_series(s["reasons"].fillna("").astype(str)) if "reasons" in s else ""
     s["tender_id"] = unescape_series(s["tender_id"].astype(str))  # written formula-safe by `collusion score`
-    return s[["tender_id", "score", "flag", "reasons"]]
+    extra = [c for c in ("probability", "evidence") if c in s.columns]  # a model's probability, the evidence strength
+    for c in extra:
+        s[c] = pd.to_numeric(s[c], errors="coerce")
+    return s[["tender_id", "score", *extra, "flag", "reasons"]]
 
 
 def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, settings=None) -> Evidence:
@@ -531,6 +534,7 @@ def _index_page(c) -> None:
         info = tinfo.get(tid, {})
         tg = top_group_of.get(tid, 0)
         trows.append({"rank": r["rank"], "tid": tid, "link": tender_link(tid, ""), "score": r["score"],
+                      "prob": _f(r.get("probability")), "evidence": _f(r.get("evidence")),
                       "flag": r.get("flag"), "buyer": namer(info["buyer_id"]) if info.get("buyer_id") else "",
                       "category": info.get("category", ""), "published": info.get("published_at", "")[:10],
                       "n_bids": len(ids_of.get(tid, [])), "group": tg if tg > 0 else None, "why": why_tender(tid)})
@@ -541,9 +545,11 @@ def _index_page(c) -> None:
         grows.append({"rank": gid, "link": group_link(gid, ""), "score": _f(g["score"]), "size": len(ms),
                       "names": [namer(m) for m in ms[:3]], "more": max(0, len(ms) - 3),
                       "n_joint": int(g.get("n_joint", 0)), "why": group_sentence(L, g)})
+    n_found = int(findings["finding"].nunique()) if "finding" in findings.columns else len(findings)
     counts = {"tenders": f"{bids['tender_id'].nunique():,}", "bids": f"{len(bids):,}",
-              "firms": f"{bids['bidder_id'].nunique():,}", "findings": f"{len(findings):,}",
-              "flagged": f"{findings['tender_id'].nunique():,}", "groups": f"{n_groups:,}"}
+              "firms": f"{bids['bidder_id'].nunique():,}", "findings": f"{n_found:,}",
+              "tender_findings": f"{len(findings):,}", "flagged": f"{findings['tender_id'].nunique():,}",
+              "groups": f"{n_groups:,}"}
     c = getattr(settings, "collusion", None)
     if method["kind"] == "model":
         how = L.fmt("method_model", model=method.get("model") or "")
@@ -561,7 +567,8 @@ def _index_page(c) -> None:
 
 
 
-ZH_TENDER_ORDER = "评分从高到低；评分相同时，依次按红旗代码种类更多、红旗发现更多、投标人中最主要团伙的评分更高排序，最后按项目编号排序"
+ZH_TENDER_ORDER = "评分从高到低。使用模型时，评分为模型的串通对数几率 log(p/(1-p))（p 为概率；概率在接近 1 时饱和，对数几率仍保持顺序），" \
+    "加上 0.01 × 证据强度（无模型证据评分，0-1），用于区分模型评分相同的项目，对概率的影响小于 1%；未使用模型时评分即证据强度。评分相同时，依次按红旗代码种类更多、红旗发现更多、投标人中最主要团伙的评分更高排序，最后按项目编号排序"
 ZH_GROUP_ORDER = "团伙评分从高到低；评分相同时，依次按共同投标项目更多、排他性更高、成员更多排序，最后按成员编号排序"
 
 

@@ -23,8 +23,13 @@ EN = {
     "what_analysed": "What was analysed", "table": "Table", "file": "File", "rows_read": "Rows read",
     "accepted": "Accepted", "rejected": "Rejected", "rejects_note": "Rejected rows are not in the analysis; "
     "`riskmodels data validate DIR --rejects FILE` lists each with its reason.",
-    "counts_line": "{tenders} tenders with {bids} bids from {firms} firms; {findings} red-flag findings in {flagged} "
-                   "tenders; {groups} bidder groups.",
+    "counts_line": "{tenders} tenders with {bids} bids from {firms} firms; {findings} red-flag findings about tenders, "
+                   "raised in {flagged} tenders ({tender_findings} tender-findings: a finding that names several "
+                   "tenders counts once for each; findings about a single bidder are on the firm pages); {groups} "
+                   "bidder groups.",
+    "prob_short": "p", "evidence_short": "evidence",
+    "score_note": "Score: the case order's key. With a model it is the model's log-odds of collusion (p: its "
+                  "probability) plus 0.01 x the evidence strength (0-1); without a model it is the evidence strength.",
     "method": "How the cases were ranked", "method_model": "Tender scores: the trained collusion model {model} "
     "(a calibrated probability that the tender was collusive).", "method_composite": "Tender scores: the transparent "
     "composite score (no model given): each tender's evidence (market positions of its bid screens, pair evidence, "
@@ -95,8 +100,12 @@ ZH = {
     "none": "无", "more": "更多", "of": "/", "yes": "是", "no": "否",
     "what_analysed": "分析了什么", "table": "数据表", "file": "文件", "rows_read": "读取行数", "accepted": "接受",
     "rejected": "拒绝", "rejects_note": "被拒绝的行不参与分析；`riskmodels data validate DIR --rejects FILE` 列出每行及原因。",
-    "counts_line": "{tenders} 个招标项目，{bids} 份投标，来自 {firms} 家企业；{flagged} 个项目中有 {findings} 条红旗发现；"
+    "counts_line": "{tenders} 个招标项目，{bids} 份投标，来自 {firms} 家企业；{flagged} 个项目中有 {findings} 条关于项目的红旗发现"
+                   "（按项目计 {tender_findings} 条：涉及多个项目的发现对每个项目各计一次；关于单个投标人的发现见企业页面）；"
                    "{groups} 个投标人团伙。",
+    "prob_short": "概率", "evidence_short": "证据",
+    "score_note": "评分：案件排序的依据。使用模型时为模型给出的串通对数几率（概率：模型的校准概率）加上 0.01 × 证据强度（0-1）；"
+                  "未使用模型时为证据强度。",
     "method": "案件如何排序", "method_model": "项目评分：已训练的串通投标模型 {model}（校准后的串通概率）。",
     "method_composite": "项目评分：透明的综合评分（未提供模型）：每个项目的证据（报价筛查指标在本市场中的位置、投标对证据、"
                         "红旗、团伙参与）在其市场内排序；市场前 {share} 的项目被预警。",
