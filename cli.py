@@ -13,31 +13,45 @@ import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not spin on a shared 2-core machine (STACK.md)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from features.errors import InputError
 
-# Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
-# A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
-_type_shown = TyperOption.display_type_rich
-TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
+# Help is plain, wrapped text (rich_markup_mode=None): readable at 80 columns, where Rich's boxed panels cut defaults and
+# choices; and with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
+# A switch takes no value: its type ("<bool>") is not shown beside it as if it did; a choice shows its choices
+# (Literal annotations: <full|transfer>), a repeated value its type and "..." (<path>...), an argument its NAME (not {name}).
+_TYPE_SHOWN = {TyperOption: TyperOption.display_type_rich, TyperArgument: TyperArgument.display_type_rich}
+
+
+def _shown_type(self, ctx):
+    if getattr(self, "is_flag", False):
+        return None
+    t = _TYPE_SHOWN[TyperOption if isinstance(self, TyperOption) else TyperArgument](self, ctx) or ""
+    return f"<{t[6:-2].lower()}>..." if t.startswith("<list[") else t or None
+
+
+TyperOption.display_type_rich = _shown_type
+TyperArgument.display_type_rich = _shown_type
+TyperArgument._usage_display_name = lambda self: ((self.display_name_raw.upper() if self.required
+                                                   else f"[{self.display_name_raw.upper()}]") + ("..." if self.nargs != 1 else ""))
 
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
-                  no_args_is_help=True, rich_markup_mode="markdown", add_completion=False, pretty_exceptions_enable=False)
-data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True, rich_markup_mode="markdown")
-import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True, rich_markup_mode="markdown")
-collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True, rich_markup_mode="markdown")
-graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True, rich_markup_mode="markdown")
-credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True, rich_markup_mode="markdown")
-inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True, rich_markup_mode="markdown")
-ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True, rich_markup_mode="markdown")
-experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True, rich_markup_mode="markdown")
+                  no_args_is_help=True, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Load, validate, simulate and import datasets.", no_args_is_help=True, rich_markup_mode=None)
+import_app = typer.Typer(help="Convert outside datasets into canonical tables.", no_args_is_help=True, rich_markup_mode=None)
+collusion_app = typer.Typer(help="Collusion evidence, models and case lists.", no_args_is_help=True, rich_markup_mode=None)
+graph_app = typer.Typer(help="Bidder graphs, suspicious groups and exports.", no_args_is_help=True, rich_markup_mode=None)
+credit_app = typer.Typer(help="Enterprise credit models and A-D tiers.", no_args_is_help=True, rich_markup_mode=None)
+inspect_app = typer.Typer(help="Tier-driven double-random inspection plans.", no_args_is_help=True, rich_markup_mode=None)
+ocds_app = typer.Typer(help="Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.", no_args_is_help=True, rich_markup_mode=None)
+experiments_app = typer.Typer(help="Experiment specs, tracked runs and model promotion (MLflow).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(data_app, name="data")
 data_app.add_typer(import_app, name="import")
 app.add_typer(collusion_app, name="collusion")
@@ -162,7 +176,7 @@ def main(
     settings_file: Optional[Path] = typer.Option(None, "--settings", help="Settings TOML (default: ./riskmodels.toml if present)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks of unexpected errors."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show."),
-    engine: Optional[str] = typer.Option(None, "--engine", envvar="RISKMODELS_ENGINE",
+    engine: Optional[Literal["pandas", "dask"]] = typer.Option(None, "--engine", envvar="RISKMODELS_ENGINE",
                                          help="pandas (one process, the default) or dask (partitions on Dask workers); default [engine] name."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: address of a running Dask scheduler (tcp://host:8786)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="With --engine dask and no --scheduler: local worker processes (one thread each)."),
@@ -273,7 +287,7 @@ def experiments_promote_cmd(name: str = typer.Argument(..., help="Registered mod
 
 @app.command("demo")
 @_handled
-def demo_cmd(scale: str = typer.Option("tiny", "--scale", help="tiny (seconds) or city (Pingshan-sized, minutes)."),
+def demo_cmd(scale: Literal["tiny", "city"] = typer.Option("tiny", "--scale", help="tiny (1,000 tenders, 2,000 firms: 2-5 minutes on 2 cores) or city (Pingshan-sized: 5-15 minutes)."),
              out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for every output of the demo."),
              seed: int = typer.Option(20240601, "--seed", help="Seed of the simulated city."),
              data: Optional[Path] = typer.Option(None, "--data", help="Run on this dataset directory instead of simulating."),
@@ -428,7 +442,7 @@ def inspect_plan_cmd(
     out: Path = typer.Option(..., "--out", help="Output folder for plan.csv, plan.xlsx (internal), notice.csv/.xlsx/.md (public), manifest.json, ..."),
     triggers: Optional[Path] = typer.Option(None, "--triggers", help="Triggers file: enterprise_id[, department, reason]."),
     embed_inputs: bool = typer.Option(False, "--embed-inputs", help="Copy the inputs into OUT/inputs/ (self-contained)."),
-    lang: str = typer.Option("en", "--lang", help="Language of the workbooks' and notice's headers and department labels: en or zh."),
+    lang: Literal["en", "zh"] = typer.Option("en", "--lang", help="Language of the workbooks' and notice's headers and department labels."),
     lists: Optional[Path] = typer.Option(None, "--lists", help="Folder from 'credit lists': black-listed firms drawn as tier D, red-listed as tier A."),
     force: bool = typer.Option(False, "--force", help="Replace an existing plan folder (the new plan replaces it whole)."),
 ):
@@ -512,7 +526,7 @@ def inspect_report_cmd(
     plans: list[Path] = typer.Option(..., "--plans", help="Plan folder(s) written by 'inspect plan' (repeat for several periods)."),
     out: Path = typer.Option(..., "--out", help="Folder for index.html (with charts) and report.xlsx."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results of planned visits not yet in the dataset (inspections columns)."),
-    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    lang: Literal["en", "zh"] = typer.Option("en", "--lang", help="Language of the page."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing report."),
 ):
     """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
@@ -607,7 +621,7 @@ def graph_ego_cmd(
 def graph_features_cmd(
     directory: Path = typer.Argument(..., help="Dataset directory."),
     out: Path = typer.Option(..., "--out", help="Feature table (.csv/.parquet/.xlsx)."),
-    level: str = typer.Option("bidder", "--level", help="bidder or tender."),
+    level: Literal["bidder", "tender"] = typer.Option("bidder", "--level", help="One row per bidder or per tender."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
@@ -623,9 +637,9 @@ def graph_features_cmd(
 @_handled
 def data_simulate_cmd(
     out: Path = typer.Option(..., "--out", help="Directory to write the canonical tables and truth/ into."),
-    scale: str = typer.Option("tiny", "--scale", help="tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city)."),
+    scale: Literal["tiny", "city", "province"] = typer.Option("tiny", "--scale", help="tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city)."),
     seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="csv or parquet (default: csv; parquet parts for province)."),
+    fmt: Optional[Literal["csv", "parquet"]] = typer.Option(None, "--format", help="Table format (default: csv; parquet parts for province)."),
     force: bool = typer.Option(False, "--force", help="Replace tables (and truth/) already in DIR; other files there are never touched."),
 ):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
@@ -750,14 +764,14 @@ def collusion_evaluate_cmd(
     directory: Path = typer.Argument(..., help="Labelled dataset directory (tenders.collusive)."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as one JSON line (the last line of stdout)."),
     min_bids: int = typer.Option(3, "--min-bids", help="Only tenders with at least this many valid bids (bid screens need 3; the same default as train)."),
-    kind: str = typer.Option("full", "--features", help="full (raw + market-relative) or transfer (market-relative only)."),
+    kind: Literal["full", "transfer"] = typer.Option("full", "--features", help="full (raw + market-relative) or transfer (market-relative only)."),
     graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features (they encode firm identity)."),
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     folds: int = typer.Option(5, "--folds", help="Folds per split."),
     seed: int = typer.Option(0, "--seed", help="Seed of the folds and the model."),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="Also evaluate extra trees on the 10 textbook screens on the same folds."),
     labels: Optional[Path] = typer.Option(None, "--labels", help="Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive."),
-    families: str = typer.Option("lightgbm,extra_trees,extra_trees_screens,logistic", "--families", help="Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice."),
+    families: str = typer.Option("lightgbm,extra_trees,extra_trees_screens,logistic", "--families", show_default="all four: lightgbm, extra_trees, extra_trees_screens, logistic", help="Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice."),
     experiment: str = typer.Option("collusion", "--experiment", help="MLflow experiment the evaluation run is logged in."),
     track: bool = typer.Option(True, "--track/--no-track", help="Log the evaluation as an MLflow run (every split's metrics, the baseline, the family, the data's fingerprint, the settings)."),
 ):
@@ -813,14 +827,14 @@ def collusion_train_cmd(
     model_out: Optional[Path] = typer.Option(None, "--model-out", help="Write the model here as an MLflow model directory."),
     register: Optional[str] = typer.Option(None, "--register", help="Track the run in MLflow and register the model under this name (champion if it beats the current one)."),
     experiment: str = typer.Option("collusion", "--experiment", help="MLflow experiment of the tracked run (with --register)."),
-    kind: str = typer.Option("transfer", "--features", help="transfer (market-relative only, moves between markets) or full."),
+    kind: Literal["transfer", "full"] = typer.Option("transfer", "--features", help="transfer (market-relative only, moves between markets) or full."),
     min_bids: int = typer.Option(3, "--min-bids", help="Learn only from tenders with at least this many valid bids (bid screens need 3)."),
     graph: bool = typer.Option(False, "--graph/--no-graph", help="Add graph features."),
     flags: bool = typer.Option(False, "--flags/--no-flags", help="Add red-flag counts as features."),
     seed: int = typer.Option(0, "--seed", help="Seed of the model."),
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
-    directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
-    method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select)."),
+    directions: Optional[Literal["literature", "free"]] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
+    method: Literal["auto", "lightgbm", "consensus", "select"] = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select)."),
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
@@ -1105,7 +1119,7 @@ def credit_profile_cmd(
     out: Path = typer.Option(..., "--out", help="The page (FILE.html) with --id; a folder (one page per firm + index.html) with --ids."),
     eid: Optional[str] = typer.Option(None, "--id", help="One enterprise (unified social credit code)."),
     ids: Optional[Path] = typer.Option(None, "--ids", help="A file of enterprise ids (CSV with enterprise_id, or one id a line)."),
-    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    lang: Literal["en", "zh"] = typer.Option("en", "--lang", help="Language of the page."),
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores from 'collusion score' (tender_id, score, flag, reasons)."),
     history: Optional[list[Path]] = typer.Option(None, "--history", help="Earlier tiers files, for the tier history (repeatable)."),
@@ -1242,3 +1256,19 @@ def credit_evaluate_cmd(
                **({"baseline_auc": round(m["baseline_auc"], 6)} if m.get("baseline_auc") is not None else {}),
                **({"run_id": run["run_id"]} if run else {})}
         typer.echo(json.dumps(out))
+
+
+def _add_examples(group: typer.Typer, prefix: str = "") -> None:
+    """Every command's help ends with its example line (`riskmodels.examples`)."""
+    import inspect
+
+    from riskmodels.examples import with_example
+
+    group.info.help = with_example(prefix.strip(), group.info.help)
+    for c in group.registered_commands:
+        c.help = with_example(prefix + (c.name or c.callback.__name__), c.help or inspect.getdoc(c.callback))
+    for g in group.registered_groups:
+        _add_examples(g.typer_instance, f"{prefix}{g.name} ")
+
+
+_add_examples(app)

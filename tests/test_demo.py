@@ -62,7 +62,7 @@ def test_progress_line_in_words():
 
 
 def test_cli_rejects_unknown_scale(cli, tmp_path):
-    cli("demo", "--scale", "galaxy", "--out", tmp_path, code=2, err="--scale must be one of tiny, city")
+    cli("demo", "--scale", "galaxy", "--out", tmp_path, code=2, err="'galaxy' is not one of 'tiny', 'city'")
 
 
 def tiers_as_of(out) -> str:
