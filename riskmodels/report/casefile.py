@@ -31,6 +31,8 @@ import pandas as pd
 
 from features.errors import InputError
 from features.export import unescape_series
+from graphs.chance import more_than_chance
+from graphs.relations import COMMON_FIRMS
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS
 from riskmodels.report.site import Site, page_name
 
@@ -306,8 +308,11 @@ def write_case_file(site: Site, ds, ev: Evidence, *, method: dict, settings=None
     bg = ev.graphs  # the bidder graph: pictures, registry and metadata ties, co-bidders
     rel = bg.relation_pairs if bg is not None else None
     if rel is None or not len(rel):
-        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value"])
-    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value"]]
+        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value", "n_firms"])
+    if "n_firms" not in rel.columns:  # how many firms share the value in the whole data (2: only this pair)
+        rel = rel.assign(n_firms=2)
+    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value",
+                                                                            "n_firms"]]
     c = SimpleNamespace(**locals())  # what the page writers share
     _tender_pages(c)
     _group_pages(c)
@@ -422,7 +427,7 @@ def _group_pages(c) -> None:
             key = [{"label": labs[n], "name": namer(n), "id": n, "link": firm_link(n), "member": n in mset,
                     "bids": stats.get(n, (0, 0))[0], "wins": stats.get(n, (0, 0))[1]} for n in mem + ctx]
         num = {k["id"]: k["label"] for k in key}
-        met, won, decided, exp_won, winners = [], 0, 0, 0.0, {}
+        met, won, decided, chances, winners = [], 0, 0, [], {}
         for tid in joint.get(gid, []):
             allb = by_tender.get(tid, [])
             here = list(dict.fromkeys(r["bidder_id"] for r in allb if r["bidder_id"] in mset))
@@ -431,7 +436,7 @@ def _group_pages(c) -> None:
             if w is not None:
                 decided += 1
                 won += int(w in mset)
-                exp_won += len(here) / nb
+                chances.append(len(here) / nb)
                 if w in mset:
                     winners[w] = winners.get(w, 0) + 1
             met.append({"tid": tid, "link": tender_link(tid), "published": tinfo.get(tid, {}).get("published_at", ""),
@@ -440,8 +445,9 @@ def _group_pages(c) -> None:
                         "score": score_of.get(tid), "rank": rank_of.get(tid), "flags": fcount.get(tid, 0)})
         lines = [L.fmt("ev_together", k=len(members), n=int(g.get("n_joint", len(met)))),
                  L.fmt("ev_exclusive", x=f"{_f(g.get('exclusivity')):.2f}", c=f"{_f(g.get('cohesion')):.2f}")]
-        if decided:
-            lines.append(L.fmt("ev_wins", w=won, d=decided, e=f"{exp_won:.1f}"))
+        offered, exp_won, tail = more_than_chance(won, chances) if decided else (False, 0.0, 1.0)
+        if offered:  # wins chance explains well are not evidence (graphs.chance)
+            lines.append(L.fmt("ev_wins", w=won, d=decided, e=f"{exp_won:.1f}", p=L.chance(tail)))
         even, focus = _f(g.get("evenness")), _f(g.get("loss_focus"))
         if not math.isnan(even) and even >= 0.8 and won >= 3:
             lines.append(L.fmt("ev_rotation", x=f"{even:.2f}"))
@@ -453,15 +459,26 @@ def _group_pages(c) -> None:
             lines.append(L.fmt("ev_prices", p=f"{tight:.0%}"))
         r_in = rel[rel["firm_a"].isin(mset) & rel["firm_b"].isin(mset)]
         if len(r_in):
-            cnt = r_in.drop_duplicates(["firm_a", "firm_b", "relation"])["relation"].value_counts()
             sep = "; " if site.lang == "en" else "；"
-            lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.rel_name(k)} ({v} {L.pairs_word})" for k, v in cnt.items())))
+            rare = r_in[r_in["n_firms"] < COMMON_FIRMS]
+            cnt = rare.drop_duplicates(["firm_a", "firm_b", "relation"])["relation"].value_counts()
+            if len(cnt):
+                lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.rel_name(k)} ({v} {L.pairs_word})"
+                                                                for k, v in cnt.items())))
+            weak = r_in[r_in["n_firms"] >= COMMON_FIRMS].drop_duplicates(["relation", "value"])
+            if len(weak):
+                lines.append(L.fmt("ev_common", k=COMMON_FIRMS, rel=sep.join(
+                    f"{L.rel_name(k)} ({v})" for k, v in weak["relation"].value_counts().items())))
         ties = []  # one row per shared value: the relation, the value and every member that shares it
         shared_by: dict = {}
-        for a, b_, r_, v in r_in.itertuples(index=False):
+        n_of: dict = {}
+        for a, b_, r_, v, n in r_in[["firm_a", "firm_b", "relation", "value", "n_firms"]].itertuples(index=False):
             shared_by.setdefault((str(r_), _s(v)), set()).update((a, b_))
-        for (r_, v), who in sorted(shared_by.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            ties.append({"relation": L.rel_name(r_), "value": v,
+            n_of[(str(r_), _s(v))] = int(n)
+        # specific values first (fewest firms in the whole data), common ones last and labelled
+        for (r_, v), who in sorted(shared_by.items(), key=lambda kv: (n_of[kv[0]], -len(kv[1]), kv[0])):
+            ties.append({"relation": L.rel_name(r_), "value": v, "n_firms": n_of[(r_, v)],
+                         "common": n_of[(r_, v)] >= COMMON_FIRMS,
                          "firms": [(num.get(m, ""), namer(m), firm_link(m)) for m in sorted(who, key=lambda m: (
                              int(num[m]) if num.get(m, "").isdigit() else 999, m))]})
         site.render("group.html", f"groups/{group_pages[gid]}", gid=gid, g=g, total=n_groups, picture=pic, key=key,
@@ -486,7 +503,10 @@ def _firm_pages(c) -> None:
                           ["bidder_id", "tender_id", "x_price", "x_win", "x_valid", "x_rank", "status"])
     both = pd.concat([rel, rel.rename(columns={"firm_a": "firm_b", "firm_b": "firm_a"})], ignore_index=True)
     both = both[both["firm_a"].isin(firm_set)].drop_duplicates(["firm_a", "firm_b", "relation", "value"])
-    rel_by = _records_by(both, "firm_a", ["firm_a", "firm_b", "relation", "value"])
+    # specific ties first (values few firms share), common values (COMMON_FIRMS firms or more) last, labelled
+    both = both.assign(n_firms=pd.to_numeric(both["n_firms"], errors="coerce").fillna(2).astype(int))
+    both = both.sort_values(["firm_a", "n_firms", "relation", "value", "firm_b"], kind="stable")
+    rel_by = _records_by(both, "firm_a", ["firm_a", "firm_b", "relation", "value", "n_firms"])
     co_by: dict = {}
     if bg is not None and len(bg.pairs):
         p = bg.pairs[["bidder_a", "bidder_b", "co_bids"]]
@@ -505,14 +525,17 @@ def _firm_pages(c) -> None:
                  "case_rank": rank_of.get(r["tender_id"]), "flags": fcount.get(r["tender_id"], 0)} for r in rows]
         rr = rel_by.get(fid, [])
         rels = [{"other": (namer(x["firm_b"]), x["firm_b"], firm_link(x["firm_b"])), "relation": L.rel_name(str(x["relation"])),
-                 "value": _s(x["value"])} for x in rr[:FIRM_RELATION_CAP]]
+                 "value": _s(x["value"]), "n_firms": int(x["n_firms"]), "weight": 1.0 / max(1, int(x["n_firms"]) - 1),
+                 "common": int(x["n_firms"]) >= COMMON_FIRMS} for x in rr[:FIRM_RELATION_CAP]]
+        n_common = sum(int(x["n_firms"]) >= COMMON_FIRMS for x in rr)
         co = [{"other": (namer(x["bidder_b"]), x["bidder_b"], firm_link(x["bidder_b"])), "n": int(x["co_bids"])}
               for x in co_by.get(fid, [])]
         gs = [{"rank": g, "link": group_link(g), "n": len(members_of[g])} for g in group_of.get(fid, [])]
         cases = sorted([x for x in brow if x["link"] and x["case_rank"] is not None], key=lambda x: x["case_rank"])
         site.render("firm.html", f"firms/{page_name(fid)}", fid=fid, name=namer(fid), ent=eidx.get(fid, {}),
                     known=fid in eidx, bids=brow, n_bids=len(brow), n_wins=sum(x["won"] for x in brow),
-                    relations=rels, n_rel=len(rr), co=co, groups=gs, cases=cases)
+                    relations=rels, n_rel=len(rr), n_common=n_common, common_firms=COMMON_FIRMS, co=co, groups=gs,
+                    cases=cases)
 
 
 
