@@ -21,7 +21,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 import typer
 from typer.core import TyperArgument, TyperOption
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 # Help is plain, wrapped text (rich_markup_mode=None): readable at 80 columns, where Rich's boxed panels cut defaults and
 # choices; and with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
@@ -60,6 +60,8 @@ app.add_typer(credit_app, name="credit")
 app.add_typer(inspect_app, name="inspect")
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(experiments_app, name="experiments")
+cases_app = typer.Typer(help="The investigator's loop: verdicts, the review queue and early warnings (docs/cases.md).", no_args_is_help=True, rich_markup_mode="markdown")
+app.add_typer(cases_app, name="cases")
 
 
 class _State:
@@ -73,7 +75,7 @@ class _State:
 def outputs(*paths, force: bool = False) -> None:
     """Refuse (exit 2, naming them) to write over outputs that already exist unless --force; remember the ones that will
     be replaced, so a run that fails says which of them are now stale (left from an earlier run)."""
-    from features.export import refuse_overwrite
+    from features.io.export import refuse_overwrite
 
     found = refuse_overwrite(*paths, force=force)
     state.replacing = {p: p.lstat().st_mtime_ns for p in found}
@@ -129,7 +131,7 @@ def _handled(fn):
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
     from features import engine
-    from features.settings import load_settings
+    from features.core.settings import load_settings
 
     s = load_settings(state.settings_path)
     for key, value in state.engine.items():
@@ -153,7 +155,7 @@ def progress_line(msg: str) -> None:
 def _task_progress():
     """Where the engine reports its batches of tasks: stderr (a bar on a terminal, lines every few seconds elsewhere),
     nothing with --quiet."""
-    from features.progress import TaskProgress
+    from features.core.progress import TaskProgress
 
     return TaskProgress.silent() if state.quiet else TaskProgress(say)
 
@@ -204,11 +206,11 @@ def main(
 def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to write the settings file."),
              force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")):
     """Write the commented default settings file."""
-    from features.settings import default_settings_text
+    from features.core.settings import default_settings_text
 
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
-    from features.export import write_text
+    from features.io.export import write_text
 
     write_text(path, default_settings_text())
     say(f"wrote {path}")
@@ -310,8 +312,8 @@ def data_validate(
     force: bool = typer.Option(False, "--force", help="Replace the rejects file if it exists."),
 ):
     """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
 
     outputs(rejects, force=force)
     ds = load_dataset(directory, settings())
@@ -354,8 +356,8 @@ def import_garcia_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
-    from features.dataset import table_files
-    from features.garcia import import_garcia
+    from features.io.dataset import table_files
+    from features.imports.garcia import import_garcia
 
     outputs(*table_files(out, ("tenders", "bids")), force=force)
 
@@ -375,7 +377,7 @@ def _report_ocds_issues(report, issues_file: Optional[Path], limit: int = 50) ->
     if issues_file is not None:
         import pandas as pd
 
-        from features.export import write_table
+        from features.io.export import write_table
 
         write_table(pd.DataFrame([[i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)] for i in report.issues],
                                  columns=["line", "ocid", "path", "value", "problem", "skipped"]), issues_file)
@@ -393,9 +395,9 @@ def ocds_indicators_cmd(
 ):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
     outputs(issues, force=force)
-    from features.indicators import engine
-    from features.indicators.config import load_ini
-    from features.ocds import ReadReport, read_processes
+    from features.evidence.indicators import engine
+    from features.evidence.indicators.config import load_ini
+    from features.imports.ocds import ReadReport, read_processes
 
     config = load_ini(ini)
     report = ReadReport()
@@ -417,8 +419,8 @@ def import_ocds_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
-    from features.dataset import table_files
-    from features.ocds import ReadReport, import_ocds
+    from features.io.dataset import table_files
+    from features.imports.ocds import ReadReport, import_ocds
 
     outputs(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
 
@@ -531,10 +533,9 @@ def inspect_report_cmd(
 ):
     """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
     population's violation rate estimated from the random draws, per department and tier."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
-    from riskmodels.inspection.exports import check_lang
-    from riskmodels.inspection.report import analyse, read_plan, write_report
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import check_lang, read_side_table
+    from riskmodels.inspection.analysis import analyse, read_plan, write_report
 
     check_lang(lang)
     outputs(out / "index.html", out / "report.xlsx", force=force)
@@ -555,7 +556,7 @@ def inspect_report_cmd(
 
 # --- bidder graphs ---
 def _graph_dataset(directory: Path):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from graphs.pipeline import TABLES
 
     return load_dataset(directory, settings(), tables=list(TABLES), require=("bids",))
@@ -682,9 +683,9 @@ def collusion_flags_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
-    from features.dataset import load_dataset
-    from features.export import write_table, write_text
-    from features.flags import collusion_flags, flagged_tenders
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table, write_text
+    from features.evidence.flags import collusion_flags, flagged_tenders
 
     outputs(out, meta, force=force)
 
@@ -710,8 +711,8 @@ def collusion_screens_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from features.partitioned import screens_on_engine
 
     outputs(out, force=force)
@@ -733,9 +734,9 @@ def collusion_pairs_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
-    from features.dataset import load_dataset
-    from features.export import write_table
-    from features.pairs import pair_evidence
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
+    from features.evidence.pairs import pair_evidence
 
     outputs(out, force=force)
 
@@ -778,7 +779,7 @@ def collusion_evaluate_cmd(
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits, beside a baseline on the
     same folds; logged as an MLflow run (`collusion-evaluate · <data> · <family> · <UTC minute>`); docs/evaluation.md."""
     from experiments.evaluation import evaluate_collusion
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.collusion.pipeline import read_labels
 
     if min_bids < 1:
@@ -835,12 +836,15 @@ def collusion_train_cmd(
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
     directions: Optional[Literal["literature", "free"]] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
     method: Literal["auto", "lightgbm", "consensus", "select"] = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select)."),
+    verdicts: Optional[str] = typer.Option(None, "--verdicts", help="Learn from the verdicts of this case store (collusive 1, clean 0; unsure left out) instead of tenders.collusive."),
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.collusion.pipeline import read_labels, train
 
+    if labels and verdicts:
+        raise InputError("give --labels or --verdicts, not both")
     if labels and len(labels) != len(directories):
         raise InputError(f"--labels: give one label file per DIR ({len(directories)}); got {len(labels)}")
     if model_out is None and register is None:
@@ -853,9 +857,16 @@ def collusion_train_cmd(
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                         require=["bids"]) for d in directories]
+    lab, extra = ([read_labels(p) for p in labels] if labels else None), {}
+    if verdicts is not None:
+        from riskmodels.cases.records import training_labels
+
+        st = _open_store(verdicts, s)
+        v = training_labels(st)
+        lab, extra = [v] * len(dss), {"labels": "verdicts", "verdicts": int(len(v)), "verdicts_collusive": int(v["collusive"].sum())}
+        say(f"learning from {len(v)} verdict(s) in {st.name} ({int(v['collusive'].sum())} collusive)")
     model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
-                                  cv=register is not None, settings=s,
-                                  labels=[read_labels(p) for p in labels] if labels else None, directions=directions,
+                                  cv=register is not None, settings=s, labels=lab, directions=directions,
                                   method=method)
     for m, res in info.get("transfer_check", {}).items():
         say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
@@ -864,7 +875,7 @@ def collusion_train_cmd(
 
     ident = train_identity(directories, info.get("family", info["method"]), experiment) if register else {}
     fitted = collusion_fitted(model, table, y, info, params={
-        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, **ident.get("params", {})})
+        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, **ident.get("params", {}), **extra})
     kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register,
                       run_name=ident.get("run_name"), tags=ident.get("tags"))
     _say_kept(kept, register)
@@ -898,8 +909,8 @@ def collusion_score_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from riskmodels.collusion.caselist import case_list_paths, write_case_list
     from riskmodels.collusion.pipeline import score_dataset
 
@@ -949,7 +960,7 @@ def collusion_report_cmd(
     force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
 ):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.report.casefile import collusion_report, read_scores
 
     if model is not None and scores is not None:
@@ -975,7 +986,8 @@ _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders",
 
 
 def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
-    from riskmodels.credit.pipeline import group_members_table, read_side_table
+    from features.io.side_tables import read_side_table
+    from riskmodels.credit.pipeline import group_members_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
             group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
@@ -1001,7 +1013,7 @@ def credit_train_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit import train_dataset
 
     if model_out is None and register is None:
@@ -1042,16 +1054,16 @@ def credit_tier_cmd(
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.tracking import load_model
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from riskmodels.credit import tier_dataset
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     import pandas as pd
 
     outputs(out, force=force)
     s = settings()
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
@@ -1084,17 +1096,17 @@ def credit_lists_cmd(
     """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
     import os
 
-    from features.dataset import load_dataset
-    from features.export import write_table
-    from features.sheets import write_workbook
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
+    from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     s = settings()
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
     ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when)
     files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
     outputs(*files, force=force)
@@ -1126,10 +1138,9 @@ def credit_profile_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite existing pages."),
 ):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import check_lang, read_side_table
     from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
-    from riskmodels.inspection.exports import check_lang
 
     check_lang(lang)
     if (eid is None) == (ids is None):
@@ -1176,14 +1187,15 @@ def credit_monitor_cmd(
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
     Gini / Brier / calibration on the credit_labels dated in between."""
     from experiments.tracking import load_model
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import monitor_dataset, parse_date
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import parse_day
+    from riskmodels.credit.pipeline import monitor_dataset
 
     if out is not None:
         outputs(*(out / n for n in ("stability.csv", "migration.csv", "calibration.csv", "summary.json")), force=force)
     s = settings()
-    ref = parse_date(reference_as_of, "--reference-as-of")
-    when = parse_date(as_of, "--as-of") if as_of else None
+    ref = parse_day(reference_as_of, "--reference-as-of")
+    when = parse_day(as_of, "--as-of") if as_of else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
@@ -1256,6 +1268,139 @@ def credit_evaluate_cmd(
                **({"baseline_auc": round(m["baseline_auc"], 6)} if m.get("baseline_auc") is not None else {}),
                **({"run_id": run["run_id"]} if run else {})}
         typer.echo(json.dumps(out))
+
+
+# --- the investigator's loop: the case store, verdicts, the review queue, early warnings ---
+_STORE_HELP = "Case store: a SQLite file or a postgresql:// URL (default: settings [cases] store, else ~/.riskmodels/cases.db)."
+_BID_TABLES = ["tenders", "bids", "bid_items", "enterprises", "shareholders"]
+
+
+def _open_store(store: Optional[str], s):
+    from riskmodels.cases.store import open_store
+
+    st = open_store(store or s.cases.store or None)
+    progress_line(f"case store: {st.name}")
+    return st
+
+
+@cases_app.command("verdict")
+@_handled
+def cases_verdict_cmd(
+    directory: Path = typer.Argument(..., help="Dataset the judged tenders come from (their bids and traces are kept with the verdicts)."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="Verdict file: tender_id, verdict (collusive|clean|unsure), by, note, firms (optional, ';'-separated)."),
+    tender: Optional[str] = typer.Option(None, "--tender", help="One tender's verdict instead of a file (with --verdict, --by)."),
+    verdict: Optional[str] = typer.Option(None, "--verdict", help="collusive, clean or unsure (with --tender)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who reached the verdict (with --tender)."),
+    note: str = typer.Option("", "--note", help="The verdict's note (with --tender)."),
+    firms: str = typer.Option("", "--firms", help="Firms found colluding, ';'-separated (with --tender; default: every valid bidder)."),
+):
+    """Record investigators' verdicts in the case store; a later verdict on a tender supersedes the earlier one, both kept."""
+    from features.io.dataset import load_dataset
+    from riskmodels.cases.verdicts import one_verdict, read_verdict_file, record_verdicts
+
+    if (verdicts is None) == (tender is None):
+        raise InputError("give --verdicts FILE, or --tender T with --verdict V and --by NAME (one of the two)")
+    if tender is not None and (verdict is None or by is None):
+        raise InputError("--tender needs --verdict (collusive, clean or unsure) and --by NAME")
+    v = read_verdict_file(verdicts) if verdicts is not None else one_verdict(tender, verdict, by, note, firms)
+    s = settings()
+    st = _open_store(store, s)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items"], require=["bids"])
+    r = record_verdicts(st, ds, v, str(verdicts or "--tender"))
+    say(f"recorded {r['recorded']} verdict(s) (" + ", ".join(f"{k} {n}" for k, n in sorted(r["by_verdict"].items()))
+        + f"; {r['firms_named']} firm(s) named)" + (f"; {r['superseded']} supersede an earlier verdict" if r["superseded"] else ""))
+
+
+@cases_app.command("queue")
+@_handled
+def cases_queue_cmd(
+    directory: Path = typer.Argument(..., help="Dataset whose tenders are to be reviewed."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    budget: int = typer.Option(..., "--budget", help="How many tenders to review next."),
+    out: Path = typer.Option(..., "--out", help="Queue CSV: tender_id, rank, score, no_model_score, why, reasons."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """The next tenders to review, never one already judged: the no-model score, then learning from the verdicts."""
+    from features.io.dataset import load_dataset
+    from riskmodels.cases.queue import queue_to_file
+
+    outputs(out, force=force)
+    s = settings()
+    st = _open_store(store, s)
+    ds = load_dataset(directory, s, tables=_BID_TABLES, require=["bids"])
+    r = queue_to_file(ds, st, budget, out, s)
+    say(f"queued {r['queued']} of {r['available']:,} tenders not yet judged ({r['judged']:,} judged); ranked by {r['why']}; "
+        f"wrote {out}")
+
+
+@cases_app.command("warn")
+@_handled
+def cases_warn_cmd(
+    directory: Path = typer.Argument(..., help="New tenders (tenders, bids; other tables whole)."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    out: Path = typer.Option(..., "--out", help="Warnings not raised before: warning_id, tender_id, kind, firms, reason."),
+    black: Optional[Path] = typer.Option(None, "--black", help="Black list (enterprise_id), e.g. the black.csv of 'credit lists'."),
+    model: Optional[str] = typer.Option(None, "--model", help="Score the new tenders with this model instead of the no-model score against the kept history."),
+    share: Optional[float] = typer.Option(None, "--share", help="Share of the new tenders warned by score (default: settings [cases] warn_share)."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Early warnings on new tenders: confirmed groups bidding again, traces of confirmed cases, black-listed firms, top scores."""
+    from features.io.dataset import load_dataset
+    from riskmodels.cases.early_warning import warn_to_file
+
+    outputs(out, force=force)
+    s = settings()
+    st = _open_store(store, s)
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model, kind="collusion", allowed_hosts=s.models.allowed_hosts)
+    ds = load_dataset(directory, s, tables=_BID_TABLES, require=["bids"])
+    r = warn_to_file(ds, st, out, black_file=black, model=est, share=share if share is not None else s.cases.warn_share,
+                     settings=s)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(r["by_kind"].items())) or "none"
+    say(f"{r['new']} new warning(s) on {r['tenders']:,} tenders ({kinds}); {r['already']} raised before and not repeated; "
+        f"scored by {r['scored_by']}; wrote {out}")
+
+
+@cases_app.command("list")
+@_handled
+def cases_list_cmd(
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    tender: Optional[list[str]] = typer.Option(None, "--tender", help="Only these tenders' history."),
+    limit: int = typer.Option(20, "--limit", help="Verdicts shown, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON line (the last line of stdout)."),
+):
+    """What the case store holds: counts, then the latest verdicts (superseded ones marked)."""
+    from riskmodels.cases.records import history_table
+
+    st = _open_store(store, settings())
+    c = st.summary()
+    typer.echo(f"{c['store']} (schema {c['schema_version']}): {c['verdicts']} verdict(s) on {c['tenders_judged']} tender(s), "
+               f"{c['superseded']} superseded; current " + (", ".join(f"{k} {n}" for k, n in sorted(c["current"].items())) or "none")
+               + f"; {c['warnings']} warning(s)")
+    for r in history_table(st, tender, limit).itertuples(index=False):
+        typer.echo(f"  {r.decided_at[:19]}  {r.tender_id:<16} {r.verdict:<9} by {r.by}{'' if r.current else '  (superseded)'}"
+                   + (f"  firms {r.firms}" if r.firms else "") + (f"  - {r.note}" if r.note else ""))
+    if as_json:
+        typer.echo(json.dumps(c, ensure_ascii=False))
+
+
+@cases_app.command("export")
+@_handled
+def cases_export_cmd(
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    out: Path = typer.Option(..., "--out", help="Labels file (CSV, XLSX or Parquet): tender_id, collusive, verdict, by, decided_at, note, firms."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Write the store's labels: each judged tender's current verdict (usable as `collusion train --labels`)."""
+    from riskmodels.cases.records import export_labels
+
+    outputs(out, force=force)
+    r = export_labels(_open_store(store, settings()), out)
+    say(f"wrote {r['tenders']} labelled tender(s) to {out} (collusive {r['collusive']}, clean {r['clean']}, unsure {r['unsure']})")
 
 
 def _add_examples(group: typer.Typer, prefix: str = "") -> None:

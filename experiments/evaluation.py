@@ -23,14 +23,14 @@ import json
 from pathlib import Path
 
 from experiments import tracking
-from features.identity import dataset_identity
+from features.io.identity import dataset_identity
 
 
 def settings_params(settings, section: str) -> dict:
     """The settings as run parameters: section `section` value by value, and `settings_fingerprint` (12 hex digits of a
     SHA-256 over every section but [engine], which changes where things run, not what they compute)."""
     if settings is None:
-        from features.settings import Settings
+        from features.core.settings import Settings
 
         settings = Settings()
     doc = {k: v for k, v in dataclasses.asdict(settings).items() if k != "engine"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from experiments import tasks, tracking
 from experiments.specs import Spec, load_spec
-from features.errors import InputError
-from features.identity import dataset_identity
+from features.core.errors import InputError
+from features.io.identity import dataset_identity
 
 
 def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None,

@@ -1,4 +1,4 @@
-"""Progress of the engines' batches on stderr (`features.progress`): plain lines at most every few seconds and always the
+"""Progress of the engines' batches on stderr (`features.core.progress`): plain lines at most every few seconds and always the
 final done/total line; a rich bar on a terminal that ends at the total; nothing on stdout; --quiet silences it."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from features import engine
-from features.progress import TaskProgress, batch
+from features.core.progress import TaskProgress, batch
 
 
 class Clock:
@@ -144,7 +144,7 @@ def test_cli_reports_on_stderr_and_quiet_silences(cli, tmp_path, capsys):
 
 
 def test_time_left_is_the_mean_task_time_times_the_tasks_left_in_words():
-    from features.progress import duration, time_left
+    from features.core.progress import duration, time_left
 
     assert time_left(30.0, 3, 10) == ", about 1m10s left"
     assert time_left(5.0, 0, 10) == "" and time_left(5.0, 10, 10) == ""

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.export import write_table, write_text
+from features.io.export import write_table, write_text
 
 TENDER_COLUMNS = ["rank", "tender_id", "score", "probability", "evidence", "flag", "reasons", "n_bids", "winner", "bidders",
                   "group_id"]
