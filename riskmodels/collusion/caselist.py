@@ -29,7 +29,7 @@ TENDER_ORDER_EXPLAINED = ("highest score first. With a model, the score is its l
                           "probability p (it keeps its order where p saturates near 1), plus 0.01 x the evidence "
                           "strength (the no-model evidence score, 0-1), which orders the tenders the model scores alike "
                           "and moves a tender by less than 1% in probability; without a model, the score is the evidence "
-                          "strength. Equal scores by more distinct red-flag codes, then more red-flag findings, then the "
+                          "strength; equal scores by more distinct red-flag codes, then more red-flag findings, then the "
                           "score of the bidder group most present among its bidders, then the tender id")
 
 
