@@ -782,41 +782,22 @@ def collusion_evaluate_cmd(
     from features.io.dataset import load_dataset
     from riskmodels.collusion.pipeline import read_labels
 
+    from experiments.evaluation import family_option
+
     if min_bids < 1:
         raise InputError(f"--min-bids must be at least 1; got {min_bids}")
-    if kind not in ("full", "transfer"):
-        raise InputError(f"--features must be full or transfer; got {kind!r}")
-    from riskmodels.collusion.families import FAMILIES
-
-    fams = tuple(f.strip() for f in families.split(",") if f.strip())
-    bad = [f for f in fams if f not in FAMILIES]
-    if bad or not fams:
-        raise InputError(f"--families: unknown family {', '.join(bad) or '(none given)'} (known: {', '.join(FAMILIES)})")
+    fams = family_option(families)
     s = settings()
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
     r = evaluate_collusion(ds, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds, seed=seed,
                            baseline=baseline, settings=s, labels=read_labels(labels) if labels else None, families=fams,
                            experiment=experiment, track=track)
-    for name, sp in r["splits"].items():
-        if "skipped" in sp:
-            say(f"{name:>13}: skipped ({sp['skipped']})")
-        else:
-            base = f", baseline auc {sp['baseline_auc']}" if sp.get("baseline_auc") is not None else ""
-            chosen = ", ".join(f"{f} {k}" for f, k in sp.get("families", {}).items())
-            say(f"{name:>13}: auc {sp['auc']}, average precision {sp['average_precision']}, balanced accuracy "
-                f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}"
-                + (f"; families chosen in the folds: {chosen}" if chosen else ""))
-    if "family" in r:
-        say(f"model family chosen on all {r['n_tenders']} tenders by inner cross-validation: {r['family']} (inner auc "
-            f"{r['inner_auc']}; " + ", ".join(f"{f} {v}" for f, v in r["inner_scores"].items()) + ")")
-    if "tracking" in r:
-        t = r["tracking"]
-        say(f"tracked as run {t['run_id']} '{t['run_name']}' in experiment {t['experiment']} ({t['tracking_uri']})")
-    out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
-    out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
-               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r},
-               **({"run_id": r["tracking"]["run_id"]} if "tracking" in r else {}))
+    from experiments.evaluation import collusion_report
+
+    lines, out = collusion_report(r, min_bids)
+    for line in lines:
+        say(line)
     if as_json:
         typer.echo(json.dumps(out))
 
@@ -1250,23 +1231,12 @@ def credit_evaluate_cmd(
                                   + ", ".join(info["identifier_columns"])) if x))
     ev, run = evaluate_credit(table, target, X, y, info, settings=s, experiment=experiment, track=track, folds=folds,
                               seed=seed, progress=_task_progress())
-    m = ev.metrics
-    if m.get("duplicate_rows"):
-        say(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
-    if m.get("groups"):
-        say(f"{m['groups']:,} groups of '{group}', each kept in one fold")
-    say(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, brier {m['brier']:.4f}")
-    if m.get("baseline_auc") is not None:
-        say(f"baseline (logistic regression, same folds): auc {m['baseline_auc']:.4f}")
-    say("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
-                                         if v["bad_rate"] is not None))
-    if run:
-        say(f"tracked as run {run['run_id']} '{run['run_name']}' in experiment {run['experiment']} ({run['tracking_uri']})")
+    from experiments.evaluation import credit_report
+
+    lines, out = credit_report(ev.metrics, run, group)
+    for line in lines:
+        say(line)
     if as_json:
-        out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
-               "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"],
-               **({"baseline_auc": round(m["baseline_auc"], 6)} if m.get("baseline_auc") is not None else {}),
-               **({"run_id": run["run_id"]} if run else {})}
         typer.echo(json.dumps(out))
 
 

@@ -115,3 +115,66 @@ def _file_fingerprint(path) -> str:
     with open(path, "rb") as fh:
         h.update(hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()[:12]
+
+
+def family_option(text: str) -> tuple:
+    """`--families lightgbm,logistic` as a tuple of known families; InputError naming the unknown ones."""
+    from features.core.errors import InputError
+    from riskmodels.collusion.families import FAMILIES
+
+    fams = tuple(f.strip() for f in str(text).split(",") if f.strip())
+    bad = [f for f in fams if f not in FAMILIES]
+    if bad or not fams:
+        raise InputError(f"--families: unknown family {', '.join(bad) or '(none given)'} (known: {', '.join(FAMILIES)})")
+    return fams
+
+
+def collusion_report(r: dict, min_bids: int) -> tuple[list[str], dict]:
+    """What `collusion evaluate` says of a result of `evaluate_collusion`: (lines for stderr, one per split, the family
+    and the run; the JSON object for stdout)."""
+    lines = []
+    for name, sp in r["splits"].items():
+        if "skipped" in sp:
+            lines.append(f"{name:>13}: skipped ({sp['skipped']})")
+            continue
+        base = f", baseline auc {sp['baseline_auc']}" if sp.get("baseline_auc") is not None else ""
+        chosen = ", ".join(f"{f} {k}" for f, k in sp.get("families", {}).items())
+        lines.append(f"{name:>13}: auc {sp['auc']}, average precision {sp['average_precision']}, balanced accuracy "
+                     f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}"
+                     + (f"; families chosen in the folds: {chosen}" if chosen else ""))
+    if "family" in r:
+        lines.append(f"model family chosen on all {r['n_tenders']} tenders by inner cross-validation: {r['family']} "
+                     f"(inner auc {r['inner_auc']}; " + ", ".join(f"{f} {v}" for f, v in r["inner_scores"].items()) + ")")
+    if "tracking" in r:
+        t = r["tracking"]
+        lines.append(f"tracked as run {t['run_id']} '{t['run_name']}' in experiment {t['experiment']} "
+                     f"({t['tracking_uri']})")
+    out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
+    out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
+               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r},
+               **({"run_id": r["tracking"]["run_id"]} if "tracking" in r else {}))
+    return lines, out
+
+
+def credit_report(m: dict, run: dict | None, group: str | None = None) -> tuple[list[str], dict]:
+    """What `credit evaluate` says of its metrics `m` (an `Evaluation`'s) and its run: (lines for stderr, the JSON
+    object for stdout)."""
+    lines = []
+    if m.get("duplicate_rows"):
+        lines.append(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
+    if m.get("groups"):
+        lines.append(f"{m['groups']:,} groups of '{group}', each kept in one fold")
+    lines.append(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, "
+                 f"brier {m['brier']:.4f}")
+    if m.get("baseline_auc") is not None:
+        lines.append(f"baseline (logistic regression, same folds): auc {m['baseline_auc']:.4f}")
+    lines.append("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
+                                                  if v["bad_rate"] is not None))
+    if run:
+        lines.append(f"tracked as run {run['run_id']} '{run['run_name']}' in experiment {run['experiment']} "
+                     f"({run['tracking_uri']})")
+    out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
+           "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"],
+           **({"baseline_auc": round(m["baseline_auc"], 6)} if m.get("baseline_auc") is not None else {}),
+           **({"run_id": run["run_id"]} if run else {})}
+    return lines, out
