@@ -29,7 +29,8 @@ EN = {
                    "bidder groups.",
     "prob_short": "p", "evidence_short": "evidence",
     "score_note": "Score: the case order's key. With a model it is the model's log-odds of collusion (p: its "
-                  "probability) plus 0.01 x the evidence strength (0-1); without a model it is the evidence strength.",
+                  "probability) plus 0.01 x the evidence strength (evidence, 0-1), which orders the tenders the model "
+                  "scores alike; without a model it is the evidence strength.",
     "method": "How the cases were ranked", "method_model": "Tender scores: the trained collusion model {model} "
     "(a calibrated probability that the tender was collusive).", "method_composite": "Tender scores: the transparent "
     "composite score (no model given): each tender's evidence (market positions of its bid screens, pair evidence, "
