@@ -337,7 +337,7 @@ def _relations_inside(bg: BidderGraphs, gid: dict, ng: int) -> tuple[np.ndarray,
 
 def relation_words(counts: dict, common: dict) -> str:
     """`legal_rep (2 pairs)`, then the relations that tie member pairs only through values many firms share, said to be
-    weak: `; weakly, through values shared by 5+ firms: file_creator (17 pairs)`."""
+    weak: `; weakly, through values shared by 10+ firms: file_creator (17 pairs)`."""
     def words(d):
         return ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})" for r, c in sorted(d.items(), key=lambda x: (-x[1], x[0])))
 
