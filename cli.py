@@ -12,30 +12,42 @@ import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not spin on a shared 2-core machine (STACK.md)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from features.core.errors import InputError
 
-# Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
-# A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
-_type_shown = TyperOption.display_type_rich
-TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _type_shown(self, ctx)
+# Help is plain, wrapped text (rich_markup_mode=None): readable at 80 columns, where Rich's boxed panels cut defaults and
+# choices; and with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
+# A switch takes no value: its type ("<bool>") is not shown beside it as if it did; a choice shows its choices
+# (Literal annotations: <full|transfer>), a repeated value its type and "..." (<path>...), an argument its NAME (not {name}).
+_TYPE_SHOWN = {TyperOption: TyperOption.display_type_rich, TyperArgument: TyperArgument.display_type_rich}
+
+def _shown_type(self, ctx):
+    if getattr(self, "is_flag", False):
+        return None
+    t = _TYPE_SHOWN[TyperOption if isinstance(self, TyperOption) else TyperArgument](self, ctx) or ""
+    return f"<{t[6:-2].lower()}>..." if t.startswith("<list[") else t or None
+
+TyperOption.display_type_rich = _shown_type
+TyperArgument.display_type_rich = _shown_type
+TyperArgument._usage_display_name = lambda self: ((self.display_name_raw.upper() if self.required
+                                                   else f"[{self.display_name_raw.upper()}]") + ("..." if self.nargs != 1 else ""))
 
 def _group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
     """A command group `name` under `parent`."""
-    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode="markdown")
+    sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
     parent.add_typer(sub, name=name)
     return sub
 
 
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
-                  no_args_is_help=True, rich_markup_mode="markdown", add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
 data_app = _group(app, "data", "Load, validate, simulate and import datasets.")
 import_app = _group(data_app, "import", "Convert outside datasets into canonical tables.")
 collusion_app = _group(app, "collusion", "Collusion evidence, models and case lists.")
@@ -67,7 +79,7 @@ def Force(help: str = "Replace output files that already exist.") -> type:
 
 
 Json = Opt(bool, "--json", "Print the result as one JSON line (the last line of stdout).")
-LangOpt = Opt(Lang, "--lang", "en or zh.")
+LangOpt = Opt(Lang, "--lang", "Language of the page.")
 Seed = Opt(int, "--seed", "Seed of the folds and the model.")
 MinBids = Opt(int, "--min-bids", "Only tenders with at least this many valid bids (bid screens need 3).")
 Graph = Opt(bool, "--graph/--no-graph", "Add graph features (they encode firm identity).")
@@ -145,8 +157,20 @@ def echo(*lines: str) -> None:
     for line in lines:
         typer.echo(line)
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("riskmodels")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        typer.echo(f"riskmodels {v}")
+        raise typer.Exit()
+
 @app.callback()
 def main(
+    version_: Opt(bool, "--version", "Print the version and exit.", callback=_version, is_eager=True) = False,
     settings_file: Opt(Optional[Path], "--settings", "Settings TOML (default: ./riskmodels.toml if present).") = None,
     verbose_: Opt(bool, "--verbose -v", "Show tracebacks of unexpected errors.") = False,
     quiet: Opt(bool, "--quiet -q", "No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show.") = False,
@@ -189,6 +213,15 @@ def experiments_list_cmd(experiment: Opt(Optional[str], "--experiment -e", "Only
     o = runs_overview(experiment, limit)
     echo(*([json.dumps(o, default=str)] if as_json else overview_lines(o)))
 
+@cmd(experiments_app, "compare")
+def experiments_compare_cmd(a: Arg(str, "A run: its id, the start of its id, or its name."),
+                            b: Arg(str, "Another run, the same way."),
+                            differences: Opt(bool, "--differences", "Only the rows that differ.") = False,
+                            as_json: Opt(bool, "--json", "Both runs as one JSON object.") = False):
+    """Two tracked runs side by side: every parameter and metric, differences marked with *."""
+    from experiments.commands import compare_runs
+    echo(compare_runs(a, b, differences=differences, as_json=as_json))
+
 @cmd(experiments_app, "promote")
 def experiments_promote_cmd(name: Arg(str, "Registered model name, e.g. collusion."),
                             version: Arg(str, "Version number to make @champion.")):
@@ -198,7 +231,7 @@ def experiments_promote_cmd(name: Arg(str, "Registered model name, e.g. collusio
     say(f"models:/{name}@champion -> version {r['version']} (was {r['previous_champion'] or 'none'})")
 
 @cmd(app, "demo")
-def demo_cmd(scale: Opt(str, "--scale", "tiny (seconds) or city (Pingshan-sized, minutes).") = "tiny",
+def demo_cmd(scale: Opt(Literal["tiny", "city"], "--scale", "tiny (1,000 tenders, 2,000 firms: 2-5 minutes on 2 cores) or city (Pingshan-sized: 5-15 minutes).") = "tiny",
              out: Out("Folder for every output of the demo.") = Path("demo-output"),
              seed: Opt(int, "--seed", "Seed of the simulated city.") = 20240601,
              data: Opt(Optional[Path], "--data", "Run on this dataset directory instead of simulating.") = None,
@@ -233,9 +266,9 @@ def data_partition_cmd(directory: Dir(), out: Out("New dataset directory: one fo
 @cmd(data_app, "simulate")
 def data_simulate_cmd(
     out: Out("Directory to write the canonical tables and truth/ into."),
-    scale: Opt(str, "--scale", "tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city).") = "tiny",
+    scale: Opt(Literal["tiny", "city", "province"], "--scale", "tiny (2,000 firms, seconds), city (77,500 firms, Pingshan-sized) or province (10x city).") = "tiny",
     seed: Opt(int, "--seed", "Random seed: the same seed gives the same bytes.") = 0,
-    fmt: Opt(Optional[str], "--format", "csv or parquet (default: csv; parquet parts for province).") = None,
+    fmt: Opt(Optional[Literal["csv", "parquet"]], "--format", "Table format (default: csv; parquet parts for province).") = None,
     force: Force("Replace tables (and truth/) already in DIR; other files there are never touched.") = False):
     """Synthetic city with planted cartels, credit and inspection histories, and the ground truth in DIR/truth/."""
     from features.core.progress import stage_bars
@@ -370,7 +403,7 @@ def graph_ego_cmd(directory: Dir("Dataset directory."), bidder: Opt(str, "--id",
 
 @cmd(graph_app, "features", claims=("out",))
 def graph_features_cmd(directory: Dir("Dataset directory."), out: Out("Feature table (.csv/.parquet/.xlsx)."),
-                       level: Opt(str, "--level", "bidder or tender.") = "bidder", force: Force() = False):
+                       level: Opt(Literal["bidder", "tender"], "--level", "One row per bidder or per tender.") = "bidder", force: Force() = False):
     """Graph features back to tables: per bidder (degree, exclusivity, loss share, group score) or per tender."""
     from graphs.pipeline import graph_features
     r = graph_features(directory, out, level=level, settings=state.settings)
@@ -407,15 +440,19 @@ def collusion_pairs_cmd(directory: Dir("Dataset directory with bids (and optiona
 @cmd(collusion_app, "evaluate")
 def collusion_evaluate_cmd(
     directory: Dir("Labelled dataset directory (tenders.collusive)."), as_json: Json = False, min_bids: MinBids = 3,
-    kind: Opt(str, "--features", "full (raw + market-relative) or transfer (market-relative only).") = "full",
+    kind: Opt(Literal["full", "transfer"], "--features", "full (raw + market-relative) or transfer (market-relative only).") = "full",
     graph: Graph = False, flags: Flags = False, folds: Opt(int, "--folds", "Folds per split.") = 5, seed: Seed = 0,
     baseline: Opt(bool, "--baseline", "Also evaluate extra trees on the 10 textbook screens on the same folds.") = False,
     labels: Opt(Optional[Path], "--labels", "Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive.") = None,
-    families: Opt(str, "--families", "Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice.") = "lightgbm,extra_trees,extra_trees_screens,logistic"):
-    """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
-    from riskmodels.collusion.commands import evaluate
-    out, lines = evaluate(directory, state.settings, min_bids=min_bids, kind=kind, graph=graph, flags=flags, folds=folds,
-                          seed=seed, baseline=baseline, labels=labels, families=families)
+    families: Opt(str, "--families", "Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice.", show_default="all four: lightgbm, extra_trees, extra_trees_screens, logistic") = "lightgbm,extra_trees,extra_trees_screens,logistic",
+    experiment: Opt(str, "--experiment", "MLflow experiment the evaluation run is logged in.") = "collusion",
+    track: Opt(bool, "--track/--no-track", "Log the evaluation as an MLflow run (every split's metrics, the baseline, the family, the data's fingerprint, the settings).") = True):
+    """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits, beside a baseline on the
+    same folds; logged as an MLflow run (`collusion-evaluate · <data> · <family> · <UTC minute>`); docs/evaluation.md."""
+    from experiments.commands import evaluate_collusion_data
+    out, lines = evaluate_collusion_data(directory, state.settings, min_bids=min_bids, kind=kind, graph=graph, flags=flags,
+                                         folds=folds, seed=seed, baseline=baseline, labels=labels, families=families,
+                                         experiment=experiment, track=track)
     say(*lines)
     echo(*([json.dumps(out)] if as_json else []))
 
@@ -423,11 +460,11 @@ def collusion_evaluate_cmd(
 def collusion_train_cmd(
     directories: Arg(list[Path], "One or more labelled dataset directories; each is one market."),
     model_out: ModelOut = None, register: Register = None, experiment: Experiment = "collusion",
-    kind: Opt(str, "--features", "transfer (market-relative only, moves between markets) or full.") = "transfer",
+    kind: Opt(Literal["transfer", "full"], "--features", "transfer (market-relative only, moves between markets) or full.") = "transfer",
     min_bids: MinBids = 3, graph: Graph = False, flags: Flags = False, seed: Seed = 0,
     labels: Opt(Optional[list[Path]], "--labels", "Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive.") = None,
-    directions: Opt(Optional[str], "--directions", "literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full).") = None,
-    method: Opt(str, "--method", "lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select).") = "auto",
+    directions: Opt(Optional[Literal["literature", "free"]], "--directions", "literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full).") = None,
+    method: Opt(Literal["auto", "lightgbm", "consensus", "select"], "--method", "lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select).") = "auto",
     verdicts: Opt(Optional[str], "--verdicts", "Learn from the verdicts of this case store (collusive 1, clean 0; unsure left out) instead of tenders.collusive.") = None,
     force: Force("Replace the model directory --model-out if it exists.") = False):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
@@ -539,11 +576,15 @@ def credit_evaluate_cmd(
     positive: Opt(Optional[str], "--positive", "The target value that means bad (default: 'bad'-like words, the larger number, else the minority class).") = None,
     folds: Opt(Optional[int], "--folds", "Cross-validation folds (default [credit] folds).") = None,
     seed: Opt(Optional[int], "--seed", "Seed of the folds (default [credit] seed).") = None, as_json: Json = False,
-    group: Opt(Optional[str], "--group", "Column whose rows stay in one fold (e.g. the firm of panel rows); not a feature.") = None):
-    """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table."""
-    from riskmodels.credit.commands import evaluate_table
-    out, lines = evaluate_table(table, target, state.settings, positive=positive, folds=folds, seed=seed, group=group,
-                                say=say, progress=state.progress)
+    group: Opt(Optional[str], "--group", "Column whose rows stay in one fold (e.g. the firm of panel rows); not a feature.") = None,
+    experiment: Opt(str, "--experiment", "MLflow experiment the evaluation run is logged in.") = "credit",
+    track: Opt(bool, "--track/--no-track", "Log the evaluation as an MLflow run.") = True):
+    """Cross-validated AUC, KS, Brier and bad rate per tier of the credit model on any labelled table, beside a
+    logistic-regression baseline on the same folds; logged as an MLflow run (`credit-evaluate · <table> · ...`)."""
+    from experiments.commands import evaluate_credit_table
+    out, lines = evaluate_credit_table(table, target, state.settings, positive=positive, folds=folds, seed=seed,
+                                       group=group, experiment=experiment, track=track, say=say,
+                                       progress=state.task_progress)
     say(*lines)
     echo(*([json.dumps(out)] if as_json else []))
 
@@ -597,3 +638,17 @@ def cases_export_cmd(out: Out("Labels file (CSV, XLSX or Parquet): tender_id, co
     """Write the store's labels: each judged tender's current verdict (usable as `collusion train --labels`)."""
     from riskmodels.cases.commands import export
     say(export(store, out, state.settings, log=state.progress))
+
+def _add_examples(group: typer.Typer, prefix: str = "") -> None:
+    """Every command's help ends with its example line (`riskmodels.examples`)."""
+    import inspect
+
+    from riskmodels.examples import with_example
+
+    group.info.help = with_example(prefix.strip(), group.info.help)
+    for c in group.registered_commands:
+        c.help = with_example(prefix + (c.name or c.callback.__name__), c.help or inspect.getdoc(c.callback))
+    for g in group.registered_groups:
+        _add_examples(g.typer_instance, f"{prefix}{g.name} ")
+
+_add_examples(app)

@@ -67,10 +67,13 @@ def train_collusion(directories: list, settings, *, model_out, register, experim
     if "transfer_guard" in info:
         lines.append(f"on a market it was not trained on the model will use: {info['transfer_guard']['use']} "
                      f"({info['transfer_guard']['why']})")
+    from experiments.runner import train_identity
+
+    ident = train_identity(directories, info.get("family", info["method"]), experiment) if register else {}
     fitted = collusion_fitted(model, table, y, info, params={
-        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories)),
-        **extra})
-    lines += _say_kept(keep_model(fitted, model_out=model_out, experiment=experiment, register=register), register)
+        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, **ident.get("params", {}), **extra})
+    lines += _say_kept(keep_model(fitted, model_out=model_out, experiment=experiment, register=register,
+                                  run_name=ident.get("run_name"), tags=ident.get("tags")), register)
     fam = (f" (family {info['family']}, inner cross-validated auc {info['inner_auc']:.3f})" if "family" in info else "")
     return lines + [f"trained on {info['tenders']:,} tenders from {len(evs)} market(s) ({info['positive_share']:.1%} "
                     f"collusive), {len(info['features'])} {kind} features, method {info['method']}{fam}"]
@@ -153,9 +156,16 @@ def train_credit(directory, settings, *, model_out, register, experiment, collus
         claim()
     scores, members = credit_side_tables(collusion_scores, groups)
     ds = load_dataset(directory, settings, tables=list(CREDIT_TABLES), require=["credit_labels"])
-    side = {"collusion_scores": {"file": str(collusion_scores)}, "groups": {"file": str(groups)}}
+    side = {"collusion_scores": {"file": collusion_scores.name if collusion_scores else "None"},  # names, never paths
+            "groups": {"file": groups.name if groups else "None"}}
     fit = train_dataset(ds, settings, collusion_scores=scores, group_members=members, progress=progress, side_inputs=side)
-    lines = _say_kept(keep_model(credit_fitted(fit), model_out=model_out, experiment=experiment, register=register), register)
+    from experiments.runner import train_identity
+
+    ident = train_identity([directory], "lightgbm", experiment, task="credit") if register else {}
+    fitted = credit_fitted(fit)
+    fitted.params.update(ident.get("params", {}))
+    lines = _say_kept(keep_model(fitted, model_out=model_out, experiment=experiment, register=register,
+                                 run_name=ident.get("run_name"), tags=ident.get("tags")), register)
     m = fit.metrics
     return lines + [f"trained on {m['rows']:,} labelled rows ({m['bad_rate']:.1%} bad), {m['features']} features; held-out "
                     f"auc {m['auc']:.3f}, ks {m['ks']:.3f}, brier {m['brier']:.4f}; bad rate by tier "
@@ -252,20 +262,28 @@ def runs_overview(experiment: str | None, limit: int) -> dict:
 
 
 def overview_lines(o: dict) -> list[str]:
-    """`experiments list` in words: one line per run, then one per registered model version."""
-    import datetime as _dt
+    """`experiments list` in words: a table of the runs (`experiments.runs.runs_table`), then one line per registered
+    model version."""
+    from experiments.runs import runs_table
 
-    lines = [f"runs in {o['tracking_uri']}:"]
-    for r in o["runs"]:
-        when = _dt.datetime.fromtimestamp((r["start_time"] or 0) / 1000).strftime("%Y-%m-%d %H:%M")
-        gate = {k: v for k, v in r["metrics"].items() if k in ("auc", "average_precision", "ks", "brier")}
-        shown = " ".join(f"{k}={v:.4f}" for k, v in gate.items())
-        lines.append(f"  {when}  {r['run_id'][:12]}  {r['experiment']:<14} {r['status']:<9} {shown}")
-    lines.append("registered models (alias, source run, what the gate decided when the version was registered):")
+    lines = [f"runs in {o['tracking_uri']} (auc: tender-grouped; bidder, time: firms or later periods held out; base: "
+             "the baseline on the same folds):", runs_table(o["runs"]),
+             "registered models (alias, source run, what the gate decided when the version was registered):"]
     for m in o["models"]:
         alias = f"@{','.join(m['aliases'])}" if m["aliases"] else ""
         lines.append(f"  {m['name']}/{m['version']} {alias:<10} run {str(m['run_id'])[:12]}  gate: {m['gate'] or '-'}")
     return lines
+
+
+def compare_runs(a: str, b: str, *, differences: bool = False, as_json: bool = False) -> str:
+    """`experiments compare A B`: two tracked runs side by side (`experiments.runs.compare_table`), or as JSON."""
+    import json
+
+    from experiments.runs import compare_table
+    from experiments.tracking import get_run
+
+    ra, rb = get_run(a), get_run(b)
+    return json.dumps({"a": ra, "b": rb}, default=str) if as_json else compare_table(ra, rb, only_differences=differences)
 
 
 def warn_cases(directory, store, out, settings, *, black=None, model: str | None = None, share=None, log=None) -> str:
@@ -283,8 +301,10 @@ def run_experiment(spec, data, settings) -> tuple[dict, list[str]]:
 
     info = run_spec(spec, data=data, settings=settings)
     info.pop("fitted", None)
-    metrics = ", ".join(f"{k} {v:.4f}" for k, v in info["metrics"].items() if isinstance(v, (int, float)))
-    lines = [f"run {info['run_id']} in experiment {info['experiment']} ({info['tracking_uri']}): {metrics}"]
+    from experiments.runs import metrics_text
+
+    nums = {k: v for k, v in info["metrics"].items() if isinstance(v, (int, float))}
+    lines = [f"run {info['run_id']} in experiment {info['experiment']} ({info['tracking_uri']}): {metrics_text(nums)}"]
     if info.get("registered_model"):
         state = "now @champion" if info["champion"] else "not promoted"
         lines.append(f"registered {info['registered_model']} version {info['version']}: {state} "
@@ -305,3 +325,39 @@ def score_outputs(out: Path) -> list[Path]:
 def monitor_outputs(out: Path | None) -> list[Path]:
     """What `credit monitor --out` writes into folder `out` (nothing without it)."""
     return [] if out is None else [Path(out) / n for n in ("stability.csv", "migration.csv", "calibration.csv", "summary.json")]
+
+
+def evaluate_collusion_data(directory, settings, *, min_bids: int, kind: str, graph: bool, flags: bool, folds: int,
+                            seed: int, baseline: bool, labels, families: str, experiment: str = "collusion",
+                            track: bool = True) -> tuple[dict, list[str]]:
+    """`collusion evaluate`: (the JSON summary, the lines to print) of `experiments.evaluation.evaluate_collusion` on one
+    dataset, logged as a run of `experiment` unless not `track`."""
+    from experiments.evaluation import collusion_report, evaluate_collusion
+    from riskmodels.collusion.commands import check_choices
+    from riskmodels.collusion.pipeline import read_labels
+
+    fams = check_choices(min_bids=min_bids, kind=kind, families=families)
+    r = evaluate_collusion(Evidence.load(directory, settings), min_bids=min_bids, kind=kind, graph=graph, flags=flags,
+                           n_splits=folds, seed=seed, baseline=baseline, settings=settings,
+                           labels=read_labels(labels) if labels else None, families=fams, experiment=experiment,
+                           track=track)
+    lines, out = collusion_report(r, min_bids)
+    return out, lines
+
+
+def evaluate_credit_table(table, target: str, settings, *, positive=None, folds=None, seed=None, group=None,
+                          experiment: str = "credit", track: bool = True, say=print,
+                          progress=None) -> tuple[dict, list[str]]:
+    """`credit evaluate`: (the JSON summary, the lines to print) of the credit model cross-validated on a labelled table
+    beside its baseline, logged as a run of `experiment` unless not `track`; what was read is told through `say`
+    before the folds run, their progress through `progress`."""
+    from experiments.evaluation import credit_report, evaluate_credit
+    from riskmodels.credit.commands import read_evaluation_table
+
+    X, y, info, read = read_evaluation_table(table, target, positive=positive, group=group)
+    for line in read:
+        say(line)
+    ev, run = evaluate_credit(table, target, X, y, info, settings=settings, experiment=experiment, track=track,
+                              folds=folds, seed=seed, progress=progress)
+    lines, out = credit_report(ev.metrics, run, group)
+    return out, lines

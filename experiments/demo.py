@@ -1,7 +1,7 @@
 """`riskmodels demo`: the whole job end to end on the built-in synthetic city.
 
 simulate -> validate -> screens -> pair evidence -> red flags -> graphs and groups -> collusion model (train, register
-`collusion`, score) -> credit model (train, register `credit`, tier) -> inspection plan (+ verify, lift) -> summary.
+`collusion`, evaluate honestly, score) -> credit model (train, register `credit`, tier) -> inspection plan (+ verify, lift) -> summary.
 
 Each stage is one small function over a shared `Demo` context that calls the library layers. An error stops the demo
 with the stage named. Progress lines go to
@@ -48,6 +48,7 @@ class Demo:
     results: dict = field(default_factory=dict)  # stage -> summary dict
     outputs: dict = field(default_factory=dict)  # label -> path
     seconds: dict = field(default_factory=dict)  # stage -> wall seconds
+    total_seconds: float | None = None  # wall seconds from the first stage to the summary (summary.json total_seconds)
 
     def need(self, attr: str, stage: str):
         value = getattr(self, attr)
@@ -175,6 +176,7 @@ def stage_collusion(d: Demo) -> dict:
     data = d.need("data", "simulate")
     d.need("ds", "validate")
     info = run_spec("collusion", data=data, settings=d.settings, shared=d.shared)
+    honest = evaluate_stage(d, info)
     uri = _scoring_uri(info, "collusion")
     d.shared.collusion_model_uri = tracking.pinned_uri(uri)  # the credit model records which model made its scores
     r = tasks.score_collusion(tracking.load_model(uri, kind="collusion"), d.ev, info["spec"].features, d.settings)
@@ -193,6 +195,7 @@ def stage_collusion(d: Demo) -> dict:
     rep = collusion_report(d.ev, folder / "report", method=uri, settings=d.settings, evidence=ev, force=True)
     d.output("case file for investigators (start at index.html)", folder / "report" / "index.html")
     res = _run_summary(info)
+    res["evaluation"] = honest
     res["scored_with"] = uri
     res["flagged"] = int(d.scores["flag"].sum())
     res["case_file_pages"] = int(rep["pages"])
@@ -200,6 +203,28 @@ def stage_collusion(d: Demo) -> dict:
     # the bidder graphs (a province's: gigabytes) have served their last stage; the credit model reads only the groups
     d.ev.drop_graphs()
     return res
+
+
+def evaluate_stage(d: Demo, info: dict) -> dict:
+    """`collusion evaluate` on the data and features the collusion model was just trained on (its spec's evidence, the
+    LightGBM family it fits, the same folds and seed), logged as a run beside the training run: the honest figures
+    (firms held out, later periods held out) the summary sets beside the training fit."""
+    from experiments import tasks
+    from experiments.evaluation import evaluate_collusion
+
+    spec = info["spec"]
+    labels = tasks._truth_labels(spec.data, d.ds.get("tenders"))
+    ev = evaluate_collusion(d.ev, settings=d.settings, experiment=info["experiment"], labels=labels,
+                            kind=spec.features.get("kind", "full"), graph=spec.features.get("graph", True),
+                            flags=spec.features.get("flags", True), n_splits=spec.folds, seed=spec.seed,
+                            families=("lightgbm",))
+    out = {"run_id": ev["tracking"]["run_id"], "run_name": ev["tracking"]["run_name"]}
+    for name, sp in ev["splits"].items():
+        if sp.get("auc") is not None:
+            out[f"{name}_auc"] = sp["auc"]
+            if sp.get("baseline_auc") is not None:
+                out[f"{name}_baseline_auc"] = sp["baseline_auc"]
+    return out
 
 
 def stage_credit(d: Demo) -> dict:
@@ -370,6 +395,9 @@ def collusion_truth_metrics(scores: pd.DataFrame, data: Path | None, top: int = 
 # ------------------------------------------------------------------------------------------------------------- runner
 
 OUTPUT_FOLDERS = ("validate", "evidence", "graphs", "collusion", "credit", "inspection")
+# the demo's own MLflow store (unless MLFLOW_TRACKING_URI names another): runs from different --out folders never mix,
+# and one demo cannot move another's @champion. Kept across --force reruns in the same folder, as a registry is.
+STORE_FOLDER = "mlflow"
 
 
 def demo_outputs(out: str | Path, simulating: bool = True) -> list[Path]:
@@ -387,7 +415,8 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
 
     `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests).
     Outputs of an earlier demo in `out` are an InputError naming them unless `force`; then the demo's own files are
-    replaced and nothing else in `out` is touched (a user's notes in `out/data` stay)."""
+    replaced and nothing else in `out` is touched (a user's notes in `out/data` stay). Runs and models are tracked in
+    `out/mlflow` (`STORE_FOLDER`) unless `MLFLOW_TRACKING_URI` is set: nothing is written outside `out`."""
     from features.io.export import refuse_overwrite
 
     if scale not in SCALES:
@@ -402,9 +431,15 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
         from features.core.settings import Settings
 
         d.settings = Settings()
-    from experiments.tracking import tracking_uri
+    from experiments.tracking import use_store
 
-    d.outputs["MLflow tracking store"] = tracking_uri(create=False)
+    with use_store(out / STORE_FOLDER) as uri:
+        d.outputs["MLflow tracking store (runs, registered models)"] = uri
+        _run_stages(d, only, log)
+    return d
+
+
+def _run_stages(d: Demo, only, log) -> None:
     total = time.perf_counter()
     n = len(STAGES)
     for i, (name, fn) in enumerate(STAGES, 1):
@@ -424,7 +459,6 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
         release_memory()
         log(f"[{i}/{n}] {name}: done in {d.seconds[name]:.1f}s  {_brief(res)}")
     _write_summary(d, time.perf_counter() - total)
-    return d
 
 
 def release_memory() -> None:
@@ -444,7 +478,8 @@ def release_memory() -> None:
 _BRIEF_WORDS = {"a_disturbed": "tier A firms disturbed", "lift_min": "lowest lift", "n": "tenders",
                 "positives": "collusive", "rows": "labelled rows"}
 _BRIEF_SHARES = {"a_disturbed", "positive_share", "bad_rate", "same_tier_share"}
-_BRIEF_SKIP = {"run_id", "version", "champion", "gate", "scored_with", "seconds", "out", "recovery_min_jaccard"}
+_BRIEF_SKIP = {"run_id", "version", "champion", "gate", "scored_with", "seconds", "out", "recovery_min_jaccard",
+               "run_name"}
 
 
 def _brief(res: dict) -> str:
@@ -474,6 +509,7 @@ def _brief(res: dict) -> str:
 
 
 def _write_summary(d: Demo, total: float, failed: str | None = None) -> Path:
+    d.total_seconds = total
     path = d.out / "summary.json"
     d.outputs.setdefault("this summary", path)
     doc = {"scale": d.scale, "seed": d.seed, "total_seconds": total, "failed_stage": failed, "seconds": d.seconds,
@@ -522,18 +558,32 @@ def summary_text(d: Demo) -> str:
     """The short human summary the command prints: headline findings and where every output is."""
     r = d.results
     what = f"{d.scale} scale, seed {d.seed}" if "note" not in r.get("simulate", {}) else f"dataset {d.data}"
-    lines = [f"riskmodels demo ({what}): {len(r)} stages done in {sum(d.seconds.values()):.0f}s"]
+    total = d.total_seconds if d.total_seconds is not None else sum(d.seconds.values())
+    lines = [f"riskmodels demo ({what}): {len(r)} stages done in {total:.0f}s (summary.json total_seconds: from the "
+             f"first stage to the summary; starting Python and loading the libraries come on top)"]
     g = r.get("graphs", {})
     if "cartels_planted" in g:
         lines.append(f"  planted cartels recovered as bidder groups: {g['cartels_recovered']} of {g['cartels_planted']} "
                      f"(member overlap >= {g['recovery_min_jaccard']:.0%}); {g['groups']} groups found")
     c = r.get("collusion", {})
     if c:
-        line = f"  collusion model: cross-validated AUC {c.get('auc', float('nan')):.3f}"
+        line = (f"  collusion model: training fit (5-fold CV on the training tenders, graph features included) AUC "
+                f"{c.get('auc', float('nan')):.3f}")
         if "truth_auc" in c:
             line += (f"; against the planted truth (training tenders included) AUC {c['truth_auc']:.3f}, "
                      f"precision in the top 100 {c['precision_at_100']:.2f}")
         lines.append(line + f"; registered collusion v{c.get('version')}{' = @champion' if c.get('champion') else ''}")
+        e = c.get("evaluation") or {}
+        if e:
+            parts = [f"{label} {e[k]:.3f}" for k, label in (("tender_auc", "tenders held out"),
+                                                              ("bidder_auc", "winning firms held out"),
+                                                              ("time_auc", "time blocks held out"),
+                                                              ("time_forward_auc", "later 30% held out"))
+                     if e.get(k) is not None]
+            base = (f"; baseline (extra trees on the 10 textbook screens, same folds) {e['tender_baseline_auc']:.3f} "
+                    f"with tenders held out" if e.get("tender_baseline_auc") is not None else "")
+            lines.append(f"  honest evaluation (collusion evaluate, run '{e.get('run_name', '')}'): AUC "
+                         + ", ".join(parts) + base)
     k = r.get("credit", {})
     if k:
         tiers = ", ".join(f"{t} {n}" for t, n in k.get("tiers", {}).items())

@@ -11,6 +11,7 @@ from pathlib import Path
 from experiments import tasks, tracking
 from experiments.specs import Spec, load_spec
 from features.core.errors import InputError
+from features.io.identity import dataset_identity
 
 
 def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None,
@@ -27,10 +28,13 @@ def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, setting
     if not Path(spec.data).is_dir():
         raise InputError(f"{spec.data}: dataset directory not found (from {spec.path or 'the spec'})")
     trainer = tasks.TRAINERS[spec.task]
-    with tracking.tracked(spec.name, run_name=f"{spec.task}-{Path(spec.data).name}",
-                          tags={"task": spec.task, "spec": str(spec.path or ""), "data": str(Path(spec.data).resolve())}) as run:
+    ident = dataset_identity(spec.data)
+    name = tracking.run_name(f"{spec.task}-train", ident["data"], tasks.spec_family(spec), experiment=spec.name)
+    with tracking.tracked(spec.name, run_name=name,
+                          tags={"task": spec.task, "kind": "train", "spec": spec.path.name if spec.path else "",
+                                **ident}) as run:
         fitted = trainer(spec, settings=settings, progress=progress, shared=shared)
-        info = keep_model(fitted, run=run, params=spec.as_params(), dataset_source=str(spec.data),
+        info = keep_model(fitted, run=run, params={**spec.as_params(), **ident}, dataset_source=ident["data"],
                           register=spec.register or None, gate_metric=spec.metric,
                           higher_is_better=spec.higher_is_better, gate_threshold=spec.min)
     info["metrics"] = fitted.metrics
@@ -42,11 +46,13 @@ def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, setting
 
 def keep_model(fitted: tasks.Fitted, *, model_out: str | Path | None = None, experiment: str | None = None,
                register: str | None = None, run=None, params: dict | None = None, dataset_source: str | None = None,
-               gate_metric: str = "auc", higher_is_better: bool = True, gate_threshold: float | None = None) -> dict:
+               gate_metric: str = "auc", higher_is_better: bool = True, gate_threshold: float | None = None,
+               run_name: str | None = None, tags: dict | None = None) -> dict:
     """Keep a fitted model: write it as an MLflow model directory at `model_out`, and/or log it with its parameters,
     metrics, training table and figures as a tracked run (`run`, an open `tracking.TrackedRun`, else a new run of
     `experiment`) and register it as `register`, promoted to @champion when it passes the gate on `gate_metric`.
-    Returns the tracker's info ({run_id, model_uri, version, champion, gate_reason, ...}) plus `model_out`."""
+    `run_name`/`tags`: of the new run (not of an open `run`). Returns the tracker's info ({run_id, model_uri, version,
+    champion, gate_reason, ...}) plus `model_out`."""
     info: dict = {}
     if model_out is not None:
         info["model_out"] = str(tracking.save_model(fitted.model, model_out, input_example=fitted.input_example))
@@ -62,5 +68,13 @@ def keep_model(fitted: tasks.Fitted, *, model_out: str | Path | None = None, exp
     else:
         if not experiment:
             raise InputError("registering a model needs the MLflow experiment to track its run in")
-        info.update(tracking.log_run(experiment, **kw))
+        info.update(tracking.log_run(experiment, run_name=run_name, tags=tags, **kw))
     return info
+
+
+def train_identity(directories, family: str | None, experiment: str, task: str = "collusion") -> dict:
+    """What a `collusion train` / `credit train` run records about its data, and its name: {"params": data names and
+    fingerprints (never paths), "run_name": `<task>-train · <data> · <family> · <UTC minute>`, "tags"}."""
+    ident = dataset_identity(list(directories))
+    name = tracking.run_name(f"{task}-train", ident["data"], family, experiment=experiment)
+    return {"params": ident, "run_name": name, "tags": {"task": task, "kind": "train", **ident}}

@@ -35,6 +35,14 @@ class Session:
         engine.configure(s.engine, progress=TaskProgress.silent() if self.quiet else TaskProgress(self.say))
         return s
 
+    @property
+    def task_progress(self):
+        """Where batches of tasks report (a bar with the time left on a terminal, lines every few seconds elsewhere):
+        a `features.core.progress.TaskProgress` on `say`, silent when quiet."""
+        from features.core.progress import TaskProgress
+
+        return TaskProgress.silent() if self.quiet else TaskProgress(self.say)
+
     def progress(self, msg: str) -> None:
         """A progress line (a stage started or done); none when quiet."""
         if not self.quiet:

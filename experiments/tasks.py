@@ -145,7 +145,9 @@ def credit_side_tables(features: dict, shared: Shared | None):
 
         members = group_members_table(groups)
     if scores is not None:
-        scores = scores[["tender_id", "score"]]
+        from features.io.side_tables import tender_probabilities
+
+        scores = tender_probabilities(scores)[["tender_id", "score"]]
     return scores, members
 
 
@@ -187,7 +189,9 @@ def tiering_side_tables(model, ev, settings=None, *, collusion_scores=None, grou
             log(f"scoring tenders with {uri} (the collusion model the credit model was trained with)")
         hosts = getattr(getattr(settings, "models", None), "allowed_hosts", ())
         r = score_dataset(ev, load_model(uri, kind="collusion", allowed_hosts=hosts), settings=settings)
-        collusion_scores = r["scores"][["tender_id", "score"]]
+        from features.io.side_tables import tender_probabilities
+
+        collusion_scores = tender_probabilities(r["scores"])[["tender_id", "score"]]
     return collusion_scores, group_members
 
 
@@ -209,3 +213,10 @@ def monitor_credit(model, ds, features: dict, settings=None, shared: Shared | No
 
 
 TRAINERS: dict[str, Callable[..., Fitted]] = {"collusion": _collusion, "credit": _credit}
+# the model family each trainer fits (named in the run's name)
+FAMILIES = {"collusion": "lightgbm", "credit": "lightgbm"}
+
+
+def spec_family(spec) -> str:
+    """The model family a spec's trainer fits: what its runs are named by."""
+    return FAMILIES.get(spec.task, spec.task)

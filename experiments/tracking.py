@@ -6,9 +6,15 @@ the command line stays fast when no tracking happens (`import mlflow` costs abou
 
 Where runs go:
 - `MLFLOW_TRACKING_URI` when it is set (a shared server such as `http://mlflow.internal:5000`, or another sqlite file);
+- otherwise the store a caller chose with `use_store(folder)` (the demo keeps its own under `--out`);
 - otherwise `sqlite:///<cwd>/mlflow/mlflow.db`.
 With a sqlite store, artifacts go to the `artifacts/` folder beside the database file (`<cwd>/mlflow/artifacts` by default),
 so a store is one self-contained folder; with a server, the server decides.
+
+Runs a modeler can tell apart: `run_name(task, data, family)` names a run `collusion-train · city-tiny-s1 · lightgbm ·
+2026-12-07T10:31` (UTC minute; a repeat in the same experiment gets ` · 2`, ` · 3`, ...); experiments and registered models
+carry a description (`DESCRIPTIONS`, shown by the MLflow UI); the empty `Default` experiment a fresh sqlite store creates
+is deleted once the store is set up, unless a run was logged in it.
 
 Registry: `log_run(..., register="collusion", gate_metric="auc")` registers a new model version and moves the alias
 `champion` to it when it beats the current champion on the gate metric (aliases, not the deprecated stages), so
@@ -33,16 +39,30 @@ _MAX_PARAM = 6000  # mlflow's limit on a parameter value
 
 # --------------------------------------------------------------------------------------------------------------- setup
 
+_STORE: list[Path] = []  # folders chosen with `use_store`, innermost last
+
+
 def tracking_uri(create: bool = True) -> str:
-    """The tracking URI this process uses: `MLFLOW_TRACKING_URI`, else `sqlite:///<cwd>/mlflow/mlflow.db` (folder created
-    unless `create` is false)."""
+    """The tracking URI this process uses: `MLFLOW_TRACKING_URI`, else `sqlite:///<folder>/mlflow.db` in the folder of
+    `use_store`, else in `<cwd>/mlflow` (folder created unless `create` is false)."""
     uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if uri:
         return uri
-    store = Path.cwd() / "mlflow"
+    store = _STORE[-1] if _STORE else Path.cwd() / "mlflow"
     if create:
         store.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{store / 'mlflow.db'}"
+    return f"sqlite:///{store.resolve() / 'mlflow.db'}"
+
+
+@contextlib.contextmanager
+def use_store(folder: str | Path) -> Iterator[str]:
+    """Within the block, runs go to a sqlite store in `folder` (artifacts in `folder/artifacts`), unless
+    `MLFLOW_TRACKING_URI` is set, which always wins. Yields the tracking URI in force."""
+    _STORE.append(Path(folder).absolute())
+    try:
+        yield tracking_uri(create=False)
+    finally:
+        _STORE.pop()
 
 
 def artifact_root(uri: str | None = None, experiment: str | None = None) -> str | None:
@@ -98,9 +118,84 @@ def _init_store(mlflow, uri: str) -> None:
             client = mlflow.MlflowClient()
             client.search_experiments(max_results=1)  # the tracking store: tables created and migrated here
             client.search_registered_models(max_results=1)  # the registry store, same database
+            _drop_empty_default(client)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     _READY.add(uri)
+
+
+def _drop_empty_default(client) -> None:
+    """Delete the `Default` experiment a fresh sqlite store creates, when no run was ever logged in it: every run of
+    riskmodels goes to a named experiment, and an empty `Default` only hides them in the UI's list."""
+    try:
+        exp = client.get_experiment("0")
+        if exp is None or exp.lifecycle_stage != "active" or exp.name != "Default":
+            return
+        if client.search_runs(["0"], max_results=1, run_view_type=3):  # ViewType.ALL: deleted runs count too
+            return
+        client.delete_experiment("0")
+    except Exception:  # noqa: BLE001 - another process deleted it first, or the store has no experiment 0
+        return
+
+
+# what the MLflow UI shows as the description of an experiment or a registered model (`mlflow.note.content`)
+DESCRIPTIONS = {
+    "collusion": "Tender collusion models (riskmodels collusion train / evaluate, experiments run collusion). Train runs "
+                 "are named collusion-train, evaluations collusion-evaluate; compare runs with `riskmodels experiments "
+                 "compare A B`. The gate metric is the tender-grouped cross-validated ROC-AUC; the honest figures are "
+                 "the evaluate runs' splits.bidder.auc and splits.time.auc (firms or later periods held out).",
+    "credit": "Enterprise credit models (riskmodels credit train / evaluate, experiments run credit): calibrated "
+              "LightGBM over point-in-time credit, inspection, bidding and registry features; the gate metric is the "
+              "out-of-fold ROC-AUC.",
+}
+MODEL_DESCRIPTIONS = {
+    "collusion": "Which tenders look collusive: the champion (@champion) scores tenders in `riskmodels collusion score "
+                 "--model models:/collusion@champion`. Each version links the run that trained it; the gate tag says "
+                 "why it was or was not promoted.",
+    "credit": "Enterprise credit risk behind the A-D tiers: the champion (@champion) tiers firms in `riskmodels credit "
+              "tier --model models:/credit@champion`. Each version links the run that trained it.",
+}
+
+
+def describe_experiment(name: str) -> str:
+    """The description of experiment `name` (by its task word: `collusion-test` is described as `collusion`)."""
+    for key, text in DESCRIPTIONS.items():
+        if name == key or name.startswith(key + "-") or name.startswith(key + "_"):
+            return text
+    return f"riskmodels runs ({name})."
+
+
+def _describe_model(client, name: str) -> None:
+    """Give registered model `name` its description when it has none."""
+    text = next((t for k, t in MODEL_DESCRIPTIONS.items() if name == k or name.startswith(k + "-")),
+                f"A riskmodels model ({name}); @champion names the version to use.")
+    try:
+        if not (client.get_registered_model(name).description or "").strip():
+            client.update_registered_model(name, description=text)
+    except Exception:  # noqa: BLE001 - describing is a courtesy; registration itself succeeded
+        pass
+
+
+def run_name(task: str, data: str, family: str | None = None, *, experiment: str | None = None, when=None) -> str:
+    """`<task> · <data> · <family> · <UTC minute>`, e.g. `collusion-train · city-tiny-s1 · lightgbm · 2026-12-07T10:31`;
+    with `experiment`, a name already taken there gets ` · 2`, ` · 3`, ... so every run's name is its own."""
+    import datetime as _dt
+
+    when = when or _dt.datetime.now(_dt.timezone.utc)
+    base = " · ".join(x for x in (task, data, family, when.strftime("%Y-%m-%dT%H:%M")) if x)
+    if experiment is None:
+        return base
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(experiment)
+    if exp is None:
+        return base
+    taken = {r.info.run_name for r in mlflow.MlflowClient().search_runs(
+        [exp.experiment_id], filter_string=f"attributes.run_name LIKE '{base.replace(chr(39), '')}%'", max_results=500)}
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base} · {k}"
+    return name
 
 
 def _client():
@@ -118,7 +213,8 @@ def _experiment_id(mlflow, name: str) -> str:
         # marks the experiment as model training (not GenAI) for the UI; in MLflow 3.17 the UI still opens a fresh
         # browser on the GenAI overview (mlflow/README.md says where the runs are)
         return mlflow.create_experiment(name, artifact_location=artifact_root(experiment=name),
-                                        tags={"mlflow.experimentKind": "custom_model_development"})
+                                        tags={"mlflow.experimentKind": "custom_model_development",
+                                              "mlflow.note.content": describe_experiment(name)})
     except Exception:  # noqa: BLE001 - another process created it at the same moment
         exp = mlflow.get_experiment_by_name(name)
         if exp is None:
@@ -475,7 +571,7 @@ class TrackedRun:
 
     def finish(self, *, params=None, metrics=None, model=None, input_example=None, dataset=None, dataset_source=None,
                figures=None, register=None, gate_metric=None, higher_is_better=True, gate_threshold=None,
-               importance=None, predictions=None, tags=None) -> dict:
+               importance=None, predictions=None, tags=None, texts=None) -> dict:
         mlflow = self._mlflow
         if tags:
             mlflow.set_tags({k: str(v) for k, v in tags.items()})
@@ -486,6 +582,8 @@ class TrackedRun:
             mlflow.log_metrics(nums)
         if dataset is not None:
             _log_dataset(mlflow, dataset, dataset_source)
+        for name, text in (texts or {}).items():
+            mlflow.log_text(text, name)
         imp = _importance(model, importance)
         if imp is not None:
             mlflow.log_text(imp.rename("importance").rename_axis("feature").reset_index().to_csv(index=False),
@@ -514,6 +612,7 @@ class TrackedRun:
                                               **_model_kwargs(mlflow, model, input_example))
             info["model_uri"] = f"runs:/{self.run_id}/{MODEL_NAME}"
             if register:
+                _describe_model(self._mlflow.MlflowClient(), register)
                 info.update(self._gate(register, mi.registered_model_version, gate_metric, nums, higher_is_better,
                                        gate_threshold))
         return info
@@ -585,7 +684,7 @@ def tracked(experiment: str, *, run_name: str | None = None, tags: Mapping[str, 
 def log_run(experiment: str, *, params=None, metrics=None, model=None, input_example=None, dataset=None, figures=None,
             register: str | None = None, gate_metric: str | None = None, higher_is_better: bool = True,
             gate_threshold: float | None = None, importance=None, predictions=None, tags=None,
-            run_name: str | None = None, dataset_source: str | None = None) -> dict:
+            run_name: str | None = None, dataset_source: str | None = None, texts: dict | None = None) -> dict:
     """Log one finished piece of work as a run of `experiment` and return what happened.
 
     `params`/`metrics`: dicts (nested dicts are flattened with dots; non-numeric metrics are skipped).
@@ -594,13 +693,14 @@ def log_run(experiment: str, *, params=None, metrics=None, model=None, input_exa
     `predictions`: (y_true, y_score) out-of-fold, for the ROC and calibration PNGs; `importance`: {feature: value}
     (else the model's `feature_importances_`). `figures`: extra {name: matplotlib figure or PNG path}.
     `register`: registered model name; the new version becomes `champion` when it beats the current champion on
-    `gate_metric` (and passes `gate_threshold` if given). Returns {run_id, model_uri, version, champion, gate_reason, ...}.
+    `gate_metric` (and passes `gate_threshold` if given). `texts`: {artifact name: text} (e.g. a result as JSON).
+    Returns {run_id, model_uri, version, champion, gate_reason, ...}.
     A failure while logging ends the run as FAILED and re-raises."""
     with tracked(experiment, run_name=run_name, tags=tags) as run:
         return run.finish(params=params, metrics=metrics, model=model, input_example=input_example, dataset=dataset,
                           dataset_source=dataset_source, figures=figures, register=register, gate_metric=gate_metric,
                           higher_is_better=higher_is_better, gate_threshold=gate_threshold, importance=importance,
-                          predictions=predictions)
+                          predictions=predictions, texts=texts)
 
 
 # ------------------------------------------------------------------------------------------------------------ registry
@@ -669,3 +769,25 @@ def list_runs(experiment: str | None = None, max_results: int = 50) -> list[dict
     return [{"run_id": r.info.run_id, "experiment": exps.get(r.info.experiment_id, r.info.experiment_id),
              "run_name": r.info.run_name, "status": r.info.status, "start_time": r.info.start_time,
              "params": dict(r.data.params), "metrics": dict(r.data.metrics)} for r in runs]
+
+
+def get_run(ref: str) -> dict:
+    """One run as `list_runs` gives it, found by its id, the start of its id (8+ characters) or its name (unique in
+    the store). InputError naming `ref` when no run or several runs match."""
+    mlflow = _mlflow()
+    client = mlflow.MlflowClient()
+    exps = {e.experiment_id: e.name for e in client.search_experiments()}
+    ref = str(ref).strip()
+    found = []
+    if exps:
+        safe = ref.replace("'", "")
+        found = client.search_runs(list(exps), filter_string=f"attributes.run_name = '{safe}'", max_results=5)
+        if not found and len(ref) >= 8 and all(c in "0123456789abcdef" for c in ref.lower()):
+            found = [r for r in client.search_runs(list(exps), max_results=5000) if r.info.run_id.startswith(ref.lower())]
+    if len(found) != 1:
+        what = "no run" if not found else f"{len(found)} runs"
+        raise InputError(f"{ref!r}: {what} with this id or name in {tracking_uri()} (see `riskmodels experiments list`)")
+    r = found[0]
+    return {"run_id": r.info.run_id, "experiment": exps.get(r.info.experiment_id, r.info.experiment_id),
+            "run_name": r.info.run_name, "status": r.info.status, "start_time": r.info.start_time,
+            "params": dict(r.data.params), "metrics": dict(r.data.metrics)}

@@ -47,6 +47,7 @@ import pandas as pd
 
 from features.core.settings import GraphsSettings, validate_section
 from graphs import cobid, community, relations
+from graphs.chance import chance_words, more_than_chance
 
 W_EXCLUSIVITY, W_COHESION, W_CONTROL = 0.5, 0.3, 0.2
 W_BEHAVIOUR, W_PRICES, W_PATTERN, W_RELATIONS = 0.5, 0.3, 0.1, 0.1
@@ -305,23 +306,44 @@ def _cohesion_sums(bg: BidderGraphs, gid: dict, ng: int) -> np.ndarray:
     return coh_sum.reindex(range(ng), fill_value=0.0).to_numpy(float)
 
 
-def _relations_inside(bg: BidderGraphs, gid: dict, ng: int) -> tuple[np.ndarray, list[dict]]:
+def _relations_inside(bg: BidderGraphs, gid: dict, ng: int) -> tuple[np.ndarray, list[dict], list[dict]]:
     """Per group: the saturated strength of registry and metadata relations between members, summed over member pairs,
-    and how many member pairs each kind of relation ties."""
+    how many member pairs each kind of relation ties, and of those how many it ties only through a common value
+    (weight below `relations.COMMON_WEIGHT`: a value shared by `relations.COMMON_FIRMS` firms or more)."""
     st = bg.strength
     rel_sum = np.zeros(ng)
     rel_counts: list[dict] = [{} for _ in range(ng)]
+    common: list[dict] = [{} for _ in range(ng)]  # the same, for pairs tied in a relation only by common values
     if len(st):
         ra, rb = st["firm_a"].map(gid), st["firm_b"].map(gid)
         rin = (ra == rb) & ra.notna()
         rg = ra[rin].astype(np.int64).to_numpy()
         sat = 1 - np.exp(-st.loc[rin, "strength"].to_numpy(float))
         np.add.at(rel_sum, rg, sat)
-        for g_, rs in zip(rg, st.loc[rin, "relations"]):
+        known = [r for r in relations.RELATIONS if r in st.columns]
+        weights = st.loc[rin, known].to_numpy(float) if known else np.zeros((int(rin.sum()), 0))
+        col = {r: j for j, r in enumerate(known)}
+        for g_, rs, w in zip(rg, st.loc[rin, "relations"], weights):
             for r in rs.split(";"):
                 if r:
                     rel_counts[g_][r] = rel_counts[g_].get(r, 0) + 1
-    return rel_sum, rel_counts
+                    if r in col and w[col[r]] < relations.COMMON_WEIGHT:
+                        common[g_][r] = common[g_].get(r, 0) + 1
+    return rel_sum, rel_counts, common
+
+
+def relation_words(counts: dict, common: dict) -> str:
+    """`legal_rep (2 pairs)`, then the relations that tie member pairs only through values many firms share, said to be
+    weak: `; weakly, through values shared by 10+ firms: file_creator (17 pairs)`."""
+    def words(d):
+        return ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})" for r, c in sorted(d.items(), key=lambda x: (-x[1], x[0])))
+
+    specific = {r: c - common.get(r, 0) for r, c in counts.items() if c - common.get(r, 0) > 0}
+    out = words(specific)
+    if common:
+        out += ("; " if out else "") + (f"weakly, through values shared by {relations.COMMON_FIRMS}+ firms (common): "
+                                         + words(common))
+    return out
 
 
 def _winning_pattern(codes: np.ndarray, names, k: int, j_m_dec: np.ndarray, w_m: np.ndarray) -> dict:
@@ -343,12 +365,16 @@ def _winning_pattern(codes: np.ndarray, names, k: int, j_m_dec: np.ndarray, w_m:
     return out
 
 
-def _evidence_words(k, n_joint, exclusivity, cohesion, n_dec, won_joint, exp_won, pat, n_w, tight, med_cv, rel_words):
-    """The group's evidence in sentences an investigator can check."""
+def _evidence_words(k, n_joint, exclusivity, cohesion, n_dec, won_joint, exp_won, pat, n_w, tight, med_cv, rel_words,
+                    won_tail=None):
+    """The group's evidence in sentences an investigator can check. `won_tail`: the chance of winning at least as
+    often by chance, given only when that is unlikely (`graphs.chance.more_than_chance`); otherwise the wins are not
+    offered as evidence."""
     ev = [f"{k} firms bid together (2+ of them) in {n_joint} tenders",
           f"exclusivity {exclusivity:.2f} (share of their co-bidding that is with each other), cohesion {cohesion:.2f}"]
-    if n_dec:
-        ev.append(f"members won {won_joint:.0f} of {n_dec} decided joint tenders (chance: {exp_won:.1f})")
+    if n_dec and won_tail is not None:  # only wins chance explains badly are evidence (graphs.chance)
+        ev.append(f"members won {won_joint:.0f} of {n_dec} decided joint tenders, more than the {exp_won:.1f} expected "
+                  f"by chance (chance of {won_joint:.0f} or more: {chance_words(won_tail)})")
     evenness, loss_focus, turn = pat["evenness"], pat["loss_focus"], pat["turn"]
     if pat["top_wins"]:
         if not np.isnan(loss_focus) and loss_focus >= 0.6 and pat["top_wins"] >= 2:
@@ -380,7 +406,7 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
     ex_num, ex_den, jt, w, cv_all = _joint_tenders(bg, gid, ng, tenders, screens)
     w_code, w_names = pd.factorize(w["bidder_id"])
     coh_sum = _cohesion_sums(bg, gid, ng)
-    rel_sum, rel_counts = _relations_inside(bg, gid, ng)
+    rel_sum, rel_counts, rel_common = _relations_inside(bg, gid, ng)
     jb = _slices(jt["g"].to_numpy(), ng)
     wb = _slices(w["g"].to_numpy(), ng)
     j_m, j_n = jt["m_t"].to_numpy(float), jt["n_t"].to_numpy(float)
@@ -397,9 +423,11 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
         dec = j_dec[js]
         n_dec = int(dec.sum())
         control = won_joint = exp_won = 0.0
+        won_tail = None
         if n_dec:
             won_joint = float(j_won[js][dec].sum())
-            exp_won = float((j_m[js][dec] / j_n[js][dec]).sum())
+            offered, exp_won, tail = more_than_chance(won_joint, j_m[js][dec] / j_n[js][dec])
+            won_tail = tail if offered else None
             obs, exp = won_joint / n_dec, exp_won / n_dec
             control = float(np.clip((obs - exp) / (1 - exp), 0, 1)) if exp < 0.999 else 0.0
         ws = slice(wb[i], wb[i + 1])
@@ -416,13 +444,13 @@ def score_groups(bg: BidderGraphs, parts: list[set], tenders: pd.DataFrame | Non
                 tight = 1.0 - np.searchsorted(cv_all, med_cv, side="right") / len(cv_all)
         rel_density = float(rel_sum[i] / npairs)
         rc = rel_counts[i]
-        rel_words = ", ".join(f"{r} ({c} pair{'s' if c > 1 else ''})" for r, c in sorted(rc.items(), key=lambda x: -x[1]))
+        rel_words = relation_words(rc, rel_common[i])
         behaviour = W_EXCLUSIVITY * exclusivity + W_COHESION * cohesion + W_CONTROL * control
         support = n_joint / (n_joint + 5.0)
         score = support * (W_BEHAVIOUR * behaviour + W_PRICES * (0.0 if np.isnan(tight) else tight)
                            + W_PATTERN * pattern + W_RELATIONS * min(rel_density, 1.0))
         evidence = _evidence_words(k, n_joint, exclusivity, cohesion, n_dec, won_joint, exp_won, pat, n_w, tight, med_cv,
-                                   rel_words)
+                                   rel_words, won_tail)
         rows.append({"members": ";".join(g), "score": round(float(score), 6), "evidence": evidence, "size": k,
                      "n_joint": int(n_joint), "exclusivity": exclusivity, "cohesion": cohesion, "control": control,
                      "evenness": evenness, "loss_focus": loss_focus, "tight_prices": tight,

@@ -56,3 +56,11 @@ def run_cli(*args, code: int = 0, out: str | None = None, err: str | None = None
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _tracking_store_in_tmp(tmp_path_factory, monkeypatch):
+    """Runs a test logs (evaluate, train --register) go to a store under the session's temporary folder, never into the
+    working directory; a test that sets MLFLOW_TRACKING_URI itself (or removes it) decides for itself."""
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path_factory.getbasetemp() / 'mlflow' / 'mlflow.db'}")

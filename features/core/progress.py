@@ -2,9 +2,13 @@
 
 The engines (`features.engine`) report each batch they run (partitions mapped, fits submitted) through a `TaskProgress`:
 
-- when stderr is a terminal, a `rich` bar (label, bar, done/total tasks, elapsed) that is removed when the batch ends;
-- otherwise (CI, logs, pipes, tests) plain lines `label: done/total tasks done`, at most one every `every` seconds, and
-  the final line `label: total/total tasks done in 3.2s`, so logs stay readable.
+- when stderr is a terminal, a `rich` bar (label, bar, done/total tasks, elapsed, time left) that is removed when the
+  batch ends;
+- otherwise (CI, logs, pipes, tests) plain lines `label: done/total tasks done, about 1m20s left`, at most one every
+  `every` seconds, and the final line `label: total/total tasks done in 3.2s`, so logs stay readable.
+
+The time left assumes the remaining tasks take as long, on average, as the ones done so far (tasks of one batch are
+alike: folds of one cross-validation, partitions of one table); it is an estimate and is said to be one ("about").
 
 A batch may ask for silence while it is short (`quiet_for`: the in-process engine's batches, 10 s): no line before then,
 and none at all when it ends sooner. Nothing is ever written to stdout: it carries the commands' results.
@@ -75,7 +79,7 @@ class TaskProgress:
             state["done"] = done
             now = self.clock()
             if done < total and now - state["last"] >= self.every and now - start >= quiet_for:
-                self.say(self._line(label, done, total))
+                self.say(self._line(label, done, total) + time_left(now - start, done, total))
                 state["last"] = now
 
         yield update
@@ -91,10 +95,11 @@ class TaskProgress:
         """A started rich bar and its task; None when another live display is already on the console (plain lines)."""
         from rich.console import Console
         from rich.errors import LiveError
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tasks"),
-                            TimeElapsedColumn(), console=self.console or Console(stderr=True), transient=True,
+                            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=self.console or Console(stderr=True), transient=True,
                             redirect_stdout=False)
         task = progress.add_task(label, total=total)
         try:
@@ -102,6 +107,23 @@ class TaskProgress:
         except LiveError:
             return None
         return progress, task
+
+
+def duration(seconds: float) -> str:
+    """Seconds in words a reader takes in at a glance: 42s, 3m05s, 1h12m."""
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+def time_left(elapsed: float, done: int, total: int) -> str:
+    """`, about 1m20s left` from the mean time of the `done` tasks so far; empty before the first one ends or at the end."""
+    if done <= 0 or done >= total:
+        return ""
+    return f", about {duration(elapsed / done * (total - done))} left"
 
 
 @contextmanager

@@ -24,7 +24,8 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
 
     A CSV is read through the export rule (`features.io.read.read_raw`), so the toolkit's own exports read back as written
     (an id exported as `'+SUM...` comes back as `+SUM...`); its empty cells are missing values. A `score` column, when present, is
-    numeric (unreadable scores become missing). Raises InputError naming the file when it is absent, has a row that does not fit
+    numeric (unreadable scores become missing); beside a `probability` column (collusion scores of a model) it is read as
+    `tender_probabilities` says. Raises InputError naming the file when it is absent, has a row that does not fit
     its header, or lacks a required column."""
     p = Path(path)
     if not p.is_file():
@@ -39,7 +40,18 @@ def read_side_table(path, required: tuple) -> pd.DataFrame:
         raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
     if "score" in df.columns:
         df["score"] = pd.to_numeric(df["score"], errors="coerce")
+        df = tender_probabilities(df)
     return df
+
+
+def tender_probabilities(scores: pd.DataFrame) -> pd.DataFrame:
+    """`scores` (a collusion scores table) with `score` on 0-1, as the credit features and profiles read it: the model's
+    `probability` where the table has one (`collusion score --model` writes it beside `score`, the case order's log-odds
+    key), else `score` itself (the no-model evidence score, already 0-1). Tables without `probability` pass unchanged."""
+    if "probability" not in scores.columns:
+        return scores
+    p = pd.to_numeric(scores["probability"], errors="coerce")
+    return scores.assign(score=p.where(p.notna(), pd.to_numeric(scores["score"], errors="coerce")))
 
 
 def parse_day(value: str, what: str) -> pd.Timestamp:

@@ -12,15 +12,33 @@ import pandas as pd
 
 from features.io.export import write_table, write_text
 
-TENDER_COLUMNS = ["rank", "tender_id", "score", "flag", "reasons", "n_bids", "winner", "bidders", "group_id"]
+TENDER_COLUMNS = ["rank", "tender_id", "score", "probability", "evidence", "flag", "reasons", "n_bids", "winner", "bidders",
+                  "group_id"]
 GROUP_COLUMNS = ["rank", "group_id", "members", "n_members", "tenders", "flagged_tenders", "mean_score", "max_score",
                  "group_score", "evidence"]
 
 
-# The one order of tender cases (this case list and the case report): a score alone leaves blocks of equal scores (a
-# calibrated model gives many tenders 1.000), so equal scores are broken by the strength of the evidence.
-TENDER_ORDER_EXPLAINED = ("highest score first; equal scores by more distinct red-flag codes, then more red-flag "
-                          "findings, then the score of the bidder group most present among its bidders, then the tender id")
+# The one order of tender cases (this case list and the case report). A calibrated probability saturates: on the demo
+# city 134 tenders share 0.999819, so a case list ordered by it is ordered by its tie-breaks. With a model, `score` is
+# therefore the model's log-odds, which keeps the order the probability loses near 1, plus a small share of the strength
+# of the evidence (`ranking_score`), which orders the tenders the model cannot tell apart; the probability stays in its own
+# column (`probability`, what the flag threshold reads) and the evidence strength in `evidence`. Without a model the
+# score is the evidence score itself (0-1).
+EVIDENCE_TIEBREAK = 0.01  # weight of the evidence strength (0-1) in a model's ranking score, in log-odds
+TENDER_ORDER_EXPLAINED = ("highest score first. With a model, the score is its log-odds of collusion, log(p/(1-p)) for "
+                          "probability p (it keeps its order where p saturates near 1), plus 0.01 x the evidence "
+                          "strength (the no-model evidence score, 0-1), which orders the tenders the model scores alike "
+                          "and moves a tender by less than 1% in probability; without a model, the score is the evidence "
+                          "strength; equal scores by more distinct red-flag codes, then more red-flag findings, then the "
+                          "score of the bidder group most present among its bidders, then the tender id")
+
+
+def ranking_score(probability, evidence) -> np.ndarray:
+    """A model's case-order key per tender: log-odds of `probability` + `EVIDENCE_TIEBREAK` x `evidence` (0-1; missing
+    counts 0). Probabilities are clipped to [1e-15, 1 - 1e-15], so 0 and 1 give finite keys (about -34.5 and 34.5)."""
+    p = np.clip(np.asarray(probability, dtype=float), 1e-15, 1 - 1e-15)
+    ev = np.nan_to_num(np.asarray(evidence, dtype=float), nan=0.0)
+    return np.log(p) - np.log1p(-p) + EVIDENCE_TIEBREAK * ev
 
 
 def tender_order(scores: pd.DataFrame, findings: pd.DataFrame | None = None,

@@ -68,38 +68,3 @@ def check_choices(*, min_bids: int = 1, kind: str = "full", families: str | None
     if bad or not fams:
         raise InputError(f"--families: unknown family {', '.join(bad) or '(none given)'} (known: {', '.join(FAMILIES)})")
     return fams
-
-
-def evaluate(directory, settings, *, min_bids: int, kind: str, graph: bool, flags: bool, folds: int, seed: int,
-             baseline: bool, labels: Path | None, families: str) -> tuple[dict, list[str]]:
-    """`collusion evaluate`: (the JSON summary, the lines to print) of `pipeline.evaluate_dataset` on one dataset."""
-    from riskmodels.collusion.evaluate import round_floats
-    from riskmodels.collusion.pipeline import evaluate_dataset, read_labels
-
-    fams = check_choices(min_bids=min_bids, kind=kind, families=families)
-    ev = Evidence.load(directory, settings)
-    r = round_floats(evaluate_dataset(ev, min_bids=min_bids, kind=kind, graph=graph, flags=flags, n_splits=folds,
-                                      seed=seed, baseline=baseline, settings=settings,
-                                      labels=read_labels(labels) if labels else None, families=fams))
-    out = {k: r[k] for k in ("auc", "average_precision", "balanced_accuracy", "f1")}
-    out.update(splits=r["splits"], n_tenders=r["n_tenders"], positive_share=r["positive_share"], min_bids=min_bids,
-               features=r["features"], **{k: r[k] for k in ("family", "inner_auc", "inner_scores") if k in r})
-    return out, evaluation_lines(r)
-
-
-def evaluation_lines(r: dict) -> list[str]:
-    """The lines `collusion evaluate` prints: one per split, then the family chosen on every tender."""
-    lines = []
-    for name, sp in r["splits"].items():
-        if "skipped" in sp:
-            lines.append(f"{name:>13}: skipped ({sp['skipped']})")
-            continue
-        base = f", baseline auc {sp['baseline_auc']}" if sp.get("baseline_auc") is not None else ""
-        chosen = ", ".join(f"{f} {k}" for f, k in sp.get("families", {}).items())
-        lines.append(f"{name:>13}: auc {sp['auc']}, average precision {sp['average_precision']}, balanced accuracy "
-                     f"{sp['balanced_accuracy']}, f1 {sp['f1']} ({sp['n']} tenders, {sp['positives']} collusive){base}"
-                     + (f"; families chosen in the folds: {chosen}" if chosen else ""))
-    if "family" in r:
-        lines.append(f"model family chosen on all {r['n_tenders']} tenders by inner cross-validation: {r['family']} "
-                     f"(inner auc {r['inner_auc']}; " + ", ".join(f"{f} {v}" for f, v in r["inner_scores"].items()) + ")")
-    return lines

@@ -398,9 +398,25 @@ def probabilities(model, X: pd.DataFrame) -> np.ndarray:
     return steps.map_rows(_probability_block, X, None, eng.share(model), eng=eng, label="collusion scores")["p"].to_numpy()
 
 
+def evidence_strength(table: pd.DataFrame, flag_share: float = 0.1) -> np.ndarray:
+    """The strength of each tender's evidence, 0-1: the no-model evidence score (`CompositeCollusionScore` over
+    `composite_frame`, positions within this market), 0 where the dataset has no evidence to weigh. It breaks the ties
+    of a model's saturated probabilities in the case order (`caselist.ranking_score`)."""
+    X, weights = composite_frame(table)
+    if X.shape[1] == 0:
+        return np.zeros(len(table))
+    s = CompositeCollusionScore(weights=weights, flag_share=flag_share).fit(X).score_samples(X)
+    return np.nan_to_num(np.asarray(s, dtype=float), nan=0.0)
+
+
 def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True, flags: bool = True, min_bids: int = 1,
                   settings=None, transfer_share: float | None = None, market: str | None = None) -> dict:
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
+
+    Columns: `score` (the case order's key: with a model, its log-odds plus 0.01 x the evidence strength,
+    `caselist.ranking_score`; without one, the evidence score; on a market the model was not trained on, what the
+    transfer guard chose), `probability` (the model's calibrated probability, what the flag threshold reads; empty
+    without a model), `evidence` (the evidence strength, 0-1), `flag`, `reasons`.
 
     With a fitted `model` (from `train`), its columns are built from this dataset; a red flag that ran and found nothing
     counts 0, and a feature the data cannot give (`batch.unbuildable`: a flag not enabled or without its inputs, graph
@@ -461,6 +477,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     if model is None:
         composite, X = no_model_score(table)
         score = composite.score_samples(X)
+        probability, strength = np.full(len(score), np.nan), score
         flag = composite.predict(X).astype(int)
         reasons = composite.explain(X, top=top, context=table, evidence={**texts, **family_evidence(texts)})
         method = "composite"
@@ -471,11 +488,15 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         if stats is not None:
             table = apply_market_statistics(table, ds.get("tenders"), stats)
         X = table.reindex(columns=names).astype(float)
-        score = np.full(len(X), np.nan) if unused else probabilities(model, X)
+        # the model's calibrated probability (what its threshold reads) and the case order's key: its log-odds plus a
+        # hundredth of the evidence strength, so that tenders the model ties at the top are told apart by the evidence
+        probability = np.full(len(X), np.nan) if unused else probabilities(model, X)
+        strength = evidence_strength(table, c.flag_share if c is not None else 0.1)
+        score = np.full(len(X), np.nan) if unused else caselist.ranking_score(probability, strength)
         method = "model"
         if which is not None:
             notes.append(f"scored as {why}")
-            flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+            flag = (probability >= float(getattr(model, "threshold", 0.5))).astype(int)
             reasons = model.explain(X, top=top, context=table, evidence=texts)
         else:
             profile = getattr(model, "training_profile_", None)
@@ -507,11 +528,12 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
                     warnings.append(f"{_name(ds)} lies outside the training markets (the model extrapolates): "
                                     + "; ".join(outside))
             else:
-                flag = (score >= float(getattr(model, "threshold", 0.5))).astype(int)
+                flag = (probability >= float(getattr(model, "threshold", 0.5))).astype(int)
     n_bids = table["n_bids"].to_numpy()
     reasons = ["; ".join(x for x in (r, f) if x) or "no single piece of evidence stands out in this market"
                for r, f in zip(reasons, bid_list_notes(table))]
-    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "flag": flag, "reasons": reasons})
+    scores = pd.DataFrame({"tender_id": table["tender_id"].astype(str), "score": score, "probability": probability,
+                           "evidence": np.round(np.asarray(strength, dtype=float), 6), "flag": flag, "reasons": reasons})
     tenders = caselist.tender_cases(scores.assign(n_bids=n_bids), bids, gf, findings=findings)
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,

@@ -13,7 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-# name -> (label, unit). Units: pct (a share shown as %), num (a plain number), count, flag (0/1 or a count of flags), ratio.
+# name -> (label, unit). Units: pct (a share shown as %), num (a plain number whose meaning the label states), count,
+# flag (0/1 or a count of flags), ties (a relation strength, explained where it is shown).
 VOCABULARY: dict[str, tuple[str, str]] = {
     "n_bids": ("number of bids", "count"),
     "cv": ("coefficient of variation of the bids", "pct"),
@@ -39,8 +40,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "tie_flags": ("red flags naming a person, document, agent or account the bidders share", "count"),
     "pattern_flags": ("red flags on bidding patterns (rotation, recurrent winner, price gaps, regular prices)", "count"),
     "group_share": ("share of the bidders from one suspicious bidder group", "pct"),
-    "group_score": ("score of the bidder group most present", "num"),
-    "max_relation": ("strongest registry/metadata relation between two bidders", "num"),
+    "group_score": ("score of the bidder group most present among its bidders (0-1; graph groups' ranking score)", "num"),
+    "max_relation": ("tie strength of the most closely tied pair of bidders", "ties"),
     "tied_pairs": ("bidder pairs tied by a registry or metadata relation", "count"),
     # pair evidence (one row per bidder pair)
     "co_bids": ("tenders bid together", "count"),
@@ -97,6 +98,9 @@ def format_value(value: float, unit: str) -> str:
         return f"{v:.0f}"
     if unit == "flag":
         return "raised" if v == 1 else f"{v:.0f}"
+    if unit == "ties":  # graphs.relations: a value shared by k firms ties each pair of them with weight 1/(k-1)
+        return (f"{v:.3g} (registry or bid-metadata values the two share, each counted 1/(k-1) when k firms share it: "
+                f"1 = one value only these two firms share)")
     return f"{v:.3g}"
 
 

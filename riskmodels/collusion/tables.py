@@ -159,13 +159,15 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
 
 def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
     """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left.
+    `finding` numbers the findings (the rows of the evidence table kept), so a split finding's rows share it: the number
+    of findings is `finding.nunique()`, the number of tender-findings the number of rows."""
     if evidence is None or len(evidence) == 0:
         return None
     ev = evidence
     if "level" in ev.columns:
         ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    ev = ev.assign(finding=np.arange(len(ev)), tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
     ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
     return ev if len(ev) else None
 

@@ -102,11 +102,9 @@ def write_profile_pages(directory, tiers: Path, out: Path, settings, *, eid: str
     return f"wrote {len(entries):,} profiles and index.html to {out}"
 
 
-def evaluate_table(table: Path, target: str, settings, *, positive=None, folds=None, seed=None, group=None,
-                   say=print, progress=None) -> tuple[dict, list[str]]:
-    """`credit evaluate`: (the JSON summary, the lines to print) of the credit model cross-validated on a labelled table;
-    what was read is told through `say` before the folds run, their progress through `progress`."""
-    from riskmodels.credit.evaluate import cross_validate, read_labelled_table
+def read_evaluation_table(table: Path, target: str, *, positive=None, group=None) -> tuple:
+    """`credit evaluate`'s input: (X, y, what `read_labelled_table` read, the lines saying what was read)."""
+    from riskmodels.credit.evaluate import read_labelled_table
 
     X, y, info = read_labelled_table(table, target, positive, group=group)
     lines = [f"{table}: {info['rows']:,} rows, {info['features']} features, target '{target}' = {info['bad_value']!r} read "
@@ -117,18 +115,4 @@ def evaluate_table(table: Path, target: str, settings, *, positive=None, folds=N
             info["date_columns"] and f"read as dates (days): {', '.join(info['date_columns'])}",
             info["identifier_columns"] and "left out as identifiers (a different value in every row): "
             + ", ".join(info["identifier_columns"])) if x))
-    for line in lines:
-        say(line)
-    m = cross_validate(X, y, settings, folds=folds, seed=seed, progress=progress, groups=info["groups"]).metrics
-    lines = []
-    if m.get("duplicate_rows"):
-        lines.append(f"{m['duplicate_rows']} rows repeat an earlier row in every feature: each is kept in its twin's fold")
-    if m.get("groups"):
-        lines.append(f"{m['groups']:,} groups of '{group}', each kept in one fold")
-    lines.append(f"out-of-fold ({m['folds']} folds): auc {m['auc']:.4f}, gini {m['gini']:.4f}, ks {m['ks']:.4f}, "
-                 f"brier {m['brier']:.4f}")
-    lines.append("bad rate by tier: " + ", ".join(f"{t} {v['bad_rate']:.1%} (n {v['n']})" for t, v in m["tiers"].items()
-                                                  if v["bad_rate"] is not None))
-    out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
-           "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"]}
-    return out, lines
+    return X, y, info, lines

@@ -31,6 +31,8 @@ import pandas as pd
 
 from features.core.errors import InputError
 from features.io.export import unescape_series
+from graphs.chance import more_than_chance
+from graphs.relations import COMMON_FIRMS
 from riskmodels.evidence import Evidence
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS
 from riskmodels.report.site import Site, page_name
@@ -93,7 +95,10 @@ def read_scores(path) -> pd.DataFrame:
     s["flag"] = pd.to_numeric(s["flag"], errors="coerce").fillna(0).astype(int) if "flag" in s else 0
     s["reasons"] = unescape_series(s["reasons"].fillna("").astype(str)) if "reasons" in s else ""
     s["tender_id"] = unescape_series(s["tender_id"].astype(str))  # written formula-safe by `collusion score`
-    return s[["tender_id", "score", "flag", "reasons"]]
+    extra = [c for c in ("probability", "evidence") if c in s.columns]  # a model's probability, the evidence strength
+    for c in extra:
+        s[c] = pd.to_numeric(s[c], errors="coerce")
+    return s[["tender_id", "score", *extra, "flag", "reasons"]]
 
 
 def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, settings=None) -> CaseEvidence:
@@ -352,8 +357,11 @@ def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=
     bg = ev.graphs  # the bidder graph: pictures, registry and metadata ties, co-bidders
     rel = bg.relation_pairs if bg is not None else None
     if rel is None or not len(rel):
-        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value"])
-    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value"]]
+        rel = pd.DataFrame(columns=["firm_a", "firm_b", "relation", "value", "n_firms"])
+    if "n_firms" not in rel.columns:  # how many firms share the value in the whole data (2: only this pair)
+        rel = rel.assign(n_firms=2)
+    rel = rel[rel["firm_a"].isin(firm_set) | rel["firm_b"].isin(firm_set)][["firm_a", "firm_b", "relation", "value",
+                                                                            "n_firms"]]
     c = _Pages(site=site, L=L, ds=ds, ev=ev, settings=settings, method=method, bids=bids, tinfo=tinfo, namer=namer,
                findings=findings, top_rows=top_rows, top_groups=top_groups, n_total=n_total, n_groups=n_groups,
                members_of=members_of, group_of=group_of, joint=joint, page_tenders=page_tenders,
@@ -475,7 +483,7 @@ def _group_pages(c: _Pages) -> None:
             key = [{"label": labs[n], "name": namer(n), "id": n, "link": firm_link(n), "member": n in mset,
                     "bids": stats.get(n, (0, 0))[0], "wins": stats.get(n, (0, 0))[1]} for n in mem + ctx]
         num = {k["id"]: k["label"] for k in key}
-        met, won, decided, exp_won, winners = [], 0, 0, 0.0, {}
+        met, won, decided, chances, winners = [], 0, 0, [], {}
         for tid in joint.get(gid, []):
             allb = by_tender.get(tid, [])
             here = list(dict.fromkeys(r["bidder_id"] for r in allb if r["bidder_id"] in mset))
@@ -484,7 +492,7 @@ def _group_pages(c: _Pages) -> None:
             if w is not None:
                 decided += 1
                 won += int(w in mset)
-                exp_won += len(here) / nb
+                chances.append(len(here) / nb)
                 if w in mset:
                     winners[w] = winners.get(w, 0) + 1
             met.append({"tid": tid, "link": tender_link(tid), "published": tinfo.get(tid, {}).get("published_at", ""),
@@ -493,8 +501,9 @@ def _group_pages(c: _Pages) -> None:
                         "score": score_of.get(tid), "rank": rank_of.get(tid), "flags": fcount.get(tid, 0)})
         lines = [L.fmt("ev_together", k=len(members), n=int(g.get("n_joint", len(met)))),
                  L.fmt("ev_exclusive", x=f"{_f(g.get('exclusivity')):.2f}", c=f"{_f(g.get('cohesion')):.2f}")]
-        if decided:
-            lines.append(L.fmt("ev_wins", w=won, d=decided, e=f"{exp_won:.1f}"))
+        offered, exp_won, tail = more_than_chance(won, chances) if decided else (False, 0.0, 1.0)
+        if offered:  # wins chance explains well are not evidence (graphs.chance)
+            lines.append(L.fmt("ev_wins", w=won, d=decided, e=f"{exp_won:.1f}", p=L.chance(tail)))
         even, focus = _f(g.get("evenness")), _f(g.get("loss_focus"))
         if not math.isnan(even) and even >= 0.8 and won >= 3:
             lines.append(L.fmt("ev_rotation", x=f"{even:.2f}"))
@@ -506,15 +515,26 @@ def _group_pages(c: _Pages) -> None:
             lines.append(L.fmt("ev_prices", p=f"{tight:.0%}"))
         r_in = rel[rel["firm_a"].isin(mset) & rel["firm_b"].isin(mset)]
         if len(r_in):
-            cnt = r_in.drop_duplicates(["firm_a", "firm_b", "relation"])["relation"].value_counts()
             sep = "; " if site.lang == "en" else "；"
-            lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.rel_name(k)} ({v} {L.pairs_word})" for k, v in cnt.items())))
+            rare = r_in[r_in["n_firms"] < COMMON_FIRMS]
+            cnt = rare.drop_duplicates(["firm_a", "firm_b", "relation"])["relation"].value_counts()
+            if len(cnt):
+                lines.append(L.fmt("ev_relations", rel=sep.join(f"{L.rel_name(k)} ({v} {L.pairs_word})"
+                                                                for k, v in cnt.items())))
+            weak = r_in[r_in["n_firms"] >= COMMON_FIRMS].drop_duplicates(["relation", "value"])
+            if len(weak):
+                lines.append(L.fmt("ev_common", k=COMMON_FIRMS, rel=sep.join(
+                    f"{L.rel_name(k)} ({v})" for k, v in weak["relation"].value_counts().items())))
         ties = []  # one row per shared value: the relation, the value and every member that shares it
         shared_by: dict = {}
-        for a, b_, r_, v in r_in.itertuples(index=False):
+        n_of: dict = {}
+        for a, b_, r_, v, n in r_in[["firm_a", "firm_b", "relation", "value", "n_firms"]].itertuples(index=False):
             shared_by.setdefault((str(r_), _s(v)), set()).update((a, b_))
-        for (r_, v), who in sorted(shared_by.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            ties.append({"relation": L.rel_name(r_), "value": v,
+            n_of[(str(r_), _s(v))] = int(n)
+        # specific values first (fewest firms in the whole data), common ones last and labelled
+        for (r_, v), who in sorted(shared_by.items(), key=lambda kv: (n_of[kv[0]], -len(kv[1]), kv[0])):
+            ties.append({"relation": L.rel_name(r_), "value": v, "n_firms": n_of[(r_, v)],
+                         "common": n_of[(r_, v)] >= COMMON_FIRMS,
                          "firms": [(num.get(m, ""), namer(m), firm_link(m)) for m in sorted(who, key=lambda m: (
                              int(num[m]) if num.get(m, "").isdigit() else 999, m))]})
         site.render("group.html", f"groups/{group_pages[gid]}", gid=gid, g=g, total=n_groups, picture=pic, key=key,
@@ -539,7 +559,10 @@ def _firm_pages(c: _Pages) -> None:
                           ["bidder_id", "tender_id", "x_price", "x_win", "x_valid", "x_rank", "status"])
     both = pd.concat([rel, rel.rename(columns={"firm_a": "firm_b", "firm_b": "firm_a"})], ignore_index=True)
     both = both[both["firm_a"].isin(firm_set)].drop_duplicates(["firm_a", "firm_b", "relation", "value"])
-    rel_by = _records_by(both, "firm_a", ["firm_a", "firm_b", "relation", "value"])
+    # specific ties first (values few firms share), common values (COMMON_FIRMS firms or more) last, labelled
+    both = both.assign(n_firms=pd.to_numeric(both["n_firms"], errors="coerce").fillna(2).astype(int))
+    both = both.sort_values(["firm_a", "n_firms", "relation", "value", "firm_b"], kind="stable")
+    rel_by = _records_by(both, "firm_a", ["firm_a", "firm_b", "relation", "value", "n_firms"])
     co_by: dict = {}
     if bg is not None and len(bg.pairs):
         p = bg.pairs[["bidder_a", "bidder_b", "co_bids"]]
@@ -558,14 +581,17 @@ def _firm_pages(c: _Pages) -> None:
                  "case_rank": rank_of.get(r["tender_id"]), "flags": fcount.get(r["tender_id"], 0)} for r in rows]
         rr = rel_by.get(fid, [])
         rels = [{"other": (namer(x["firm_b"]), x["firm_b"], firm_link(x["firm_b"])), "relation": L.rel_name(str(x["relation"])),
-                 "value": _s(x["value"])} for x in rr[:FIRM_RELATION_CAP]]
+                 "value": _s(x["value"]), "n_firms": int(x["n_firms"]), "weight": 1.0 / max(1, int(x["n_firms"]) - 1),
+                 "common": int(x["n_firms"]) >= COMMON_FIRMS} for x in rr[:FIRM_RELATION_CAP]]
+        n_common = sum(int(x["n_firms"]) >= COMMON_FIRMS for x in rr)
         co = [{"other": (namer(x["bidder_b"]), x["bidder_b"], firm_link(x["bidder_b"])), "n": int(x["co_bids"])}
               for x in co_by.get(fid, [])]
         gs = [{"rank": g, "link": group_link(g), "n": len(members_of[g])} for g in group_of.get(fid, [])]
         cases = sorted([x for x in brow if x["link"] and x["case_rank"] is not None], key=lambda x: x["case_rank"])
         site.render("firm.html", f"firms/{page_name(fid)}", fid=fid, name=namer(fid), ent=eidx.get(fid, {}),
                     known=fid in eidx, bids=brow, n_bids=len(brow), n_wins=sum(x["won"] for x in brow),
-                    relations=rels, n_rel=len(rr), co=co, groups=gs, cases=cases)
+                    relations=rels, n_rel=len(rr), n_common=n_common, common_firms=COMMON_FIRMS, co=co, groups=gs,
+                    cases=cases)
 
 
 
@@ -587,6 +613,7 @@ def _index_page(c: _Pages) -> None:
         info = tinfo.get(tid, {})
         tg = top_group_of.get(tid, 0)
         trows.append({"rank": r["rank"], "tid": tid, "link": tender_link(tid, ""), "score": r["score"],
+                      "prob": _f(r.get("probability")), "evidence": _f(r.get("evidence")),
                       "flag": r.get("flag"), "buyer": namer(info["buyer_id"]) if info.get("buyer_id") else "",
                       "category": info.get("category", ""), "published": info.get("published_at", "")[:10],
                       "n_bids": len(ids_of.get(tid, [])), "group": tg if tg > 0 else None, "why": why_tender(tid)})
@@ -597,9 +624,11 @@ def _index_page(c: _Pages) -> None:
         grows.append({"rank": gid, "link": group_link(gid, ""), "score": _f(g["score"]), "size": len(ms),
                       "names": [namer(m) for m in ms[:3]], "more": max(0, len(ms) - 3),
                       "n_joint": int(g.get("n_joint", 0)), "why": group_sentence(L, g)})
+    n_found = int(findings["finding"].nunique()) if "finding" in findings.columns else len(findings)
     counts = {"tenders": f"{bids['tender_id'].nunique():,}", "bids": f"{len(bids):,}",
-              "firms": f"{bids['bidder_id'].nunique():,}", "findings": f"{len(findings):,}",
-              "flagged": f"{findings['tender_id'].nunique():,}", "groups": f"{n_groups:,}"}
+              "firms": f"{bids['bidder_id'].nunique():,}", "findings": f"{n_found:,}",
+              "tender_findings": f"{len(findings):,}", "flagged": f"{findings['tender_id'].nunique():,}",
+              "groups": f"{n_groups:,}"}
     c = getattr(settings, "collusion", None)
     if method["kind"] == "model":
         how = L.fmt("method_model", model=method.get("model") or "")
@@ -617,7 +646,8 @@ def _index_page(c: _Pages) -> None:
 
 
 
-ZH_TENDER_ORDER = "评分从高到低；评分相同时，依次按红旗代码种类更多、红旗发现更多、投标人中最主要团伙的评分更高排序，最后按项目编号排序"
+ZH_TENDER_ORDER = "评分从高到低。使用模型时，评分为模型的串通对数几率 log(p/(1-p))（p 为概率；概率在接近 1 时饱和，对数几率仍保持顺序），" \
+    "加上 0.01 × 证据强度（无模型证据评分，0-1），用于区分模型评分相同的项目，对概率的影响小于 1%；未使用模型时评分即证据强度。评分相同时，依次按红旗代码种类更多、红旗发现更多、投标人中最主要团伙的评分更高排序，最后按项目编号排序"
 ZH_GROUP_ORDER = "团伙评分从高到低；评分相同时，依次按共同投标项目更多、排他性更高、成员更多排序，最后按成员编号排序"
 
 

@@ -23,8 +23,14 @@ EN = {
     "what_analysed": "What was analysed", "table": "Table", "file": "File", "rows_read": "Rows read",
     "accepted": "Accepted", "rejected": "Rejected", "rejects_note": "Rejected rows are not in the analysis; "
     "`riskmodels data validate DIR --rejects FILE` lists each with its reason.",
-    "counts_line": "{tenders} tenders with {bids} bids from {firms} firms; {findings} red-flag findings in {flagged} "
-                   "tenders; {groups} bidder groups.",
+    "counts_line": "{tenders} tenders with {bids} bids from {firms} firms; {findings} red-flag findings about tenders, "
+                   "raised in {flagged} tenders ({tender_findings} tender-findings: a finding that names several "
+                   "tenders counts once for each; findings about a single bidder are on the firm pages); {groups} "
+                   "bidder groups.",
+    "prob_short": "p", "evidence_short": "evidence",
+    "score_note": "Score: the case order's key. With a model it is the model's log-odds of collusion (p: its "
+                  "probability) plus 0.01 x the evidence strength (evidence, 0-1), which orders the tenders the model "
+                  "scores alike; without a model it is the evidence strength.",
     "method": "How the cases were ranked", "method_model": "Tender scores: the trained collusion model {model} "
     "(a calibrated probability that the tender was collusive).", "method_composite": "Tender scores: the transparent "
     "composite score (no model given): each tender's evidence (market positions of its bid screens, pair evidence, "
@@ -66,7 +72,13 @@ EN = {
     "ev_together": "{k} firms; two or more of them bid together in {n} tenders.",
     "ev_exclusive": "Exclusivity {x}: share of the members' co-bidding that is with each other (1 = they meet no one "
                     "else); cohesion {c}: how often member pairs meet, relative to how often they bid.",
-    "ev_wins": "Members won {w} of the {d} decided joint tenders (by chance about {e}).",
+    "ev_wins": "Members won {w} of the {d} decided joint tenders, more than the {e} expected by chance (each bidder "
+               "equally likely to win; the chance of {w} or more wins: {p}).",
+    "ev_common": "Weak ties, through values shared by {k} or more firms in the data (common): {rel}.",
+    "shared_by": "Shared by", "firms_word": "firms", "common": "common", "weight": "Weight",
+    "rel_note": "Specific ties first. Shared by: how many firms in the whole data share the value; a value shared by k "
+                "firms weighs 1/(k-1) (1 = only these two firms); values shared by {k} or more firms are common and "
+                "weak evidence ({n} of these rows).",
     "ev_rotation": "Wins shared out evenly among the members (evenness {x}): a rotation pattern.",
     "ev_cover": "{p} of the members' losses in joint tenders went to {who}: a cover-bidding pattern.",
     "ev_prices": "The price spread of their joint tenders is tighter than in {p} of all tenders.",
@@ -95,8 +107,12 @@ ZH = {
     "none": "无", "more": "更多", "of": "/", "yes": "是", "no": "否",
     "what_analysed": "分析了什么", "table": "数据表", "file": "文件", "rows_read": "读取行数", "accepted": "接受",
     "rejected": "拒绝", "rejects_note": "被拒绝的行不参与分析；`riskmodels data validate DIR --rejects FILE` 列出每行及原因。",
-    "counts_line": "{tenders} 个招标项目，{bids} 份投标，来自 {firms} 家企业；{flagged} 个项目中有 {findings} 条红旗发现；"
+    "counts_line": "{tenders} 个招标项目，{bids} 份投标，来自 {firms} 家企业；{flagged} 个项目中有 {findings} 条关于项目的红旗发现"
+                   "（按项目计 {tender_findings} 条：涉及多个项目的发现对每个项目各计一次；关于单个投标人的发现见企业页面）；"
                    "{groups} 个投标人团伙。",
+    "prob_short": "概率", "evidence_short": "证据",
+    "score_note": "评分：案件排序的依据。使用模型时为模型给出的串通对数几率（概率：模型的校准概率）加上 0.01 × 证据强度（0-1）；"
+                  "未使用模型时为证据强度。",
     "method": "案件如何排序", "method_model": "项目评分：已训练的串通投标模型 {model}（校准后的串通概率）。",
     "method_composite": "项目评分：透明的综合评分（未提供模型）：每个项目的证据（报价筛查指标在本市场中的位置、投标对证据、"
                         "红旗、团伙参与）在其市场内排序；市场前 {share} 的项目被预警。",
@@ -126,7 +142,11 @@ ZH = {
     "outside": "外部共同投标人", "member": "成员", "group_evidence": "证据",
     "ev_together": "{k} 家企业；其中两家及以上在 {n} 个项目中共同投标。",
     "ev_exclusive": "排他性 {x}：成员的共同投标中彼此之间所占比例（1 表示只与彼此相遇）；凝聚度 {c}：成员两两相遇的频率（相对于各自投标次数）。",
-    "ev_wins": "在 {d} 个已定标的共同投标项目中，成员中标 {w} 个（随机约为 {e} 个）。",
+    "ev_wins": "在 {d} 个已定标的共同投标项目中，成员中标 {w} 个，多于随机预期的约 {e} 个（假定每个投标人中标机会均等；随机中标 {w} 个或更多的概率：{p}）。",
+    "ev_common": "弱关联，经由数据中 {k} 家及以上企业共用的值（常见值）：{rel}。",
+    "shared_by": "共用企业数", "firms_word": "家", "common": "常见", "weight": "权重",
+    "rel_note": "特定关联在前。共用企业数：全部数据中共用该值的企业数；k 家企业共用的值权重为 1/(k-1)（1 表示仅这两家企业）；"
+                "{k} 家及以上企业共用的值为常见值，证据较弱（本表中 {n} 行）。",
     "ev_rotation": "中标在成员之间平均分配（均匀度 {x}）：轮流中标模式。",
     "ev_cover": "成员在共同投标中的落标有 {p} 输给了 {who}：陪标模式。",
     "ev_prices": "其共同投标项目的报价离散度比 {p} 的项目更小。",
@@ -253,6 +273,12 @@ class Labels(dict):
         """A code value from the data (status, category, procedure ...) in this language when known, else as it is."""
         v = "" if value is None else str(value)
         return VALUES_ZH.get(v, v) if self._i == 1 else v
+
+    def chance(self, p: float) -> str:
+        """A probability as a reader takes it in: '0.4%', 'below 0.1%' ('低于 0.1%')."""
+        if p < 0.001:
+            return "below 0.1%" if self._i == 0 else "低于 0.1%"
+        return f"{p:.1%}"
 
     def rel_name(self, name: str) -> str:
         return RELATIONS.get(name, (name.replace("_", " "), name))[self._i]

@@ -28,8 +28,8 @@ def test_plain_lines_are_rate_limited_and_end_with_the_total(capsys):
             clock.now += 0.5  # a task every half second: 20 s in all
             update(done)
     # one line per 5 s at most (after 10, 20, 30 tasks), then the final one
-    assert lines == ["validate bids: 10/40 tasks done", "validate bids: 20/40 tasks done",
-                     "validate bids: 30/40 tasks done", "validate bids: 40/40 tasks done in 20.0s"]
+    assert lines == ["validate bids: 10/40 tasks done, about 15s left", "validate bids: 20/40 tasks done, about 10s left",
+                     "validate bids: 30/40 tasks done, about 5s left", "validate bids: 40/40 tasks done in 20.0s"]
     # a quick batch: the final line only
     lines.clear()
     with p.batch("screens", 3) as update:
@@ -51,7 +51,7 @@ def test_a_batch_quiet_for_a_while_says_nothing_when_quick_and_nothing_after_an_
         for done in range(1, 5):
             clock.now += 2.0
             update(done)
-    assert lines == ["fits: 3/4 tasks done", "fits: 4/4 tasks done in 8.0s"]
+    assert lines == ["fits: 3/4 tasks done, about 2s left", "fits: 4/4 tasks done in 8.0s"]
     lines.clear()
     with pytest.raises(ValueError):
         with p.batch("broken", 4) as update:
@@ -117,7 +117,7 @@ def test_pandas_engine_reports_batches_of_more_than_one_part(capsys):
     assert e.map(lambda p: p, [1, 2]) == [1, 2]  # no label: not reported
     finals = [line.split(" in ")[0] for line in lines if " in " in line]  # every=0: a line per task, then the final
     assert finals == ["screens: 3/3 tasks done", "fits: 2/2 tasks done"]
-    assert "screens: 1/3 tasks done" in lines and not any(line.startswith(("one part", ": ")) for line in lines)
+    assert "screens: 1/3 tasks done, about 0s left" in lines and not any(line.startswith(("one part", ": ")) for line in lines)
     # by default the in-process engine's quick batches leave no line
     quiet = []
     assert engine.PandasEngine(TaskProgress(say=quiet.append, bars=False)).map(lambda p: p, [1, 2], label="x") == [1, 2]
@@ -139,3 +139,11 @@ def test_cli_reports_on_stderr_and_quiet_silences(cli, tmp_path, capsys):
             assert out.err.startswith(expected)
         else:
             assert out.err == ""
+
+
+def test_time_left_is_the_mean_task_time_times_the_tasks_left_in_words():
+    from features.core.progress import duration, time_left
+
+    assert time_left(30.0, 3, 10) == ", about 1m10s left"
+    assert time_left(5.0, 0, 10) == "" and time_left(5.0, 10, 10) == ""
+    assert [duration(x) for x in (0.4, 42, 185, 4320)] == ["0s", "42s", "3m05s", "1h12m"]

@@ -26,3 +26,17 @@ def test_bidder_lists_name_the_first_distinct_bidders_of_each_tender():
         got = bidder_lists(bids, most)
         assert got.reindex(want.index).tolist() == want.tolist()
     assert bidder_lists(pd.DataFrame({"tender_id": ["t", "t", "t"], "bidder_id": ["b", "a", "b"]}), 1)["t"] == "b;..."
+
+
+def test_ranking_score_keeps_order_where_the_probability_saturates_and_breaks_ties_by_evidence():
+    import numpy as np
+
+    from riskmodels.collusion.caselist import EVIDENCE_TIEBREAK, ranking_score
+
+    p = np.array([0.999819, 0.999819, 0.9999, 0.5, 0.0, 1.0])
+    ev = np.array([0.2, 0.9, 0.0, 0.5, np.nan, 1.0])
+    s = ranking_score(p, ev)
+    assert s[1] > s[0]  # the same probability: the stronger evidence first
+    assert s[2] > s[1]  # a higher probability stays above any evidence (0.9999 vs 0.999819 is 0.59 in log-odds)
+    assert s[3] == EVIDENCE_TIEBREAK * 0.5 and np.isfinite(s).all() and s[4] < s[3] < s[5]
+    assert round(float(s[0]), 6) != round(float(s[1]), 6)  # distinguishable at six decimals

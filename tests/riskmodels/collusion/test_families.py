@@ -84,7 +84,7 @@ def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path)
     from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     d = _planted_dataset(tmp_path / "m", n_tenders=90)
-    r = cli("collusion", "evaluate", d, "--json", "--folds", "3", "--baseline",
+    r = cli("collusion", "evaluate", d, "--no-track", "--json", "--folds", "3", "--baseline",
             "--families", "extra_trees_screens,logistic", err="model family chosen on all 90 tenders")
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["family"] in ("extra_trees_screens", "logistic") and set(out["inner_scores"]) == {"extra_trees_screens",

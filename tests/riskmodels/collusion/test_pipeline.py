@@ -51,7 +51,7 @@ def _planted_dataset(path, seed=0, n_tenders=160):
 
 def test_evaluate_command_json(cli, tmp_path):
     d = _planted_dataset(tmp_path / "m")
-    r = cli("collusion", "evaluate", d, "--json", "--min-bids", "3", "--folds", "3", "--families", "lightgbm",
+    r = cli("collusion", "evaluate", d, "--no-track", "--json", "--min-bids", "3", "--folds", "3", "--families", "lightgbm",
             err="tender:")  # the family choice has its own tests (test_families.py)
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert set(out) >= {"auc", "average_precision", "balanced_accuracy", "f1", "splits"}

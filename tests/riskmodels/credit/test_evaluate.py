@@ -6,7 +6,7 @@ from tests.riskmodels.credit.credit_files import FIXTURES, _json
 
 
 def test_evaluate_csv_with_categorical_columns(cli, fast_settings):
-    r = cli("--settings", fast_settings, "credit", "evaluate", FIXTURES / "germancredit_sample.csv",
+    r = cli("--settings", fast_settings, "credit", "evaluate", "--no-track", FIXTURES / "germancredit_sample.csv",
             "--target", "creditability", "--json", err="'bad' read as bad")
     m = _json(r.stdout)
     assert set(m) >= {"auc", "ks", "brier", "tiers"} and list(m["tiers"]) == ["A", "B", "C", "D"]
@@ -16,7 +16,7 @@ def test_evaluate_csv_with_categorical_columns(cli, fast_settings):
 
 
 def test_evaluate_arff_with_missing_values(cli, fast_settings):
-    r = cli("--settings", fast_settings, "credit", "evaluate", FIXTURES / "polish_bankruptcy_1year_sample.arff",
+    r = cli("--settings", fast_settings, "credit", "evaluate", "--no-track", FIXTURES / "polish_bankruptcy_1year_sample.arff",
             "--target", "bankruptcy", "--json", err="(10.0%)")
     m = _json(r.stdout)
     assert m["auc"] > 0.75
@@ -65,21 +65,21 @@ def test_evaluate_group_column(cli, fast_settings, tmp_path):
     src["firm"] = [f"F{i // 2}" for i in range(len(src))]  # two rows per firm
     p = tmp_path / "panel.csv"
     src.to_csv(p, index=False)
-    r = cli("--settings", fast_settings, "credit", "evaluate", p, "--target", "creditability", "--group", "firm", "--json")
+    r = cli("--settings", fast_settings, "credit", "evaluate", "--no-track", p, "--target", "creditability", "--group", "firm", "--json")
     assert _json(r.stdout)["rows"] == len(src) and f"{src.shape[1] - 2} features" in r.stderr  # neither target nor group
     assert f"{len(src) // 2} groups of 'firm', each kept in one fold" in r.stderr
-    cli("credit", "evaluate", p, "--target", "creditability", "--group", "nope", code=2, err="--group: no column 'nope'")
+    cli("credit", "evaluate", "--no-track", p, "--target", "creditability", "--group", "nope", code=2, err="--group: no column 'nope'")
     src.assign(firm="F0").to_csv(p, index=False)
-    cli("credit", "evaluate", p, "--target", "creditability", "--group", "firm", code=2, err="1 group(s) cannot fill")
+    cli("credit", "evaluate", "--no-track", p, "--target", "creditability", "--group", "firm", code=2, err="1 group(s) cannot fill")
 
 
 def test_evaluate_bad_input(cli, tmp_path):
-    cli("credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "nope", code=2, err="no column 'nope'")
-    cli("credit", "evaluate", tmp_path / "missing.csv", "--target", "y", code=2, err="no such file")
+    cli("credit", "evaluate", "--no-track", FIXTURES / "germancredit_sample.csv", "--target", "nope", code=2, err="no column 'nope'")
+    cli("credit", "evaluate", "--no-track", tmp_path / "missing.csv", "--target", "y", code=2, err="no such file")
     three = tmp_path / "three.csv"
     three.write_text("x,y\n1,a\n2,b\n3,c\n", encoding="utf-8")
-    cli("credit", "evaluate", three, "--target", "y", code=2, err="exactly two classes")
+    cli("credit", "evaluate", "--no-track", three, "--target", "y", code=2, err="exactly two classes")
     bad = tmp_path / "bad.toml"
     bad.write_text("[tiers]\nshares = [0.5, 0.5, 0.5, 0.5]\n", encoding="utf-8")
-    cli("--settings", bad, "credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "creditability",
+    cli("--settings", bad, "credit", "evaluate", "--no-track", FIXTURES / "germancredit_sample.csv", "--target", "creditability",
         code=2, err="[tiers] shares")

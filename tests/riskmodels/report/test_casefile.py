@@ -183,3 +183,19 @@ def test_reasons_split_into_items_and_name_the_firms():
     assert _split_reasons(text, namer, {"A1", "B2"}) == [
         "R053: 甲公司 and 乙公司 bid together in 8 tenders; 甲公司 won 7 (88%) and 乙公司 none",
         "kurtosis of the bids 3.1 - highest 2%"]
+
+
+def test_pages_count_findings_say_how_common_a_shared_value_is_and_offer_wins_only_against_chance(market):
+    t = " ".join(_text(market / "en" / "index.html").split())
+    flags = pd.read_csv(market / "flags.csv", dtype=str)
+    about_tenders = flags[flags["level"] != "bidder"] if "level" in flags else flags
+    assert f"{len(about_tenders):,} red-flag findings about tenders" in t and "tender-findings" in t
+    firm_pages = _pages(market / "en" / "firms")
+    texts = [" ".join(_text(p).split()) for p in firm_pages]
+    with_rel = [x for x in texts if "Shared by" in x]
+    assert with_rel and all("1/(k-1)" in x for x in with_rel)
+    for p in _pages(market / "en" / "groups"):
+        g = " ".join(_text(p).split())
+        for m in re.finditer(r"Members won (\d+) of the (\d+) decided joint tenders, more than the ([\d.]+) expected", g):
+            assert int(m.group(1)) > float(m.group(3))  # never offered below chance
+        assert "by chance about" not in g
