@@ -442,7 +442,7 @@ def collusion_evaluate_cmd(
     directory: Dir("Labelled dataset directory (tenders.collusive)."), as_json: Json = False, min_bids: MinBids = 3,
     kind: Opt(Literal["full", "transfer"], "--features", "full (raw + market-relative) or transfer (market-relative only).") = "full",
     graph: Graph = False, flags: Flags = False, folds: Opt(int, "--folds", "Folds per split.") = 5, seed: Seed = 0,
-    baseline: Opt(bool, "--baseline", "Also evaluate extra trees on the 10 textbook screens on the same folds.") = False,
+    baseline: Opt(bool, "--baseline/--no-baseline", "Also evaluate extra trees on the 10 textbook screens on the same folds.") = True,
     labels: Opt(Optional[Path], "--labels", "Label file (tender_id, collusive), e.g. DIR/truth/tenders.csv of a simulated city; default tenders.collusive.") = None,
     families: Opt(str, "--families", "Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice.", show_default="all four: lightgbm, extra_trees, extra_trees_screens, logistic") = "lightgbm,extra_trees,extra_trees_screens,logistic",
     experiment: Opt(str, "--experiment", "MLflow experiment the evaluation run is logged in.") = "collusion",

@@ -68,7 +68,7 @@ def test_collusion_evaluate_logs_every_split_the_baseline_and_the_data_by_finger
 def test_credit_evaluate_logs_its_folds_and_the_logistic_baseline(cli, store):
     import mlflow
 
-    r = cli("credit", "evaluate", "--no-track", FIXTURES / "germancredit_sample.csv", "--target", "creditability", "--folds", "3",
+    r = cli("credit", "evaluate", FIXTURES / "germancredit_sample.csv", "--target", "creditability", "--folds", "3",
             "--json", err="baseline (logistic regression, same folds)")
     out = json.loads(r.stdout.strip().splitlines()[-1])
     run = mlflow.get_run(out["run_id"])

@@ -28,8 +28,10 @@ EVIDENCE_TIEBREAK = 0.01  # weight of the evidence strength (0-1) in a model's r
 TENDER_ORDER_EXPLAINED = ("highest score first. With a model, the score is its log-odds of collusion, log(p/(1-p)) for "
                           "probability p (it keeps its order where p saturates near 1), plus 0.01 x the evidence "
                           "strength (the no-model evidence score, 0-1), which orders the tenders the model scores alike "
-                          "and moves a tender by less than 1% in probability; without a model, the score is the evidence "
-                          "strength; equal scores by more distinct red-flag codes, then more red-flag findings, then the "
+                          "and moves a tender by less than 1% in probability (on a market the model was trained on, "
+                          "the log-odds alone, so that a tender's score does not depend on the tenders scored with it); "
+                          "without a model, the score is the evidence strength; equal scores by the evidence strength, "
+                          "then by more distinct red-flag codes, then more red-flag findings, then the "
                           "score of the bidder group most present among its bidders, then the tender id")
 
 
@@ -59,8 +61,10 @@ def tender_order(scores: pd.DataFrame, findings: pd.DataFrame | None = None,
         gs = pd.Series(graph["group_score"].to_numpy(float), index=graph["tender_id"].astype(str))
         gs = gs[~gs.index.duplicated()]
     t["group_score"] = t["tender_id"].map(gs).fillna(0.0).astype(float) if gs is not None else 0.0
-    t = t.sort_values(["score", "n_flag_codes", "n_findings", "group_score", "tender_id"],
-                      ascending=[False, False, False, False, True], kind="stable", na_position="last")
+    t["_evidence"] = pd.to_numeric(t["evidence"], errors="coerce").fillna(0.0) if "evidence" in t.columns else 0.0
+    t = t.sort_values(["score", "_evidence", "n_flag_codes", "n_findings", "group_score", "tender_id"],
+                      ascending=[False, False, False, False, False, True], kind="stable", na_position="last")
+    t = t.drop(columns="_evidence")
     t = t.reset_index(drop=True)
     t.insert(0, "rank", np.arange(1, len(t) + 1))
     return t

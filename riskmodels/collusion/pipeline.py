@@ -414,7 +414,7 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     Columns: `score` (the case order's key: with a model, its log-odds plus 0.01 x the evidence strength,
-    `caselist.ranking_score`; without one, the evidence score; on a market the model was not trained on, what the
+    `caselist.ranking_score`, the log-odds alone on a training market; without one, the evidence score; on a market the model was not trained on, what the
     transfer guard chose), `probability` (the model's calibrated probability, what the flag threshold reads; empty
     without a model), `evidence` (the evidence strength, 0-1), `flag`, `reasons`.
 
@@ -492,7 +492,10 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         # hundredth of the evidence strength, so that tenders the model ties at the top are told apart by the evidence
         probability = np.full(len(X), np.nan) if unused else probabilities(model, X)
         strength = evidence_strength(table, c.flag_share if c is not None else 0.1)
-        score = np.full(len(X), np.nan) if unused else caselist.ranking_score(probability, strength)
+        # on a training market the key is the log-odds alone, so that a tender's score does not depend on the batch
+        # it is scored with (the evidence strength ranks within the batch); equal scores are ordered by `evidence`
+        score = (np.full(len(X), np.nan) if unused
+                 else caselist.ranking_score(probability, 0.0 if which is not None else strength))
         method = "model"
         if which is not None:
             notes.append(f"scored as {why}")

@@ -77,7 +77,7 @@ def test_train_then_score_another_market(cli, tmp_path):
     out = tmp_path / "scores.csv"
     cli("collusion", "score", b, "--model", model, "--out", out, "--no-graph", "--no-flags", err="scored")
     s = pd.read_csv(out, dtype={"tender_id": str})
-    assert list(s.columns) == ["tender_id", "score", "flag", "reasons"]
+    assert list(s.columns) == ["tender_id", "score", "probability", "evidence", "flag", "reasons"]
     truth = pd.read_csv(b / "tenders.csv", dtype={"tender_id": str}).set_index("tender_id")["collusive"]
     top = s.sort_values("score", ascending=False).head(20)
     assert truth.reindex(top["tender_id"]).mean() > 0.9

@@ -113,7 +113,7 @@ def test_index_says_what_was_analysed_and_how_cases_are_ordered(market):
     t = _text(market / "en" / "index.html")
     assert "40 tenders" in t and "12 firms" in t
     assert "composite score" in t
-    assert "equal scores by more distinct red-flag codes" in t
+    assert "equal scores by the evidence strength, then by more distinct red-flag codes" in t
     assert "equal scores by more joint tenders" in t
 
 
