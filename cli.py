@@ -507,10 +507,32 @@ def inspect_report_cmd(
     for e in a["estimate"].to_dict("records"):
         if e["estimate"] is not None and e["estimate"] == e["estimate"]:
             say(f"{e['period']}: violation rate {e['estimate']:.1%} (95% {e['low']:.1%}-{e['high']:.1%}) from "
-                f"{e['with_result']} drawn visits with results; naive share {e['naive']:.1%}")
+                f"{e['with_result']} drawn checks with a result; share among checks done {e['naive']:.1%}")
         else:
             say(f"{e['period']}: no estimate ({e.get('note') or 'no results'})")
     say(f"wrote {r['html']} ({r['charts']} charts) and {r['xlsx']}")
+
+
+@inspect_app.command("publish")
+@_handled
+def inspect_publish_cmd(
+    data: Path = typer.Argument(..., help="Dataset directory (enterprises, for the firms' names)."),
+    plans: list[Path] = typer.Option(..., "--plans", help="Plan folder(s) written by 'inspect plan' (repeat for several periods)."),
+    results: Path = typer.Option(..., "--results", help="Results of the visits (enterprise_id, inspected_on, department, result; item, violation, decision, penalty when known)."),
+    out: Path = typer.Option(..., "--out", help="Folder for results.csv, results.xlsx, results.html and manifest.json (public)."),
+    lang: str = typer.Option("en", "--lang", help="en or zh."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing publication."),
+):
+    """Publish the results of the plans' visits (结果公示): firm, code, department, item, date, result, violation and
+    decision, never inspectors, tiers, risk or inclusion probabilities."""
+    from riskmodels.inspection.publish import publish_folder
+
+    outputs(*(out / n for n in ("results.csv", "results.xlsx", "results.html", "manifest.json")), force=force)
+    r = publish_folder(data, plans, results, out, settings(), lang=lang)
+    say(f"published {r['rows']:,} results of visits done"
+        + "".join(f"; {p['period']}: {p['done']} of {p['department_visits_planned']} planned, {p['violations']} violation(s)"
+                  + (f", {p['results_not_in_plan']} result(s) not of a planned visit left out" if p["results_not_in_plan"] else "")
+                  for p in r["plans"]) + f"; wrote {out}")
 
 
 # --- bidder graphs ---
@@ -897,10 +919,13 @@ def collusion_report_cmd(
     model: Optional[str] = typer.Option(None, "--model", help="Model directory or URI (models:/collusion@champion); without it, the composite score."),
     scores: Optional[Path] = typer.Option(None, "--scores", help="Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again."),
     lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the labels (default: settings [report] lang, en)."),
+    tiers: Optional[Path] = typer.Option(None, "--tiers", help="Tiers file from 'credit tier': each firm page shows the firm's credit tier."),
+    profiles: Optional[Path] = typer.Option(None, "--profiles", help="Folder of 'credit profile --ids' pages: firm pages link to them."),
     force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
 ):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
     from features.dataset import load_dataset
+    from riskmodels.credit.pipeline import read_side_table
     from riskmodels.report.casefile import collusion_report, read_scores
 
     if model is not None and scores is not None:
@@ -915,7 +940,8 @@ def collusion_report_cmd(
     ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                       require=["bids"])
     r = collusion_report(ds, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=s,
-                         lang=lang.value if lang else None, force=force)
+                         lang=lang.value if lang else None, force=force, profiles=profiles,
+                         tiers=read_side_table(tiers, ("enterprise_id", "tier")) if tiers else None)
     say(f"wrote {out / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
         f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "
         f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
@@ -984,6 +1010,7 @@ def credit_tier_cmd(
     previous: Optional[Path] = typer.Option(None, "--previous", help="Previous tiers file (enterprise_id, tier): damping and the migration matrix."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores CSV (tender_id, score); default: scored with the collusion model the credit model records."),
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them (or enterprise_id, group_id rows); default: computed as in training."),
+    cases: Optional[str] = typer.Option(None, "--cases", help="Case store (SQLite file or database URL): firms named in a collusive verdict are tier D."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
@@ -1002,7 +1029,7 @@ def credit_tier_cmd(
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=[t for t in _CREDIT_TABLES if t != "credit_labels"], require=["enterprises"])
-    tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
+    tiers = tier_dataset(est, ds, s, as_of=when, previous=prev, collusion_scores=scores, group_members=members, cases=cases)
     write_table(tiers, out)
     counts = tiers["tier"].value_counts()
     n_over = int((tiers["override"] != "").sum())
@@ -1025,6 +1052,8 @@ def credit_lists_cmd(
     out: Path = typer.Option(..., "--out", help="Folder for red.csv, black.csv (+ .xlsx) and manifest.json."),
     decisions: Optional[Path] = typer.Option(None, "--decisions", help="Manual decisions: enterprise_id, list (red|black|none), reason."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The day the lists speak for (default: the tiers' as_of)."),
+    cases: Optional[str] = typer.Option(None, "--cases", help="Case store (SQLite file or database URL): firms named in a collusive verdict are black-listed."),
+    lang: str = typer.Option("en", "--lang", help="Language of the rules, evidence and workbook headers: en or zh."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing list files."),
 ):
     """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
@@ -1034,6 +1063,7 @@ def credit_lists_cmd(
     from features.export import write_table
     from features.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
+    from riskmodels.inspection.exports import check_lang
     from riskmodels.credit.pipeline import parse_date, read_side_table
 
     s = settings()
@@ -1041,7 +1071,8 @@ def credit_lists_cmd(
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
     ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
     when = parse_date(as_of, "--as-of") if as_of else None
-    red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when)
+    red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when,
+                                  cases=cases, lang=check_lang(lang))
     files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
     outputs(*files, force=force)
     out.mkdir(parents=True, exist_ok=True)
@@ -1069,6 +1100,8 @@ def credit_profile_cmd(
     groups: Optional[Path] = typer.Option(None, "--groups", help="Suspicious bidder groups as 'graph groups' writes them."),
     collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores from 'collusion score' (tender_id, score, flag, reasons)."),
     history: Optional[list[Path]] = typer.Option(None, "--history", help="Earlier tiers files, for the tier history (repeatable)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="A collusion case file folder ('collusion report --out'): link the firm's pages there."),
+    cases: Optional[str] = typer.Option(None, "--cases", help="Case store (SQLite file or database URL): name the firm's confirmed collusion verdicts."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing pages."),
 ):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
@@ -1087,10 +1120,10 @@ def credit_profile_cmd(
     hist = [read_side_table(h, ("enterprise_id", "tier")) for h in (history or [])]
     ds = load_dataset(directory, s, tables=["enterprises", "credit_events", "inspections", "bids", "shareholders"],
                       require=["enterprises"])
-    data = ProfileData(ds, t, s, groups=g, scores=sc, history=hist)
+    data = ProfileData(ds, t, s, groups=g, scores=sc, history=hist, report=report, cases=cases)
     if eid is not None:
         outputs(out, force=force)
-        p = enterprise_profile(data, eid, lang)
+        p = enterprise_profile(data, eid, lang, page_dir=out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_page(out, render_profile(p))
         say(f"{p['name']} ({p['eid']}): tier {p['tier'] or '-'}; {p['n_events']}, {p['n_inspections']}; wrote {out}")

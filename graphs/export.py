@@ -165,6 +165,32 @@ def picture_labels(members: list, ctx: list) -> dict:
     return lab
 
 
+def cjk_fonts() -> list[str]:
+    """The installed fonts matplotlib can draw Chinese with (empty: Chinese labels would show as empty boxes)."""
+    from matplotlib import font_manager
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in _CJK_FONTS if f in have]
+
+
+def picture_language(lang: str, what: str = "pictures") -> str:
+    """The language pictures can be labelled in: `lang`, or "en" (with a warning on the `riskmodels` logger, once per
+    process) when `lang` is "zh" and no CJK font is installed, so a picture never shows boxes for missing glyphs."""
+    if lang != "zh" or cjk_fonts():
+        return lang
+    import logging
+
+    if not _WARNED:
+        _WARNED.append(True)
+        logging.getLogger("riskmodels.fonts").warning(
+            "no Chinese (CJK) font is installed for matplotlib: %s are labelled in English, the pages stay Chinese "
+            "(install one, e.g. 'apt-get install fonts-noto-cjk', then remove ~/.cache/matplotlib)", what)
+    return "en"
+
+
+_WARNED: list = []
+
+
 def _font_family() -> list[str]:
     from matplotlib import font_manager
 
