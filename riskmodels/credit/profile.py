@@ -159,6 +159,26 @@ class ProfileData:
         return {k: g for k, g in df.groupby(df[col].map(_t), sort=False)}
 
 
+def _group_words(row, lang: str) -> str:
+    """A group's evidence: as `graph groups` wrote it (English), or in Chinese from its figures (the case file's
+    sentence: members, joint tenders, exclusivity, ties)."""
+    if lang != "zh" or not {"size", "n_joint", "exclusivity"} <= set(row.index):
+        return _t(row.get("evidence"))
+    from riskmodels.report.casefile import group_sentence
+    from riskmodels.report.i18n import labels
+
+    return group_sentence(labels("zh"), {k: row.get(k) for k in ("size", "n_joint", "exclusivity", "relations")})
+
+
+def _reasons_text(text: str, lang: str) -> str:
+    """A tender score's reasons (written in English by `collusion score`) in the page's language."""
+    if lang != "zh" or not text:
+        return text
+    from riskmodels.report.zh import to_zh
+
+    return "；".join(to_zh(r.strip()) for r in text.split("; ") if r.strip())
+
+
 def related_firms(data: ProfileData, eid: str) -> list[dict]:
     """Firms tied to `eid` by legal representative, shareholder, address or phone, with their tiers."""
     ent, out = data.ent, {}
@@ -308,7 +328,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
     groups = None
     if data.groups is not None and {"group_id", "members"} <= set(data.groups.columns):
         g = data.groups[data.groups["members"].map(_t).map(lambda m: eid in m.split(";"))]
-        groups = [{"group_id": _t(r["group_id"]), "score": _t(r.get("score"))[:6], "evidence": _t(r.get("evidence")),
+        groups = [{"group_id": _t(r["group_id"]), "score": _t(r.get("score"))[:6], "evidence": _group_words(r, lang),
                    "members": [{"id": m, "name": data.name_of.get(m, ""), "tier": data.tier_of.get(m, "")}
                                for m in _t(r["members"]).split(";") if m and m != eid]} for _, r in g.iterrows()]
     flagged = None
@@ -316,8 +336,8 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
         sc = data.scores[data.scores["tender_id"].map(_t).isin(set(b["tender_id"].map(_t)))]
         flag = pd.to_numeric(sc.get("flag", (sc["score"].astype(float) >= 0.5).astype(int)), errors="coerce").fillna(0) > 0
         sc = sc[flag].sort_values("score", ascending=False).head(20)
-        flagged = [{"tender_id": _t(r["tender_id"]), "score": f"{float(r['score']):.3f}", "reasons": _t(r.get("reasons"))}
-                   for _, r in sc.iterrows()]
+        flagged = [{"tender_id": _t(r["tender_id"]), "score": f"{float(r['score']):.3f}",
+                    "reasons": _reasons_text(_t(r.get("reasons")), lang)} for _, r in sc.iterrows()]
     elif data.scores is not None:
         flagged = []
     history = []

@@ -49,7 +49,7 @@ def window_phrase(days: int, as_of=None, lang: str = "en") -> str:
     if as_of is None:
         return f"in the last {window_words(days)}" if lang == "en" else f"近{span_zh}内"
     d = pd.Timestamp(as_of).date().isoformat()
-    return f"in the {span_en} before {d}" if lang == "en" else f"{d} 前{span_zh}内"
+    return f"in the {span_en} before {d}" if lang == "en" else f"{d} 前 {span_zh}内"
 
 
 def _n(v: float, word: str) -> str:

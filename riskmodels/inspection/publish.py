@@ -13,7 +13,8 @@ own manifest does: anyone can check that the published visits are those of the n
 from the seed. Results of inspections that were not planned visits are not part of the publication; they are counted.
 
 Optional columns of the results file: `item` (the inspection item; default "random inspection by <department>"),
-`violation` (what was found; default "violation found"), `decision` (the decision taken; default the penalty, when given).
+`violation` (what was found), `decision` (the decision taken; default the penalty, when given); left empty when the
+results do not say.
 """
 from __future__ import annotations
 
@@ -38,15 +39,14 @@ RESULT_WORDS = {"en": {"pass": "no problem found", "fail": "violation found", "n
                 "zh": {"pass": "未发现问题", "fail": "发现问题", "not_found": "通过登记的住所或者经营场所无法联系"}}
 TEXT = {
     "en": {"title": "Results of double-random inspections", "item": "Random inspection by {d}",
-           "violation": "violation found", "penalty": "administrative penalty of {x} yuan",
+           "penalty": "administrative penalty of {x} yuan",
            "intro": "Period {period}: {done} inspections done of {planned} planned in the public notice "
                     "({firms} enterprises); {found} found a violation.",
            "verify": "Every row names its visit in the plan. The plan was drawn from the public seed {seed!r}; its seed "
                      "key is {key}. The notice of the same plan (notice.csv, SHA-256 {sha}) lists the same visits, and "
                      "'riskmodels inspect verify' re-derives the plan from the seed and its inputs.",
            "none": "No inspection done yet.", "generated": "Published by riskmodels. Inspectors are not named."},
-    "zh": {"title": "双随机抽查结果公示", "item": "{d}双随机抽查",
-           "violation": "发现问题", "penalty": "罚款 {x} 元",
+    "zh": {"title": "双随机抽查结果公示", "item": "{d}双随机抽查", "penalty": "罚款 {x} 元",
            "intro": "{period} 期间：公示计划检查 {planned} 项（{firms} 户企业），已完成 {done} 项，其中 {found} 项发现问题。",
            "verify": "每一行都对应抽查计划中的检查编号。本计划由公开的随机种子 {seed!r} 抽取，种子密钥为 {key}。同一计划的"
                      "公示名单（notice.csv，SHA-256 {sha}）列出了相同的检查；可用 riskmodels inspect verify 根据种子和输入重新推导并核对。",
@@ -90,7 +90,7 @@ def published_rows(plan, results: pd.DataFrame, names: dict, labels: dict, lang:
         rows.append({"visit_id": planned[key], "enterprise_id": key[1], "name": names.get(key[1], ""), "department": label,
                      "item": _text(r.get("item")) or T["item"].format(d=label),
                      "inspected_on": _text(r.get("inspected_on"))[:10], "result": W.get(res, res),
-                     "violation": (_text(r.get("violation")) or T["violation"]) if fail else "",
+                     "violation": _text(r.get("violation")) if fail else "",
                      "decision": decision if fail else ""})
     out = pd.DataFrame(rows, columns=PUBLIC_COLUMNS)
     return out.sort_values(["inspected_on", "visit_id", "department"], kind="stable").reset_index(drop=True), unmatched

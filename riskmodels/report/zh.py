@@ -188,6 +188,16 @@ def reason_zh(text: str) -> str | None:
     ev = evidence_zh(t)
     if ev is not None:
         return ev
+    m = re.fullmatch(r"only (\d+) valid bids?(?: of (\d+) reported bidders)?: too few for bid screens \(they need (\d+)\)", t)
+    if m:
+        n, r, k = m.groups()
+        return f"仅 {n} 份有效投标" + (f"（来源报告投标人 {r} 名）" if r else "") + f"：不足以计算报价筛查指标（需要 {k} 份）"
+    m = re.fullmatch(r"partial bid list \((\d+) of (\d+) reported bidders\): the bid screens describe the listed bids only", t)
+    if m:
+        return f"投标名单不完整（{m.group(1)} 份，来源报告投标人 {m.group(2)} 名）：报价筛查指标只描述所列投标"
+    m = re.fullmatch(r"(\d+) bidders? bid more than once in this tender \(`data validate` lists the rows\)", t)
+    if m:
+        return f"{m.group(1)} 名投标人在本项目中多次投标（`data validate` 列出这些行）"
     m = re.fullmatch(r"red flag (\S+) (raised|\d+)", t)
     if m:
         code = m.group(1)
