@@ -79,8 +79,7 @@ def interval_check(result: PlanResult, value: pd.Series, seed: str) -> dict | No
     if len(s) < 2:
         return None
     ys = y[s.index.to_numpy()]
-    r = violation_rate(s["inclusion_probability"], ys, strata=s["department"].astype(str) + "|" + s["tier"].astype(str),
-                       tiers=s["tier"])
+    r = violation_rate(s.assign(y=ys), el)
     true, expected = float(y.mean()), float(vp.mean())
     return {"true": true, "expected": expected, "estimate": r["estimate"], "low": r["low"], "high": r["high"],
             "covers": r["low"] <= true <= r["high"], "covers_expected": r["low"] <= expected <= r["high"],

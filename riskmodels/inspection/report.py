@@ -148,9 +148,9 @@ def burden(ins: pd.DataFrame, tiers: dict, start: pd.Timestamp, roster: pd.DataF
 
 
 def estimate_violation_rate(plan: PlanFolder, rows: pd.DataFrame) -> dict:
-    """The roster's violation rate from the random draws with known results (`estimate.violation_rate`: Hajek ratio
-    weighted by 1 / inclusion probability, stratified linearised variance, Korn-Graubard 95% interval); the share of
-    violations among those visits (`naive`) beside it. `drawn` counts (department, firm) draws, `visits` the firms."""
+    """The roster's violation rate from the random draws with known results (`estimate.violation_rate`: model-assisted
+    difference estimator weighted by 1 / inclusion probability, Korn-Graubard 95% interval); the share of violations
+    among those visits (`naive`) beside it. `drawn` counts (department, firm) draws, `visits` the firms."""
     from riskmodels.inspection.estimate import violation_rate
 
     inc = plan.inclusion
@@ -170,8 +170,7 @@ def estimate_violation_rate(plan: PlanFolder, rows: pd.DataFrame) -> dict:
         out["note"] = (f"{len(known)} of {len(drawn)} randomly drawn visits have a recorded result in the period: "
                        "too few for an estimate (record the results, or give --results)")
         return out
-    r = violation_rate(known["inclusion_probability"], known["violation"],
-                       strata=known["department"].astype(str) + "|" + known["tier"].astype(str), tiers=known["tier"])
+    r = violation_rate(known.assign(y=known["violation"].astype(float)), el)
     out.update(estimate=r["estimate"], se=r["se"], low=r["low"], high=r["high"],
                naive=float(known["violation"].astype(float).mean()))
     if len(known) < len(drawn):
