@@ -46,6 +46,8 @@ app.add_typer(credit_app, name="credit")
 app.add_typer(inspect_app, name="inspect")
 app.add_typer(ocds_app, name="ocds")
 app.add_typer(experiments_app, name="experiments")
+cases_app = typer.Typer(help="The investigator's loop: verdicts, the review queue and early warnings (docs/cases.md).", no_args_is_help=True, rich_markup_mode="markdown")
+app.add_typer(cases_app, name="cases")
 
 
 class _State:
@@ -810,12 +812,15 @@ def collusion_train_cmd(
     labels: Optional[list[Path]] = typer.Option(None, "--labels", help="Label file (tender_id, collusive) per DIR, in order (e.g. DIR/truth/tenders.csv); default tenders.collusive."),
     directions: Optional[str] = typer.Option(None, "--directions", help="literature (evidence with a textbook direction only, monotone; default for transfer) or free (default for full)."),
     method: str = typer.Option("auto", "--method", help="lightgbm (calibrated boosted model), consensus (evidence that held in every training market), select (the model family with the best cross-validated auc on the training tenders: lightgbm, extra trees, logistic) or auto (with 2+ markets: lightgbm or consensus, whichever moved better between them, each held out in turn; with one market: select)."),
+    verdicts: Optional[str] = typer.Option(None, "--verdicts", help="Learn from the verdicts of this case store (collusive 1, clean 0; unsure left out) instead of tenders.collusive."),
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
     from features.dataset import load_dataset
     from riskmodels.collusion.pipeline import read_labels, train
 
+    if labels and verdicts:
+        raise InputError("give --labels or --verdicts, not both")
     if labels and len(labels) != len(directories):
         raise InputError(f"--labels: give one label file per DIR ({len(directories)}); got {len(labels)}")
     if model_out is None and register is None:
@@ -828,9 +833,16 @@ def collusion_train_cmd(
     s = settings()
     dss = [load_dataset(d, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"],
                         require=["bids"]) for d in directories]
+    lab, extra = ([read_labels(p) for p in labels] if labels else None), {}
+    if verdicts is not None:
+        from riskmodels.cases.records import training_labels
+
+        st = _open_store(verdicts, s)
+        v = training_labels(st)
+        lab, extra = [v] * len(dss), {"labels": "verdicts", "verdicts": int(len(v)), "verdicts_collusive": int(v["collusive"].sum())}
+        say(f"learning from {len(v)} verdict(s) in {st.name} ({int(v['collusive'].sum())} collusive)")
     model, table, y, info = train(dss, kind=kind, min_bids=min_bids, graph=graph, flags=flags, seed=seed,
-                                  cv=register is not None, settings=s,
-                                  labels=[read_labels(p) for p in labels] if labels else None, directions=directions,
+                                  cv=register is not None, settings=s, labels=lab, directions=directions,
                                   method=method)
     for m, res in info.get("transfer_check", {}).items():
         say(f"transfer check {m}: " + ", ".join(f"{k} auc {v:.3f}" for k, v in res.items()))
@@ -838,7 +850,8 @@ def collusion_train_cmd(
     from experiments.tasks import collusion_fitted
 
     fitted = collusion_fitted(model, table, y, info, params={
-        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories))})
+        "features": kind, "min_bids": min_bids, "graph": graph, "flags": flags, "markets": ";".join(map(str, directories)),
+        **extra})
     kept = keep_model(fitted, model_out=model_out, experiment=experiment, register=register)
     _say_kept(kept, register)
     fam = (f" (family {info['family']}, inner cross-validated auc {info['inner_auc']:.3f})" if "family" in info else "")
@@ -1224,3 +1237,136 @@ def credit_evaluate_cmd(
         out = {"auc": round(m["auc"], 6), "ks": round(m["ks"], 6), "brier": round(m["brier"], 6), "tiers": m["tiers"],
                "gini": round(m["gini"], 6), "folds": m["folds"], "rows": m["rows"]}
         typer.echo(json.dumps(out))
+
+
+# --- the investigator's loop: the case store, verdicts, the review queue, early warnings ---
+_STORE_HELP = "Case store: a SQLite file or a postgresql:// URL (default: settings [cases] store, else ~/.riskmodels/cases.db)."
+_BID_TABLES = ["tenders", "bids", "bid_items", "enterprises", "shareholders"]
+
+
+def _open_store(store: Optional[str], s):
+    from riskmodels.cases.store import open_store
+
+    st = open_store(store or s.cases.store or None)
+    progress_line(f"case store: {st.name}")
+    return st
+
+
+@cases_app.command("verdict")
+@_handled
+def cases_verdict_cmd(
+    directory: Path = typer.Argument(..., help="Dataset the judged tenders come from (their bids and traces are kept with the verdicts)."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    verdicts: Optional[Path] = typer.Option(None, "--verdicts", help="Verdict file: tender_id, verdict (collusive|clean|unsure), by, note, firms (optional, ';'-separated)."),
+    tender: Optional[str] = typer.Option(None, "--tender", help="One tender's verdict instead of a file (with --verdict, --by)."),
+    verdict: Optional[str] = typer.Option(None, "--verdict", help="collusive, clean or unsure (with --tender)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who reached the verdict (with --tender)."),
+    note: str = typer.Option("", "--note", help="The verdict's note (with --tender)."),
+    firms: str = typer.Option("", "--firms", help="Firms found colluding, ';'-separated (with --tender; default: every valid bidder)."),
+):
+    """Record investigators' verdicts in the case store; a later verdict on a tender supersedes the earlier one, both kept."""
+    from features.dataset import load_dataset
+    from riskmodels.cases.verdicts import one_verdict, read_verdict_file, record_verdicts
+
+    if (verdicts is None) == (tender is None):
+        raise InputError("give --verdicts FILE, or --tender T with --verdict V and --by NAME (one of the two)")
+    if tender is not None and (verdict is None or by is None):
+        raise InputError("--tender needs --verdict (collusive, clean or unsure) and --by NAME")
+    v = read_verdict_file(verdicts) if verdicts is not None else one_verdict(tender, verdict, by, note, firms)
+    s = settings()
+    st = _open_store(store, s)
+    ds = load_dataset(directory, s, tables=["tenders", "bids", "bid_items"], require=["bids"])
+    r = record_verdicts(st, ds, v, str(verdicts or "--tender"))
+    say(f"recorded {r['recorded']} verdict(s) (" + ", ".join(f"{k} {n}" for k, n in sorted(r["by_verdict"].items()))
+        + f"; {r['firms_named']} firm(s) named)" + (f"; {r['superseded']} supersede an earlier verdict" if r["superseded"] else ""))
+
+
+@cases_app.command("queue")
+@_handled
+def cases_queue_cmd(
+    directory: Path = typer.Argument(..., help="Dataset whose tenders are to be reviewed."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    budget: int = typer.Option(..., "--budget", help="How many tenders to review next."),
+    out: Path = typer.Option(..., "--out", help="Queue CSV: tender_id, rank, score, no_model_score, why, reasons."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """The next tenders to review, never one already judged: the no-model score, then learning from the verdicts."""
+    from features.dataset import load_dataset
+    from riskmodels.cases.queue import queue_to_file
+
+    outputs(out, force=force)
+    s = settings()
+    st = _open_store(store, s)
+    ds = load_dataset(directory, s, tables=_BID_TABLES, require=["bids"])
+    r = queue_to_file(ds, st, budget, out, s)
+    say(f"queued {r['queued']} of {r['available']:,} tenders not yet judged ({r['judged']:,} judged); ranked by {r['why']}; "
+        f"wrote {out}")
+
+
+@cases_app.command("warn")
+@_handled
+def cases_warn_cmd(
+    directory: Path = typer.Argument(..., help="New tenders (tenders, bids; other tables whole)."),
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    out: Path = typer.Option(..., "--out", help="Warnings not raised before: warning_id, tender_id, kind, firms, reason."),
+    black: Optional[Path] = typer.Option(None, "--black", help="Black list (enterprise_id), e.g. the black.csv of 'credit lists'."),
+    model: Optional[str] = typer.Option(None, "--model", help="Score the new tenders with this model instead of the no-model score against the kept history."),
+    share: Optional[float] = typer.Option(None, "--share", help="Share of the new tenders warned by score (default: settings [cases] warn_share)."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Early warnings on new tenders: confirmed groups bidding again, traces of confirmed cases, black-listed firms, top scores."""
+    from features.dataset import load_dataset
+    from riskmodels.cases.early_warning import warn_to_file
+
+    outputs(out, force=force)
+    s = settings()
+    st = _open_store(store, s)
+    est = None
+    if model is not None:
+        from experiments.tracking import load_model
+
+        est = load_model(model, kind="collusion", allowed_hosts=s.models.allowed_hosts)
+    ds = load_dataset(directory, s, tables=_BID_TABLES, require=["bids"])
+    r = warn_to_file(ds, st, out, black_file=black, model=est, share=share if share is not None else s.cases.warn_share,
+                     settings=s)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(r["by_kind"].items())) or "none"
+    say(f"{r['new']} new warning(s) on {r['tenders']:,} tenders ({kinds}); {r['already']} raised before and not repeated; "
+        f"scored by {r['scored_by']}; wrote {out}")
+
+
+@cases_app.command("list")
+@_handled
+def cases_list_cmd(
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    tender: Optional[list[str]] = typer.Option(None, "--tender", help="Only these tenders' history."),
+    limit: int = typer.Option(20, "--limit", help="Verdicts shown, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON line (the last line of stdout)."),
+):
+    """What the case store holds: counts, then the latest verdicts (superseded ones marked)."""
+    from riskmodels.cases.records import history_table
+
+    st = _open_store(store, settings())
+    c = st.summary()
+    typer.echo(f"{c['store']} (schema {c['schema_version']}): {c['verdicts']} verdict(s) on {c['tenders_judged']} tender(s), "
+               f"{c['superseded']} superseded; current " + (", ".join(f"{k} {n}" for k, n in sorted(c["current"].items())) or "none")
+               + f"; {c['warnings']} warning(s)")
+    for r in history_table(st, tender, limit).itertuples(index=False):
+        typer.echo(f"  {r.decided_at[:19]}  {r.tender_id:<16} {r.verdict:<9} by {r.by}{'' if r.current else '  (superseded)'}"
+                   + (f"  firms {r.firms}" if r.firms else "") + (f"  - {r.note}" if r.note else ""))
+    if as_json:
+        typer.echo(json.dumps(c, ensure_ascii=False))
+
+
+@cases_app.command("export")
+@_handled
+def cases_export_cmd(
+    store: Optional[str] = typer.Option(None, "--store", help=_STORE_HELP),
+    out: Path = typer.Option(..., "--out", help="Labels file (CSV, XLSX or Parquet): tender_id, collusive, verdict, by, decided_at, note, firms."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
+):
+    """Write the store's labels: each judged tender's current verdict (usable as `collusion train --labels`)."""
+    from riskmodels.cases.records import export_labels
+
+    outputs(out, force=force)
+    r = export_labels(_open_store(store, settings()), out)
+    say(f"wrote {r['tenders']} labelled tender(s) to {out} (collusive {r['collusive']}, clean {r['clean']}, unsure {r['unsure']})")

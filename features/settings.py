@@ -260,6 +260,14 @@ class ModelsSettings:
 
 
 @dataclass
+class CasesSettings:
+    """The investigator's loop (riskmodels cases ...; docs/cases.md): where verdicts and warnings are kept."""
+
+    store: str = setting("", "case store: a SQLite file path or a postgresql:// URL shared by a team; empty: ~/.riskmodels/cases.db (the --store option overrides it)")
+    warn_share: float = setting(0.05, "cases warn: share of the new tenders warned by score (the top of their ranking against the kept history)")
+
+
+@dataclass
 class ReportSettings:
     """HTML reports (riskmodels collusion report): how many cases get pages, and the language of the labels."""
 
@@ -287,6 +295,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     models: ModelsSettings = field(default_factory=ModelsSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+    cases: CasesSettings = field(default_factory=CasesSettings)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
