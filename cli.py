@@ -1066,6 +1066,7 @@ def credit_lists_cmd(
     decisions: Optional[Path] = typer.Option(None, "--decisions", help="Manual decisions: enterprise_id, list (red|black|none), reason."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The day the lists speak for (default: the tiers' as_of)."),
     cases: Optional[str] = typer.Option(None, "--cases", help="Case store (SQLite file or database URL): firms named in a collusive verdict are black-listed."),
+    collusion_scores: Optional[Path] = typer.Option(None, "--collusion-scores", help="Tender scores (tender_id, score, flag): firms suspected in flagged tenders, not confirmed, go to suspects.csv, a triggers file for 'inspect plan --triggers' (targeted visits labelled as suspicions; tiers unchanged)."),
     lang: str = typer.Option("en", "--lang", help="Language of the rules, evidence and workbook headers: en or zh."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing list files."),
 ):
@@ -1082,16 +1083,24 @@ def credit_lists_cmd(
     s = settings()
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
-    ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
+    ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"] + (["bids"] if collusion_scores else []),
+                      require=["enterprises"])
     when = parse_date(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when,
                                   cases=cases, lang=check_lang(lang))
     files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
-    outputs(*files, force=force)
+    outputs(*files, *([out / "suspects.csv"] if collusion_scores else []), force=force)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in (("red", red), ("black", black)):
         write_table(df, out / f"{name}.csv")
         write_workbook(out / f"{name}.xlsx", {name: df})
+    if collusion_scores:
+        from riskmodels.credit.collusion_facts import suspects_table
+
+        sus = suspects_table(read_side_table(collusion_scores, ("tender_id", "score")), ds.get("bids"), cases, lang)
+        write_table(sus, out / "suspects.csv")
+        say(f"{len(sus):,} firm(s) under open suspicion of collusion (not confirmed): {out / 'suspects.csv'} "
+            "(pass it to 'inspect plan --triggers' for targeted visits)")
     day = day.date().isoformat()
     rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()  # noqa: E731
     m = lists_manifest(red, black, s, day, {"dataset": rel(directory), "tiers": rel(tiers),

@@ -32,11 +32,13 @@ def confirmed_collusion(store) -> pd.DataFrame:
         df = store
     else:
         if not hasattr(store, "confirmed_firms"):
-            try:
-                from riskmodels.cases.store import open_store
-            except ImportError:
-                raise InputError("--cases: this version has no case store (riskmodels.cases.store); "
-                                 "record verdicts with 'riskmodels cases verdict' first") from None
+            from pathlib import Path
+
+            from riskmodels.cases.store import open_store
+
+            if "://" not in str(store) and not Path(store).is_file():
+                raise InputError(f"--cases: {store}: no such case store (record verdicts with 'riskmodels cases verdict "
+                                 "DIR --store FILE' first)")
             store = open_store(store)
         df = store.confirmed_firms()
     missing = [c for c in ("enterprise_id", "tender_id") if c not in df.columns]
@@ -120,3 +122,13 @@ def suspect_triggers(sus: pd.DataFrame, department: str, lang: str = "en", min_t
     word = SUSPECT_REASON_ZH if lang == "zh" else SUSPECT_REASON
     return pd.DataFrame({"enterprise_id": s["enterprise_id"].to_numpy(), "department": department,
                          "reason": [word.format(n=int(n)) for n in s["tenders"]]})
+
+
+def suspects_table(scores: pd.DataFrame, bids: pd.DataFrame | None, cases=None, lang: str = "en",
+                   department: str = "market_regulation") -> pd.DataFrame:
+    """`credit lists --collusion-scores`: the firms under open suspicion as an `inspect plan --triggers` file (one
+    targeted visit each by `department`, the reason saying it is a suspicion, not a verdict)."""
+    if bids is None:
+        raise InputError("--collusion-scores: the dataset has no bids table to find the firms of the flagged tenders")
+    confirmed = confirmed_collusion(cases) if cases is not None else None
+    return suspect_triggers(suspicions(scores, bids, confirmed), department, lang)

@@ -45,12 +45,14 @@ TEXT = {
            "verify": "Every row names its visit in the plan. The plan was drawn from the public seed {seed!r}; its seed "
                      "key is {key}. The notice of the same plan (notice.csv, SHA-256 {sha}) lists the same visits, and "
                      "'riskmodels inspect verify' re-derives the plan from the seed and its inputs.",
-           "none": "No inspection done yet.", "generated": "Published by riskmodels. Inspectors are not named."},
+           "none": "No inspection done yet.", "generated": "Published by riskmodels. Inspectors are not named.",
+           "not_recorded": "{what}: not recorded in the results yet."},
     "zh": {"title": "双随机抽查结果公示", "item": "{d}双随机抽查", "penalty": "罚款 {x} 元",
            "intro": "{period} 期间：公示计划检查 {planned} 项（{firms} 户企业），已完成 {done} 项，其中 {found} 项发现问题。",
            "verify": "每一行都对应抽查计划中的检查编号。本计划由公开的随机种子 {seed!r} 抽取，种子密钥为 {key}。同一计划的"
                      "公示名单（notice.csv，SHA-256 {sha}）列出了相同的检查；可用 riskmodels inspect verify 根据种子和输入重新推导并核对。",
-           "none": "尚无完成的检查。", "generated": "由 riskmodels 发布。不公布执法检查人员。"},
+           "none": "尚无完成的检查。", "generated": "由 riskmodels 发布。不公布执法检查人员。",
+           "not_recorded": "{what}：检查结果中尚未记录。"},
 }
 
 
@@ -121,7 +123,7 @@ def publish_results(plans: list, results: pd.DataFrame, enterprises: pd.DataFram
                          "notice_present": notice.is_file(), "visits_planned": int(len(plan.visits)),
                          "department_visits_planned": int(sum(len([d for d in str(x).split(";") if d])
                                                               for x in plan.visits["departments"])),
-                         "done": int(len(rows)), "violations": int((rows["violation"] != "").sum()),
+                         "done": int(len(rows)), "violations": int((rows["result"] == RESULT_WORDS[lang]["fail"]).sum()),
                          "firms_done": int(rows["enterprise_id"].nunique()), "results_not_in_plan": unmatched})
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PUBLIC_COLUMNS)
     manifest = {"format": "riskmodels inspection results publication", "lang": lang, "plans": per_plan,
@@ -148,8 +150,12 @@ def write_publication(pub: dict, out) -> dict:
     intro = [T["intro"].format(period=p["period"], done=p["done"], planned=p["department_visits_planned"],
                                firms=p["visits_planned"], found=p["violations"]) for p in pub["plans"]]
     verify = [T["verify"].format(seed=p["seed"], key=p["seed_key"], sha=p["notice_sha256"]) for p in pub["plans"]]
-    html = render("publish.html.j2", T=T, lang=lang, intro=intro, verify=verify, columns=list(table.columns),
-                  rows=table.astype(str).values.tolist())
+    shown = [c for c, k in zip(table.columns, PUBLIC_COLUMNS) if k not in ("violation", "decision")
+             or (pub["rows"][k].fillna("") != "").any()]  # the page leaves out what the results file never records
+    missing = [HEADERS[lang][k] for k in ("violation", "decision") if HEADERS[lang][k] not in shown]
+    notes = [T["not_recorded"].format(what=("、" if lang == "zh" else " and ").join(missing))] if missing else []
+    html = render("publish.html.j2", T=T, lang=lang, intro=intro, verify=notes + verify, columns=shown,
+                  rows=table[shown].astype(str).values.tolist(), nowrap={0, 1, 5, 6})
     write_text(out / "results.html", html)
     write_text(out / "manifest.json", json.dumps(pub["manifest"], indent=2, ensure_ascii=False) + "\n")
     return {"csv": out / "results.csv", "xlsx": out / "results.xlsx", "html": out / "results.html",
