@@ -274,7 +274,8 @@ def localised_override(text: str, lang: str) -> str:
             out.append(zh[part])
         elif part.startswith("confirmed collusion: "):
             out.append("经认定的串通投标：" + part[len("confirmed collusion: "):].replace("tender ", "项目 ")
-                       .replace("verdict ", "认定编号 ").replace(", by ", "，认定人 ").replace(", ", "，"))
+                       .replace("verdict ", "认定编号 ").replace(", by ", "，认定人 ").replace(", ", "，")
+                       .replace(" (", "（").replace(")", "）").replace("; ", "；"))
         else:
             out.append(part)
     return "；".join(out)
