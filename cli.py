@@ -21,7 +21,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 import typer
 from typer.core import TyperOption
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 # Help texts are plain text: with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
 # A switch takes no value: its type ("<bool>") is not shown beside it as if it did.
@@ -61,7 +61,7 @@ class _State:
 def outputs(*paths, force: bool = False) -> None:
     """Refuse (exit 2, naming them) to write over outputs that already exist unless --force; remember the ones that will
     be replaced, so a run that fails says which of them are now stale (left from an earlier run)."""
-    from features.export import refuse_overwrite
+    from features.io.export import refuse_overwrite
 
     found = refuse_overwrite(*paths, force=force)
     state.replacing = {p: p.lstat().st_mtime_ns for p in found}
@@ -117,7 +117,7 @@ def _handled(fn):
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
     from features import engine
-    from features.settings import load_settings
+    from features.core.settings import load_settings
 
     s = load_settings(state.settings_path)
     for key, value in state.engine.items():
@@ -141,7 +141,7 @@ def progress_line(msg: str) -> None:
 def _task_progress():
     """Where the engine reports its batches of tasks: stderr (a bar on a terminal, lines every few seconds elsewhere),
     nothing with --quiet."""
-    from features.progress import TaskProgress
+    from features.core.progress import TaskProgress
 
     return TaskProgress.silent() if state.quiet else TaskProgress(say)
 
@@ -179,11 +179,11 @@ def main(
 def init_cmd(path: Path = typer.Argument(Path("riskmodels.toml"), help="Where to write the settings file."),
              force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")):
     """Write the commented default settings file."""
-    from features.settings import default_settings_text
+    from features.core.settings import default_settings_text
 
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
-    from features.export import write_text
+    from features.io.export import write_text
 
     write_text(path, default_settings_text())
     say(f"wrote {path}")
@@ -272,8 +272,8 @@ def data_validate(
     force: bool = typer.Option(False, "--force", help="Replace the rejects file if it exists."),
 ):
     """Check a dataset: read every table, report read / accepted / rejected rows and the problems found."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
 
     outputs(rejects, force=force)
     ds = load_dataset(directory, settings())
@@ -316,8 +316,8 @@ def import_garcia_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert a García Rodríguez et al. research file to canonical tenders + bids (label kept as tenders.collusive)."""
-    from features.dataset import table_files
-    from features.garcia import import_garcia
+    from features.io.dataset import table_files
+    from features.imports.garcia import import_garcia
 
     outputs(*table_files(out, ("tenders", "bids")), force=force)
 
@@ -337,7 +337,7 @@ def _report_ocds_issues(report, issues_file: Optional[Path], limit: int = 50) ->
     if issues_file is not None:
         import pandas as pd
 
-        from features.export import write_table
+        from features.io.export import write_table
 
         write_table(pd.DataFrame([[i.line, i.ocid, i.path, i.value, i.problem, int(i.skipped)] for i in report.issues],
                                  columns=["line", "ocid", "path", "value", "problem", "skipped"]), issues_file)
@@ -355,9 +355,9 @@ def ocds_indicators_cmd(
 ):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
     outputs(issues, force=force)
-    from features.indicators import engine
-    from features.indicators.config import load_ini
-    from features.ocds import ReadReport, read_processes
+    from features.evidence.indicators import engine
+    from features.evidence.indicators.config import load_ini
+    from features.imports.ocds import ReadReport, read_processes
 
     config = load_ini(ini)
     report = ReadReport()
@@ -379,8 +379,8 @@ def import_ocds_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Convert OCDS compiled releases to canonical tenders, bids and (from parties) enterprises."""
-    from features.dataset import table_files
-    from features.ocds import ReadReport, import_ocds
+    from features.io.dataset import table_files
+    from features.imports.ocds import ReadReport, import_ocds
 
     outputs(*table_files(out, ("tenders", "bids", "enterprises")), issues, force=force)
 
@@ -493,10 +493,9 @@ def inspect_report_cmd(
 ):
     """Decision analysis: visits planned and done, violations by tier, joint visits, burden, roster coverage and the
     population's violation rate estimated from the random draws, per department and tier."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
-    from riskmodels.inspection.exports import check_lang
-    from riskmodels.inspection.report import analyse, read_plan, write_report
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import check_lang, read_side_table
+    from riskmodels.inspection.analysis import analyse, read_plan, write_report
 
     check_lang(lang)
     outputs(out / "index.html", out / "report.xlsx", force=force)
@@ -539,7 +538,7 @@ def inspect_publish_cmd(
 
 # --- bidder graphs ---
 def _graph_dataset(directory: Path):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from graphs.pipeline import TABLES
 
     return load_dataset(directory, settings(), tables=list(TABLES), require=("bids",))
@@ -666,9 +665,9 @@ def collusion_flags_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Rule-based red flags with evidence: legal articles (A34, A40.x, A39) and OCP codes (R022 ... R057); see [flags]."""
-    from features.dataset import load_dataset
-    from features.export import write_table, write_text
-    from features.flags import collusion_flags, flagged_tenders
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table, write_text
+    from features.evidence.flags import collusion_flags, flagged_tenders
 
     outputs(out, meta, force=force)
 
@@ -694,8 +693,8 @@ def collusion_screens_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Tender screens (cv, spd, diffp, rd, rdnor, rdalt, kurt, skew, ks), bid progressions and market-relative versions."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from features.partitioned import screens_on_engine
 
     outputs(out, force=force)
@@ -717,9 +716,9 @@ def collusion_pairs_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Pairwise bid evidence: per bidder pair across tenders (default) or per pair of bids within a tender."""
-    from features.dataset import load_dataset
-    from features.export import write_table
-    from features.pairs import pair_evidence
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
+    from features.evidence.pairs import pair_evidence
 
     outputs(out, force=force)
 
@@ -758,7 +757,7 @@ def collusion_evaluate_cmd(
     families: str = typer.Option("lightgbm,extra_trees,extra_trees_screens,logistic", "--families", help="Model families to choose from by cross-validation inside each training fold (nested); 'lightgbm' alone skips the choice."),
 ):
     """Honest metrics: CV grouped by tender (headline auc), bidder-held-out and time splits; see docs/evaluation.md."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.collusion.pipeline import evaluate_dataset, read_labels
     from riskmodels.collusion.evaluate import round_floats
 
@@ -816,7 +815,7 @@ def collusion_train_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the tender model on labelled markets; save it (MLflow format) and/or track and register it."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.collusion.pipeline import read_labels, train
 
     if labels and verdicts:
@@ -884,8 +883,8 @@ def collusion_score_cmd(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist.")
 ):
     """Score tenders with a trained model (or the composite score) and write the ranked case list (CSV + HTML)."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from riskmodels.collusion.caselist import case_list_paths, write_case_list
     from riskmodels.collusion.pipeline import score_dataset
 
@@ -937,8 +936,8 @@ def collusion_report_cmd(
     force: bool = typer.Option(False, "--force", help="Replace an existing report folder."),
 ):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import read_side_table
     from riskmodels.report.casefile import collusion_report, read_scores
 
     if model is not None and scores is not None:
@@ -965,7 +964,8 @@ _CREDIT_TABLES = ["credit_events", "inspections", "enterprises", "shareholders",
 
 
 def _credit_side_tables(collusion_scores: Optional[Path], groups: Optional[Path]):
-    from riskmodels.credit.pipeline import group_members_table, read_side_table
+    from features.io.side_tables import read_side_table
+    from riskmodels.credit.pipeline import group_members_table
 
     return (read_side_table(collusion_scores, ("tender_id", "score")) if collusion_scores else None,
             group_members_table(read_side_table(groups, ("group_id",)), str(groups)) if groups else None)
@@ -991,7 +991,7 @@ def credit_train_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the model directory --model-out if it exists."),
 ):
     """Train the calibrated credit model on point-in-time features as of each labelled date."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit import train_dataset
 
     if model_out is None and register is None:
@@ -1028,16 +1028,16 @@ def credit_tier_cmd(
 ):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.tracking import load_model
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
     from riskmodels.credit import tier_dataset
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import parse_day, read_side_table
 
     import pandas as pd
 
     outputs(out, force=force)
     s = settings()
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     prev = read_side_table(previous, ("enterprise_id", "tier")) if previous else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
@@ -1073,19 +1073,18 @@ def credit_lists_cmd(
     """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
     import os
 
-    from features.dataset import load_dataset
-    from features.export import write_table
-    from features.sheets import write_workbook
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
+    from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
-    from riskmodels.inspection.exports import check_lang
-    from riskmodels.credit.pipeline import parse_date, read_side_table
+    from features.io.side_tables import check_lang, parse_day, read_side_table
 
     s = settings()
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
     ds = load_dataset(directory, s, tables=["credit_events", "inspections", "enterprises"] + (["bids"] if collusion_scores else []),
                       require=["enterprises"])
-    when = parse_date(as_of, "--as-of") if as_of else None
+    when = parse_day(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), s, dec, when,
                                   cases=cases, lang=check_lang(lang))
     files = [out / f for f in ("red.csv", "black.csv", "red.xlsx", "black.xlsx", "manifest.json")]
@@ -1127,10 +1126,9 @@ def credit_profile_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite existing pages."),
 ):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import check_lang, read_side_table
     from riskmodels.credit.profile import ProfileData, enterprise_profile, render_profile, write_page, write_profiles
-    from riskmodels.inspection.exports import check_lang
 
     check_lang(lang)
     if (eid is None) == (ids is None):
@@ -1177,14 +1175,15 @@ def credit_monitor_cmd(
     """Monitor a credit model between two dates: PSI of the score and of every feature, tier migration, and KS / AUC /
     Gini / Brier / calibration on the credit_labels dated in between."""
     from experiments.tracking import load_model
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import monitor_dataset, parse_date
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import parse_day
+    from riskmodels.credit.pipeline import monitor_dataset
 
     if out is not None:
         outputs(*(out / n for n in ("stability.csv", "migration.csv", "calibration.csv", "summary.json")), force=force)
     s = settings()
-    ref = parse_date(reference_as_of, "--reference-as-of")
-    when = parse_date(as_of, "--as-of") if as_of else None
+    ref = parse_day(reference_as_of, "--reference-as-of")
+    when = parse_day(as_of, "--as-of") if as_of else None
     est = load_model(model, kind="credit", allowed_hosts=s.models.allowed_hosts)
     scores, members = _scoring_side_tables(est, directory, collusion_scores, groups)
     ds = load_dataset(directory, s, tables=_CREDIT_TABLES, require=["enterprises"])
@@ -1274,7 +1273,7 @@ def cases_verdict_cmd(
     firms: str = typer.Option("", "--firms", help="Firms found colluding, ';'-separated (with --tender; default: every valid bidder)."),
 ):
     """Record investigators' verdicts in the case store; a later verdict on a tender supersedes the earlier one, both kept."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.verdicts import one_verdict, read_verdict_file, record_verdicts
 
     if (verdicts is None) == (tender is None):
@@ -1300,7 +1299,7 @@ def cases_queue_cmd(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ):
     """The next tenders to review, never one already judged: the no-model score, then learning from the verdicts."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.queue import queue_to_file
 
     outputs(out, force=force)
@@ -1324,7 +1323,7 @@ def cases_warn_cmd(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ):
     """Early warnings on new tenders: confirmed groups bidding again, traces of confirmed cases, black-listed firms, top scores."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.cases.early_warning import warn_to_file
 
     outputs(out, force=force)

@@ -5,7 +5,7 @@ al. (2022), the transfer between them, and the case list on synthetic cities.
     /tmp/venv/bin/python benchmarks/collusion_eval.py --side-by-side   # the side-by-side table only
     /tmp/venv/bin/python benchmarks/collusion_eval.py --small-markets  # the 100-tender samples only
 
-The research files are read from `--data` (never copied into the repository) and imported with `features.garcia` into
+The research files are read from `--data` (never copied into the repository) and imported with `features.imports.garcia` into
 `--work` (a temporary directory by default). Prints one line per figure and, with --json, writes them all.
 Protocol (docs/evaluation.md): tenders with >= 3 valid bids, screens recomputed from raw bids, 5 folds per split, seed 0.
 """
@@ -27,8 +27,8 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 
-from features.dataset import load_dataset  # noqa: E402
-from features.garcia import import_garcia  # noqa: E402
+from features.io.dataset import load_dataset  # noqa: E402
+from features.imports.garcia import import_garcia  # noqa: E402
 from riskmodels.collusion import pipeline as C  # noqa: E402
 from riskmodels.collusion.evaluate import round_floats  # noqa: E402
 from riskmodels.collusion.tables import model_columns  # noqa: E402
@@ -173,13 +173,12 @@ def city_results(work: Path, scale: str = "tiny", seeds=(1, 2)) -> dict:
                                 "features": len(info["features"])}
         print(f"city model ({kind}): {out[f'model_{kind}']}", flush=True)
     # pair model: do these two firms belong to the same planted cartel? trained on one city, applied to the other
-    from riskmodels.collusion.tables import pair_model_columns
-    from riskmodels.collusion.model import PairCollusionClassifier
+    from benchmarks.pair_model import PairCollusionClassifier, pair_labels, pair_model_columns, pair_table
 
-    P1 = C.pair_table(ds_train)
-    y1 = C.pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
-    P2 = C.pair_table(ds_test)
-    y2 = C.pair_labels(P2, pd.read_csv(test_dir / "truth" / "cartels.csv"))
+    P1 = pair_table(ds_train)
+    y1 = pair_labels(P1, pd.read_csv(train_dir / "truth" / "cartels.csv"))
+    P2 = pair_table(ds_test)
+    y2 = pair_labels(P2, pd.read_csv(test_dir / "truth" / "cartels.csv"))
     cols = pair_model_columns(P1)
     pm = PairCollusionClassifier().fit(P1[cols], y1)
     p = pm.predict_proba(P2.reindex(columns=cols))[:, 1]

@@ -38,7 +38,7 @@ def main() -> None:
     from experiments.specs import load_spec
     from experiments.tasks import _dataset, _truth_labels, collusion_evidence
     from features import engine
-    from features.settings import EngineSettings, Settings
+    from features.core.settings import EngineSettings, Settings
     from riskmodels.collusion import evaluate as E, pipeline as C
 
     settings = Settings()

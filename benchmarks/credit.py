@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from features.settings import Settings  # noqa: E402
+from features.core.settings import Settings  # noqa: E402
 from riskmodels.credit.evaluate import fold_splits, make_model, read_labelled_table  # noqa: E402
 from riskmodels.credit.model import infer_categories  # noqa: E402
 from riskmodels.credit.monitor import discrimination  # noqa: E402

@@ -12,9 +12,9 @@ import time
 
 import pandas as pd
 
-from features.dataset import load_dataset
-from features.flags import collusion_flags, flagged_tenders
-from features.settings import Settings
+from features.io.dataset import load_dataset
+from features.evidence.flags import collusion_flags, flagged_tenders
+from features.core.settings import Settings
 
 
 def main(directory: str) -> None:

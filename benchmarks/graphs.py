@@ -26,8 +26,8 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from features.dataset import load_dataset  # noqa: E402
-from features.settings import GraphsSettings  # noqa: E402
+from features.io.dataset import load_dataset  # noqa: E402
+from features.core.settings import GraphsSettings  # noqa: E402
 from graphs import community, groups, pipeline  # noqa: E402
 
 LEAD_RELATIONS = {"building", "address", "phone", "ip", "agent_id"}

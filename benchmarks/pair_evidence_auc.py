@@ -1,7 +1,7 @@
 """How well the pair evidence separates planted cartel pairs from honest co-bidders on the synthetic city.
 
 Simulates a city (`riskmodels.simulation`, or reads an existing dataset with `truth/cartels.csv`), computes
-`features.pairs.bidder_pairs` with the itemised bills, labels each bidder pair that met in at least `--min-co-bids` tenders
+`features.evidence.pairs.bidder_pairs` with the itemised bills, labels each bidder pair that met in at least `--min-co-bids` tenders
 1 when both firms are members of the same planted cartel, and prints the ROC AUC of each evidence column (its direction
 fixed in advance: a higher value is more suspicious, except `ratio_sd`, `gap_min`, `gap_mean`, `time_gap_min` where lower
 is) and of an unsupervised combination (the mean of the per-column percentile ranks of `COMBINED`; no training), also
@@ -28,8 +28,8 @@ COMBINED = ("shared_meta_rate", "ratio_sd", "co_bid_rate", "item_identical_mean"
 
 
 def labelled_pairs(data: Path, min_co_bids: int) -> pd.DataFrame:
-    from features.dataset import load_dataset
-    from features.pairs import bidder_pairs
+    from features.io.dataset import load_dataset
+    from features.evidence.pairs import bidder_pairs
 
     ds = load_dataset(data, tables=["bids", "bid_items"], require=["bids"])
     t = time.perf_counter()

@@ -69,7 +69,7 @@ def child(which: str, path: str) -> None:
 
     bids = pd.read_parquet(path)
     if which == "project":
-        from features.pairs import bid_pairs, bidder_pairs
+        from features.evidence.pairs import bid_pairs, bidder_pairs
 
         bid_pairs(bids.head(2000))  # load the kernels from the Numba cache (or compile)
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.screens import tender_screens  # noqa: E402
+from features.evidence.screens import tender_screens  # noqa: E402
 
 
 def naive_screens(prices) -> pd.Series:

@@ -18,8 +18,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
-from features.export import write_text
+from features.core.errors import InputError
+from features.io.export import write_text
 
 
 SCALES = ("tiny", "city")
@@ -37,7 +37,7 @@ class Demo:
     settings: Any = None
     data: Path | None = None  # dataset directory (simulated, or given)
     log: Callable[[str], None] = print
-    ds: Any = None  # features.dataset.Dataset
+    ds: Any = None  # features.io.dataset.Dataset
     screens: pd.DataFrame | None = None
     flags: pd.DataFrame | None = None
     groups: pd.DataFrame | None = None
@@ -76,8 +76,8 @@ def stage_simulate(d: Demo) -> dict:
 
 def stage_validate(d: Demo) -> dict:
     """Load, check and prepare every table; rejects kept."""
-    from features.dataset import load_dataset
-    from features.export import write_table
+    from features.io.dataset import load_dataset
+    from features.io.export import write_table
 
     data = d.need("data", "simulate")
     d.ds = load_dataset(data, d.settings)
@@ -97,7 +97,7 @@ def stage_validate(d: Demo) -> dict:
 
 def stage_screens(d: Demo) -> dict:
     """Tender screens, bid progressions and market-relative screens."""
-    from features.export import write_table
+    from features.io.export import write_table
     from features.partitioned import screens_on_engine
 
     ds = d.need("ds", "validate")
@@ -111,7 +111,7 @@ def stage_screens(d: Demo) -> dict:
 
 def stage_pairs(d: Demo) -> dict:
     """Pairwise bid evidence per bidder pair across tenders."""
-    from features.export import write_table
+    from features.io.export import write_table
     from features.partitioned import pair_evidence_on_engine
 
     ds = d.need("ds", "validate")
@@ -128,8 +128,8 @@ def stage_pairs(d: Demo) -> dict:
 
 def stage_flags(d: Demo) -> dict:
     """Legal-article and OCP red flags with evidence."""
-    from features.export import write_table
-    from features.flags import collusion_flags, flagged_tenders
+    from features.io.export import write_table
+    from features.evidence.flags import collusion_flags, flagged_tenders
 
     ds = d.need("ds", "validate")
     if ds.get("bids") is None:
@@ -146,7 +146,7 @@ def stage_flags(d: Demo) -> dict:
 
 def stage_graphs(d: Demo) -> dict:
     """Bidder graphs, suspicious groups and their recovery of the planted cartels."""
-    from features.export import write_table
+    from features.io.export import write_table
     from graphs import export
     from graphs.pipeline import analyse, annotated_graph
 
@@ -170,7 +170,7 @@ def stage_collusion(d: Demo) -> dict:
     """Train and register the collusion model (`collusion`), then score every tender with models:/collusion@champion."""
     from experiments import tasks, tracking
     from experiments.runner import run_spec
-    from features.export import write_table
+    from features.io.export import write_table
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
@@ -188,7 +188,7 @@ def stage_collusion(d: Demo) -> dict:
                             note=f"Scored by model {uri}.")
     d.output("case list table (HTML)", Path(paths["html"]))
     from graphs.tables import tender_features
-    from riskmodels.collusion.pipeline import tender_findings
+    from riskmodels.collusion.tables import tender_findings
     from riskmodels.report.casefile import Evidence, collusion_report
 
     groups, bg = d.cache["graph"] if "graph" in d.cache else (None, None)
@@ -211,7 +211,7 @@ def stage_credit(d: Demo) -> dict:
     """Train and register the credit model (`credit`), then tier every enterprise with models:/credit@champion."""
     from experiments import tasks, tracking
     from experiments.runner import run_spec
-    from features.export import write_table
+    from features.io.export import write_table
 
     data = d.need("data", "simulate")
     d.need("ds", "validate")
@@ -263,8 +263,8 @@ def stage_inspection(d: Demo) -> dict:
 def decision_report(d: Demo, plan_dir: Path) -> dict:
     """Decision analysis of the plan: the visits' results are simulated from the city's true violation
     probabilities (truth/), so the report's estimate of the roster's violation rate can be set against the truth."""
-    from features.export import write_table
-    from riskmodels.inspection.report import analyse, read_plan, write_report
+    from features.io.export import write_table
+    from riskmodels.inspection.analysis import analyse, read_plan, write_report
     from riskmodels.simulation.outcomes import simulate_results
 
     plan = read_plan(plan_dir)
@@ -393,7 +393,7 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
     `data`: run on this dataset directory instead of simulating one. `only`: names of stages to run (tests).
     Outputs of an earlier demo in `out` are an InputError naming them unless `force`; then the demo's own files are
     replaced and nothing else in `out` is touched (a user's notes in `out/data` stay)."""
-    from features.export import refuse_overwrite
+    from features.io.export import refuse_overwrite
 
     if scale not in SCALES:
         raise InputError(f"--scale must be one of {', '.join(SCALES)}; got {scale!r}")
@@ -404,7 +404,7 @@ def run_demo(out: str | Path = "demo-output", scale: str = "tiny", *, seed: int 
     out.mkdir(parents=True, exist_ok=True)
     d = Demo(out=out, scale=scale, seed=seed, settings=settings, data=Path(data) if data else None, log=log)
     if settings is None:
-        from features.settings import Settings
+        from features.core.settings import Settings
 
         d.settings = Settings()
     from experiments.tracking import tracking_uri

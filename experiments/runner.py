@@ -10,7 +10,7 @@ from pathlib import Path
 
 from experiments import tasks, tracking
 from experiments.specs import Spec, load_spec
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 def run_spec(spec: Spec | str | Path, *, data: str | Path | None = None, settings=None, progress=None,

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 TASKS = ("collusion", "credit")
 SPEC_DIR = Path(__file__).resolve().parent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 @dataclass
@@ -31,7 +31,7 @@ def _dataset(spec, settings, cache, tables):
     import copy
     from pathlib import Path
 
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
 
     ds = (cache or {}).get("ds")
     if ds is not None and Path(ds.path).resolve() == Path(spec.data).resolve():
@@ -50,7 +50,7 @@ def _truth_labels(data_dir, tenders):
         return None
     truth = Path(data_dir) / "truth" / "tenders.csv"
     if not truth.exists():
-        from features.errors import InputError
+        from features.core.errors import InputError
 
         raise InputError(f"{data_dir}: no labels to train on (tenders.csv has no 'collusive' column and there is no "
                          f"truth/tenders.csv)")
@@ -63,6 +63,7 @@ def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = N
     """(groups, per-tender graph features, flag findings) as `riskmodels.collusion.pipeline` computes them, reusing what the
     demo's graphs and flags stages already computed on the same dataset."""
     from riskmodels.collusion import pipeline as C
+    from riskmodels.collusion.tables import flag_findings, tender_findings
 
     cache = cache if cache is not None else {}
     groups = gf = findings = None
@@ -75,7 +76,7 @@ def collusion_evidence(ds, features: dict, settings=None, cache: dict | None = N
         else:
             groups, gf = C.graph_analysis(ds, settings)
     if features.get("flags", True):
-        findings = C.tender_findings(cache["flags"]) if "flags" in cache else C.flag_findings(ds, settings)
+        findings = tender_findings(cache["flags"]) if "flags" in cache else flag_findings(ds, settings)
     return groups, gf, findings
 
 
@@ -169,7 +170,7 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
     trained with but is not given is built from the dataset in `directory` the way training built it (groups by
     `graphs.pipeline.analyse`; tender scores by the collusion model the credit model records, `collusion score`'s code).
     InputError naming the missing input (and the features that need it) when it cannot be built."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit.pipeline import side_inputs_needed
 
     need = side_inputs_needed(model)
@@ -191,6 +192,7 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
     groups = None
     if want_groups or want_scores:
         from riskmodels.collusion import pipeline as C
+        from riskmodels.collusion.tables import flag_findings
 
         if log:
             log("building bidder groups (as in training)")
@@ -206,7 +208,7 @@ def tiering_side_tables(model, directory, settings=None, *, collusion_scores=Non
             log(f"scoring tenders with {uri} (the collusion model the credit model was trained with)")
         r = C.score_dataset(ds, load_model(uri, kind="collusion", allowed_hosts=getattr(getattr(settings, "models", None),
                                                                                          "allowed_hosts", ())),
-                            settings=settings, evidence=(groups, gf, C.flag_findings(ds, settings)))
+                            settings=settings, evidence=(groups, gf, flag_findings(ds, settings)))
         collusion_scores = r["scores"][["tender_id", "score"]]
     return collusion_scores, group_members
 

@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 CHAMPION = "champion"
 MODEL_NAME = "model"  # the name of the logged model inside a run
@@ -179,7 +179,7 @@ def save_model(model, path: str | Path, *, input_example=None) -> Path:
     _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
 
-    from features.export import atomic_dir
+    from features.io.export import atomic_dir
 
     path = Path(path)
     if path.exists() and not (path / "MLmodel").exists() and any(path.iterdir()):
@@ -401,7 +401,7 @@ def _figures(importance, predictions):
 
 
 def _dataset_tables(dataset) -> dict:
-    """{name: DataFrame} from a DataFrame, a mapping of DataFrames or a features.dataset.Dataset."""
+    """{name: DataFrame} from a DataFrame, a mapping of DataFrames or a features.io.dataset.Dataset."""
     import pandas as pd
 
     if dataset is None:

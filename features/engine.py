@@ -17,7 +17,7 @@ LightGBM pinned to one thread so two workers do not oversubscribe two cores), or
 MLflow and everything written to disk stay in the driver process; the workers only compute.
 
 `configure(settings.engine)` (the CLI does it) chooses the engine; the Dask client starts on first use and closes at exit.
-Each labelled batch is reported on stderr through `features.progress` (a bar on a terminal, rate-limited lines elsewhere);
+Each labelled batch is reported on stderr through `features.core.progress` (a bar on a terminal, rate-limited lines elsewhere);
 the pandas engine reports only batches of more than one part, in lines only once one has run 10 s.
 """
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError, SettingsError
-from features.progress import TaskProgress, batch, reporter
+from features.core.errors import InputError, SettingsError
+from features.core.progress import TaskProgress, batch, reporter
 
 ENGINES = ("pandas", "dask")
 ENV = "RISKMODELS_ENGINE"

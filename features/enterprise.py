@@ -6,7 +6,7 @@ serious violation in the year after as_of" start on that day). Records without a
 (enterprises, shareholders), which has no history in the data contract and is read as it stands.
 
 Feature families (names are stable; the credit model and its reasons read them):
-- credit events by type (`features.codes` event types; unknown types count as `other`):
+- credit events by type (`features.io.codes` event types; unknown types count as `other`):
   `{type}_n_{W}d` events in the W days before as_of, `{type}_days_since` days since the latest, and over all types
   `negative_severity_{W}d`, `serious_n_{W}d` (the label's event kinds), `penalty_amount_{W}d`, `tax_grade_last`;
 - list status used by the overrides: `on_serious_list`, `on_abnormal_list` (an entry in the `list_days` before as_of),
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features import codes
-from features.errors import InputError
+from features.io import codes
+from features.core.errors import InputError
 
 WINDOWS = (90, 365, 1095)
 LIST_DAYS = 1095
@@ -78,7 +78,7 @@ def risk_directions(columns) -> dict:
 
 
 def event_kind(values: pd.Series) -> pd.Series:
-    """Canonical event type of each value (`features.codes`), `other` when unknown (worked out once per distinct value:
+    """Canonical event type of each value (`features.io.codes`), `other` when unknown (worked out once per distinct value:
     a province has 18 million events of a few dozen types)."""
     values = pd.Series(values)
     codes_, uniques = pd.factorize(values, use_na_sentinel=False)

@@ -4,7 +4,7 @@ Tender tables (tenders, bids, bid_items) are split by a hash of `tender_id`, ent
 shareholders, credit_events, inspections, roster, credit_labels) by a hash of `enterprise_id`, with the hash of
 `features.engine.partition_of` (the one the Dask engine splits tables with in memory): part k of every tender table holds
 the same tenders, part k of every enterprise table the same firms. Each table becomes a folder `NAME/part-00000.parquet`
-... that `features.dataset.load_dataset` (so every command) reads like `NAME.csv`. Other tables (inspectors) become one
+... that `features.io.dataset.load_dataset` (so every command) reads like `NAME.csv`. Other tables (inspectors) become one
 part; other files and folders (such as the simulator's `truth/`) are copied unchanged.
 
 The cells are written as read (CSV cells as text, Parquet columns with their types; before validation), so validating the partitioned dataset accepts and rejects the
@@ -19,12 +19,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.dataset import find_tables
+from features.io.dataset import find_tables
 from features.engine import partition_of
-from features.errors import InputError
-from features.io import read_raw
+from features.core.errors import InputError
+from features.io.read import read_raw
 from features.partitioned import KEYS, key_header
-from features.schema import TABLES
+from features.io.schema import TABLES
 
 ROWS_PER_PART = 1_000_000
 
@@ -34,7 +34,7 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
 
     `partitions`: parts per partitioned table (default: one per million rows of the largest table). `out` must not
     exist unless `force`; it is written whole (to a temporary folder, then renamed) or not at all."""
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     settings = settings or Settings()
     src, out = Path(src), Path(out)

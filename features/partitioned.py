@@ -3,7 +3,7 @@ the whole-table functions.
 
 - `screens_on_engine`: `tender_screens` and `bid_progressions` per tender partition (a tender's bids never span two
   partitions), concatenated in the order of the whole-table result; the market-relative ranks and means then run per
-  partition of the per-tender table split by a hash of its market-year (`features.screens.market_keys`), so each task
+  partition of the per-tender table split by a hash of its market-year (`features.evidence.screens.market_keys`), so each task
   sees every tender of its market-years, and the rows go back to the whole-table order.
 - `bidder_pairs_on_engine` (and `pair_evidence_on_engine`, the same with the `[pairs]` settings): `bid_pairs` and
   `pair_partials` per tender partition, the partials shuffled by bidder pair into buckets, each bucket combined
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from features import engine as _engine
-from features.errors import InputError
-from features.bids import factorize_sorted
-from features.pairs import bid_pairs, bidder_pairs, combine_partials, finalize_pairs, pair_partials, tenders_per_bidder
-from features.screens import bid_progressions, market_keys, relative_by_keys, screens_with_settings, tender_screens
+from features.core.errors import InputError
+from features.evidence.bids import factorize_sorted
+from features.evidence.pairs import bid_pairs, bidder_pairs, combine_partials, finalize_pairs, pair_partials, tenders_per_bidder
+from features.evidence.screens import bid_progressions, market_keys, relative_by_keys, screens_with_settings, tender_screens
 
 
 def _screens_part(bids: pd.DataFrame, rtol: float) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def _screens_part(bids: pd.DataFrame, rtol: float) -> pd.DataFrame:
 
 def screens_on_engine(bids: pd.DataFrame, tenders: pd.DataFrame | None, settings, market: str | None = None,
                       eng=None) -> pd.DataFrame:
-    """`features.screens.screens_with_settings` computed per tender partition on `eng` (default: the current engine)."""
+    """`features.evidence.screens.screens_with_settings` computed per tender partition on `eng` (default: the current engine)."""
     eng = eng or _engine.current()
     parts = eng.split(bids, "tender_id")
     if len(parts) == 1:
@@ -53,7 +53,7 @@ def _relative_part(part: tuple) -> pd.DataFrame:
 
 
 def relative_on_engine(table: pd.DataFrame, tenders: pd.DataFrame, market: str | None, eng) -> pd.DataFrame:
-    """`features.screens.relative_screens` by a shuffle on the market-year: the per-tender table split by a hash of
+    """`features.evidence.screens.relative_screens` by a shuffle on the market-year: the per-tender table split by a hash of
     its market-year key, ranks and means per part (each market-year whole in one part, its rows in table order, so the
     numbers are those of one pass), the rows put back in the table's order."""
     keys = market_keys(table, tenders, market)
@@ -88,7 +88,7 @@ def _pairs_bucket(pieces: list, tpb: pd.Series, min_co_bids: int) -> pd.DataFram
 
 
 def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None):
-    """(number of bid pairs, bidder pairs) as `features.pairs.pair_evidence` computes them, per tender partition on `eng`.
+    """(number of bid pairs, bidder pairs) as `features.evidence.pairs.pair_evidence` computes them, per tender partition on `eng`.
 
     It is `bidder_pairs_on_engine` with the `[pairs]` settings (with one partition: `pair_evidence` itself)."""
     p = settings.pairs
@@ -98,7 +98,7 @@ def pair_evidence_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None, 
 
 def bidder_pairs_on_engine(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, options: dict | None = None,
                            min_co_bids: int = 1, eng=None) -> tuple[int, pd.DataFrame]:
-    """(number of bid pairs, `features.pairs.bidder_pairs(bids, bid_items, min_co_bids=..., **options)`) per tender
+    """(number of bid pairs, `features.evidence.pairs.bidder_pairs(bids, bid_items, min_co_bids=..., **options)`) per tender
     partition on `eng`: the bid pairs stay on the workers; each partition's partials per bidder pair are shuffled by
     bidder pair into buckets, each bucket combined and finalised by one task, and only the bidder-pair rows come back
     (sorted by bidder_a, bidder_b as the one-pass table, the ids categoricals over every id as there). With one
@@ -135,7 +135,7 @@ KEYS = {"tenders": "tender_id", "bids": "tender_id", "bid_items": "tender_id", "
 
 def key_header(raw, table, mapping: dict | None) -> str | None:
     """The header of `raw.frame` that becomes the table's partition key (`KEYS`), or None (not partitioned / absent)."""
-    from features.prepare import canonical_names
+    from features.io.prepare import canonical_names
 
     key = KEYS.get(table.name)
     names = canonical_names(list(raw.frame.columns), table, mapping or {}, raw.label)
@@ -143,7 +143,7 @@ def key_header(raw, table, mapping: dict | None) -> str | None:
 
 
 def _prepare_part(raw, table, validate, mapping, known):
-    from features.prepare import prepare
+    from features.io.prepare import prepare
 
     p = prepare(raw, table, validate, mapping, known)
     accepted_rows = raw.rows[~np.isin(raw.rows, p.rejects["row"].to_numpy())]
@@ -151,11 +151,11 @@ def _prepare_part(raw, table, validate, mapping, known):
 
 
 def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
-    """`features.prepare.prepare` per hash partition of the table's key on `eng`, with the one-pass accepted rows (in
+    """`features.io.prepare.prepare` per hash partition of the table's key on `eng`, with the one-pass accepted rows (in
     file order), rejects (by row), notes (counts added up) and read count. Identical rows share their key, so duplicate
     rows meet in one partition; the reference checks get the accepted ids of the referenced tables (`known`)."""
-    from features.io import RawTable
-    from features.prepare import prepare
+    from features.io.read import RawTable
+    from features.io.prepare import prepare
 
     eng = eng or _engine.current()
     header = key_header(raw, table, mapping)
@@ -171,7 +171,7 @@ def prepare_on_engine(raw, table, validate, mapping: dict | None = None, known: 
 def _merged(results: list):
     """One `Prepared` from per-partition (`Prepared`, accepted row numbers) results: accepted rows in file order, rejects by
     row, notes added up in the one-pass order, read counts added."""
-    from features.prepare import REJECT_COLUMNS, Prepared
+    from features.io.prepare import REJECT_COLUMNS, Prepared
 
     frames = [r[0].frame for r in results]
     rows = np.concatenate([r[1] for r in results])
@@ -213,7 +213,7 @@ def parquet_parts(path) -> list | None:
 def _read_prepare_part(path, offset: int, label: str, header: str, table, validate, mapping, known):
     """One Parquet part read and prepared where the task runs: (`Prepared`, accepted row numbers, the part's key values
     as text). Row numbers count through the whole folder, as a whole-folder read numbers them."""
-    from features.io import RawTable, clean_header
+    from features.io.read import RawTable, clean_header
 
     try:
         df = pd.read_parquet(path)
@@ -227,13 +227,13 @@ def _read_prepare_part(path, offset: int, label: str, header: str, table, valida
 
 
 def prepare_parts_on_engine(path, table, validate, mapping: dict | None = None, known: dict | None = None, eng=None):
-    """`features.prepare.prepare` of a table stored as a folder of Parquet parts, each part read and prepared by a task on
+    """`features.io.prepare.prepare` of a table stored as a folder of Parquet parts, each part read and prepared by a task on
     `eng` (the driver never holds the raw table), with the one-pass result; None when this does not apply and the table
     is to be read whole: the engine is not parallel, `path` is not a folder of parts, the table has no partition key,
     or one key value appears in two parts (duplicate rows could then span parts)."""
     import pyarrow.parquet as pq
 
-    from features.io import RawTable, clean_header
+    from features.io.read import RawTable, clean_header
 
     eng = eng or _engine.current()
     parts = parquet_parts(path) if eng.parallel else None

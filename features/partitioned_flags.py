@@ -1,4 +1,4 @@
-"""The red flags (`features.flags.collusion_flags`) over partitions of tenders on the current engine, with the findings
+"""The red flags (`features.evidence.flags.collusion_flags`) over partitions of tenders on the current engine, with the findings
 and statistics of the one-process run. The bid pairs never leave the workers.
 
 1. The dataset-wide facts the per-tender flags read, by a shuffle on the shared VALUE: each partition's distinct
@@ -38,9 +38,9 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     results of R022, R023, R029, R034, R053, R057 placed in `ctx`'s cache (where `LegalContext.canonical` finds them;
     A39 and the R0NN loop read them there). None when the engine gives the bids one partition or no flag here is
     enabled (the caller runs everything)."""
-    from features.indicators import REGISTRY
-    from features.legal.a34 import registry_ties
-    from features.legal.a40_1 import FIELDS
+    from features.evidence.indicators import REGISTRY
+    from features.evidence.legal.a34 import registry_ties
+    from features.evidence.legal.a40_1 import FIELDS
 
     eng = eng or _engine.current()
     bids, settings = ctx.bids, ctx.settings
@@ -74,17 +74,17 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
     out = {c: [f for part in found for f in part["found"][c]] for c in local}
     results = ctx.cache.setdefault("results", {})
     if "R022" in split:
-        from features.indicators import r022
+        from features.evidence.indicators import r022
 
         results["R022"] = r022.finish([part["R022"] for part in found], cfg["R022"])
     if "R034" in split:
-        from features.indicators import r034
+        from features.evidence.indicators import r034
 
         orders = [part["R034"] for part in found if part["R034"] is not None]
         merged = {t: o for part in orders for t, o in part.items()}
         results["R034"] = r034.finish({t: merged[t] for t in sorted(merged)} if orders else None, cfg["R034"])
     if "R029" in split:
-        from features.indicators import r029
+        from features.evidence.indicators import r029
 
         total = (sum(part["R029"][0] for part in found), sum(part["R029"][1] for part in found))
         results["R029"] = r029.finish([j["R029"] for j in judged], cfg["R029"], total=total)
@@ -103,7 +103,7 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict | None:
 
 
 def _pair_settings(settings, codes: list) -> dict:
-    from features.indicators.config import build
+    from features.evidence.indicators.config import build
 
     return {c: build({c: dict(settings.indicators.get(c, {}))}, "[flags] indicators").enabled[c] for c in codes}
 
@@ -112,7 +112,7 @@ def _pair_settings(settings, codes: list) -> dict:
 
 def _values_part(bids: pd.DataFrame, fields: list, buckets: int):
     """Distinct (field, value, bidder) of one partition, cut into `buckets` by a hash of the value."""
-    from features.legal.base import value_bidders
+    from features.evidence.legal.base import value_bidders
 
     frames = [value_bidders(bids, f).assign(f=f) for f in fields if f in bids.columns]
     t = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"v": [], "b": [], "f": []}, dtype=object)
@@ -139,8 +139,8 @@ def _flags_part(part: tuple, settings, facts: dict, codes: list, canonical: list
     submission orders and R029's first-digit counts of all its bids (the shuffle's extra), and the pieces of bucket j
     (the shuffle's pieces): the partials of its bidder pairs (cut by a hash of bidder_a) and R029's per-bidder counts
     (cut by a hash of the bidder), for the pair codes and R029 among `canonical`."""
-    from features.legal import LEGAL
-    from features.legal.base import LegalContext
+    from features.evidence.legal import LEGAL
+    from features.evidence.legal.base import LegalContext
 
     bids, items = part
     ctx = LegalContext(tables={"bids": bids, "bid_items": items}, settings=settings, facts=facts)
@@ -148,21 +148,21 @@ def _flags_part(part: tuple, settings, facts: dict, codes: list, canonical: list
     pairs = digits = None
     if any(c in PAIR_CODES for c in canonical):
         if ctx._pairs is None:
-            from features.pairs import bid_pairs
+            from features.evidence.pairs import bid_pairs
 
             ctx._pairs = bid_pairs(bids)
         pairs = _engine.split_frame(_pair_partial(ctx._pairs), "bidder_a", buckets)
         ctx._pairs = None
     if "R022" in canonical:
-        from features.indicators.r022 import tender_spread
+        from features.evidence.indicators.r022 import tender_spread
 
         extra["R022"] = tender_spread(bids, cfg["R022"])
     if "R034" in canonical:
-        from features.indicators.r034 import submission_orders
+        from features.evidence.indicators.r034 import submission_orders
 
         extra["R034"] = submission_orders(bids, cfg["R034"])
     if "R029" in canonical:
-        from features.indicators.r029 import DIGITS, bidder_digits
+        from features.evidence.indicators.r029 import DIGITS, bidder_digits
 
         t = bidder_digits(bids, cfg["R029"])
         extra["R029"] = (int(t["n"].sum()), t[DIGITS].to_numpy().sum(axis=0) if len(t) else np.zeros(9, dtype=np.int64))
@@ -174,10 +174,10 @@ def _flags_part(part: tuple, settings, facts: dict, codes: list, canonical: list
 
 
 def _pair_partial(bp: pd.DataFrame) -> pd.DataFrame:
-    """Per bidder pair of one partition's bid pairs: co-bids and wins (`features.pairs.pair_partials`, as the pair
+    """Per bidder pair of one partition's bid pairs: co-bids and wins (`features.evidence.pairs.pair_partials`, as the pair
     tables of R053 and R057 sum them), and R023's count, mean, M2 and times-higher of |log price ratio| over the first
     pair row per tender with a finite ratio (a tender lies in one partition, so these are the rows R023 reads)."""
-    from features.pairs import pair_partials
+    from features.evidence.pairs import pair_partials
 
     p = pair_partials(bp[["bidder_a", "bidder_b", "price_gap", "log_ratio", "win_a", "win_b"]])
     cats = bp["bidder_a"].cat.categories  # bid_pairs gives both bidder columns the same categories
@@ -214,7 +214,7 @@ def _pairs_bucket(pieces: list, cfg: dict) -> dict:
     the pair codes `_pair_bucket`."""
     out = {}
     if "R029" in cfg:
-        from features.indicators.r029 import DIGITS, _limits
+        from features.evidence.indicators.r029 import DIGITS, _limits
 
         t = pd.concat([p[1] for p in pieces], ignore_index=True)
         code, ids = pd.factorize(t["bidder_id"].to_numpy(dtype=object), sort=True)
@@ -231,7 +231,7 @@ def _pair_bucket(pieces: list, cfg: dict) -> dict:
     """One bucket of bidder pairs: the partials of every partition combined (sums add; R023's moments merge by Chan's
     formula), each pair code's evaluated pairs counted, and the pairs it flags returned (bidder_a, bidder_b, co_bids, wins_a, wins_b). R023's pairs
     within a hair of its tolerance come back too: its decision is taken again on the exact rows."""
-    from features.indicators.r023 import limits
+    from features.evidence.indicators.r023 import limits
 
     t = pd.concat(pieces, ignore_index=True)
     fa, ua = pd.factorize(t["bidder_a"].to_numpy(dtype=object))
@@ -276,8 +276,8 @@ def _pair_bucket(pieces: list, cfg: dict) -> dict:
 
 def _judge(code: str, agg: pd.DataFrame, settings):
     """R053 or R057 itself on bidder-pair rows without their bid pairs (which pairs it flags and how many it evaluated)."""
-    from features.indicators import REGISTRY
-    from features.indicators.canonical import PairIndex
+    from features.evidence.indicators import REGISTRY
+    from features.evidence.indicators.canonical import PairIndex
 
     empty = pd.DataFrame({c: pd.Series(dtype=object if c in _ROWS[:3] else float) for c in _ROWS})
     tables = {"bid_pairs": empty, "bidder_pairs": agg, "rows": PairIndex(empty["bidder_a"], empty["bidder_b"])}
@@ -289,7 +289,7 @@ def _judge(code: str, agg: pd.DataFrame, settings):
 def _rows_part(bids: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
     """The bid pairs (`_ROWS` columns, ids as text) of one partition between the bidder pairs of `wanted`, computed on the
     bids of their bidders only (the pairs between them, in the same order as among all the partition's bids)."""
-    from features.pairs import bid_pairs
+    from features.evidence.pairs import bid_pairs
 
     who = pd.unique(np.concatenate([wanted["bidder_a"].to_numpy(dtype=object), wanted["bidder_b"].to_numpy(dtype=object)]))
     sub = bids[bids["bidder_id"].astype(str).isin(who).to_numpy()]
@@ -317,8 +317,8 @@ def _flagged_rows(eng, bids: pd.DataFrame, n: int, agg: pd.DataFrame) -> pd.Data
 
 
 def _pair_tables(rows: pd.DataFrame, agg: pd.DataFrame) -> dict:
-    """`features.indicators.canonical.pair_tables` restricted to the bidder pairs of `agg` (their every bid pair)."""
-    from features.indicators.canonical import PairIndex
+    """`features.evidence.indicators.canonical.pair_tables` restricted to the bidder pairs of `agg` (their every bid pair)."""
+    from features.evidence.indicators.canonical import PairIndex
 
     agg = agg.sort_values(["bidder_a", "bidder_b"], kind="stable").reset_index(drop=True)
     return {"bid_pairs": rows, "bidder_pairs": agg, "rows": PairIndex(rows["bidder_a"], rows["bidder_b"])}

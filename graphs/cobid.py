@@ -3,14 +3,13 @@
 Edge attributes say how often the two met (`co_bids`) and who won when both bid (`a_won`/`b_won`: wins of the endpoint whose id sorts first,
 and of the other), so cover relations (one firm keeps losing to the same winner) and
 rotation (wins shared out inside a closed group) can be read off. The projection of the pair evidence (co-bids, wins
-when both bid, price-ratio constancy, shared metadata) comes from `features.pairs.bidder_pairs`; the per-bidder
+when both bid, price-ratio constancy, shared metadata) comes from `features.evidence.pairs.bidder_pairs`; the per-bidder
 counts here use the sparse bidder x tender incidence matrix (wins over a bidder = W'B).
 
 All functions take prepared bids (canonical columns, ids as text, `is_winner` 0/1/NaN) and never modify them.
 """
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -68,7 +67,7 @@ def one_bid_per_firm(bids: pd.DataFrame) -> pd.DataFrame:
 
 def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per unordered bidder pair that met in at least `min_cobids` tenders, from the pair evidence of
-    `features.pairs.bidder_pairs` (pass it as `evidence` when already computed).
+    `features.evidence.pairs.bidder_pairs` (pass it as `evidence` when already computed).
 
     Columns: `bidder_a` < `bidder_b` (as text), `co_bids` (tenders both entered), `a_won` / `b_won` (of those, tenders
     won by a / by b), `cover` (the share of the shared decided tenders won by the more frequent winner of the two,
@@ -117,21 +116,3 @@ def loss_to_one_winner(bids: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(losses > 0, cnt / np.maximum(losses, 1), np.nan)
     return pd.DataFrame({"bidder_id": firms, "top_winner": top, "losses_to_top": cnt, "loss_share_top": share})
-
-
-def cobid_graph(bids: pd.DataFrame, min_cobids: int = 1, pairs: pd.DataFrame | None = None) -> nx.Graph:
-    """The co-bidding graph: every bidder in `bids` a node (with `n_bids`, `n_wins`), an edge per pair that met in at
-    least `min_cobids` tenders with `co_bids`, `a_won` / `b_won` (wins of the endpoint whose id sorts first as text / of
-    the other one), `cover` and `overlap`. `pairs` may pass a precomputed `cobid_pairs` table."""
-    stats = bidder_stats(bids)
-    if pairs is None:
-        pairs = cobid_pairs(bids, min_cobids=min_cobids)
-    else:
-        pairs = pairs[pairs["co_bids"] >= min_cobids]
-    G = nx.Graph()
-    for r in stats.itertuples(index=False):
-        G.add_node(r.bidder_id, n_bids=int(r.n_bids), n_wins=int(r.n_wins))
-    for r in pairs.itertuples(index=False):
-        G.add_edge(r.bidder_a, r.bidder_b, co_bids=int(r.co_bids), a_won=int(r.a_won), b_won=int(r.b_won),
-                   cover=float(r.cover), overlap=float(r.overlap))
-    return G

@@ -14,7 +14,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 FORMATS = {".graphml": "graphml", ".gexf": "gexf"}
 
@@ -86,7 +86,7 @@ def write_graph(G: nx.Graph, path, edge_defaults: dict | None = None) -> Path:
                 if k in d and d[k] == v:
                     del d[k]
         H.graph["edge_default"] = defaults
-    from features.export import atomic_path
+    from features.io.export import atomic_path
 
     with atomic_path(path) as tmp:
         if fmt == "graphml":
@@ -289,7 +289,7 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
         path = Path(path)
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-        from features.export import atomic_path
+        from features.io.export import atomic_path
 
         with atomic_path(path) as tmp:  # a picture is whole or absent
             fig.savefig(tmp, format="svg" if path.suffix.lower() == ".svg" else "png")

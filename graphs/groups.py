@@ -25,7 +25,7 @@ inside a sixty-firm market) and scores each group by its bidding behaviour first
   the bidders would give by chance;
 - the pattern of wins in those joint tenders: evenness (rotation: wins shared out in turn) and the share of members'
   losses that went to one member (cover bidding);
-- the screens of the joint tenders (features.screens.tender_screens): how much tighter their prices are than the rest;
+- the screens of the joint tenders (features.evidence.screens.tender_screens): how much tighter their prices are than the rest;
 - the relations that tie the members (share of member pairs tied, specificity-weighted).
 
     behaviour = 0.5 exclusivity + 0.3 cohesion + 0.2 control
@@ -45,7 +45,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from features.settings import GraphsSettings
+from features.core.settings import GraphsSettings
 from graphs import cobid, community, relations
 
 W_EXCLUSIVITY, W_COHESION, W_CONTROL = 0.5, 0.3, 0.2
@@ -63,7 +63,7 @@ class BidderGraphs:
 
     bids: pd.DataFrame
     stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses (bidder ids sorted as text: node i)
-    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once; features.pairs evidence)
+    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once; features.evidence.pairs evidence)
     relation_pairs: pd.DataFrame        # long: firm_a, firm_b, relation, value, n_firms, weight
     strength: pd.DataFrame              # wide: per tied pair, one column per relation, relations, strength
     edges: pd.DataFrame                 # combined graph's edges (co-bidding >= min_cobids or any relation), `EDGE_COLUMNS`
@@ -212,12 +212,6 @@ def graph_from_edges(stats: pd.DataFrame, edges: pd.DataFrame, node_attrs: dict 
     return G
 
 
-def combined_graph(stats: pd.DataFrame, pairs: pd.DataFrame, strength: pd.DataFrame, settings=None,
-                   node_attrs: dict | None = None) -> nx.Graph:
-    """The combined graph as one networkx graph (`graph_from_edges` of `combined_edges`)."""
-    return graph_from_edges(stats, combined_edges(stats, pairs, strength, settings), node_attrs)
-
-
 def detect(graph, settings=None) -> list[set]:
     """Communities of the combined graph (`BidderGraphs`, or any weighted networkx graph), per connected component on
     the current engine: large ones split again, loose members peeled off (settings: engine, method, resolution, seed,
@@ -246,8 +240,8 @@ def detect(graph, settings=None) -> list[set]:
 
 
 def _screens(bids: pd.DataFrame) -> pd.DataFrame:
-    """The coefficient of variation of each tender's bids (`features.screens.tender_screens`), tender ids as text."""
-    from features.screens import tender_screens
+    """The coefficient of variation of each tender's bids (`features.evidence.screens.tender_screens`), tender ids as text."""
+    from features.evidence.screens import tender_screens
 
     sc = tender_screens(bids)[["tender_id", "cv"]].copy()
     sc["tender_id"] = sc["tender_id"].astype(str)

@@ -1,5 +1,5 @@
 """One call per `riskmodels graph ...` command: from a loaded dataset (anything with `.get(name)` -> DataFrame or None,
-such as `features.dataset.Dataset`) to written files and a short summary. The CLI stays a thin layer over these."""
+such as `features.io.dataset.Dataset`) to written files and a short summary. The CLI stays a thin layer over these."""
 from __future__ import annotations
 
 import time
@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from features.errors import InputError
-from features.export import write_table
+from features.core.errors import InputError
+from features.io.export import write_table
 from graphs import export, groups as groups_mod, relations, tables
 
 TABLES = ("bids", "tenders", "enterprises", "shareholders")

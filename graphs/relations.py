@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -366,15 +365,3 @@ def relation_strength(pairs: pd.DataFrame, relation_weights: dict | None = None)
     top = top.drop_duplicates(["firm_a", "firm_b"]).set_index(["firm_a", "firm_b"])
     wide["top_value"] = (top["relation"] + "=" + top["value"].astype(str)).reindex(wide.index)
     return wide.reset_index()[cols]
-
-
-def relation_graph(strength: pd.DataFrame, nodes=()) -> nx.Graph:
-    """The multiplex relationship graph: one edge per tied pair with one float attribute per relation (0 = absent),
-    `relations` naming them and `strength`. `nodes` adds firms without ties."""
-    G = nx.Graph()
-    G.add_nodes_from(nodes)
-    for r in strength.itertuples(index=False):
-        d = r._asdict()
-        a, b = d.pop("firm_a"), d.pop("firm_b")
-        G.add_edge(a, b, **{k: (float(v) if k in RELATIONS or k == "strength" else str(v)) for k, v in d.items()})
-    return G

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import pandas as pd
 
-from features import uscc
+from features.io import uscc
 
 CODES = uscc.generate(np.random.default_rng(5), 4)
 
@@ -50,7 +50,7 @@ def test_settings_unknown_key_is_named(cli, tmp_path):
 
 
 def test_init_writes_a_default_file_that_loads(cli, tmp_path):
-    from features.settings import Settings, load_settings
+    from features.core.settings import Settings, load_settings
 
     p = tmp_path / "riskmodels.toml"
     cli("init", p, err="wrote")
@@ -92,7 +92,7 @@ def test_import_garcia_without_bidders_makes_anonymous_ids(cli, tmp_path):
     (["366", "366", ""], "date_index", ["366.0", None]),  # a day number, one missing
 ])
 def test_import_garcia_reads_date_forms(tmp_path, dates, kind, expected):
-    from features.garcia import import_garcia
+    from features.imports.garcia import import_garcia
 
     src = tmp_path / "g.csv"
     pd.DataFrame({"Tender": [1, 1, 2], "Competitors": [5, 6, 5], "Bid_value": [10, 11, 12], "Date": dates}).to_csv(src, index=False)
@@ -103,7 +103,7 @@ def test_import_garcia_reads_date_forms(tmp_path, dates, kind, expected):
 
 
 def test_import_garcia_pooled_file_keeps_countries_apart(tmp_path):
-    from features.garcia import import_garcia
+    from features.imports.garcia import import_garcia
 
     src = tmp_path / "all.csv"
     pd.DataFrame({"Tender": [1, 1, 1, 1], "Bid_value": [10, 11, 50, 52], "Dataset": ["Brazil", "Brazil", "Italy", "Italy"],

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import shared_path
+from tests.conftest import shared_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "credit"
 FAST = """
@@ -113,7 +113,7 @@ def test_evaluate_bad_input(cli, tmp_path):
 
 @pytest.fixture(scope="module")
 def small_city(tmp_path_factory):
-    from features.settings import load_settings
+    from features.core.settings import load_settings
     from riskmodels.simulation import simulate
 
     d = tmp_path_factory.mktemp("city")
@@ -184,7 +184,7 @@ def test_full_reference_tables_beat_baselines(cli, name, target, baseline):
 
 def test_training_table_samples_firms_before_building_features(small_city):
     """Drawing the training firms before building features gives the sample of the whole table, row for row."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit.pipeline import sample_firms, training_table
 
     ds = load_dataset(small_city)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features import codes
+from features.io import codes
 from features.enterprise import enterprise_features, event_kind, risk_directions
 
 AS_OF = pd.Timestamp("2024-06-01")

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from features.settings import TiersSettings
+from features.core.settings import TiersSettings
 from riskmodels.credit.model import CreditClassifier
 from riskmodels.credit.monitor import calibration_table, discrimination, ks_statistic, migration_matrix, psi, stability
 from riskmodels.credit.reasons import describe, reasons_in_words

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features import uscc
-from features.dataset import load_dataset
-from features.errors import InputError
-from features.prepare import parse_amount, parse_date
+from features.io import uscc
+from features.io.dataset import load_dataset
+from features.core.errors import InputError
+from features.io.prepare import parse_amount, parse_date
 
 RNG = np.random.default_rng(3)
 CODES = uscc.generate(RNG, 6)
@@ -93,7 +93,7 @@ def test_required_dates_out_of_range_are_rejected(tmp_path):
 
 
 def test_column_mapping_from_settings(tmp_path):
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     pd.DataFrame({"标段编号": ["T1"], "单位": [CODES[0]], "金额": ["12.5万"]}).to_csv(tmp_path / "bids.csv", index=False)
     s = Settings()

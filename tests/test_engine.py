@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from features import engine
-from features.settings import EngineSettings, Settings
+from features.core.settings import EngineSettings, Settings
 
 
 def test_hash_partitions_keep_a_key_together_and_the_row_order():
@@ -120,7 +120,7 @@ def _same(a: dict, b: dict) -> None:
 
 @pytest.fixture(scope="module")
 def fitted(city):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from riskmodels.credit.pipeline import train_dataset
 
     s = Settings()
@@ -198,7 +198,7 @@ def test_relations_shuffled_by_value_on_workers_give_the_pandas_table(short_of_m
 def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_memory, tmp_path):
     import shutil
 
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
 
     dirty = tmp_path / "dirty"
     shutil.copytree(city, dirty)
@@ -222,10 +222,10 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     is read whole, so that duplicate rows in two parts are still found)."""
     import shutil
 
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from features.partition import partition_dataset
     from features.partitioned import prepare_parts_on_engine
-    from features.schema import TABLES
+    from features.io.schema import TABLES
 
     dirty = tmp_path / "dirty"
     shutil.copytree(city, dirty)
@@ -259,7 +259,7 @@ def test_bidder_groups_are_the_same_on_dask_with_components_as_tasks(city, short
     """Co-bidding pairs by a shuffle on the pair and communities per connected component: the small city's components
     spread over many tasks on the workers give the pairs, groups (members, scores) and per-bidder features of one
     in-process run."""
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
     from graphs import components
     from graphs.pipeline import analyse
     from graphs.tables import bidder_features
@@ -374,7 +374,7 @@ def test_inspection_draw_per_stratum_on_dask_gives_the_same_plan(short_of_memory
 
 
 def _flags_both_ways(tables: dict, flags, eng):
-    from features.flags import collusion_flags
+    from features.evidence.flags import collusion_flags
 
     one = collusion_flags(tables, flags)
     count = lambda: eng.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)  # noqa: E731
@@ -413,7 +413,7 @@ def test_red_flags_per_tender_partition_see_values_shared_across_partitions(shor
     in one process."""
     import dataclasses
 
-    from features.settings import FlagsSettings
+    from features.core.settings import FlagsSettings
 
     n, taken, rows, items = 6, set(), [], []
 
@@ -463,7 +463,7 @@ def test_red_flags_per_tender_partition_see_values_shared_across_partitions(shor
 
 @pytest.mark.slow
 def test_red_flags_of_the_tiny_city_are_the_same_on_dask(city, short_of_memory):
-    from features.dataset import load_dataset
+    from features.io.dataset import load_dataset
 
     s = Settings()
     ds = load_dataset(city, s, tables=["tenders", "bids", "bid_items", "enterprises", "shareholders"])

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.errors import InputError
-from features.settings import GraphsSettings
+from features.core.errors import InputError
+from features.core.settings import GraphsSettings
 from graphs import cobid, community, components, export, groups, relations, tables
 
 

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.dataset import load_dataset
-from features.errors import InputError
-from features.export import CONTROL, atomic_dir, escape_cell, refuse_overwrite, safe_frame, unescape_cell, write_table
-from features.io import read_raw
-from features.prepare import parse_amount, parse_date
-from features.settings import Settings
+from features.io.dataset import load_dataset
+from features.core.errors import InputError
+from features.io.export import CONTROL, atomic_dir, escape_cell, refuse_overwrite, safe_frame, unescape_cell, write_table
+from features.io.read import read_raw
+from features.io.prepare import parse_amount, parse_date
+from features.core.settings import Settings
 
 FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -528,29 +528,12 @@ def test_tables_given_twice_or_broken_are_refused(cli, tmp_path):
 
 
 
-def test_every_reader_of_another_commands_output_reads_the_written_values(tmp_path):
-    """Scores (credit --collusion-scores), groups (--groups), previous tiers (--previous) and label files read back as
-    written, whatever the ids look like."""
-    from riskmodels.collusion.pipeline import read_labels
-    from riskmodels.credit.pipeline import read_side_table
-
-    ids = ["=1+1", "-5", "+SUM(1)", "'=x", "@a", "T1"]
-    scores = write_table(pd.DataFrame({"tender_id": ids, "score": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}), tmp_path / "s.csv")
-    back = read_side_table(scores, ("tender_id", "score"))
-    assert back["tender_id"].tolist() == ids and back["score"].tolist() == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    groups = write_table(pd.DataFrame({"enterprise_id": ids, "group_id": ["-1"] * 6}), tmp_path / "g.csv")
-    assert read_side_table(groups, ("group_id",))["enterprise_id"].tolist() == ids
-    labels = write_table(pd.DataFrame({"tender_id": ids, "collusive": [1, 0, 1, 0, 1, 0]}), tmp_path / "l.csv")
-    lab = read_labels(labels)
-    assert lab["tender_id"].tolist() == ids and lab["collusive"].tolist() == [1, 0, 1, 0, 1, 0]
-
-
 def test_safe_frame_escapes_a_column_backed_by_a_read_only_array():
     """A frame may hand out its text columns as read-only arrays (copy-on-write views); escaping must not write into
     them (the case list of `collusion score` with formula-looking firm names stopped with exit 1 this way)."""
     import pandas as pd
 
-    from features.export import safe_frame
+    from features.io.export import safe_frame
 
     df = pd.DataFrame({"bidders": pd.Series(["=HYPERLINK(1)", "plain", "+SUM(1)"], dtype=object)})
     assert not df["bidders"].to_numpy(dtype=object).flags.writeable  # what pandas hands out under copy-on-write
@@ -564,7 +547,7 @@ def test_outputs_get_the_usual_permissions_not_those_of_their_temporary_files(tm
     would give under the umask, so a colleague can read a plan or a case file."""
     import os
 
-    from features.export import atomic_dir, write_text
+    from features.io.export import atomic_dir, write_text
     from riskmodels.report.site import Site
 
     old = os.umask(0o022)

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from features.errors import SettingsError
-from features.indicators import engine, stats
-from features.indicators.config import build, load_ini, pipe
-from features.ocds import ReadReport, read_processes
+from features.core.errors import SettingsError
+from features.evidence.indicators import engine, stats
+from features.evidence.indicators.config import build, load_ini, pipe
+from features.imports.ocds import ReadReport, read_processes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indicators"
 NAMES = sorted(p.stem for p in FIXTURES.glob("R*.jsonl"))
@@ -37,7 +37,7 @@ def results(path: Path, ini: Path, meta: bool = False) -> dict:
 
 
 def test_every_indicator_has_a_fixture():
-    from features.indicators import CARDINAL
+    from features.evidence.indicators import CARDINAL
 
     assert len(NAMES) == 15
     assert {n.split("-")[0] for n in NAMES} == set(CARDINAL)

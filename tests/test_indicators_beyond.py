@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.indicators import engine
-from features.indicators.config import build
-from features.indicators import REGISTRY
-from features.ocds import read_processes
+from features.evidence.indicators import engine
+from features.evidence.indicators.config import build
+from features.evidence.indicators import REGISTRY
+from features.imports.ocds import read_processes
 
 
 def frame(rows):

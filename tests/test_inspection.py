@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.inspection import Policy, VerifyFailed, draw_plan, make_plan, verify_plan
 from riskmodels.inspection.draw import last_visits
 from riskmodels.inspection.exports import safe_cell
@@ -446,7 +446,7 @@ def test_triggers_file_is_hashed_and_forces_visits(tmp_path, cli):
 
 
 def test_inputs_read_once_give_the_same_plan_and_lift_and_must_be_the_same_files(tmp_path):
-    from features.settings import Settings
+    from features.core.settings import Settings
     from riskmodels.inspection.evaluate import simulate_plans
     from riskmodels.inspection.planner import load_inputs, locate_inputs
 

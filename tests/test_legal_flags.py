@@ -6,10 +6,10 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from features.legal.base import LegalContext
-from features.legal import LEGAL
-from features.flags import collusion_flags, flagged_tenders
-from features.settings import FlagsSettings
+from features.evidence.legal.base import LegalContext
+from features.evidence.legal import LEGAL
+from features.evidence.flags import collusion_flags, flagged_tenders
+from features.core.settings import FlagsSettings
 
 BID_COLUMNS = ["tender_id", "bidder_id", "price", "status", "is_winner", "ip", "mac", "device_id", "file_creator",
                "file_hash", "ca_serial", "deposit_account", "project_manager_id", "agent_id"]
@@ -141,7 +141,7 @@ def test_collusion_flags_combines_and_rejects_unknown_codes():
     ev, meta = collusion_flags({"bids": bids}, FlagsSettings())
     assert list(ev["code"]) == ["A40.6"] and flagged_tenders(ev) == {"T1"}
     assert meta["A40.6"]["findings"] == 1.0 and "upper_fence" in meta["R022"] or "tenders" in meta["R022"]
-    from features.errors import SettingsError
+    from features.core.errors import SettingsError
 
     with pytest.raises(SettingsError, match="R999"):
         collusion_flags({"bids": bids}, dataclasses.replace(FlagsSettings(), enabled=["R999"]))

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.dataset import load_dataset
-from features.errors import InputError
+from features.io.dataset import load_dataset
+from features.core.errors import InputError
 
 cell = st.one_of(st.text(max_size=12), st.sampled_from(["", "-5", "0", "1,000", "¥12", "9万", "abc", "2023-01-01", "=1+1",
                                                         "91350100M000100Y43", "91350100M000100Y40", "NaN", "\"", "\n"]))

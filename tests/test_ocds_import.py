@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from features.dataset import load_dataset
+from features.io.dataset import load_dataset
 
 RELEASE = {
     "ocid": "ocds-1", "buyer": {"id": "B1"},

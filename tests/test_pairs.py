@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from features.errors import InputError
-from features.screens import bid_progressions
-from features.pairs import (META_FIELDS, bid_pairs, bidder_pairs, combine_partials, finalize_pairs,
+from features.core.errors import InputError
+from features.evidence.screens import bid_progressions
+from features.evidence.pairs import (META_FIELDS, bid_pairs, bidder_pairs, combine_partials, finalize_pairs,
                             pair_partials, tenders_per_bidder)
 
 ODD = 1.5
@@ -374,8 +374,8 @@ def test_variance_has_no_cancellation_for_large_close_ratios():
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_split_bid_pairs_equal_one_partition_pair_evidence(seed):
-    from features.pairs import pair_evidence
-    from features.settings import Settings
+    from features.evidence.pairs import pair_evidence
+    from features.core.settings import Settings
 
     bids, lines = random_bids(seed, 150, items=True)
     pairs, whole = pair_evidence(bids, lines, Settings())
@@ -390,9 +390,9 @@ def test_split_bid_pairs_equal_one_partition_pair_evidence(seed):
 def test_partitioned_pair_evidence_equals_one_partition():
     """The engine path itself (tender partitions, partials cast to text ids, a two-level tree of combines), in process."""
     from features.engine import PandasEngine
-    from features.pairs import pair_evidence
+    from features.evidence.pairs import pair_evidence
     from features.partitioned import pair_evidence_on_engine
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     class Partitioned(PandasEngine):
         def partitions(self, rows: int) -> int:
@@ -483,7 +483,7 @@ def test_blank_metadata_never_equal_and_non_text_values_compare_as_text():
 def test_hash_collisions_are_confirmed_on_the_text():
     import pyarrow as pa
 
-    from features.pairs import _confirm_equal
+    from features.evidence.pairs import _confirm_equal
 
     arr = pa.array(["x", "y", "x"], type=pa.large_string())
     rows = np.array([[0, 0], [1, 2]])  # pairs of bids (0, 1) and (0, 2)
@@ -495,7 +495,7 @@ def test_hash_collisions_are_confirmed_on_the_text():
 def test_confirm_reads_chunked_text_and_flags_found_word_by_word():
     import pyarrow as pa
 
-    from features.pairs import _confirm_equal, _flagged, _take
+    from features.evidence.pairs import _confirm_equal, _flagged, _take
 
     arr = pa.chunked_array([["x", "y"], [], ["x", "z", "y"]], type=pa.large_string())
     rows = np.array([4, 0, 2, 1, 3])
@@ -534,7 +534,7 @@ def test_many_bidders_use_wide_codes_and_rows_point_at_the_bids():
 ])
 @pytest.mark.parametrize("dtype", ["str", "string[python]", "object"])
 def test_factorize_sorted_matches_pandas(ids, dtype):
-    from features.bids import factorize_sorted
+    from features.evidence.bids import factorize_sorted
     s = pd.Series(ids, dtype=dtype, name="tender_id")
     codes, uniques = factorize_sorted(s)
     ref_codes, ref_uniques = pd.factorize(s.astype("string"), sort=True)
@@ -545,7 +545,7 @@ def test_factorize_sorted_matches_pandas(ids, dtype):
 
 
 def test_threaded_factorising_and_all_missing_metadata_change_nothing(monkeypatch):
-    import features.pairs as fp
+    import features.evidence.pairs as fp
     rng = np.random.default_rng(5)
     n = 600
     bids = pd.DataFrame({"tender_id": np.repeat([f"t{i:03d}" for i in range(n // 6)], 6),

@@ -1,4 +1,4 @@
-"""Progress of the engines' batches on stderr (`features.progress`): plain lines at most every few seconds and always the
+"""Progress of the engines' batches on stderr (`features.core.progress`): plain lines at most every few seconds and always the
 final done/total line; a rich bar on a terminal that ends at the total; nothing on stdout; --quiet silences it."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from features import engine
-from features.progress import TaskProgress, batch
+from features.core.progress import TaskProgress, batch
 
 
 class Clock:

@@ -16,8 +16,8 @@ FAST = "[credit]\nmax_rounds = 60\ninner_folds = 3\nfolds = 3\n"
 def city(tmp_path_factory):
     """A 400-firm city with one firm registered under a name that tries HTML and a formula, its groups as 'graph groups'
     writes them, a credit model trained with those groups, and its tiers."""
-    from conftest import run_cli
-    from features.settings import load_settings
+    from tests.conftest import run_cli
+    from features.core.settings import load_settings
     from riskmodels.simulation import simulate
 
     d = tmp_path_factory.mktemp("reg")
@@ -147,7 +147,7 @@ def test_profile_shows_the_firm_escaped_in_both_languages(city, cli, tmp_path):
 def test_circulated_plan_and_decision_analysis(city, cli, tmp_path):
     from openpyxl import load_workbook
 
-    from riskmodels.inspection.report import read_plan
+    from riskmodels.inspection.analysis import read_plan
     from riskmodels.simulation.outcomes import simulate_results
 
     c = city
@@ -197,7 +197,7 @@ def test_hajek_estimate_is_unbiased_over_draws():
     import numpy as np
 
     from riskmodels.inspection.draw import pareto_rank, stratum_probabilities
-    from riskmodels.inspection.report import PlanFolder, estimate_violation_rate
+    from riskmodels.inspection.analysis import PlanFolder, estimate_violation_rate
 
     rng = np.random.default_rng(0)
     n, x = 400, 40.0

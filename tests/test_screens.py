@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy import stats
 
-from features.errors import InputError
-from features.screens import SCREENS, relative_screens, tender_screens
+from features.core.errors import InputError
+from features.evidence.screens import SCREENS, relative_screens, tender_screens
 from tests.conftest import shared_path
 
 COLUMNS = ["n_bids", *SCREENS]

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features import uscc
-from features.codes import DEPARTMENTS, EVENT_TYPES, INSPECTION_RESULTS, SCHEMES
-from features.dataset import load_dataset
-from features.errors import InputError
-from features.settings import Settings
+from features.io import uscc
+from features.io.codes import DEPARTMENTS, EVENT_TYPES, INSPECTION_RESULTS, SCHEMES
+from features.io.dataset import load_dataset
+from features.core.errors import InputError
+from features.core.settings import Settings
 from riskmodels.simulation import simulate
 
 TABLES = ("tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections", "inspectors", "roster",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from features import uscc
+from features.io import uscc
 
 
 def test_known_code_and_generated_codes_are_valid():

@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 TRACE_KINDS = {"device_id": "device", "ca_serial": "CA certificate serial", "deposit_account": "deposit account"}
 
@@ -93,7 +93,7 @@ def read_black_list(path) -> set[str]:
     """The enterprise ids of a black list (`credit lists` writes black.csv with `enterprise_id`)."""
     from pathlib import Path
 
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     p = Path(path)
     if not p.is_file():
@@ -115,23 +115,24 @@ def black_list_warnings(bids: pd.DataFrame, black: set[str]) -> list[dict]:
 def score_warnings(ds, stats: dict | None, share: float, model=None, settings=None) -> tuple[list[dict], str]:
     """The top `share` of the new tenders by the no-model score against the kept history (or a model's probability).
     Returns (warnings, how they were scored)."""
-    from riskmodels.cases.scoring import history_share, score_against
-    from riskmodels.collusion.pipeline import tender_table
+    from riskmodels.cases.scoring import evidence_table, history_share, score_against
 
-    table = tender_table(ds, flags=True)
-    if len(table) == 0:
-        return [], "no tender to score"
-    if model is not None:
-        names = list(getattr(model, "feature_names_in_", []))
-        score = model.predict_proba(table.reindex(columns=names).astype(float))[:, 1]
-        how, top = "the model's probability", None
+    top = None
+    if model is not None:  # the model's own features, built as `collusion score --model` builds them
+        from riskmodels.collusion.pipeline import score_dataset
+
+        r = score_dataset(ds, model, graph=False, flags=True, settings=settings)
+        table, score, how = r["table"], r["scores"]["score"].to_numpy(dtype=float), "the model's probability"
     elif stats and stats.get("columns"):
+        table = evidence_table(ds, settings)
         score = score_against(stats, table)
-        how, top = f"the no-model score against the history kept in the store ({stats.get('tenders', 0):,} tenders)", \
-            history_share(stats, score)
+        top = history_share(stats, score)
+        how = f"the no-model score against the history kept in the store ({stats.get('tenders', 0):,} tenders)"
     else:
         raise InputError("the case store keeps no history to score new tenders against: record verdicts on the history "
                          "first (`riskmodels cases verdict HISTORY ...`), or give --model")
+    if len(table) == 0:
+        return [], how
     k = max(1, int(np.ceil(share * len(table))))
     order = np.lexsort((table["tender_id"].astype(str).to_numpy(), -score))[:k]
     out = []
@@ -170,7 +171,7 @@ def early_warnings(ds, store, *, black: set[str] | None = None, model=None, shar
 def warn_to_file(ds, store, out, *, black_file=None, model=None, share: float = 0.05, settings=None) -> dict:
     """`cases warn`: raise the warnings of the new dataset `ds`, record those not raised before in `store`, and write
     them to `out` (columns warning_id, tender_id, kind, firms, reason; a header only when nothing is new)."""
-    from features.export import write_table
+    from features.io.export import write_table
     from riskmodels.cases.verdicts import dataset_name
 
     black = read_black_list(black_file) if black_file is not None else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 PRIOR_VERDICTS = 50  # the verdicts at which the learned model and the no-model score weigh the same
 MIN_CLASS = 2  # verdicts of each class (collusive, clean) before a model is learned
@@ -131,7 +131,7 @@ def review_queue(ds, store, budget: int, settings=None, seed: int = 0) -> tuple[
 
 def queue_to_file(ds, store, budget: int, out, settings=None) -> dict:
     """`cases queue`: write the next `budget` tenders to review to `out`; returns what `review_queue` reports."""
-    from features.export import write_table
+    from features.io.export import write_table
 
     q, info = review_queue(ds, store, budget, settings)
     write_table(q, out)

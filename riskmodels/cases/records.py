@@ -27,7 +27,7 @@ def training_labels(store) -> pd.DataFrame:
 
 def export_labels(store, out) -> dict:
     """`cases export`: write `labels(store)` to `out` (CSV, XLSX or Parquet by its suffix)."""
-    from features.export import write_table
+    from features.io.export import write_table
 
     lab = labels(store)
     write_table(lab, out)

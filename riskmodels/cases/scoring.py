@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 QUANTILES = 1001  # points kept per column of a history's distribution (positions then err by at most 0.05 percent)
 
@@ -32,42 +32,54 @@ def _compress(values: np.ndarray) -> list[float]:
     return np.quantile(v, np.linspace(0, 1, QUANTILES)).tolist()
 
 
+def evidence_table(ds, settings=None) -> pd.DataFrame:
+    """The tender table the no-model score reads, without bidder graphs (too costly for a morning run on new tenders):
+    screens, pair evidence and red-flag counts (`riskmodels.collusion.tables`)."""
+    from riskmodels.collusion.tables import flag_findings, flag_table, tender_feature_table
+
+    bids = ds.get("bids")
+    if bids is None or len(bids) == 0:
+        raise InputError(f"{getattr(ds, 'path', 'dataset')}: no accepted bids to score")
+    return tender_feature_table(bids, ds.get("tenders"), flags=flag_table(flag_findings(ds, settings)))
+
+
 def market_statistics(ds, settings=None, table: pd.DataFrame | None = None) -> dict:
-    """The no-model score's fitted state on dataset `ds` (its tender `table` when already built): per evidence column
-    its weight, direction and distribution, plus the distribution of the score itself over the dataset's tenders."""
-    from riskmodels.collusion.model import CompositeCollusionScore
-    from riskmodels.collusion.pipeline import composite_frame, tender_table
+    """The no-model score's fitted state on dataset `ds` (its tender `table` when already built; by default
+    `evidence_table`): per evidence column its weight, direction and distribution, plus the distribution of the score
+    itself over the dataset's tenders."""
+    from riskmodels.collusion.composite import composite_frame, composite_score, default_direction, market_positions
 
     if table is None:
-        table = tender_table(ds, flags=True)
+        table = evidence_table(ds, settings)
     X, weights = composite_frame(table)
-    if X.shape[1] == 0:
+    cols = list(X.columns)
+    if not cols:
         return {"columns": [], "tenders": int(len(table))}
-    comp = CompositeCollusionScore(weights=weights).fit(X)
-    return {"columns": list(X.columns), "weights": {c: float(weights.get(c, 1.0)) for c in X.columns},
-            "directions": {c: int(d) for c, d in comp.directions_.items()},
-            "reference": {c: _compress(X[c].to_numpy(dtype=float)) for c in X.columns},
-            "score": _compress(comp.score_samples(X)), "tenders": int(len(table))}
+    Xa = X.to_numpy(dtype=float)
+    ref = [np.sort(c[np.isfinite(c)]) for c in Xa.T]
+    dirs = np.array([default_direction(c) for c in cols], dtype=float)
+    w = np.array([float(weights.get(c, 1.0)) for c in cols])
+    score = composite_score(market_positions(Xa, ref, dirs), w)
+    return {"columns": cols, "weights": dict(zip(cols, w.tolist())), "directions": dict(zip(cols, dirs.astype(int).tolist())),
+            "reference": {c: _compress(r) for c, r in zip(cols, ref)}, "score": _compress(score),
+            "tenders": int(len(table))}
 
 
 def score_against(stats: dict, table: pd.DataFrame) -> np.ndarray:
     """The no-model score of the tenders in `table`, each evidence column placed in the history's distribution kept in
     `stats` (`market_statistics`). Columns the history had but `table` lacks count as unknown for every tender."""
-    from riskmodels.collusion.model import CompositeCollusionScore
-    from riskmodels.collusion.pipeline import composite_frame
+    from riskmodels.collusion.composite import composite_frame, composite_score, market_positions
 
     cols = stats.get("columns") or []
     if not cols:
         raise InputError("the case store's market statistics hold no evidence column; record verdicts on a history "
                          "with bid screens first")
     X, _ = composite_frame(table)
-    X = X.reindex(columns=cols).astype(float)
-    comp = CompositeCollusionScore(weights=stats["weights"], directions=stats["directions"])
-    ref = {c: np.asarray(stats["reference"][c], dtype=float) for c in cols}
-    n = max(len(v) for v in ref.values())
-    # fitting on the kept distributions (padded with unknowns, which the fit leaves out) restores the history's state
-    comp.fit(pd.DataFrame({c: np.concatenate([v, np.full(n - len(v), np.nan)]) for c, v in ref.items()}))
-    return comp.score_samples(X)
+    Xa = X.reindex(columns=cols).to_numpy(dtype=float)
+    ref = [np.asarray(stats["reference"][c], dtype=float) for c in cols]
+    dirs = np.array([stats["directions"][c] for c in cols], dtype=float)
+    w = np.array([stats["weights"][c] for c in cols], dtype=float)
+    return composite_score(market_positions(Xa, ref, dirs), w)
 
 
 def history_share(stats: dict, scores: np.ndarray) -> np.ndarray:

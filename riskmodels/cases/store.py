@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 SCHEMA_VERSION = 2
 # version 1: verdicts, the firms they name and the judged tenders' bids; version 2 adds the dataset a verdict was given

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.cases.store import VERDICTS, CaseStore
 
 REQUIRED = ("tender_id", "verdict", "by")
@@ -21,7 +21,7 @@ REQUIRED = ("tender_id", "verdict", "by")
 
 def read_verdict_file(path) -> pd.DataFrame:
     """The verdict file as text columns tender_id, verdict, by, note, firms, plus `row` (its spreadsheet row)."""
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     p = Path(path)
     if not p.is_file():

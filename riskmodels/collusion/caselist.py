@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.export import write_table, write_text
+from features.io.export import write_table, write_text
 
 TENDER_COLUMNS = ["rank", "tender_id", "score", "flag", "reasons", "n_bids", "winner", "bidders", "group_id"]
 GROUP_COLUMNS = ["rank", "group_id", "members", "n_members", "tenders", "flagged_tenders", "mean_score", "max_score",

@@ -12,7 +12,7 @@ Families (each on the columns it can use among those given):
 - `lightgbm`: the calibrated `TenderCollusionClassifier` (the `lightgbm` argument) on every column;
 - `extra_trees`: extra trees (300, class-balanced, leaves of at least 3 tenders) on the market-relative screens
   (`<screen>_rank`, position within market and year);
-- `extra_trees_screens`: the same on the 10 raw textbook screens (n_bids and the nine of `features.screens`);
+- `extra_trees_screens`: the same on the 10 raw textbook screens (n_bids and the nine of `features.evidence.screens`);
 - `logistic`: L2-regularised logistic regression (C = 1, class-balanced) on the screens, each mapped to normal scores
   by its quantiles (robust to the heavy tails of kurtosis and relative distance).
 Reasons: LightGBM's own contributions; for the logistic model coefficient x (value - training mean) on the log-odds

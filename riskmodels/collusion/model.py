@@ -1,4 +1,4 @@
-"""Collusion estimators (scikit-learn style): a calibrated LightGBM tender model, a pair model, and a transparent
+"""Collusion estimators (scikit-learn style): a calibrated LightGBM tender model and a transparent
 composite score for markets without labels.
 
 The classes stay thin: `__init__` only stores arguments, `fit` validates and returns `self`, learned state ends in `_`.
@@ -22,15 +22,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from riskmodels.collusion import reasons as _reasons
+from riskmodels.collusion.composite import composite_score, default_direction, market_positions
 
-# Literature directions of the screens under collusion (Imhof 2017; Huber & Imhof 2019): +1 higher is more suspicious.
-# Auction facts: a cartel's winning bid sits close to the reserve; two bids almost equal suggest copied or coordinated prices.
-SCREEN_DIRECTIONS: dict[str, int] = {
-    "cv": -1, "spd": -1, "kurt": +1, "diffp": +1, "rd": +1, "rdnor": +1, "rdalt": +1, "ks": +1,
-    "win_to_reserve": +1, "pair_min_gap": -1, "pair_share_close": +1,
-}
-# Ambiguous in sign (or a size, not evidence): left out of the composite score.
-NEUTRAL = ("skew", "n_bids", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min", "market_n")
 
 
 def _binary_target(y) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +68,7 @@ def _response(model, X) -> np.ndarray:
 
 
 def _fit_booster(booster, X, y, sample_weight, train=None, held_out=None):
-    """One fit of a tender or pair model, a task on the current engine: a clone of `booster` fitted on rows `train` of
+    """One fit of a LightGBM model, a task on the current engine: a clone of `booster` fitted on rows `train` of
     X (all rows when None); with `held_out`, its scores (`_response`) for those rows instead of the fitted booster."""
     from sklearn.base import clone
 
@@ -119,7 +112,7 @@ class _Score(ClassifierMixin, BaseEstimator):
 
 
 class _ScoreCalibration:
-    """A calibrated tender or pair model: its booster's score (`_response`) mapped to a probability by a sigmoid (or
+    """A calibrated LightGBM model: its booster's score (`_response`) mapped to a probability by a sigmoid (or
     isotonic) calibration fitted on out-of-fold scores, as `CalibratedClassifierCV(ensemble=False)` maps it."""
 
     def __init__(self, booster, method: str):
@@ -136,7 +129,8 @@ class _ScoreCalibration:
 
 
 class _LGBMCollusionClassifier(ClassifierMixin, BaseEstimator):
-    """Shared body of the tender and pair models: a binary LightGBM classifier with calibrated probabilities and reasons."""
+    """Shared body of the LightGBM models (the tender model here, the pair model of `benchmarks/pair_model.py`): a binary
+    LightGBM classifier with calibrated probabilities and reasons."""
 
     def __init__(self, n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=10, subsample=0.8,
                  colsample_bytree=0.8, reg_lambda=1.0, class_weight=None, calibration="sigmoid", calibration_cv=3,
@@ -263,73 +257,6 @@ class TenderCollusionClassifier(_LGBMCollusionClassifier):
     """
 
 
-class PairCollusionClassifier(_LGBMCollusionClassifier):
-    """Do these two bidders collude? The same calibrated LightGBM body over pair evidence (co-bids, who wins when both
-    bid, price-ratio stability, shared metadata, registry relations), with reasons."""
-
-    def __init__(self, n_estimators=200, learning_rate=0.05, num_leaves=15, min_child_samples=20, subsample=0.8,
-                 colsample_bytree=0.8, reg_lambda=1.0, class_weight="balanced", calibration="sigmoid", calibration_cv=3,
-                 threshold=0.5, monotone=None, n_jobs=1, random_state=0):
-        super().__init__(n_estimators=n_estimators, learning_rate=learning_rate, num_leaves=num_leaves,
-                         min_child_samples=min_child_samples, subsample=subsample, colsample_bytree=colsample_bytree,
-                         reg_lambda=reg_lambda, class_weight=class_weight, calibration=calibration,
-                         calibration_cv=calibration_cv, threshold=threshold, monotone=monotone, n_jobs=n_jobs,
-                         random_state=random_state)
-
-
-# The score without labels (`evidence_weights`, docs/evaluation.md "The score without labels"): three families of
-# evidence, each weighing the same when the dataset has it.
-# - bid prices: the variance screen alone (low coefficient of variation; Imhof, Karagok & Rutz 2018; Huber & Imhof 2019
-#   find it the most robust single screen). Averaging all nine published screens with their published directions ranked
-#   collusive tenders worse than -cv alone on all three research markets and on the simulated city (docs/evaluation.md).
-# - ties between the bidders of a tender that are not prices: shared bid metadata, registry relations, and the red flags
-#   that name a shared person, document, agent or account.
-# - patterns across tenders (bidder groups, rotation, recurrent winners, fixed price gaps, regular price progressions):
-#   only where the dataset also has ties. Without ties a group is only firms that keep meeting in one region, and on the
-#   research markets these patterns point away from the labelled cartels (docs/evaluation.md).
-PRICE_EVIDENCE = ("cv",)
-# red flags that name a tie (a shared legal representative or owner, document author or device, agent, project manager,
-# deposit account); every other flag is a pattern. Each family's flags enter as one count of distinct codes raised.
-TIE_FLAGS = ("A34", "A40.1", "A40.2", "A40.3", "A40.6")
-TIE_EVIDENCE = ("pair_max_same_meta", "pair_share_meta", "max_relation", "tied_pairs", "tie_flags")
-PATTERN_EVIDENCE = ("group_share", "group_score", "pattern_flags")
-
-
-def evidence_families(table: pd.DataFrame, min_bids: int = 3) -> dict[str, str]:
-    """Column -> evidence family ('prices', 'ties', 'patterns') of the no-model score, for the columns this dataset
-    actually has: present and not constant over its tenders (the price screen over tenders with at least `min_bids`
-    bids). Absent metadata, anonymous bidders (no graph), constant columns and missing bid items add nothing."""
-    def varies(col, rows=None):
-        if col not in table.columns or not pd.api.types.is_numeric_dtype(table[col]):
-            return False
-        v = table[col] if rows is None else table.loc[rows, col]
-        v = pd.to_numeric(v, errors="coerce").dropna()
-        return v.nunique() > 1
-
-    enough = table["n_bids"] >= min_bids if "n_bids" in table.columns else None
-    out = {c: "prices" for c in PRICE_EVIDENCE if varies(c, enough)}
-    ties = [c for c in TIE_EVIDENCE if varies(c)]
-    out.update({c: "ties" for c in ties})
-    if ties:
-        out.update({c: "patterns" for c in PATTERN_EVIDENCE if varies(c)})
-    return out
-
-
-def evidence_weights(families: dict[str, str]) -> dict[str, float]:
-    """Each family present weighs 1 in the mean, split evenly over its columns."""
-    n = pd.Series(families).value_counts()
-    return {c: 1.0 / float(n[f]) for c, f in families.items()}
-
-
-def default_direction(feature: str) -> int:
-    """Direction of a feature in the composite score: screens by the literature, everything else (flags, graph
-    features, counts of shared metadata) higher = more suspicious; 0 = not used (e.g. skewness, whose sign is ambiguous)."""
-    b = _reasons.base_name(feature)
-    if b in SCREEN_DIRECTIONS:
-        return SCREEN_DIRECTIONS[b]
-    if b in NEUTRAL:
-        return 0
-    return +1
 
 
 class CompositeCollusionScore(BaseEstimator):
@@ -382,25 +309,10 @@ class CompositeCollusionScore(BaseEstimator):
         return self
 
     def _parts(self, Xa):
-        P = np.full(Xa.shape, np.nan)
-        for j, ref in enumerate(self.reference_):
-            if self._dirs[j] == 0 or ref.size == 0:
-                continue
-            v = Xa[:, j]
-            ok = ~np.isnan(v)
-            # mid-rank position in the market, oriented so that 1 is the most suspicious end
-            lo = np.searchsorted(ref, v[ok], side="left")
-            hi = np.searchsorted(ref, v[ok], side="right")
-            q = (lo + hi) / (2.0 * ref.size)
-            P[ok, j] = q if self._dirs[j] > 0 else 1.0 - q
-        return P
+        return market_positions(Xa, self.reference_, self._dirs)
 
     def _score(self, Xa):
-        P = self._parts(Xa)
-        W = np.where(np.isnan(P), 0.0, self._w[None, :])
-        tot = W.sum(axis=1)
-        s = np.where(tot > 0, np.nansum(np.nan_to_num(P) * W, axis=1) / np.where(tot > 0, tot, 1.0), 0.5)
-        return s
+        return composite_score(self._parts(Xa), self._w)
 
     def score_samples(self, X):
         """Composite suspicion in [0, 1] (0.5 = typical for the market); higher is more suspicious."""

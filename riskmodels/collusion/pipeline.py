@@ -1,6 +1,6 @@
 """Collusion models over datasets: one function per `riskmodels collusion ...` command (evaluate, train, score).
 
-A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.dataset.Dataset`); each dataset handed to
+A dataset is anything with `.get(name) -> DataFrame | None` (e.g. `features.io.dataset.Dataset`); each dataset handed to
 `train` is one market (market-relative features are computed within it). Saving models and tracking runs happen in
 `experiments/` (called by the CLI), never here.
 """
@@ -9,22 +9,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
-from riskmodels.collusion.model import (PRICE_EVIDENCE, TIE_FLAGS, CompositeCollusionScore, ConsensusCollusionScore,
-                                        TenderCollusionClassifier, default_direction, evidence_families,
-                                        evidence_weights)
-from riskmodels.collusion.tables import SCREEN_BIDS, model_columns, tender_feature_table
+from riskmodels.collusion.composite import TIE_FLAGS, composite_frame, default_direction
+from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
+from riskmodels.collusion.tables import SCREEN_BIDS, flag_findings, flag_table, model_columns, tender_feature_table
 from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training, seen_share, training_profile,
                                            transfer_flags)
 
 
 def model_params(settings=None) -> dict:
     """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
-    from features.errors import SettingsError
+    from features.core.errors import SettingsError
 
     c = getattr(settings, "collusion", None)
     if c is None:
@@ -74,41 +73,6 @@ def graph_analysis(ds, settings=None):
     return groups, tender_features(bg, groups)
 
 
-def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
-    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
-    from features.flags import collusion_flags
-    from features.settings import Settings
-
-    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
-        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
-    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
-    return tender_findings(ev)
-
-
-def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
-    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
-    if evidence is None or len(evidence) == 0:
-        return None
-    ev = evidence
-    if "level" in ev.columns:
-        ev = ev[ev["level"].astype(str) != "bidder"]
-    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
-    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
-    return ev if len(ev) else None
-
-
-def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
-    if findings is None or len(findings) == 0:
-        return None
-    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
-    c.columns = [f"flag_{x}" for x in c.columns]
-    c["n_flags"] = (c > 0).sum(axis=1)
-    return c.reset_index()
-
-
 def flag_evidence(findings: pd.DataFrame | None, tender_ids) -> dict:
     """`flag_<code>` -> the first finding's evidence text per tender (aligned with `tender_ids`), for the reasons."""
     if findings is None or len(findings) == 0 or "evidence" not in findings.columns:
@@ -143,7 +107,7 @@ def read_labels(path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: label file not found")
-    from features.io import read_raw
+    from features.io.read import read_raw
 
     lab = read_raw(p).frame  # text, through the export rule: ids read as the toolkit wrote them
     for col in ("tender_id", "collusive"):
@@ -211,7 +175,7 @@ def evaluate_dataset(ds, *, min_bids: int = SCREEN_BIDS, kind: str = "full", gra
 
 def baseline_columns(table: pd.DataFrame) -> list[str]:
     """The baseline's inputs: the 10 textbook screens (n_bids + 9), as in the published baselines."""
-    from features.screens import SCREENS
+    from features.evidence.screens import SCREENS
 
     return ["n_bids", *SCREENS]
 
@@ -243,8 +207,6 @@ def market_weights(markets, y) -> np.ndarray:
 
 def literature_monotone(columns) -> dict:
     """Directions the screening literature expects under collusion (`default_direction`), for the columns that have one."""
-    from riskmodels.collusion.model import default_direction
-
     return {c: default_direction(c) for c in columns if default_direction(c) != 0}
 
 
@@ -390,26 +352,6 @@ def train(datasets: list, *, kind: str = "transfer", min_bids: int = SCREEN_BIDS
     return model, table, y, info
 
 
-def composite_frame(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> tuple[pd.DataFrame, dict[str, float]]:
-    """(evidence columns of the no-model score, their weights) for one market's tender table (`evidence_families`):
-    only what the dataset has and what varies in it. A tender without a finding of a flag that ran has 0 findings of
-    it (not unknown); the price screen is left out (unknown) for tenders with fewer than `min_bids` bids."""
-    t = table.copy()
-    flag_cols = [c for c in t.columns if c.startswith("flag_")]
-    if flag_cols:
-        raised = t[flag_cols].fillna(0.0) > 0
-        tie = [f"flag_{c}" for c in TIE_FLAGS if f"flag_{c}" in flag_cols]
-        t["tie_flags"] = raised[tie].sum(axis=1).astype(float)
-        t["pattern_flags"] = raised[[c for c in flag_cols if c not in tie]].sum(axis=1).astype(float)
-    if "n_bids" in t.columns:
-        few = t["n_bids"] < min_bids
-        for c in PRICE_EVIDENCE:
-            if c in t.columns:
-                t.loc[few, c] = np.nan
-    fam = evidence_families(t, min_bids)
-    return t[list(fam)].astype(float), evidence_weights(fam)
-
-
 def family_evidence(texts: dict) -> dict:
     """`tie_flags` / `pattern_flags` -> per-tender evidence sentences of the flags of that family, joined, for the
     reasons of the no-model score (`flag_evidence` gives them per `flag_<code>`)."""
@@ -546,29 +488,3 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     groups_t = caselist.group_cases(scores, bids, groups)
     return {"scores": scores, "cases": tenders, "groups": groups_t, "method": method, "table": table, "built": built,
             "notes": notes, "warnings": warnings}
-
-
-def pair_labels(pairs: pd.DataFrame, cartels: pd.DataFrame) -> np.ndarray:
-    """1 where both bidders of a pair belong to the same cartel (`cartels`: cartel_id, members ';'-separated)."""
-    member = {}
-    for cid, members in zip(cartels["cartel_id"].astype(str), cartels["members"].astype(str)):
-        for m in members.split(";"):
-            member.setdefault(m, set()).add(cid)
-    a = pairs["bidder_a"].astype(str).map(lambda x: member.get(x, set()))
-    b = pairs["bidder_b"].astype(str).map(lambda x: member.get(x, set()))
-    return np.array([int(bool(x & y)) for x, y in zip(a, b)], dtype=int)
-
-
-def pair_table(ds) -> pd.DataFrame:
-    """Pair evidence per bidder pair of one dataset, with registry relations when `graphs` can build them."""
-    from riskmodels.collusion.tables import pair_feature_table
-
-    rel = None
-    if ds.get("enterprises") is not None or ds.get("shareholders") is not None:
-        from graphs.relations import relation_pairs, relation_strength
-
-        bids = _bids(ds)
-        found, _ = relation_pairs(ds.get("enterprises"), ds.get("shareholders"), bids,
-                                  firms=set(bids["bidder_id"].astype(str)))
-        rel = relation_strength(found)
-    return pair_feature_table(_bids(ds), ds.get("bid_items"), relations=rel)

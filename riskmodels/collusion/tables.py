@@ -1,7 +1,7 @@
-"""Feature assembly for the collusion models: plain functions from canonical tables to one row per tender (or per bidder pair).
+"""Feature assembly for the collusion models: plain functions from canonical tables to one row per tender.
 
-Nothing here computes a screen: screens come from `features.screens` (`tender_screens`, `relative_screens`), pair evidence from
-`features.pairs`, graph features from `graphs.tables`, red flags from whatever flag table is handed in. This module only
+Nothing here computes a screen: screens come from `features.evidence.screens` (`tender_screens`, `relative_screens`), pair evidence from
+`features.evidence.pairs`, graph features from `graphs.tables`, red flags from whatever flag table is handed in. This module only
 joins them per tender, adds a few facts about the auction outcome that are not screens (the winner's position, bids against
 the reserve price), aggregates bid-pair evidence per tender, and chooses the model columns.
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 # bid screens (spread, skewness, relative distances ...) are undefined or degenerate below three bids: the collusion
-# tables leave them missing there (features.screens defines some from two bids), so no model learns from them, no score
+# tables leave them missing there (features.evidence.screens defines some from two bids), so no model learns from them, no score
 # uses them and no reason cites them for such a tender
 SCREEN_BIDS = 3
 AUCTION = ("win_to_reserve", "min_to_reserve", "mean_to_reserve", "winner_rank", "win_to_min")
@@ -38,7 +38,7 @@ def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) ->
     """Per tender (a function of whole tenders): `winner_rank` (0 = the lowest bid won, 1 = the highest), `win_to_min`
     (winning bid / lowest bid - 1), and, with a reserve price, `win_to_reserve`, `min_to_reserve`, `mean_to_reserve`.
     Only valid bids with a finite price count; unknown values are NaN."""
-    from features.bids import prices
+    from features.evidence.bids import prices
 
     b = pd.DataFrame({"tender_id": _ids(bids["tender_id"]), "price": prices(bids)})
     b["win"] = bids["is_winner"].to_numpy(dtype=float, na_value=np.nan) if "is_winner" in bids.columns else np.nan
@@ -66,8 +66,8 @@ def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) ->
 def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close: float = 0.005) -> pd.DataFrame:
     """Bid-pair evidence per tender: `pair_min_gap` (smallest relative gap between two bids), `pair_share_close` (share of
     pairs within `close` of each other), `pair_max_same_meta` (most shared metadata fields on one pair),
-    `pair_share_meta` (share of pairs sharing any metadata). Uses `features.pairs.bid_pairs` (given or computed)."""
-    from features.pairs import bid_pairs
+    `pair_share_meta` (share of pairs sharing any metadata). Uses `features.evidence.pairs.bid_pairs` (given or computed)."""
+    from features.evidence.pairs import bid_pairs
 
     if pairs is None:
         pairs = bid_pairs(bids)
@@ -89,7 +89,7 @@ def bid_list_facts(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) -> p
     """Per tender: `repeat_bidders` (bidders with more than one valid priced bid in it; missing when bidders are
     anonymous or unnamed) and `reported_bidders` (`tenders.n_bidders`, the number of bidders the source reports, which
     may exceed the bids listed; missing when not given)."""
-    from features.bids import prices, valid_mask
+    from features.evidence.bids import prices, valid_mask
 
     ok = valid_mask(bids) & np.isfinite(prices(bids))
     tid = _ids(bids["tender_id"])
@@ -129,7 +129,7 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
     `use_pairs`), the market-relative versions of screens, auction facts and price-based pair aggregates (`_rank`, `_dm`;
     market = the dataset, crossed with the year where dates exist, or the `market` column), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
     With a `collusive` column in `tenders`, it is carried along as the label (not a feature)."""
-    from features.screens import SCREENS, relative_screens, tender_screens
+    from features.evidence.screens import SCREENS, relative_screens, tender_screens
 
     table = tender_screens(bids).merge(auction_features(bids, tenders), on="tender_id", how="left")
     table = table.merge(bid_list_facts(bids, tenders), on="tender_id", how="left")
@@ -156,6 +156,41 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
     return table
 
 
+def flag_findings(ds, settings=None) -> pd.DataFrame | None:
+    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
+    from features.evidence.flags import collusion_flags
+    from features.core.settings import Settings
+
+    tables = {k: v for k, v in getattr(ds, "tables", {}).items()} or {
+        k: ds.get(k) for k in ("tenders", "bids", "bid_items", "enterprises", "shareholders") if ds.get(k) is not None}
+    ev, _ = collusion_flags(tables, (settings or Settings()).flags)
+    return tender_findings(ev)
+
+
+def tender_findings(evidence: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`collusion_flags` evidence as tender-level findings, one row per (tender, finding): findings naming several
+    tenders ('a;b') are split, findings about a bidder rather than a tender are left out; None when nothing is left."""
+    if evidence is None or len(evidence) == 0:
+        return None
+    ev = evidence
+    if "level" in ev.columns:
+        ev = ev[ev["level"].astype(str) != "bidder"]
+    ev = ev.assign(tender_id=ev["tender_id"].astype(str).str.split(";")).explode("tender_id")
+    ev = ev[ev["tender_id"].astype(str) != ""].reset_index(drop=True)
+    return ev if len(ev) else None
+
+
+def flag_table(findings: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Per tender: `flag_<code>` = findings of that code, and `n_flags` = distinct codes raised."""
+    if findings is None or len(findings) == 0:
+        return None
+    c = findings.groupby(["tender_id", "code"]).size().unstack(fill_value=0)
+    c.columns = [f"flag_{x}" for x in c.columns]
+    c["n_flags"] = (c > 0).sum(axis=1)
+    return c.reset_index()
+
+
 def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     """Feature columns for a model. `full`: every numeric feature. `transfer`: market-relative ones only (`_rank`
     positions within market-year of the screens, auction facts and price-based pair aggregates, plus flags, shared
@@ -166,36 +201,9 @@ def model_columns(table: pd.DataFrame, kind: str = "full") -> list[str]:
     cols = [c for c in table.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(table[c])
             and table[c].notna().any()]
     if kind == "transfer":
-        from features.screens import SCREENS
+        from features.evidence.screens import SCREENS
 
         scaled = (*SCREENS, *AUCTION, "n_bids", *PAIR_PRICE)
         raw = set(scaled) | {f"{c}_dm" for c in scaled}
         cols = [c for c in cols if c not in raw]
     return cols
-
-
-def pair_feature_table(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *,
-                       relations: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per bidder pair that met at least once (`features.pairs.bidder_pairs`), with the numeric pair evidence as
-    features; `relations` (firm_a, firm_b, strength) adds the registry relation strength."""
-    from features.pairs import bidder_pairs
-
-    p = bidder_pairs(bids, bid_items)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wins = p[["wins_a", "wins_b"]].to_numpy(dtype=float)
-        p["win_share_max"] = np.nanmax(wins, axis=1) / p["co_bids"].where(p["co_bids"] > 0)
-        p["win_balance"] = np.abs(wins[:, 0] - wins[:, 1]) / p["co_bids"].where(p["co_bids"] > 0)
-    if relations is not None and len(relations):
-        r = relations[["firm_a", "firm_b", "strength"]].copy()
-        a, b = r["firm_a"].astype(str), r["firm_b"].astype(str)
-        r["bidder_a"], r["bidder_b"] = np.where(a < b, a, b), np.where(a < b, b, a)
-        r = r.groupby(["bidder_a", "bidder_b"], as_index=False)["strength"].max().rename(columns={"strength": "relation"})
-        p = p.merge(r, on=["bidder_a", "bidder_b"], how="left")
-        p["relation"] = p["relation"].fillna(0.0)
-    return p
-
-
-def pair_model_columns(table: pd.DataFrame) -> list[str]:
-    """Numeric pair evidence columns (ids and raw tender counts of each firm left out)."""
-    skip = {"bidder_a", "bidder_b", "n_tenders_a", "n_tenders_b", "wins_a", "wins_b", "label"}
-    return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c]) and table[c].notna().any()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 CONFIRMED_COLUMNS = ["enterprise_id", "tender_id", "verdict_id", "decided_at", "by", "note"]
 RULE_CONFIRMED = "confirmed collusion"

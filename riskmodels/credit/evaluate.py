@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.credit import monitor
 from riskmodels.credit.model import CreditClassifier
 from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
@@ -153,7 +153,7 @@ def make_model(settings=None, monotone=None, params: dict | None = None) -> Cred
     """The credit model with the `[credit]` settings. `params` (e.g. an experiment spec's [model] table) overrides them:
     CreditClassifier arguments by name, `n_estimators` as `max_rounds`, and any other key is a LightGBM parameter
     (then the one candidate: the shallow default with those keys replaced)."""
-    from features.settings import Settings
+    from features.core.settings import Settings
     from riskmodels.credit.model import DEFAULT_CANDIDATES
 
     c = (settings or Settings()).credit
@@ -212,7 +212,7 @@ def cross_validate(X: pd.DataFrame, y, settings=None, *, folds: int | None = Non
     and the metrics on them (AUC, KS, Gini, Brier, bad rate per tier)."""
     from sklearn.base import clone
 
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     settings = settings or Settings()
     check_policy(settings.tiers)

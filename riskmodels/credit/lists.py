@@ -1,5 +1,5 @@
 """Red and black lists (红黑名单) for differentiated supervision: documented rules over the credit tiers, the credit events,
-the inspections and manual decisions, configurable in `[lists]` (`features.settings.ListsSettings`).
+the inspections and manual decisions, configurable in `[lists]` (`features.core.settings.ListsSettings`).
 
 Black list (any rule):
 - `event:<type>`: a credit event of a type in `black_event_types` (default: serious illegal and dishonest list, dishonest
@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features import codes
+from features.io import codes
+from features.io.side_tables import cell_text
 from features.enterprise import event_kind
-from features.errors import InputError
+from features.core.errors import InputError
 
 LIST_COLUMNS = ["enterprise_id", "name", "tier", "rule", "evidence", "since"]
 EFFECT = {"black": "always in the inspection draw's high stratum (sampled as tier D)",
@@ -31,10 +32,6 @@ EFFECT = {"black": "always in the inspection draw's high stratum (sampled as tie
 
 def _dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, errors="coerce")
-
-
-def _text(v) -> str:
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
 
 
 def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: pd.DataFrame | None,
@@ -48,7 +45,7 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
     for c in ("enterprise_id", "tier"):
         if c not in tiers.columns:
             raise InputError(f"tiers: column '{c}' is missing")
-    t = tiers.assign(enterprise_id=tiers["enterprise_id"].map(_text)).drop_duplicates("enterprise_id", keep="last")
+    t = tiers.assign(enterprise_id=tiers["enterprise_id"].map(cell_text)).drop_duplicates("enterprise_id", keep="last")
     when = pd.Timestamp(as_of) if as_of is not None else (
         _dates(t["as_of"]).max() if "as_of" in t.columns else pd.NaT)
     if pd.isna(when):
@@ -56,16 +53,16 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
     names = {}
     status = {}
     if enterprises is not None:
-        ent = enterprises.assign(enterprise_id=enterprises["enterprise_id"].map(_text))
+        ent = enterprises.assign(enterprise_id=enterprises["enterprise_id"].map(cell_text))
         if "name" in ent.columns:
-            names = dict(zip(ent["enterprise_id"], ent["name"].map(_text)))
+            names = dict(zip(ent["enterprise_id"], ent["name"].map(cell_text)))
         if "status" in ent.columns:
-            status = dict(zip(ent["enterprise_id"], ent["status"].map(_text).str.lower()))
+            status = dict(zip(ent["enterprise_id"], ent["status"].map(cell_text).str.lower()))
     black: dict = {}
-    red_ok = set(t.loc[t["tier"].map(_text).str.upper().isin([str(x).upper() for x in cfg.red_tiers]), "enterprise_id"])
+    red_ok = set(t.loc[t["tier"].map(cell_text).str.upper().isin([str(x).upper() for x in cfg.red_tiers]), "enterprise_id"])
     ev = None
     if events is not None and len(events):
-        ev = pd.DataFrame({"e": events["enterprise_id"].map(_text), "d": _dates(events["occurred_on"]),
+        ev = pd.DataFrame({"e": events["enterprise_id"].map(cell_text), "d": _dates(events["occurred_on"]),
                            "k": event_kind(events["event_type"]).to_numpy(),
                            "sev": pd.to_numeric(events.get("severity", pd.Series(np.nan, index=events.index)),
                                                 errors="coerce")})
@@ -79,7 +76,7 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
             pen = ev[(ev["d"] >= when - pd.Timedelta(days=cfg.black_days)) & (ev["k"] == codes.ADMINISTRATIVE_PENALTY)]
             n = pen.groupby("e").size()
             first = pen.groupby("e")["d"].max()
-            tier_d = set(t.loc[t["tier"].map(_text).str.upper() == "D", "enterprise_id"])
+            tier_d = set(t.loc[t["tier"].map(cell_text).str.upper() == "D", "enterprise_id"])
             for e, k in n.items():
                 if e in tier_d and k >= cfg.black_tier_d_penalties:
                     black.setdefault(e, []).append(("tier D + penalties", f"tier D and {k} administrative penalties "
@@ -102,9 +99,9 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
             black.setdefault(e, []).extend(entries)
     if inspections is not None and len(inspections) and "result" in inspections.columns:
         d = _dates(inspections["inspected_on"])
-        res = inspections["result"].map(_text).str.lower()
+        res = inspections["result"].map(cell_text).str.lower()
         failed = inspections.loc[(res == codes.INSPECTION_FAIL) & (d >= when - pd.Timedelta(days=cfg.red_clean_days))
-                                 & (d < when), "enterprise_id"].map(_text)
+                                 & (d < when), "enterprise_id"].map(cell_text)
         red_ok -= set(failed)
     if cfg.red_active_only and status:
         red_ok = {e for e in red_ok if status.get(e, "") in ("", "active", "存续", "在业")}
@@ -117,8 +114,8 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
         for c in ("enterprise_id", "list"):
             if c not in decisions.columns:
                 raise InputError(f"decisions: column '{c}' is missing (enterprise_id, list = red|black|none, reason)")
-        for e, lst, why in zip(decisions["enterprise_id"].map(_text), decisions["list"].map(_text).str.lower(),
-                               decisions.get("reason", pd.Series("", index=decisions.index)).map(_text)):
+        for e, lst, why in zip(decisions["enterprise_id"].map(cell_text), decisions["list"].map(cell_text).str.lower(),
+                               decisions.get("reason", pd.Series("", index=decisions.index)).map(cell_text)):
             if lst not in ("red", "black", "none"):
                 raise InputError(f"decisions: column 'list' has {lst!r} for {e} (expected red, black or none)")
             red.pop(e, None)
@@ -133,7 +130,7 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
 
 def _tier(t: pd.DataFrame, e: str) -> str:
     m = t.loc[t["enterprise_id"] == e, "tier"]
-    return _text(m.iloc[0]) if len(m) else ""
+    return cell_text(m.iloc[0]) if len(m) else ""
 
 
 def _zh_event(kind: str) -> str:
@@ -144,7 +141,7 @@ def _zh_event(kind: str) -> str:
 
 def _frame(found: dict, t: pd.DataFrame, names: dict, lang: str = "en") -> pd.DataFrame:
     """One row per firm; each entry is (rule, evidence, since, rule in Chinese, evidence in Chinese)."""
-    tier = dict(zip(t["enterprise_id"], t["tier"].map(_text)))
+    tier = dict(zip(t["enterprise_id"], t["tier"].map(cell_text)))
     r, x, sep = (0, 1, "; ") if lang == "en" else (3, 4, "；")
     rows = [(e, names.get(e, ""), tier.get(e, ""), sep.join(en[r] for en in v), sep.join(en[x] for en in v),
              max(en[2] for en in v).date().isoformat()) for e, v in found.items()]

@@ -8,7 +8,7 @@
 - `monitor_dataset(model, tables, settings, reference_as_of=...)`: the model between two dates: PSI of the score and of
   every feature, tier migration, and discrimination and calibration on the labels dated in between.
 
-`tables` is a `features.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
+`tables` is a `features.io.dataset.Dataset` or a {name: DataFrame} mapping of prepared canonical tables.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from features import engine
 from features.enterprise import enterprise_features, risk_directions, serious_list_entries
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.credit import monitor
 from riskmodels.credit.evaluate import make_model
 from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
@@ -35,7 +35,7 @@ def _get(tables, name):
 
 
 def _settings(settings):
-    from features.settings import Settings
+    from features.core.settings import Settings
 
     return settings or Settings()
 
@@ -395,7 +395,7 @@ class Monitoring:
         import json
         from pathlib import Path
 
-        from features.export import write_table, write_text
+        from features.io.export import write_table, write_text
 
         folder = Path(folder)
         write_table(self.stability, folder / "stability.csv")
@@ -448,33 +448,3 @@ def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None
                                       "tiers": tier_table(y, p, assign_tiers(p, s.tiers)["tier"])}
             calib = monitor.calibration_table(y, p)
     return Monitoring(summary=summary, stability=stab.drop(columns="is_score"), migration=mig, calibration=calib)
-
-
-def parse_date(value: str, what: str) -> pd.Timestamp:
-    """A date given by the user, or InputError naming the option."""
-    t = pd.to_datetime(value, errors="coerce")
-    if pd.isna(t):
-        raise InputError(f"{what}: not a date (YYYY-MM-DD); got {value!r}")
-    return t.normalize()
-
-
-def read_side_table(path, required: tuple) -> pd.DataFrame:
-    """A small CSV/Parquet input (collusion scores, groups, previous tiers) with its required columns checked."""
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    from features.io import read_raw
-
-    raw = read_raw(p)  # CSV through the export rule, so the toolkit's own exports (ids like '+SUM...) read back as written
-    if raw.broken:
-        r, k, _, why = raw.broken[0]
-        raise InputError(f"{p}: row {r} does not fit the header ({why})")
-    df = raw.frame if raw.encoding == "parquet" else raw.frame.replace({"": np.nan})
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
-    if "score" in df.columns:
-        df["score"] = pd.to_numeric(df["score"], errors="coerce")
-    return df

@@ -10,14 +10,14 @@ index of a batch.
 """
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import pandas as pd
 
-from features import codes
+from features.io import codes
+from features.io.side_tables import cell_text
 from features.enterprise import event_kind
-from features.errors import InputError
+from features.core.errors import InputError
 from riskmodels.report.site import render
 
 TEXT = {
@@ -92,22 +92,10 @@ RESULT_LABELS = {"en": {"pass": "no violation", "fail": "violation found", "not_
 LIST_TYPES = (codes.SERIOUS_DISHONEST_LIST, codes.ABNORMAL_OPERATION_LIST)
 
 
-def _t(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or (not isinstance(v, str) and pd.isna(v)):
-        return ""
-    return str(v).strip()
-
-
-def _rows(df: pd.DataFrame | None, col: str, value: str) -> pd.DataFrame:
-    if df is None or col not in df.columns:
-        return pd.DataFrame()
-    return df[df[col].map(_t) == value]
-
-
 def _money(v, lang: str) -> str:
     x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
     if pd.isna(x):
-        return _t(v)
+        return cell_text(v)
     return f"{x / 1e4:,.1f} 万元" if lang == "zh" else f"{x:,.0f} yuan"
 
 
@@ -123,15 +111,15 @@ class ProfileData:
         self.ent = get("enterprises")
         if self.ent is None or "enterprise_id" not in self.ent.columns:
             raise InputError("enterprises: the dataset has no enterprises table to draw profiles from")
-        self.ent = self.ent.assign(enterprise_id=self.ent["enterprise_id"].map(_t)).drop_duplicates("enterprise_id")
+        self.ent = self.ent.assign(enterprise_id=self.ent["enterprise_id"].map(cell_text)).drop_duplicates("enterprise_id")
         self.events, self.inspections = get("credit_events"), get("inspections")
         self.bids, self.shareholders = get("bids"), get("shareholders")
         for c in ("enterprise_id", "tier"):
             if c not in tiers.columns:
                 raise InputError(f"tiers: column '{c}' is missing")
-        self.tiers = tiers.assign(enterprise_id=tiers["enterprise_id"].map(_t)).drop_duplicates("enterprise_id", keep="last")
-        self.tier_of = dict(zip(self.tiers["enterprise_id"], self.tiers["tier"].map(_t)))
-        self.name_of = dict(zip(self.ent["enterprise_id"], self.ent.get("name", pd.Series("", index=self.ent.index)).map(_t)))
+        self.tiers = tiers.assign(enterprise_id=tiers["enterprise_id"].map(cell_text)).drop_duplicates("enterprise_id", keep="last")
+        self.tier_of = dict(zip(self.tiers["enterprise_id"], self.tiers["tier"].map(cell_text)))
+        self.name_of = dict(zip(self.ent["enterprise_id"], self.ent.get("name", pd.Series("", index=self.ent.index)).map(cell_text)))
         self.groups, self.scores, self.history = groups, scores, history or []
         self.by_event = self._split(self.events)
         self.by_inspection = self._split(self.inspections)
@@ -156,14 +144,14 @@ class ProfileData:
     def _split(df, col="enterprise_id") -> dict:
         if df is None or col not in df.columns or not len(df):
             return {}
-        return {k: g for k, g in df.groupby(df[col].map(_t), sort=False)}
+        return {k: g for k, g in df.groupby(df[col].map(cell_text), sort=False)}
 
 
 def _group_words(row, lang: str) -> str:
     """A group's evidence: as `graph groups` wrote it (English), or in Chinese from its figures (the case file's
     sentence: members, joint tenders, exclusivity, ties)."""
     if lang != "zh" or not {"size", "n_joint", "exclusivity"} <= set(row.index):
-        return _t(row.get("evidence"))
+        return cell_text(row.get("evidence"))
     from riskmodels.report.casefile import group_sentence
     from riskmodels.report.i18n import labels
 
@@ -187,13 +175,13 @@ def related_firms(data: ProfileData, eid: str) -> list[dict]:
         return []
     me = me.iloc[0]
     for col, tie in (("legal_rep_id", "shared_rep"), ("address", "shared_address"), ("phone", "shared_phone")):
-        v = _t(me.get(col)) if col in ent.columns else ""
+        v = cell_text(me.get(col)) if col in ent.columns else ""
         if v:
-            for o in ent.loc[(ent[col].map(_t) == v) & (ent["enterprise_id"] != eid), "enterprise_id"]:
+            for o in ent.loc[(ent[col].map(cell_text) == v) & (ent["enterprise_id"] != eid), "enterprise_id"]:
                 out.setdefault(o, []).append(tie)
     sh = data.shareholders
     if sh is not None and {"enterprise_id", "holder_id"} <= set(sh.columns):
-        e, h = sh["enterprise_id"].map(_t), sh["holder_id"].map(_t)
+        e, h = sh["enterprise_id"].map(cell_text), sh["holder_id"].map(cell_text)
         holders = set(h[e == eid]) - {""}
         if holders:
             for o in set(e[h.isin(holders)]) - {eid}:
@@ -223,7 +211,7 @@ def tier_changes(events: pd.DataFrame, inspections: pd.DataFrame, as_of: pd.Time
                     out.append({"date": end.date().isoformat(), "record": k, "since": d.date().isoformat(), "what": int(w)})
     if len(inspections):
         for d, r in zip(pd.to_datetime(inspections["inspected_on"], errors="coerce"),
-                        inspections.get("result", pd.Series("", index=inspections.index)).map(_t)):
+                        inspections.get("result", pd.Series("", index=inspections.index)).map(cell_text)):
             if pd.isna(d) or d >= as_of or r != codes.INSPECTION_FAIL:
                 continue
             for w in windows:
@@ -284,7 +272,7 @@ def localised_override(text: str, lang: str) -> str:
 def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=None) -> dict:
     """Everything one profile page shows, as plain values (the template only lays them out). `page_dir`: the folder
     the page is written to (links to the case file are relative to it)."""
-    eid = _t(eid)
+    eid = cell_text(eid)
     me = data.ent[data.ent["enterprise_id"] == eid]
     if not len(me):
         raise InputError(f"--id: enterprise {eid!r} is not in the enterprises table")
@@ -304,20 +292,20 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
             sev = pd.to_numeric(pd.Series([r.get("severity")]), errors="coerce").iloc[0]
             if pd.notna(sev):
                 detail.append(f"{T['severity']} {sev:g}")
-            if _t(r.get("amount")):
+            if cell_text(r.get("amount")):
                 detail.append(f"{T['amount']} {_money(r.get('amount'), lang)}")
-            if _t(r.get("source")):
-                detail.append(depts.get(_t(r.get("source"))) or _t(r.get("source")))
-            timeline.append({"date": _t(r.get("occurred_on"))[:10], "kind": EV.get(k, EV["other"]) if k != "other"
-                             else _t(r.get("event_type")), "detail": ", ".join(detail), "result": "",
+            if cell_text(r.get("source")):
+                detail.append(depts.get(cell_text(r.get("source"))) or cell_text(r.get("source")))
+            timeline.append({"date": cell_text(r.get("occurred_on"))[:10], "kind": EV.get(k, EV["other"]) if k != "other"
+                             else cell_text(r.get("event_type")), "detail": ", ".join(detail), "result": "",
                              "bad": k in codes.NEGATIVE_EVENT_TYPES})
     for _, r in ins.iterrows():
-        res = _t(r.get("result")).lower()
-        detail = [f"{T['department']} {depts.get(_t(r.get('department')), _t(r.get('department')))}"] \
-            if _t(r.get("department")) else []
-        if _t(r.get("penalty")):
+        res = cell_text(r.get("result")).lower()
+        detail = [f"{T['department']} {depts.get(cell_text(r.get('department')), cell_text(r.get('department')))}"] \
+            if cell_text(r.get("department")) else []
+        if cell_text(r.get("penalty")):
             detail.append(f"{T['penalty']} {_money(r.get('penalty'), lang)}")
-        timeline.append({"date": _t(r.get("inspected_on"))[:10], "kind": EV["inspection"], "detail": ", ".join(detail),
+        timeline.append({"date": cell_text(r.get("inspected_on"))[:10], "kind": EV["inspection"], "detail": ", ".join(detail),
                          "result": RES.get(res, res), "bad": res == codes.INSPECTION_FAIL})
     timeline.sort(key=lambda r: r["date"], reverse=True)
     b = data.by_bid.get(eid)
@@ -325,31 +313,31 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
     if b is not None and len(b):
         wins = int(pd.to_numeric(b.get("is_winner", pd.Series(0, index=b.index)), errors="coerce").fillna(0).sum())
         bidding = {"bids": int(len(b)), "wins": wins, "tenders": int(b["tender_id"].nunique()),
-                   "win_rate": f"{wins / len(b):.0%}", "last_bid": _t(b.get("submitted_at", pd.Series([""])).max())[:10]}
+                   "win_rate": f"{wins / len(b):.0%}", "last_bid": cell_text(b.get("submitted_at", pd.Series([""])).max())[:10]}
     groups = None
     if data.groups is not None and {"group_id", "members"} <= set(data.groups.columns):
-        g = data.groups[data.groups["members"].map(_t).map(lambda m: eid in m.split(";"))]
-        groups = [{"group_id": _t(r["group_id"]), "score": _t(r.get("score"))[:6], "evidence": _group_words(r, lang),
+        g = data.groups[data.groups["members"].map(cell_text).map(lambda m: eid in m.split(";"))]
+        groups = [{"group_id": cell_text(r["group_id"]), "score": cell_text(r.get("score"))[:6], "evidence": _group_words(r, lang),
                    "members": [{"id": m, "name": data.name_of.get(m, ""), "tier": data.tier_of.get(m, "")}
-                               for m in _t(r["members"]).split(";") if m and m != eid]} for _, r in g.iterrows()]
+                               for m in cell_text(r["members"]).split(";") if m and m != eid]} for _, r in g.iterrows()]
     flagged = None
     if data.scores is not None and b is not None and {"tender_id", "score"} <= set(data.scores.columns):
-        sc = data.scores[data.scores["tender_id"].map(_t).isin(set(b["tender_id"].map(_t)))]
+        sc = data.scores[data.scores["tender_id"].map(cell_text).isin(set(b["tender_id"].map(cell_text)))]
         flag = pd.to_numeric(sc.get("flag", (sc["score"].astype(float) >= 0.5).astype(int)), errors="coerce").fillna(0) > 0
         sc = sc[flag].sort_values("score", ascending=False).head(20)
-        flagged = [{"tender_id": _t(r["tender_id"]), "score": f"{float(r['score']):.3f}",
-                    "reasons": _reasons_text(_t(r.get("reasons")), lang)} for _, r in sc.iterrows()]
+        flagged = [{"tender_id": cell_text(r["tender_id"]), "score": f"{float(r['score']):.3f}",
+                    "reasons": _reasons_text(cell_text(r.get("reasons")), lang)} for _, r in sc.iterrows()]
     elif data.scores is not None:
         flagged = []
     history = []
     for h in data.history:
-        hr = h[h["enterprise_id"].map(_t) == eid] if "enterprise_id" in h.columns else h.iloc[:0]
+        hr = h[h["enterprise_id"].map(cell_text) == eid] if "enterprise_id" in h.columns else h.iloc[:0]
         if len(hr):
-            history.append({"as_of": _t(hr.iloc[0].get("as_of")), "tier": _t(hr.iloc[0].get("tier"))})
-    if tier.get("previous_tier") and _t(tier.get("previous_tier")):
-        history.append({"as_of": "", "tier": _t(tier.get("previous_tier"))})
+            history.append({"as_of": cell_text(hr.iloc[0].get("as_of")), "tier": cell_text(hr.iloc[0].get("tier"))})
+    if tier.get("previous_tier") and cell_text(tier.get("previous_tier")):
+        history.append({"as_of": "", "tier": cell_text(tier.get("previous_tier"))})
     if tier:
-        history.append({"as_of": _t(tier.get("as_of")), "tier": _t(tier.get("tier"))})
+        history.append({"as_of": cell_text(tier.get("as_of")), "tier": cell_text(tier.get("tier"))})
     history = sorted({(h["as_of"], h["tier"]) for h in history})
     c = data.settings.credit
     changes = tier_changes(ev, ins, as_of, c.windows, c.list_days) if pd.notna(as_of) else []
@@ -367,21 +355,21 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
         from riskmodels.credit.collusion_facts import _case_words
 
         confirmed = T["confirmed"].format(cases=_case_words(data.confirmed[data.confirmed["enterprise_id"] == eid], lang))
-    links = case_file_links(data, eid, b["tender_id"].map(_t) if b is not None and len(b) else [], page_dir)
-    reasons = _t(tier.get("reasons_zh")) if lang == "zh" and _t(tier.get("reasons_zh")) else _t(tier.get("reasons"))
-    sep = "；" if lang == "zh" and _t(tier.get("reasons_zh")) else ";"
+    links = case_file_links(data, eid, b["tender_id"].map(cell_text) if b is not None and len(b) else [], page_dir)
+    reasons = cell_text(tier.get("reasons_zh")) if lang == "zh" and cell_text(tier.get("reasons_zh")) else cell_text(tier.get("reasons"))
+    sep = "；" if lang == "zh" and cell_text(tier.get("reasons_zh")) else ";"
     return {
         "lang": lang, "T": T, "eid": eid,
-        "identity": [(T["name"], _t(me.get("name"))), (T["code"], eid), (T["legal_rep"], _t(me.get("legal_rep_id"))),
-                     (T["capital"], _money(me.get("registered_capital"), lang) if _t(me.get("registered_capital")) else ""),
-                     (T["address"], _t(me.get("address"))),
-                     (T["status"], STATUS_LABELS[lang].get(_t(me.get("status")).lower(), _t(me.get("status")))),
-                     (T["established"], _t(me.get("established_on"))[:10]), (T["industry"], _t(me.get("industry"))),
-                     (T["region"], _t(me.get("region"))), (T["phone"], _t(me.get("phone")))],
-        "name": _t(me.get("name")) or eid,
-        "tier": _t(tier.get("tier")), "as_of": _t(tier.get("as_of")),
-        "probability": "" if pd.isna(prob) else f"{prob:.1%}", "model_tier": _t(tier.get("model_tier")),
-        "override": localised_override(_t(tier.get("override")), lang),
+        "identity": [(T["name"], cell_text(me.get("name"))), (T["code"], eid), (T["legal_rep"], cell_text(me.get("legal_rep_id"))),
+                     (T["capital"], _money(me.get("registered_capital"), lang) if cell_text(me.get("registered_capital")) else ""),
+                     (T["address"], cell_text(me.get("address"))),
+                     (T["status"], STATUS_LABELS[lang].get(cell_text(me.get("status")).lower(), cell_text(me.get("status")))),
+                     (T["established"], cell_text(me.get("established_on"))[:10]), (T["industry"], cell_text(me.get("industry"))),
+                     (T["region"], cell_text(me.get("region"))), (T["phone"], cell_text(me.get("phone")))],
+        "name": cell_text(me.get("name")) or eid,
+        "tier": cell_text(tier.get("tier")), "as_of": cell_text(tier.get("as_of")),
+        "probability": "" if pd.isna(prob) else f"{prob:.1%}", "model_tier": cell_text(tier.get("model_tier")),
+        "override": localised_override(cell_text(tier.get("override")), lang),
         "reasons": [r.strip() for r in reasons.split(sep) if r.strip()],
         "suspected": suspected, "confirmed": confirmed, "links": links,
         "case_hrefs": {t["tender_id"]: t["href"] for t in (links or {}).get("tenders", [])},
@@ -390,7 +378,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
         "bidding": bidding, "groups": groups, "flagged": flagged, "related": [
             {**r, "ties": ", ".join(T[t] for t in r["ties"])} for r in related_firms(data, eid)],
         "changes": changes[:30], "change_intro": T["change_intro"].format(w=f"{max(c.windows):,}", l=f"{c.list_days:,}"),
-        "printed": T["printed"].format(d=_t(tier.get("as_of")) or date.today().isoformat()),
+        "printed": T["printed"].format(d=cell_text(tier.get("as_of")) or date.today().isoformat()),
     }
 
 

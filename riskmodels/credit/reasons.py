@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from features import codes
+from features.io import codes
 
 EVENT_WORDS = {
     codes.ADMINISTRATIVE_PENALTY: "administrative penalty",

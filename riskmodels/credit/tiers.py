@@ -1,7 +1,7 @@
 """Tiering policy: probabilities -> A/B/C/D, hard overrides with their reasons, and damping against the previous tiers.
 
 Following the 2022 national market-regulation guidance on credit-risk classification (A low, B general, C higher, D high).
-The policy lives in the settings (`[tiers]`, `features.settings.TiersSettings`):
+The policy lives in the settings (`[tiers]`, `features.core.settings.TiersSettings`):
 - `method = "shares"`: cut-offs at the quantiles of the tiered population's probabilities so that A, B, C, D hold the target
   `shares` of it (before overrides); `method = "probability"`: fixed probability cut-offs `cutoffs = [a_max, b_max, c_max]`;
 - damping: a firm with a previous tier keeps it when its probability lies within `damping` (probability units) of the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 TIERS = ("A", "B", "C", "D")
 OVERRIDE_SERIOUS = "serious illegal and dishonest list -> D"

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from features import engine
-from features.errors import InputError
+from features.core.errors import InputError
+from features.io.side_tables import cell_text
 from riskmodels.inspection.policy import TIERS, Policy
 from riskmodels.inspection.randomness import digest, keyed_order, uniform
 
@@ -78,18 +79,12 @@ def parse_period(period: str) -> tuple[date, date]:
     return date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])
 
 
-def _text(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return ""
-    return str(v).strip()
-
-
 def _ids(v) -> list[str]:
-    return [x for x in re.split(r"\s*[;,，、；]\s*", _text(v)) if x]
+    return [x for x in re.split(r"\s*[;,，、；]\s*", cell_text(v)) if x]
 
 
 def _truthy(v) -> bool:
-    return _text(v).lower() not in FALSE_WORDS
+    return cell_text(v).lower() not in FALSE_WORDS
 
 
 def _need(df: pd.DataFrame, cols, label: str) -> None:
@@ -101,8 +96,8 @@ def _need(df: pd.DataFrame, cols, label: str) -> None:
 def prepare_tiers(tiers: pd.DataFrame, label: str = "tiers") -> dict:
     """enterprise_id -> tier (A-D). InputError on a missing column, a duplicate firm or an unknown tier."""
     _need(tiers, ["enterprise_id", "tier"], label)
-    ids = tiers["enterprise_id"].map(_text)
-    tier = tiers["tier"].map(_text).str.upper()
+    ids = tiers["enterprise_id"].map(cell_text)
+    tier = tiers["tier"].map(cell_text).str.upper()
     dup = ids[ids.duplicated()]
     if len(dup):
         raise InputError(f"{label}: column 'enterprise_id' lists {dup.iloc[0]!r} twice")
@@ -127,18 +122,18 @@ def collect_triggers(tiers: pd.DataFrame, triggers: pd.DataFrame | None, column:
             t["reasons"].append(reason)
 
     if column and column in tiers.columns:
-        for e, v in zip(tiers["enterprise_id"].map(_text), tiers[column]):
+        for e, v in zip(tiers["enterprise_id"].map(cell_text), tiers[column]):
             if _truthy(v):
-                add(e, "", _text(v) if _text(v).lower() not in {"1", "true", "yes", "y", "t"} else "trigger")
+                add(e, "", cell_text(v) if cell_text(v).lower() not in {"1", "true", "yes", "y", "t"} else "trigger")
     if triggers is not None:
         _need(triggers, ["enterprise_id"], labels.get("triggers", "triggers"))
         n = len(triggers)
         flag = triggers[column] if column and column in triggers.columns else pd.Series(["1"] * n, index=triggers.index)
         dept = triggers["department"] if "department" in triggers.columns else pd.Series([""] * n, index=triggers.index)
         reason = triggers["reason"] if "reason" in triggers.columns else pd.Series([""] * n, index=triggers.index)
-        for e, f, d, r in zip(triggers["enterprise_id"].map(_text), flag, dept, reason):
+        for e, f, d, r in zip(triggers["enterprise_id"].map(cell_text), flag, dept, reason):
             if e and _truthy(f):
-                add(e, _text(d), _text(r) or "trigger")
+                add(e, cell_text(d), cell_text(r) or "trigger")
     return out
 
 
@@ -149,7 +144,7 @@ def last_visits(inspections: pd.DataFrame | None) -> dict:
         return {}
     dates = pd.to_datetime(inspections["inspected_on"], errors="coerce")
     codes, firms = pd.factorize(inspections["enterprise_id"])  # each distinct id read once; missing -> code -1 -> ""
-    ids = np.array([_text(v) for v in firms] + [""], dtype=object)[codes]
+    ids = np.array([cell_text(v) for v in firms] + [""], dtype=object)[codes]
     df = pd.DataFrame({"e": pd.Series(ids, index=inspections.index), "d": dates,
                        "i": inspections["inspector_ids"] if "inspector_ids" in inspections.columns else ""})
     df = df[df["d"].notna()]
@@ -160,7 +155,7 @@ def last_visits(inspections: pd.DataFrame | None) -> dict:
     out = {}
     who: dict = {}
     for e, d, ins in zip(df["e"].to_numpy(), df["d"].dt.date.to_numpy(), df["i"].to_numpy(dtype=object)):
-        k = ins if isinstance(ins, str) else _text(ins)
+        k = ins if isinstance(ins, str) else cell_text(ins)
         p = who.get(k)
         if p is None:
             p = who[k] = frozenset(_ids(ins))
@@ -172,19 +167,19 @@ def last_visits(inspections: pd.DataFrame | None) -> dict:
 def prepare_inspectors(inspectors: pd.DataFrame, policy: Policy, label: str = "inspectors") -> pd.DataFrame:
     """inspector_id, department, capacity (float, inf = unlimited), conflicts (frozenset of enterprise ids)."""
     _need(inspectors, ["inspector_id", "department"], label)
-    ids = inspectors["inspector_id"].map(_text)
+    ids = inspectors["inspector_id"].map(cell_text)
     dup = ids[ids.duplicated()]
     if len(dup):
         raise InputError(f"{label}: column 'inspector_id' lists {dup.iloc[0]!r} twice")
     if "capacity" in inspectors.columns:
-        cap = pd.to_numeric(inspectors["capacity"].map(lambda v: _text(v) or None), errors="coerce")
+        cap = pd.to_numeric(inspectors["capacity"].map(lambda v: cell_text(v) or None), errors="coerce")
     else:
         cap = pd.Series(float("nan"), index=inspectors.index)
     default = float(policy.default_capacity) if policy.default_capacity > 0 else math.inf
     cap = cap.fillna(default).clip(lower=0).map(lambda c: c if math.isinf(c) else float(math.floor(c)))
     conflicts = (inspectors["conflicts"].map(lambda v: frozenset(_ids(v))) if "conflicts" in inspectors.columns
                  else pd.Series([frozenset()] * len(inspectors), index=inspectors.index))
-    out = pd.DataFrame({"inspector_id": ids, "department": inspectors["department"].map(_text),
+    out = pd.DataFrame({"inspector_id": ids, "department": inspectors["department"].map(cell_text),
                         "capacity": cap.astype(float), "conflicts": conflicts})
     return out[out["inspector_id"] != ""].reset_index(drop=True)
 
@@ -226,7 +221,7 @@ def prepare_risk(tiers: pd.DataFrame, column: str) -> dict:
     if not column or column not in tiers.columns:
         return {}
     p = pd.to_numeric(tiers[column], errors="coerce")
-    return {e: float(v) for e, v in zip(tiers["enterprise_id"].map(_text), p) if pd.notna(v) and v >= 0}
+    return {e: float(v) for e, v in zip(tiers["enterprise_id"].map(cell_text), p) if pd.notna(v) and v >= 0}
 
 
 def population(tier_of: dict, staff: pd.DataFrame, roster: pd.DataFrame | None, policy: Policy,
@@ -238,8 +233,8 @@ def population(tier_of: dict, staff: pd.DataFrame, roster: pd.DataFrame | None, 
         pop = pd.DataFrame([(e, d) for d in depts for e in firms], columns=["enterprise_id", "department"])
     else:
         _need(roster, ["enterprise_id", "department"], labels.get("roster", "roster"))
-        pop = pd.DataFrame({"enterprise_id": roster["enterprise_id"].map(_text),
-                            "department": roster["department"].map(_text)})
+        pop = pd.DataFrame({"enterprise_id": roster["enterprise_id"].map(cell_text),
+                            "department": roster["department"].map(cell_text)})
         pop = pop[(pop["enterprise_id"] != "") & (pop["department"] != "")].drop_duplicates()
     pop["tier"] = pop["enterprise_id"].map(tier_of)
     untiered = int(pop.loc[pop["tier"].isna(), "enterprise_id"].nunique())

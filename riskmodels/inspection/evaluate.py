@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.settings import Settings
+from features.core.settings import Settings
 from riskmodels.inspection.draw import PlanResult, prepare_tiers
 from riskmodels.inspection.planner import Loaded, default_period, derive, load_inputs, locate_inputs
 from riskmodels.inspection.policy import TIERS, Policy

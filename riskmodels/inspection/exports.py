@@ -3,12 +3,12 @@ circulates among its staff, and the public notice (notice.csv, notice.xlsx), all
 
 - `plan.xlsx` (internal): enterprise name and address, departments by their labels (`[inspect] department_labels`),
   inspectors by name and id, readable headers in English or Chinese (`lang`), trigger reasons in a column marked internal
-  only; widths, filter and frozen header from `features.sheets`. No notice sheet: the public notice is its own file.
+  only; widths, filter and frozen header from `features.io.sheets`. No notice sheet: the public notice is its own file.
 - the notice (public): enterprise code and name, departments, window. Never inspectors, tiers, trigger reasons, legal
   representatives or phone numbers.
 - `plan.csv` says only whether a visit was triggered (`triggered` 1/0); the reasons are in the internal workbook alone.
 
-No cell may start a formula and no cell holds a control character: the shared export rules of `features.export` (a text
+No cell may start a formula and no cell holds a control character: the shared export rules of `features.io.export` (a text
 value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, read back without it), in the CSV
 files and in the workbooks alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 (the public notice.csv with a BOM, for Excel) with `\\n` line
 ends, so the same plan gives the same bytes. `verify` also compares each workbook's presentation (`presentation`).
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.export import FORMULA_START, csv_text, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
-from features.sheets import read_workbook, sheet_rows, write_workbook  # noqa: F401 - re-exported for the planner
+from features.io.export import FORMULA_START, csv_text, neutralise, safe_cell, safe_frame  # noqa: F401 - one rule for every export
+from features.io.sheets import read_workbook, sheet_rows, write_workbook  # noqa: F401 - re-exported for the planner
+from features.io.side_tables import cell_text
 
-LANGS = ("en", "zh")
 CSV_PLAN_COLUMNS = ["visit_id", "enterprise_id", "tier", "departments", "inspectors", "window", "triggered"]
 
 HEADERS = {
@@ -43,14 +43,6 @@ SHEETS = {"en": {"plan": "plan", "unassigned": "unassigned", "strata": "strata",
 WINDOW_SEP = {"en": " to ", "zh": " 至 "}
 
 
-def check_lang(lang: str) -> str:
-    from features.errors import InputError
-
-    if lang not in LANGS:
-        raise InputError(f"--lang: expected one of {', '.join(LANGS)}; got {lang!r}")
-    return lang
-
-
 def csv_bytes(df: pd.DataFrame, counter: list | None = None, bom: bool = False) -> bytes:
     """CSV bytes under the export rules; `bom`: with a UTF-8 byte-order mark, for files people open in Excel (the
     public notice), so Chinese headers are not read as mojibake. Files for machines and verification have none."""
@@ -65,31 +57,27 @@ def plan_csv_frame(visits: pd.DataFrame) -> pd.DataFrame:
                                                                    if c not in CSV_PLAN_COLUMNS and c != "trigger"]]
 
 
-def _text(v) -> str:
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-
 def _lookup(enterprises: pd.DataFrame | None, col: str) -> dict:
     if enterprises is None or col not in enterprises.columns:
         return {}
-    return dict(zip(enterprises["enterprise_id"].astype(str), enterprises[col].map(_text)))
+    return dict(zip(enterprises["enterprise_id"].astype(str), enterprises[col].map(lambda v: cell_text(v, strip=False))))
 
 
 def department_label(dept: str, labels: dict) -> str:
-    return _text(labels.get(dept)) or dept
+    return cell_text(labels.get(dept), strip=False) or dept
 
 
 def _departments(value, labels: dict, lang: str) -> str:
-    return ("、" if lang == "zh" else "; ").join(department_label(d, labels) for d in _text(value).split(";") if d)
+    return ("、" if lang == "zh" else "; ").join(department_label(d, labels) for d in cell_text(value, strip=False).split(";") if d)
 
 
 def _window(value: str, lang: str) -> str:
-    return _text(value).replace("/", WINDOW_SEP[lang])
+    return cell_text(value, strip=False).replace("/", WINDOW_SEP[lang])
 
 
 def labels_for(settings_labels: dict, lang: str) -> dict:
     """Department id -> label in `lang` from `[inspect] department_labels` ({dept: {en: ..., zh: ...}})."""
-    return {str(d): _text((v or {}).get(lang) if isinstance(v, dict) else v) for d, v in (settings_labels or {}).items()}
+    return {str(d): cell_text((v or {}).get(lang) if isinstance(v, dict) else v, strip=False) for d, v in (settings_labels or {}).items()}
 
 
 def readable_plan(visits: pd.DataFrame, enterprises: pd.DataFrame | None, inspectors: pd.DataFrame | None,
@@ -98,14 +86,14 @@ def readable_plan(visits: pd.DataFrame, enterprises: pd.DataFrame | None, inspec
     names, addresses = _lookup(enterprises, "name"), _lookup(enterprises, "address")
     who = {}
     if inspectors is not None and "name" in inspectors.columns:
-        who = dict(zip(inspectors["inspector_id"].astype(str).str.strip(), inspectors["name"].map(_text)))
+        who = dict(zip(inspectors["inspector_id"].astype(str).str.strip(), inspectors["name"].map(lambda v: cell_text(v, strip=False))))
     ids = visits["enterprise_id"].astype(str)
     out = pd.DataFrame({
         "visit_id": visits["visit_id"], "enterprise_id": ids, "name": ids.map(lambda e: names.get(e, "")),
         "address": ids.map(lambda e: addresses.get(e, "")), "tier": visits["tier"],
         "departments": visits["departments"].map(lambda v: _departments(v, labels, lang)),
         "inspectors": visits["inspectors"].map(lambda v: "; ".join(
-            f"{who[i]} ({i})" if who.get(i) else i for i in _text(v).split(";") if i)),
+            f"{who[i]} ({i})" if who.get(i) else i for i in cell_text(v, strip=False).split(";") if i)),
         "window": visits["window"].map(lambda v: _window(v, lang)),
         "trigger": visits["trigger"].fillna("").astype(str)})
     if "inclusion_probability" in visits.columns:
@@ -130,7 +118,7 @@ def readable(df: pd.DataFrame, labels: dict, lang: str) -> pd.DataFrame:
     """A side table (unassigned, strata) with department labels and readable headers."""
     out = df.copy()
     if "department" in out.columns:
-        out["department"] = out["department"].map(lambda d: department_label(_text(d), labels))
+        out["department"] = out["department"].map(lambda d: department_label(cell_text(d, strip=False), labels))
     return out.rename(columns=HEADERS[lang])
 
 

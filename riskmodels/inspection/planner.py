@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.dataset import find_tables, load_dataset
-from features.errors import InputError
-from features.export import atomic_dir, report_stripped
-from features.io import read_raw
-from features.settings import ColumnsSettings, Settings, ValidateSettings
+from features.io.dataset import find_tables, load_dataset
+from features.core.errors import InputError
+from features.io.export import atomic_dir, report_stripped
+from features.io.read import read_raw
+from features.core.settings import ColumnsSettings, Settings, ValidateSettings
 from riskmodels.inspection.draw import PlanResult, draw_plan
-from riskmodels.inspection.exports import (check_lang, csv_bytes, labels_for, notice_frame, notice_sheets,
+from features.io.side_tables import check_lang
+from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
                                            sheet_rows, workbook_sheets, write_workbook)
 from riskmodels.inspection.policy import Policy

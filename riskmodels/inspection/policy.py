@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from features.errors import SettingsError
-from features.settings import InspectSettings
+from features.core.errors import SettingsError
+from features.core.settings import InspectSettings
 
 TIERS = ("A", "B", "C", "D")
 

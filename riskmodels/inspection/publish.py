@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from features import codes
-from features.errors import InputError
+from features.io import codes
+from features.core.errors import InputError
 
 PUBLIC_COLUMNS = ["visit_id", "enterprise_id", "name", "department", "item", "inspected_on", "result", "violation",
                   "decision"]
@@ -103,7 +103,8 @@ def publish_results(plans: list, results: pd.DataFrame, enterprises: pd.DataFram
     """Every plan's done visits as public rows (`rows`, headers in `lang`), per-plan figures (`plans`) and the
     manifest. `plans`: `report.PlanFolder`s; `results`: inspections-shaped rows (enterprise_id, inspected_on,
     department, result; item, violation, decision, penalty when known)."""
-    from riskmodels.inspection.exports import check_lang, labels_for
+    from features.io.side_tables import check_lang
+    from riskmodels.inspection.exports import labels_for
 
     check_lang(lang)
     for c in ("enterprise_id", "inspected_on", "department", "result"):
@@ -134,8 +135,8 @@ def publish_results(plans: list, results: pd.DataFrame, enterprises: pd.DataFram
 
 def write_publication(pub: dict, out) -> dict:
     """OUT/results.csv (UTF-8 with BOM), results.xlsx, results.html and manifest.json, all whole or absent."""
-    from features.export import write_table, write_text
-    from features.sheets import write_workbook
+    from features.io.export import write_table, write_text
+    from features.io.sheets import write_workbook
     from riskmodels.report.site import render
 
     out = Path(out)
@@ -143,7 +144,7 @@ def write_publication(pub: dict, out) -> dict:
     T = TEXT[lang]
     table = pub["rows"].rename(columns=HEADERS[lang])
     write_table(table, out / "results.csv")
-    from features.export import atomic_path
+    from features.io.export import atomic_path
 
     with atomic_path(out / "results.xlsx") as tmp:
         write_workbook(tmp, {T["title"][:31]: table})
@@ -165,10 +166,10 @@ def write_publication(pub: dict, out) -> dict:
 def publish_folder(data_dir, plan_dirs: list, results_file, out, settings, lang: str = "en") -> dict:
     """`inspect publish`: read the plans, the results file and the dataset's enterprises, write the publication to
     `out` (`write_publication`). Returns the written paths, `rows` and the per-plan figures (`plans`)."""
-    from features.dataset import load_dataset
-    from riskmodels.credit.pipeline import read_side_table
-    from riskmodels.inspection.exports import check_lang
-    from riskmodels.inspection.report import read_plan
+    from features.io.dataset import load_dataset
+    from features.io.side_tables import read_side_table
+    from features.io.side_tables import check_lang
+    from riskmodels.inspection.analysis import read_plan
 
     check_lang(lang)
     plans = [read_plan(p) for p in plan_dirs]

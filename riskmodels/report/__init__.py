@@ -6,7 +6,7 @@ Chinese.
 - `i18n`: every label in both languages (page words, relation and field names, red-flag titles, legal articles);
 - `casefile`: the investigator's collusion case file (`riskmodels collusion report`);
 - the one-page reports render the same templates with `site.render`: the enterprise profile (`riskmodels.credit.profile`)
-  and the decision analysis (`riskmodels.inspection.report`).
+  and the decision analysis (`riskmodels.inspection.analysis`).
 """
 from riskmodels.report.i18n import LANGS, labels
 from riskmodels.report.site import Site, page_name

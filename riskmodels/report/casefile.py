@@ -29,8 +29,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
-from features.export import unescape_series
+from features.core.errors import InputError
+from features.io.export import unescape_series
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS, labels
 from riskmodels.report.site import Site, page_name
 
@@ -131,8 +131,8 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
 
 def report_settings(settings=None):
     """The `[report]` settings (defaults when absent), checked: SettingsError naming the key when one is out of range."""
-    from features.errors import SettingsError
-    from features.settings import ReportSettings
+    from features.core.errors import SettingsError
+    from features.core.settings import ReportSettings
     from riskmodels.report.i18n import LANGS
 
     rs = getattr(settings, "report", None) or ReportSettings()
@@ -355,7 +355,7 @@ def _tender_pages(c) -> None:
         table = {r["tender_id"]: r for r in tt[[c for c in keep if c in tt.columns]].to_dict("records")}
     fcols = [c for c in ("code", "article", "tender_id", "bidders", "evidence") if c in findings.columns]
     f_by_t = _records_by(findings[findings["tender_id"].isin(page_set)], "tender_id", fcols)
-    from features.indicators import REGISTRY
+    from features.evidence.indicators import REGISTRY
 
     for tid in page_tenders:
         rows = sorted(by_tender.get(tid, []), key=lambda r: (not r["x_valid"], _f(r["x_rank"]) if r["x_valid"] else 0,

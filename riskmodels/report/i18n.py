@@ -7,7 +7,7 @@ models) are shown as they are: they are data, not labels.
 """
 from __future__ import annotations
 
-LANGS = ("en", "zh")
+from features.io.side_tables import LANGS  # the one list of output languages
 
 _LAW_EN = "Regulation on the Implementation of the Bidding Law"
 _LAW_ZH = "《招标投标法实施条例》"
@@ -143,7 +143,7 @@ ZH = {
     "credit_profile": "企业信用报告",
 }
 
-# relation layers of graphs.relations and bid metadata fields of features.pairs
+# relation layers of graphs.relations and bid metadata fields of features.evidence.pairs
 RELATIONS = {
     "legal_rep": ("same legal representative", "同一法定代表人"),
     "shareholder": ("common shareholder or holding", "共同股东或持股关系"),

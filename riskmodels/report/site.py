@@ -20,8 +20,8 @@ from pathlib import Path
 
 import jinja2
 
-from features.errors import InputError
-from features.export import refuse_overwrite, usual_mode
+from features.core.errors import InputError
+from features.io.export import refuse_overwrite, usual_mode
 from riskmodels.report.i18n import LANGS, labels
 
 STYLESHEET = "report.css"

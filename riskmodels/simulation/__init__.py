@@ -17,8 +17,8 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from features.codes import EVENT_TYPES, SCHEMES  # noqa: F401 - re-exported for callers of the simulator
-from features.errors import InputError
+from features.io.codes import EVENT_TYPES, SCHEMES  # noqa: F401 - re-exported for callers of the simulator
+from features.core.errors import InputError
 from riskmodels.simulation import names as nm
 from riskmodels.simulation.market import (BIDS_COLUMNS, _Pools, make_bids, plan_tenders, tenders_frame,
                                           truth_tenders_frame)
@@ -142,14 +142,14 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
              progress: Optional[Callable[[str, int, int], None]] = None) -> dict:
     """Write a synthetic city into `out_dir`; returns a summary (tables and row counts, cartels, seconds, paths).
 
-    `settings`: a `features.settings.Settings` or its `SimulateSettings` section (None: defaults). `progress(stage, done,
+    `settings`: a `features.core.settings.Settings` or its `SimulateSettings` section (None: defaults). `progress(stage, done,
     total)` is called as blocks are written. The city is written into a temporary folder inside `out_dir` and moved into
     place when it is complete: a failed run leaves `out_dir` as it was. Tables of an earlier city there (the simulator's
     own file names, `output_files`) are replaced; other files are never touched (the command line asks for --force first)."""
     import shutil
     import tempfile
 
-    from features.export import ensure_folder, usual_mode
+    from features.io.export import ensure_folder, usual_mode
 
     out = Path(out_dir)
     ensure_folder(out)
@@ -172,7 +172,7 @@ def simulate(out_dir, scale: str = "tiny", seed: int = 0, fmt: str = "csv", sett
 
 
 def _simulate(out_dir, scale, seed, fmt, settings, progress) -> dict:
-    from features.settings import Settings, SimulateSettings
+    from features.core.settings import Settings, SimulateSettings
 
     if scale not in SCALES:
         raise InputError(f"unknown scale {scale!r} (expected one of: {', '.join(SCALES)})")

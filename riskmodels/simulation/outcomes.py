@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.errors import InputError
+from features.core.errors import InputError
 
 
 def simulate_results(visits: pd.DataFrame, truth: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

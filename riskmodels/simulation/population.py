@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from features import uscc
-from features.codes import SCHEMES
+from features.io import uscc
+from features.io.codes import SCHEMES
 from riskmodels.simulation import names as nm
 
 TRACE_KINDS = ("device", "file", "ca_serial", "deposit_account", "project_manager", "agent", "bill_copy", "registry")

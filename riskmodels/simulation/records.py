@@ -4,7 +4,7 @@ history, credit labels and the ground truth; plus the inspection roster and the 
 Credit events are Poisson counts per firm, type and year with rate `event_rates[type] * exp(event_slopes[type] * z)`
 (z the firm's latent risk) over the years the firm existed; tax grades are one per firm and tax year, worse with z.
 Inspections happen at `inspections_per_year * exp(0.3 z)` and find a violation with the firm's `violation_prob`.
-`credit_labels` say whether the firm had a serious violation or default (`features.codes.SERIOUS_EVENT_TYPES`, or a serious
+`credit_labels` say whether the firm had a serious violation or default (`features.io.codes.SERIOUS_EVENT_TYPES`, or a serious
 administrative penalty) in the year after each `as_of` date: drawn from latent risk through the same events.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features import codes as cc
+from features.io import codes as cc
 from riskmodels.simulation import names as nm
 from riskmodels.simulation.population import Population
 

@@ -1,0 +1,1 @@
+"""Converters from outside formats into the canonical tables: OCDS releases (`ocds`) and the Garcia research markets (`garcia`)."""

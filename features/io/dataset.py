@@ -1,0 +1,140 @@
+"""A dataset: a directory of canonical tables, loaded, validated and prepared in one step.
+
+`load_dataset(DIR)` finds `NAME.csv`, `NAME.parquet` or a `NAME/` folder of Parquet parts for each canonical table of the
+data contract, reads each (`features.io.read`), prepares it (`features.io.prepare`) in an order where referenced tables come first
+(bids are checked against accepted tenders), and returns the accepted rows, the rejects and the accounting
+(`read = accepted + rejected` per table).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from features.core.errors import InputError
+from features.io.read import read_raw
+from features.partitioned import prepare_on_engine, prepare_parts_on_engine
+from features.io.prepare import REJECT_COLUMNS
+from features.io.schema import ORDER, TABLES
+from features.core.settings import Settings
+
+
+@dataclass
+class Dataset:
+    """Prepared tables of one dataset with their rejects and accounting."""
+
+    path: Path
+    tables: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", *REJECT_COLUMNS]))
+    notes: list = field(default_factory=list)
+    encodings: dict = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The prepared table, or None when the dataset has no such table."""
+        return self.tables.get(name)
+
+    def require(self, name: str) -> pd.DataFrame:
+        """The prepared table, or InputError naming the missing file."""
+        if name not in self.tables:
+            raise InputError(f"{self.path}: table '{name}' is missing (expected {name}.csv or {name}.parquet)")
+        return self.tables[name]
+
+    def report(self) -> dict:
+        """Machine-readable summary: per-table read/accepted/rejected and the problems found (rejects and fixes)."""
+        problems = []
+        if len(self.rejects):
+            g = self.rejects.groupby(["table", "column", "reason"], dropna=False, sort=False).size()
+            # duplicate-row reasons name the earlier row; summarise them as one problem
+            merged: dict = {}
+            for (t, c, r), k in g.items():
+                key = (t, c, "duplicate row" if str(r).startswith("duplicate of row") else r)
+                merged[key] = merged.get(key, 0) + int(k)
+            problems += [{"table": t, "column": c or None, "problem": r, "rows": k, "action": "rejected"}
+                         for (t, c, r), k in merged.items()]
+        problems += [{"table": n["table"], "column": n["column"], "problem": n["problem"], "rows": n["count"],
+                      "action": n.get("action", "fixed")} for n in self.notes]
+        return {"tables": {k: dict(v) for k, v in self.counts.items()}, "problems": problems}
+
+
+def table_files(path, names=None) -> list[Path]:
+    """Every file name a table may have in `path` (NAME.csv, NAME.parquet, NAME/): what writing a dataset there replaces."""
+    path = Path(path)
+    return [p for name in (names or TABLES) for p in (path / f"{name}.csv", path / f"{name}.parquet", path / name)]
+
+
+def find_tables(path: Path) -> dict:
+    """Canonical table name -> file (or Parquet folder) for every table present in `path`.
+
+    A table given twice (bids.csv and bids.parquet, or a bids/ folder of parts beside one of them), or a table file that is
+    a folder or a broken link, is an InputError naming it: the toolkit never picks one silently."""
+    found = {}
+    for name in TABLES:
+        present = []
+        for cand in (path / f"{name}.csv", path / f"{name}.parquet", path / name):
+            if cand.is_symlink() and not cand.exists():
+                raise InputError(f"{cand}: is a broken link (its target does not exist)")
+            parts = cand.is_dir() and any(cand.glob("*.parquet"))
+            if cand.is_dir() and cand.suffix and not (cand.suffix == ".parquet" and parts):
+                raise InputError(f"{cand}: is a folder, not a table file")
+            if cand.is_file() or parts:
+                present.append(cand)
+        if len(present) > 1:
+            raise InputError(f"{path}: table '{name}' is given twice ({' and '.join(p.name for p in present)}); "
+                             "keep one of them")
+        if present:
+            found[name] = present[0]
+    return found
+
+
+def load_dataset(path, settings: Settings | None = None, tables=None, require=()) -> Dataset:
+    """Load and prepare the canonical tables in directory `path`.
+
+    `tables` restricts loading to those names (plus the tables they reference, for the reference checks); `require` names
+    tables that must be present. File and column problems raise InputError; row problems go to `Dataset.rejects`."""
+    settings = settings or Settings()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise InputError(f"{path}: not a directory (a dataset is a directory of tables such as bids.csv)")
+    found = find_tables(path)
+    if not found:
+        raise InputError(f"{path}: no canonical tables found (expected files such as tenders.csv, bids.csv, enterprises.csv)")
+    for name in require:
+        if name not in found:
+            raise InputError(f"{path}: table '{name}' is missing (expected {name}.csv or {name}.parquet)")
+    wanted = set(found) if tables is None else set(tables) & set(found)
+    for name in list(wanted):
+        wanted |= {ref for _, ref, _ in TABLES[name].references if ref in found}
+    ds = Dataset(path)
+    rejects = []
+    known: dict = {}
+    for name in ORDER:
+        if name not in wanted:
+            continue
+        table = TABLES[name]
+        mapping = getattr(settings.columns, name)
+        # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
+        prepared, encoding = prepare_parts_on_engine(found[name], table, settings.validate, mapping, known), "parquet"
+        if prepared is None:
+            raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
+            prepared, encoding = prepare_on_engine(raw, table, settings.validate, mapping, known), raw.encoding
+            del raw
+        ds.tables[name] = prepared.frame
+        ds.files[name] = found[name]
+        ds.encodings[name] = encoding
+        ds.counts[name] = {"read": prepared.read, "accepted": len(prepared.frame), "rejected": len(prepared.rejects)}
+        assert prepared.read == len(prepared.frame) + len(prepared.rejects), name
+        if len(prepared.rejects):
+            rejects.append(prepared.rejects.assign(table=name))
+        ds.notes += prepared.notes
+        if name == "tenders":
+            known["tenders"] = set(prepared.frame["tender_id"])
+        elif name == "enterprises":
+            known["enterprises"] = set(prepared.frame["enterprise_id"])
+    if rejects:
+        ds.rejects = pd.concat(rejects, ignore_index=True)[["table", *REJECT_COLUMNS]]
+    return ds

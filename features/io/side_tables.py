@@ -1,0 +1,71 @@
+"""Side tables: the small files a command reads beside a dataset (collusion scores, groups, previous tiers, decisions, results,
+an id list), the user's options that name a day or a language, and the one rule for turning a table cell into text.
+
+Before issue 28 these lived in the rooms that first needed them (`riskmodels.credit.pipeline.read_side_table`/`parse_date`,
+`riskmodels.inspection.exports.check_lang`, three `_text` helpers) and were imported across rooms. Every error is an `InputError`
+naming the file or the option, so the command line stops with one line (exit 2).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.core.errors import InputError
+from features.io.read import read_raw
+
+LANGS = ("en", "zh")  # the languages of every page, sheet and notice the toolkit writes
+
+
+def read_side_table(path, required: tuple) -> pd.DataFrame:
+    """A small CSV/Parquet input with its `required` columns checked.
+
+    A CSV is read through the export rule (`features.io.read.read_raw`), so the toolkit's own exports read back as written
+    (an id exported as `'+SUM...` comes back as `+SUM...`); its empty cells are missing values. A `score` column, when present, is
+    numeric (unreadable scores become missing). Raises InputError naming the file when it is absent, has a row that does not fit
+    its header, or lacks a required column."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    raw = read_raw(p)
+    if raw.broken:
+        r, _, _, why = raw.broken[0]
+        raise InputError(f"{p}: row {r} does not fit the header ({why})")
+    df = raw.frame if raw.encoding == "parquet" else raw.frame.replace({"": np.nan})
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}: missing column(s) {', '.join(missing)}")
+    if "score" in df.columns:
+        df["score"] = pd.to_numeric(df["score"], errors="coerce")
+    return df
+
+
+def parse_day(value: str, what: str) -> pd.Timestamp:
+    """A day given by the user as an option (`--as-of 2024-06-30`), at midnight; InputError naming the option `what` otherwise.
+
+    Not to be confused with `features.io.prepare.parse_date`, which parses a whole column of a data table in its settings' order
+    and time zone."""
+    t = pd.to_datetime(value, errors="coerce")
+    if pd.isna(t):
+        raise InputError(f"{what}: not a date (YYYY-MM-DD); got {value!r}")
+    return t.normalize()
+
+
+def check_lang(lang: str) -> str:
+    """`lang` when it is one of `LANGS`; InputError naming `--lang` otherwise."""
+    if lang not in LANGS:
+        raise InputError(f"--lang: expected one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def cell_text(v, strip: bool = True) -> str:
+    """One table cell as text: missing (None, NaN, pd.NA, NaT) is the empty string, anything else `str(v)`, stripped unless
+    `strip=False` (labels and windows shown as the user wrote them)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if not isinstance(v, str) and np.ndim(v) == 0 and pd.isna(v):
+        return ""
+    s = str(v)
+    return s.strip() if strip else s
