@@ -117,12 +117,9 @@ def _handled(fn):
 def settings():
     """The settings for this invocation (`--settings FILE`, else ./riskmodels.toml, else defaults)."""
     from features import engine
-    from features.core.settings import load_settings
+    from features.core.settings import load_settings, override
 
-    s = load_settings(state.settings_path)
-    for key, value in state.engine.items():
-        if value is not None:
-            setattr(s.engine, key, value)
+    s = override(load_settings(state.settings_path), "engine", **state.engine)
     engine.configure(s.engine, progress=_task_progress())
     return s
 
@@ -163,6 +160,9 @@ def main(
     state.settings_path = settings_file
     state.engine = {"name": engine, "scheduler": scheduler, "workers": workers, "memory_per_worker": memory_per_worker}
     state.replacing = {}
+    from features.io.export import forget_inputs
+
+    forget_inputs()  # outputs are kept apart from the inputs of this command (features.io.export.check_apart)
     import logging
 
     # the library's warnings (e.g. control characters removed from an export) as one plain line each on stderr
@@ -355,17 +355,17 @@ def ocds_indicators_cmd(
 ):
     """Cardinal-compatible red flags: prints {"OCID", "Buyer", "ProcuringEntity", "Tenderer", "Meta"} as JSON."""
     outputs(issues, force=force)
-    from features.evidence.indicators import engine
+    from features.evidence.indicators import driver
     from features.evidence.indicators.config import load_ini
     from features.imports.ocds import ReadReport, read_processes
 
     config = load_ini(ini)
     report = ReadReport()
-    acc = engine.run(read_processes(jsonl, report), config)
-    typer.echo(engine.to_json(acc, meta=not no_meta))
+    acc = driver.run(read_processes(jsonl, report), config)
+    typer.echo(driver.to_json(acc, meta=not no_meta))
     _report_ocds_issues(report, issues)
     if count:
-        for group, entries in engine.result_object(acc, meta=False).items():
+        for group, entries in driver.result_object(acc, meta=False).items():
             say(f"{group}: {len(entries)}")
     say(report.summary() + f"; {acc.processes} processes evaluated by {len(config.enabled)} indicators")
 
@@ -1074,7 +1074,7 @@ def credit_lists_cmd(
     import os
 
     from features.io.dataset import load_dataset
-    from features.io.export import write_table
+    from features.io.export import write_table, write_text
     from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
     from features.io.side_tables import check_lang, parse_day, read_side_table
@@ -1104,7 +1104,7 @@ def credit_lists_cmd(
     rel = lambda p: Path(os.path.relpath(Path(p).resolve(), out.resolve())).as_posix()  # noqa: E731
     m = lists_manifest(red, black, s, day, {"dataset": rel(directory), "tiers": rel(tiers),
                                              "decisions": rel(decisions) if decisions else None})
-    (out / "manifest.json").write_text(json.dumps(m, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text(out / "manifest.json", json.dumps(m, indent=2, ensure_ascii=False) + "\n")
     rules = lambda df: ", ".join(f"{k} {v}" for k, v in df["rule"].value_counts().items()) or "none"  # noqa: E731
     say(f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}")
 
@@ -1155,7 +1155,7 @@ def credit_profile_cmd(
     if not want:
         raise InputError(f"{ids}: no enterprise id in it")
     outputs(out / "index.html", force=force)
-    entries = write_profiles(data, want, out, lang)
+    entries = write_profiles(data, want, out, lang, force=force)
     say(f"wrote {len(entries):,} profiles and index.html to {out}")
 
 

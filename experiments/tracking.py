@@ -160,8 +160,17 @@ def _signature(mlflow, model, input_example):
         return infer_signature(input_example, output)
 
 
+def model_description(model) -> dict:
+    """What the MLmodel file says about our model (`metadata.riskmodels`): its kind (collusion or credit), class and
+    module. `load_model` reads it before anything in the folder is unpickled."""
+    module = type(model).__module__
+    kind = next((k for k, m in KINDS.items() if module.startswith(m)), None)
+    return {"riskmodels": {"kind": kind, "class": type(model).__name__, "module": module}}
+
+
 def _model_kwargs(mlflow, model, input_example) -> dict:
     return dict(
+        metadata=model_description(model),
         signature=_signature(mlflow, model, input_example),
         input_example=input_example,
         pip_requirements=_pip_requirements(),
@@ -225,8 +234,10 @@ def model_source(path_or_uri: str | Path, allowed_hosts=()) -> tuple[str, str]:
     return "local", str(p.resolve())
 
 
-def _check_mlmodel(folder: Path, label: str) -> None:
-    """The MLmodel file must be readable YAML naming the sklearn flavour (our estimators are saved that way)."""
+def _check_mlmodel(folder: Path, label: str, kind: str | None = None) -> None:
+    """Read the folder's own description before anything in it is unpickled: the MLmodel file must be readable YAML
+    (plain data: `yaml.safe_load`) naming the sklearn flavour, and its `metadata.riskmodels` must say it is a riskmodels
+    model of `kind` (collusion or credit). A folder that says otherwise, or says nothing, is refused (InputError)."""
     import yaml
 
     try:
@@ -239,6 +250,14 @@ def _check_mlmodel(folder: Path, label: str) -> None:
     if "sklearn" not in flavors:
         raise InputError(f"{label}: model flavour is {', '.join(map(str, flavors)) or 'none'}, not sklearn; not a model "
                          "written by riskmodels")
+    meta = doc.get("metadata")
+    said = meta.get("riskmodels") if isinstance(meta, dict) else None
+    if not isinstance(said, dict) or not said.get("class") or said.get("kind") not in (*KINDS, None):
+        raise InputError(f"{label}: its MLmodel file does not say what model it is (metadata.riskmodels); nothing in it "
+                         "is loaded (save it again with this version of riskmodels)")
+    if kind is not None and said["kind"] != kind:
+        what = f"a {said['kind']} model" if said["kind"] else f"a {said['class']} ({said.get('module', '?')})"
+        raise InputError(f"{label}: is {what}, not a {kind} model (said by its MLmodel file; not loaded)")
 
 
 def check_model(model, label: str, kind: str | None = None):
@@ -264,7 +283,7 @@ def load_model(path_or_uri: str | Path, *, kind: str | None = None, allowed_host
     where, ref = model_source(path_or_uri, allowed_hosts)
     label = str(path_or_uri)
     if where == "local":
-        _check_mlmodel(Path(ref), label)
+        _check_mlmodel(Path(ref), label, kind)
     _mlflow()  # telemetry off, store chosen; the import below binds the same module
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
@@ -279,7 +298,7 @@ def load_model(path_or_uri: str | Path, *, kind: str | None = None, allowed_host
                 local = Path(download_artifacts(artifact_uri=ref, dst_path=tmp))
                 if not (local / "MLmodel").is_file():
                     raise InputError(f"{label}: not an MLflow model (no MLmodel file in {tracking_uri()})")
-                _check_mlmodel(local, label)
+                _check_mlmodel(local, label, kind)
                 model = mlflow.sklearn.load_model(str(local))
         else:
             model = mlflow.sklearn.load_model(ref)

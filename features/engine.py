@@ -324,33 +324,21 @@ def _is_future(x) -> bool:
 
 def parse_memory(text: str) -> int | None:
     """Bytes of a size such as "4GiB", "300MiB", "2 GB"; None when empty; SettingsError when unreadable."""
-    if not text:
-        return None
-    from dask.utils import parse_bytes
+    from features.core.settings import parse_size
 
     try:
-        n = int(parse_bytes(str(text)))
-    except (ValueError, TypeError):
-        n = 0
-    if n <= 0:
-        raise SettingsError(f"[engine] memory_per_worker: not a size such as 4GiB or 300MiB; got {text!r}")
-    return n
+        return parse_size(text)
+    except ValueError:
+        raise SettingsError(f"[engine] memory_per_worker (--memory-per-worker) must be a size such as 4GiB or 300MiB; "
+                            f"got {text!r}") from None
 
 
 def check(config) -> None:
-    """SettingsError naming the key when the engine settings cannot work."""
-    if config.name not in ENGINES:
-        raise SettingsError(f"[engine] name (--engine, {ENV}) must be one of {', '.join(ENGINES)}; got {config.name!r}")
-    if config.workers < 0:
-        raise SettingsError(f"[engine] workers (--workers) must be 0 (one per core) or more; got {config.workers}")
-    if config.partitions < 0 or config.block_rows < 1:
-        raise SettingsError("[engine] partitions must be >= 0 and block_rows >= 1")
-    if config.name == "pandas" and (config.scheduler or config.workers or config.memory_per_worker):
-        raise SettingsError("--scheduler, --workers and --memory-per-worker need --engine dask")
-    if config.scheduler and (config.workers or config.memory_per_worker):
-        raise SettingsError("--workers and --memory-per-worker size a local cluster; a --scheduler's workers are "
-                            "sized where they are started (dask worker --memory-limit ...)")
-    parse_memory(config.memory_per_worker)
+    """SettingsError naming the key when the engine settings cannot work (the `[engine]` section's own checks,
+    `features.core.settings`)."""
+    from features.core.settings import validate_section
+
+    validate_section(config)
 
 
 def start(config, progress=None) -> PandasEngine:

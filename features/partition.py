@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 from features.io.dataset import find_tables
 from features.engine import partition_of
 from features.core.errors import InputError
+from features.io.export import check_apart, note_input
 from features.io.read import read_raw
 from features.partitioned import KEYS, key_header
 from features.io.schema import TABLES
@@ -44,18 +46,16 @@ def partition_dataset(src, out, partitions: int | None = None, settings=None, fo
         raise InputError(f"--partitions must be 1 or more; got {partitions}")
     if out.exists() and not force:
         raise InputError(f"{out}: already exists (use --force to replace it)")
-    if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
-        raise InputError(f"{out}: must lie outside the dataset {src}")
+    note_input(src, "dataset")
+    check_apart(out, folder=True)  # not the dataset, not inside it, not a folder holding it
     found = find_tables(src)
     if not found:
         raise InputError(f"{src}: no canonical tables found (expected files such as tenders.csv, bids.csv)")
     raw = {name: read_raw(path, max_field=settings.validate.max_field_bytes) for name, path in found.items()}
     if partitions is None:
         partitions = max(1, -(-max(len(r.frame) for r in raw.values()) // ROWS_PER_PART))
-    tmp = out.parent / f".{out.name}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))  # a fresh name, never a planted one
     report = {}
     try:
         for name, r in raw.items():

@@ -126,8 +126,6 @@ def ego_network(G: nx.Graph, center, radius: int = 1, max_nodes: int = 200, weig
 EDGE_KINDS = (("metadata", "#b71c1c", "same bid metadata (device, IP, file, account...)"),
               ("registry", "#1565c0", "registry tie (legal rep, shareholder, address, phone)"),
               ("cobid", "#9e9e9e", "bid together only"))
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC", "Microsoft YaHei",
-              "SimHei", "PingFang SC")
 
 
 def edge_kind(d: dict) -> str:
@@ -165,37 +163,10 @@ def picture_labels(members: list, ctx: list) -> dict:
     return lab
 
 
-def cjk_fonts() -> list[str]:
-    """The installed fonts matplotlib can draw Chinese with (empty: Chinese labels would show as empty boxes)."""
-    from matplotlib import font_manager
-
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    return [f for f in _CJK_FONTS if f in have]
-
-
-def picture_language(lang: str, what: str = "pictures") -> str:
-    """The language pictures can be labelled in: `lang`, or "en" (with a warning on the `riskmodels` logger, once per
-    process) when `lang` is "zh" and no CJK font is installed, so a picture never shows boxes for missing glyphs."""
-    if lang != "zh" or cjk_fonts():
-        return lang
-    import logging
-
-    if not _WARNED:
-        _WARNED.append(True)
-        logging.getLogger("riskmodels.fonts").warning(
-            "no Chinese (CJK) font is installed for matplotlib: %s are labelled in English, the pages stay Chinese "
-            "(install one, e.g. 'apt-get install fonts-noto-cjk', then remove ~/.cache/matplotlib)", what)
-    return "en"
-
-
-_WARNED: list = []
-
-
 def _font_family() -> list[str]:
-    from matplotlib import font_manager
+    from features.io.plots import cjk_fonts
 
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *[f for f in _CJK_FONTS if f in have]]
+    return ["DejaVu Sans", *cjk_fonts()]
 
 
 def _ring(nodes: list, radius: float, phase: float = 0.0) -> dict:
@@ -223,10 +194,11 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     import warnings
 
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+
+    from features.io.plots import DATA_TEXT, pyplot
+
+    plt = pyplot()  # Agg, math text off: a '$' in a firm's name is text
 
     w = {**LEGEND_WORDS, **(words or {})}
     members, ctx = picture_nodes(G, members, context, weight)
@@ -240,7 +212,7 @@ def draw_group(G: nx.Graph, members, path, title: str = "", context: int = 6, we
     labels = picture_labels(members, ctx)
     k = len(members) + len(ctx)
     height = max(5.5, 0.26 * k + 2.2) if key else 6.0
-    with warnings.catch_warnings(), matplotlib.rc_context({"font.family": _font_family()}):
+    with warnings.catch_warnings(), matplotlib.rc_context({"font.family": _font_family(), **DATA_TEXT}):
         warnings.simplefilter("ignore")  # a glyph missing from every installed font must not stop a report
         fig = plt.figure(figsize=(11 if key else 7, height), dpi=110)
         ax = fig.add_axes((0.0, 0.08, 0.62 if key else 1.0, 0.84))

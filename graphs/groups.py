@@ -45,7 +45,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from features.core.settings import GraphsSettings
+from features.core.settings import GraphsSettings, validate_section
 from graphs import cobid, community, relations
 
 W_EXCLUSIVITY, W_COHESION, W_CONTROL = 0.5, 0.3, 0.2
@@ -228,10 +228,7 @@ def detect(graph, settings=None) -> list[set]:
         a, b, w = (np.array([e[k] for e in ends], dtype=float if k == 2 else np.int64) for k in range(3))
     else:
         ids, a, b, w = graph.arrays()
-    if s.method not in community.METHODS:
-        raise ValueError(f"method must be one of {', '.join(community.METHODS)}; got {s.method!r}.")
-    if s.resolution <= 0:
-        raise ValueError(f"resolution must be positive; got {s.resolution!r}.")
+    validate_section(s)  # [graphs] values (method, resolution, sizes) are checked with the settings
     community.resolve_engine(s.engine)
     p = components.Params(engine=s.engine, method=s.method, resolution=s.resolution, seed=s.seed,
                           max_size=s.max_group_size, trim=s.trim, min_size=s.min_group_size)

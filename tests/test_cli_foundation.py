@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-
 import numpy as np
 import pytest
 import pandas as pd
-
 from features.io import uscc
+
 
 CODES = uscc.generate(np.random.default_rng(5), 4)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from features import engine
 from features.core.settings import EngineSettings, Settings
 
@@ -57,7 +56,8 @@ def test_engine_settings_are_checked(cli, tmp_path):
     assert Settings().engine.name == "pandas"  # the default: one process, as before
     for bad, msg in ((EngineSettings(name="spark"), "must be one of pandas, dask"),
                      (EngineSettings(workers=2), "need --engine dask"),
-                     (EngineSettings(name="dask", memory_per_worker="lots"), "not a size"),
+                     (EngineSettings(name="dask", memory_per_worker="lots"), "memory-per-worker.*must be a size"),
+                     (EngineSettings(name="dask", memory_per_worker="1KiB"), "must be at least 256MiB"),
                      (EngineSettings(name="dask", scheduler="tcp://x:1", workers=2), "sized where they are started")):
         with pytest.raises(Exception, match=msg):
             engine.check(bad)
@@ -349,7 +349,7 @@ def test_inspection_draw_per_stratum_on_dask_gives_the_same_plan(short_of_memory
     from distributed import get_task_stream
 
     from riskmodels.inspection import make_plan, verify_plan
-    from tests.test_inspection import PERIOD, city, write
+    from tests.riskmodels.inspection.city import PERIOD, city, write
 
     t = city(n=500, depts=("env", "fire", "market", "tax"), capacity=100, seed=4)
     t["tiers"].loc[t["tiers"].index % 7 == 0, "probability"] = np.nan  # firms without a risk score share the median's

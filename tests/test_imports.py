@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("features", "graphs", "riskmodels", "experiments")
 MAY_USE = {"features": set(), "graphs": {"features"}, "riskmodels": {"features", "graphs"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features.core.errors import SettingsError
+from features.core.settings import validate_section
 from features.evidence.legal.base import EVIDENCE_COLUMNS, LegalContext
 from features.partitioned_flags import flags_by_partition
 
@@ -24,13 +25,7 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
 
     if "bids" not in tables:
         raise SettingsError("collusion flags need a bids table")
-    unknown = [c for c in settings.enabled if c not in LEGAL and c not in REGISTRY]
-    if unknown:
-        known = list(LEGAL) + list(REGISTRY)
-        raise SettingsError(f"[flags] enabled: unknown flag(s) {', '.join(unknown)} (known: {', '.join(known)})")
-    extra = [c for c in settings.indicators if c not in REGISTRY]
-    if extra:
-        raise SettingsError(f"[flags] indicators: unknown code(s) {', '.join(extra)}")
+    validate_section(settings)  # [flags] enabled / indicators name known flags (FlagsSettings.check)
     ctx = LegalContext(tables=tables, settings=settings)
     local = flags_by_partition(ctx, [c for c in settings.enabled if c in LEGAL or c in REGISTRY]) or {}
     rows, meta = [], {}
@@ -57,14 +52,14 @@ def collusion_flags(tables: dict, settings) -> tuple[pd.DataFrame, dict]:
 
 
 def _cardinal_on_tables(tables: dict, codes: list, settings) -> tuple[list, dict]:
-    """Cardinal's indicators on a canonical dataset (tables -> OCDS-like processes -> the OCDS engine)."""
-    from features.evidence.indicators import engine
+    """Cardinal's indicators on a canonical dataset (tables -> OCDS-like processes -> the OCDS indicator driver)."""
+    from features.evidence.indicators import driver
     from features.evidence.indicators.config import build
     from features.evidence.indicators import REGISTRY
     from features.imports.ocds import processes_from_tables
 
     cfg = build({c: dict(settings.indicators.get(c, {})) for c in codes}, "[flags] indicators")
-    acc = engine.run(processes_from_tables(tables.get("tenders"), tables["bids"]), cfg)
+    acc = driver.run(processes_from_tables(tables.get("tenders"), tables["bids"]), cfg)
     rows = []
     level = {"OCID": "tender", "Tenderer": "bidder", "Buyer": "buyer", "ProcuringEntity": "buyer"}
     for code in codes:

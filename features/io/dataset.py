@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.core.errors import InputError
+from features.io.export import note_input
 from features.io.read import read_raw
 from features.partitioned import prepare_on_engine, prepare_parts_on_engine
 from features.io.prepare import REJECT_COLUMNS
@@ -65,17 +66,56 @@ def table_files(path, names=None) -> list[Path]:
     return [p for name in (names or TABLES) for p in (path / f"{name}.csv", path / f"{name}.parquet", path / name)]
 
 
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx", ".xls", ".tsv", ".txt", ".json", ".jsonl")
+
+
+def _file_kind(p: Path) -> str:
+    import stat
+
+    mode = p.stat().st_mode
+    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+
+
+def _refuse_near_names(path: Path) -> None:
+    """InputError for a file that names a canonical table but is not one of its accepted names (another case, another
+    format); a note on the `riskmodels` logger for the other data-like files, which are not read."""
+    import logging
+
+    ignored = []
+    for entry in sorted(path.iterdir()):
+        stem, suffix = (entry.name, "") if entry.is_dir() else (entry.stem, entry.suffix)
+        if entry.name.startswith(".") or (stem in TABLES and (suffix in (".csv", ".parquet") or entry.is_dir())):
+            continue
+        if stem.lower() in TABLES and (suffix.lower() in TABLE_SUFFIXES or entry.is_dir()):
+            want = f"{stem.lower()}.csv, {stem.lower()}.parquet or a {stem.lower()}/ folder of Parquet parts"
+            raise InputError(f"{entry}: looks like the table '{stem.lower()}' but is not read under this name "
+                             f"(a table is {want}); rename or convert it")
+        if suffix.lower() in TABLE_SUFFIXES:
+            ignored.append(entry.name)
+    if ignored:
+        logging.getLogger("riskmodels.dataset").info(
+            "%s: not a table of the data contract, not read: %s", path, ", ".join(ignored[:10])
+            + (f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""))
+
+
 def find_tables(path: Path) -> dict:
     """Canonical table name -> file (or Parquet folder) for every table present in `path`.
 
-    A table given twice (bids.csv and bids.parquet, or a bids/ folder of parts beside one of them), or a table file that is
-    a folder or a broken link, is an InputError naming it: the toolkit never picks one silently."""
+    A table given twice (bids.csv and bids.parquet, or a bids/ folder of parts beside one of them), a table file that is
+    a folder, a broken link, a FIFO, a device or another special file, or a file that names a table in another case or
+    format (`Tenders.csv`, `bid_items.CSV`, `bids.xlsx`) is an InputError naming it: the toolkit never picks one
+    silently, and never leaves one out silently. Other files are left alone and named on the `riskmodels` logger."""
     found = {}
+    _refuse_near_names(path)
     for name in TABLES:
         present = []
         for cand in (path / f"{name}.csv", path / f"{name}.parquet", path / name):
             if cand.is_symlink() and not cand.exists():
                 raise InputError(f"{cand}: is a broken link (its target does not exist)")
+            if cand.exists() and not cand.is_file() and not cand.is_dir():
+                raise InputError(f"{cand}: is not a regular file ({_file_kind(cand)}); a table must be a file or a "
+                                 f"folder of Parquet parts")
             parts = cand.is_dir() and any(cand.glob("*.parquet"))
             if cand.is_dir() and cand.suffix and not (cand.suffix == ".parquet" and parts):
                 raise InputError(f"{cand}: is a folder, not a table file")
@@ -100,7 +140,10 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         raise InputError(f"{path}: no such directory")
     if not path.is_dir():
         raise InputError(f"{path}: not a directory (a dataset is a directory of tables such as bids.csv)")
+    note_input(path, "dataset")
     found = find_tables(path)
+    for f in found.values():
+        note_input(f)
     if not found:
         raise InputError(f"{path}: no canonical tables found (expected files such as tenders.csv, bids.csv, enterprises.csv)")
     for name in require:

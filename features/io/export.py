@@ -13,7 +13,17 @@ One module for three rules (every CSV/XLSX export goes through them, so they can
   the `riskmodels.export` logger that the command line prints).
 - whole or absent (`atomic_path`, `atomic_dir`): a file is written under a temporary name in its own folder and renamed
   into place, so a reader never sees half a file and a failed run leaves the earlier file as it was; a folder of outputs
-  (an inspection plan) is built beside its place and renamed into it at once.
+  (an inspection plan) is built beside its place and renamed into it at once. The temporary name is created exclusively
+  (`tempfile.mkstemp` / `mkdtemp` in the target folder: a new random name, `O_EXCL`, never through a link planted there),
+  so nothing outside the output is written whatever the folder holds.
+- outputs apart from inputs (`note_input`, `check_apart`): the readers note every file and dataset folder they read; an
+  output that is an input, or an output folder that contains or lies inside an input, is refused (InputError, exit 2)
+  before anything is written, `--force` or not: replacing it would delete the data being read.
+
+- public text is text (`md_text`, `md_code`): a data value placed in a Markdown file (a public notice) cannot open an
+  HTML tag, a heading, a link or a table cell: line breaks become spaces, and the characters that Markdown reads as
+  syntax (anywhere: backslash, backtick, `* _ [ ] < > & | ! ~`; at a line start: `# + - = >` and `1.`) are escaped
+  (CommonMark renders an escaped character as itself); a value shown as code is fenced with more backticks than it holds.
 
 `write_table` writes .csv (UTF-8 with BOM so Excel shows Chinese text), .parquet or .xlsx by extension under these rules.
 `existing_outputs` lists which of a command's outputs already exist: the command line refuses to replace them without
@@ -130,7 +140,63 @@ def report_stripped(path, count: int) -> None:
         log.warning("%s: %d cell(s) had control characters, removed (spreadsheets cannot hold them)", Path(path).name, count)
 
 
+# ------------------------------------------------------------------------------------------------------ markdown text
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|!~])")  # what opens a tag, entity, link, image, emphasis, code or cell anywhere
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")  # what starts a heading, list or quote at the start of a line
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def md_text(value) -> str:
+    """`value` as plain text inside a Markdown line or table cell: no tag, heading, list, link, emphasis or cell break
+    can come from it (see the module docstring); control characters are removed."""
+    text = _MD_SPECIAL.sub(r"\\\1", CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value))))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+
+
+def md_code(value) -> str:
+    """`value` as one Markdown code span (shown literally, HTML escaped by any renderer): fenced with one backtick more
+    than its longest run of backticks, on one line."""
+    text = CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 # ------------------------------------------------------------------------------------------------------ whole or absent
+
+_INPUTS: dict[Path, str] = {}  # resolved path -> "dataset", "folder" or "file": what this process has read as input
+
+
+def note_input(path, kind: str | None = None) -> None:
+    """Remember `path` as an input of this run: a "dataset" folder, a "folder" of table parts, or a "file" (a table, the
+    tiers, a side file); by default a folder or a file as it is on disk."""
+    p = Path(path)
+    _INPUTS[p.resolve()] = kind or ("folder" if p.is_dir() else "file")
+
+
+def forget_inputs() -> None:
+    """Forget the inputs noted so far (a new command starts)."""
+    _INPUTS.clear()
+
+
+def _inside(a: Path, b: Path) -> bool:
+    return a == b or b in a.parents
+
+
+def check_apart(path, folder: bool = False) -> None:
+    """InputError (exit 2, whatever `--force` says) when output `path` is an input of this run, when a `folder` output
+    contains or lies inside an input, or when a file output lies inside a folder of table parts: writing it would
+    replace or delete what was read. (A new file beside the tables of a dataset folder replaces nothing.)"""
+    out = Path(path).resolve()
+    for inp, kind in _INPUTS.items():
+        clash = (out == inp or (folder and (_inside(inp, out) or (kind != "file" and _inside(out, inp))))
+                 or (kind == "folder" and _inside(out, inp)))
+        if clash:
+            how = ("is" if out == inp else "contains" if _inside(inp, out) else "lies inside")
+            raise InputError(f"{path}: the output {how} the input {inp}; choose an output apart from the data "
+                             f"(--force does not change this: the data would be replaced)")
+
 
 def ensure_folder(parent: Path) -> None:
     """Create the output folder `parent` if needed; exit-2 errors when it is a file, cannot be made or is not writable."""
@@ -163,6 +229,7 @@ def atomic_path(path):
     """Yield a temporary path in `path`'s folder (same extension); on success it is renamed to `path` (replacing it),
     on failure removed. A reader sees the old file or the new one, never a part."""
     path = Path(path)
+    check_apart(path)
     _check_parent(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
     os.close(fd)
@@ -199,6 +266,7 @@ def atomic_dir(path):
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: is a file; --out must be a folder")
+    check_apart(path, folder=True)
     ensure_folder(path.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
@@ -230,6 +298,9 @@ def existing_outputs(*paths) -> list[Path]:
 
 def refuse_overwrite(*paths, force: bool = False, option: str = "--force") -> list[Path]:
     """InputError naming the outputs that exist already, unless `force`; returns them (they will be replaced)."""
+    for p in paths:
+        if p is not None:
+            check_apart(p, folder=Path(p).is_dir())
     found = existing_outputs(*paths)
     if found and not force:
         names = ", ".join(str(p) for p in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")

@@ -7,16 +7,18 @@ Every record read ends up either accepted or rejected: `read = accepted + reject
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from features.io import uscc
 from features.core.errors import InputError
+from features.core.settings import ValidateSettings, validate_section
+from features.io import uscc
 from features.io.read import RawTable
-from features.io.schema import BID_STATUSES, Table
-from features.core.settings import ValidateSettings
+from features.io.schema import BID_STATUSES, LIMITS, Table, limits
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 
@@ -285,6 +287,27 @@ def _upper_codes(u: pd.Series) -> pd.Series:
 
 _EXACT = 2.0 ** 53  # integers up to here survive a float exactly
 
+# characters that show nothing: soft hyphen, zero-width space / joiners, direction marks and embeddings, word joiner,
+# invisible operators, byte-order mark, Mongolian vowel separator, and the tag characters
+INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]")
+
+
+def normalise_id(value: str) -> str:
+    """One firm, one id: the NFKC form of `value` (full-width letters and digits become ASCII: a credit code typed
+    with a Chinese input method is the same code) without invisible characters, stripped."""
+    return INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).strip()
+
+
+def _normalise_ids(u: pd.Series) -> pd.Series:
+    """`normalise_id` over distinct values; ASCII values are left as they are (they cannot change)."""
+    ascii_ = u.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if ascii_.all():
+        return u
+    out = u.copy()
+    out[~ascii_] = [normalise_id(x) for x in u[~ascii_]]
+    return out
+
 
 def _id(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Ids as text, and a mask of ids that cannot be read exactly. Integers from Parquet become their text; a float id
@@ -367,20 +390,22 @@ class _Column:
 
 
 def _check_validate_settings(settings: ValidateSettings) -> str:
-    """The `[validate]` time zone (checked), after checking `date_order`."""
-    zone = settings.timezone or "Asia/Shanghai"
-    try:
-        pd.Timestamp("2000-01-01", tz=zone)
-    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different errors for an unknown zone
-        raise InputError(f"[validate] timezone {zone!r} is not a time zone name (e.g. Asia/Shanghai, UTC)") from None
-    if settings.date_order not in ("", "dmy", "mdy"):
-        raise InputError(f"[validate] date_order must be \"dmy\", \"mdy\" or \"\"; got {settings.date_order!r}")
-    return zone
+    """The `[validate]` time zone, the section checked (`ValidateSettings.check`; a loaded file was checked already)."""
+    validate_section(settings)
+    return settings.timezone or "Asia/Shanghai"
 
 
 def _prepare_id(c: _Column, table: Table, settings: ValidateSettings, v: _Verdicts) -> pd.Series:
     out, inexact = _id(c.src)
     v.reject(inexact, c.name, f"{c.name} is a floating-point number, not an exact id (store ids as text)", c.src)
+    norm = _on_unique(out, _normalise_ids)
+    changed = (out.notna() & (norm != out)).to_numpy(dtype=bool)
+    if changed.any():
+        pairs = list(dict.fromkeys(zip(out[changed], norm[changed])))
+        shown = "; ".join(f"{ascii(a)} -> {ascii(b)}" for a, b in pairs[:3]) + ("; ..." if len(pairs) > 3 else "")
+        v.note(c.name, f"id normalised (full-width or compatibility characters to NFKC, invisible characters removed): "
+                       f"{shown}", int(changed.sum()))
+        out = norm.where(norm != "", None)
     if c.name in table.codes:
         out = _on_unique(out, _upper_codes)
     if c.required:
@@ -403,6 +428,11 @@ def _prepare_number(c: _Column, settings: ValidateSettings, v: _Verdicts) -> pd.
     if c.required:
         v.reject(~c.present, col, f"empty {col}", src)
     v.missing_or_reject(c.required, bad_num, col, f"{col} is not a number", "not a number (read as missing)", src)
+    lo, hi, why = limits(c.kind, col)
+    beyond = (out.abs() > hi) if lo < 0 else (out > hi) | (out < lo) if (c.kind == "share" or col in LIMITS) else out > hi
+    beyond = beyond.fillna(False).to_numpy(dtype=bool)
+    v.missing_or_reject(c.required, beyond, col, f"{col} out of bounds: {why}", f"out of bounds: {why} (read as missing)", src)
+    out = out.mask(beyond)
     if c.kind == "amount":
         ph = out.isin([float(x) for x in settings.placeholder_amounts]).to_numpy()
         nonpos = (out <= 0).to_numpy()
@@ -504,6 +534,40 @@ def _reject_duplicates(df: pd.DataFrame, rows: np.ndarray, v: _Verdicts) -> None
         v.reject(dup, "", why, pd.Series([""] * n))
 
 
+def _same(a, b) -> bool:
+    return (a is None or (isinstance(a, float) and np.isnan(a))) and (b is None or (isinstance(b, float) and np.isnan(b))) \
+        or bool(a == b)
+
+
+def _reject_conflicting_keys(frame: pd.DataFrame, table: Table, rows: np.ndarray, v: _Verdicts, show: int = 3) -> None:
+    """A second row with the key of an earlier one (`Table.key`: a tender, a firm, an inspector given twice) is rejected,
+    the reason naming the row that is kept and the columns whose values differ: one id, one record."""
+    key = [k for k in table.key if k in frame.columns]
+    if not key or len(key) != len(table.key):
+        return
+    live = v.live & frame[key].notna().all(axis=1).to_numpy()
+    if not live.any():
+        return
+    pos = np.flatnonzero(live)
+    keys = frame[key[0]].iloc[pos].astype(str) if len(key) == 1 else \
+        frame[key].iloc[pos].astype(str).agg("\x1f".join, axis=1)
+    again = keys.duplicated(keep="first").to_numpy()
+    if not again.any():
+        return
+    first = pd.Series(pos, index=keys.to_numpy())
+    first = first[~first.index.duplicated(keep="first")]
+    cols = [c for c in table.columns if c in frame.columns and c not in key]
+    why = np.empty(len(frame), dtype=object)
+    for p, f in zip(pos[again], first.reindex(keys.to_numpy()[again]).to_numpy()):
+        diff = [c for c in cols if not _same(frame[c].iat[p], frame[c].iat[f])]
+        what = (f"other values ({', '.join(diff[:show])}{', ...' if len(diff) > show else ''} differ)" if diff
+                else "the same values")
+        why[p] = f"{' + '.join(key)} given again with {what}; row {rows[f]} is kept"
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[pos[again]] = True
+    v.reject(mask, key[0], why, frame[key[0]])
+
+
 def _add_absent_optional(frame: pd.DataFrame, table: Table) -> None:
     """Absent optional columns are added as missing, so that downstream code can rely on them."""
     for col in table.optional:
@@ -583,6 +647,8 @@ def prepare(raw: RawTable, table: Table, settings: ValidateSettings, mapping: di
     _check_references(frame, table, known, v)
     if settings.reject_duplicates and n:
         _reject_duplicates(df, raw.rows, v)
+    if table.key and n:
+        _reject_conflicting_keys(frame, table, raw.rows, v)
     if table.name == "bids" and n:
         _repeat_bids(frame, v.reason, raw.rows, v.notes)
     _add_absent_optional(frame, table)

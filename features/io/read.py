@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from features.core.errors import InputError
-from features.io.export import unescape_series
+from features.io.export import note_input, unescape_series
 
 ENCODINGS = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
 _CJK = ["gb18030", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"]
@@ -172,6 +172,7 @@ def read_raw(path: Path, max_field: int = MAX_FIELD_BYTES) -> RawTable:
     A record with a field longer than `max_field` bytes is a broken record (rejected by the prepare step)."""
     path = Path(path)
     label = path.name
+    note_input(path)
     if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
         try:
             df = pd.read_parquet(path)

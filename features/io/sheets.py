@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.core.errors import InputError
 from features.io.export import safe_frame
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -77,17 +78,86 @@ def write_workbook(path, sheets: dict) -> Path:
     wb.properties.creator = "riskmodels"
     wb.properties.created = datetime(2000, 1, 1)
     wb.properties.modified = datetime(2000, 1, 1)
+    from features.io.export import atomic_path
+
     path = Path(path)
-    wb.save(path)
+    with atomic_path(path) as tmp:  # whole or absent, through an exclusively created temporary file
+        wb.save(tmp)
     return path
 
 
-def read_workbook(path) -> dict:
-    """Sheet name -> list of row tuples as openpyxl reads them."""
+MAX_CELLS = 2_000_000  # cells a workbook we read may hold (a plan of 100,000 visits has about 1.2 million)
+
+
+class WorkbookTooLarge(InputError):
+    """A workbook holds more cells than a reader allows."""
+
+
+def trim_row(row) -> tuple:
+    """A row without its trailing empty cells (None or "")."""
+    row = list(row)
+    while row and (row[-1] is None or row[-1] == ""):
+        row.pop()
+    return tuple(row)
+
+
+MAX_PART_BYTES = 256 * 1024 ** 2  # uncompressed bytes of one part of a workbook we open (a zip bomb stops here)
+
+
+def check_workbook(path, max_cells: int = MAX_CELLS) -> None:
+    """`WorkbookTooLarge` (before openpyxl builds anything) when a part of the workbook unpacks to more than
+    MAX_PART_BYTES, or its merged ranges cover more than `max_cells` cells (openpyxl makes an object per merged cell);
+    InputError when it is not a workbook at all."""
+    import re
+    import zipfile
+
+    name = Path(path).name
+    try:
+        with zipfile.ZipFile(path) as z:
+            merged = 0
+            for info in z.infolist():
+                if info.file_size > MAX_PART_BYTES:
+                    raise WorkbookTooLarge(f"{name}: part {info.filename} unpacks to {info.file_size:,} bytes; not read")
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with z.open(info) as f:
+                        text = f.read().decode("utf-8", "replace")
+                    for a, b in re.findall(r'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+\d+):([A-Z]+\d+)"', text):
+                        merged += _area(a, b)
+                        if merged > max_cells:
+                            raise WorkbookTooLarge(f"{name}: merged cells cover more than {max_cells:,} cells; not read")
+    except zipfile.BadZipFile:
+        raise InputError(f"{name}: not an XLSX workbook (not a zip archive)") from None
+
+
+def _area(a: str, b: str) -> int:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    (ca, ra), (cb, rb) = coordinate_from_string(a), coordinate_from_string(b)
+    return (abs(column_index_from_string(cb) - column_index_from_string(ca)) + 1) * (abs(rb - ra) + 1)
+
+
+def read_workbook(path, max_cells: int = MAX_CELLS) -> dict:
+    """Sheet name -> list of row tuples: the cells a sheet holds, each row without its trailing empty cells and the sheet
+    without its trailing empty rows. Only the stored cells are read (the dimension a file claims is ignored, so one cell
+    at XFD1048576 costs one row, not 17 billion cells); more than `max_cells` cells in all is a `WorkbookTooLarge`."""
     from openpyxl import load_workbook
 
+    check_workbook(path, max_cells)
     wb = load_workbook(path, read_only=True, data_only=False)
     try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        out, seen = {}, 0
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # rows as stored: neither padded to nor cut at the claimed dimension
+            rows = []
+            for r in ws.iter_rows(values_only=True):
+                seen += len(r)
+                if seen > max_cells:
+                    raise WorkbookTooLarge(f"{Path(path).name}: more than {max_cells:,} cells (sheet '{ws.title}' reaches "
+                                           f"row {len(rows) + 1:,}); not read")
+                rows.append(trim_row(r))
+            while rows and not rows[-1]:
+                rows.pop()
+            out[ws.title] = rows
+        return out
     finally:
         wb.close()

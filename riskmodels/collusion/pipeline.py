@@ -23,16 +23,10 @@ from riskmodels.collusion.transfer import (NEW_MARKET_OVERLAP, outside_training,
 
 def model_params(settings=None) -> dict:
     """Tender-model parameters from the `[collusion]` settings section (defaults when absent)."""
-    from features.core.errors import SettingsError
-
     c = getattr(settings, "collusion", None)
     if c is None:
         return {}
-    cal = None if str(c.calibration).lower() == "none" else c.calibration
-    if cal not in (None, "sigmoid", "isotonic"):
-        raise SettingsError(f"[collusion] calibration must be sigmoid, isotonic or none; got {c.calibration!r}")
-    if not 0 < c.threshold < 1:
-        raise SettingsError(f"[collusion] threshold must lie strictly between 0 and 1; got {c.threshold!r}")
+    cal = None if c.calibration == "none" else c.calibration  # values checked on load (CollusionSettings.check)
     return {"n_estimators": c.n_estimators, "learning_rate": c.learning_rate, "num_leaves": c.num_leaves,
             "min_child_samples": c.min_child_samples, "calibration": cal, "threshold": c.threshold}
 

@@ -157,7 +157,7 @@ def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None
 
 
 def flag_findings(ds, settings=None) -> pd.DataFrame | None:
-    """The red-flag findings of `features.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
+    """The red-flag findings of `features.evidence.legal` (code, tender_id, evidence, ...), one row per (tender, finding):
     findings naming several tenders are split, findings about a bidder rather than a tender are left out."""
     from features.evidence.flags import collusion_flags
     from features.core.settings import Settings

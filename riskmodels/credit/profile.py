@@ -10,6 +10,7 @@ index of a batch.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -19,6 +20,8 @@ from features.io.side_tables import cell_text
 from features.enterprise import event_kind
 from features.core.errors import InputError
 from riskmodels.report.site import render
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 TEXT = {
     "en": {"title": "Enterprise credit report", "identity": "Identity", "name": "Name", "code": "Unified social credit code",
@@ -392,18 +395,28 @@ def render_index(entries: list[dict], lang: str, title_suffix: str = "") -> str:
 
 
 def page_name(eid: str) -> str:
-    """A file name for a firm's page that is safe on every file system."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(eid))
-    return (safe or "firm") + ".html"
+    """The file name of a firm's page: the id's safe characters (at most 60) and a hash of the exact id. Two ids never
+    share a page (`ACME/1`, `ACME_1` and `ACME?1` differ by their hash, on case-insensitive file systems too), no id
+    becomes the batch's `index.html`, and a very long id still gives a short name."""
+    import hashlib
+
+    k = str(eid)
+    stem = _UNSAFE.sub("_", k).strip("._")[:60] or "firm"
+    return f"{stem}-{hashlib.sha1(k.encode('utf-8')).hexdigest()[:10]}.html"
 
 
-def write_profiles(data: ProfileData, ids: list, out, lang: str = "en") -> list:
-    """One page per firm in folder `out` plus `index.html`; returns the index entries. Pages are written to a temporary
-    name and renamed, so a page is whole or absent."""
+def write_profiles(data: ProfileData, ids: list, out, lang: str = "en", force: bool = False) -> list:
+    """One page per firm in folder `out` plus `index.html`; returns the index entries. An id listed twice gets one
+    page. Pages that exist already are not replaced without `force` (InputError naming them, before anything is
+    written); each page is written whole or absent."""
     from pathlib import Path
 
+    from features.io.export import ensure_folder, refuse_overwrite
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    ids = list(dict.fromkeys(cell_text(i) for i in ids))
+    refuse_overwrite(*(out / page_name(i) for i in ids), out / "index.html", force=force)
+    ensure_folder(out)
     entries = []
     for eid in ids:
         p = enterprise_profile(data, eid, lang, page_dir=out)
@@ -415,11 +428,8 @@ def write_profiles(data: ProfileData, ids: list, out, lang: str = "en") -> list:
 
 
 def write_page(path, text: str) -> None:
-    """Write an HTML page atomically (temporary file in the same folder, then rename)."""
-    import os
-    from pathlib import Path
+    """Write an HTML page whole or absent (`features.io.export.write_text`: an exclusively created temporary file in the
+    same folder, then renamed; a link planted in the folder is never followed)."""
+    from features.io.export import write_text
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.core.errors import InputError
-
 TIERS = ("A", "B", "C", "D")
 OVERRIDE_SERIOUS = "serious illegal and dishonest list -> D"
 OVERRIDE_ABNORMAL = "abnormal operation list -> at least C"
@@ -23,17 +21,11 @@ OVERRIDE_NO_HISTORY = "no credit or inspection history -> B"
 
 
 def check_policy(policy) -> None:
-    """InputError naming the settings key when the tier policy is unusable."""
-    if policy.method not in ("shares", "probability"):
-        raise InputError(f"[tiers] method must be \"shares\" or \"probability\"; got {policy.method!r}")
-    s = list(policy.shares)
-    if len(s) != 4 or any(not isinstance(x, (int, float)) or x < 0 for x in s) or abs(sum(s) - 1) > 1e-6:
-        raise InputError(f"[tiers] shares must be four non-negative numbers for A, B, C, D summing to 1; got {s!r}")
-    c = list(policy.cutoffs)
-    if len(c) != 3 or any(not isinstance(x, (int, float)) for x in c) or not (0 <= c[0] <= c[1] <= c[2] <= 1):
-        raise InputError(f"[tiers] cutoffs must be three increasing probabilities (upper bounds of A, B, C); got {c!r}")
-    if not isinstance(policy.damping, (int, float)) or policy.damping < 0:
-        raise InputError(f"[tiers] damping must be a non-negative probability margin; got {policy.damping!r}")
+    """SettingsError naming the settings key when the tier policy is unusable (the checks of `TiersSettings`, which
+    loading the settings runs already; here for a policy built in code)."""
+    from features.core.settings import validate_section
+
+    validate_section(policy)
 
 
 def cutoffs(prob: np.ndarray, policy) -> np.ndarray:

@@ -79,10 +79,15 @@ def read_plan(folder) -> PlanFolder:
     return PlanFolder(folder, m, visits, inc, tiers)
 
 
+INSPECTION_COLUMNS = {"enterprise_id": object, "date": "datetime64[ns]", "department": object, "fail": "int64", "known": bool}
+
+
 def _inspections(inspections: pd.DataFrame | None, results: pd.DataFrame | None) -> pd.DataFrame:
+    """The inspections and results as (enterprise_id, date, department, fail, known) rows; with neither (no table, or a
+    header only) the same columns with no row: the report then says what it can (planned, roster, estimate notes)."""
     parts = [x for x in (inspections, results) if x is not None and len(x)]
     if not parts:
-        return pd.DataFrame(columns=["enterprise_id", "date", "department", "fail"])
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in INSPECTION_COLUMNS.items()})
     df = pd.concat(parts, ignore_index=True)
     for c in ("enterprise_id", "inspected_on"):
         if c not in df.columns:
@@ -277,25 +282,16 @@ def _png(fig) -> bytes:
 
 
 def _plt():
-    import matplotlib
+    from features.io.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei") if n in names]
-    plt.rcParams["font.family"] = ["sans-serif"]
-    plt.rcParams["font.sans-serif"] = cjk + ["DejaVu Sans"]
-    plt.rcParams["axes.unicode_minus"] = False
-    return plt
+    return pyplot()  # Agg, CJK fonts, math text off: a '$' in a department id is text
 
 
 def charts(a: dict, T: dict) -> list[tuple[str, bytes]]:
     """(title, PNG) for: planned vs done per department, violations per inspection by tier, burden by tier, roster
     coverage per department, and the violation-rate estimate with its interval. The titles are for the page; the
     pictures are labelled in English (department ids) when Chinese is asked for and no CJK font is installed."""
-    from graphs.export import picture_language
+    from features.io.plots import picture_language
 
     plt = _plt()
     out = []
@@ -416,9 +412,8 @@ def readable_tables(a: dict) -> dict:
 
 
 def write_report(a: dict, out) -> dict:
-    """OUT/index.html (charts inline, tables) and OUT/report.xlsx; written to temporary names and renamed."""
-    import os
-
+    """OUT/index.html (charts inline, tables) and OUT/report.xlsx, each whole or absent (`features.io.export`)."""
+    from features.io.export import write_text
     from features.io.sheets import write_workbook
     from riskmodels.report.site import png_data_uri, render
 
@@ -430,12 +425,8 @@ def write_report(a: dict, out) -> dict:
     html = render("decision.html.j2", T=T, lang=a["lang"], charts=figs,
                   tables=[(name, _display(df)) for name, df in tables.items()],
                   estimates=a["estimate"].to_dict("records"), headline=a.get("headline", []))
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out / "index.html")
-    tmpx = out / ".report.xlsx.tmp"
-    write_workbook(tmpx, tables)
-    os.replace(tmpx, out / "report.xlsx")
+    write_text(out / "index.html", html)
+    write_workbook(out / "report.xlsx", tables)
     return {"charts": len(figs), "html": out / "index.html", "xlsx": out / "report.xlsx"}
 
 

@@ -142,6 +142,9 @@ def presentation(path: Path) -> dict:
     writer makes from the re-derived plan, so any layout the writer chooses is checked and any tampering is found."""
     from openpyxl import load_workbook
 
+    from features.io.sheets import check_workbook
+
+    check_workbook(path)  # bounded before openpyxl builds the whole workbook in memory
     wb = load_workbook(path, read_only=False, data_only=False)
     try:
         out = {"sheets": [(ws.title, ws.sheet_state) for ws in wb.worksheets],
@@ -152,13 +155,13 @@ def presentation(path: Path) -> dict:
             cols = {c: (bool(d.hidden), d.width) for c, d in ws.column_dimensions.items()
                     if d.hidden or (d.width is not None and d.width < 1)}
             cells = {}
-            for row in ws.iter_rows():
-                for c in row:
-                    look = (c.number_format, getattr(c.font.color, "rgb", None) if c.font and c.font.color else None,
-                            getattr(c.fill.fgColor, "rgb", None) if c.fill and c.fill.fill_type else None,
-                            c.comment.text if c.comment else None, c.hyperlink.target if c.hyperlink else None)
-                    if look != ("General", None, None, None, None):
-                        cells[c.coordinate] = look
+            # the stored cells only: iter_rows() would make every cell of the claimed range (to XFD1048576: 17 billion)
+            for c in sorted(ws._cells.values(), key=lambda c: (c.row, c.column)):
+                look = (c.number_format, getattr(c.font.color, "rgb", None) if c.font and c.font.color else None,
+                        getattr(c.fill.fgColor, "rgb", None) if c.fill and c.fill.fill_type else None,
+                        c.comment.text if c.comment else None, c.hyperlink.target if c.hyperlink else None)
+                if look != ("General", None, None, None, None):
+                    cells[c.coordinate] = look
             out[ws.title] = {"hidden_rows": rows, "hidden_columns": cols, "cells": cells,
                              "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.width},
                              "merged": sorted(str(m) for m in ws.merged_cells.ranges),

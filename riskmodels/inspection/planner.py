@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.io.dataset import find_tables, load_dataset
 from features.core.errors import InputError
-from features.io.export import atomic_dir, report_stripped
-from features.io.read import read_raw
 from features.core.settings import ColumnsSettings, Settings, ValidateSettings
+from features.io.dataset import find_tables, load_dataset
+from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
+from features.io.read import read_raw
 from riskmodels.inspection.draw import PlanResult, draw_plan
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
                                            sheet_rows, workbook_sheets, write_workbook)
+from features.io.sheets import WorkbookTooLarge, trim_row
 from riskmodels.inspection.policy import Policy
 from riskmodels.inspection.randomness import ALGORITHM, seed_key, sha256_bytes, sha256_path
 
@@ -238,6 +239,10 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     result, rendered, key, hashes = derive(loaded if loaded is not None else inputs, seed, period, settings, policy,
                                            lang, labels)
     out = Path(out)
+    note_input(inputs.data_dir, "dataset")  # the plan folder never replaces, holds or lies in an input (atomic_dir refuses)
+    for p in (*inputs.tables.values(), inputs.tiers, inputs.triggers, *(inputs.lists or {}).values()):
+        if p is not None:
+            note_input(p)
     with atomic_dir(out) as work:
         manifest = _write_plan(work, out, inputs, result, rendered, key, hashes, period, seed, settings, embed_inputs,
                                lang, labels)
@@ -297,7 +302,7 @@ NOTICE_MD = {
            "intro": "{visits} enterprises will be inspected between {a} and {b}; the list is in `notice.csv` and "
                     "`notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not named here.",
            "joint": "Joint inspection saves {n} separate visits.", "check": "## How the draw can be checked",
-           "seed": "- public seed text: `{seed}`",
+           "seed": "- public seed text: {seed}",
            "algorithm": "- algorithm: `{algorithm}` (riskmodels {version}), described in docs/inspection.md",
            "key": "- seed key (SHA-256 of the seed, the period and the input hashes): `{key}`",
            "inputs": "- input files (SHA-256):", "absent": "absent", "tiers": "tiers", "triggers": "triggers",
@@ -307,7 +312,7 @@ NOTICE_MD = {
            "intro": "{a} 至 {b} 期间将对 {visits} 户企业开展检查，名单见 `notice.csv` 和 `notice.xlsx`（企业、检查部门、检查时间）。"
                     "执法检查人员随机选派，此处不公布。",
            "joint": "联合检查减少单独检查 {n} 次。", "check": "## 如何核验本次抽取",
-           "seed": "- 公开随机种子：`{seed}`",
+           "seed": "- 公开随机种子：{seed}",
            "algorithm": "- 算法：`{algorithm}`（riskmodels {version}），说明见 docs/inspection.md",
            "key": "- 种子密钥（随机种子、期间和输入文件哈希的 SHA-256）：`{key}`",
            "inputs": "- 输入文件（SHA-256）：", "absent": "无", "tiers": "信用等级", "triggers": "触发检查",
@@ -317,12 +322,15 @@ NOTICE_MD = {
 
 
 def _notice_md(m: dict, result: PlanResult) -> str:
+    """The public notice in Markdown. Every value from the data or the command line (the seed, the period, department
+    ids and labels) goes through `md_text` / `md_code`: public text is text, never HTML or Markdown structure."""
     s = result.summary
     T = NOTICE_MD.get((m.get("presentation") or {}).get("lang"), NOTICE_MD["en"])
     a, b = s["window"].split("/")
-    lines = [T["title"].format(period=m["period"]), "", T["intro"].format(visits=s["visits"], a=a, b=b),
+    lines = [T["title"].format(period=md_text(m["period"])), "",
+             T["intro"].format(visits=s["visits"], a=md_text(a), b=md_text(b)),
              T["joint"].format(n=s["visits_saved_by_joint_inspection"]), "", T["check"], "",
-             T["seed"].format(seed=m["seed"]),
+             T["seed"].format(seed=md_code(m["seed"])),
              T["algorithm"].format(algorithm=m["algorithm"], version=m["version"]),
              T["key"].format(key=m["seed_key"]), T["inputs"]]
     for n, t in (m["inputs"]["dataset"]["tables"] or {}).items():
@@ -333,7 +341,7 @@ def _notice_md(m: dict, result: PlanResult) -> str:
     lines += ["", T["strata"], "", T["head"], "|---|---|---|---|---|"]
     for r in result.strata.itertuples(index=False):
         dept = ((m.get("presentation") or {}).get("department_labels") or {}).get(r.department) or r.department
-        lines.append(f"| {str(dept).replace('|', '/')} | {r.tier} | {r.eligible} | {r.rate:g} | {r.drawn} |")
+        lines.append(f"| {md_text(dept)} | {md_text(r.tier)} | {r.eligible} | {r.rate:g} | {r.drawn} |")
     return "\n".join(lines) + "\n"
 
 
@@ -389,7 +397,11 @@ def _find_file(entry: dict, what: str, plan_dir: Path, embedded, override) -> Pa
 
 
 def _norm(rows) -> list[tuple]:
-    return [tuple(None if v == "" else v for v in r) for r in rows]
+    """Rows as `read_workbook` gives them: "" as None, trailing empty cells and rows left out."""
+    out = [trim_row(None if v == "" else v for v in r) for r in rows]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) -> dict:
@@ -450,7 +462,9 @@ def verify_plan(plan_dir, data_dir=None, tiers=None, triggers=None, lists=None) 
         if not xlsx.is_file():
             raise VerifyFailed(f"{book} is missing from the plan folder")
         try:
-            got = read_workbook(xlsx)
+            got = read_workbook(xlsx)  # the stored cells only, at most MAX_CELLS of them
+        except WorkbookTooLarge as e:
+            raise VerifyFailed(f"{e} (a re-derived {book} is far smaller)") from None
         except Exception as e:  # noqa: BLE001 - any unreadable workbook is a mismatch, not a crash
             raise VerifyFailed(f"{book} cannot be read ({type(e).__name__})") from None
         for sheet, df in sheets.items():

@@ -31,6 +31,7 @@ import pandas as pd
 
 from features.core.errors import InputError
 from features.io.export import unescape_series
+from features.io.plots import picture_language
 from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS, labels
 from riskmodels.report.site import Site, page_name
 
@@ -130,17 +131,12 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
 
 
 def report_settings(settings=None):
-    """The `[report]` settings (defaults when absent), checked: SettingsError naming the key when one is out of range."""
-    from features.core.errors import SettingsError
-    from features.core.settings import ReportSettings
-    from riskmodels.report.i18n import LANGS
+    """The `[report]` settings (defaults when absent), checked (`ReportSettings.check`): SettingsError naming the key when
+    one is out of range."""
+    from features.core.settings import ReportSettings, validate_section
 
     rs = getattr(settings, "report", None) or ReportSettings()
-    if rs.lang not in LANGS:
-        raise SettingsError(f"[report] lang must be one of {', '.join(LANGS)}; got {rs.lang!r}")
-    for k in ("top_tenders", "top_groups"):
-        if getattr(rs, k) < 1:
-            raise SettingsError(f"[report] {k} must be at least 1; got {getattr(rs, k)!r}")
+    validate_section(rs)
     return rs
 
 
@@ -440,7 +436,7 @@ def _group_pages(c) -> None:
         if near is not None and all(m in near for m in members):
             mem, ctx = export.picture_nodes(near, members, context=6)
             labs = export.picture_labels(mem, ctx)
-            PL = L if export.picture_language(site.lang, "group pictures") == site.lang else labels("en")
+            PL = L if picture_language(site.lang, "group pictures") == site.lang else labels("en")
             export.draw_group(near, members, site.path(f"groups/group-{gid:04d}.png"), key=False,
                               title=PL.fmt("group_title", n=gid), words=PL.picture_words())
             pic = f"group-{gid:04d}.png"

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from features.core.errors import InputError
-from features.io.export import refuse_overwrite, usual_mode
+from features.io.export import check_apart, refuse_overwrite, usual_mode
 from riskmodels.report.i18n import LANGS, labels
 
 STYLESHEET = "report.css"
@@ -141,6 +141,7 @@ class Site:
 
     def publish(self) -> Path:
         """Move the finished site to `out` (replacing what was there, which `__init__` allowed)."""
+        check_apart(self.out, folder=True)  # never over (or around) the data the report was made from, --force or not
         old = None
         if self.out.exists():
             old = self.out.with_name(f".{self.out.name}.old-{self.stage.name[-8:]}")

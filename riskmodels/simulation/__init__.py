@@ -22,8 +22,8 @@ from features.core.errors import InputError
 from riskmodels.simulation import names as nm
 from riskmodels.simulation.market import (BIDS_COLUMNS, _Pools, make_bids, plan_tenders, tenders_frame,
                                           truth_tenders_frame)
-from riskmodels.simulation.population import TRACE_KINDS, make_population
-from riskmodels.simulation.records import (_RATE_TYPES, enterprises_frame, events_frame, inspections_frame, labels_frame,
+from riskmodels.simulation.population import make_population
+from riskmodels.simulation.records import (enterprises_frame, events_frame, inspections_frame, labels_frame,
                                            make_inspectors, make_roster, shareholders_frame, truth_enterprises_frame)
 from riskmodels.simulation.writer import FORMATS, TableSink
 
@@ -64,8 +64,6 @@ def _sizes(scale: str, cfg) -> Scale:
     base = SCALES[scale]
     s = base
     if cfg.enterprises:
-        if cfg.enterprises < 200:
-            raise InputError(f"[simulate] enterprises must be at least 200; got {cfg.enterprises}")
         f = cfg.enterprises / base.enterprises
         s = dataclasses.replace(s, enterprises=cfg.enterprises, bidders=max(100, round(base.bidders * f)),
                                 roster=max(50, round(base.roster * f)), inspectors=max(24, round(base.inspectors * f)),
@@ -78,35 +76,10 @@ def _sizes(scale: str, cfg) -> Scale:
 
 
 def _check(cfg) -> None:
-    def pair(name, lo=None, hi=None):
-        v = getattr(cfg, name)
-        if len(v) != 2 or v[0] > v[1] or (lo is not None and v[0] < lo) or (hi is not None and v[1] > hi):
-            raise InputError(f"[simulate] {name} must be [low, high] with low <= high; got {v!r}")
+    """The `[simulate]` values (checked with the settings: `SimulateSettings.check`)."""
+    from features.core.settings import validate_section
 
-    pair("honest_markup", 0.0)
-    pair("cartel_size", 2)
-    pair("cartel_tenders", 1)
-    pair("winner_price", 0.0, 1.0)
-    pair("cover_margin", 0.0)
-    pair("trace_share", 0.0, 1.0)
-    if len(cfg.violation_logit) != 2:
-        raise InputError(f"[simulate] violation_logit must be [a, b]; got {cfg.violation_logit!r}")
-    unknown = set(cfg.schemes) - set(SCHEMES)
-    if unknown:
-        raise InputError(f"[simulate] schemes: unknown scheme {sorted(unknown)[0]!r} (known: {', '.join(SCHEMES)})")
-    if not any(v > 0 for v in cfg.schemes.values()):
-        raise InputError(f"[simulate] schemes: at least one scheme needs a positive weight; got {cfg.schemes!r}")
-    for name, known in (("traces", TRACE_KINDS), ("event_rates", _RATE_TYPES), ("event_slopes", _RATE_TYPES)):
-        bad = set(getattr(cfg, name)) - set(known)
-        if bad:
-            raise InputError(f"[simulate] {name}: unknown key {sorted(bad)[0]!r} (known: {', '.join(known)})")
-    if cfg.tender_years > cfg.history_years or cfg.history_years < 2:
-        raise InputError(f"[simulate] need history_years >= 2 and tender_years <= history_years; got {cfg.history_years}, "
-                         f"{cfg.tender_years}")
-    try:
-        np.datetime64(cfg.start_date, "D")
-    except ValueError:
-        raise InputError(f"[simulate] start_date is not a date (YYYY-MM-DD); got {cfg.start_date!r}") from None
+    validate_section(cfg)
 
 
 TABLE_NAMES = ("tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections", "inspectors",

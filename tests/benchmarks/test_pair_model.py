@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
-
 from benchmarks.pair_model import PairCollusionClassifier, pair_feature_table, pair_labels, pair_model_columns, pair_table
 from features.io.dataset import load_dataset
 from tests.riskmodels.collusion.test_model import _expected

@@ -1,5 +1,5 @@
 """Red-flag indicators, one per module (`r003.py` ...), over one small interface (`base.py`), declared here in one explicit
-list (`REGISTRY`); Cardinal-compatible on OCDS data (`engine.run`, `config.load_ini`). Add a module, then one line here.
+list (`REGISTRY`); Cardinal-compatible on OCDS data (`driver.run`, `config.load_ini`). Add a module, then one line here.
 Nothing in the indicator modules imports this list back."""
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from features.core.errors import InputError
 from features.io.export import write_table
 from features.io.side_tables import LANGS, cell_text, check_lang, parse_day, read_side_table

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from riskmodels.cases.early_warning import (black_list_warnings, confirmed_group_warnings, read_black_list,
                                             shared_trace_warnings)
+
 
 NEW = pd.DataFrame({"tender_id": ["N1", "N1", "N1", "N2", "N2", "N3", "N3"],
                     "bidder_id": ["A", "B", "X", "A", "Y", "Y", "Z"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from features.core.errors import InputError
 from riskmodels.cases.queue import MIN_CLASS, PRIOR_VERDICTS, blend, review_queue, verdict_labels, why_text
 from riskmodels.cases.store import open_store

@@ -1,27 +1,41 @@
-"""riskmodels.cases.records: the labels a store exports are each judged tender's current verdict."""
+"""riskmodels.cases.records: the verdict history and the labels `cases export` writes, current verdicts only."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from riskmodels.cases.records import export_labels, history_table, labels, training_labels
 from riskmodels.cases.store import open_store
+from riskmodels.cases.verdicts import one_verdict, record_verdicts
+from tests.riskmodels.cases.test_verdicts import BIDS, _Dataset
 
 
-def _v(t, v, by):
-    return pd.DataFrame({"tender_id": [t], "verdict": [v], "by": [by], "note": [""], "firms": [[]]})
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    import riskmodels.cases.scoring as scoring
 
-
-def test_labels_follow_the_current_verdict(tmp_path):
+    monkeypatch.setattr(scoring, "market_statistics", lambda ds, settings=None: {"columns": []})
     st = open_store(tmp_path / "s.db")
-    st.add_verdicts(_v("T1", "clean", "li"))
-    st.add_verdicts(_v("T2", "unsure", "li"))
-    st.add_verdicts(_v("T1", "collusive", "wang"))
-    lab = labels(st).set_index("tender_id")
-    assert lab.loc["T1", "collusive"] == 1 and lab.loc["T1", "by"] == "wang" and lab.loc["T1", "verdicts"] == 2
-    assert pd.isna(lab.loc["T2", "collusive"])
-    assert training_labels(st).to_dict("list") == {"tender_id": ["T1"], "collusive": [1.0]}
-    assert history_table(st)["verdict"].tolist() == ["collusive", "unsure", "clean"]  # newest first
-    r = export_labels(st, tmp_path / "labels.csv")
-    assert r == {"tenders": 2, "collusive": 1, "clean": 0, "unsure": 1}
-    back = pd.read_csv(tmp_path / "labels.csv", dtype={"tender_id": str})
-    assert back["tender_id"].tolist() == ["T1", "T2"]
+    ds = _Dataset(BIDS)
+    record_verdicts(st, ds, one_verdict("T1", "collusive", "li", "same device"), "--tender")
+    record_verdicts(st, ds, one_verdict("T2", "unsure", "li"), "--tender")
+    record_verdicts(st, ds, one_verdict("T1", "clean", "wang", "appeal"), "--tender")  # supersedes li's verdict
+    return st
+
+
+def test_labels_hold_the_current_verdict_of_each_tender(store):
+    lab = labels(store)
+    assert lab["tender_id"].tolist() == ["T1", "T2"] and lab["verdict"].tolist() == ["clean", "unsure"]
+    assert lab["collusive"].tolist()[0] == 0.0 and pd.isna(lab["collusive"].iloc[1])
+    assert lab["verdicts"].tolist() == [2, 1] and lab["by"].tolist() == ["wang", "li"]
+    tl = training_labels(store)
+    assert tl.to_dict("list") == {"tender_id": ["T1"], "collusive": [0.0]}  # unsure teaches nothing
+
+
+def test_history_is_newest_first_and_export_counts(store, tmp_path):
+    h = history_table(store)
+    assert h["verdict"].tolist() == ["clean", "unsure", "collusive"] and h["current"].tolist() == [True, True, False]
+    assert len(history_table(store, limit=1)) == 1
+    info = export_labels(store, tmp_path / "labels.csv")
+    assert info == {"tenders": 2, "collusive": 0, "clean": 1, "unsure": 1}
+    assert pd.read_csv(tmp_path / "labels.csv", dtype=str)["tender_id"].tolist() == ["T1", "T2"]

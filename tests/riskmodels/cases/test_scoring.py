@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-
 import numpy as np
 import pytest
-
 from riskmodels.cases.scoring import QUANTILES, history_share, market_statistics, score_against
 
 

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 from features.core.errors import InputError
 from riskmodels.cases import store as case_store
 from riskmodels.cases.store import SCHEMA_VERSION, open_store

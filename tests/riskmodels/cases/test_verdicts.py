@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from features.core.errors import InputError
 from riskmodels.cases.store import open_store
 from riskmodels.cases.verdicts import check_verdicts, one_verdict, read_verdict_file, record_verdicts
+
 
 BIDS = pd.DataFrame({"tender_id": ["T1", "T1", "T1", "T2"], "bidder_id": ["A", "B", "C", "A"],
                      "price": [1.0, 2.0, 3.0, 4.0], "status": ["valid", "valid", "withdrawn", "valid"]})

@@ -1,9 +1,7 @@
 """The case list page escapes every value from the data."""
 from __future__ import annotations
 
-
 import pandas as pd
-
 from riskmodels.collusion.caselist import render_html
 
 

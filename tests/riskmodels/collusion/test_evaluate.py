@@ -1,9 +1,7 @@
 """Honest splits: bidders held out, contiguous time blocks, out-of-fold predictions with per-row fit parameters."""
 from __future__ import annotations
 
-
 import numpy as np
-
 from tests.riskmodels.collusion.markets import two_markets
 from riskmodels.collusion.evaluate import bidder_split, time_blocks
 from riskmodels.collusion.model import (ConsensusCollusionScore)

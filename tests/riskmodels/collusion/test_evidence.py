@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
-
 from features.io.dataset import load_dataset
 from riskmodels.collusion import pipeline as C
 from riskmodels.collusion.composite import evidence_families, evidence_weights

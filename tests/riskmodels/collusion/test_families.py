@@ -3,11 +3,9 @@ and what train and evaluate report about the choice."""
 from __future__ import annotations
 
 import json
-
 import numpy as np
 import pandas as pd
 import pytest
-
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier, family_columns
 
 
@@ -62,7 +60,7 @@ def test_logistic_contributions_sum_to_its_log_odds():
 
 
 def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     d = _planted_dataset(tmp_path / "m", n_tenders=90)
     r = cli("collusion", "evaluate", d, "--json", "--folds", "3", "--baseline",
@@ -76,7 +74,7 @@ def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path)
 
 
 def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monkeypatch):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     d = _planted_dataset(tmp_path / "m", n_tenders=60)
@@ -92,7 +90,7 @@ def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monke
 
 
 def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolation_is_said(cli, tmp_path):
-    from test_pipeline import _planted_dataset
+    from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
     a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)  # a third collusive
     b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=200)

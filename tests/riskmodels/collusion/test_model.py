@@ -1,13 +1,11 @@
 """The collusion estimators: scikit-learn contract, calibration, monotone constraints, input checks, the composite and consensus scores."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 from tests.riskmodels.collusion.markets import market, two_markets
 from sklearn.utils.estimator_checks import parametrize_with_checks
-
 from riskmodels.collusion.model import CompositeCollusionScore, ConsensusCollusionScore, TenderCollusionClassifier
 
 
@@ -51,8 +49,6 @@ def _expected(est):
                           CompositeCollusionScore(), ConsensusCollusionScore()], expected_failed_checks=_expected)
 def test_sklearn_contract(estimator, check):
     check(estimator)
-
-
 
 
 def test_tender_model_learns_calibrates_and_gives_reasons():
@@ -120,8 +116,6 @@ def test_composite_score_is_transparent_and_oriented():
     np.testing.assert_allclose(s, parts[["cv_rank", "flag_A34"]].mean(axis=1).to_numpy())
     assert m.predict(X).tolist() == [1, 0, 0, 0]
     assert "red flag flag_A34" in m.explain(X)[0] or "A34" in m.explain(X)[0]
-
-
 
 
 def test_consensus_keeps_only_evidence_that_holds_in_everymarket():

@@ -1,13 +1,15 @@
 """The collusion pipeline over datasets: evaluate / train / score commands on small planted markets, transfer check."""
 from __future__ import annotations
+from __future__ import annotations
 
 import json
-
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.riskmodels.collusion.markets import two_markets
+import csv
+import io
+from tests.hostile import FORMULA, _bids, _planted
 
 
 def test_market_weights_balance_markets_and_classes():
@@ -162,3 +164,31 @@ def test_train_learns_from_three_bid_tenders_and_score_says_when_bids_are_too_fe
     s = pd.read_csv(out, dtype={"tender_id": str}).set_index("tender_id")
     assert s.loc["X1", "reasons"].endswith("only 1 valid bid: too few for bid screens (they need 3)")
     assert not s.drop(index="X1")["reasons"].str.contains("too few").any()
+
+
+def test_model_features_switched_off_are_built_not_left_empty(cli, tmp_path):
+    """Probe 4 of the issue: a model trained with flags and graph, scored with --no-flags --no-graph."""
+    a = _planted(tmp_path / "a")
+    model = tmp_path / "model"
+    cli("collusion", "train", a, "--model-out", model, "--graph", "--flags", "--features", "full", err="trained on")
+    cli("collusion", "score", a, "--model", model, "--out", tmp_path / "full.csv", err="scored")
+    r = cli("collusion", "score", a, "--model", model, "--out", tmp_path / "bare.csv", "--no-flags", "--no-graph",
+            err="built them for the model anyway")
+    full, bare = (pd.read_csv(tmp_path / f).sort_values("tender_id") for f in ("full.csv", "bare.csv"))
+    assert np.allclose(full["score"], bare["score"]) and full["flag"].sum() == bare["flag"].sum() > 0, r.stderr
+
+
+def test_collusion_score_outputs_are_formula_safe_and_xlsx_is_a_workbook(cli, tmp_path):
+    d = tmp_path / "d"
+    rows = "".join(f"T{t},{b},{100 + t + k}\n" for t in range(6) for k, b in
+                   enumerate(['=HYPERLINK("http://evil")', "+SUM(1)|' /C calc'!A0", "@SUM(1)", "-2+3"]))
+    _bids(d, rows)
+    cli("collusion", "score", d, "--out", tmp_path / "s.csv", "--no-graph", "--no-flags")
+    for f in ("s.csv", "s_cases.csv", "s_groups.csv"):
+        for row in csv.reader(io.StringIO((tmp_path / f).read_text(encoding="utf-8-sig"))):
+            for v in row:
+                assert v[:1] not in FORMULA or v.lstrip("+-").replace(".", "", 1).isdigit(), (f, v)
+    cli("collusion", "score", d, "--out", tmp_path / "x.xlsx", "--no-graph", "--no-flags")
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "x.xlsx").active.max_row == 7

@@ -1,10 +1,8 @@
 """Reasons in words: feature names, positions in the market, flag evidence."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
-
 from riskmodels.collusion import reasons
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from riskmodels.collusion.tables import auction_features, model_columns, pair_aggregates, tender_feature_table
 
 

@@ -4,11 +4,10 @@ device and a legal representative."""
 from __future__ import annotations
 
 from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
 from features.io.uscc import check_char
+
 
 EVIL = '<script>alert("x")</script>有限公司'
 

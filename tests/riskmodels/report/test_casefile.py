@@ -5,12 +5,11 @@ import html
 import re
 from pathlib import Path
 from urllib.parse import unquote
-
 import pandas as pd
 import pytest
-
 from tests.riskmodels.report.casefiles import CARTEL, EVIL, write_market
 from tests.conftest import run_cli
+
 
 LINK = re.compile(r"""(?:href|src)\s*=\s*["']([^"'#]+)""", re.I)
 

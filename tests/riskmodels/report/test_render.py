@@ -6,14 +6,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-
 from tests.riskmodels.report.casefiles import write_market
 from tests.conftest import run_cli
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 

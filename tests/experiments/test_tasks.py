@@ -1,0 +1,102 @@
+"""Experiment specs reach the pipelines: every switch of [features], the [model] table and the [evaluate] folds and seed
+arrive at the library call they configure (a switch that is validated and then dropped fails here)."""
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+import pandas as pd
+import pytest
+from experiments import tasks
+from experiments.specs import load_spec
+
+
+class _Stop(Exception):
+    """Raised by a stand-in pipeline once it has seen its arguments."""
+
+
+def _spec(tmp_path, task: str, features: str, model: str = "") -> object:
+    path = tmp_path / f"{task}.toml"
+    path.write_text(f'[experiment]\ntask = "{task}"\n[data]\npath = "{tmp_path.as_posix()}"\n[features]\n{features}\n'
+                    f'[model]\n{model}\n[evaluate]\nfolds = 3\nseed = 7\n', encoding="utf-8")
+    return load_spec(path)
+
+
+class _DS:
+    path = "x"
+    tables: dict = {}
+
+    def get(self, name):
+        return pd.DataFrame({"tender_id": ["t1"], "collusive": [1]}) if name == "tenders" else None
+
+
+@pytest.mark.parametrize("events,inspections,bidding,registry", [(False, True, True, True), (True, False, True, False),
+                                                                 (True, True, False, True)])
+def test_credit_spec_switches_folds_and_seed_reach_train_dataset(tmp_path, monkeypatch, events, inspections, bidding,
+                                                                  registry):
+    import riskmodels.credit.pipeline as pipeline
+
+    seen = {}
+
+    def train_dataset(ds, settings, **kw):
+        seen.update(kw)
+        raise _Stop
+
+    monkeypatch.setattr(pipeline, "train_dataset", train_dataset)
+    monkeypatch.setattr(tasks, "_dataset", lambda *a, **k: _DS())
+    b = str.lower
+    spec = _spec(tmp_path, "credit", f"events = {b(str(events))}\ninspections = {b(str(inspections))}\n"
+                                     f"bidding = {b(str(bidding))}\nregistry = {b(str(registry))}", "max_rounds = 50")
+    scores = pd.DataFrame({"tender_id": ["t1"], "score": [0.5]})
+    with pytest.raises(_Stop):
+        tasks.TRAINERS["credit"](spec, cache={"collusion_scores": scores})
+    assert seen["families"] == {"events": events, "inspections": inspections, "bidding": bidding, "registry": registry}
+    assert seen["params"] == {"inner_folds": 3, "random_state": 7, "max_rounds": 50}
+    assert (seen["collusion_scores"] is not None) == bidding
+
+
+@pytest.mark.parametrize("graph,flags,kind", [(False, True, "full"), (True, False, "transfer")])
+def test_collusion_spec_switches_folds_and_seed_reach_train(tmp_path, monkeypatch, graph, flags, kind):
+    from riskmodels.collusion import pipeline
+
+    seen, calls = {}, []
+
+    def train(datasets, **kw):
+        seen.update(kw)
+        raise _Stop
+
+    monkeypatch.setattr(pipeline, "train", train)
+    monkeypatch.setattr(pipeline, "graph_analysis", lambda ds, s=None: calls.append("graph") or (None, None))
+    monkeypatch.setattr(pipeline, "flag_findings", lambda ds, s=None: calls.append("flags") or None)
+    monkeypatch.setattr(tasks, "_dataset", lambda *a, **k: _DS())
+    spec = _spec(tmp_path, "collusion", f"graph = {str(graph).lower()}\nflags = {str(flags).lower()}\nkind = \"{kind}\"",
+                 "n_estimators = 40")
+    with pytest.raises(_Stop):
+        tasks.TRAINERS["collusion"](spec)
+    assert seen["flags"] is flags and seen["kind"] == kind and seen["folds"] == 3 and seen["seed"] == 7
+    assert seen["params"]["n_estimators"] == 40
+    assert ("graph" in calls) == graph and ("flags" in calls) == flags
+
+
+def test_every_switch_is_covered_by_a_test_above():
+    from experiments.specs import FEATURE_SWITCHES
+
+    assert set(FEATURE_SWITCHES["credit"]) == {"events", "inspections", "bidding", "registry"}
+    assert set(FEATURE_SWITCHES["collusion"]) == {"graph", "flags", "kind"}
+
+
+def test_keep_model_writes_the_directory_and_logs_one_registered_run(tmp_path, monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+
+    from experiments import runner, tracking
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+    y = (X["a"] > 9).astype(int).to_numpy()
+    model = LogisticRegression().fit(X, y)
+    fitted = tasks.Fitted(model=model, metrics={"auc": 0.9}, params={"estimator": "LogisticRegression"},
+                          input_example=X.head(3), table=X, predictions=(y, model.predict_proba(X)[:, 1]))
+    info = runner.keep_model(fitted, model_out=tmp_path / "m", experiment="keep-test", register="keep-model")
+    assert (tmp_path / "m" / "MLmodel").is_file() and info["version"] == "1" and info["champion"] is True
+    assert isinstance(tracking.load_model("models:/keep-model@champion"), LogisticRegression)
+    only_dir = runner.keep_model(dataclasses.replace(fitted), model_out=tmp_path / "m2")
+    assert set(only_dir) == {"model_out"}

@@ -1,0 +1,46 @@
+"""riskmodels.inspection.evaluate: lift against a uniform double-random plan, inputs read once."""
+from __future__ import annotations
+
+import json
+import shutil
+import pytest
+from riskmodels.inspection import make_plan, verify_plan
+from tests.riskmodels.inspection.city import PERIOD, city, write
+
+
+def test_simulate_reports_lift_against_uniform_plan(tmp_path, cli):
+    t = city(n=800, capacity=100)
+    d, tiers = write(tmp_path, t)
+    r = cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "3", "--period", PERIOD, "--json")
+    m = json.loads(r.stdout.strip().splitlines()[-1])
+    vp = t["truth"].set_index("enterprise_id").violation_prob
+    roster_mean = vp.reindex(t["roster"].enterprise_id.unique()).mean()
+    assert m["uniform_violations_per_visit"]["mean"] == pytest.approx(roster_mean)
+    assert m["lift"]["mean"] > 1.5 and m["visits_saved"]["mean"] > 0 and 0 < m["a_disturbed"]["mean"] < 0.05
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", "--period", PERIOD, out="spread")
+    cli("inspect", "simulate", d, "--tiers", tiers, "--runs", "2", code=2, err="no as_of column")
+
+
+def test_inputs_read_once_give_the_same_plan_and_lift_and_must_be_the_same_files(tmp_path):
+    from features.core.settings import Settings
+    from riskmodels.inspection.evaluate import simulate_plans
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
+
+    t = city(n=400, capacity=100)
+    d, tiers = write(tmp_path, t)
+    loaded = load_inputs(locate_inputs(d, tiers), Settings())
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "read" / "p")
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "given" / "p", loaded=loaded)
+    for name in ("plan.csv", "strata.csv", "inclusion.csv", "unassigned.csv", "notice.csv", "manifest.json", "notice.md"):
+        assert (tmp_path / "read" / "p" / name).read_bytes() == (tmp_path / "given" / "p" / name).read_bytes(), name
+    verify_plan(tmp_path / "given" / "p")
+    assert simulate_plans(d, tiers, PERIOD, "x", runs=2) == simulate_plans(d, tiers, PERIOD, "x", runs=2, loaded=loaded)
+    other = tmp_path / "other-tiers.csv"
+    shutil.copyfile(tiers, other)
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        make_plan(d, other, PERIOD, "x", tmp_path / "wrong" / "p", loaded=loaded)
+    assert not (tmp_path / "wrong").exists()
+    s = Settings()
+    s.validate.reject_duplicates = False
+    with pytest.raises(ValueError, match="other files or with other settings"):
+        simulate_plans(d, tiers, PERIOD, "x", runs=1, settings=s, loaded=loaded)
