@@ -369,6 +369,19 @@ def inspect_report_cmd(
     state.claim(*report_files(out), force=force)
     say(*decision_report(data, plans, out, state.settings, results=results, lang=lang.value))
 
+@cmd(inspect_app, "publish")
+def inspect_publish_cmd(
+    data: Dir("Dataset directory (enterprises, for the firms' names)."),
+    plans: Opt(list[Path], "--plans", "Plan folder(s) written by 'inspect plan' (repeat for several periods)."),
+    results: Opt(Path, "--results", "Results of the visits (enterprise_id, inspected_on, department, result; item, violation, decision, penalty when known)."),
+    out: Out("Folder for results.csv, results.xlsx, results.html and manifest.json (public)."),
+    lang: LangOpt = Lang.en, force: Force("Replace an existing publication.") = False):
+    """Publish the results of the plans' visits (结果公示): firm, code, department, item, date, result, violation and
+    decision, never inspectors, tiers, risk or inclusion probabilities."""
+    from riskmodels.inspection.commands import publish, publish_files
+    state.claim(*publish_files(out), force=force)
+    say(publish(data, plans, results, out, state.settings, lang=lang.value))
+
 # --- bidder graphs ---
 @cmd(graph_app, "build", claims=("out",))
 def graph_build_cmd(directory: GraphDir, out: Out("Graph file: .graphml or .gexf (Gephi and networkx open both)."),
@@ -497,10 +510,13 @@ def collusion_report_cmd(
     out: Out("Report folder to write (index.html, tenders/, groups/, firms/)."), model: ColModel = None,
     scores: Opt(Optional[Path], "--scores", "Scores CSV already written by 'collusion score' (tender_id, score, flag, reasons): nothing is scored again.") = None,
     lang: Opt(Optional[Lang], "--lang", "Language of the labels (default: settings [report] lang, en).") = None,
+    tiers: Opt(Optional[Path], "--tiers", "Tiers file from 'credit tier': each firm page shows the firm's credit tier.") = None,
+    profiles: Opt(Optional[Path], "--profiles", "Folder of 'credit profile --ids' pages: firm pages link to them.") = None,
     force: Force("Replace an existing report folder.") = False):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
     from experiments.commands import collusion_report
-    say(collusion_report(directory, out, state.settings, model=model, scores=scores, lang=lang.value if lang else None, force=force))
+    say(collusion_report(directory, out, state.settings, model=model, scores=scores, lang=lang.value if lang else None,
+                         force=force, tiers=tiers, profiles=profiles))
 
 # --- enterprise credit: model, tiers, lists, profile, monitoring ---
 @cmd(credit_app, "train")
@@ -520,11 +536,13 @@ def credit_tier_cmd(
     directory: Dir("Dataset directory (enterprises and their credit, inspection and bid records)."), model: CreditModel,
     out: Out("Tiers file (.csv, .parquet or .xlsx): enterprise_id, tier, probability, reasons, override."), as_of: AsOf = None,
     previous: Opt(Optional[Path], "--previous", "Previous tiers file (enterprise_id, tier): damping and the migration matrix.") = None,
-    collusion_scores: Scores = None, groups: Groups = None, force: Force() = False):
+    collusion_scores: Scores = None, groups: Groups = None,
+    cases: Opt(Optional[str], "--cases", "Case store (SQLite file or database URL): firms named in a collusive verdict are tier D.") = None,
+    force: Force() = False):
     """Grade every enterprise A-D with its probability, reasons in words and any hard override."""
     from experiments.commands import tier_credit
     say(*tier_credit(directory, out, state.settings, model=model, as_of=as_of, previous=previous,
-                     collusion_scores=collusion_scores, groups=groups, log=say))
+                     collusion_scores=collusion_scores, groups=groups, log=say, cases=cases))
 
 @cmd(credit_app, "lists")
 def credit_lists_cmd(
@@ -532,11 +550,15 @@ def credit_lists_cmd(
     out: Out("Folder for red.csv, black.csv (+ .xlsx) and manifest.json."),
     decisions: Opt(Optional[Path], "--decisions", "Manual decisions: enterprise_id, list (red|black|none), reason.") = None,
     as_of: Opt(Optional[str], "--as-of", "The day the lists speak for (default: the tiers' as_of).") = None,
+    cases: Opt(Optional[str], "--cases", "Case store (SQLite file or database URL): firms named in a collusive verdict are black-listed.") = None,
+    collusion_scores: Opt(Optional[Path], "--collusion-scores", "Tender scores (tender_id, score, flag): firms suspected in flagged tenders, not confirmed, go to suspects.csv, a triggers file for 'inspect plan --triggers' (targeted visits labelled as suspicions; tiers unchanged).") = None,
+    lang: Opt(Lang, "--lang", "Language of the rules, evidence and workbook headers.") = Lang.en,
     force: Force("Overwrite existing list files.") = False):
     """Red and black lists with the rule each firm meets (rules in [lists] of the settings; docs/credit.md)."""
     from riskmodels.credit.commands import list_files, write_lists
-    state.claim(*list_files(out), force=force)
-    say(write_lists(directory, tiers, out, state.settings, decisions=decisions, as_of=as_of))
+    state.claim(*list_files(out), *([out / "suspects.csv"] if collusion_scores else []), force=force)
+    say(*write_lists(directory, tiers, out, state.settings, decisions=decisions, as_of=as_of, cases=cases,
+                     collusion_scores=collusion_scores, lang=lang.value))
 
 @cmd(credit_app, "profile")
 def credit_profile_cmd(
@@ -547,12 +569,14 @@ def credit_profile_cmd(
     lang: LangOpt = Lang.en, groups: Opt(Optional[Path], "--groups", "Suspicious bidder groups as 'graph groups' writes them.") = None,
     collusion_scores: Opt(Optional[Path], "--collusion-scores", "Tender scores from 'collusion score' (tender_id, score, flag, reasons).") = None,
     history: Opt(Optional[list[Path]], "--history", "Earlier tiers files, for the tier history (repeatable).") = None,
+    report: Opt(Optional[Path], "--report", "A collusion case file folder ('collusion report --out'): link the firm's pages there.") = None,
+    cases: Opt(Optional[str], "--cases", "Case store (SQLite file or database URL): name the firm's confirmed collusion verdicts.") = None,
     force: Force("Overwrite existing pages.") = False):
     """Enterprise profile and electronic credit report: a static, printable HTML page per firm (en or zh)."""
     from riskmodels.credit.commands import profile_outputs, write_profile_pages
     state.claim(*profile_outputs(out, eid, ids), force=force)
     say(write_profile_pages(directory, tiers, out, state.settings, eid=eid, ids=ids, lang=lang.value, groups=groups,
-                            collusion_scores=collusion_scores, history=history, force=force))
+                            collusion_scores=collusion_scores, history=history, force=force, report=report, cases=cases))
 
 @cmd(credit_app, "monitor")
 def credit_monitor_cmd(

@@ -116,8 +116,10 @@ def score_collusion(directory, out: Path, settings, *, model: str | None, top, g
 
 
 def collusion_report(directory, out: Path, settings, *, model: str | None, scores: Path | None, lang: str | None,
-                     force: bool) -> str:
-    """`collusion report`: the investigator's case file in `out`; the summary line."""
+                     force: bool, tiers: Path | None = None, profiles: Path | None = None) -> str:
+    """`collusion report`: the investigator's case file in `out` (firm pages with their credit tier from `tiers` and
+    links to the `credit profile --ids` pages in `profiles`, when given); the summary line."""
+    from features.io.side_tables import read_side_table
     from riskmodels.report.casefile import collusion_report as write_report, read_scores
 
     if model is not None and scores is not None:
@@ -126,7 +128,8 @@ def collusion_report(directory, out: Path, settings, *, model: str | None, score
     est = load_model(model, "collusion", settings)
     ev = Evidence.load(directory, settings)
     r = write_report(ev, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=settings,
-                     lang=lang, force=force)
+                     lang=lang, force=force, profiles=profiles,
+                     tiers=read_side_table(tiers, ("enterprise_id", "tier")) if tiers else None)
     return (f"wrote {Path(out) / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
             f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "
             f"(evidence {r['evidence_s']:.1f}s, pages {r['pages_s']:.1f}s)")
@@ -188,8 +191,9 @@ def _credit_evidence(model, directory, settings, tables, collusion_scores, group
 
 
 def tier_credit(directory, out: Path, settings, *, model: str, as_of, previous, collusion_scores, groups,
-                log=print) -> list[str]:
-    """`credit tier`: every enterprise graded A-D to `out`; the lines to print (counts, migration, PSI)."""
+                log=print, cases: str | None = None) -> list[str]:
+    """`credit tier`: every enterprise graded A-D to `out` (firms named in a collusive verdict of the case store
+    `cases` are tier D); the lines to print (counts, migration, PSI)."""
     import pandas as pd
 
     from features.io.export import write_table
@@ -202,7 +206,8 @@ def tier_credit(directory, out: Path, settings, *, model: str, as_of, previous, 
     est = load_model(model, "credit", settings)
     tables = [t for t in CREDIT_TABLES if t != "credit_labels"]
     ev, scores, members = _credit_evidence(est, directory, settings, tables, collusion_scores, groups, log)
-    tiers = tier_dataset(est, ev, settings, as_of=when, previous=prev, collusion_scores=scores, group_members=members)
+    tiers = tier_dataset(est, ev, settings, as_of=when, previous=prev, collusion_scores=scores, group_members=members,
+                         cases=cases)
     write_table(tiers, out)
     counts = tiers["tier"].value_counts()
     n_over = int((tiers["override"] != "").sum())

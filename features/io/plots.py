@@ -23,6 +23,25 @@ def cjk_fonts() -> list[str]:
     return [f for f in CJK_FONTS if f in have]
 
 
+def picture_language(lang: str, what: str = "pictures") -> str:
+    """The language a picture can be labelled in, decided before drawing: `lang`, or "en" with one warning (on the
+    `riskmodels.fonts` logger, once per process) when `lang` is "zh" and no CJK font is installed, so a picture never
+    shows boxes for missing glyphs."""
+    if lang != "zh" or cjk_fonts():
+        return lang
+    import logging
+
+    if not _WARNED:
+        _WARNED.append(True)
+        logging.getLogger("riskmodels.fonts").warning(
+            "no Chinese (CJK) font is installed for matplotlib: %s are labelled in English, the pages stay Chinese "
+            "(install one, e.g. 'apt-get install fonts-noto-cjk', then remove ~/.cache/matplotlib)", what)
+    return "en"
+
+
+_WARNED: list = []
+
+
 def pyplot():
     """matplotlib.pyplot set up for pictures of data (see the module docstring)."""
     import matplotlib

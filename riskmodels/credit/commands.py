@@ -19,21 +19,26 @@ def list_files(out) -> list[Path]:
 
 
 def write_lists(directory, tiers: Path, out: Path, settings, *, decisions: Path | None = None,
-                as_of: str | None = None) -> str:
-    """`credit lists`: the red and black lists (`riskmodels.credit.lists.build_lists`) to `out` as CSV and XLSX, and the
-    manifest with the rules, counts, effect on inspection plans and the inputs (paths relative to `out`); the summary."""
+                as_of: str | None = None, cases: str | None = None, collusion_scores: Path | None = None,
+                lang: str = "en") -> list[str]:
+    """`credit lists`: the red and black lists (`riskmodels.credit.lists.build_lists`; firms named in a collusive verdict
+    of the case store `cases` black-listed) to `out` as CSV and XLSX, and the manifest with the rules, counts, effect on
+    inspection plans and the inputs (paths relative to `out`). With `collusion_scores`, the firms under open suspicion
+    (flagged tenders, not confirmed) go to `suspects.csv`, a triggers file for `inspect plan --triggers`. The lines to
+    print."""
     from features.io.dataset import load_dataset
     from features.io.export import write_table, write_text
     from features.io.sheets import write_workbook
     from riskmodels.credit.lists import build_lists, lists_manifest
-    from features.io.side_tables import parse_day, read_side_table
+    from features.io.side_tables import check_lang, parse_day, read_side_table
 
     t = read_side_table(tiers, ("enterprise_id", "tier"))
     dec = read_side_table(decisions, ("enterprise_id", "list")) if decisions else None
-    ds = load_dataset(directory, settings, tables=["credit_events", "inspections", "enterprises"], require=["enterprises"])
+    ds = load_dataset(directory, settings, tables=["credit_events", "inspections", "enterprises"]
+                      + (["bids"] if collusion_scores else []), require=["enterprises"])
     when = parse_day(as_of, "--as-of") if as_of else None
     red, black, day = build_lists(t, ds.get("credit_events"), ds.get("inspections"), ds.get("enterprises"), settings,
-                                  dec, when)
+                                  dec, when, cases=cases, lang=check_lang(lang))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in (("red", red), ("black", black)):
@@ -51,7 +56,15 @@ def write_lists(directory, tiers: Path, out: Path, settings, *, decisions: Path 
     def rules(df):
         return ", ".join(f"{k} {v}" for k, v in df["rule"].value_counts().items()) or "none"
 
-    return f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}"
+    lines = [f"as of {day}: red list {len(red):,} ({rules(red)}); black list {len(black):,} ({rules(black)}); wrote {out}"]
+    if collusion_scores:
+        from riskmodels.credit.collusion_facts import suspects_table
+
+        sus = suspects_table(read_side_table(collusion_scores, ("tender_id", "score")), ds.get("bids"), cases, lang)
+        write_table(sus, out / "suspects.csv")
+        lines.append(f"{len(sus):,} firm(s) under open suspicion of collusion (not confirmed): {out / 'suspects.csv'} "
+                     "(pass it to 'inspect plan --triggers' for targeted visits)")
+    return lines
 
 
 def profile_ids(ids: Path) -> list[str]:
@@ -76,7 +89,8 @@ def profile_outputs(out: Path, eid: str | None, ids: Path | None) -> list[Path]:
 
 def write_profile_pages(directory, tiers: Path, out: Path, settings, *, eid: str | None = None, ids: Path | None = None,
                         lang: str = "en", groups: Path | None = None, collusion_scores: Path | None = None,
-                        history: list | None = None, force: bool = False) -> str:
+                        history: list | None = None, force: bool = False, report: Path | None = None,
+                        cases: str | None = None) -> str:
     """`credit profile`: one firm's page to `out` (`eid`), or a page per firm of `ids` and index.html in folder `out`
     (existing pages replaced only with `force`)."""
     from features.io.dataset import load_dataset
@@ -92,9 +106,9 @@ def write_profile_pages(directory, tiers: Path, out: Path, settings, *, eid: str
     hist = [read_side_table(h, ("enterprise_id", "tier")) for h in (history or [])]
     ds = load_dataset(directory, settings, tables=["enterprises", "credit_events", "inspections", "bids", "shareholders"],
                       require=["enterprises"])
-    data = ProfileData(ds, t, settings, groups=g, scores=sc, history=hist)
+    data = ProfileData(ds, t, settings, groups=g, scores=sc, history=hist, report=report, cases=cases)
     if eid is not None:
-        p = enterprise_profile(data, eid, lang)
+        p = enterprise_profile(data, eid, lang, page_dir=Path(out).parent)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_page(out, render_profile(p))
         return f"{p['name']} ({p['eid']}): tier {p['tier'] or '-'}; {p['n_events']}, {p['n_inspections']}; wrote {out}"

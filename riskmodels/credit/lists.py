@@ -5,6 +5,7 @@ Black list (any rule):
 - `event:<type>`: a credit event of a type in `black_event_types` (default: serious illegal and dishonest list, dishonest
   judgment debtor) dated in the `black_days` before the as-of date;
 - `tier D + penalties`: tier D and at least `black_tier_d_penalties` administrative penalties in those days;
+- `confirmed collusion`: named in a current collusive verdict of the case store (`--cases`; `collusion_facts`);
 - `manual`: a row of the decisions file with list = black.
 Red list (every rule): a tier in `red_tiers` (default A); no negative credit event and no failed inspection in the
 `red_clean_days` before the as-of date; with `red_needs_commendation_or_tax_a`, a commendation or a tax credit grade A in
@@ -35,9 +36,11 @@ def _dates(s: pd.Series) -> pd.Series:
 
 def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: pd.DataFrame | None,
                 enterprises: pd.DataFrame | None, settings, decisions: pd.DataFrame | None = None,
-                as_of=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+                as_of=None, cases=None, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
     """(red, black, as-of day) lists: one row per firm with the rule it meets (`rule`), the records behind it (`evidence`) and the
-    date from which it holds (`since`). `as_of`: the tiers' as_of (default), the day the lists speak for."""
+    date from which it holds (`since`). `as_of`: the tiers' as_of (default), the day the lists speak for. `cases`: a case
+    store (path or URL, or its confirmed firms as `collusion_facts.confirmed_collusion` gives them). `lang` "zh": rules
+    and evidence in Chinese (data values as written)."""
     cfg = settings.lists
     for c in ("enterprise_id", "tier"):
         if c not in tiers.columns:
@@ -67,7 +70,8 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
         recent_black = ev[(ev["d"] >= when - pd.Timedelta(days=cfg.black_days)) & ev["k"].isin(cfg.black_event_types)]
         for e, g in recent_black.groupby("e"):
             last = g.sort_values("d").iloc[-1]
-            black.setdefault(e, []).append((f"event:{last['k']}", f"{last['k']} on {last['d'].date()}", last["d"]))
+            black.setdefault(e, []).append((f"event:{last['k']}", f"{last['k']} on {last['d'].date()}", last["d"],
+                                            f"名单事件：{_zh_event(last['k'])}", f"{_zh_event(last['k'])}（{last['d'].date()}）"))
         if cfg.black_tier_d_penalties > 0:
             pen = ev[(ev["d"] >= when - pd.Timedelta(days=cfg.black_days)) & (ev["k"] == codes.ADMINISTRATIVE_PENALTY)]
             n = pen.groupby("e").size()
@@ -76,7 +80,8 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
             for e, k in n.items():
                 if e in tier_d and k >= cfg.black_tier_d_penalties:
                     black.setdefault(e, []).append(("tier D + penalties", f"tier D and {k} administrative penalties "
-                                                    f"in {cfg.black_days} days", first[e]))
+                                                    f"in {cfg.black_days} days", first[e], "D级且多次行政处罚",
+                                                    f"D级，{cfg.black_days} 天内受行政处罚 {k} 次"))
         clean_from = when - pd.Timedelta(days=cfg.red_clean_days)
         window = ev[ev["d"] >= clean_from]
         negative = set(window.loc[window["k"].isin(codes.NEGATIVE_EVENT_TYPES), "e"])
@@ -87,6 +92,11 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
             red_ok &= set(good["e"])
     elif cfg.red_needs_commendation_or_tax_a:
         red_ok = set()
+    if cases is not None:
+        from riskmodels.credit.collusion_facts import black_entries, confirmed_collusion
+
+        for e, entries in black_entries(confirmed_collusion(cases), when).items():
+            black.setdefault(e, []).extend(entries)
     if inspections is not None and len(inspections) and "result" in inspections.columns:
         d = _dates(inspections["inspected_on"])
         res = inspections["result"].map(cell_text).str.lower()
@@ -97,7 +107,9 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
         red_ok = {e for e in red_ok if status.get(e, "") in ("", "active", "存续", "在业")}
     red = {e: [("tier + clean record", f"tier {_tier(t, e)}, no negative event or failed inspection in "
                 f"{cfg.red_clean_days} days" + (", commended or tax grade A" if cfg.red_needs_commendation_or_tax_a else ""),
-                when)] for e in red_ok if e not in black}
+                when, "信用等级良好且无不良记录", f"{_tier(t, e)}级，{cfg.red_clean_days} 天内无不良信用记录和检查不合格"
+                + ("，受到表彰或纳税信用A级" if cfg.red_needs_commendation_or_tax_a else ""))]
+           for e in red_ok if e not in black}
     if decisions is not None:
         for c in ("enterprise_id", "list"):
             if c not in decisions.columns:
@@ -110,10 +122,10 @@ def build_lists(tiers: pd.DataFrame, events: pd.DataFrame | None, inspections: p
             if lst == "none":
                 black.pop(e, None)
             elif lst == "black":
-                black[e] = [("manual", why or "decision", when)]
+                black[e] = [("manual", why or "decision", when, "人工决定", why or "人工决定")]
             elif e not in black:
-                red[e] = [("manual", why or "decision", when)]
-    return _frame(red, t, names), _frame(black, t, names), when
+                red[e] = [("manual", why or "decision", when, "人工决定", why or "人工决定")]
+    return _frame(red, t, names, lang), _frame(black, t, names, lang), when
 
 
 def _tier(t: pd.DataFrame, e: str) -> str:
@@ -121,10 +133,18 @@ def _tier(t: pd.DataFrame, e: str) -> str:
     return cell_text(m.iloc[0]) if len(m) else ""
 
 
-def _frame(found: dict, t: pd.DataFrame, names: dict) -> pd.DataFrame:
+def _zh_event(kind: str) -> str:
+    from riskmodels.credit.profile import EVENT_LABELS
+
+    return EVENT_LABELS["zh"].get(kind, kind)
+
+
+def _frame(found: dict, t: pd.DataFrame, names: dict, lang: str = "en") -> pd.DataFrame:
+    """One row per firm; each entry is (rule, evidence, since, rule in Chinese, evidence in Chinese)."""
     tier = dict(zip(t["enterprise_id"], t["tier"].map(cell_text)))
-    rows = [(e, names.get(e, ""), tier.get(e, ""), "; ".join(r for r, _, _ in v), "; ".join(x for _, x, _ in v),
-             max(d for _, _, d in v).date().isoformat()) for e, v in found.items()]
+    r, x, sep = (0, 1, "; ") if lang == "en" else (3, 4, "；")
+    rows = [(e, names.get(e, ""), tier.get(e, ""), sep.join(en[r] for en in v), sep.join(en[x] for en in v),
+             max(en[2] for en in v).date().isoformat()) for e, v in found.items()]
     return pd.DataFrame(rows, columns=LIST_COLUMNS).sort_values("enterprise_id").reset_index(drop=True)
 
 

@@ -346,8 +346,14 @@ class CreditClassifier(ClassifierMixin, BaseEstimator):
                 for wt, bs in parts)
         return pd.DataFrame(c, columns=[*self.feature_names_in_, "bias"], index=Xp.index)
 
-    def explain(self, X, top: int = 3, max_boosters: int | None = None) -> list[str]:
+    def explain(self, X, top: int = 3, max_boosters: int | None = None, lang: str = "en", as_of=None) -> list[str]:
         """Reasons in words per row: the features that moved this row's risk most (`riskmodels.credit.reasons`)."""
-        from riskmodels.credit.reasons import reasons_in_words
+        from riskmodels.credit.reasons import render_items
 
-        return reasons_in_words(self.contributions(X, max_boosters), _as_frame(X, list(self.feature_names_in_)), top=top)
+        return [render_items(it, lang, as_of) for it in self.explain_items(X, top, max_boosters)]
+
+    def explain_items(self, X, top: int = 3, max_boosters: int | None = None) -> list[list[tuple]]:
+        """Per row, the `top` (feature, value, contribution) behind its reasons, for rendering in any language."""
+        from riskmodels.credit.reasons import reason_items
+
+        return reason_items(self.contributions(X, max_boosters), _as_frame(X, list(self.feature_names_in_)), top=top)

@@ -290,14 +290,15 @@ def _in_query_order(blocks: list, rows: list) -> pd.DataFrame:
 
 
 def _explain_block(X, model, top: int, k: int) -> pd.DataFrame:
-    return pd.DataFrame({"reasons": model.explain(X, top=top, max_boosters=k)})
+    return pd.DataFrame({"items": pd.Series(model.explain_items(X, top=top, max_boosters=k), dtype=object)})
 
 
-def reasons_of(model, X: pd.DataFrame, top: int, max_boosters: int) -> list[str]:
-    """`model.explain(X, top, max_boosters)` in row blocks on the current engine (the reasons of a row are its own)."""
+def reason_items(model, X: pd.DataFrame, top: int, max_boosters: int) -> list:
+    """`model.explain_items(X, top, max_boosters)` in row blocks on the current engine (the reasons of a row are its
+    own): per row the (feature, value, contribution) its reasons are written from."""
     eng = engine.current()
     return steps.map_rows(_explain_block, X, None, eng.share(model), top, max_boosters, eng=eng,
-                          label="credit reasons")["reasons"].tolist()
+                          label="credit reasons")["items"].tolist()
 
 
 def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
@@ -307,9 +308,24 @@ def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
                         no_history=flag("has_history", 1) == 0, previous=previous)
 
 
+def written_reasons(items, ids, tables, when, s, lang: str) -> list[str]:
+    """Each firm's reasons in `lang`: its heaviest negative records of the longest window (`reasons.record_facts`, always
+    shown) and then the model's (`items` from `reason_items`; None: the model gives none), windows stated as dates."""
+    from riskmodels.credit.reasons import record_facts, render_items
+
+    facts = record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when,
+                         max(int(w) for w in s.credit.windows), lang)
+    if items is None:
+        return [facts.get(str(e), "") for e in ids]
+    return [render_items(it, lang, when, facts.get(str(e), "")) for e, it in zip(ids, items)]
+
+
 def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,
-                 collusion_scores=None, group_members=None, top_reasons: int | None = None) -> pd.DataFrame:
-    """Tier every enterprise of the dataset as of `as_of`: enterprise_id, tier, probability, reasons, override, ..."""
+                 collusion_scores=None, group_members=None, top_reasons: int | None = None, cases=None) -> pd.DataFrame:
+    """Tier every enterprise of the dataset as of `as_of`: enterprise_id, tier, probability, reasons, override, ...
+
+    `cases`: a case store (path or URL): every firm named in a current collusive verdict is tier D, its override naming
+    the verdict (`collusion_facts.apply_confirmed`)."""
     s = _settings(settings)
     check_policy(s.tiers)
     ids = enterprise_ids(tables)
@@ -317,12 +333,13 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     feats, X, prob = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": when}),
                                    collusion_scores=collusion_scores, group_members=group_members)
     top = s.credit.top_reasons if top_reasons is None else top_reasons
-    if hasattr(model, "explain"):
+    if hasattr(model, "explain_items"):
         # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
         k = max(1, REASON_ROWS // max(1, len(X)))
-        reasons = reasons_of(model, X, top, k)
+        items = reason_items(model, X, top, k)
     else:
-        reasons = [""] * len(X)
+        items = None
+    reasons = {lang: written_reasons(items, ids, tables, when, s, lang) for lang in ("en", "zh")}
     prev = None
     if previous is not None:
         if "enterprise_id" not in previous or "tier" not in previous:
@@ -333,10 +350,14 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
         prev = prev.where(prev.isin(list("ABCD")))
     t = _tiers(prob, feats, s, previous=None if prev is None else prev.to_numpy(object))
     out = pd.DataFrame({"enterprise_id": ids, "tier": t["tier"].to_numpy(), "probability": np.round(prob, 6),
-                        "reasons": reasons, "override": t["override"].to_numpy(), "model_tier": t["model_tier"].to_numpy(),
-                        "as_of": when.date().isoformat()})
+                        "reasons": reasons["en"], "override": t["override"].to_numpy(), "model_tier": t["model_tier"].to_numpy(),
+                        "as_of": when.date().isoformat(), "reasons_zh": reasons["zh"]})
     if prev is not None:
         out["previous_tier"] = prev.to_numpy(object)
+    if cases is not None:
+        from riskmodels.credit.collusion_facts import apply_confirmed, confirmed_collusion
+
+        out = apply_confirmed(out, confirmed_collusion(cases))
     return out
 
 

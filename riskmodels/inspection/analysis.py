@@ -8,10 +8,9 @@ shape for visits not yet in the dataset):
   triggers and each department's own checks);
 - roster coverage: share of each department's roster firms inspected in that year, and drawn in the plan;
 - the population's violation rate estimated from the random draws: the drawn (department, firm) rows whose result is
-  known, each weighted by 1 / its inclusion probability (inclusion.csv of the plan), as the Hajek ratio
-  sum(y / p) / sum(1 / p) with a linearised variance sum((1 - p) / p^2 (y - est)^2) / sum(1 / p)^2 (Poisson-sampling
-  approximation) and a normal 95% interval; beside it the naive share of violations among visits done, which
-  over-states the rate because risky firms are drawn more often.
+  known, each weighted by 1 / its inclusion probability (inclusion.csv of the plan), with a design-based 95% interval
+  (`riskmodels.inspection.estimate`); beside it the plain share of violations among visits done, which over-states the
+  rate because risky firms are drawn more often.
 `write_report` writes `index.html` (charts as inline PNG, matplotlib) and `report.xlsx` (the tables).
 """
 from __future__ import annotations
@@ -29,7 +28,6 @@ from features.io import codes
 from features.core.errors import InputError
 from riskmodels.inspection.policy import TIERS
 
-Z95 = 1.959964
 
 
 @dataclass
@@ -155,11 +153,14 @@ def burden(ins: pd.DataFrame, tiers: dict, start: pd.Timestamp, roster: pd.DataF
 
 
 def estimate_violation_rate(plan: PlanFolder, rows: pd.DataFrame) -> dict:
-    """The Hajek estimate of the violation rate over the eligible roster rows from the random draws with known results,
-    weighted by 1 / inclusion probability, with its standard error and 95% interval; the naive share beside it."""
+    """The roster's violation rate from the random draws with known results (`estimate.violation_rate`: model-assisted
+    difference estimator weighted by 1 / inclusion probability, Korn-Graubard 95% interval); the share of violations
+    among those visits (`naive`) beside it. `drawn` counts (department, firm) draws, `visits` the firms."""
+    from riskmodels.inspection.estimate import violation_rate
+
     inc = plan.inclusion
     out = {"period": plan.period, "drawn": 0, "with_result": 0, "estimate": None, "se": None, "low": None, "high": None,
-           "naive": None, "population_rows": None}
+           "naive": None, "population_rows": None, "visits": int(len(plan.visits))}
     if inc is None:
         out["note"] = "the plan has no inclusion.csv (drawn before inclusion probabilities were recorded)"
         return out
@@ -174,13 +175,9 @@ def estimate_violation_rate(plan: PlanFolder, rows: pd.DataFrame) -> dict:
         out["note"] = (f"{len(known)} of {len(drawn)} randomly drawn visits have a recorded result in the period: "
                        "too few for an estimate (record the results, or give --results)")
         return out
-    p = known["inclusion_probability"].to_numpy(float)
-    y = known["violation"].to_numpy(float)
-    w = 1 / p
-    est = float((w * y).sum() / w.sum())
-    var = float(((1 - p) / p ** 2 * (y - est) ** 2).sum() / w.sum() ** 2)
-    se = math.sqrt(max(var, 0.0))
-    out.update(estimate=est, se=se, low=max(0.0, est - Z95 * se), high=min(1.0, est + Z95 * se), naive=float(y.mean()))
+    r = violation_rate(known.assign(y=known["violation"].astype(float)), el)
+    out.update(estimate=r["estimate"], se=r["se"], low=r["low"], high=r["high"],
+               naive=float(known["violation"].astype(float).mean()))
     if len(known) < len(drawn):
         out["note"] = f"{len(drawn) - len(known)} drawn visits without a result are left out (assumed missing at random)"
     return out
@@ -208,14 +205,69 @@ def analyse(tables, plans: list[PlanFolder], settings, results: pd.DataFrame | N
         cov.append(c)
         est.append(estimate_violation_rate(plan, rows))
         s = plan.manifest["summary"]
-        plan_rows.append({"period": plan.period, "visits": s["visits"], "department_draws": s["department_draws_served"],
+        firms_done = rows.groupby("enterprise_id")[["done", "violation"]].max()
+        plan_rows.append({"period": plan.period, "visits": s["visits"], "visits_done": int(firms_done["done"].sum()),
+                          "visits_with_violation": int(firms_done["violation"].sum()),
+                          "department_draws": s["department_draws_served"],
                           "joint_visits": int((plan.visits["departments"].str.count(";") > 0).sum()),
                           "visits_saved_by_joint_inspection": s["visits_saved_by_joint_inspection"],
                           "triggered": s.get("triggered_firms", 0), "done": int(rows["done"].sum()),
                           "violations": int(rows["violation"].sum()), "unstaffed": s["unassigned_rows"]})
-    return {"plans": pd.DataFrame(plan_rows), "by_department_tier": pd.concat(dt, ignore_index=True),
-            "burden": pd.concat(bt, ignore_index=True), "coverage": pd.concat(cov, ignore_index=True),
-            "estimate": pd.DataFrame(est), "labels": labels, "lang": lang}
+    out = {"plans": pd.DataFrame(plan_rows), "by_department_tier": pd.concat(dt, ignore_index=True),
+           "burden": pd.concat(bt, ignore_index=True), "coverage": pd.concat(cov, ignore_index=True),
+           "estimate": pd.DataFrame(est), "labels": labels, "lang": lang}
+    out["headline"] = headline(out["plans"], out["estimate"], lang)
+    return out
+
+
+def headline(plans: pd.DataFrame, est: pd.DataFrame, lang: str = "en") -> list[str]:
+    """The page's first lines, in plain words, for the latest period and against the one before it: visits planned
+    (firms, as the plan's visits), done and finding a violation; the roster's estimated violation rate with its 95%
+    interval. The counts are those of the plan files (a joint visit is one visit)."""
+    if not len(plans):
+        return []
+    H = HEADLINE[lang]
+    order = plans.sort_values("period").reset_index(drop=True)
+    e = {r["period"]: r for r in est.to_dict("records")}
+    lines = []
+    for i in (len(order) - 1,):
+        r = order.iloc[i]
+        line = H["now"].format(period=r["period"], visits=int(r["visits"]), draws=int(r["department_draws"]),
+                               done=int(r["visits_done"]), found=int(r["visits_with_violation"]))
+        x = e.get(r["period"], {})
+        if x.get("estimate") is not None and x["estimate"] == x["estimate"]:
+            line += " " + H["rate"].format(est=f"{x['estimate']:.0%}", low=f"{x['low']:.0%}", high=f"{x['high']:.0%}",
+                                          naive=f"{x['naive']:.0%}", wide=H["wide"] if x["high"] - x["low"] > 0.2 else "")
+        else:
+            line += " " + H["no_rate"]
+        lines.append(line)
+        if i > 0:
+            q = order.iloc[i - 1]
+            y = e.get(q["period"], {})
+            before = H["before"].format(period=q["period"], visits=int(q["visits"]), done=int(q["visits_done"]),
+                                        found=int(q["visits_with_violation"]))
+            if y.get("estimate") is not None and y["estimate"] == y["estimate"]:
+                before += " " + H["before_rate"].format(est=f"{y['estimate']:.0%}")
+            lines.append(before)
+    return lines
+
+
+HEADLINE = {
+    "en": {"now": "{period}: {visits} firms were to be inspected ({draws} checks by departments, joint visits counted once); "
+                  "{done} were visited and {found} had a violation.",
+           "rate": "Across all firms on the departments' lists, an estimated {est} are in violation (95% interval "
+                   "{low} to {high}){wide}; among the checks done it was {naive}, higher because riskier firms are "
+                   "drawn more often.", "wide": ", wide because few firms of the low-risk tiers are drawn",
+           "no_rate": "No estimate for all firms yet: too few results recorded.",
+           "before": "The period before, {period}: {visits} planned, {done} visited, {found} with a violation.",
+           "before_rate": "Estimated rate then: {est}."},
+    "zh": {"now": "{period}：计划检查 {visits} 户企业（各部门检查 {draws} 项，联合检查只计一次）；已检查 {done} 户，其中 {found} 户发现问题。",
+           "rate": "据此估计，各部门名录中全部企业的违法率约为 {est}（95% 区间 {low} 至 {high}{wide}）；已完成检查中的比例为 {naive}，"
+                   "因为风险较高的企业被抽中的机会更大，所以更高。", "wide": "；低风险等级的企业抽中较少，所以区间较宽",
+           "no_rate": "记录的结果太少，暂不能估计全部企业的违法率。",
+           "before": "上一期 {period}：计划 {visits} 户，已检查 {done} 户，{found} 户发现问题。",
+           "before_rate": "当时估计违法率 {est}。"},
+}
 
 
 # ------------------------------------------------------------------------------------------------------------ charts
@@ -237,9 +289,17 @@ def _plt():
 
 def charts(a: dict, T: dict) -> list[tuple[str, bytes]]:
     """(title, PNG) for: planned vs done per department, violations per inspection by tier, burden by tier, roster
-    coverage per department, and the violation-rate estimate with its interval."""
+    coverage per department, and the violation-rate estimate with its interval. The titles are for the page; the
+    pictures are labelled in English (department ids) when Chinese is asked for and no CJK font is installed."""
+    from features.io.plots import picture_language
+
     plt = _plt()
     out = []
+    titles = T
+    if picture_language(a["lang"], "the report's charts") != a["lang"]:
+        T = TEXT["en"]
+        a = {**a, "by_department_tier": a["by_department_tier"].assign(department_label=a["by_department_tier"]["department"]),
+             "coverage": a["coverage"].assign(department_label=a["coverage"]["department"]) if len(a["coverage"]) else a["coverage"]}
     dt = a["by_department_tier"]
     per = dt.groupby("department_label")[["planned", "done"]].sum().sort_values("planned")
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(per) + 1.5))
@@ -249,10 +309,10 @@ def charts(a: dict, T: dict) -> list[tuple[str, bytes]]:
     ax.set_yticks(y, per.index)
     ax.set_xlabel(T["visits"])
     ax.legend(loc="lower right")
-    out.append((T["chart_planned"], _png(fig)))
+    out.append((titles["chart_planned"], _png(fig)))
     colors = {"A": "#2e7d32", "B": "#1565c0", "C": "#ef6c00", "D": "#c62828"}
     b = a["burden"].groupby("tier")[["inspections_per_firm_per_year", "violations_per_inspection"]].mean().reindex(list(TIERS))
-    for col, title in (("violations_per_inspection", T["chart_violations"]), ("inspections_per_firm_per_year", T["chart_burden"])):
+    for col, title in (("violations_per_inspection", titles["chart_violations"]), ("inspections_per_firm_per_year", titles["chart_burden"])):
         fig, ax = plt.subplots(figsize=(6, 3.2))
         ax.bar(b.index, b[col].fillna(0), color=[colors[t] for t in b.index])
         for i, v in enumerate(b[col].fillna(0)):
@@ -266,7 +326,7 @@ def charts(a: dict, T: dict) -> list[tuple[str, bytes]]:
         fig, ax = plt.subplots(figsize=(7, 0.45 * len(c) + 1.5))
         ax.barh(c.index, c.values * 100, color="#00838f")
         ax.set_xlabel(T["coverage_pct"])
-        out.append((T["chart_coverage"], _png(fig)))
+        out.append((titles["chart_coverage"], _png(fig)))
     est = a["estimate"].dropna(subset=["estimate"])
     if len(est):
         fig, ax = plt.subplots(figsize=(6, 0.6 * len(est) + 1.6))
@@ -277,7 +337,7 @@ def charts(a: dict, T: dict) -> list[tuple[str, bytes]]:
         ax.set_yticks(yy, est["period"])
         ax.set_xlabel(T["rate_pct"])
         ax.legend(loc="best", fontsize=8)
-        out.append((T["chart_estimate"], _png(fig)))
+        out.append((titles["chart_estimate"], _png(fig)))
     return out
 
 
@@ -287,26 +347,28 @@ TEXT = {
            "chart_violations": "Violations found per inspection, by tier (year before the period)",
            "chart_burden": "Burden: inspections per firm per year, by tier",
            "chart_coverage": "Roster coverage: share of each department's roster inspected in the last year",
-           "chart_estimate": "Violation rate of the roster: estimate from the random draws (95% interval) and naive share",
+           "chart_estimate": "Violation rate of all roster firms: estimate with its 95% interval, and the share among checks done",
            "violations_per_inspection": "violations per inspection", "inspections_per_firm_per_year": "inspections per firm per year",
-           "coverage_pct": "% of roster firms inspected", "estimate": "estimate (1/inclusion probability weights)",
-           "naive": "naive share among visits done", "rate_pct": "violation rate (%)", "plans": "Plans",
+           "coverage_pct": "% of roster firms inspected", "estimate": "estimated rate, all roster firms",
+           "naive": "share among checks done (higher: risky firms are drawn more often)", "rate_pct": "violation rate (%)", "plans": "Plans",
            "tables": "Tables", "estimate_title": "Estimated violation rate", "period": "Period",
-           "intro": "Every department's planned draws, joint visits and results, the inspections of the year before each "
-                    "period (planned draws, triggers and each department's own checks) and the credit tiers, summed up. "
-                    "The estimate weighs each randomly drawn visit by one over its inclusion probability, so it speaks for "
-                    "the whole roster although risky firms are drawn more often.",
+           "intro": "What each department planned, did and found, the inspections of the year before each period and the "
+                    "credit tiers. Riskier firms are drawn more often, so the share of violations among the firms visited "
+                    "over-states the rate of all firms; the estimate corrects for this by counting each visit as many firms "
+                    "as it stands for. 'inspect simulate' checks on the synthetic city how often its 95% interval covers "
+                    "the true rate (96% of 200 draws on the tiny demo).", "headline": "In brief", "checks": "checks with a result / drawn at random",
            "by_department_tier": "By department and tier", "burden": "Burden by tier", "coverage": "Roster coverage",
            "no_estimate": "No estimate", "files": "The tables are also in report.xlsx."},
     "zh": {"title": "决策分析：检查", "planned": "计划", "done": "完成", "visits": "检查次数", "tier": "信用等级",
            "chart_planned": "各部门计划与完成检查数", "chart_violations": "各等级每次检查发现违法数（计划期前一年）",
            "chart_burden": "检查负担：各等级每家企业每年检查次数", "chart_coverage": "名录覆盖率：近一年各部门名录企业被检查比例",
-           "chart_estimate": "名录违法率：随机抽查的估计（95%区间）与简单比例",
+           "chart_estimate": "全部名录企业的违法率：估计值及其95%区间，与已完成检查中的比例",
            "violations_per_inspection": "每次检查违法数", "inspections_per_firm_per_year": "每家每年检查次数",
-           "coverage_pct": "被检查企业比例（%）", "estimate": "估计（按入选概率倒数加权）", "naive": "已完成检查中的简单比例",
+           "coverage_pct": "被检查企业比例（%）", "estimate": "估计违法率（全部名录企业）", "naive": "已完成检查中的比例（偏高：高风险企业更常被抽中）",
            "rate_pct": "违法率（%）", "plans": "抽查计划", "tables": "明细表", "estimate_title": "违法率估计", "period": "期间",
-           "intro": "汇总各部门的抽查计划、联合检查与结果，各期间前一年的全部检查（随机抽查、触发检查与部门自查）以及信用等级。"
-                    "估计值按每次随机抽查的入选概率倒数加权，因此虽然高风险企业被抽中的机会更大，估计仍代表整个名录。",
+           "intro": "各部门计划、完成和发现的情况，各期间前一年的检查以及信用等级。高风险企业被抽中的机会更大，"
+                    "因此已检查企业中的违法比例高于全部企业；估计值按每次检查所代表的企业数加权予以校正。"
+                    "inspect simulate 在模拟城市上检验 95% 区间覆盖真实违法率的频率（小型演示城市 200 次抽取中为 96%）。", "headline": "概要", "checks": "有结果的检查 / 随机抽中",
            "by_department_tier": "按部门和等级", "burden": "各等级检查负担", "coverage": "名录覆盖率",
            "no_estimate": "暂无估计", "files": "明细表同时保存在 report.xlsx。"},
 }
@@ -321,8 +383,9 @@ COLUMNS = {
            "inspections_per_firm_per_year": "Inspections per firm per year",
            "violations_per_inspection": "Violations per inspection", "roster_firms": "Roster firms",
            "inspected_last_year": "Inspected in the year before", "coverage": "Coverage", "drawn_in_plan": "Drawn in the plan",
-           "drawn": "Drawn at random", "with_result": "Drawn with a result", "estimate": "Estimated violation rate",
-           "se": "Standard error", "low": "95% low", "high": "95% high", "naive": "Naive share among visits done",
+           "drawn": "Checks drawn at random", "with_result": "Drawn checks with a result", "visits_done": "Visits done",
+           "visits_with_violation": "Visits finding a violation", "estimate": "Estimated violation rate",
+           "se": "Standard error", "low": "95% low", "high": "95% high", "naive": "Share among checks done",
            "population_rows": "Eligible roster rows", "note": "Note"},
     "zh": {"period": "期间", "visits": "检查户数", "department_draws": "部门抽取数", "joint_visits": "联合检查户数",
            "visits_saved_by_joint_inspection": "联合检查减少次数", "triggered": "触发检查", "done": "已完成",
@@ -330,7 +393,8 @@ COLUMNS = {
            "tier": "信用等级", "planned": "计划", "joint": "联合检查", "violations_per_visit": "每次完成检查发现违法",
            "firms": "企业数", "inspections": "前一年检查次数", "inspections_per_firm_per_year": "每家每年检查次数",
            "violations_per_inspection": "每次检查发现违法", "roster_firms": "名录企业数", "inspected_last_year": "前一年被检查",
-           "coverage": "覆盖率", "drawn_in_plan": "本期抽中", "drawn": "随机抽中", "with_result": "有结果",
+           "coverage": "覆盖率", "drawn_in_plan": "本期抽中", "drawn": "随机抽中检查项", "with_result": "有结果的抽中检查项",
+           "visits_done": "已检查户数", "visits_with_violation": "发现问题户数",
            "estimate": "违法率估计", "se": "标准误", "low": "95%下限", "high": "95%上限", "naive": "已完成检查中的简单比例",
            "population_rows": "可抽取名录行数", "note": "说明"},
 }
@@ -360,7 +424,7 @@ def write_report(a: dict, out) -> dict:
     tables = readable_tables(a)
     html = render("decision.html.j2", T=T, lang=a["lang"], charts=figs,
                   tables=[(name, _display(df)) for name, df in tables.items()],
-                  estimates=a["estimate"].to_dict("records"))
+                  estimates=a["estimate"].to_dict("records"), headline=a.get("headline", []))
     write_text(out / "index.html", html)
     write_workbook(out / "report.xlsx", tables)
     return {"charts": len(figs), "html": out / "index.html", "xlsx": out / "report.xlsx"}

@@ -30,10 +30,31 @@ def decision_report(data, plans: list, out, settings, *, results: Path | None = 
     for e in a["estimate"].to_dict("records"):
         if e["estimate"] is not None and e["estimate"] == e["estimate"]:
             lines.append(f"{e['period']}: violation rate {e['estimate']:.1%} (95% {e['low']:.1%}-{e['high']:.1%}) from "
-                         f"{e['with_result']} drawn visits with results; naive share {e['naive']:.1%}")
+                         f"{e['with_result']} drawn checks with a result; share among checks done {e['naive']:.1%}")
         else:
             lines.append(f"{e['period']}: no estimate ({e.get('note') or 'no results'})")
     return lines + [f"wrote {r['html']} ({r['charts']} charts) and {r['xlsx']}"]
+
+
+PUBLISHED = ("results.csv", "results.xlsx", "results.html", "manifest.json")
+
+
+def publish_files(out) -> list[Path]:
+    """What `inspect publish` writes into folder `out`."""
+    return [Path(out) / n for n in PUBLISHED]
+
+
+def publish(data, plans: list, results: Path, out, settings, *, lang: str = "en") -> str:
+    """`inspect publish`: the results of the plans' visits published (`riskmodels.inspection.publish.publish_folder`);
+    the summary line."""
+    from riskmodels.inspection.publish import publish_folder
+
+    r = publish_folder(data, plans, results, out, settings, lang=lang)
+    return (f"published {r['rows']:,} results of visits done"
+            + "".join(f"; {p['period']}: {p['done']} of {p['department_visits_planned']} planned, {p['violations']} "
+                      "violation(s)" + (f", {p['results_not_in_plan']} result(s) not of a planned visit left out"
+                                        if p["results_not_in_plan"] else "")
+                      for p in r["plans"]) + f"; wrote {out}")
 
 
 def simulation_lines(r: dict) -> list[str]:

@@ -6,6 +6,12 @@ without it the tiers file's `probability` stands in, and the result says so). A 
 draws every roster firm with the same chance, so its expected violations per visit is the roster mean of the same quantity:
 the lift is the ratio. Also reported: visits saved by joint inspection, the share of tier A firms visited ("disturbed"), and
 each tier's visited share (its chance of a visit), which must stay above zero for every tier.
+
+With the ground truth, each run also checks the leaders' page's interval (`interval_check`): every eligible roster
+(department, firm) row of the simulated world gets a result (violation with the firm's `violation_prob`, seeded by the run),
+the true rate is the share of violations over all of them, and the estimate is made as `inspect report` makes it, from the
+drawn rows that became visits. `interval_coverage` is the share of runs whose 95% interval covers that true rate
+(`interval_coverage_expected`: covers the roster's mean `violation_prob`).
 """
 from __future__ import annotations
 
@@ -51,6 +57,35 @@ def plan_metrics(result: PlanResult, value: pd.Series, roster_firms, tier_of: di
             "a_disturbed": share["A"], "tier_share": share}
 
 
+def interval_check(result: PlanResult, value: pd.Series, seed: str) -> dict | None:
+    """One run's check of the violation-rate interval against the simulated world (see the module doc); None without
+    inclusion probabilities or with fewer than two drawn visits."""
+    from riskmodels.inspection.estimate import violation_rate
+    from riskmodels.inspection.randomness import digest
+
+    inc = result.inclusion
+    if inc is None or not len(inc):
+        return None
+    el = inc[inc["eligible"] == 1].reset_index(drop=True)
+    vp = value.reindex(el["enterprise_id"].astype(str)).to_numpy(float)
+    ok = np.isfinite(vp)
+    el, vp = el[ok].reset_index(drop=True), vp[ok]
+    rng = np.random.default_rng(int(digest(seed, "world")[:16], 16))
+    y = (rng.random(len(el)) < vp).astype(int)
+    visited = {(d, e) for e, ds in zip(result.visits["enterprise_id"].astype(str), result.visits["departments"].astype(str))
+               for d in ds.split(";") if d}
+    seen = np.array([(str(d), str(e)) in visited for d, e in zip(el["department"], el["enterprise_id"])], dtype=bool)
+    s = el[(el["drawn"] == 1).to_numpy() & seen]
+    if len(s) < 2:
+        return None
+    ys = y[s.index.to_numpy()]
+    r = violation_rate(s.assign(y=ys), el)
+    true, expected = float(y.mean()), float(vp.mean())
+    return {"true": true, "expected": expected, "estimate": r["estimate"], "low": r["low"], "high": r["high"],
+            "covers": r["low"] <= true <= r["high"], "covers_expected": r["low"] <= expected <= r["high"],
+            "naive": float(ys.mean())}
+
+
 def simulate_plans(data_dir, tiers, period: str | None, seed: str, runs: int = 10, settings: Settings | None = None,
                    triggers=None, loaded: Loaded | None = None) -> dict:
     """Draw the plan `runs` times with derived seeds and summarise the metrics (mean, min, max over the runs and their
@@ -68,10 +103,13 @@ def simulate_plans(data_dir, tiers, period: str | None, seed: str, runs: int = 1
         period = default_period(tiers_df, str(inputs.tiers))
     tier_of = prepare_tiers(tiers_df, str(inputs.tiers))
     value, source = truth_values(inputs.data_dir, tiers_df)
-    per_run = []
+    per_run, checks = [], []
+    truth = source.endswith("violation_prob")
     for r in range(1, max(1, runs) + 1):
         result, _, _, _ = derive(loaded, f"{seed}#{r}", period, settings, policy)
         per_run.append(plan_metrics(result, value, result.population, tier_of))
+        if truth:
+            checks.append(interval_check(result, value, f"{seed}#{r}"))
     keys = ["visits", "violations_per_visit", "uniform_violations_per_visit", "population_violations", "lift",
             "lift_vs_population", "visits_saved", "department_draws", "unassigned_rows", "a_disturbed"]
     out = {"runs": len(per_run), "value_source": source, "period": period, "seed": seed}
@@ -82,6 +120,14 @@ def simulate_plans(data_dir, tiers, period: str | None, seed: str, runs: int = 1
     out["tier_share"] = {t: float(np.mean([m["tier_share"][t] or 0.0 for m in per_run])) for t in TIERS}
     out["policy_rates"] = policy.rates
     out["every_tier_has_a_chance"] = _every_tier_has_a_chance(policy)
+    done = [c for c in checks if c is not None]
+    out["interval_runs"] = len(done)
+    out["interval_coverage"] = float(np.mean([c["covers"] for c in done])) if done else None
+    out["interval_coverage_expected"] = float(np.mean([c["covers_expected"] for c in done])) if done else None
+    if done:
+        out["interval_width"] = float(np.mean([c["high"] - c["low"] for c in done]))
+        out["estimate_bias"] = float(np.mean([c["estimate"] - c["true"] for c in done]))
+        out["naive_bias"] = float(np.mean([c["naive"] - c["true"] for c in done]))
     return out
 
 

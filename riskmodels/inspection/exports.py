@@ -10,7 +10,7 @@ circulates among its staff, and the public notice (notice.csv, notice.xlsx), all
 
 No cell may start a formula and no cell holds a control character: the shared export rules of `features.io.export` (a text
 value beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, read back without it), in the CSV
-files and in the workbooks alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 with `\\n` line
+files and in the workbooks alike, so a firm registered as `=HYPERLINK(...)` stays text. CSV files are UTF-8 (the public notice.csv with a BOM, for Excel) with `\\n` line
 ends, so the same plan gives the same bytes. `verify` also compares each workbook's presentation (`presentation`).
 """
 from __future__ import annotations
@@ -43,8 +43,10 @@ SHEETS = {"en": {"plan": "plan", "unassigned": "unassigned", "strata": "strata",
 WINDOW_SEP = {"en": " to ", "zh": " 至 "}
 
 
-def csv_bytes(df: pd.DataFrame, counter: list | None = None) -> bytes:
-    return csv_text(df, counter).encode("utf-8")
+def csv_bytes(df: pd.DataFrame, counter: list | None = None, bom: bool = False) -> bytes:
+    """CSV bytes under the export rules; `bom`: with a UTF-8 byte-order mark, for files people open in Excel (the
+    public notice), so Chinese headers are not read as mojibake. Files for machines and verification have none."""
+    return (b"\xef\xbb\xbf" if bom else b"") + csv_text(df, counter).encode("utf-8")
 
 
 def plan_csv_frame(visits: pd.DataFrame) -> pd.DataFrame:

@@ -226,7 +226,8 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
     counter = [0]
     rendered = {"plan.csv": csv_bytes(plan_csv_frame(result.visits), counter),
                 "unassigned.csv": csv_bytes(result.unassigned, counter), "strata.csv": csv_bytes(result.strata, counter),
-                "inclusion.csv": csv_bytes(result.inclusion, counter), "notice.csv": csv_bytes(notice, counter)}
+                "inclusion.csv": csv_bytes(result.inclusion, counter),
+                "notice.csv": csv_bytes(notice, counter, bom=True)}  # the public notice is for people: BOM for Excel
     result.notice = notice
     result.stripped = counter[0]  # cells that lost a control character in the exports (reported, not in the manifest)
     result.sheets = workbook_sheets(result.visits, result.unassigned, result.strata, enterprises=ds.get("enterprises"),
@@ -316,27 +317,48 @@ def _write_plan(work: Path, out: Path, inputs, result, rendered, key, hashes, pe
     return manifest
 
 
+NOTICE_MD = {
+    "en": {"title": "# Double-random inspection notice, {period}",
+           "intro": "{visits} enterprises will be inspected between {a} and {b}; the list is in `notice.csv` and "
+                    "`notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not named here.",
+           "joint": "Joint inspection saves {n} separate visits.", "check": "## How the draw can be checked",
+           "seed": "- public seed text: {seed}",
+           "algorithm": "- algorithm: `{algorithm}` (riskmodels {version}), described in docs/inspection.md",
+           "key": "- seed key (SHA-256 of the seed, the period and the input hashes): `{key}`",
+           "inputs": "- input files (SHA-256):", "absent": "absent", "tiers": "tiers", "triggers": "triggers",
+           "strata": "Sampling per department and credit tier (share of eligible firms drawn):",
+           "head": "| department | tier | eligible | rate | drawn |"},
+    "zh": {"title": "# 双随机抽查公示（{period}）",
+           "intro": "{a} 至 {b} 期间将对 {visits} 户企业开展检查，名单见 `notice.csv` 和 `notice.xlsx`（企业、检查部门、检查时间）。"
+                    "执法检查人员随机选派，此处不公布。",
+           "joint": "联合检查减少单独检查 {n} 次。", "check": "## 如何核验本次抽取",
+           "seed": "- 公开随机种子：{seed}",
+           "algorithm": "- 算法：`{algorithm}`（riskmodels {version}），说明见 docs/inspection.md",
+           "key": "- 种子密钥（随机种子、期间和输入文件哈希的 SHA-256）：`{key}`",
+           "inputs": "- 输入文件（SHA-256）：", "absent": "无", "tiers": "信用等级", "triggers": "触发检查",
+           "strata": "各部门、各信用等级的抽查比例（可抽取企业中被抽中的比例）：",
+           "head": "| 部门 | 信用等级 | 可抽取 | 抽查比例 | 抽中 |"},
+}
+
+
 def _notice_md(m: dict, result: PlanResult) -> str:
     """The public notice in Markdown. Every value from the data or the command line (the seed, the period, department
     ids and labels) goes through `md_text` / `md_code`: public text is text, never HTML or Markdown structure."""
     s = result.summary
-    lines = [f"# Double-random inspection notice, {md_text(m['period'])}", "",
-             f"{s['visits']} enterprises will be inspected between {md_text(s['window'].replace('/', ' and '))}; the list is in "
-             "`notice.csv` and `notice.xlsx` (enterprise, departments, window). Inspectors are drawn at random and are not "
-             "named here.",
-             f"Joint inspection saves {s['visits_saved_by_joint_inspection']} separate visits.", "",
-             "## How the draw can be checked", "",
-             f"- public seed text: {md_code(m['seed'])}",
-             f"- algorithm: `{m['algorithm']}` (riskmodels {m['version']}), described in docs/inspection.md",
-             f"- seed key (SHA-256 of the seed, the period and the input hashes): `{m['seed_key']}`",
-             "- input files (SHA-256):"]
+    T = NOTICE_MD.get((m.get("presentation") or {}).get("lang"), NOTICE_MD["en"])
+    a, b = s["window"].split("/")
+    lines = [T["title"].format(period=md_text(m["period"])), "",
+             T["intro"].format(visits=s["visits"], a=md_text(a), b=md_text(b)),
+             T["joint"].format(n=s["visits_saved_by_joint_inspection"]), "", T["check"], "",
+             T["seed"].format(seed=md_code(m["seed"])),
+             T["algorithm"].format(algorithm=m["algorithm"], version=m["version"]),
+             T["key"].format(key=m["seed_key"]), T["inputs"]]
     for n, t in (m["inputs"]["dataset"]["tables"] or {}).items():
-        lines.append(f"  - {n}: `{t['sha256']}`" if t else f"  - {n}: absent")
-    lines.append(f"  - tiers: `{m['inputs']['tiers']['sha256']}`")
+        lines.append(f"  - {n}: `{t['sha256']}`" if t else f"  - {n}: {T['absent']}")
+    lines.append(f"  - {T['tiers']}: `{m['inputs']['tiers']['sha256']}`")
     if m["inputs"].get("triggers"):
-        lines.append(f"  - triggers: `{m['inputs']['triggers']['sha256']}`")
-    lines += ["", "Sampling per department and credit tier (share of eligible firms drawn):", "",
-              "| department | tier | eligible | rate | drawn |", "|---|---|---|---|---|"]
+        lines.append(f"  - {T['triggers']}: `{m['inputs']['triggers']['sha256']}`")
+    lines += ["", T["strata"], "", T["head"], "|---|---|---|---|---|"]
     for r in result.strata.itertuples(index=False):
         dept = ((m.get("presentation") or {}).get("department_labels") or {}).get(r.department) or r.department
         lines.append(f"| {md_text(dept)} | {md_text(r.tier)} | {r.eligible} | {r.rate:g} | {r.drawn} |")

@@ -31,10 +31,11 @@ import pandas as pd
 
 from features.core.errors import InputError
 from features.io.export import unescape_series
+from features.io.plots import picture_language
 from graphs.chance import more_than_chance
 from graphs.relations import COMMON_FIRMS
 from riskmodels.evidence import Evidence
-from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS
+from riskmodels.report.i18n import PERCENT_SCREENS, SCREENS, labels
 from riskmodels.report.site import Site, page_name
 
 META_FIELDS = ("device_id", "ip", "mac", "file_creator", "file_hash", "ca_serial", "deposit_account",
@@ -122,10 +123,12 @@ def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, setti
 
 def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFrame | None = None,
                      scores_file: str = "", settings=None, lang: str | None = None, force: bool = False,
-                     progress=None, evidence: CaseEvidence | None = None) -> dict:
+                     progress=None, evidence: CaseEvidence | None = None, tiers: pd.DataFrame | None = None,
+                     profiles=None) -> dict:
     """`collusion report`: gather the evidence (`gather_evidence`, unless `evidence` already holds it, scores
     included) and write the case file (`write_case_file`). `method`: how the model was named (its URI or path) for the
-    index. Returns a summary (pages, seconds, ...)."""
+    index. `tiers` (enterprise_id, tier): each firm page shows the firm's credit tier; `profiles`: a folder of
+    `credit profile --ids` pages the firm pages link to. Returns a summary (pages, seconds, ...)."""
     rs = report_settings(settings)
     lang = lang or rs.lang
     site = Site(out, lang, force=force)  # refuse an existing report before any work
@@ -137,7 +140,7 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
             progress(f"evidence gathered in {t1 - t0:.1f}s; writing pages")
         kind = "scores" if scores is not None else "model" if model is not None or method else "composite"
         info = write_case_file(site, ds, ev, method={"kind": kind, "model": method, "file": scores_file},
-                               settings=settings)
+                               settings=settings, tiers=tiers, profiles=profiles)
         site.publish()
     info.update(out=str(out), lang=lang, evidence_s=t1 - t0, pages_s=time.perf_counter() - t1)
     return info
@@ -200,10 +203,10 @@ def _clip(text: str, n: int = 180) -> str:
     return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
 
 
-def _split_reasons(text: str, namer: "_Namer", ids) -> list[str]:
-    """The reasons of a score, one per item, firm ids replaced by names. Reasons are joined by '; ', which some evidence
-    texts use inside too ('A and B bid together in 8 tenders; A won 7'): a piece that starts with a firm id continues
-    the one before it."""
+def _split_reasons(text: str, namer: "_Namer", ids, L=None) -> list[str]:
+    """The reasons of a score, one per item, firm ids replaced by names (in the language of labels `L`, when given).
+    Reasons are joined by '; ', which some evidence texts use inside too ('A and B bid together in 8 tenders; A won 7'):
+    a piece that starts with a firm id continues the one before it."""
     pieces: list[str] = []
     for r in (x.strip() for x in str(text or "").split("; ")):
         if not r:
@@ -212,7 +215,24 @@ def _split_reasons(text: str, namer: "_Namer", ids) -> list[str]:
             pieces[-1] += "; " + r
         else:
             pieces.append(r)
-    return [namer.words(p, ids) for p in pieces]
+    return [namer.words(L.sentence(p) if L is not None else p, ids) for p in pieces]
+
+
+def _profile_links(site: Site, profiles):
+    """fid -> relative link from a firm page to its `credit profile --ids` page in `profiles` (None when absent)."""
+    import os
+
+    if profiles is None:
+        return lambda fid: None
+    from riskmodels.credit.profile import page_name as profile_page
+
+    folder = Path(profiles).resolve()
+    firms_dir = (site.out / "firms").resolve()
+
+    def link(fid):
+        f = folder / profile_page(fid)
+        return Path(os.path.relpath(f, firms_dir)).as_posix() if f.is_file() else None
+    return link
 
 
 # ---------------------------------------------------------------------------------------------------- the writer
@@ -281,10 +301,14 @@ class _Pages:
     why_tender: Callable  # tender id -> one sentence saying why it is a case
     bg: object  # the bidder graph, None when bidders are anonymous
     rel: pd.DataFrame  # relations touching a firm with a page
+    tier_of: dict  # firm id -> its credit tier (from `collusion_report`'s `tiers`; empty without them)
+    profile_link: Callable  # firm id -> relative link to its credit profile page, or None
 
 
-def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=None) -> dict:
-    """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases."""
+def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=None, tiers: pd.DataFrame | None = None,
+                    profiles=None) -> dict:
+    """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases.
+    `tiers`, `profiles`: see `collusion_report`."""
     from riskmodels.collusion.caselist import tender_order
 
     rs = report_settings(settings)
@@ -341,6 +365,11 @@ def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=
     def group_link(g, root="../"):
         return f"{root}groups/{group_pages[g]}" if g in group_pages else None
 
+    tier_of = {}
+    if tiers is not None and {"enterprise_id", "tier"} <= set(tiers.columns):
+        tier_of = dict(zip(tiers["enterprise_id"].astype(str).str.strip(), tiers["tier"].astype(str).str.strip()))
+    profile_link = _profile_links(site, profiles)
+
     meta_fields = [f for f in META_FIELDS if f in bids.columns]
     tcols = ["tender_id", "bidder_id", "x_price", "x_win", "x_valid", "x_rank", "submitted_at", "status", *meta_fields]
     by_tender = _records_by(bids[bids["tender_id"].isin(page_set)], "tender_id", tcols)
@@ -348,10 +377,11 @@ def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=
 
     def why_tender(tid) -> str:
         codes = fcodes.get(tid, [])
-        first = _split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids_of.get(tid, [])))
+        first = _split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids_of.get(tid, [])), L)
         if codes:
+            sep, colon = ("; ", ": ") if site.lang == "en" else ("；", "：")
             flags = ", ".join(f"{c} ({L.flag_title(c)})" for c in codes[:2]) + (f" +{len(codes) - 2}" if len(codes) > 2 else "")
-            return f"{L.red_flags}: {flags}" + (f"; {_clip(first[0])}" if first and site.lang == "en" else "")
+            return f"{L.red_flags}{colon}{flags}" + (f"{sep}{_clip(first[0])}" if first else "")
         return _clip(first[0]) if first else ""
 
     bg = ev.graphs  # the bidder graph: pictures, registry and metadata ties, co-bidders
@@ -369,7 +399,7 @@ def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=
                score_of=score_of, flag_of=flag_of, reasons_of=reasons_of, fcount=fcount,
                top_group_of=top_group_of, tender_link=tender_link, firm_link=firm_link, group_link=group_link,
                meta_fields=meta_fields, by_tender=by_tender, ids_of=ids_of, why_tender=why_tender, bg=bg,
-               rel=rel)
+               rel=rel, tier_of=tier_of, profile_link=profile_link)
     _tender_pages(c)
     _group_pages(c)
     _firm_pages(c)
@@ -439,7 +469,7 @@ def _tender_pages(c: _Pages) -> None:
                 flags[code] = {"code": code, "what": L.flag_title(code, title),
                                "article": L.article_of(code, _s(fr.get("article"))), "items": []}
             flags[code]["items"].append({"bidders": [(namer(x), firm_link(x)) for x in fb],
-                                         "evidence": namer.words(_s(fr.get("evidence")), fb)})
+                                         "evidence": namer.words(L.sentence(_s(fr.get("evidence")), "evidence"), fb)})
         flags = list(flags.values())
         idset = set(ids)
         involved = []
@@ -450,7 +480,7 @@ def _tender_pages(c: _Pages) -> None:
                                  "here": [(namer(m), firm_link(m)) for m in here]})
         site.render("tender.html", f"tenders/{page_name(tid)}", tid=tid, info=info, reserve=reserve,
                     rank=rank_of.get(tid), total=n_total, score=score_of.get(tid), flag=flag_of.get(tid),
-                    reasons=_split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids)), bids=bid_rows,
+                    reasons=_split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids), L), bids=bid_rows,
                     shared=shared, screens=screens, market_n=market_n, flags=flags, involved=involved,
                     n_findings=sum(len(f["items"]) for f in flags),
                     buyer=namer(info["buyer_id"]) if info.get("buyer_id") else "")
@@ -477,8 +507,9 @@ def _group_pages(c: _Pages) -> None:
         if near is not None and all(m in near for m in members):
             mem, ctx = export.picture_nodes(near, members, context=6)
             labs = export.picture_labels(mem, ctx)
+            PL = L if picture_language(site.lang, "group pictures") == site.lang else labels("en")
             export.draw_group(near, members, site.path(f"groups/group-{gid:04d}.png"), key=False,
-                              title=L.fmt("group_title", n=gid), words=L.picture_words())
+                              title=PL.fmt("group_title", n=gid), words=PL.picture_words())
             pic = f"group-{gid:04d}.png"
             key = [{"label": labs[n], "name": namer(n), "id": n, "link": firm_link(n), "member": n in mset,
                     "bids": stats.get(n, (0, 0))[0], "wins": stats.get(n, (0, 0))[1]} for n in mem + ctx]
@@ -589,6 +620,8 @@ def _firm_pages(c: _Pages) -> None:
         gs = [{"rank": g, "link": group_link(g), "n": len(members_of[g])} for g in group_of.get(fid, [])]
         cases = sorted([x for x in brow if x["link"] and x["case_rank"] is not None], key=lambda x: x["case_rank"])
         site.render("firm.html", f"firms/{page_name(fid)}", fid=fid, name=namer(fid), ent=eidx.get(fid, {}),
+                    tier=c.tier_of.get(fid) if c.tier_of.get(fid) in ("A", "B", "C", "D") else None,
+                    profile=c.profile_link(fid),
                     known=fid in eidx, bids=brow, n_bids=len(brow), n_wins=sum(x["won"] for x in brow),
                     relations=rels, n_rel=len(rr), n_common=n_common, common_firms=COMMON_FIRMS, co=co, groups=gs,
                     cases=cases)

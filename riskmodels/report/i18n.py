@@ -96,7 +96,7 @@ EN = {
     "relation to another firm.", "cases": "Cases it appears in", "in_groups": "Member of bidder group",
     "in_tenders": "Bidder in ranked tenders", "co_bidders": "Firms it bids against most", "co_bids": "Tenders together",
     "no_page": "no page",
-    "lang_switch": "Language",
+    "lang_switch": "Language", "credit_tier": "tier", "credit_profile": "credit profile",
 }
 
 ZH = {
@@ -118,7 +118,7 @@ ZH = {
                         "红旗、团伙参与）在其市场内排序；市场前 {share} 的项目被预警。",
     "method_scores": "项目评分：读取自 {file}（此前由 `collusion score` 计算）。",
     "limits": "局限", "limits_text": "评分或红旗是值得核查的理由，而不是串通的证据：诚实的企业也可能共用办公网络或代理机构，"
-                                   "报价接近也可能来自充分竞争。请阅读每页的证据并核对原始文件后再采取行动。红旗证据文字和理由由本工具以英文写出。",
+                                   "报价接近也可能来自充分竞争。请阅读每页的证据并核对原始文件后再采取行动。红旗证据和理由中的企业、编号和数值按数据原样显示。",
     "order_tenders": "招标项目的排序", "order_groups": "投标人团伙的排序（与 `graph groups` 和 `collusion score` 相同）",
     "shown_tenders": "{total} 个项目中的前 {n} 个", "shown_groups": "{total} 个团伙中的前 {n} 个",
     "pages_note": "另为这些团伙共同投标的项目以及涉及的每家企业生成页面：项目页 {tenders} 个，团伙页 {groups} 个，企业页 {firms} 个。",
@@ -159,7 +159,8 @@ ZH = {
     "bids_wins": "投标与中标", "bids_count": "投标 {b} 次，中标 {w} 次。", "tender_score": "项目评分", "flags_n": "红旗",
     "won": "中标", "relations": "与其他企业的关联", "other_firm": "另一企业", "no_relations": "与其他企业没有登记或投标元数据关联。",
     "cases": "出现的案件", "in_groups": "所属投标人团伙", "in_tenders": "参与的排名项目", "co_bidders": "最常一起投标的企业",
-    "co_bids": "共同投标次数", "no_page": "无页面", "lang_switch": "语言",
+    "co_bids": "共同投标次数", "no_page": "无页面", "lang_switch": "语言", "credit_tier": "信用等级",
+    "credit_profile": "企业信用报告",
 }
 
 # relation layers of graphs.relations and bid metadata fields of features.evidence.pairs
@@ -279,6 +280,15 @@ class Labels(dict):
         if p < 0.001:
             return "below 0.1%" if self._i == 0 else "低于 0.1%"
         return f"{p:.1%}"
+
+    def sentence(self, text: str, kind: str = "reason") -> str:
+        """A sentence the toolkit wrote in English (red-flag evidence, a score's reason) in this language
+        (`riskmodels.report.zh`); data values in it stay as written."""
+        if self._i == 0 or not text:
+            return text
+        from riskmodels.report.zh import to_zh
+
+        return to_zh(text, kind)
 
     def rel_name(self, name: str) -> str:
         return RELATIONS.get(name, (name.replace("_", " "), name))[self._i]

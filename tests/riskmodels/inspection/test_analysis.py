@@ -49,7 +49,7 @@ def test_circulated_plan_and_decision_analysis(city, cli, tmp_path):
     assert all(x[n].freeze_panes == "A2" and x[n].auto_filter.ref for n in x.sheetnames)
     est = pd.read_excel(tmp_path / "rep" / "report.xlsx", sheet_name="estimate")
     assert 0 <= est["95% low"].iloc[0] <= est["Estimated violation rate"].iloc[0] <= est["95% high"].iloc[0] <= 1
-    assert 0 < est["Drawn with a result"].iloc[0] <= est["Drawn at random"].iloc[0]  # unstaffed draws have no result
+    assert 0 < est["Drawn checks with a result"].iloc[0] <= est["Checks drawn at random"].iloc[0]  # unstaffed draws have no result
     dt = pd.read_excel(tmp_path / "rep" / "report.xlsx", sheet_name="by department and tier")
     assert dt["Done"].sum() == dt["Planned"].sum() == len(res)
     cli("inspect", "report", c["data"], "--plans", plan, "--out", tmp_path / "zh", "--lang", "zh")
