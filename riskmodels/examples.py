@@ -29,6 +29,7 @@ EXAMPLES: dict[str, str] = {
     "inspect verify": "riskmodels inspect verify plan",
     "inspect simulate": "riskmodels inspect simulate city --tiers tiers.csv --runs 20",
     "inspect report": "riskmodels inspect report city --plans plan --out plan-report",
+    "inspect publish": "riskmodels inspect publish city --plans plan --results results.csv --out published --lang zh",
     "graph build": "riskmodels graph build city --out bidders.graphml",
     "graph groups": "riskmodels graph groups city --out groups.csv",
     "graph ego": "riskmodels graph ego city --id 91440300MA5EXAMPLE --out ego.graphml",

@@ -10,7 +10,6 @@ index of a batch.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pandas as pd
@@ -19,9 +18,8 @@ from features.io import codes
 from features.io.side_tables import cell_text
 from features.enterprise import event_kind
 from features.core.errors import InputError
-from riskmodels.report.site import render
+from riskmodels.report.site import profile_page_name, render
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 TEXT = {
     "en": {"title": "Enterprise credit report", "identity": "Identity", "name": "Name", "code": "Unified social credit code",
@@ -394,15 +392,7 @@ def render_index(entries: list[dict], lang: str, title_suffix: str = "") -> str:
     return render("profile_index.html.j2", T=TEXT[lang], lang=lang, entries=entries, title_suffix=title_suffix)
 
 
-def page_name(eid: str) -> str:
-    """The file name of a firm's page: the id's safe characters (at most 60) and a hash of the exact id. Two ids never
-    share a page (`ACME/1`, `ACME_1` and `ACME?1` differ by their hash, on case-insensitive file systems too), no id
-    becomes the batch's `index.html`, and a very long id still gives a short name."""
-    import hashlib
-
-    k = str(eid)
-    stem = _UNSAFE.sub("_", k).strip("._")[:60] or "firm"
-    return f"{stem}-{hashlib.sha1(k.encode('utf-8')).hexdigest()[:10]}.html"
+page_name = profile_page_name  # the batch's page of a firm (`riskmodels.report.site.profile_page_name`)
 
 
 def write_profiles(data: ProfileData, ids: list, out, lang: str = "en", force: bool = False) -> list:

@@ -146,6 +146,16 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
     return info
 
 
+def in_language(L, text: str, kind: str = "reason") -> str:
+    """A sentence the toolkit wrote in English (red-flag evidence, a score's reason) in the language of the labels `L`
+    (`riskmodels.report.zh`); data values in it stay as written. Unchanged in English or without labels."""
+    if L is None or L.lang == "en" or not text:
+        return text
+    from riskmodels.report.zh import to_zh
+
+    return to_zh(text, kind)
+
+
 def report_settings(settings=None):
     """The `[report]` settings (defaults when absent), checked (`ReportSettings.check`): SettingsError naming the key when
     one is out of range."""
@@ -215,7 +225,7 @@ def _split_reasons(text: str, namer: "_Namer", ids, L=None) -> list[str]:
             pieces[-1] += "; " + r
         else:
             pieces.append(r)
-    return [namer.words(L.sentence(p) if L is not None else p, ids) for p in pieces]
+    return [namer.words(in_language(L, p), ids) for p in pieces]
 
 
 def _profile_links(site: Site, profiles):
@@ -224,7 +234,7 @@ def _profile_links(site: Site, profiles):
 
     if profiles is None:
         return lambda fid: None
-    from riskmodels.credit.profile import page_name as profile_page
+    from riskmodels.report.site import profile_page_name as profile_page
 
     folder = Path(profiles).resolve()
     firms_dir = (site.out / "firms").resolve()
@@ -469,7 +479,7 @@ def _tender_pages(c: _Pages) -> None:
                 flags[code] = {"code": code, "what": L.flag_title(code, title),
                                "article": L.article_of(code, _s(fr.get("article"))), "items": []}
             flags[code]["items"].append({"bidders": [(namer(x), firm_link(x)) for x in fb],
-                                         "evidence": namer.words(L.sentence(_s(fr.get("evidence")), "evidence"), fb)})
+                                         "evidence": namer.words(in_language(L, _s(fr.get("evidence")), "evidence"), fb)})
         flags = list(flags.values())
         idset = set(ids)
         involved = []

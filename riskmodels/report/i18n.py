@@ -281,15 +281,6 @@ class Labels(dict):
             return "below 0.1%" if self._i == 0 else "低于 0.1%"
         return f"{p:.1%}"
 
-    def sentence(self, text: str, kind: str = "reason") -> str:
-        """A sentence the toolkit wrote in English (red-flag evidence, a score's reason) in this language
-        (`riskmodels.report.zh`); data values in it stay as written."""
-        if self._i == 0 or not text:
-            return text
-        from riskmodels.report.zh import to_zh
-
-        return to_zh(text, kind)
-
     def rel_name(self, name: str) -> str:
         return RELATIONS.get(name, (name.replace("_", " "), name))[self._i]
 

@@ -26,6 +26,7 @@ from riskmodels.report.i18n import LANGS, labels
 
 STYLESHEET = "report.css"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")  # for profile pages: no dots either
 
 
 def page_name(key) -> str:
@@ -162,3 +163,12 @@ class Site:
         if exc_type is not None:
             self.discard()
         return False
+
+
+def profile_page_name(eid: str) -> str:
+    """The file name of a firm's `credit profile --ids` page: the id's safe characters (at most 60) and a hash of the exact id. Two ids never
+    share a page (`ACME/1`, `ACME_1` and `ACME?1` differ by their hash, on case-insensitive file systems too), no id
+    becomes the batch's `index.html`, and a very long id still gives a short name."""
+    k = str(eid)
+    stem = _UNSAFE.sub("_", k).strip("._")[:60] or "firm"
+    return f"{stem}-{hashlib.sha1(k.encode('utf-8')).hexdigest()[:10]}.html"
