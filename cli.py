@@ -10,41 +10,26 @@ import json
 import os
 import sys
 import traceback
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Literal, Optional
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # LightGBM threads must not spin on a shared 2-core machine (STACK.md)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 import typer
-from typer.core import TyperArgument, TyperOption
 
+from experiments.cli_options import (AsOf, ColModel, CreditModel, Experiment, Flags, Force, Graph, GraphDir, Groups,
+                                     Issues, Json, Lang, LangOpt, MinBids, ModelOut, Opt, Out, Period, Register, Scores,
+                                     Seed, Store, Tiers, Arg, Dir, add_examples, plain_help, print_version)
 from features.core.errors import InputError
 
-# Help is plain, wrapped text (rich_markup_mode=None): readable at 80 columns, where Rich's boxed panels cut defaults and
-# choices; and with Rich markup on, "[flags]" or "[report]" (settings sections) would vanish as tags.
-# A switch takes no value: its type ("<bool>") is not shown beside it as if it did; a choice shows its choices
-# (Literal annotations: <full|transfer>), a repeated value its type and "..." (<path>...), an argument its NAME (not {name}).
-_TYPE_SHOWN = {TyperOption: TyperOption.display_type_rich, TyperArgument: TyperArgument.display_type_rich}
-
-def _shown_type(self, ctx):
-    if getattr(self, "is_flag", False):
-        return None
-    t = _TYPE_SHOWN[TyperOption if isinstance(self, TyperOption) else TyperArgument](self, ctx) or ""
-    return f"<{t[6:-2].lower()}>..." if t.startswith("<list[") else t or None
-
-TyperOption.display_type_rich = _shown_type
-TyperArgument.display_type_rich = _shown_type
-TyperArgument._usage_display_name = lambda self: ((self.display_name_raw.upper() if self.required
-                                                   else f"[{self.display_name_raw.upper()}]") + ("..." if self.nargs != 1 else ""))
+plain_help()
 
 def _group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
     """A command group `name` under `parent`."""
     sub = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
     parent.add_typer(sub, name=name)
     return sub
-
 
 app = typer.Typer(help="Find collusive bidding, grade enterprise credit and plan double-random inspections.",
                   no_args_is_help=True, rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
@@ -57,46 +42,6 @@ inspect_app = _group(app, "inspect", "Tier-driven double-random inspection plans
 ocds_app = _group(app, "ocds", "Open Contracting (OCDS) red-flag indicators, Cardinal-compatible.")
 experiments_app = _group(app, "experiments", "Experiment specs, tracked runs and model promotion (MLflow).")
 cases_app = _group(app, "cases", "The investigator's loop: verdicts, the review queue and early warnings (docs/cases.md).")
-
-Lang = Enum("Lang", {"en": "en", "zh": "zh"}, type=str)  # a language of the labels and pages
-
-# --- options, declared once: `Opt(type, flag, help)` for any option, the shared ones by name
-def Opt(kind, flags: str, help: str, **kw) -> type:
-    """An option of type `kind` named by `flags` ("--long -s")."""
-    return Annotated[kind, typer.Option(*flags.split(), help=help, **kw)]
-
-def Arg(kind, help: str) -> type:
-    return Annotated[kind, typer.Argument(help=help)]
-
-def Dir(help: str = "Dataset directory of canonical tables (NAME.csv / NAME.parquet).") -> type:
-    return Arg(Path, help)
-
-def Out(help: str) -> type:
-    return Opt(Path, "--out", help)
-
-def Force(help: str = "Replace output files that already exist.") -> type:
-    return Opt(bool, "--force", help)
-
-
-Json = Opt(bool, "--json", "Print the result as one JSON line (the last line of stdout).")
-LangOpt = Opt(Lang, "--lang", "Language of the page.")
-Seed = Opt(int, "--seed", "Seed of the folds and the model.")
-MinBids = Opt(int, "--min-bids", "Only tenders with at least this many valid bids (bid screens need 3).")
-Graph = Opt(bool, "--graph/--no-graph", "Add graph features (they encode firm identity).")
-Flags = Opt(bool, "--flags/--no-flags", "Add red-flag counts as features.")
-ColModel = Opt(Optional[str], "--model", "Model directory or URI (models:/collusion@champion); without it, the composite score.")
-CreditModel = Opt(str, "--model", "Model directory (from --model-out) or URI such as models:/credit@champion.")
-ModelOut = Opt(Optional[Path], "--model-out", "Write the model here as an MLflow model directory.")
-Register = Opt(Optional[str], "--register", "Track the run in MLflow and register the model under this name (champion if it beats the current one).")
-Experiment = Opt(str, "--experiment", "MLflow experiment of the tracked run (with --register).")
-AsOf = Opt(Optional[str], "--as-of", "As of this date (YYYY-MM-DD); default the day after the latest record.")
-Tiers = Opt(Path, "--tiers", "Tiers file from 'credit tier' (enterprise_id, tier; as_of).")
-Scores = Opt(Optional[Path], "--collusion-scores", "Tender scores CSV (tender_id, score) from 'collusion score'; default: scored with the collusion model the credit model records.")
-Groups = Opt(Optional[Path], "--groups", "Suspicious bidder groups as 'graph groups' writes them (group_id, members) or enterprise_id, group_id rows; default: computed as in training.")
-Store = Opt(Optional[str], "--store", "Case store: a SQLite file or a postgresql:// URL (default: settings [cases] store, else ~/.riskmodels/cases.db).")
-Issues = Opt(Optional[Path], "--issues", "Write every bad line / field to this CSV.")
-Period = Opt(Optional[str], "--period", "Planning period YYYY-MM (default: the month after the tiers' as_of date).")
-GraphDir = Dir("Dataset directory (bids; enterprises, shareholders, tenders if present).")
 
 verbose = False  # --verbose: tracebacks of unexpected errors
 state = None  # experiments.session.Session of this invocation: settings loaded once, outputs claimed, progress routed
@@ -157,20 +102,9 @@ def echo(*lines: str) -> None:
     for line in lines:
         typer.echo(line)
 
-def _version(value: bool) -> None:
-    if value:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            v = version("riskmodels")
-        except PackageNotFoundError:
-            v = "unknown (not installed)"
-        typer.echo(f"riskmodels {v}")
-        raise typer.Exit()
-
 @app.callback()
 def main(
-    version_: Opt(bool, "--version", "Print the version and exit.", callback=_version, is_eager=True) = False,
+    version_: Opt(bool, "--version", "Print the version and exit.", callback=print_version, is_eager=True) = False,
     settings_file: Opt(Optional[Path], "--settings", "Settings TOML (default: ./riskmodels.toml if present).") = None,
     verbose_: Opt(bool, "--verbose -v", "Show tracebacks of unexpected errors.") = False,
     quiet: Opt(bool, "--quiet -q", "No progress on stderr (bars, task counts, stage lines); results, warnings and errors still show.") = False,
@@ -663,16 +597,4 @@ def cases_export_cmd(out: Out("Labels file (CSV, XLSX or Parquet): tender_id, co
     from riskmodels.cases.commands import export
     say(export(store, out, state.settings, log=state.progress))
 
-def _add_examples(group: typer.Typer, prefix: str = "") -> None:
-    """Every command's help ends with its example line (`riskmodels.examples`)."""
-    import inspect
-
-    from riskmodels.examples import with_example
-
-    group.info.help = with_example(prefix.strip(), group.info.help)
-    for c in group.registered_commands:
-        c.help = with_example(prefix + (c.name or c.callback.__name__), c.help or inspect.getdoc(c.callback))
-    for g in group.registered_groups:
-        _add_examples(g.typer_instance, f"{prefix}{g.name} ")
-
-_add_examples(app)
+add_examples(app)
