@@ -116,9 +116,11 @@ def score_collusion(directory, out: Path, settings, *, model: str | None, top, g
 
 
 def collusion_report(directory, out: Path, settings, *, model: str | None, scores: Path | None, lang: str | None,
-                     force: bool, tiers: Path | None = None, profiles: Path | None = None) -> str:
+                     force: bool, tiers: Path | None = None, profiles: Path | None = None,
+                     cases: str | None = None, log=None) -> str:
     """`collusion report`: the investigator's case file in `out` (firm pages with their credit tier from `tiers` and
-    links to the `credit profile --ids` pages in `profiles`, when given); the summary line."""
+    links to the `credit profile --ids` pages in `profiles`, when given; each tender's status and verdict history from
+    the case store `cases`); the summary line."""
     from features.io.side_tables import read_side_table
     from riskmodels.report.casefile import collusion_report as write_report, read_scores
 
@@ -126,9 +128,18 @@ def collusion_report(directory, out: Path, settings, *, model: str | None, score
         raise InputError("give --model or --scores, not both (--scores are already scored)")
     sc = read_scores(scores) if scores is not None else None
     est = load_model(model, "collusion", settings)
+    history = None
+    if cases is not None:
+        from riskmodels.cases.commands import open_store
+
+        st = open_store(cases, settings, log)
+        try:
+            history = st.verdict_history()
+        finally:
+            st.close()
     ev = Evidence.load(directory, settings)
     r = write_report(ev, out, est, method=model or "", scores=sc, scores_file=str(scores or ""), settings=settings,
-                     lang=lang, force=force, profiles=profiles,
+                     lang=lang, force=force, profiles=profiles, verdicts=history,
                      tiers=read_side_table(tiers, ("enterprise_id", "tier")) if tiers else None)
     return (f"wrote {Path(out) / 'index.html'} ({r['lang']}): {r['tender_pages']:,} tender, {r['group_pages']:,} group and "
             f"{r['firm_pages']:,} firm pages for {r['tenders']:,} tenders and {r['groups']:,} groups "

@@ -124,11 +124,13 @@ def gather_evidence(ds, model=None, *, scores: pd.DataFrame | None = None, setti
 def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFrame | None = None,
                      scores_file: str = "", settings=None, lang: str | None = None, force: bool = False,
                      progress=None, evidence: CaseEvidence | None = None, tiers: pd.DataFrame | None = None,
-                     profiles=None) -> dict:
+                     profiles=None, verdicts: pd.DataFrame | None = None) -> dict:
     """`collusion report`: gather the evidence (`gather_evidence`, unless `evidence` already holds it, scores
     included) and write the case file (`write_case_file`). `method`: how the model was named (its URI or path) for the
     index. `tiers` (enterprise_id, tier): each firm page shows the firm's credit tier; `profiles`: a folder of
-    `credit profile --ids` pages the firm pages link to. Returns a summary (pages, seconds, ...)."""
+    `credit profile --ids` pages the firm pages link to. `verdicts`: the case store's verdict history
+    (`riskmodels.cases.store.CaseStore.verdict_history`): each tender page shows its status and every verdict, the
+    case list its status. Returns a summary (pages, seconds, ...)."""
     rs = report_settings(settings)
     lang = lang or rs.lang
     site = Site(out, lang, force=force)  # refuse an existing report before any work
@@ -140,10 +142,26 @@ def collusion_report(ds, out, model=None, *, method: str = "", scores: pd.DataFr
             progress(f"evidence gathered in {t1 - t0:.1f}s; writing pages")
         kind = "scores" if scores is not None else "model" if model is not None or method else "composite"
         info = write_case_file(site, ds, ev, method={"kind": kind, "model": method, "file": scores_file},
-                               settings=settings, tiers=tiers, profiles=profiles)
+                               settings=settings, tiers=tiers, profiles=profiles, verdicts=verdicts)
         site.publish()
     info.update(out=str(out), lang=lang, evidence_s=t1 - t0, pages_s=time.perf_counter() - t1)
     return info
+
+
+def verdict_records(history: pd.DataFrame | None, namer=None) -> dict:
+    """tender id -> its verdicts as records, oldest first: verdict, by, note, when (the day and minute, UTC), firms
+    (names when `namer` is given), current (False where a later verdict superseded it)."""
+    if history is None or not len(history):
+        return {}
+    out: dict = {}
+    for r in history.to_dict("records"):
+        when = pd.Timestamp(r["decided_at"])
+        firms = [f for f in str(r.get("firms") or "").split(";") if f]
+        out.setdefault(str(r["tender_id"]), []).append({
+            "verdict": str(r["verdict"]), "by": _s(r.get("by")), "note": _s(r.get("note")),
+            "when": when.strftime("%Y-%m-%d %H:%M") if not pd.isna(when) else "",
+            "firms": [namer(f) if namer is not None else f for f in firms], "current": bool(r["current"])})
+    return out
 
 
 def in_language(L, text: str, kind: str = "reason") -> str:
@@ -313,12 +331,13 @@ class _Pages:
     rel: pd.DataFrame  # relations touching a firm with a page
     tier_of: dict  # firm id -> its credit tier (from `collusion_report`'s `tiers`; empty without them)
     profile_link: Callable  # firm id -> relative link to its credit profile page, or None
+    verdicts_of: dict  # tender id -> its verdicts, oldest first (`verdict_records`); empty without a case store
 
 
 def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=None, tiers: pd.DataFrame | None = None,
-                    profiles=None) -> dict:
+                    profiles=None, verdicts: pd.DataFrame | None = None) -> dict:
     """Write every page of the case file into `site` (see the module doc); returns counts of pages and cases.
-    `tiers`, `profiles`: see `collusion_report`."""
+    `tiers`, `profiles`, `verdicts`: see `collusion_report`."""
     from riskmodels.collusion.caselist import tender_order
 
     rs = report_settings(settings)
@@ -409,7 +428,7 @@ def write_case_file(site: Site, ds, ev: CaseEvidence, *, method: dict, settings=
                score_of=score_of, flag_of=flag_of, reasons_of=reasons_of, fcount=fcount,
                top_group_of=top_group_of, tender_link=tender_link, firm_link=firm_link, group_link=group_link,
                meta_fields=meta_fields, by_tender=by_tender, ids_of=ids_of, why_tender=why_tender, bg=bg,
-               rel=rel, tier_of=tier_of, profile_link=profile_link)
+               rel=rel, tier_of=tier_of, profile_link=profile_link, verdicts_of=verdict_records(verdicts, namer))
     _tender_pages(c)
     _group_pages(c)
     _firm_pages(c)
@@ -492,7 +511,7 @@ def _tender_pages(c: _Pages) -> None:
                     rank=rank_of.get(tid), total=n_total, score=score_of.get(tid), flag=flag_of.get(tid),
                     reasons=_split_reasons(_s(reasons_of.get(tid, "")), namer, set(ids), L), bids=bid_rows,
                     shared=shared, screens=screens, market_n=market_n, flags=flags, involved=involved,
-                    n_findings=sum(len(f["items"]) for f in flags),
+                    n_findings=sum(len(f["items"]) for f in flags), verdicts=c.verdicts_of.get(tid, []),
                     buyer=namer(info["buyer_id"]) if info.get("buyer_id") else "")
 
 
@@ -659,7 +678,8 @@ def _index_page(c: _Pages) -> None:
                       "prob": _f(r.get("probability")), "evidence": _f(r.get("evidence")),
                       "flag": r.get("flag"), "buyer": namer(info["buyer_id"]) if info.get("buyer_id") else "",
                       "category": info.get("category", ""), "published": info.get("published_at", "")[:10],
-                      "n_bids": len(ids_of.get(tid, [])), "group": tg if tg > 0 else None, "why": why_tender(tid)})
+                      "n_bids": len(ids_of.get(tid, [])), "group": tg if tg > 0 else None, "why": why_tender(tid),
+                      "verdict": (c.verdicts_of.get(tid) or [{}])[-1].get("verdict")})
     grows = []
     for g in top_groups.to_dict("records"):
         gid = int(g["group_id"])

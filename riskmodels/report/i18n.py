@@ -19,6 +19,11 @@ EN = {
     "tender": "Tender", "tenders": "Tenders", "group": "Bidder group", "groups": "Bidder groups", "firm": "Firm",
     "firms": "Firms", "members_lc": "members", "rank": "Rank", "score": "Score", "flagged": "flagged", "not_flagged": "not flagged",
     "why": "Why", "none": "none", "more": "more", "of": "of", "yes": "yes", "no": "no",
+    # case status (the case store's verdicts)
+    "case_status": "Status and verdicts", "no_verdict": "Open: no verdict recorded in the case store.",
+    "verdict_collusive": "confirmed collusive", "verdict_clean": "judged clean", "verdict_unsure": "unsure",
+    "verdict_when": "When (UTC)", "verdict_col": "Verdict", "verdict_by": "By", "verdict_firms": "Firms found colluding",
+    "verdict_note": "Note", "superseded": "superseded",
     # index
     "what_analysed": "What was analysed", "table": "Table", "file": "File", "rows_read": "Rows read",
     "accepted": "Accepted", "rejected": "Rejected", "rejects_note": "Rejected rows are not in the analysis; "
@@ -105,6 +110,10 @@ ZH = {
     "tender": "招标项目", "tenders": "招标项目", "group": "投标人团伙", "groups": "投标人团伙", "firm": "企业",
     "firms": "企业", "members_lc": "名成员", "rank": "排名", "score": "评分", "flagged": "已预警", "not_flagged": "未预警", "why": "理由",
     "none": "无", "more": "更多", "of": "/", "yes": "是", "no": "否",
+    "case_status": "案件状态与结论", "no_verdict": "待核查：案件库中尚无结论。",
+    "verdict_collusive": "确认串通", "verdict_clean": "核查未发现串通", "verdict_unsure": "存疑",
+    "verdict_when": "时间（UTC）", "verdict_col": "结论", "verdict_by": "认定人", "verdict_firms": "认定串通的企业",
+    "verdict_note": "说明", "superseded": "已被后续结论取代",
     "what_analysed": "分析了什么", "table": "数据表", "file": "文件", "rows_read": "读取行数", "accepted": "接受",
     "rejected": "拒绝", "rejects_note": "被拒绝的行不参与分析；`riskmodels data validate DIR --rejects FILE` 列出每行及原因。",
     "counts_line": "{tenders} 个招标项目，{bids} 份投标，来自 {firms} 家企业；{flagged} 个项目中有 {findings} 条关于项目的红旗发现"

@@ -199,3 +199,27 @@ def test_pages_count_findings_say_how_common_a_shared_value_is_and_offer_wins_on
         for m in re.finditer(r"Members won (\d+) of the (\d+) decided joint tenders, more than the ([\d.]+) expected", g):
             assert int(m.group(1)) > float(m.group(3))  # never offered below chance
         assert "by chance about" not in g
+
+
+def test_tender_pages_show_their_status_and_every_verdict_from_the_case_store(market, tmp_path):
+    """`collusion report --cases S`: a judged tender shows its current verdict and its history, the superseded verdict
+    marked; the case list shows the status; a tender without a verdict says it is open."""
+    data = market / "data"
+    tenders = [p.stem for p in _index_links(market / "en", "tenders")[:3]]
+    store = tmp_path / "cases.db"
+    run_cli("cases", "verdict", data, "--store", store, "--tender", tenders[0], "--verdict", "unsure", "--by", "Li",
+            "--note", "prices close; ask the buyer")
+    run_cli("cases", "verdict", data, "--store", store, "--tender", tenders[0], "--verdict", "collusive", "--by", "Wang",
+            "--note", "same device, confessed")
+    run_cli("cases", "verdict", data, "--store", store, "--tender", tenders[1], "--verdict", "clean", "--by", "Li")
+    for lang, words in (("en", ("confirmed collusive", "judged clean", "superseded", "Open: no verdict")),
+                        ("zh", ("确认串通", "核查未发现串通", "已被后续结论取代", "待核查"))):
+        out = tmp_path / lang
+        run_cli("collusion", "report", data, "--out", out, "--cases", store, "--lang", lang, err="wrote")
+        first, second, third = (_text(out / "tenders" / f"{t}.html") for t in tenders)
+        assert words[0] in first and "Wang" in first and "same device, confessed" in first
+        assert words[2] in first and "Li" in first and "prices close; ask the buyer" in first  # the earlier verdict kept
+        assert first.index("Wang") < first.index("prices close")  # newest first
+        assert words[1] in second and words[3] in third
+        index = _text(out / "index.html")
+        assert words[0] in index and words[1] in index
