@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from riskmodels.collusion.composite import (composite_frame, composite_score, default_direction, evidence_columns,
+                                            market_positions)
 from riskmodels.collusion.reasons import base_name
 from riskmodels.collusion.tables import AUCTION, PAIR_PRICE, _market_tenders
 
@@ -109,7 +111,35 @@ def market_statistics(table: pd.DataFrame, tenders: pd.DataFrame | None) -> dict
             kept[str(k)] = {c: r for c in cols if (r := _reference(table.loc[sel, c].to_numpy(dtype=float)))}
         stats["levels"][level] = kept
     stats["levels"]["market"] = {c: r for c in cols if (r := _reference(table[c].to_numpy(dtype=float)))}
+    stats["evidence"] = evidence_reference(table)
     return stats
+
+
+def evidence_reference(table: pd.DataFrame) -> dict | None:
+    """What a training market's evidence strength is positioned against (`positioned_strength`): per evidence column
+    of the no-model score (`composite.composite_frame`), its distribution in the market (at most GRID quantiles), its
+    direction and weight; None when the market has no evidence that varies."""
+    X, weights = composite_frame(table)
+    if X.shape[1] == 0:
+        return None
+    cols = list(X.columns)
+    ref = []
+    for c in cols:
+        v = np.sort(X[c].to_numpy(dtype=float))
+        v = v[~np.isnan(v)]
+        ref.append(np.quantile(v, np.linspace(0.0, 1.0, GRID)) if len(v) > GRID else v)
+    return {"columns": cols, "reference": ref, "directions": [default_direction(c) for c in cols],
+            "weights": [float(weights.get(c, 1.0)) for c in cols]}
+
+
+def positioned_strength(table: pd.DataFrame, ref: dict) -> np.ndarray:
+    """The evidence strength (0-1) of each tender of `table` positioned in its training market's kept distributions
+    (`evidence_reference`) instead of among the tenders scored with it, so that it does not depend on the batch (as far
+    as its columns do not: the pattern flags look across the scored tenders)."""
+    t = evidence_columns(table)  # every column the market had, varying in this batch or not
+    Xa = t.reindex(columns=ref["columns"]).to_numpy(dtype=float)
+    P = market_positions(Xa, ref["reference"], np.asarray(ref["directions"], dtype=float))
+    return composite_score(P, np.asarray(ref["weights"], dtype=float))
 
 
 def apply_market_statistics(table: pd.DataFrame, tenders: pd.DataFrame | None, stats: dict) -> pd.DataFrame:

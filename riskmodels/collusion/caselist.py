@@ -28,8 +28,9 @@ EVIDENCE_TIEBREAK = 0.01  # weight of the evidence strength (0-1) in a model's r
 TENDER_ORDER_EXPLAINED = ("highest score first. With a model, the score is its log-odds of collusion, log(p/(1-p)) for "
                           "probability p (it keeps its order where p saturates near 1), plus 0.01 x the evidence "
                           "strength (the no-model evidence score, 0-1), which orders the tenders the model scores alike "
-                          "and moves a tender by less than 1% in probability (on a market the model was trained on, "
-                          "the log-odds alone, so that a tender's score does not depend on the tenders scored with it); "
+                          "and moves a tender by less than 1% in probability (on a market the model was trained on, the "
+                          "evidence strength is taken against that market's training tenders, so that a tender's score "
+                          "does not depend on the tenders scored with it); "
                           "without a model, the score is the evidence strength; equal scores by the evidence strength, "
                           "then by more distinct red-flag codes, then more red-flag findings, then the "
                           "score of the bidder group most present among its bidders, then the tender id")

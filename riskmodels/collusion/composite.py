@@ -104,6 +104,14 @@ def composite_frame(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> tuple[p
     """(evidence columns of the no-model score, their weights) for one market's tender table (`evidence_families`):
     only what the dataset has and what varies in it. A tender without a finding of a flag that ran has 0 findings of
     it (not unknown); the price screen is left out (unknown) for tenders with fewer than `min_bids` bids."""
+    t = evidence_columns(table, min_bids)
+    fam = evidence_families(t, min_bids)
+    return t[list(fam)].astype(float), evidence_weights(fam)
+
+
+def evidence_columns(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> pd.DataFrame:
+    """`table` with the derived evidence columns of the no-model score (`tie_flags`, `pattern_flags`: red-flag codes
+    raised per family) and the price evidence unknown for tenders with fewer than `min_bids` bids."""
     t = table.copy()
     flag_cols = [c for c in t.columns if c.startswith("flag_")]
     if flag_cols:
@@ -116,5 +124,4 @@ def composite_frame(table: pd.DataFrame, min_bids: int = SCREEN_BIDS) -> tuple[p
         for c in PRICE_EVIDENCE:
             if c in t.columns:
                 t.loc[few, c] = np.nan
-    fam = evidence_families(t, min_bids)
-    return t[list(fam)].astype(float), evidence_weights(fam)
+    return t

@@ -13,7 +13,7 @@ from features.core.errors import InputError
 from sklearn.base import clone
 
 from riskmodels.collusion import caselist, evaluate as collusion_eval
-from riskmodels.collusion.batch import (apply_market_statistics, market_statistics,
+from riskmodels.collusion.batch import (apply_market_statistics, market_statistics, positioned_strength,
                                         unbuildable)
 from riskmodels.collusion.families import FAMILIES, FamilySelectedClassifier
 from riskmodels.collusion.composite import TIE_FLAGS, composite_frame, default_direction
@@ -414,7 +414,8 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
     """`collusion score`: scores, flags and reasons per tender, plus the case list tables.
 
     Columns: `score` (the case order's key: with a model, its log-odds plus 0.01 x the evidence strength,
-    `caselist.ranking_score`, the log-odds alone on a training market; without one, the evidence score; on a market the model was not trained on, what the
+    `caselist.ranking_score`, its evidence positioned in the training market's kept distributions on a training market;
+    without one, the evidence score; on a market the model was not trained on, what the
     transfer guard chose), `probability` (the model's calibrated probability, what the flag threshold reads; empty
     without a model), `evidence` (the evidence strength, 0-1), `flag`, `reasons`.
 
@@ -491,11 +492,13 @@ def score_dataset(ds, model=None, *, top: int | None = None, graph: bool = True,
         # the model's calibrated probability (what its threshold reads) and the case order's key: its log-odds plus a
         # hundredth of the evidence strength, so that tenders the model ties at the top are told apart by the evidence
         probability = np.full(len(X), np.nan) if unused else probabilities(model, X)
-        strength = evidence_strength(table, c.flag_share if c is not None else 0.1)
-        # on a training market the key is the log-odds alone, so that a tender's score does not depend on the batch
-        # it is scored with (the evidence strength ranks within the batch); equal scores are ordered by `evidence`
-        score = (np.full(len(X), np.nan) if unused
-                 else caselist.ranking_score(probability, 0.0 if which is not None else strength))
+        # on a training market the evidence strength is positioned in the market's kept distributions, so that a
+        # tender's score does not depend on the batch it is scored with; elsewhere it ranks within the scored market
+        ref = (stats or {}).get("evidence") if which is not None else None
+        strength = (positioned_strength(table, ref) if ref is not None
+                    else np.zeros(len(table)) if which is not None  # a model kept before the reference was
+                    else evidence_strength(table, c.flag_share if c is not None else 0.1))
+        score = np.full(len(X), np.nan) if unused else caselist.ranking_score(probability, strength)
         method = "model"
         if which is not None:
             notes.append(f"scored as {why}")
