@@ -446,8 +446,7 @@ def collusion_report_cmd(
     lang: Opt(Optional[Lang], "--lang", "Language of the labels (default: settings [report] lang, en).") = None,
     tiers: Opt(Optional[Path], "--tiers", "Tiers file from 'credit tier': each firm page shows the firm's credit tier.") = None,
     profiles: Opt(Optional[Path], "--profiles", "Folder of 'credit profile --ids' pages: firm pages link to them.") = None,
-    cases: Opt(Optional[str], "--cases", "Case store: each tender's status and verdict history (cases verdict).") = None,
-    force: Force("Replace an existing report folder.") = False):
+    cases: Opt(Optional[str], "--cases", "Case store: each tender's status and verdict history.") = None, force: Force("Replace an existing report folder.") = False):
     """The investigator's offline case file: index.html (start here) and a linked page per tender case, bidder group and firm."""
     from experiments.commands import collusion_report
     say(collusion_report(directory, out, state.settings, model=model, scores=scores, lang=lang.value if lang else None,
