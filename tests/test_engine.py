@@ -67,6 +67,7 @@ def city(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow
 def test_data_partition_gives_the_same_validation(cli, city, tmp_path):
     import json
 
@@ -168,6 +169,7 @@ def test_credit_model_fits_as_tasks_give_the_same_model(short_of_memory):
     assert np.array_equal(here.predict_proba(X), there.predict_proba(X))
 
 
+@pytest.mark.slow
 def test_relations_shuffled_by_value_on_workers_give_the_pandas_table(short_of_memory):
     from graphs import relations
     from tests.graphs.test_relations import MAX_FIRMS, related_world

@@ -43,6 +43,7 @@ def _market(path: Path, seed=0, n=90) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_collusion_evaluate_logs_every_split_the_baseline_and_the_data_by_fingerprint(cli, store, tmp_path):
     import mlflow
 
@@ -65,6 +66,7 @@ def test_collusion_evaluate_logs_every_split_the_baseline_and_the_data_by_finger
     assert "collusion-evaluate" in desc
 
 
+@pytest.mark.slow
 def test_credit_evaluate_logs_its_folds_and_the_logistic_baseline(cli, store):
     import mlflow
 

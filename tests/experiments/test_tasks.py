@@ -82,6 +82,7 @@ def test_every_switch_is_covered_by_a_test_above():
     assert set(FEATURE_SWITCHES["collusion"]) == {"graph", "flags", "kind"}
 
 
+@pytest.mark.slow
 def test_keep_model_writes_the_directory_and_logs_one_registered_run(tmp_path, monkeypatch):
     from sklearn.linear_model import LogisticRegression
 
@@ -100,6 +101,7 @@ def test_keep_model_writes_the_directory_and_logs_one_registered_run(tmp_path, m
     assert set(only_dir) == {"model_out"}
 
 
+@pytest.mark.slow
 def test_credit_tiering_scores_a_batch_where_a_flag_of_its_collusion_model_never_fires(tmp_path, monkeypatch):
     """`credit tier` scores tenders with the collusion model its credit model records (`tiering_side_tables`): a model
     trained with red flags scores a 10-tender batch where one of them never fires (0 findings, not a missing feature)."""

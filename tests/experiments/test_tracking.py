@@ -67,6 +67,7 @@ def test_registration_keeps_mlflow_lines_off_stderr_and_list_says_what_the_gate_
     assert "@champion" in line and "gate: first version promoted" in line and "no champion yet" not in line
 
 
+@pytest.mark.slow
 def test_log_run_gate_champion_alias_and_failed_run(store):
     import mlflow
     from experiments import tracking

@@ -132,6 +132,7 @@ def test_large_random_against_reference():
     assert_same(tender_screens(bids), reference(bids))
 
 
+@pytest.mark.slow
 def test_japan_equals_textbook_recomputation():
     src = shared_path("collusion", "DB_Collusion_Japan_processed.csv")
     raw = pd.read_csv(src)

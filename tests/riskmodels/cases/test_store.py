@@ -92,6 +92,7 @@ def _writer(path: str, who: str, n: int, start) -> None:
         st.add_warnings(pd.DataFrame({"tender_id": [f"W{i}"], "kind": ["score"], "firms": [""], "reason": [who]}), by=who)
 
 
+@pytest.mark.slow
 def test_two_investigators_writing_at_once_both_succeed(tmp_path):
     path = str(tmp_path / "shared.db")
     open_store(path).close()

@@ -1,6 +1,8 @@
 """Honest splits: bidders held out, contiguous time blocks, out-of-fold predictions with per-row fit parameters."""
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 from tests.riskmodels.collusion.markets import two_markets
 from riskmodels.collusion.evaluate import bidder_split, time_blocks
@@ -44,6 +46,7 @@ class _Recording:
         return self.inner.submit_many(calls, label)
 
 
+@pytest.mark.slow
 def test_every_fit_of_training_and_evaluation_is_a_task_and_the_model_is_the_loops():
     """Calibration folds, family x inner fold, every fold of every split (and the baseline's) go to the engine as
     separate calls; the calibrated model is the one `CalibratedClassifierCV(ensemble=False)` fits in a loop."""

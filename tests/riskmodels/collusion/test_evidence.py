@@ -153,6 +153,7 @@ def test_evaluate_and_train_share_the_min_bids_default():
     assert inspect.signature(C.train).parameters["min_bids"].default == SCREEN_BIDS
 
 
+@pytest.mark.slow
 def test_a_model_never_cites_a_screen_for_a_two_bid_tender(tmp_path):
     from features.evidence.screens import SCREENS
     from riskmodels.collusion import reasons as R

@@ -31,6 +31,7 @@ def test_each_family_uses_its_own_columns():
         family_columns("svm", cols)
 
 
+@pytest.mark.slow
 def test_the_best_inner_family_is_kept_and_refitted_and_its_reasons_name_the_screen():
     X, y = _screens(np.random.default_rng(0))
     m = FamilySelectedClassifier(families=("extra_trees_screens", "logistic"), random_state=0).fit(X, y)
@@ -80,6 +81,7 @@ def test_logistic_contributions_sum_to_its_log_odds():
     assert np.allclose(logit - c, (logit - c)[0])  # contributions + a constant = the log-odds
 
 
+@pytest.mark.slow
 def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path):
     from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
@@ -94,6 +96,7 @@ def test_evaluate_chooses_inside_each_fold_and_reports_the_choice(cli, tmp_path)
     cli("collusion", "evaluate", d, "--families", "lightgbm,svm", code=2, err="--families: unknown family svm")
 
 
+@pytest.mark.slow
 def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monkeypatch):
     from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 
@@ -110,6 +113,7 @@ def test_train_on_one_market_selects_a_family_and_tracks_it(cli, tmp_path, monke
     assert pd.read_csv(out)["reasons"].str.len().min() > 0
 
 
+@pytest.mark.slow
 def test_a_new_market_is_flagged_by_a_share_not_the_training_rate_and_extrapolation_is_said(cli, tmp_path):
     from tests.riskmodels.collusion.test_pipeline import _planted_dataset
 

@@ -49,6 +49,7 @@ def _planted_dataset(path, seed=0, n_tenders=160):
     return path
 
 
+@pytest.mark.slow
 def test_evaluate_command_json(cli, tmp_path):
     d = _planted_dataset(tmp_path / "m")
     r = cli("collusion", "evaluate", d, "--no-track", "--json", "--min-bids", "3", "--folds", "3", "--families", "lightgbm",
@@ -68,6 +69,7 @@ def test_evaluate_rejects_unlabelled_and_bad_options(cli, tmp_path):
     cli("collusion", "evaluate", d, code=2, err="collusive")
 
 
+@pytest.mark.slow
 def test_train_then_score_another_market(cli, tmp_path):
     a = _planted_dataset(tmp_path / "a", seed=1)
     b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=90)
@@ -147,6 +149,7 @@ def test_train_on_two_markets_chooses_by_transfer_check_and_scores_a_third(cli, 
     cli("collusion", "train", a, b, "--model-out", model, "--method", "boosted", code=2, err="--method")
 
 
+@pytest.mark.slow
 def test_train_learns_from_three_bid_tenders_and_score_says_when_bids_are_too_few(cli, tmp_path):
     a = _planted_dataset(tmp_path / "a", seed=1, n_tenders=90)
     b = _planted_dataset(tmp_path / "b", seed=2, n_tenders=60)
@@ -166,6 +169,7 @@ def test_train_learns_from_three_bid_tenders_and_score_says_when_bids_are_too_fe
     assert not s.drop(index="X1")["reasons"].str.contains("too few").any()
 
 
+@pytest.mark.slow
 def test_model_features_switched_off_are_built_not_left_empty(cli, tmp_path):
     """Probe 4 of the issue: a model trained with flags and graph, scored with --no-flags --no-graph."""
     a = _planted(tmp_path / "a")

@@ -1,10 +1,13 @@
 """riskmodels.credit.evaluate: the credit evaluation on a labelled file: CSV and ARFF, labels, identifiers, fold splits, group columns, bad input."""
 from __future__ import annotations
 
+import pytest
+
 import pandas as pd
 from tests.riskmodels.credit.credit_files import FIXTURES, _json
 
 
+@pytest.mark.slow
 def test_evaluate_csv_with_categorical_columns(cli, fast_settings):
     r = cli("--settings", fast_settings, "credit", "evaluate", "--no-track", FIXTURES / "germancredit_sample.csv",
             "--target", "creditability", "--json", err="'bad' read as bad")
@@ -60,6 +63,7 @@ def test_fold_splits_keep_duplicates_and_groups_on_one_side():
         assert not set(groups[tr]) & set(groups[te])
 
 
+@pytest.mark.slow
 def test_evaluate_group_column(cli, fast_settings, tmp_path):
     src = pd.read_csv(FIXTURES / "germancredit_sample.csv")
     src["firm"] = [f"F{i // 2}" for i in range(len(src))]  # two rows per firm

@@ -19,6 +19,7 @@ def test_tier_builds_the_groups_the_model_was_trained_with(city, cli, tmp_path):
     assert (a["tier"] == b["tier"]).all() and (a["probability"] == b["probability"]).all()
 
 
+@pytest.mark.slow
 def test_tier_names_the_side_input_it_cannot_build(city, cli, tmp_path):
     c = city
     bids = pd.read_csv(c["data"] / "bids.csv", dtype=str)
@@ -44,6 +45,7 @@ def test_group_members_from_either_shape():
         group_members_table(pd.DataFrame({"group_id": [1], "size": [2]}))
 
 
+@pytest.mark.slow
 def test_train_then_tier(cli, fast_settings, small_city, tmp_path):
     model = tmp_path / "model"
     cli("--settings", fast_settings, "credit", "train", small_city, "--model-out", model, err="held-out auc")

@@ -9,6 +9,7 @@ import pytest
 from riskmodels.credit.profile import page_name
 
 
+@pytest.mark.slow
 def test_profile_shows_the_firm_escaped_in_both_languages(city, cli, tmp_path):
     c = city
     t = pd.read_csv(c["tiers"], dtype=str, keep_default_na=False)

@@ -9,6 +9,7 @@ from riskmodels.inspection.analysis import INSPECTION_COLUMNS, _inspections
 from tests.riskmodels.inspection.plans import small_plan_inputs, write_csv
 
 
+@pytest.mark.slow
 def test_circulated_plan_and_decision_analysis(city, cli, tmp_path):
     from openpyxl import load_workbook
 
@@ -57,6 +58,7 @@ def test_circulated_plan_and_decision_analysis(city, cli, tmp_path):
     assert "violation rate" in r.stderr
 
 
+@pytest.mark.slow
 def test_hajek_estimate_is_unbiased_over_draws():
     """The estimator on a known population: drawn with the planner's probabilities, averaged over many draws."""
     import numpy as np

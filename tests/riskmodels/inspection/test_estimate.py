@@ -32,6 +32,7 @@ def _draw(pop, rng):
     return pd.concat(parts)
 
 
+@pytest.mark.slow
 def test_interval_covers_the_true_rate_in_at_least_93_percent_of_draws():
     rng = np.random.default_rng(3)
     covered, widths, naive = [], [], []

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from tests.riskmodels.inspection.plans import small_plan_inputs
 
 
+@pytest.mark.slow
 def test_plan_files_are_deterministic_and_verify_detects_tampering(tmp_path, cli):
     t = city(n=300)
     t["tiers"].loc[7, "trigger"] = "complaint"  # the firm registered as a formula must be visited
@@ -186,6 +187,7 @@ def test_inspect_plan_with_a_control_character_in_a_name(cli, tmp_path):
     (lambda wb: wb.create_sheet("extra"), "sheets"),
     (lambda wb: setattr(wb["plan"]["A2"], "comment", __import__("openpyxl").comments.Comment("x", "y")), "comment"),
 ])
+@pytest.mark.slow
 def test_verify_checks_workbook_presentation(published_plan, tmp_path, tamper, what):
     import shutil
 

@@ -7,6 +7,7 @@ from riskmodels.inspection.policy import Policy
 from tests.riskmodels.inspection.city import city, draw
 
 
+@pytest.mark.slow
 def test_rates_rise_with_tier_and_every_tier_keeps_a_chance():
     t = city(n=2000, capacity=10_000, roster_share=1.0)
     t["inspections"] = t["inspections"].iloc[:0]

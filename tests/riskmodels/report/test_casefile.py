@@ -126,6 +126,7 @@ def test_chinese_labels(market):
     assert "Noto Sans CJK SC" in css and "Microsoft YaHei" in css
 
 
+@pytest.mark.slow
 def test_existing_report_is_kept_unless_forced(market, tmp_path):
     out = tmp_path / "r"
     out.mkdir()
@@ -148,6 +149,7 @@ def test_bad_scores_file_is_one_line(market, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_report_settings_are_checked(market, tmp_path):
     s = tmp_path / "s.toml"
     s.write_text('[report]\nlang = "fr"\n')
@@ -161,6 +163,7 @@ def test_report_settings_are_checked(market, tmp_path):
     assert "分析了什么" in (tmp_path / "r2" / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_scores_of_another_dataset_are_refused_and_strays_left_out(market, tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("tender_id,score\nX-1,0.9\nX-2,0.1\n")
@@ -201,6 +204,7 @@ def test_pages_count_findings_say_how_common_a_shared_value_is_and_offer_wins_on
         assert "by chance about" not in g
 
 
+@pytest.mark.slow
 def test_tender_pages_show_their_status_and_every_verdict_from_the_case_store(market, tmp_path):
     """`collusion report --cases S`: a judged tender shows its current verdict and its history, the superseded verdict
     marked; the case list shows the status; a tender without a verdict says it is open."""

@@ -40,6 +40,7 @@ def reports(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pages_render_in_chromium(reports, lang, tmp_path):
     """Index, a tender, a group and a firm page each render to a non-blank screenshot; Chromium reads the page text
@@ -56,6 +57,7 @@ def test_pages_render_in_chromium(reports, lang, tmp_path):
     assert "&lt;script&gt;alert" in dom and "<script>alert" not in dom
 
 
+@pytest.mark.slow
 def test_tender_page_prints_as_a_case_file(reports, tmp_path):
     pdf = tmp_path / "tender.pdf"
     _chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", (reports / "en" / "tenders" / "T2024-000001.html").as_uri())

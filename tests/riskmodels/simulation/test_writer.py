@@ -31,6 +31,7 @@ def test_same_seed_same_bytes_and_another_seed_differs(sim_city, tmp_path):
     assert (tmp_path / "other" / "bids.csv").read_bytes() != (out / "bids.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_parquet_and_partitioned_province_layout(tmp_path):
     s = small_settings()
     a = simulate(tmp_path / "csv", scale="tiny", seed=1, settings=s)
