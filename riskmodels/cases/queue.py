@@ -22,6 +22,7 @@ from features.core.errors import InputError
 
 PRIOR_VERDICTS = 50  # the verdicts at which the learned model and the no-model score weigh the same
 MIN_CLASS = 2  # verdicts of each class (collusive, clean) before a model is learned
+MIN_RARER = 10  # verdicts of the rarer kind at which the learned model gets its full weight n / (n + PRIOR_VERDICTS)
 CONTRADICTION_MIN = 5  # verdicts of each class before the no-model score can be judged contradicted
 CONTRADICTION_P = 0.05  # one-sided Mann-Whitney p-value below which the verdicts contradict it
 
@@ -74,7 +75,9 @@ def blend(table: pd.DataFrame, prior: np.ndarray, labels: pd.Series, seed: int =
     model = learned_model(seed).fit(X[known], yk)
     learned = model.predict_proba(X)[:, 1]
     n = n_pos + n_neg
-    w = n / (n + PRIOR_VERDICTS)
+    # the model's weight grows with the verdicts, and only as fast as the rarer kind allows: a model learned from two
+    # collusive tenders is mostly noise, which must not pull a good prior down on a small market
+    w = n / (n + PRIOR_VERDICTS) * min(1.0, min(n_pos, n_neg) / MIN_RARER)
     pk = prior[known]
     auc = float(roc_auc_score(yk, pk))
     info["prior_auc"] = auc

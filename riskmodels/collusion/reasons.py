@@ -40,7 +40,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "tie_flags": ("red flags naming a person, document, agent or account the bidders share", "count"),
     "pattern_flags": ("red flags on bidding patterns (rotation, recurrent winner, price gaps, regular prices)", "count"),
     "group_share": ("share of the bidders from one suspicious bidder group", "pct"),
-    "group_score": ("score of the bidder group most present among its bidders (0-1; graph groups' ranking score)", "num"),
+    "group_score": ("score of the bidder group most present among its bidders (0-1, graph groups' ranking score)", "num"),
     "max_relation": ("tie strength of the most closely tied pair of bidders", "ties"),
     "tied_pairs": ("bidder pairs tied by a registry or metadata relation", "count"),
     # pair evidence (one row per bidder pair)

@@ -233,17 +233,31 @@ def _clip(text: str, n: int = 180) -> str:
 
 def _split_reasons(text: str, namer: "_Namer", ids, L=None) -> list[str]:
     """The reasons of a score, one per item, firm ids replaced by names (in the language of labels `L`, when given).
-    Reasons are joined by '; ', which some evidence texts use inside too ('A and B bid together in 8 tenders; A won 7'):
-    a piece that starts with a firm id continues the one before it."""
+    Reasons are joined by '; ', which some evidence texts use inside too ('A and B bid together in 8 tenders; A won 7',
+    'R023: in 12 tenders ... apart (...); sd of the gap 0.0049 <= 0.005'): a piece that starts with a firm id continues
+    the one before it, and so does a piece after a red flag's evidence sentence that does not start a reason itself."""
     pieces: list[str] = []
     for r in (x.strip() for x in str(text or "").split("; ")):
         if not r:
             continue
-        if pieces and r.split(" ", 1)[0] in ids:
+        if pieces and (r.split(" ", 1)[0] in ids or (_EVIDENCE_START.match(pieces[-1]) and not _starts_reason(r))):
             pieces[-1] += "; " + r
         else:
             pieces.append(r)
     return [namer.words(in_language(L, p), ids) for p in pieces]
+
+
+_EVIDENCE_START = re.compile(r"(R\d{3}\b|Article \d|Pattern evidence under )")
+
+
+def _starts_reason(piece: str) -> bool:
+    """Whether `piece` begins a reason of its own (a red flag's evidence, a feature's label, a note on the bids)."""
+    from riskmodels.collusion.reasons import VOCABULARY
+
+    if _EVIDENCE_START.match(piece) or re.match(r"(red flag |only \d|partial bid list|\d+ bidders? bid more|no single piece)",
+                                                 piece):
+        return True
+    return any(piece.startswith(label + " ") or piece.startswith(label + ":") for label, _ in VOCABULARY.values())
 
 
 def _profile_links(site: Site, profiles):

@@ -44,7 +44,10 @@ VOCABULARY_ZH = {
     "red flags on bidding patterns (rotation, recurrent winner, price gaps, regular prices)": "投标模式红旗（轮流中标、固定中标人、报价差距、规律报价）",
     "share of the bidders from one suspicious bidder group": "来自同一可疑团伙的投标人比例",
     "score of the bidder group most present": "出现最多的投标人团伙的评分",
+    "score of the bidder group most present among its bidders (0-1, graph groups' ranking score)":
+    "投标人中出现最多的团伙的评分（0-1；团伙排名评分）",
     "strongest registry/metadata relation between two bidders": "两名投标人之间最强的登记/元数据关联",
+    "tie strength of the most closely tied pair of bidders": "关联最紧密的一对投标人的关联强度",
     "bidder pairs tied by a registry or metadata relation": "存在登记或元数据关联的投标人对",
     "tenders bid together": "共同投标项目数", "share of the less active firm's tenders bid together": "较少投标一方的项目中共同投标的比例",
     "mean price gap between the two firms' bids": "两家企业报价的平均差距", "smallest price gap between the two firms' bids": "两家企业报价的最小差距",
@@ -182,12 +185,21 @@ def _position(words: str) -> str | None:
     return f"市场中最{'低' if m.group(1) == 'lowest' else '高'}的 {m.group(2)}%"
 
 
+# what a value's unit means, written after the value (`riskmodels.collusion.reasons.format_value`), in Chinese
+UNIT_NOTES_ZH = {
+    "(registry or bid-metadata values the two share, each counted 1/(k-1) when k firms share it: 1 = one value only these "
+    "two firms share)": "（两者共有的登记或投标元数据值，k 家企业共有的值各计 1/(k-1)：1 = 仅这两家企业共有一个值）",
+}
+
+
 def reason_zh(text: str) -> str | None:
     """One reason of a tender's score in Chinese ('bid spread 0.8% - lowest 3% of the market'); None when unknown."""
     t = " ".join(str(text).split())
     ev = evidence_zh(t)
     if ev is not None:
         return ev
+    if t == "no single piece of evidence stands out in this market":
+        return "本市场中没有突出的单项证据"
     m = re.fullmatch(r"only (\d+) valid bids?(?: of (\d+) reported bidders)?: too few for bid screens \(they need (\d+)\)", t)
     if m:
         n, r, k = m.groups()
@@ -212,8 +224,13 @@ def reason_zh(text: str) -> str | None:
             rest = t[len(label) + 1:]
             value, _, where = rest.partition(" - ")
             value = "缺失" if value == "missing" else value
+            note = ""
+            for en, zh in UNIT_NOTES_ZH.items():
+                if value.endswith(" " + en):
+                    value, note = value[:-len(en) - 1], zh
             if " " in value:
                 continue
+            value += note
             if not where:
                 return f"{VOCABULARY_ZH[label]} {value}"
             pos = _position(where)

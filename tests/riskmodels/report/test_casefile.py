@@ -186,6 +186,18 @@ def test_reasons_split_into_items_and_name_the_firms():
     assert _split_reasons(text, namer, {"A1", "B2"}) == [
         "R053: 甲公司 and 乙公司 bid together in 8 tenders; 甲公司 won 7 (88%) and 乙公司 none",
         "kurtosis of the bids 3.1 - highest 2%"]
+    # an evidence sentence with a '; ' inside stays one item, in both languages, and the next label starts a new one
+    from riskmodels.collusion.reasons import reason_text
+    from riskmodels.report.i18n import labels
+
+    r023 = ("R023: in 12 tenders together the prices of A1 and B2 were 1.34% apart (A1 higher in 2, B2 higher in 10); "
+            "sd of the gap 0.0049 <= 0.005")
+    tie = reason_text("max_relation", 3.53, 0.99)
+    group = reason_text("group_score", 0.3, 0.83)
+    items = _split_reasons("; ".join([r023, tie, group]), namer, {"A1", "B2"})
+    assert len(items) == 3 and items[0].endswith("sd of the gap 0.0049 <= 0.005") and items[2].startswith("score of the")
+    zh = _split_reasons("; ".join([r023, tie, group]), namer, {"A1", "B2"}, labels("zh"))
+    assert len(zh) == 3 and all(not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", z) for z in zh), zh
 
 
 def test_pages_count_findings_say_how_common_a_shared_value_is_and_offer_wins_only_against_chance(market):
