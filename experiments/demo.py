@@ -551,7 +551,9 @@ def real_market_lines() -> list[str]:
             f"  on real labelled markets (ROC-AUC, tenders with 3+ bids; docs/evaluation.md, measured {r['measured']}):",
             f"    score without labels: {fig('no_model_auc')} (no better than the low coefficient of variation alone)",
             f"    model trained within the market (tender-grouped CV): {fig('within_auc')}",
-            f"    trained on the other two markets, applied unchanged: {fig('transfer_auc')}"]
+            f"    trained on the other two markets, applied unchanged: {fig('transfer_auc')}",
+            "    `collusion score --model` on a market the model was not trained on ranks as the score without labels "
+            "there, because its transfer guard falls back to it (the collusion-transfer check, docs/evaluation.md)"]
 
 
 def summary_text(d: Demo) -> str:
