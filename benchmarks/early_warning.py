@@ -4,7 +4,7 @@ A simulated city is split by publication date: the earliest 75% of tenders are t
 tenders. Verdicts are recorded on the history (which keeps its market statistics in the case store), then
 `riskmodels cases warn NEW` is timed against `riskmodels collusion score CITY` (the whole city, no model), both as the
 commands a user runs (new processes, imports included), each `--repeat` times; the medians and their ratio are printed.
-The goal (issue 25): warn takes at most 0.6 of the full score's time.
+The goal: warn takes at most 0.6 of the full score's time.
 
     python benchmarks/early_warning.py [--scale tiny] [--seed 5] [--repeat 3]
 """

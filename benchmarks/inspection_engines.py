@@ -1,4 +1,5 @@
-"""The inspection stage on Dask against pandas, measured in the same run (issue 29 item 4).
+"""The inspection stage on Dask against pandas, measured in the same run: the goal is
+that Dask is not slower than pandas at city scale.
 
     python benchmarks/inspection_engines.py [--scale city|tiny] [--seed 1] [--data DIR] [--workers 2] [--rounds 2]
                                              [--runs 5] [--json FILE]

@@ -1,6 +1,5 @@
 """The bidder-pair model: do these two firms belong to the same cartel? Only `benchmarks/collusion_eval.py` uses it (the
-"pair model" figure of docs/evaluation.md); no command does, so it lives here rather than in `riskmodels.collusion`
-(issue 28: moved out of `riskmodels/collusion/model.py`, `pipeline.py` and `tables.py`).
+"pair model" figure of docs/evaluation.md); no command does, so it lives here rather than in `riskmodels.collusion`.
 
 - `pair_feature_table`: one row per bidder pair that met at least once (`features.evidence.pairs.bidder_pairs`) with the
   numeric pair evidence as features, plus the registry relation strength when given;

@@ -1,9 +1,8 @@
 """Side tables: the small files a command reads beside a dataset (collusion scores, groups, previous tiers, decisions, results,
 an id list), the user's options that name a day or a language, and the one rule for turning a table cell into text.
 
-Before issue 28 these lived in the rooms that first needed them (`riskmodels.credit.pipeline.read_side_table`/`parse_date`,
-`riskmodels.inspection.exports.check_lang`, three `_text` helpers) and were imported across rooms. Every error is an `InputError`
-naming the file or the option, so the command line stops with one line (exit 2).
+They serve credit, inspection and the profile alike, so they live here once rather than in the room that first needed
+them. Every error is an `InputError` naming the file or the option, so the command line stops with one line (exit 2).
 """
 from __future__ import annotations
 
