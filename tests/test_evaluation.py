@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
+
+from tests.riskmodels.collusion.markets import planted_market
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "credit"
 
@@ -21,26 +21,7 @@ def store(tmp_path, monkeypatch):
 
 def _market(path: Path, seed=0, n=90) -> Path:
     """Cartel firms C0-C3 bid tightly above a designated winner in every third tender; honest firms spread out."""
-    rng = np.random.default_rng(seed)
-    tenders, bids = [], []
-    for t in range(n):
-        tid, coll, reserve = f"T{t:04d}", t % 3 == 0, float(rng.uniform(1e5, 1e6))
-        tenders.append({"tender_id": tid, "reserve_price": reserve, "collusive": int(coll),
-                        "published_at": (pd.Timestamp("2022-01-01") + pd.Timedelta(days=2 * t)).strftime("%Y-%m-%d")})
-        if coll:
-            firms = [f"C{k}" for k in rng.permutation(4)]
-            base = reserve * rng.uniform(0.93, 0.98)
-            prices = [base] + [base * (1 + rng.uniform(0.02, 0.03) + 0.002 * k) for k in range(3)]
-        else:
-            firms = [f"H{k}" for k in rng.choice(20, size=int(rng.integers(3, 7)), replace=False)]
-            prices = list(reserve * rng.uniform(0.75, 1.0, size=len(firms)))
-        w = int(np.argmin(prices))
-        bids += [{"tender_id": tid, "bidder_id": f, "price": round(p, 2), "is_winner": int(k == w)}
-                 for k, (f, p) in enumerate(zip(firms, prices))]
-    path.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(tenders).to_csv(path / "tenders.csv", index=False)
-    pd.DataFrame(bids).to_csv(path / "bids.csv", index=False)
-    return path
+    return planted_market(path, seed=seed, n_tenders=n, devices=False, regions=())
 
 
 @pytest.mark.slow

@@ -27,10 +27,11 @@ def two_markets(rng, n=400):
             np.concatenate([p[2] for p in parts]))
 
 
-def planted_market(path, seed=0, n_tenders=150, devices=True, regions=("north", "south")):
+def planted_market(path, seed=0, n_tenders=150, devices=True, regions=("north", "south"), dates=True):
     """A small market folder (tenders.csv, bids.csv): cartel firms C0-C3 bid tightly above a designated winner in every
     third tender, and in every sixth two cartel bids come from one device (red flag A40.1 fires there); honest firms
-    H0-H19 spread out. `devices=False` leaves the device column out (A40.1 then cannot be computed)."""
+    H0-H19 spread out. `devices=False` leaves the device column out (A40.1 then cannot be computed); `regions=()` the
+    region column (one market segment); `dates=False` the publication dates. The prices depend on `seed` only."""
     from pathlib import Path
 
     rng = np.random.default_rng(seed)
@@ -40,8 +41,9 @@ def planted_market(path, seed=0, n_tenders=150, devices=True, regions=("north", 
         coll = t % 3 == 0
         reserve = float(rng.uniform(1e5, 1e6))
         tenders.append({"tender_id": tid, "reserve_price": reserve, "collusive": int(coll),
-                        "region": regions[t % len(regions)],
-                        "published_at": (pd.Timestamp("2022-01-01") + pd.Timedelta(days=2 * t)).strftime("%Y-%m-%d")})
+                        **({"region": regions[t % len(regions)]} if regions else {}),
+                        **({"published_at": (pd.Timestamp("2022-01-01") + pd.Timedelta(days=2 * t)).strftime("%Y-%m-%d")}
+                           if dates else {})})
         if coll:
             firms = [f"C{k}" for k in rng.permutation(4)]
             base = reserve * rng.uniform(0.93, 0.98)

@@ -1,12 +1,11 @@
 """The collusion pipeline over datasets: evaluate / train / score commands on small planted markets, transfer check."""
 from __future__ import annotations
-from __future__ import annotations
 
 import json
 import numpy as np
 import pandas as pd
 import pytest
-from tests.riskmodels.collusion.markets import two_markets
+from tests.riskmodels.collusion.markets import planted_market, two_markets
 import csv
 import io
 from tests.hostile import FORMULA, _bids, _planted
@@ -24,29 +23,8 @@ def test_market_weights_balance_markets_and_classes():
 
 
 def _planted_dataset(path, seed=0, n_tenders=160):
-    """A small market: cartel firms C1-C4 bid tightly above a designated winner; honest firms spread out."""
-    rng = np.random.default_rng(seed)
-    tenders, bids = [], []
-    for t in range(n_tenders):
-        tid = f"T{t:04d}"
-        coll = t % 3 == 0
-        reserve = float(rng.uniform(1e5, 1e6))
-        tenders.append({"tender_id": tid, "reserve_price": reserve, "collusive": int(coll),
-                        "published_at": (pd.Timestamp("2022-01-01") + pd.Timedelta(days=2 * t)).strftime("%Y-%m-%d")})
-        if coll:
-            firms = [f"C{k}" for k in rng.permutation(4)]
-            base = reserve * rng.uniform(0.93, 0.98)
-            prices = [base] + [base * (1 + rng.uniform(0.02, 0.03) + 0.002 * k) for k in range(3)]
-        else:
-            firms = [f"H{k}" for k in rng.choice(20, size=int(rng.integers(3, 7)), replace=False)]
-            prices = list(reserve * rng.uniform(0.75, 1.0, size=len(firms)))
-        w = int(np.argmin(prices))
-        for k, (f, p) in enumerate(zip(firms, prices)):
-            bids.append({"tender_id": tid, "bidder_id": f, "price": round(p, 2), "is_winner": int(k == w)})
-    path.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(tenders).to_csv(path / "tenders.csv", index=False)
-    pd.DataFrame(bids).to_csv(path / "bids.csv", index=False)
-    return path
+    """A small market: cartel firms bid tightly above a designated winner; honest firms spread out."""
+    return planted_market(path, seed=seed, n_tenders=n_tenders, devices=False, regions=())
 
 
 @pytest.mark.slow
