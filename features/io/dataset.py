@@ -152,6 +152,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     wanted = set(found) if tables is None else set(tables) & set(found)
     for name in list(wanted):
         wanted |= {ref for _, ref, _ in TABLES[name].references if ref in found}
+    warn_if_too_big({name: found[name] for name in wanted})
     ds = Dataset(path)
     rejects = []
     known: dict = {}
@@ -181,6 +182,22 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     if rejects:
         ds.rejects = pd.concat(rejects, ignore_index=True)[["table", *REJECT_COLUMNS]]
     return ds
+
+
+def warn_if_too_big(files: dict) -> None:
+    """On the pandas engine, a warning on the `riskmodels` logger before anything is read when the tables `files` are
+    estimated to need more memory than one process on this machine can have (`features.io.footprint`)."""
+    import logging
+
+    from features import engine
+
+    if engine.current().parallel:
+        return
+    from features.io.footprint import pandas_memory_warning
+
+    message = pandas_memory_warning(files)
+    if message:
+        logging.getLogger("riskmodels.memory").warning(message)
 
 
 def validate_dataset(directory, settings: Settings | None = None, rejects=None) -> tuple[dict, list[str], int]:
