@@ -265,8 +265,9 @@ def stage_inspection(d: Demo) -> dict:
     data = d.need("data", "simulate")
     tiers = d.need("tiers_file", "credit")
     plan_dir = d.out / "inspection" / "plan"
-    # the plan and its simulated lift draw from the same inputs: read (and hashed) once for both
-    loaded = load_inputs(locate_inputs(data, tiers), d.settings)
+    # the plan and its simulated lift draw from the same inputs, taken (and hashed) once for both from the tables the
+    # validate stage prepared: not read and validated a second time
+    loaded = load_inputs(locate_inputs(data, tiers), d.settings, dataset=d.ds)
     # the period: the month after the tiers' as-of date (make_plan's default)
     result, manifest = make_plan(data, tiers, None, INSPECTION_SEED, plan_dir, d.settings, loaded=loaded)
     d.output("inspection plan (plan.xlsx internal; notice.csv/.xlsx/.md public; manifest.json)", plan_dir)

@@ -176,7 +176,7 @@ def _read_settings(settings: Settings) -> dict:
     return {"columns": dataclasses.asdict(settings.columns), "validate": dataclasses.asdict(settings.validate)}
 
 
-def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
+def load_inputs(inputs: Inputs, settings: Settings, dataset=None) -> Loaded:
     """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping). One
     process that draws several plans from the same inputs (a plan and its simulated lift) reads them once with this and
     passes the result to `make_plan(loaded=...)` and `simulate_plans(loaded=...)`; `verify_plan` always reads the
@@ -184,17 +184,32 @@ def load_inputs(inputs: Inputs, settings: Settings) -> Loaded:
 
     The tables are read and validated in this process in one pass on either engine: they are small per-firm tables
     (roster, inspections, inspectors, registry) that the draw needs whole here (quotas, triggers, inspectors), so
-    validating them per partition on Dask workers only to bring them back costs more than it gives."""
+    validating them per partition on Dask workers only to bring them back costs more than it gives. `dataset`: the
+    same directory already loaded with the same `settings` (the demo's validated dataset, which holds these tables):
+    its tables are used instead of reading and validating the files a second time (the files are still hashed)."""
     from features import engine
 
     present = [n for n, p in inputs.tables.items() if p is not None]
-    with engine.using(engine.PandasEngine()):
-        ds = load_dataset(inputs.data_dir, settings, tables=present)
+    if not _holds(dataset, inputs.data_dir, present):
+        with engine.using(engine.PandasEngine()):
+            dataset = load_dataset(inputs.data_dir, settings, tables=present)
+    ds = dataset
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
     lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
     return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists,
                   inputs, _read_settings(settings))
+
+
+def _holds(dataset, directory, names: list) -> bool:
+    """Whether `dataset` (a loaded `Dataset`, or None) was loaded from `directory` and holds every table `names`."""
+    if dataset is None:
+        return False
+    try:
+        same = Path(dataset.path).resolve() == Path(directory).resolve()
+    except OSError:
+        return False
+    return same and all(n in dataset.tables for n in names)
 
 
 def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:

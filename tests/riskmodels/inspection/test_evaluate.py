@@ -44,3 +44,25 @@ def test_inputs_read_once_give_the_same_plan_and_lift_and_must_be_the_same_files
     s.validate.reject_duplicates = False
     with pytest.raises(ValueError, match="other files or with other settings"):
         simulate_plans(d, tiers, PERIOD, "x", runs=1, settings=s, loaded=loaded)
+
+
+def test_inputs_taken_from_a_loaded_dataset_give_the_same_plan_and_another_folder_is_read(tmp_path):
+    from features.core.settings import Settings
+    from features.io.dataset import load_dataset
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
+
+    t = city(n=400, capacity=100)
+    d, tiers = write(tmp_path, t)
+    whole = load_dataset(d, Settings())  # every table, as the demo's validate stage loads them
+    given = load_inputs(locate_inputs(d, tiers), Settings(), dataset=whole)
+    assert given.dataset is whole  # not read and validated a second time
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "read" / "p")
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "given" / "p", loaded=given)
+    for name in ("plan.csv", "strata.csv", "inclusion.csv", "unassigned.csv", "notice.csv", "manifest.json", "notice.md"):
+        assert (tmp_path / "read" / "p" / name).read_bytes() == (tmp_path / "given" / "p" / name).read_bytes(), name
+    verify_plan(tmp_path / "given" / "p")
+    elsewhere = tmp_path / "copy"
+    shutil.copytree(d, elsewhere)
+    assert load_inputs(locate_inputs(d, tiers), Settings(), dataset=load_dataset(elsewhere, Settings())).dataset.path == d
+    partial = load_dataset(d, Settings(), tables=["enterprises"])
+    assert load_inputs(locate_inputs(d, tiers), Settings(), dataset=partial).dataset is not partial
