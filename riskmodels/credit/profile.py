@@ -18,6 +18,7 @@ from features.io import codes
 from features.io.side_tables import cell_text
 from features.enterprise import event_kind
 from features.core.errors import InputError
+from riskmodels.report.i18n import labels
 from riskmodels.report.site import profile_page_name, render
 
 
@@ -154,7 +155,6 @@ def _group_words(row, lang: str) -> str:
     if lang != "zh" or not {"size", "n_joint", "exclusivity"} <= set(row.index):
         return cell_text(row.get("evidence"))
     from riskmodels.report.casefile import group_sentence
-    from riskmodels.report.i18n import labels
 
     return group_sentence(labels("zh"), {k: row.get(k) for k in ("size", "n_joint", "exclusivity", "relations")})
 
@@ -280,6 +280,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
     me = me.iloc[0]
     T, EV, RES = TEXT[lang], EVENT_LABELS[lang], RESULT_LABELS[lang]
     depts = {d: (v.get(lang) if isinstance(v, dict) else v) for d, v in data.settings.inspect.department_labels.items()}
+    word = labels(lang).word  # a code value of the data (industry, an event's source) in the page's language
     trow = data.tiers[data.tiers["enterprise_id"] == eid]
     tier = trow.iloc[0].to_dict() if len(trow) else {}
     as_of = pd.to_datetime(tier.get("as_of"), errors="coerce") if tier else pd.NaT
@@ -296,7 +297,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
             if cell_text(r.get("amount")):
                 detail.append(f"{T['amount']} {_money(r.get('amount'), lang)}")
             if cell_text(r.get("source")):
-                detail.append(depts.get(cell_text(r.get("source"))) or cell_text(r.get("source")))
+                detail.append(depts.get(cell_text(r.get("source"))) or word(cell_text(r.get("source"))))
             timeline.append({"date": cell_text(r.get("occurred_on"))[:10], "kind": EV.get(k, EV["other"]) if k != "other"
                              else cell_text(r.get("event_type")), "detail": ", ".join(detail), "result": "",
                              "bad": k in codes.NEGATIVE_EVENT_TYPES})
@@ -365,7 +366,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
                      (T["capital"], _money(me.get("registered_capital"), lang) if cell_text(me.get("registered_capital")) else ""),
                      (T["address"], cell_text(me.get("address"))),
                      (T["status"], STATUS_LABELS[lang].get(cell_text(me.get("status")).lower(), cell_text(me.get("status")))),
-                     (T["established"], cell_text(me.get("established_on"))[:10]), (T["industry"], cell_text(me.get("industry"))),
+                     (T["established"], cell_text(me.get("established_on"))[:10]), (T["industry"], word(cell_text(me.get("industry")))),
                      (T["region"], cell_text(me.get("region"))), (T["phone"], cell_text(me.get("phone")))],
         "name": cell_text(me.get("name")) or eid,
         "tier": cell_text(tier.get("tier")), "as_of": cell_text(tier.get("as_of")),

@@ -215,7 +215,11 @@ VALUES_ZH = {"valid": "有效", "disqualified": "被否决", "withdrawn": "已�
              "single_source": "单一来源", "construction": "工程", "goods": "货物", "services": "服务",
              "property_management": "物业管理", "engineering_design": "工程设计", "it_services": "信息技术服务",
              "consulting": "咨询", "manufacturing": "制造业", "active": "存续", "revoked": "吊销",
-             "cancelled": "注销"}
+             "cancelled": "注销", "wholesale_retail": "批发和零售业", "information_technology": "信息技术服务业",
+             "business_consulting": "商务咨询", "catering": "餐饮业", "transport_logistics": "交通运输和物流",
+             "other_services": "其他服务业",
+             # the bodies that record credit events (column `source`) besides the inspecting departments
+             "court": "人民法院", "bank": "银行", "government": "人民政府"}
 
 # red-flag codes: (what it means in English, in Chinese); legal articles by code
 FLAGS = {

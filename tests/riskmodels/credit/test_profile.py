@@ -29,7 +29,14 @@ def test_profile_shows_the_firm_escaped_in_both_languages(city, cli, tmp_path):
     cli("credit", "profile", c["data"], "--tiers", c["tiers"], "--id", eid, "--out", tmp_path / "p.html", code=2,
         err="--force")
     cli("credit", "profile", c["data"], "--tiers", c["tiers"], "--id", eid, "--out", tmp_path / "zh.html", "--lang", "zh")
-    assert f"信用记录 {n_ev} 条" in _text(tmp_path / "zh.html")
+    zh = _text(tmp_path / "zh.html")
+    assert f"信用记录 {n_ev} 条" in zh
+    # the data's codes the toolkit knows (the industry, the bodies that recorded the events) are written in Chinese
+    from riskmodels.report.i18n import VALUES_ZH
+
+    codes = {c["ent"].set_index("enterprise_id").loc[eid, "industry"], *ev.loc[ev.enterprise_id == eid, "source"].dropna()}
+    known = codes & set(VALUES_ZH)
+    assert known and all(VALUES_ZH[k] in zh and k not in zh for k in known), (codes, known)
     # the firm whose name is HTML: escaped, never markup
     odd = c["ent"].loc[3, "enterprise_id"]
     cli("credit", "profile", c["data"], "--tiers", c["tiers"], "--id", odd, "--out", tmp_path / "odd.html")
