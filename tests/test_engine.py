@@ -31,6 +31,30 @@ def test_pandas_engine_runs_the_calls_in_process():
     assert merged.to_dict() == {"a": 30, "b": 20, "c": 20, "d": 30} and sizes == [len(p) for p in parts]
 
 
+def _shuffled_in_turn(e) -> None:
+    """A shuffle over partitions made in turn gives what the same shuffle over the list gives, every part cut once."""
+    frame = pd.DataFrame({"w": list("abcabcaddd"), "n": range(10)})
+    parts = engine.split_frame(frame, "n", 3)
+    made = []
+
+    def make(i):
+        made.append(i)
+        return parts[i]
+
+    expected = e.shuffle(_split_words, parts, _count_words, 2, combine_args=(10,))
+    counts, sizes = e.shuffle(_split_words, steps.Made(make, 3), _count_words, 2, combine_args=(10,))
+    assert sorted(made) == [0, 1, 2] and sizes == expected[1]
+    assert pd.concat(counts).sort_index().to_dict() == pd.concat(expected[0]).sort_index().to_dict()
+    # a whole stage: the pair evidence of `made_split` partitions equals the one of the table split at once
+    split = steps.made_split("n", frame, None, eng=e)
+    assert split.n == e.partitions(len(frame)) and all(p[1] is None for p in map(split.make, range(split.n)))
+    assert sum(len(split.make(i)[0]) for i in range(split.n)) == len(frame)
+
+
+def test_a_shuffle_takes_partitions_made_in_turn():
+    _shuffled_in_turn(engine.PandasEngine())
+
+
 def _split_words(part, buckets):
     return engine.split_frame(part, "w", buckets), len(part)
 
@@ -152,6 +176,10 @@ def test_the_tiny_city_through_dask_workers_that_spill_gives_the_same_results(fi
     assert e.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter) > 50
     spilled = e.client.run(lambda dask_worker: dask_worker.data.spilled_total.disk)
     assert sum(spilled.values()) > 0, spilled
+
+
+def test_a_shuffle_on_workers_takes_partitions_made_in_turn(short_of_memory):
+    _shuffled_in_turn(short_of_memory)
 
 
 @pytest.mark.slow

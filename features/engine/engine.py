@@ -7,7 +7,8 @@ The pipelines call the *current* engine (`current()`) with plain pandas/Numba fu
 - `share(obj)`: an object every task needs (a fitted model, a side table), sent to the workers once.
 - `map(fn, parts, *args)`: `fn(part, *args)` for each partition, results in the order of `parts`.
 - `map_made(fn, make, n, *args)`: the same over parts `make(i)` cut only when their turn comes (a few ahead of the workers).
-- `shuffle(fn, parts, combine)`: each partition's results cut into buckets by a hash of a key, each bucket combined once.
+- `shuffle(fn, parts, combine)`: each partition's results cut into buckets by a hash of a key, each bucket combined once
+  (`parts` a list, or partitions made in turn: cut and sent a few ahead of the workers).
 - `tree_reduce(combine, parts)`: partial results combined a few at a time (`combine(list) -> partial`) up to one.
 - `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order.
 
@@ -115,8 +116,9 @@ class PandasEngine:
         (every partition returns the same number of buckets, a row's bucket chosen by a hash of the key the results are
         grouped by); then `combine([piece j of every partition], *combine_args) -> result j` once per bucket. Returns (the results in
         bucket order, the extras in partition order). On Dask the pieces move between workers only, so no process holds
-        more than one bucket's rows."""
-        out = [fn(p, *args, **kwargs) for p in parts]
+        more than one bucket's rows. `parts` may also be partitions made in turn (`features.engine.steps.Made`: a
+        `make(i)` for i < `n`), cut one at a time."""
+        out = [fn(p, *args, **kwargs) for p in _each(parts)]
         extras = [o[1] for o in out]
         buckets = len(out[0][0]) if out else 0
         return [combine([o[0][j] for o in out], *combine_args) for j in range(buckets)], extras
@@ -204,28 +206,46 @@ class DaskEngine(PandasEngine):
         return self._wait(futures, label)
 
     def map_made(self, fn: Callable, make: Callable, n: int, *args, label: str = "", ahead: int = 0, **kwargs) -> list:
+        results: list = [None] * n
+
+        def keep(i, future):  # the result comes back and leaves the workers
+            results[i] = future.result()
+
+        self._in_turn(fn, make, n, args, kwargs, label, ahead, keep)
+        return results
+
+    def _in_turn(self, fn: Callable, make: Callable, n: int, args: tuple, kwargs: dict, label: str, ahead: int,
+                 done: Callable | None = None) -> list:
+        """Tasks `fn(make(i), *args)` for i < n, each part cut and sent only when one of the `ahead` (default two per
+        worker) in flight has finished, so the driver and the workers hold a few input parts at a time. `done(i,
+        future)` is called as task i finishes; returns the futures in order (None where `done` was given: the caller
+        took the result)."""
         from distributed import as_completed
 
         ahead = ahead or 2 * self.workers
-        results: list = [None] * n
+        futures: list = [None] * n
         where: dict = {}
 
         def submit(i):
             future = self.client.submit(_pinned, fn, self._scatter(make(i)), *args, key=_key(fn), **kwargs)
             where[future.key] = i
+            futures[i] = future
             return future
 
         queue = as_completed([submit(i) for i in range(min(ahead, n))])
         following = iter(range(min(ahead, n), n))
         with batch(self.progress, label, n) as update:
-            for done, future in enumerate(queue, 1):
-                results[where.pop(future.key)] = future.result()
+            for finished, future in enumerate(queue, 1):
+                i = where.pop(future.key)
+                if done is not None:
+                    done(i, future)
+                    futures[i] = None
                 del future
-                update(done)
-                i = next(following, None)
-                if i is not None:
-                    queue.add(submit(i))
-        return results
+                update(finished)
+                nxt = next(following, None)
+                if nxt is not None:
+                    queue.add(submit(nxt))
+        return futures
 
     def _map(self, fn, parts, *args, **kwargs) -> list:
         parts = self._scatter_parts(parts)
@@ -255,8 +275,11 @@ class DaskEngine(PandasEngine):
                 **kwargs) -> tuple[list, list]:
         import operator
 
-        futures = self._map(fn, parts, *args, **kwargs)
-        self._wait(futures, label, gather=False)
+        if isinstance(parts, list):
+            futures = self._map(fn, parts, *args, **kwargs)
+            self._wait(futures, label, gather=False)
+        else:  # made in turn: each part sent as a worker is free, its pieces staying on the workers
+            futures = self._in_turn(fn, parts.make, parts.n, args, kwargs, label, 0)
         extras = self.client.gather([self.client.submit(operator.itemgetter(1), f, key=_key("shuffle-extra")) for f in futures])
         pieces = [self.client.submit(operator.itemgetter(0), f, key=_key("shuffle-pieces")) for f in futures]
         buckets = self.client.submit(len, pieces[0], key=_key("shuffle-buckets")).result() if pieces else 0
@@ -278,6 +301,11 @@ class DaskEngine(PandasEngine):
                     c.close()
             except Exception:  # noqa: BLE001 - closing at exit: a dead cluster is already closed
                 pass
+
+
+def _each(parts):
+    """The partitions of a list, or of partitions made in turn (`make(i)` for i < `n`), one at a time."""
+    return parts if isinstance(parts, list) else (parts.make(i) for i in range(parts.n))
 
 
 def _key(fn) -> str:

@@ -13,7 +13,7 @@ A stage describes itself as `Steps`:
 - `finalize(results, *finalize_args) -> result`: on the driver, over the buckets' results in bucket order (with
   `by` None: over the one combined partial). Default: `merge(results)`.
 
-`run(steps, parts, *args)` (`parts` a list, or `Made` partitions cut in turn) runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
+`run(steps, parts, *args)` (`parts` a list, or `Made` partitions cut in turn: `made_split`) runs them on the current engine: `PandasEngine` in this process, Dask with the maps and the
 combines as tasks on the workers and only the combined results coming back. With one partition (the pandas engine) a
 stage is `finalize([combine([map(table)])])`: the whole-table computation, so both engines share one formulation. One
 partition of a map or a reduction runs in the calling process on either engine (nothing to spread; moving it to a
@@ -37,10 +37,27 @@ from features.engine.partition import partition_rows, split_frame
 @dataclass(frozen=True)
 class Made:
     """Partitions cut only when their turn comes: `make(i)` for i in 0..n-1 (on Dask a few ahead of the workers, so the
-    driver and the workers hold a few at a time). For a map-then-finalize stage (no combine, no `by`)."""
+    driver and the workers hold a few at a time). For a map-then-finalize stage or a shuffle (`by`), not a reduction."""
 
     make: Callable
     n: int
+
+
+def made_split(key: str, *frames, eng=None) -> Made:
+    """Hash partitions of `frames` by their column `key` (the same partition numbers in each; a frame may be None), cut
+    only when their turn comes: `make(i)` is partition i of the one frame, or a tuple of the frames' partition i. The
+    number of partitions is the engine's for the first frame (one on the pandas engine: the frames themselves)."""
+    from features.engine import current
+
+    eng = eng or current()
+    n = eng.partitions(len(frames[0]))
+    rows = [None if f is None else (partition_rows(f[key], n) if n > 1 else None) for f in frames]
+
+    def make(i: int):
+        cut = tuple(None if f is None else (f if r is None else f.iloc[r[i]]) for f, r in zip(frames, rows))
+        return cut[0] if len(cut) == 1 else cut
+
+    return Made(make, n)
 
 
 @dataclass(frozen=True)
@@ -63,9 +80,9 @@ def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_arg
 
     eng = eng or current()
     label = label or steps.label
-    if isinstance(parts, Made):
-        if steps.combine is not None or steps.by is not None or steps.extra:
-            raise ValueError("partitions made in turn serve a map-then-finalize stage only")
+    if isinstance(parts, Made) and steps.by is None:
+        if steps.combine is not None or steps.extra:
+            raise ValueError("partitions made in turn serve a map-then-finalize stage or a shuffle, not a reduction")
         total = eng.map_made(steps.map, parts.make, parts.n, *args, label=label, **kwargs)
         return steps.finalize(total, *finalize_args) if steps.finalize else merge(total)
     if steps.by is None:
@@ -85,7 +102,7 @@ def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_arg
         result = steps.finalize(total, *finalize_args) if steps.finalize else (
             merge(total) if isinstance(total, list) else total)
     else:
-        buckets = max(1, len(parts))
+        buckets = max(1, parts.n if isinstance(parts, Made) else len(parts))
         results, extras = eng.shuffle(_cut, parts, _bucket, steps, buckets, *args,
                                       combine_args=(steps, combine_args), label=label, **kwargs)
         result = steps.finalize(results, *finalize_args) if steps.finalize else merge(results)
@@ -214,4 +231,4 @@ def share_args(eng, *objects) -> list:
     return [eng.share(o, keep=False) for o in objects]
 
 
-__all__ = ["Made", "Steps", "run", "merge", "map_rows"]
+__all__ = ["Made", "Steps", "made_split", "run", "merge", "map_rows"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features import engine as _engine
-from features.engine.steps import Steps, run
+from features.engine.steps import Steps, made_split, run
 
 PER_TENDER = ("A34", "A40.1", "A40.2", "A40.3", "A40.4", "A40.6")
 
@@ -41,18 +41,18 @@ def flags_by_partition(ctx, codes: list, eng=None) -> dict:
                  and (c in codes or ("A39" in codes and c in CLAUSES))]
     if not (local or canonical):
         return {}
-    parts = eng.split(bids, "tender_id")
     items = ctx.table("bid_items")
-    items = eng.split(items, "tender_id", len(parts)) if items is not None and len(items) else [None] * len(parts)
+    # (bids, items) of a tender partition, cut in turn
+    parts = made_split("tender_id", bids, items if items is not None and len(items) else None, eng=eng)
     # one partition is the dataset: its context holds every table; several read the dataset-wide facts instead
-    tables, facts = (ctx.tables, {}) if len(parts) == 1 else (None, _facts(ctx, local, parts, eng))
+    tables, facts = (ctx.tables, {}) if parts.n == 1 else (None, _facts(ctx, local, parts.n, eng))
     indicators = {c: REGISTRY[c](_indicator_settings(settings, c)) for c in canonical}
     by = {c: ind.by for c, ind in indicators.items()}
     if any(ind.uses_pairs for ind in indicators.values()):
         by[PairTable.code] = PairTable.by
     steps = Steps(map=_flags_part, combine=_flags_bucket, finalize=_flags_final, by=by, extra=True,
                   label="flags per tender")
-    results, found = run(steps, list(zip(parts, items)), settings, eng.share(facts, keep=False), tables, local,
+    results, found = run(steps, parts, settings, eng.share(facts, keep=False), tables, local,
                          indicators, combine_args=(indicators,), finalize_args=(indicators,), eng=eng)
     ctx.cache.setdefault("results", {}).update(results)
     return {c: [f for part in found for f in part[c]] for c in local}
@@ -95,7 +95,7 @@ def _flags_final(results: list, indicators: dict) -> dict:
 
 # --- 1. bidders per value ------------------------------------------------------------------------------------------
 
-def _facts(ctx, local: list, parts: list, eng) -> dict:
+def _facts(ctx, local: list, n: int, eng) -> dict:
     """What the per-tender flags of a partition read from the whole dataset: bidders per shared value (`VALUE_STEPS`)
     and Article 34's registry ties."""
     from features.evidence.legal.a34 import registry_ties
@@ -109,7 +109,7 @@ def _facts(ctx, local: list, parts: list, eng) -> dict:
         minimum["agent_id"] = min(minimum.get("agent_id", 2), 2)  # an agent in a finding acts for two bidders at least
     facts = {}
     if minimum:
-        columns = eng.chunks(bids[["bidder_id", *minimum]], len(parts))  # any split will do: only these columns travel
+        columns = eng.chunks(bids[["bidder_id", *minimum]], n)  # any split will do: only these columns travel
         facts["bidders_per_value"] = run(VALUE_STEPS, columns, list(minimum), combine_args=(minimum,),
                                          finalize_args=(list(minimum),), eng=eng)
     if "A34" in local:

@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 from features import engine
 from features.evidence import _kernels
 from features.core.errors import InputError
-from features.engine.steps import Steps, merge, run
+from features.engine.steps import Steps, made_split, merge, run
 from features.evidence.bids import as_text, factorize_sorted, prices, require_columns, valid_mask
 
 META_FIELDS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_serial", "deposit_account", "project_manager_id",
@@ -473,10 +473,9 @@ def counted_bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = No
     if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
         raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
     eng = eng or engine.current()
-    parts = eng.split(bids, "tender_id")
-    items = eng.split(bid_items, "tender_id", len(parts)) if bid_items is not None else [None] * len(parts)
+    parts = made_split("tender_id", bids, bid_items, eng=eng)  # (bids, items) of a partition, cut in turn
     tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
-    table, counts = run(PAIR_STEPS, list(zip(parts, items)), pair_options, combine_args=(tpb, int(min_co_bids)), eng=eng)
+    table, counts = run(PAIR_STEPS, parts, pair_options, combine_args=(tpb, int(min_co_bids)), eng=eng)
     return int(sum(counts)), table
 
 

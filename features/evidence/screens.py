@@ -184,7 +184,7 @@ def screens_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, marke
     from features import engine
 
     eng = eng or engine.current()
-    table = steps.run(SCREEN_STEPS, eng.split(bids, "tender_id"), progression_rtol, eng=eng)
+    table = steps.run(SCREEN_STEPS, steps.made_split("tender_id", bids, eng=eng), progression_rtol, eng=eng)
     if tenders is not None:
         table = relative_screens(table, tenders, market=market, eng=eng)
     return table

@@ -90,7 +90,7 @@ def test_parts_made_in_turn_are_mapped_in_order():
 
     out = run(Steps(map=lambda p, k: p.assign(y=p["x"] * k)), Made(make, 4), 10, eng=PandasEngine())
     assert made == [0, 1, 2, 3] and out["y"].tolist() == [0, 10, 20, 30]
-    with pytest.raises(ValueError, match="map-then-finalize"):
+    with pytest.raises(ValueError, match="not a reduction"):
         run(Steps(map=len, combine=_sum), Made(make, 2))
 
 
