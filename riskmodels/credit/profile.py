@@ -281,6 +281,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
     T, EV, RES = TEXT[lang], EVENT_LABELS[lang], RESULT_LABELS[lang]
     depts = {d: (v.get(lang) if isinstance(v, dict) else v) for d, v in data.settings.inspect.department_labels.items()}
     word = labels(lang).word  # a code value of the data (industry, an event's source) in the page's language
+    comma = "，" if lang == "zh" else ", "
     trow = data.tiers[data.tiers["enterprise_id"] == eid]
     tier = trow.iloc[0].to_dict() if len(trow) else {}
     as_of = pd.to_datetime(tier.get("as_of"), errors="coerce") if tier else pd.NaT
@@ -299,7 +300,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
             if cell_text(r.get("source")):
                 detail.append(depts.get(cell_text(r.get("source"))) or word(cell_text(r.get("source"))))
             timeline.append({"date": cell_text(r.get("occurred_on"))[:10], "kind": EV.get(k, EV["other"]) if k != "other"
-                             else cell_text(r.get("event_type")), "detail": ", ".join(detail), "result": "",
+                             else cell_text(r.get("event_type")), "detail": comma.join(detail), "result": "",
                              "bad": k in codes.NEGATIVE_EVENT_TYPES})
     for _, r in ins.iterrows():
         res = cell_text(r.get("result")).lower()
@@ -307,7 +308,7 @@ def enterprise_profile(data: ProfileData, eid: str, lang: str = "en", page_dir=N
             if cell_text(r.get("department")) else []
         if cell_text(r.get("penalty")):
             detail.append(f"{T['penalty']} {_money(r.get('penalty'), lang)}")
-        timeline.append({"date": cell_text(r.get("inspected_on"))[:10], "kind": EV["inspection"], "detail": ", ".join(detail),
+        timeline.append({"date": cell_text(r.get("inspected_on"))[:10], "kind": EV["inspection"], "detail": comma.join(detail),
                          "result": RES.get(res, res), "bad": res == codes.INSPECTION_FAIL})
     timeline.sort(key=lambda r: r["date"], reverse=True)
     b = data.by_bid.get(eid)
