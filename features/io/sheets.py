@@ -83,7 +83,26 @@ def write_workbook(path, sheets: dict) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:  # whole or absent, through an exclusively created temporary file
         wb.save(tmp)
+        pin_times(tmp)
     return path
+
+
+PINNED = (2000, 1, 1, 0, 0, 0)
+
+
+def pin_times(path) -> None:
+    """Rewrite a workbook so that writing the same workbook again gives the same bytes: openpyxl stamps the time of
+    saving into the core properties (`dcterms:modified`) and every zip entry; here both become 2000-01-01."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+            z.writestr(zipfile.ZipInfo(name, date_time=PINNED), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 MAX_CELLS = 2_000_000  # cells a workbook we read may hold (a plan of 100,000 visits has about 1.2 million)

@@ -32,6 +32,13 @@ def test_workbook_reads_back_its_rows_with_the_same_bytes(tmp_path):
     a = write_workbook(tmp_path / "a.xlsx", {"plan": _frame(), "a very long sheet name that Excel cuts at 31": _frame()})
     b = write_workbook(tmp_path / "b.xlsx", {"plan": _frame(), "a very long sheet name that Excel cuts at 31": _frame()})
     assert a.read_bytes() == b.read_bytes()
+    # whenever it is written: no time of saving in the entries or the core properties (openpyxl stamps both)
+    import zipfile
+
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert core.count("2000-01-01T00:00:00Z") == 2 and "modified" in core
     back = read_workbook(a)
     assert list(back) == ["plan", "a very long sheet name that Exc"]
     def trimmed(rows):  # a row reads back without its trailing empty cells (only the used range is read)
