@@ -3,7 +3,7 @@
 The pandas engine holds every prepared table, and what the stages build from them, in one process: its peak grows with
 the rows of the dataset. `one_process_peak` is a straight line through the demo's measured peaks on the pandas engine
 (`benchmarks/scale.py`, docs/scale.md): the tiny city (0.11 million rows read, 0.7 GiB), the city (3.5 million rows,
-1.8 GiB) and the province (35.9 million rows; see `PER_MILLION_ROWS`). `table_rows` counts rows without reading the
+1.8 GiB) and the province (35.9 million rows, 13.3 GiB). `table_rows` counts rows without reading the
 data: a Parquet file or folder of parts from its metadata (exact), a CSV from its size and the length of its first
 lines (an estimate).
 

@@ -49,7 +49,7 @@ def test_table_rows_of_a_dataset_and_an_unreadable_table_counts_zero(tmp_path):
 
 def test_the_estimate_passes_through_the_measured_peaks():
     """The demo's pandas peaks of docs/scale.md: tiny city, city, province (GiB, rows read)."""
-    for rows, measured in ((113_487, 0.71), (3_540_000, 1.83)):
+    for rows, measured in ((113_487, 0.71), (3_540_000, 1.83), (35_917_125, 13.34)):
         assert footprint.one_process_peak(rows) / 2**30 == pytest.approx(measured, rel=0.25)
     assert footprint.one_process_peak(35_917_125) > footprint.one_process_peak(3_540_000) > footprint.one_process_peak(0)
 
