@@ -133,6 +133,11 @@ class Evidence:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.ds.get(name)
 
+    def kept(self, name: str):
+        """The table's parts left on the workers (`features.io.kept.KeptTable`), or None."""
+        fn = getattr(self.ds, "kept", None)
+        return fn(name) if callable(fn) else None
+
     def require(self, name: str) -> pd.DataFrame:
         return self.ds.require(name)
 

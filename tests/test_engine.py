@@ -223,14 +223,20 @@ def test_validation_per_partition_keeps_the_rejects_and_counts(city, short_of_me
     b = pd.read_csv(dirty / "bids.csv", dtype=str, keep_default_na=False)
     b.loc[5, "price"], b.loc[9, "price"], b.loc[20, "tender_id"], b.loc[40, "submitted_at"] = "abc", "99999999", "NOPE", "x"
     pd.concat([b, b.iloc[[3, 100]]], ignore_index=True).to_csv(dirty / "bids.csv", index=False)
+    ev = pd.read_csv(dirty / "credit_events.csv", dtype=str, keep_default_na=False)
+    ev.loc[7, "occurred_on"], ev.loc[30, "enterprise_id"] = "not a date", ""
+    pd.concat([ev, ev.iloc[[11]]], ignore_index=True).to_csv(dirty / "credit_events.csv", index=False)
     s = Settings()
     one = load_dataset(dirty, s)
     with engine.using(short_of_memory):
         parts = load_dataset(dirty, s)
     assert one.counts["bids"]["rejected"] == 5 and one.report() == parts.report()
+    assert one.counts["credit_events"]["rejected"] >= 2
     pd.testing.assert_frame_equal(one.rejects, parts.rejects)
+    # the per-firm record tables stay on the workers; brought here they are the one-pass tables
+    assert set(parts.kept_tables) == {"credit_events", "inspections"} and not set(parts.tables) & set(parts.kept_tables)
     for name, table in one.tables.items():
-        pd.testing.assert_frame_equal(table, parts.tables[name], obj=name)
+        pd.testing.assert_frame_equal(table, parts.get(name), obj=name)
 
 
 @pytest.mark.slow
@@ -269,7 +275,13 @@ def test_parquet_parts_are_read_and_prepared_by_the_workers(city, short_of_memor
     assert one.report() == there.report()
     pd.testing.assert_frame_equal(one.rejects, there.rejects)
     for name, table in one.tables.items():
-        pd.testing.assert_frame_equal(table, there.tables[name], obj=name)
+        pd.testing.assert_frame_equal(table, there.get(name), obj=name)
+    # both record tables stay on the workers, but no longer split alike: their firms are not in the same parts
+    from features.io.kept import part_map
+
+    assert set(there.kept_tables) == {"credit_events", "inspections"}
+    assert [t.n for t in there.kept_tables.values()] == [6, 3]
+    assert part_map(list(there.kept_tables.values())) is None
 
 
 @pytest.mark.slow
@@ -490,3 +502,73 @@ def test_red_flags_of_the_tiny_city_are_the_same_on_dask(city, short_of_memory):
     one, there = _flags_both_ways(ds.tables, s.flags, short_of_memory)
     _same_flags(one, there)
     assert len(one[0]) > 50 and one[1]["A40.1"]["findings"] > 0
+
+
+def _credit_outputs(ds, s, model):
+    from riskmodels.credit.pipeline import default_as_of, monitor_dataset, tier_dataset, training_table
+
+    mon = monitor_dataset(model, ds, s, reference_as_of=default_as_of(ds) - pd.Timedelta(days=365))
+    return {"tiers": tier_dataset(model, ds, s), "train": training_table(ds, s, max_rows=2000, seed=1),
+            "stability": mon.stability, "summary": mon.summary}
+
+
+def _same_credit(a: dict, b: dict) -> None:
+    for k in ("tiers", "train", "stability"):
+        pd.testing.assert_frame_equal(a[k], b[k], obj=k)
+    assert a["summary"] == b["summary"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stored", ["csv", "parquet parts"])
+def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, short_of_memory, tmp_path, monkeypatch,
+                                                                   stored):
+    """On Dask the credit events and inspections stay on the workers that validated them (hash partitions of a CSV, or
+    the parts of a partitioned folder): training rows, tiers, reasons and monitoring read them part by part, never
+    bring them here, and give what one process gives."""
+    from features.io.dataset import load_dataset
+    from features.io.kept import KeptTable, part_map
+    from features.io.split import partition_dataset
+
+    ds, s, model, _ = fitted
+    data = city
+    if stored != "csv":
+        data = tmp_path / "parts"
+        partition_dataset(city, data, partitions=3)
+        ds = load_dataset(data, s)  # the firms in the order of the parts
+    expected = _credit_outputs(ds, s, model)
+    with engine.using(short_of_memory):
+        there = load_dataset(data, s)
+        kept = list(there.kept_tables.values())
+        assert [t.name for t in kept] == ["credit_events", "inspections"]
+        assert [t.n for t in kept] == ([6, 6] if stored == "csv" else [3, 3]) and part_map(kept) is not None
+
+        def whole(self, columns=None):
+            raise AssertionError(f"{self.name} brought to the driver")
+
+        monkeypatch.setattr(KeptTable, "collect", whole)
+        got = _credit_outputs(there, s, model)
+    _same_credit(expected, got)
+    assert (got["tiers"]["reasons"].str.len() > 0).mean() > 0.5  # record facts written from the parts
+    # the inspection plan takes this dataset as it is (the kept inspections count as held), not a second read
+    from riskmodels.inspection.planner import _holds
+
+    assert _holds(there, data, ["inspections", "roster", "inspectors", "enterprises"])
+
+
+def test_part_map_says_where_each_firm_is_only_when_the_tables_are_split_alike():
+    from features.io.kept import KeptTable, part_map, parts_of
+
+    def table(name, keys):
+        return KeptTable(name, "enterprise_id", [None] * len(keys), [None] * len(keys),
+                         [np.array(k, dtype=object) for k in keys], [len(k) for k in keys], pd.DataFrame(), None)
+
+    ev = table("credit_events", [["a", "b"], ["c"]])
+    ins = table("inspections", [["b"], ["c", "d"]])
+    where = part_map([ev, ins])
+    assert where.to_dict() == {"a": 0, "b": 0, "c": 1, "d": 1}
+    # a firm unknown to the parts goes by the hash, the same for every row of it
+    got = parts_of(pd.Series(["a", "d", "zz", "zz", None]), where, 2)
+    assert got[:2].tolist() == [0, 1] and got[2] == got[3] and set(got) <= {0, 1}
+    assert part_map([ev, table("inspections", [["c"], ["b"]])]) is None  # b and c in other parts
+    assert part_map([ev, table("inspections", [["b"], ["c"], ["d"]])]) is None  # three parts against two
+    assert part_map([table("credit_events", [["a"], ["a", "b"]])]) is None  # one firm in two parts

@@ -10,7 +10,10 @@ The pipelines call the *current* engine (`current()`) with plain pandas/Numba fu
 - `shuffle(fn, parts, combine)`: each partition's results cut into buckets by a hash of a key, each bucket combined once
   (`parts` a list, or partitions made in turn: cut and sent a few ahead of the workers).
 - `tree_reduce(combine, parts)`: partial results combined a few at a time (`combine(list) -> partial`) up to one.
-- `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order.
+- `submit_many(calls)`: independent calls `(fn, args, kwargs)` (fits), results in order; an argument may be a handle.
+- `keep(fn, parts, *args)`: `fn(part, *args)` per partition, the results left where they were computed: handles
+  (on Dask futures held by the workers; on pandas the values themselves). `pick(fn, handles)` derives handles from
+  handles there, `fetch(handles)` brings their values here (`features.io.kept` keeps validated tables this way).
 
 Stages do not call these directly for their map / combine / finalize: they describe themselves as `features.engine.steps.Steps`
 and `features.engine.steps.run` runs them; `steps.merge` puts per-partition results back in the order of one pass.
@@ -110,6 +113,18 @@ class PandasEngine:
     def submit_many(self, calls: list, label: str = "") -> list:
         return self._run(calls, label)
 
+    def keep(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
+        """`fn(part, *args)` per partition, the results left where they were computed (here: the values)."""
+        return self.map(fn, parts, *args, label=label, **kwargs)
+
+    def pick(self, fn: Callable, handles: list, *args) -> list:
+        """`fn(value, *args)` of each handle, left where the handle's value is (here: the values)."""
+        return [fn(h, *args) for h in handles]
+
+    def fetch(self, handles: list) -> list:
+        """The values of `handles` in this process."""
+        return list(handles)
+
     def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
                 **kwargs) -> tuple[list, list]:
         """A shuffle: `fn(part, *args) -> (pieces, extra)` per partition, where `pieces[j]` holds the rows of bucket `j`
@@ -198,6 +213,17 @@ class DaskEngine(PandasEngine):
         """One future for `obj` (a dict, list or tuple is one object here, not a collection of them)."""
         return self.client.scatter([obj], broadcast=broadcast, hash=False)[0]
 
+    def _place(self, obj: Any):
+        """`obj` on the workers: a handle stays as it is, a tuple or dict holding handles keeps its shape with its
+        other values sent one by one (the task gets the values, wherever they are), anything else is sent whole."""
+        if _is_future(obj):
+            return obj
+        if isinstance(obj, (tuple, dict)) and _holds_future(obj):
+            if isinstance(obj, dict):
+                return {k: self._place(v) for k, v in obj.items()}
+            return tuple(self._place(v) for v in obj)
+        return obj if obj is None else self._scatter(obj)
+
     def _scatter_parts(self, parts: list) -> list:
         return [p if _is_future(p) else self._scatter(p) for p in parts]
 
@@ -227,7 +253,7 @@ class DaskEngine(PandasEngine):
         where: dict = {}
 
         def submit(i):
-            future = self.client.submit(_pinned, fn, self._scatter(make(i)), *args, key=_key(fn), **kwargs)
+            future = self.client.submit(_pinned, fn, self._place(make(i)), *args, key=_key(fn), **kwargs)
             where[future.key] = i
             futures[i] = future
             return future
@@ -270,6 +296,17 @@ class DaskEngine(PandasEngine):
     def submit_many(self, calls: list, label: str = "") -> list:
         futures = [self.client.submit(_pinned, fn, *args, key=_key(fn), **(kwargs or {})) for fn, args, kwargs in calls]
         return self._wait(futures, label)
+
+    def keep(self, fn: Callable, parts: list, *args, label: str = "", **kwargs) -> list:
+        futures = self._map(fn, parts, *args, **kwargs)
+        self._wait(futures, label, gather=False)
+        return futures
+
+    def pick(self, fn: Callable, handles: list, *args) -> list:
+        return [self.client.submit(fn, h, *args, key=_key(fn)) for h in handles]
+
+    def fetch(self, handles: list) -> list:
+        return self.client.gather(list(handles))
 
     def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
                 **kwargs) -> tuple[list, list]:
@@ -318,6 +355,12 @@ def _key(fn) -> str:
 
 def _is_future(x) -> bool:
     return type(x).__name__ == "Future" and hasattr(x, "key")
+
+
+def _holds_future(obj) -> bool:
+    """Whether a tuple or dict (one level, or nested ones) holds a handle."""
+    values = obj.values() if isinstance(obj, dict) else obj
+    return any(_is_future(v) or (isinstance(v, (tuple, dict)) and _holds_future(v)) for v in values)
 
 
 # ------------------------------------------------------------------------------------------------ choosing one

@@ -15,6 +15,7 @@ import pandas as pd
 from features.core.errors import InputError
 from features.io.export import note_input
 from features.io.read import read_raw
+from features.io.kept import KEPT, KeptTable
 from features.io.partitioned import prepare_parts, prepare_split
 from features.io.prepare import REJECT_COLUMNS
 from features.io.schema import ORDER, TABLES
@@ -32,16 +33,27 @@ class Dataset:
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", *REJECT_COLUMNS]))
     notes: list = field(default_factory=list)
     encodings: dict = field(default_factory=dict)
+    kept_tables: dict = field(default_factory=dict)  # name -> features.io.kept.KeptTable: parts left on the workers
 
     def get(self, name: str) -> pd.DataFrame | None:
-        """The prepared table, or None when the dataset has no such table."""
+        """The prepared table, or None when the dataset has no such table. A table kept on the workers is brought here
+        whole each time it is asked for (not held: a stage that reads it in parts asks `kept(name)`)."""
+        if name in self.kept_tables:
+            return self.kept_tables[name].collect()
         return self.tables.get(name)
+
+    def kept(self, name: str):
+        """The table's parts on the workers (`features.io.kept.KeptTable`), or None when it is held here or absent."""
+        return self.kept_tables.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.tables or name in self.kept_tables
 
     def require(self, name: str) -> pd.DataFrame:
         """The prepared table, or InputError naming the missing file."""
-        if name not in self.tables:
+        if not self.has(name):
             raise InputError(f"{self.path}: table '{name}' is missing (expected {name}.csv or {name}.parquet)")
-        return self.tables[name]
+        return self.get(name)
 
     def report(self) -> dict:
         """Machine-readable summary: per-table read/accepted/rejected and the problems found (rejects and fixes)."""
@@ -153,6 +165,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     for name in list(wanted):
         wanted |= {ref for _, ref, _ in TABLES[name].references if ref in found}
     warn_if_too_big({name: found[name] for name in wanted})
+    keep_n = kept_partitions({name: found[name] for name in wanted})
     ds = Dataset(path)
     rejects = []
     known: dict = {}
@@ -162,12 +175,17 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         table = TABLES[name]
         mapping = getattr(settings.columns, name)
         # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
-        prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known), "parquet"
+        keep = keep_n is not None and name in KEPT
+        prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known, keep=keep), "parquet"
         if prepared is None:
             raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
-            prepared, encoding = prepare_split(raw, table, settings.validate, mapping, known), raw.encoding
+            prepared = prepare_split(raw, table, settings.validate, mapping, known, keep=keep, n=keep_n if keep else None)
+            encoding = raw.encoding
             del raw
-        ds.tables[name] = prepared.frame
+        if isinstance(prepared.frame, KeptTable):
+            ds.kept_tables[name] = prepared.frame
+        else:
+            ds.tables[name] = prepared.frame
         ds.files[name] = found[name]
         ds.encodings[name] = encoding
         ds.counts[name] = {"read": prepared.read, "accepted": len(prepared.frame), "rejected": len(prepared.rejects)}
@@ -182,6 +200,20 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     if rejects:
         ds.rejects = pd.concat(rejects, ignore_index=True)[["table", *REJECT_COLUMNS]]
     return ds
+
+
+def kept_partitions(files: dict) -> int | None:
+    """On a parallel engine, the number of hash partitions the kept tables (`features.io.kept.KEPT`) of `files` are
+    validated in when they are read whole (the engine's for the largest of them, so part k of each holds the same
+    firms); None on the pandas engine, where every table is held here."""
+    from features import engine
+    from features.io.footprint import table_rows
+
+    eng = engine.current()
+    if not eng.parallel:
+        return None
+    rows = table_rows({n: f for n, f in files.items() if n in KEPT})
+    return eng.partitions(max(rows.values(), default=0))
 
 
 def warn_if_too_big(files: dict) -> None:

@@ -21,6 +21,7 @@ from features import engine
 from features.engine import steps
 from features.enterprise import enterprise_features, risk_directions, serious_list_entries
 from features.core.errors import InputError
+from features.io.kept import kept, map_parts, part_map, parts_of
 from riskmodels.credit import monitor
 from riskmodels.credit.evaluate import make_model
 from riskmodels.credit.tiers import assign_tiers, check_policy, tier_table
@@ -153,14 +154,27 @@ def default_as_of(tables) -> pd.Timestamp:
     """The day after the latest dated record (credit events, inspections, bids), so every record counts."""
     latest = []
     for name, col in (("credit_events", "occurred_on"), ("inspections", "inspected_on"), ("bids", "submitted_at")):
+        there = kept(tables, name)
+        if there is not None:
+            found = [m for m in map_parts(_latest, [there], col, label=f"latest {col}") if pd.notna(m)]
+            if found:
+                latest.append(max(found))
+            continue
         t = _get(tables, name)
         if t is not None and col in t:
-            m = pd.to_datetime(t[col], errors="coerce").max()
+            m = _latest(t, col)
             if pd.notna(m):
                 latest.append(m)
     if not latest:
         raise InputError("no dated credit events, inspections or bids to tier from; give --as-of")
     return (max(latest).normalize() + pd.Timedelta(days=1))
+
+
+def _latest(frame: pd.DataFrame | None, col: str):
+    """The latest date of `frame[col]` (NaT when none or no such column)."""
+    if frame is None or col not in frame:
+        return pd.NaT
+    return pd.to_datetime(frame[col], errors="coerce").max()
 
 
 def enterprise_ids(tables) -> np.ndarray:
@@ -169,7 +183,8 @@ def enterprise_ids(tables) -> np.ndarray:
     if ent is not None and len(ent):
         ids = pd.unique(ent["enterprise_id"].astype(str))
     else:
-        parts = [_get(tables, n) for n in ("credit_events", "inspections")]
+        parts = [kept(tables, n).collect(["enterprise_id"]) if kept(tables, n) is not None else _get(tables, n)
+                 for n in ("credit_events", "inspections")]
         ids = pd.unique(pd.concat([p["enterprise_id"].astype(str) for p in parts if p is not None] or [pd.Series([], dtype=str)]))
     if len(ids) == 0:
         raise InputError("enterprises: no enterprise to tier")
@@ -256,8 +271,12 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
         return block.reset_index(drop=True)
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
-    events = _get(tables, "credit_events")
-    entries = serious_list_entries(events) if events is not None else None
+    there = {name: kept(tables, name) for name in PER_FIRM if kept(tables, name) is not None}
+    where = part_map(list(there.values())) if there else None
+    if where is not None:
+        return _features_by_part(tables, spec, queries, there, where, whole, model, collusion_scores, group_members,
+                                 label, eng)
+    entries = list_entries(tables)
     firms = pd.unique(queries["enterprise_id"].astype(str))
     per_firm = {}
     for name, key in PER_FIRM.items():
@@ -282,6 +301,48 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
                      eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
                      eng.share(group_members), eng.share(entries, keep=False), finalize_args=(by_rows,), eng=eng,
                      label=label)
+
+
+def list_entries(tables):
+    """`serious_list_entries` of the dataset's credit events (None without them): read in place, part by part, when the
+    events are kept on the workers."""
+    there = kept(tables, "credit_events")
+    if there is None:
+        events = _get(tables, "credit_events")
+        return serious_list_entries(events) if events is not None else None
+    got = map_parts(serious_list_entries, [there], label="serious-list entries")
+    if not got:
+        return np.array([], dtype=object), np.array([], dtype=float)
+    return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+
+
+def _features_by_part(tables, spec: dict, queries: pd.DataFrame, there: dict, where: pd.Series, whole: dict, model,
+                      collusion_scores, group_members, label: str, eng) -> pd.DataFrame:
+    """`features_by_firm` when the per-firm record tables are kept on the workers, split alike (`there`, `where`: which
+    part holds each firm): block k is the queries of the firms of part k with part k of every kept table, read where it
+    lies; the per-firm tables held here (bids) are cut by the same parts. Only the queries, the bids of a block and the
+    features move."""
+    n = next(iter(there.values())).n
+    q_part = parts_of(queries["enterprise_id"], where, n)
+    rows = [np.flatnonzero(q_part == k) for k in range(n)]
+    held = {}
+    for name, key in PER_FIRM.items():
+        t = None if name in there else _get(tables, name)
+        if t is not None:
+            p = parts_of(t[key], where, n)
+            held[name] = (t, [np.flatnonzero(p == k) for k in range(n)])
+    nonempty = [k for k in range(n) if len(rows[k])]
+
+    def block(j: int):  # part k's handles and the block's own cut of the tables held here
+        k = nonempty[j]
+        own = {name: t.parts[k] for name, t in there.items()}
+        own.update({name: t.iloc[r[k]].reset_index(drop=True) for name, (t, r) in held.items()})
+        return queries.iloc[rows[k]].reset_index(drop=True), own
+
+    return steps.run(steps.Steps(map=_block_features, finalize=_in_query_order), steps.Made(block, len(nonempty)),
+                     eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
+                     eng.share(group_members), eng.share(list_entries(tables), keep=False),
+                     finalize_args=([rows[k] for k in nonempty],), eng=eng, label=label)
 
 
 def _in_query_order(blocks: list, rows: list) -> pd.DataFrame:
@@ -311,13 +372,29 @@ def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
 def written_reasons(items, ids, tables, when, s, lang: str) -> list[str]:
     """Each firm's reasons in `lang`: its heaviest negative records of the longest window (`reasons.record_facts`, always
     shown) and then the model's (`items` from `reason_items`; None: the model gives none), windows stated as dates."""
-    from riskmodels.credit.reasons import record_facts, render_items
+    from riskmodels.credit.reasons import render_items
 
-    facts = record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when,
-                         max(int(w) for w in s.credit.windows), lang)
+    facts = firm_facts(tables, ids, when, max(int(w) for w in s.credit.windows), lang)
     if items is None:
         return [facts.get(str(e), "") for e in ids]
     return [render_items(it, lang, when, facts.get(str(e), "")) for e, it in zip(ids, items)]
+
+
+def firm_facts(tables, ids, when, days: int, lang: str) -> dict:
+    """`reasons.record_facts` of the firms `ids` from the dataset's credit events and inspections: part by part where
+    they are kept on the workers and split alike (a firm's records are all in one part), else from the whole tables."""
+    from riskmodels.credit.reasons import record_facts
+
+    there = [kept(tables, n) for n in ("credit_events", "inspections")]
+    where = part_map(there) if any(t is not None for t in there) else None
+    if where is None:
+        return record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when, days, lang)
+    eng = next(t for t in there if t is not None).eng
+    out: dict = {}
+    for facts in map_parts(record_facts, there, eng.share(np.asarray(ids, dtype=object), keep=False), when, days, lang,
+                           label="record facts"):
+        out.update(facts)  # a firm's records lie in one part: no firm comes twice
+    return out
 
 
 def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,

@@ -209,7 +209,7 @@ def _holds(dataset, directory, names: list) -> bool:
         same = Path(dataset.path).resolve() == Path(directory).resolve()
     except OSError:
         return False
-    return same and all(n in dataset.tables for n in names)
+    return same and all(dataset.has(n) for n in names)  # held here or kept on the workers
 
 
 def default_period(tiers: pd.DataFrame, label: str = "tiers") -> str:
