@@ -542,17 +542,36 @@ def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, 
         assert [t.name for t in kept] == ["credit_events", "inspections"]
         assert [t.n for t in kept] == ([6, 6] if stored == "csv" else [3, 3]) and part_map(kept) is not None
 
-        def whole(self, columns=None):
-            raise AssertionError(f"{self.name} brought to the driver")
+        collect = KeptTable.collect
 
-        monkeypatch.setattr(KeptTable, "collect", whole)
+        def columns_only(self, columns=None):
+            if columns is None:
+                raise AssertionError(f"{self.name} brought to the driver whole")
+            return collect(self, columns)
+
+        monkeypatch.setattr(KeptTable, "collect", columns_only)
         got = _credit_outputs(there, s, model)
     _same_credit(expected, got)
     assert (got["tiers"]["reasons"].str.len() > 0).mean() > 0.5  # record facts written from the parts
-    # the inspection plan takes this dataset as it is (the kept inspections count as held), not a second read
-    from riskmodels.inspection.planner import _holds
+    # the inspection plan takes this dataset as it is (not a second read), the last visits read part by part, and its
+    # decision analysis only the columns it reads: the same plan and report as one process
+    from riskmodels.inspection import make_plan
+    from riskmodels.inspection.analysis import analyse, read_plan
+    from riskmodels.inspection.planner import load_inputs, locate_inputs
 
-    assert _holds(there, data, ["inspections", "roster", "inspectors", "enterprises"])
+    tiers = tmp_path / "tiers.csv"
+    got["tiers"].to_csv(tiers, index=False)
+    here, _ = make_plan(data, tiers, None, "same", tmp_path / "pandas", s)
+    with engine.using(short_of_memory):
+        loaded = load_inputs(locate_inputs(data, tiers), s, dataset=there)
+        assert loaded.dataset is there
+        there_plan, _ = make_plan(data, tiers, None, "same", tmp_path / "dask", s, loaded=loaded)
+        report = analyse(there, [read_plan(tmp_path / "dask")], s)
+    pd.testing.assert_frame_equal(here.visits, there_plan.visits)
+    assert here.summary == there_plan.summary
+    for name, value in analyse(ds, [read_plan(tmp_path / "pandas")], s).items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, report[name], obj=name)
 
 
 def test_part_map_says_where_each_firm_is_only_when_the_tables_are_split_alike():

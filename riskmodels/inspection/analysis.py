@@ -82,6 +82,9 @@ def read_plan(folder) -> PlanFolder:
 INSPECTION_COLUMNS = {"enterprise_id": object, "date": "datetime64[ns]", "department": object, "fail": "int64", "known": bool}
 
 
+INSPECTION_READ = ("enterprise_id", "inspected_on", "department", "result")  # the columns `_inspections` reads
+
+
 def _inspections(inspections: pd.DataFrame | None, results: pd.DataFrame | None) -> pd.DataFrame:
     """The inspections and results as (enterprise_id, date, department, fail, known) rows; with neither (no table, or a
     header only) the same columns with no row: the report then says what it can (planned, roster, estimate notes)."""
@@ -188,7 +191,10 @@ def analyse(tables, plans: list[PlanFolder], settings, results: pd.DataFrame | N
     from riskmodels.inspection.exports import labels_for
 
     labels = labels_for(settings.inspect.department_labels, lang)
-    ins = _inspections(tables.get("inspections"), results)
+    there = tables.kept("inspections") if hasattr(tables, "kept") else None
+    # kept on the workers: only the columns the report reads come here
+    ins = _inspections(tables.get("inspections") if there is None else
+                       there.collect([c for c in INSPECTION_READ if c in there.columns]), results)
     dt, bt, cov, est, plan_rows = [], [], [], [], []
     for plan in plans:
         rows = planned_and_done(plan, ins)

@@ -202,15 +202,17 @@ class PlanInputs:
 
 def plan_inputs(tiers: pd.DataFrame, inspectors: pd.DataFrame, *, policy: Policy | None = None,
                 roster: pd.DataFrame | None = None, inspections: pd.DataFrame | None = None,
-                triggers: pd.DataFrame | None = None, labels: dict | None = None) -> PlanInputs:
-    """The `PlanInputs` of these tables (InputError naming the table when one lacks a column)."""
+                triggers: pd.DataFrame | None = None, labels: dict | None = None, last: dict | None = None) -> PlanInputs:
+    """The `PlanInputs` of these tables (InputError naming the table when one lacks a column). `last`: the
+    `last_visits` of the inspections when already known (read part by part where the inspections are kept on the
+    workers); then `inspections` is not read."""
     policy = policy or Policy.from_settings()
     labels = labels or {}
     tier_of = prepare_tiers(tiers, labels.get("tiers", "tiers"))
     risk = prepare_risk(tiers, policy.risk_column)
     staff = prepare_inspectors(inspectors, policy, labels.get("inspectors", "inspectors"))
     trig = collect_triggers(tiers, triggers, policy.trigger_column, labels)
-    last = last_visits(inspections)
+    last = last_visits(inspections) if last is None else last
     pop, untiered = population(tier_of, staff, roster, policy, labels)  # 1
     return PlanInputs(tier_of, risk, staff, trig, last, pop, untiered)
 

@@ -21,8 +21,9 @@ from features.core.errors import InputError
 from features.core.settings import ColumnsSettings, Settings, ValidateSettings
 from features.io.dataset import find_tables, load_dataset
 from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
+from features.io.kept import map_parts, part_map
 from features.io.read import read_raw
-from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, plan_inputs
+from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, last_visits, plan_inputs
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
@@ -160,9 +161,16 @@ class Loaded:
         if key not in self.prepared:
             tiers, moved = apply_lists(self.tiers, self.lists)
             ds = self.dataset
+            there = ds.kept("inspections") if hasattr(ds, "kept") else None
+            if there is not None and part_map([there]) is not None:  # a firm's visits all in one part
+                last, inspections = {}, None
+                for part in map_parts(last_visits, [there], label="last visits"):
+                    last.update(part)
+            else:
+                last, inspections = None, ds.get("inspections")
             self.prepared[key] = (plan_inputs(tiers, ds.require("inspectors"), policy=policy, roster=ds.get("roster"),
-                                              inspections=ds.get("inspections"), triggers=self.triggers,
-                                              labels=self.labels), moved)
+                                              inspections=inspections, triggers=self.triggers, labels=self.labels,
+                                              last=last), moved)
         return self.prepared[key]
 
     def check_same(self, inputs: Inputs, settings: Settings) -> None:
