@@ -238,6 +238,10 @@ def _block_features(block, model, tables: dict, spec: dict, collusion_scores, gr
     """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features, and
     with a `model` its probability (column `__probability`), with the tables every block shares (`tables`)."""
     queries, own = block
+    if own:  # a few firms (a training sample) in a whole part: only their records are read
+        firms = pd.unique(queries["enterprise_id"].astype(str))
+        own = {name: t[t[PER_FIRM[name]].astype(str).isin(firms)].reset_index(drop=True) if len(firms) < len(t) // 10
+               else t for name, t in own.items()}
     feats = build_features({**tables, **own} if own else tables, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"),
                            list_entries=list_entries).reset_index(drop=True)
