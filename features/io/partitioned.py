@@ -5,7 +5,8 @@ Validation is written as steps (`features.engine.steps`): the map step prepares 
 and identical rows share their key, so duplicates meet in one partition; the reference checks get the accepted ids of
 the referenced tables); the finalize step merges the partitions with the one order-restoring merge (accepted rows in
 file order, rejects by row, notes added up in the one-pass order, read counts added). With one partition (the pandas
-engine) it is `prepare` itself.
+engine) it is `prepare` itself. With `keep` (the per-firm record tables on a parallel engine) the accepted rows stay
+on the workers and only the rejects, notes, counts and each part's keys come back (`_kept`: a `KeptTable`).
 """
 from __future__ import annotations
 
@@ -158,7 +159,7 @@ def _merged_parts(results: list):
 
 def _light(result) -> tuple:
     """What of a validated part comes to the driver when its rows stay on the worker: its `Prepared` without rows, the
-    number of rows, its distinct keys (as text) and, for a part of a folder, the key values of all its rows."""
+    number of rows and, for a part of a folder, the key values of all its rows (for `_merged_parts`' check)."""
     from features.io.prepare import Prepared
 
     p, frame = result[0], result[0].frame
