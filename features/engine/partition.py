@@ -31,7 +31,12 @@ def partition_of(values: pd.Series, n: int) -> np.ndarray:
 
 def partition_rows(values: pd.Series, n: int) -> list[np.ndarray]:
     """The row positions of each of `n` hash partitions of `values` (as `split_frame` cuts them), ascending."""
-    part = partition_of(values, n)
+    return rows_by_part(partition_of(values, n), n)
+
+
+def rows_by_part(part: np.ndarray, n: int) -> list[np.ndarray]:
+    """The row positions of each part 0..n-1, given each row's part number (ascending within a part)."""
+    part = np.asarray(part, dtype=np.int64)
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(n + 1))
     return [order[bounds[i]:bounds[i + 1]] for i in range(n)]

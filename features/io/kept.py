@@ -36,7 +36,7 @@ class KeptTable:
     rows: list  # handles of each part's row numbers in the file (what restores file order)
     keys: list  # per part, its distinct key values as text (here, in the driver)
     sizes: list  # rows per part
-    meta: pd.DataFrame  # no rows, the columns and dtypes of the table
+    meta: pd.DataFrame  # no rows: the table's columns (with the first part's dtypes)
     eng: object
 
     def __len__(self) -> int:
@@ -49,10 +49,6 @@ class KeptTable:
     @property
     def columns(self) -> pd.Index:
         return self.meta.columns
-
-    @property
-    def empty(self) -> bool:
-        return len(self) == 0
 
     def collect(self, columns: list | None = None) -> pd.DataFrame:
         """The whole table here, as a one-pass load gives it (rows in file order, the dtypes of the parts that hold

@@ -21,6 +21,7 @@ from features import engine
 from features.engine import steps
 from features.enterprise import enterprise_features, risk_directions, serious_list_entries
 from features.core.errors import InputError
+from features.engine.partition import rows_by_part
 from features.io.kept import kept, map_parts, part_map, parts_of
 from riskmodels.credit import monitor
 from riskmodels.credit.evaluate import make_model
@@ -183,8 +184,8 @@ def enterprise_ids(tables) -> np.ndarray:
     if ent is not None and len(ent):
         ids = pd.unique(ent["enterprise_id"].astype(str))
     else:
-        parts = [kept(tables, n).collect(["enterprise_id"]) if kept(tables, n) is not None else _get(tables, n)
-                 for n in ("credit_events", "inspections")]
+        parts = [t.collect(["enterprise_id"]) if t is not None else _get(tables, n)
+                 for n, t in ((n, kept(tables, n)) for n in ("credit_events", "inspections"))]
         ids = pd.unique(pd.concat([p["enterprise_id"].astype(str) for p in parts if p is not None] or [pd.Series([], dtype=str)]))
     if len(ids) == 0:
         raise InputError("enterprises: no enterprise to tier")
@@ -275,7 +276,7 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
         return block.reset_index(drop=True)
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
-    there = {name: kept(tables, name) for name in PER_FIRM if kept(tables, name) is not None}
+    there = {name: t for name, t in ((name, kept(tables, name)) for name in PER_FIRM) if t is not None}
     where = part_map(list(there.values())) if there else None
     if where is not None:
         return _features_by_part(tables, spec, queries, there, where, whole, model, collusion_scores, group_members,
@@ -327,14 +328,12 @@ def _features_by_part(tables, spec: dict, queries: pd.DataFrame, there: dict, wh
     lies; the per-firm tables held here (bids) are cut by the same parts. Only the queries, the bids of a block and the
     features move."""
     n = next(iter(there.values())).n
-    q_part = parts_of(queries["enterprise_id"], where, n)
-    rows = [np.flatnonzero(q_part == k) for k in range(n)]
+    rows = rows_by_part(parts_of(queries["enterprise_id"], where, n), n)
     held = {}
     for name, key in PER_FIRM.items():
         t = None if name in there else _get(tables, name)
         if t is not None:
-            p = parts_of(t[key], where, n)
-            held[name] = (t, [np.flatnonzero(p == k) for k in range(n)])
+            held[name] = (t, rows_by_part(parts_of(t[key], where, n), n))
     nonempty = [k for k in range(n) if len(rows[k])]
 
     def block(j: int):  # part k's handles and the block's own cut of the tables held here
