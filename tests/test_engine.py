@@ -555,7 +555,7 @@ def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, 
     assert (got["tiers"]["reasons"].str.len() > 0).mean() > 0.5  # record facts written from the parts
     # the inspection plan takes this dataset as it is (not a second read), the last visits read part by part, and its
     # decision analysis only the columns it reads: the same plan and report as one process
-    from riskmodels.inspection import make_plan
+    from riskmodels.inspection import make_plan, verify_plan
     from riskmodels.inspection.analysis import analyse, read_plan
     from riskmodels.inspection.planner import load_inputs, locate_inputs
 
@@ -567,6 +567,12 @@ def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, 
         assert loaded.dataset is there
         there_plan, _ = make_plan(data, tiers, None, "same", tmp_path / "dask", s, loaded=loaded)
         report = analyse(there, [read_plan(tmp_path / "dask")], s)
+        # a verification reads the files again: the inspections are validated on the workers and stay there (the
+        # small tables are read here), and the plans of both engines re-derive
+        again = load_inputs(locate_inputs(data, tiers), s).dataset
+        assert set(again.kept_tables) == {"inspections"} and {"roster", "inspectors", "enterprises"} <= set(again.tables)
+        for plan in ("dask", "pandas"):
+            verify_plan(tmp_path / plan)
     pd.testing.assert_frame_equal(here.visits, there_plan.visits)
     assert here.summary == there_plan.summary
     for name, value in analyse(ds, [read_plan(tmp_path / "pandas")], s).items():

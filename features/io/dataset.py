@@ -141,11 +141,15 @@ def find_tables(path: Path) -> dict:
     return found
 
 
-def load_dataset(path, settings: Settings | None = None, tables=None, require=()) -> Dataset:
+def load_dataset(path, settings: Settings | None = None, tables=None, require=(), spread: bool = True) -> Dataset:
     """Load and prepare the canonical tables in directory `path`.
 
     `tables` restricts loading to those names (plus the tables they reference, for the reference checks); `require` names
-    tables that must be present. File and column problems raise InputError; row problems go to `Dataset.rejects`."""
+    tables that must be present. File and column problems raise InputError; row problems go to `Dataset.rejects`.
+    `spread=False`: on a parallel engine only the record tables it keeps (`KEPT`) are validated on the workers (and stay
+    there); the other tables are read and validated whole in this process, in one pass (small tables a stage needs
+    whole here, which a partitioned validation would only send out and bring back)."""
+    from features import engine
     settings = settings or Settings()
     path = Path(path)
     if not path.exists():
@@ -176,10 +180,13 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         mapping = getattr(settings.columns, name)
         # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
         keep = keep_n is not None and name in KEPT
-        prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known, keep=keep), "parquet"
+        eng = engine.current() if keep or spread else engine.PandasEngine()
+        prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known, eng=eng,
+                                           keep=keep), "parquet"
         if prepared is None:
             raw = read_raw(found[name], max_field=settings.validate.max_field_bytes)
-            prepared = prepare_split(raw, table, settings.validate, mapping, known, keep=keep, n=keep_n if keep else None)
+            prepared = prepare_split(raw, table, settings.validate, mapping, known, eng=eng, keep=keep,
+                                     n=keep_n if keep else None)
             encoding = raw.encoding
             del raw
         if isinstance(prepared.frame, KeptTable):

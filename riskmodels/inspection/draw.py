@@ -139,23 +139,33 @@ def collect_triggers(tiers: pd.DataFrame, triggers: pd.DataFrame | None, column:
 
 
 def last_visits(inspections: pd.DataFrame | None) -> dict:
-    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit.
-    Each distinct id text is cleaned once (an inspection history repeats its firms and inspector lists many times)."""
+    """enterprise_id -> (date of the last visit, set of its inspector ids); several rows on the last date are one visit."""
+    return visits_of(last_visit_rows(inspections))
+
+
+def last_visit_rows(inspections: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of each firm's last visit date: `e` (the firm's id as text), `d` (the date), `i` (its inspector ids as
+    given). A firm's result reads only its own rows, so the rows of a table split by firm are those of its parts
+    concatenated (one small frame per part crosses the network, not a dictionary of sets, which Dask serialises item
+    by item). Each distinct id text is cleaned once (a history repeats its firms many times)."""
     if inspections is None or not len(inspections):
-        return {}
+        return pd.DataFrame({"e": pd.Series([], dtype=object), "d": pd.Series([], dtype="datetime64[ns]"),
+                             "i": pd.Series([], dtype=object)})
     dates = pd.to_datetime(inspections["inspected_on"], errors="coerce")
     codes, firms = pd.factorize(inspections["enterprise_id"])  # each distinct id read once; missing -> code -1 -> ""
     ids = np.array([cell_text(v) for v in firms] + [""], dtype=object)[codes]
     df = pd.DataFrame({"e": pd.Series(ids, index=inspections.index), "d": dates,
                        "i": inspections["inspector_ids"] if "inspector_ids" in inspections.columns else ""})
     df = df[df["d"].notna()]
-    if not len(df):
-        return {}
     last = df.groupby("e")["d"].transform("max")
-    df = df[df["d"] == last]
+    return df[df["d"] == last].reset_index(drop=True)
+
+
+def visits_of(rows: pd.DataFrame) -> dict:
+    """`last_visits` from `last_visit_rows` (of one table, or of its parts concatenated)."""
     out = {}
     who: dict = {}
-    for e, d, ins in zip(df["e"].to_numpy(), df["d"].dt.date.to_numpy(), df["i"].to_numpy(dtype=object)):
+    for e, d, ins in zip(rows["e"].to_numpy(), rows["d"].dt.date.to_numpy(), rows["i"].to_numpy(dtype=object)):
         k = ins if isinstance(ins, str) else cell_text(ins)
         p = who.get(k)
         if p is None:

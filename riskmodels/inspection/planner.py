@@ -23,7 +23,7 @@ from features.io.dataset import find_tables, load_dataset
 from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
 from features.io.kept import map_parts, part_map
 from features.io.read import read_raw
-from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, last_visits, plan_inputs
+from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, last_visit_rows, plan_inputs, visits_of
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
                                            plan_csv_frame, presentation, presentation_difference, read_workbook,
@@ -163,9 +163,8 @@ class Loaded:
             ds = self.dataset
             there = ds.kept("inspections") if hasattr(ds, "kept") else None
             if there is not None and part_map([there]) is not None:  # a firm's visits all in one part
-                last, inspections = {}, None
-                for part in map_parts(last_visits, [there], label="last visits"):
-                    last.update(part)
+                inspections = None
+                last = visits_of(pd.concat(map_parts(last_visit_rows, [there], label="last visits"), ignore_index=True))
             else:
                 last, inspections = None, ds.get("inspections")
             self.prepared[key] = (plan_inputs(tiers, ds.require("inspectors"), policy=policy, roster=ds.get("roster"),
@@ -190,17 +189,17 @@ def load_inputs(inputs: Inputs, settings: Settings, dataset=None) -> Loaded:
     passes the result to `make_plan(loaded=...)` and `simulate_plans(loaded=...)`; `verify_plan` always reads the
     published files again.
 
-    The tables are read and validated in this process in one pass on either engine: they are small per-firm tables
-    (roster, inspections, inspectors, registry) that the draw needs whole here (quotas, triggers, inspectors), so
-    validating them per partition on Dask workers only to bring them back costs more than it gives. `dataset`: the
+    The small tables (roster, inspectors, registry) are read and validated in this process in one pass on either
+    engine: the draw needs them whole here (quotas, triggers, inspectors), so validating them per partition on Dask
+    workers only to bring them back costs more than it gives. On a parallel engine the inspections (a record table,
+    7 million rows in a province) are validated on the workers and stay there (`load_dataset(spread=False)`); the
+    draw reads their last visits part by part. `dataset`: the
     same directory already loaded with the same `settings` (the demo's validated dataset, which holds these tables):
     its tables are used instead of reading and validating the files a second time (the files are still hashed)."""
-    from features import engine
 
     present = [n for n, p in inputs.tables.items() if p is not None]
     if not _holds(dataset, inputs.data_dir, present):
-        with engine.using(engine.PandasEngine()):
-            dataset = load_dataset(inputs.data_dir, settings, tables=present)
+        dataset = load_dataset(inputs.data_dir, settings, tables=present, spread=False)
     ds = dataset
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from riskmodels.inspection.draw import draw_plan
 from riskmodels.inspection.policy import Policy
-from riskmodels.inspection.draw import last_visits
+from riskmodels.inspection.draw import last_visit_rows, last_visits, visits_of
 from riskmodels.inspection.randomness import seed_key
 from tests.riskmodels.inspection.city import PERIOD, check_constraints, city, draw
 
@@ -101,6 +101,9 @@ def test_last_visits_read_messy_history_rows():
     assert last_visits(arrow) == {"E1": (date(2026, 3, 1), {"a", "b", "c", "d"}), "E2": (date(2026, 2, 1), set())}
     assert last_visits(h.drop(columns="inspector_ids"))["E1"] == (date(2026, 3, 1), set())
     assert last_visits(h.iloc[:0]) == {} and last_visits(None) == {}
+    # a history split by firm (as the workers keep it): each part's last-visit rows, concatenated, give the same
+    parts = [h.iloc[[4, 0, 7, 2, 1, 5]], h.iloc[[3, 6]], h.iloc[:0]]  # every row of a firm in one part
+    assert visits_of(pd.concat([last_visit_rows(p) for p in parts], ignore_index=True)) == last_visits(h)
 
 
 def test_a_tier_only_if_triggered_and_triggers_force_inclusion():
