@@ -49,6 +49,7 @@ def bidder_stats(bids: pd.DataFrame) -> pd.DataFrame:
 
 
 PAIR_EXTRA = ("ratio_sd", "gap_mean", "shared_meta_tenders")
+EVIDENCE_READ = ("co_bids", "wins_a", "wins_b", "co_bid_rate", *PAIR_EXTRA)  # the pair evidence columns read here
 
 
 def one_bid_per_firm(bids: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +81,7 @@ def cobid_pairs(bids: pd.DataFrame, min_cobids: int = 1, evidence: pd.DataFrame 
     if evidence is None:
         from features.evidence.pairs import bidder_pairs
 
-        evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)))
+        evidence = bidder_pairs(one_bid_per_firm(bids), min_co_bids=max(1, int(min_cobids)), columns=EVIDENCE_READ)
     e = evidence[evidence["co_bids"] >= min_cobids]
     a_won = e["wins_a"].fillna(0).to_numpy(float)
     b_won = e["wins_b"].fillna(0).to_numpy(float)

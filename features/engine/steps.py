@@ -167,7 +167,8 @@ def merge(parts: list, rows: list | None = None, sort: list | None = None, share
     the non-empty parts are concatenated and put in the order of `rows` (each part's input row positions or row numbers:
     rows come back in the input's order) or of the columns `sort` (a stable sort; ties keep partition order), on a fresh
     RangeIndex. A column missing in every row of a part takes the dtype of the parts that hold it; categorical columns
-    get the categories of the whole (one sorted set for the columns of `shared_categories`)."""
+    get the categories of the whole (one sorted set for the columns of `shared_categories`), except those every part
+    holds over one sorted set of categories already, which keep it (and sort by their codes, as by their text)."""
     parts = list(parts)
     if len(parts) == 1:
         return parts[0]
@@ -176,6 +177,9 @@ def merge(parts: list, rows: list | None = None, sort: list | None = None, share
         return parts[0].iloc[:0].reset_index(drop=True) if parts else pd.DataFrame()
     first = parts[keep[0]]
     categorical = [c for c in first.columns if isinstance(first[c].dtype, pd.CategoricalDtype)]
+    # categoricals every part holds over the same categories sorted as text: kept as they are, sorted by their codes
+    coded = {c for c in categorical if first[c].cat.categories.is_monotonic_increasing
+             and all(parts[i][c].dtype == first[c].dtype for i in keep)}
     out = pd.concat([parts[i] for i in keep], ignore_index=True)
     for c in out.columns:
         if c in categorical:
@@ -186,13 +190,15 @@ def merge(parts: list, rows: list | None = None, sort: list | None = None, share
     if rows is not None:
         order = np.argsort(np.concatenate([np.asarray(rows[i]) for i in keep]), kind="stable")
     elif sort:
-        codes = [pd.factorize(out[c].astype(str) if c in categorical else out[c], sort=True)[0] for c in sort]
+        codes = [out[c].cat.codes.to_numpy() if c in coded else
+                 pd.factorize(out[c].astype(str) if c in categorical else out[c], sort=True)[0] for c in sort]
         order = np.lexsort(codes[::-1])
     else:
         order = None
     if order is not None and not (order[1:] > order[:-1]).all():
         out = out.iloc[order].reset_index(drop=True)
-    if shared_categories:
+    if shared_categories and not (set(shared_categories) <= coded
+                                  and len({out[c].dtype for c in shared_categories}) == 1):  # else shared already
         ids = pd.Index(pd.concat([out[c].astype(object) for c in shared_categories]).dropna().unique()).sort_values()
         for c in shared_categories:
             out[c] = pd.Categorical(out[c].astype(object), categories=ids)

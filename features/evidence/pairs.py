@@ -442,17 +442,32 @@ def _pairs_part(part: tuple, options: dict):
     return pair_partials(pairs), len(pairs)
 
 
-def _pairs_bucket(pieces: list, tenders_per_bidder: pd.Series, min_co_bids: int) -> pd.DataFrame:
-    """The combine step: the bidder pairs of one bucket, its partials from every partition combined and finalised."""
+def _pairs_bucket(pieces: list, tenders_per_bidder: pd.Series, min_co_bids: int, columns: tuple | None = None
+                  ) -> pd.DataFrame:
+    """The combine step: the bidder pairs of one bucket, its partials from every partition combined and finalised,
+    cut to `columns` (with the ids) when given. The ids become categoricals over every bidder of the bids (the index
+    of `tenders_per_bidder`, sorted as text): the categories one pass gives, and what crosses to the driver is two
+    integer codes per pair, not two strings."""
     partial = pieces[0] if len(pieces) == 1 else combine_partials(pieces)
     out = finalize_pairs(partial, tenders_per_bidder)
     if min_co_bids > 1:
         out = out[out["co_bids"] >= min_co_bids]
-    return out.reset_index(drop=True)
+    if columns is not None:
+        out = out[["bidder_a", "bidder_b", *(c for c in columns if c in out.columns and c not in ("bidder_a", "bidder_b"))]]
+    ids = tenders_per_bidder.index.rename("bidder_id")  # as the one pass names them (from the bids column)
+    return out.assign(bidder_a=_over(out["bidder_a"], ids), bidder_b=_over(out["bidder_b"], ids)).reset_index(drop=True)
+
+
+def _over(col: pd.Series, ids: pd.Index) -> pd.Categorical:
+    """`col` (ids as text, or a categorical of them) as a categorical over the categories `ids`."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.set_categories(ids).array  # recoded through the categories, not row by row
+    return pd.Categorical(as_text(col), dtype=pd.CategoricalDtype(ids))
 
 
 def _pairs_in_order(tables: list) -> pd.DataFrame:
-    """The finalize step: the buckets' pairs sorted by (bidder_a, bidder_b), the ids categoricals over every id."""
+    """The finalize step: the buckets' pairs sorted by (bidder_a, bidder_b), the ids categoricals over every bidder
+    (the buckets share them: the merge sorts by their codes)."""
     return merge(tables, sort=["bidder_a", "bidder_b"], shared_categories=("bidder_a", "bidder_b")).reset_index(drop=True)
 
 
@@ -467,29 +482,33 @@ def pair_options(settings) -> dict:
 
 
 def counted_bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, min_co_bids: int = 1, eng=None,
-                         **pair_options) -> tuple[int, pd.DataFrame]:
+                         columns: tuple | None = None, **pair_options) -> tuple[int, pd.DataFrame]:
     """(number of bid pairs, `bidder_pairs`) computed by `PAIR_STEPS` per tender partition on `eng` (default: the
-    current engine)."""
+    current engine). `columns`: only these columns besides the ids come back (cut where the pairs are made: a
+    province has millions of pairs, and the bidder graph reads nine of their columns)."""
     if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
         raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
     eng = eng or engine.current()
     parts = made_split("tender_id", bids, bid_items, eng=eng)  # (bids, items) of a partition, cut in turn
-    tpb = eng.share(tenders_per_bidder(bids), keep=False)  # a tender lies in one partition: the whole-table counts
-    table, counts = run(PAIR_STEPS, parts, pair_options, combine_args=(tpb, int(min_co_bids)), eng=eng)
+    # a tender lies in one partition: the whole-table counts, by bidder id sorted as text (the ids' categories)
+    tpb = eng.share(tenders_per_bidder(bids).sort_index(), keep=False)
+    table, counts = run(PAIR_STEPS, parts, pair_options, combine_args=(tpb, int(min_co_bids), columns), eng=eng)
     return int(sum(counts)), table
 
 
 def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, pairs: pd.DataFrame | None = None,
-                 min_co_bids: int = 1, eng=None, **pair_options) -> pd.DataFrame:
-    """Evidence per unordered bidder pair across tenders (module doc for the columns), sorted by bidder_a, bidder_b.
+                 min_co_bids: int = 1, eng=None, columns: tuple | None = None, **pair_options) -> pd.DataFrame:
+    """Evidence per unordered bidder pair across tenders (module doc for the columns), sorted by bidder_a, bidder_b;
+    the ids are categoricals over every bidder of `bids`. `columns`: only these besides the ids.
 
     `pairs` reuses a `bid_pairs` frame already computed from the same bids (the map step done: it is combined and
     finalised here); else `PAIR_STEPS` run on `eng` with `pair_options` for `bid_pairs`."""
     if pairs is None:
-        return counted_bidder_pairs(bids, bid_items, min_co_bids=min_co_bids, eng=eng, **pair_options)[1]
+        return counted_bidder_pairs(bids, bid_items, min_co_bids=min_co_bids, eng=eng, columns=columns,
+                                    **pair_options)[1]
     if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
         raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
-    return _pairs_bucket([pair_partials(pairs)], tenders_per_bidder(bids), int(min_co_bids))
+    return _pairs_bucket([pair_partials(pairs)], tenders_per_bidder(bids).sort_index(), int(min_co_bids), columns)
 
 
 def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None) -> tuple[int, pd.DataFrame]:
