@@ -149,8 +149,7 @@ def stage_flags(d: Demo) -> dict:
 def stage_graphs(d: Demo) -> dict:
     """Bidder graphs, suspicious groups and their recovery of the planted cartels."""
     from features.io.export import write_table
-    from graphs import export
-    from graphs.pipeline import annotated_graph
+    from graphs.pipeline import write_bidder_graph
 
     g = d.need("ev", "validate").graph
     groups, bg = g.groups, g.graphs
@@ -159,10 +158,9 @@ def stage_graphs(d: Demo) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     write_table(groups, folder / "groups.csv")
     d.output("suspicious bidder groups", folder / "groups.csv")
-    G = annotated_graph(bg, groups, d.settings)
-    export.write_graph(G, folder / "bidders.graphml")
+    res = write_bidder_graph(bg, groups, folder / "bidders.graphml", d.settings)
     d.output("bidder graph (GraphML, open in Gephi)", folder / "bidders.graphml")
-    res = {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": int(len(groups))}
+    res["groups"] = int(len(groups))
     res.update(cartels_recovered(groups, d.data))
     return res
 

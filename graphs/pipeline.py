@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from features.core.errors import InputError
@@ -57,14 +58,45 @@ def annotated_graph(bg, groups: pd.DataFrame, settings=None) -> nx.Graph:
     return G
 
 
+def annotated_tables(bg, groups: pd.DataFrame, settings=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The annotated combined graph as (nodes, edges) tables for `export.write_graphml_table`: the nodes and
+    attributes of `annotated_graph` (every bidder; `n_bids`, `n_wins`, the registry's text for firms in the registry,
+    the per-bidder graph features), the edges of `bg.edges` with their attributes as `graph_from_edges` types them."""
+    nodes = bg.stats[["bidder_id", "n_bids", "n_wins"]]
+    if bg.registry is not None:
+        text = [c for c in bg.registry.columns if c != "enterprise_id"]
+        reg = bg.registry.assign(**{c: bg.registry[c].astype("string").fillna("") for c in text})
+        nodes = nodes.merge(reg.rename(columns={"enterprise_id": "bidder_id"}), on="bidder_id", how="left")
+    bf = tables.bidder_features(bg, groups, settings)
+    nodes = nodes.merge(bf.drop(columns=["n_bids", "n_wins"]), on="bidder_id", how="left")
+    nodes = nodes.rename(columns={"bidder_id": "id"})
+    e = bg.edges
+    cols = {"source": e["bidder_a"].astype(str), "target": e["bidder_b"].astype(str)}
+    for c in groups_mod.EDGE_COLUMNS:
+        cols[c] = (e[c].astype(np.int64) if c in groups_mod._EDGE_INTS else e[c].astype(str)
+                   if c in groups_mod._EDGE_TEXT else e[c].astype(np.float64))
+    return nodes.reset_index(drop=True), pd.DataFrame(cols)
+
+
+def write_bidder_graph(bg, groups: pd.DataFrame, out, settings=None) -> dict:
+    """The annotated combined graph to GraphML (written from the tables, `annotated_tables`) or GEXF (through
+    networkx, `annotated_graph`) by the extension, the relation columns' zeros left to the keys' defaults:
+    {"nodes": ..., "edges": ...}. Every bidder is a node."""
+    if export.graph_format(out) == "graphml":
+        nodes, edges = annotated_tables(bg, groups, settings)
+        export.write_graphml_table(nodes, edges, out, edge_defaults=RELATION_DEFAULTS)
+        return {"nodes": len(nodes), "edges": len(edges)}
+    G = annotated_graph(bg, groups, settings)
+    export.write_graph(G, out, edge_defaults=RELATION_DEFAULTS)
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+
+
 def build_graph(ds, out, settings=None) -> dict:
     """`graph build`: the annotated combined graph to GraphML or GEXF (by extension). Every bidder is a node."""
     ds = dataset(ds, settings)
     export.graph_format(out)
     g, bg, t = analyse(ds, settings)
-    G = annotated_graph(bg, g, settings)
-    export.write_graph(G, out, edge_defaults=RELATION_DEFAULTS)
-    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "groups": len(g), "out": str(out), **t}
+    return {**write_bidder_graph(bg, g, out, settings), "groups": len(g), "out": str(out), **t}
 
 
 def find_groups(ds, out, settings=None, pictures: Path | None = None, top: int = 10) -> dict:
