@@ -7,7 +7,8 @@ so every consumer of one `Evidence` sees the same tables and none is computed tw
 
 - `screens`: the tender screens (`features.evidence.screens.tender_screens`), shared by the tender feature table and the
   group scores (the tightness of a group's prices);
-- `bid_pairs`: the pairs of bids within a tender (`features.evidence.pairs.bid_pairs`), aggregated per tender for the models;
+- `pair_table`: the pairs of bids within a tender (`features.evidence.pairs.bid_pairs`), aggregated per tender for the
+  models where they are made (only one row per tender comes back);
 - `flags`: the red flags (`features.evidence.flags.collusion_flags`) as a `Flags` record, `findings` their tender-level rows;
 - `graph`: the bidder graph and its ranked groups (`graphs.pipeline.analyse`) as a `GraphEvidence` record, which holds
   the registry and metadata `relations` and the `groups`;
@@ -162,13 +163,14 @@ class Evidence:
         return tender_screens(self.bids)
 
     @cached_property
-    def bid_pairs(self) -> pd.DataFrame | None:
-        """The pairs of bids within each tender (`features.evidence.pairs.bid_pairs`); None when bids carry no bidder ids."""
+    def pair_table(self) -> pd.DataFrame | None:
+        """The pairs of bids within each tender aggregated per tender (`riskmodels.collusion.tables.pair_aggregates`,
+        on the engine: the pairs stay where they are made); None when bids carry no bidder ids."""
         if "bidder_id" not in self.bids.columns:
             return None
-        from features.evidence.pairs import bid_pairs
+        from riskmodels.collusion.tables import pair_aggregates
 
-        return bid_pairs(self.bids)
+        return pair_aggregates(self.bids)
 
     def screens_table(self, market: str | None = None) -> pd.DataFrame:
         """What `collusion screens` writes: screens, bid progressions and market-relative screens (`[screens]`
@@ -248,7 +250,7 @@ class Evidence:
         if key not in self._tables:
             t = tender_feature_table(
                 self.bids, self.get("tenders"), flags=flag_table(self.findings) if flags else None,
-                graph=g.tender_features if g is not None else None, pairs=self.bid_pairs, market=market,
+                graph=g.tender_features if g is not None else None, pair_table=self.pair_table, market=market,
                 screens=self.screens)
             if flags:  # every flag that ran has its column, 0 where it found nothing (`batch.complete_flags`)
                 found = [] if self.findings is None or not len(self.findings) else list(

@@ -116,9 +116,12 @@ def _outputs(ds, settings, model):
     from features.evidence.screens import screens_with_settings
     from riskmodels.credit.pipeline import tier_dataset, training_table
 
+    from riskmodels.collusion.tables import pair_aggregates
+
     bids = ds.get("bids")
     n, pairs = pair_evidence(bids, ds.get("bid_items"), settings)
     return {"screens": screens_with_settings(bids, ds.get("tenders"), settings), "pairs": pairs, "n_pairs": n,
+            "pair_table": pair_aggregates(bids),
             "tiers": tier_dataset(model, ds, settings), "train": training_table(ds, settings, max_rows=2000, seed=1)}
 
 
@@ -126,7 +129,9 @@ def _same(a: dict, b: dict) -> None:
     assert a["n_pairs"] == b["n_pairs"]
     assert {"rd_rank", "rd_dm", "market_n"} <= set(a["screens"].columns)  # ranked per market-year on the engine too
     pd.testing.assert_frame_equal(a["screens"], b["screens"])
-    pd.testing.assert_frame_equal(a["pairs"], b["pairs"], check_exact=False, rtol=1e-12, check_categorical=False)
+    pd.testing.assert_frame_equal(a["pairs"], b["pairs"], check_exact=False, rtol=1e-12)  # ids: the same categories
+    pd.testing.assert_frame_equal(a["pair_table"], b["pair_table"])  # per tender, where the pairs of bids were made
+    assert a["pair_table"]["pair_share_meta"].notna().all()
     pd.testing.assert_frame_equal(a["tiers"], b["tiers"])
     pd.testing.assert_frame_equal(a["train"], b["train"])
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.core.errors import InputError
+from features.engine.steps import Steps
 
 # bid screens (spread, skewness, relative distances ...) are undefined or degenerate below three bids: the collusion
 # tables leave them missing there (features.evidence.screens defines some from two bids), so no model learns from them, no score
@@ -63,14 +64,25 @@ def auction_features(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) ->
     return out
 
 
-def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close: float = 0.005) -> pd.DataFrame:
+def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close: float = 0.005, eng=None
+                    ) -> pd.DataFrame:
     """Bid-pair evidence per tender: `pair_min_gap` (smallest relative gap between two bids), `pair_share_close` (share of
     pairs within `close` of each other), `pair_max_same_meta` (most shared metadata fields on one pair),
-    `pair_share_meta` (share of pairs sharing any metadata). Uses `features.evidence.pairs.bid_pairs` (given or computed)."""
-    from features.evidence.pairs import bid_pairs
+    `pair_share_meta` (share of pairs sharing any metadata), sorted by tender. From `pairs` (a
+    `features.evidence.pairs.bid_pairs` frame of `bids`) when given; else computed on `eng` (default: the current
+    engine) per tender partition (`PAIR_AGGREGATE_STEPS`): the pairs of bids (millions in a province) never leave the
+    partition that made them, only one row per tender comes back."""
+    if pairs is not None:
+        return _metadata_known(_aggregates(pairs, close))
+    from features import engine
+    from features.engine.steps import made_split, run
 
-    if pairs is None:
-        pairs = bid_pairs(bids)
+    eng = eng or engine.current()
+    return run(PAIR_AGGREGATE_STEPS, made_split("tender_id", bids, eng=eng), close, eng=eng)
+
+
+def _aggregates(pairs: pd.DataFrame, close: float) -> pd.DataFrame:
+    """`pair_aggregates` of the tenders of `pairs`, before the market-wide metadata rule (`_metadata_known`)."""
     if len(pairs) == 0:
         return pd.DataFrame({"tender_id": pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in PAIR_AGG}})
     p = pd.DataFrame({"tender_id": _ids(pairs["tender_id"]), "gap": pairs["price_gap"].to_numpy(dtype=float)})
@@ -80,9 +92,31 @@ def pair_aggregates(bids: pd.DataFrame, pairs: pd.DataFrame | None = None, close
     g = p.groupby("tender_id", sort=True)
     out = pd.DataFrame({"pair_min_gap": g["gap"].min(), "pair_share_close": g["close"].mean(),
                         "pair_max_same_meta": g["meta"].max(), "pair_share_meta": g["any"].mean()})
-    if not (meta > 0).any():  # no metadata in this market: say unknown, not zero
-        out[["pair_max_same_meta", "pair_share_meta"]] = np.nan
     return out.reset_index()
+
+
+def _metadata_known(out: pd.DataFrame) -> pd.DataFrame:
+    """No pair shares metadata anywhere in the table (a market without metadata): say unknown, not zero."""
+    if len(out) and not (out["pair_max_same_meta"] > 0).any():
+        out[["pair_max_same_meta", "pair_share_meta"]] = np.nan
+    return out
+
+
+def _aggregates_part(bids: pd.DataFrame, close: float) -> pd.DataFrame:
+    """The map step: the pairs of bids of one tender partition, aggregated per tender there."""
+    from features.evidence.pairs import bid_pairs
+
+    return _aggregates(bid_pairs(bids), close)
+
+
+def _aggregates_in_order(parts: list) -> pd.DataFrame:
+    """The finalize step: the partitions' tenders in tender order, then the market-wide metadata rule."""
+    from features.engine.steps import merge
+
+    return _metadata_known(merge(parts, sort=["tender_id"]).reset_index(drop=True))
+
+
+PAIR_AGGREGATE_STEPS = Steps(map=_aggregates_part, finalize=_aggregates_in_order, label="pair evidence per tender")
 
 
 def bid_list_facts(bids: pd.DataFrame, tenders: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -124,19 +158,22 @@ def _market_tenders(tenders: pd.DataFrame | None, market: str | None) -> pd.Data
 
 def tender_feature_table(bids: pd.DataFrame, tenders: pd.DataFrame | None = None, *, flags: pd.DataFrame | None = None,
                          graph: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None, use_pairs: bool = True,
-                         market: str | None = None, min_bids: int = 1, screens: pd.DataFrame | None = None) -> pd.DataFrame:
+                         market: str | None = None, min_bids: int = 1, screens: pd.DataFrame | None = None,
+                         pair_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per tender with at least `min_bids` valid bids: `tender_id`, screens, auction facts, pair aggregates (when
     `use_pairs`), the market-relative versions of screens, auction facts and price-based pair aggregates (`_rank`, `_dm`;
     market = the dataset, crossed with the year where dates exist, or the `market` column), and the numeric columns of `flags` and `graph` (tables keyed by `tender_id`).
     With a `collusive` column in `tenders`, it is carried along as the label (not a feature). `screens`: the
-    `tender_screens` of `bids` when already computed (`riskmodels.evidence.Evidence.screens`)."""
+    `tender_screens` of `bids` when already computed (`riskmodels.evidence.Evidence.screens`); `pair_table`: its
+    `pair_aggregates` when already computed (`Evidence.pair_table`)."""
     from features.evidence.screens import SCREENS, relative_screens, tender_screens
 
     table = (tender_screens(bids) if screens is None else screens).merge(auction_features(bids, tenders), on="tender_id", how="left")
     table = table.merge(bid_list_facts(bids, tenders), on="tender_id", how="left")
     table.loc[table["n_bids"] < SCREEN_BIDS, list(SCREENS)] = np.nan
     if use_pairs and "bidder_id" in bids.columns:
-        table = table.merge(pair_aggregates(bids, pairs), on="tender_id", how="left")
+        agg = pair_aggregates(bids, pairs) if pair_table is None else pair_table
+        table = table.merge(agg, on="tender_id", how="left")
     table = relative_screens(table, _market_tenders(tenders, market), market=market,
                              columns=tuple(SCREENS) + AUCTION + ("n_bids",) + PAIR_PRICE)
     for extra in (flags, graph):

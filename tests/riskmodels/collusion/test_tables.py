@@ -38,6 +38,25 @@ def test_pair_aggregates_by_hand_and_unknown_without_metadata():
     assert bare[["pair_max_same_meta", "pair_share_meta"]].isna().all().all()  # no metadata: unknown, never 0
 
 
+def test_pair_aggregates_per_tender_partition_are_the_whole_tables():
+    """Made per tender partition (the pairs of bids stay there), the aggregates are those of the whole pairs table; a
+    partition whose tenders share no metadata still says 0, as the market has metadata."""
+    from features.engine import PandasEngine
+    from features.evidence.pairs import bid_pairs
+
+    class Split(PandasEngine):
+        def partitions(self, rows: int) -> int:
+            return 3
+
+    bids = _bids()
+    whole = pair_aggregates(bids, bid_pairs(bids))
+    split = pair_aggregates(bids, eng=Split())
+    pd.testing.assert_frame_equal(split, whole)
+    assert split.set_index("tender_id").loc["t3", "pair_share_meta"] == 0  # z and q differ: no shared value
+    bare = bids.drop(columns="device_id")
+    pd.testing.assert_frame_equal(pair_aggregates(bare, eng=Split()), pair_aggregates(bare, bid_pairs(bare)))
+
+
 def test_tender_table_rows_labels_and_model_columns():
     tenders = pd.DataFrame({"tender_id": ["t1", "t2", "t3"], "collusive": [1, 0, 0]})
     t = tender_feature_table(_bids(), tenders, min_bids=3)
