@@ -115,18 +115,15 @@ def stage_screens(d: Demo) -> dict:
 
 def stage_pairs(d: Demo) -> dict:
     """Pairwise bid evidence per bidder pair across tenders."""
-    from features.io.export import write_table
-
     ev = d.need("ev", "validate")
     if ev.get("bids") is None:
         raise InputError(f"{ev.name}: the dataset has no bids table")
     pe = ev.bidder_pair_evidence()
-    pairs = pe.table
-    big = len(pairs) > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
-    path = write_table(pairs, d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv"))
-    d.output("bidder-pair evidence", path)  # written, not kept: no later stage reads it (a province has millions)
-    shared = pairs["shared_meta_tenders"] if "shared_meta_tenders" in pairs else pd.Series(0, index=pairs.index)
-    return {"bid_pairs": int(pe.bid_pairs), "bidder_pairs": int(len(pairs)), "pairs_sharing_metadata": int((shared > 0).sum())}
+    n = pe.counts()
+    big = n["bidder_pairs"] > 200_000  # a spreadsheet cannot open more; Parquet keeps the city's pairs small and typed
+    # written a part at a time (Parquet), not kept: no later stage reads it (a province has millions)
+    d.output("bidder-pair evidence", pe.write(d.out / "evidence" / ("pairs.parquet" if big else "pairs.csv")))
+    return {"bid_pairs": int(pe.bid_pairs), "bidder_pairs": n["bidder_pairs"], "pairs_sharing_metadata": n["sharing_metadata"]}
 
 
 def stage_flags(d: Demo) -> dict:

@@ -64,12 +64,38 @@ class GraphEvidence:
         return None if self.graphs is None else self.graphs.relation_pairs
 
 
-@dataclass(frozen=True)
+@dataclass
 class PairEvidence:
-    """What `collusion pairs` writes: the evidence per bidder pair and how many pairs of bids it came from."""
+    """What `collusion pairs` writes: the evidence per bidder pair and how many pairs of bids it came from. The table
+    stays where it was made, in parts in (bidder_a, bidder_b) order (`features.engine.steps.Kept`; a province has
+    millions of pairs): `write` writes a Parquet file a part at a time, `counts` reads the parts where they are,
+    `table` brings the whole table here (on first use)."""
 
     bid_pairs: int
-    table: pd.DataFrame
+    parts: object
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return self.parts.collect()
+
+    def counts(self) -> dict:
+        """{"bidder_pairs": rows, "sharing_metadata": pairs that shared a metadata value in some tender}."""
+        per = self.parts.pick(_pair_counts)
+        return {"bidder_pairs": int(sum(r for r, _ in per)), "sharing_metadata": int(sum(m for _, m in per))}
+
+    def write(self, path) -> Path:
+        """The table to `path` (CSV, Parquet or XLSX by extension; `features.io.export.write_table`), a Parquet file
+        written a part at a time (`write_parquet_parts`)."""
+        from features.io.export import write_parquet_parts, write_table
+
+        if Path(path).suffix.lower() == ".parquet":
+            return write_parquet_parts(self.parts.frames(), path)
+        return write_table(self.table, path)
+
+
+def _pair_counts(part: pd.DataFrame) -> tuple[int, int]:
+    shared = part["shared_meta_tenders"] if "shared_meta_tenders" in part.columns else pd.Series(0, index=part.index)
+    return len(part), int((shared > 0).sum())
 
 
 def anonymous_bidders(bids: pd.DataFrame) -> bool:
@@ -183,12 +209,13 @@ class Evidence:
         return self._tables[key]
 
     def bidder_pair_evidence(self) -> PairEvidence:
-        """What `collusion pairs` writes: the evidence per bidder pair ([pairs] settings, on the engine). Computed on
-        each call and not kept: one stage reads it, and a province has millions of pairs."""
+        """What `collusion pairs` writes: the evidence per bidder pair ([pairs] settings, on the engine), its parts left
+        where they were made. Computed on each call and not kept: one stage reads it, and a province has millions of
+        pairs."""
         from features.evidence.pairs import pair_evidence
 
-        n, table = pair_evidence(self.bids, self.get("bid_items"), self.settings)
-        return PairEvidence(int(n), table)
+        n, parts = pair_evidence(self.bids, self.get("bid_items"), self.settings, keep=True)
+        return PairEvidence(int(n), parts)
 
     @cached_property
     def flags(self) -> Flags:

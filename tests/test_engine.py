@@ -602,3 +602,25 @@ def test_part_map_says_where_each_firm_is_only_when_the_tables_are_split_alike()
     assert part_map([ev, table("inspections", [["c"], ["b"]])]) is None  # b and c in other parts
     assert part_map([ev, table("inspections", [["b"], ["c"], ["d"]])]) is None  # three parts against two
     assert part_map([table("credit_events", [["a"], ["a", "b"]])]) is None  # one firm in two parts
+
+
+def test_bidder_pairs_are_written_from_the_workers_a_part_at_a_time(fitted, short_of_memory, tmp_path, monkeypatch):
+    """The demo's pairs stage on Dask: the bidder pairs stay on the workers in (bidder_a, bidder_b) ranges, are counted
+    there and written one part at a time; the file reads back as the table one process writes."""
+    from features.engine.steps import Kept
+    from riskmodels.evidence import Evidence
+
+    ds, s, _, _ = fitted
+    here = Evidence(ds, s).bidder_pair_evidence()
+    here.write(tmp_path / "one.parquet")
+    with engine.using(short_of_memory):
+        there = Evidence(ds, s).bidder_pair_evidence()
+        assert len(there.parts.handles) == 6
+        monkeypatch.setattr(Kept, "collect", lambda self: (_ for _ in ()).throw(AssertionError("brought whole")))
+        assert there.counts() == here.counts() and there.bid_pairs == here.bid_pairs
+        there.write(tmp_path / "parts.parquet")
+    one, parts = pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "parts.parquet")
+    assert len(one) == here.counts()["bidder_pairs"] > 1000
+    pd.testing.assert_frame_equal(parts, one, check_exact=False, rtol=1e-12)
+    assert (one["bidder_a"] < one["bidder_b"]).all() and not one.duplicated(["bidder_a", "bidder_b"]).any()
+    assert one[["bidder_a", "bidder_b"]].apply(tuple, axis=1).is_monotonic_increasing

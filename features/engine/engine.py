@@ -126,11 +126,12 @@ class PandasEngine:
         return list(handles)
 
     def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
-                **kwargs) -> tuple[list, list]:
+                keep: bool = False, **kwargs) -> tuple[list, list]:
         """A shuffle: `fn(part, *args) -> (pieces, extra)` per partition, where `pieces[j]` holds the rows of bucket `j`
-        (every partition returns the same number of buckets, a row's bucket chosen by a hash of the key the results are
+        (every partition returns the same number of buckets, a row's bucket chosen by the key the results are
         grouped by); then `combine([piece j of every partition], *combine_args) -> result j` once per bucket. Returns (the results in
-        bucket order, the extras in partition order). On Dask the pieces move between workers only, so no process holds
+        bucket order, the extras in partition order); with `keep`, handles of the results, left where they were combined
+        (`fetch` brings them). On Dask the pieces move between workers only, so no process holds
         more than one bucket's rows. `parts` may also be partitions made in turn (`features.engine.steps.Made`: a
         `make(i)` for i < `n`), cut one at a time."""
         out = [fn(p, *args, **kwargs) for p in _each(parts)]
@@ -309,7 +310,7 @@ class DaskEngine(PandasEngine):
         return self.client.gather(list(handles))
 
     def shuffle(self, fn: Callable, parts: list, combine: Callable, *args, combine_args: tuple = (), label: str = "",
-                **kwargs) -> tuple[list, list]:
+                keep: bool = False, **kwargs) -> tuple[list, list]:
         import operator
 
         if isinstance(parts, list):
@@ -324,7 +325,8 @@ class DaskEngine(PandasEngine):
                                                           for p in pieces], *combine_args, key=_key(combine))
                     for j in range(buckets)]
         del futures, pieces  # the combines hold what they need; the partition results go once they are done
-        return self._wait(combined, f"{label} (shuffle)" if label else ""), extras
+        got = self._wait(combined, f"{label} (shuffle)" if label else "", gather=not keep)
+        return (combined if keep else got), extras
 
     def describe(self) -> str:
         where = "a local cluster" if self.cluster is not None else f"the scheduler at {self.client.scheduler.address}"

@@ -6,7 +6,7 @@ A stage describes itself as `Steps`:
   rows). With `extra=True` it returns `(partial, extra)`; the extras come back per partition, in partition order.
 - `by`: how partials meet. None: every partial is combined with every other (a reduction). A column name: the partial is a
   frame whose rows are cut into buckets by a hash of that column, so the rows of one key from every partition meet in one
-  bucket (a shuffle). A dict {name: column or None}: the partial is a dict of such frames (or other values), each cut
+  bucket (a shuffle); a `Ranged` column: cut by ranges of its text instead, so the buckets follow the key's order. A dict {name: column or None}: the partial is a dict of such frames (or other values), each cut
   by its own column; a value whose column is None goes whole to the first bucket, where the values of every partition meet.
 - `combine(pieces, *combine_args) -> result`: the pieces of one bucket (or all partials when `by` is None), in partition
   order; it runs once per bucket, so it may judge its keys for good (filter, decide), not only add up.
@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from features.engine.partition import partition_rows, split_frame
+from features.engine.partition import partition_rows, rows_by_part, split_frame
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,25 @@ def made_split(key: str, *frames, eng=None) -> Made:
 
 
 @dataclass(frozen=True)
+class Ranged:
+    """A shuffle key cut by ranges instead of a hash: bucket j holds the rows whose `column`, as text, lies in
+    [bounds[j-1], bounds[j]) (the first from the start, the last to the end). Buckets sorted inside then follow one
+    another in the key's order: their results concatenated are sorted, and can be read one bucket at a time in order."""
+
+    column: str
+    bounds: tuple = ()
+
+
+def balanced_bounds(keys: pd.Index, weights: np.ndarray, buckets: int) -> tuple:
+    """`buckets - 1` bounds for `Ranged` over the sorted `keys`, so each bucket gets about the same total `weights`."""
+    if buckets <= 1 or not len(keys):
+        return ()
+    cum = np.cumsum(np.asarray(weights, dtype=np.float64))
+    at = np.searchsorted(cum, cum[-1] * np.arange(1, buckets) / buckets, side="right")
+    return tuple(str(keys[min(i, len(keys) - 1)]) for i in at)
+
+
+@dataclass(frozen=True)
 class Steps:
     """One stage as map / combine / finalize (module doc); the functions are module-level so tasks can carry them."""
 
@@ -73,13 +92,17 @@ class Steps:
 
 
 def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_args: tuple = (), eng=None,
-        label: str = "", **kwargs):
+        label: str = "", keep: bool = False, **kwargs):
     """The stage `steps` over `parts` (partitions of its input) on `eng` (default: the current engine): its final result,
-    and with `steps.extra` a pair (result, the extras in partition order)."""
+    and with `steps.extra` a pair (result, the extras in partition order). `keep` (a shuffle only): instead of the
+    final result, the buckets' results left where they were combined (`Kept`), for a consumer that reads them one at
+    a time."""
     from features.engine import current
 
     eng = eng or current()
     label = label or steps.label
+    if keep and steps.by is None:
+        raise ValueError("keep serves a shuffle: a reduction's one result comes back")
     if isinstance(parts, Made) and steps.by is None:
         if steps.combine is not None or steps.extra:
             raise ValueError("partitions made in turn serve a map-then-finalize stage or a shuffle, not a reduction")
@@ -103,10 +126,37 @@ def run(steps: Steps, parts: list, *args, combine_args: tuple = (), finalize_arg
             merge(total) if isinstance(total, list) else total)
     else:
         buckets = max(1, parts.n if isinstance(parts, Made) else len(parts))
+        if isinstance(steps.by, Ranged):
+            buckets = min(buckets, len(steps.by.bounds) + 1)
         results, extras = eng.shuffle(_cut, parts, _bucket, steps, buckets, *args,
-                                      combine_args=(steps, combine_args), label=label, **kwargs)
-        result = steps.finalize(results, *finalize_args) if steps.finalize else merge(results)
+                                      combine_args=(steps, combine_args), label=label, keep=keep, **kwargs)
+        if keep:
+            result = Kept(results, eng, steps.finalize or merge, finalize_args)
+        else:
+            result = steps.finalize(results, *finalize_args) if steps.finalize else merge(results)
     return (result, extras) if steps.extra else result
+
+
+@dataclass
+class Kept:
+    """A shuffle's results left where they were combined (`run(..., keep=True)`), in bucket order: `frames()` brings
+    them one at a time, `collect()` the stage's final result (its finalize over all of them), `pick(fn)` applies `fn`
+    to each where it lies."""
+
+    handles: list
+    eng: object
+    finalize: Callable
+    finalize_args: tuple = ()
+
+    def frames(self):
+        for h in self.handles:
+            yield self.eng.fetch([h])[0]
+
+    def pick(self, fn: Callable, *args) -> list:
+        return self.eng.fetch(self.eng.pick(fn, self.handles, *args))
+
+    def collect(self):
+        return self.finalize(self.eng.fetch(self.handles), *self.finalize_args)
 
 
 def _mapped(part, steps: Steps, *args, **kwargs):
@@ -141,11 +191,18 @@ def _cut(part, steps: Steps, buckets: int, *args, **kwargs):
     return _pieces(partial, steps.by, buckets), extra
 
 
-def _pieces(value, column: str | None, buckets: int) -> list:
+def _pieces(value, column, buckets: int) -> list:
     if buckets <= 1:
         return [value]
     if column is None or value is None or not isinstance(value, pd.DataFrame):
         return [value] + [None] * (buckets - 1)  # unkeyed: whole to the first bucket
+    if isinstance(column, Ranged):
+        c = column.column
+        if len(value) and isinstance(value[c].dtype, pd.CategoricalDtype):
+            value = value.assign(**{c: value[c].astype(str)})  # partitions have different categories
+        text = value[c].astype("string").fillna("").astype(object).to_numpy()
+        at = np.searchsorted(np.array(column.bounds, dtype=object), text, side="right")
+        return [value.iloc[rows] for rows in rows_by_part(at, buckets)]
     if len(value) and isinstance(value[column].dtype, pd.CategoricalDtype):
         value = value.assign(**{column: value[column].astype(str)})  # partitions have different categories
     return split_frame(value, column, buckets)
@@ -237,4 +294,4 @@ def share_args(eng, *objects) -> list:
     return [eng.share(o, keep=False) for o in objects]
 
 
-__all__ = ["Made", "Steps", "made_split", "run", "merge", "map_rows"]
+__all__ = ["Kept", "Made", "Ranged", "Steps", "balanced_bounds", "made_split", "run", "merge", "map_rows"]

@@ -43,6 +43,7 @@ moments may differ from it in the last bits (order of summation and merging), no
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ import pyarrow.compute as pc
 from features import engine
 from features.evidence import _kernels
 from features.core.errors import InputError
-from features.engine.steps import Steps, made_split, merge, run
+from features.engine.steps import Ranged, Steps, balanced_bounds, made_split, merge, run
 from features.evidence.bids import as_text, factorize_sorted, prices, require_columns, valid_mask
 
 META_FIELDS = ("ip", "mac", "device_id", "file_creator", "file_hash", "ca_serial", "deposit_account", "project_manager_id",
@@ -471,8 +472,17 @@ def _pairs_in_order(tables: list) -> pd.DataFrame:
     return merge(tables, sort=["bidder_a", "bidder_b"], shared_categories=("bidder_a", "bidder_b")).reset_index(drop=True)
 
 
-PAIR_STEPS = Steps(map=_pairs_part, combine=_pairs_bucket, finalize=_pairs_in_order, by="bidder_a", extra=True,
+PAIR_STEPS = Steps(map=_pairs_part, combine=_pairs_bucket, finalize=_pairs_in_order, by=Ranged("bidder_a"), extra=True,
                    label="bid pairs")
+
+
+def _pair_bounds(tpb: pd.Series, buckets: int) -> tuple:
+    """Ranges of `bidder_a` (ids sorted as text) that share the bidder pairs about evenly between `buckets`: a firm is
+    `bidder_a` of its pairs with the firms whose ids sort after its own, about its tenders times the share of ids after
+    it."""
+    n = len(tpb)
+    after = 1.0 - np.arange(n) / max(n, 1)
+    return balanced_bounds(tpb.index, tpb.to_numpy(dtype=np.float64) * after, buckets)
 
 
 def pair_options(settings) -> dict:
@@ -482,17 +492,21 @@ def pair_options(settings) -> dict:
 
 
 def counted_bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, min_co_bids: int = 1, eng=None,
-                         columns: tuple | None = None, **pair_options) -> tuple[int, pd.DataFrame]:
+                         columns: tuple | None = None, keep: bool = False, **pair_options) -> tuple[int, pd.DataFrame]:
     """(number of bid pairs, `bidder_pairs`) computed by `PAIR_STEPS` per tender partition on `eng` (default: the
     current engine). `columns`: only these columns besides the ids come back (cut where the pairs are made: a
-    province has millions of pairs, and the bidder graph reads nine of their columns)."""
+    province has millions of pairs, and the bidder graph reads nine of their columns). `keep`: instead of the table,
+    its parts left on the workers in (bidder_a, bidder_b) order (`features.engine.steps.Kept`: read one at a time,
+    or `collect()`ed into the table), for a consumer that writes them out a part at a time."""
     if not (isinstance(min_co_bids, (int, np.integer)) and min_co_bids >= 1):
         raise ValueError(f"min_co_bids must be an integer >= 1; got {min_co_bids!r}.")
     eng = eng or engine.current()
     parts = made_split("tender_id", bids, bid_items, eng=eng)  # (bids, items) of a partition, cut in turn
     # a tender lies in one partition: the whole-table counts, by bidder id sorted as text (the ids' categories)
-    tpb = eng.share(tenders_per_bidder(bids).sort_index(), keep=False)
-    table, counts = run(PAIR_STEPS, parts, pair_options, combine_args=(tpb, int(min_co_bids), columns), eng=eng)
+    counts_by_id = tenders_per_bidder(bids).sort_index()
+    steps = replace(PAIR_STEPS, by=Ranged("bidder_a", _pair_bounds(counts_by_id, parts.n)))
+    tpb = eng.share(counts_by_id, keep=False)
+    table, counts = run(steps, parts, pair_options, combine_args=(tpb, int(min_co_bids), columns), eng=eng, keep=keep)
     return int(sum(counts)), table
 
 
@@ -511,10 +525,12 @@ def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, p
     return _pairs_bucket([pair_partials(pairs)], tenders_per_bidder(bids).sort_index(), int(min_co_bids), columns)
 
 
-def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None) -> tuple[int, pd.DataFrame]:
+def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None, keep: bool = False
+                  ) -> tuple[int, pd.DataFrame]:
     """(number of pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo
-    compute them, on `eng` (default: the current engine)."""
-    return counted_bidder_pairs(bids, bid_items, min_co_bids=settings.pairs.min_co_bids, eng=eng, **pair_options(settings))
+    compute them, on `eng` (default: the current engine); `keep` as in `counted_bidder_pairs`."""
+    return counted_bidder_pairs(bids, bid_items, min_co_bids=settings.pairs.min_co_bids, eng=eng, keep=keep,
+                                **pair_options(settings))
 
 
 __all__ = ["META_FIELDS", "bid_pairs", "bidder_pairs", "counted_bidder_pairs", "pair_evidence", "pair_options", "pair_partials", "combine_partials",

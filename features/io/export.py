@@ -371,6 +371,57 @@ def write_table(df: pd.DataFrame, path, *, spreadsheet_safe: bool = True, index:
     return path
 
 
+def write_parquet_parts(frames, path) -> Path:
+    """Frames brought one at a time (any iterable: the parts of a table kept on the workers, in order) written as one
+    Parquet file, each frame its own row groups, whole or absent; no process holds more than one frame. Categorical
+    columns are written as their values (each part's categories may be all of the table's ids, and a row group stores
+    only what it holds). The frames share their columns; each is cast to the first one's types (a column without a
+    value in the first frame takes the type of the first frame that has one)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if path.suffix.lower() != ".parquet":
+        raise InputError(f"{path}: parts are written as Parquet only (use .parquet)")
+
+    def arrow(frame: pd.DataFrame) -> pa.Table:
+        cats = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in frame.columns
+                if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+        return pa.Table.from_pandas(frame.assign(**cats) if cats else frame, preserve_index=False)
+
+    tables = (arrow(f) for f in frames)
+    with atomic_path(path) as tmp:
+        held, writer, schema = [], None, None
+        try:
+            for t in tables:
+                names = (schema or (held[0].schema if held else t.schema)).names
+                if t.schema.names != names:
+                    raise ValueError(f"{path}: a part has columns {t.schema.names}, the first {names}")
+                if schema is None:
+                    held.append(t)  # until every column has a type (a part may hold no value of one)
+                    fields = [pa.field(n, next((h.schema.field(n).type for h in held
+                                                if not pa.types.is_null(h.schema.field(n).type)), pa.null()))
+                              for n in t.schema.names]
+                    if all(not pa.types.is_null(f.type) for f in fields):
+                        schema = pa.schema(fields, metadata=held[0].schema.metadata)
+                    else:
+                        continue
+                    writer = pq.ParquetWriter(tmp, schema)
+                    for h in held:
+                        writer.write_table(h.cast(schema))
+                    held = []
+                    continue
+                if t.num_rows:
+                    writer.write_table(t.cast(schema))
+            if writer is None:  # every column of every part empty of values (or no part): as a whole write
+                first = held[0] if held else pa.table({})
+                pq.write_table(pa.concat_tables(held, promote_options="default") if held else first, tmp)
+        finally:
+            if writer is not None:
+                writer.close()
+    return path
+
+
 def _to_xlsx(df: pd.DataFrame, path: Path) -> None:
     """One sheet, every text cell stored as text (never a formula), header frozen."""
     from openpyxl import Workbook

@@ -32,8 +32,8 @@ def write_pairs(directory, out, settings, per_tender: bool = False) -> str:
         write_table(pairs, out)
         return f"{len(pairs):,} pairs of bids in {pairs['tender_id'].nunique():,} tenders written to {out}"
     pe = ev.bidder_pair_evidence()
-    write_table(pe.table, out)
-    return f"{len(pe.table):,} bidder pairs (from {pe.bid_pairs:,} pairs of bids) written to {out}"
+    pe.write(out)
+    return f"{pe.counts()['bidder_pairs']:,} bidder pairs (from {pe.bid_pairs:,} pairs of bids) written to {out}"
 
 
 def write_flags(directory, out, settings, meta: Path | None = None) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from features.engine import PandasEngine, split_frame
-from features.engine.steps import Made, Steps, map_rows, merge, run
+from features.engine.steps import Ranged, balanced_bounds, Made, Steps, map_rows, merge, run
 
 
 class Split(PandasEngine):
@@ -44,6 +44,24 @@ def test_a_shuffle_meets_every_key_once_whatever_the_partitions(n):
     steps = Steps(map=_words, combine=_count, finalize=lambda r: merge(r, sort=["w"]).reset_index(drop=True), by="w")
     out = run(steps, eng.split(FRAME, "t"), eng=eng)
     assert out["w"].tolist() == list("abcdefghij") and out["k"].tolist() == [6] * 10
+
+
+@pytest.mark.parametrize("n", [1, 4, 13])
+def test_a_ranged_shuffle_keeps_its_buckets_in_key_order(n):
+    """Cut by ranges of the key, the buckets follow the key's order: kept, they come one at a time in that order and
+    their concatenation is the sorted result the finalize gives."""
+    eng = Split(n)
+    bounds = balanced_bounds(pd.Index(list("abcdefghij")), np.ones(10), n)
+    assert len(bounds) == n - 1 and list(bounds) == sorted(bounds)
+    steps = Steps(map=_words, combine=_count, finalize=lambda r: merge(r, sort=["w"]).reset_index(drop=True),
+                  by=Ranged("w", bounds))
+    kept = run(steps, eng.split(FRAME, "t"), eng=eng, keep=True)
+    frames = list(kept.frames())
+    assert pd.concat(frames)["w"].tolist() == list("abcdefghij")  # in order without a sort
+    assert kept.pick(len) == [len(f) for f in frames] and (n > 10 or all(len(f) for f in frames))  # balanced
+    pd.testing.assert_frame_equal(kept.collect(), run(steps, eng.split(FRAME, "t"), eng=eng))
+    with pytest.raises(ValueError, match="shuffle"):
+        run(Steps(map=lambda p: len(p), combine=_sum), eng.split(FRAME, "t"), eng=eng, keep=True)
 
 
 @pytest.mark.parametrize("n", [1, 3, 20])

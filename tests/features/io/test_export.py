@@ -240,3 +240,27 @@ def test_markdown_renders_the_value_as_it_was():
     for value in ("Dept $\\foo{$", "a*b*c", "<x>", "market_regulation", "x|y"):
         inline = md.parseInline(md_text(value))[0].children
         assert "".join(t.content for t in inline) == value
+
+
+def test_parquet_written_a_part_at_a_time_reads_back_as_the_whole(tmp_path):
+    """Parts brought one at a time make one file that reads back as the whole table (categoricals as their values;
+    a column empty in the first parts takes the type of the first part that has a value); a part that does not fit
+    stops the write and leaves no file."""
+    from features.io.export import write_parquet_parts
+
+    ids = pd.CategoricalDtype(["a", "b", "c", "d"])
+    parts = [pd.DataFrame({"k": pd.Categorical(["a"], dtype=ids), "x": [1.5], "t": [None]}),
+             pd.DataFrame({"k": pd.Categorical([], dtype=ids), "x": pd.Series([], dtype=float), "t": pd.Series([], dtype=object)}),
+             pd.DataFrame({"k": pd.Categorical(["b", "d"], dtype=ids), "x": [float("nan"), -2.0], "t": ["=1+2", None]})]
+    path = write_parquet_parts(iter(parts), tmp_path / "p.parquet")
+    back = pd.read_parquet(path)
+    assert back["k"].astype(object).tolist() == ["a", "b", "d"] and back["t"].tolist()[1] == "=1+2"
+    assert back["x"].tolist()[::2] == [1.5, -2.0] and pd.isna(back["x"].iloc[1]) and back["t"].isna().tolist() == [True, False, True]
+    bad = [parts[0], pd.DataFrame({"other": [1]})]
+    with pytest.raises(ValueError, match="columns"):
+        write_parquet_parts(iter(bad), tmp_path / "q.parquet")
+    assert not (tmp_path / "q.parquet").exists() and sorted(x.name for x in tmp_path.iterdir()) == ["p.parquet"]
+    empty = write_parquet_parts(iter([parts[1]]), tmp_path / "e.parquet")
+    assert len(pd.read_parquet(empty)) == 0
+    with pytest.raises(InputError):
+        write_parquet_parts(iter(parts), tmp_path / "p.csv")
