@@ -34,10 +34,11 @@ coefficient between the two across tenders), `shared_<field>` (tenders where the
 (tenders with any equal field), `time_gap_min`, `time_gap_mean`, and with items `item_cosine_mean`, `item_pearson_mean`,
 `item_identical_mean`, `same_odd_items`, `same_wrong_totals`. It is one stage written as steps (`PAIR_STEPS`, run by
 `features.engine.steps.run` on the current engine): per tender partition `bid_pairs` reduced to `pair_partials`; the
-partials shuffled by bidder pair into buckets, each bucket combined (`combine_partials`: sums add, minima take the
-minimum, the log ratio's (count, mean, M2) merge by Chan's formula) and finalised (`finalize_pairs`, with the whole
-table's tenders per bidder); only the bidder-pair rows come back, merged in (bidder_a, bidder_b) order. The bid pairs
-never leave their partition. With one partition (the pandas engine) it is one pass; with several, floating sums and
+partials shuffled by ranges of `bidder_a` into buckets (`steps.Ranged`: the buckets follow the ids' order), each bucket
+combined (`combine_partials`: sums add, minima take the minimum, the log ratio's (count, mean, M2) merge by Chan's
+formula) and finalised (`finalize_pairs`, with the whole table's tenders per bidder, the ids as categoricals over every
+bidder); only the bidder-pair rows come back, concatenated in (bidder_a, bidder_b) order, or stay on the workers
+(`keep`) for a consumer that reads them a part at a time. The bid pairs never leave their partition. With one partition (the pandas engine) it is one pass; with several, floating sums and
 moments may differ from it in the last bits (order of summation and merging), nothing more.
 """
 from __future__ import annotations
