@@ -549,10 +549,10 @@ def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, 
 
         collect = KeptTable.collect
 
-        def columns_only(self, columns=None):
-            if columns is None:
+        def columns_only(self, columns=None, between=None):
+            if columns is None or (self.name == "inspections" and between is None):
                 raise AssertionError(f"{self.name} brought to the driver whole")
-            return collect(self, columns)
+            return collect(self, columns, between)
 
         monkeypatch.setattr(KeptTable, "collect", columns_only)
         got = _credit_outputs(there, s, model)
@@ -572,6 +572,14 @@ def test_credit_reads_the_record_tables_where_they_were_validated(fitted, city, 
         assert loaded.dataset is there
         there_plan, _ = make_plan(data, tiers, None, "same", tmp_path / "dask", s, loaded=loaded)
         report = analyse(there, [read_plan(tmp_path / "dask")], s)
+        # a window of dates cut on the workers: the rows of the one-pass table in it, in file order
+        whole = ds.get("inspections")
+        lo, hi = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31")
+        when = pd.to_datetime(whole["inspected_on"], errors="coerce")
+        want = whole.loc[(when >= lo) & (when <= hi), ["enterprise_id", "inspected_on"]].reset_index(drop=True)
+        got_rows = there.kept("inspections").collect(["enterprise_id", "inspected_on"], between=("inspected_on", lo, hi))
+        assert 0 < len(got_rows) < len(whole)
+        pd.testing.assert_frame_equal(got_rows, want, check_dtype=False)
         # a verification reads the files again: the inspections are validated on the workers and stay there (the
         # small tables are read here), and the plans of both engines re-derive
         again = load_inputs(locate_inputs(data, tiers), s).dataset

@@ -50,14 +50,19 @@ class KeptTable:
     def columns(self) -> pd.Index:
         return self.meta.columns
 
-    def collect(self, columns: list | None = None) -> pd.DataFrame:
+    def collect(self, columns: list | None = None, between: tuple | None = None) -> pd.DataFrame:
         """The whole table here, as a one-pass load gives it (rows in file order, the dtypes of the parts that hold
-        values); `columns`: only these (cut on the workers before anything moves)."""
+        values); `columns`: only these; `between` (column, first, last): only the rows whose `column`, read as a date,
+        lies from `first` to `last` (both cut on the workers before anything moves)."""
         from features.engine.steps import merge
 
-        parts = self.parts if columns is None else self.eng.pick(_columns, self.parts, list(columns))
-        frames = self.eng.fetch(parts)
-        rows = self.eng.fetch(self.rows)
+        if between is None:
+            parts = self.parts if columns is None else self.eng.pick(_columns, self.parts, list(columns))
+            frames, rows = self.eng.fetch(parts), self.eng.fetch(self.rows)
+        else:
+            cut = [self.eng.pick(_window, [p], r, columns, between)[0] for p, r in zip(self.parts, self.rows)]
+            got = self.eng.fetch(cut)
+            frames, rows = [g[0] for g in got], [g[1] for g in got]
         if not frames:
             return self.meta if columns is None else self.meta[list(columns)]
         return merge(frames, rows=rows).reset_index(drop=True)
@@ -65,6 +70,14 @@ class KeptTable:
 
 def _columns(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
     return frame[columns]
+
+
+def _window(frame: pd.DataFrame, rows, columns: list | None, between: tuple) -> tuple:
+    """(the rows of `frame` whose date column lies in the window, their row numbers), `columns` only when given."""
+    column, first, last = between
+    when = pd.to_datetime(frame[column], errors="coerce")
+    keep = ((when >= first) & (when <= last)).to_numpy()
+    return (frame if columns is None else frame[columns])[keep], np.asarray(rows)[keep]
 
 
 def map_parts(fn, tables: list, *args, label: str = "", eng=None) -> list:

@@ -192,9 +192,13 @@ def analyse(tables, plans: list[PlanFolder], settings, results: pd.DataFrame | N
 
     labels = labels_for(settings.inspect.department_labels, lang)
     there = tables.kept("inspections") if hasattr(tables, "kept") else None
-    # kept on the workers: only the columns the report reads come here
+    # kept on the workers: only the columns the report reads come here, and only the rows of its dates (each plan's
+    # window and the year before it: nothing else is read)
+    window = None
+    if plans and there is not None and "inspected_on" in there.columns:
+        window = ("inspected_on", min(p.window[0] for p in plans) - pd.Timedelta(days=365), max(p.window[1] for p in plans))
     ins = _inspections(tables.get("inspections") if there is None else
-                       there.collect([c for c in INSPECTION_READ if c in there.columns]), results)
+                       there.collect([c for c in INSPECTION_READ if c in there.columns], between=window), results)
     dt, bt, cov, est, plan_rows = [], [], [], [], []
     for plan in plans:
         rows = planned_and_done(plan, ins)
