@@ -196,16 +196,14 @@ def _pieces(value, column, buckets: int) -> list:
         return [value]
     if column is None or value is None or not isinstance(value, pd.DataFrame):
         return [value] + [None] * (buckets - 1)  # unkeyed: whole to the first bucket
-    if isinstance(column, Ranged):
-        c = column.column
-        if len(value) and isinstance(value[c].dtype, pd.CategoricalDtype):
-            value = value.assign(**{c: value[c].astype(str)})  # partitions have different categories
-        text = value[c].astype("string").fillna("").astype(object).to_numpy()
-        at = np.searchsorted(np.array(column.bounds, dtype=object), text, side="right")
-        return [value.iloc[rows] for rows in rows_by_part(at, buckets)]
-    if len(value) and isinstance(value[column].dtype, pd.CategoricalDtype):
-        value = value.assign(**{column: value[column].astype(str)})  # partitions have different categories
-    return split_frame(value, column, buckets)
+    c = column.column if isinstance(column, Ranged) else column
+    if len(value) and isinstance(value[c].dtype, pd.CategoricalDtype):
+        value = value.assign(**{c: value[c].astype(str)})  # partitions have different categories
+    if not isinstance(column, Ranged):
+        return split_frame(value, c, buckets)
+    text = value[c].astype("string").fillna("").astype(object).to_numpy()
+    at = np.searchsorted(np.array(column.bounds, dtype=object), text, side="right")
+    return [value.iloc[rows] for rows in rows_by_part(at, buckets)]
 
 
 def _bucket(pieces: list, steps: Steps, combine_args: tuple):

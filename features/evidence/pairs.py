@@ -493,7 +493,7 @@ def pair_options(settings) -> dict:
 
 
 def counted_bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, min_co_bids: int = 1, eng=None,
-                         columns: tuple | None = None, keep: bool = False, **pair_options) -> tuple[int, pd.DataFrame]:
+                         columns: tuple | None = None, keep: bool = False, **pair_options) -> tuple[int, object]:
     """(number of bid pairs, `bidder_pairs`) computed by `PAIR_STEPS` per tender partition on `eng` (default: the
     current engine). `columns`: only these columns besides the ids come back (cut where the pairs are made: a
     province has millions of pairs, and the bidder graph reads nine of their columns). `keep`: instead of the table,
@@ -527,7 +527,7 @@ def bidder_pairs(bids: pd.DataFrame, bid_items: pd.DataFrame | None = None, *, p
 
 
 def pair_evidence(bids: pd.DataFrame, bid_items: pd.DataFrame | None, settings, eng=None, keep: bool = False
-                  ) -> tuple[int, pd.DataFrame]:
+                  ) -> tuple[int, object]:
     """(number of pairs of bids, bidder pairs) with the `[pairs]` settings, as `riskmodels collusion pairs` and the demo
     compute them, on `eng` (default: the current engine); `keep` as in `counted_bidder_pairs`."""
     return counted_bidder_pairs(bids, bid_items, min_co_bids=settings.pairs.min_co_bids, eng=eng, keep=keep,

@@ -150,6 +150,7 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
     there); the other tables are read and validated whole in this process, in one pass (small tables a stage needs
     whole here, which a partitioned validation would only send out and bring back)."""
     from features import engine
+
     settings = settings or Settings()
     path = Path(path)
     if not path.exists():
