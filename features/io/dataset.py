@@ -141,14 +141,16 @@ def find_tables(path: Path) -> dict:
     return found
 
 
-def load_dataset(path, settings: Settings | None = None, tables=None, require=(), spread: bool = True) -> Dataset:
+def load_dataset(path, settings: Settings | None = None, tables=None, require=(), spread=True) -> Dataset:
     """Load and prepare the canonical tables in directory `path`.
 
     `tables` restricts loading to those names (plus the tables they reference, for the reference checks); `require` names
     tables that must be present. File and column problems raise InputError; row problems go to `Dataset.rejects`.
     `spread=False`: on a parallel engine only the record tables it keeps (`KEPT`) are validated on the workers (and stay
     there); the other tables are read and validated whole in this process, in one pass (small tables a stage needs
-    whole here, which a partitioned validation would only send out and bring back)."""
+    whole here, which a partitioned validation would only send out and bring back). `spread` as a collection of table
+    names: those are validated on the workers too (a table big enough that reading and checking it whole here costs
+    the process several times its size, such as a province's registry), and come back validated."""
     from features import engine
 
     settings = settings or Settings()
@@ -181,7 +183,8 @@ def load_dataset(path, settings: Settings | None = None, tables=None, require=()
         mapping = getattr(settings.columns, name)
         # a folder of Parquet parts is read part by part on the workers of a parallel engine, else whole here
         keep = keep_n is not None and name in KEPT
-        eng = engine.current() if keep or spread else engine.PandasEngine()
+        eng = engine.current() if keep or (spread if isinstance(spread, bool) else name in spread) \
+            else engine.PandasEngine()
         prepared, encoding = prepare_parts(found[name], table, settings.validate, mapping, known, eng=eng,
                                            keep=keep), "parquet"
         if prepared is None:

@@ -193,3 +193,73 @@ def read_raw(path: Path, max_field: int = MAX_FIELD_BYTES) -> RawTable:
         for col in frame.columns:
             frame[col] = unescape_series(frame[col])
     return RawTable(label, frame, rows, broken, enc)
+
+
+def read_columns(path: Path, columns) -> pd.DataFrame:
+    """The named `columns` of a table file (those its header has, in the file's order; header names stripped as
+    `read_raw` strips them), every value as `read_raw` reads it, without holding the rest of the file: a CSV file is
+    read a record at a time and only those fields are kept (a tiers file's written reasons are most of its bytes, and
+    a plan reads none of them); Parquet is read whole by `read_raw` (its columns are cheap to drop).
+
+    Unlike `read_raw`, a record that does not fit the header is an InputError naming the file and row, not a row left
+    out: callers of this function keep no rejects table. A file that is not plain UTF-8 (GB18030, a byte-order mark of
+    UTF-16, NUL bytes) is read whole by `read_raw`, which names what is wrong with it."""
+    path = Path(path)
+    label = path.name
+    wanted = set(str(c) for c in columns)
+    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+        return _select(read_raw(path).frame, wanted)
+    note_input(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except OSError as e:
+        raise InputError(f"{label}: cannot be read ({e.strerror})") from None
+    if not head.strip() or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        return _select(read_raw(path).frame, wanted)
+    try:
+        header, rows = _csv_columns(path, label, wanted)
+    except UnicodeDecodeError:
+        return _select(read_raw(path).frame, wanted)  # GB18030 or not text: read_raw decides, reading it whole
+    frame = pd.DataFrame({h: pd.Series(v, dtype=object) for h, v in zip(header, rows)})
+    for col in frame.columns:
+        frame[col] = unescape_series(frame[col])
+    return frame
+
+
+def _csv_columns(path: Path, label: str, wanted: set) -> tuple[list, list]:
+    """(the kept header names, one list of values per kept column) of a UTF-8 CSV file, a record at a time, as
+    `_read_csv_slow` splits and counts records (blank lines skipped)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, path.stat().st_size + 1))
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header, keep, cols, row = None, [], [], 0
+            try:
+                for rec in reader:
+                    row += 1
+                    if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
+                        continue
+                    if header is None:
+                        header = clean_header(rec, label)
+                        if any(not h for h in header):
+                            raise InputError(f"{label}: a column in the header has no name")
+                        keep = [i for i, h in enumerate(header) if h in wanted]
+                        cols = [[] for _ in keep]
+                        continue
+                    if len(rec) != len(header):
+                        raise InputError(f"{label}: row {row} has {len(rec)} fields, the header has {len(header)}")
+                    for values, i in zip(cols, keep):
+                        values.append(rec[i])
+            except csv.Error as e:
+                raise InputError(f"{label}: not readable as CSV near row {row + 1} ({e})") from None
+    finally:
+        csv.field_size_limit(limit)
+    if header is None:
+        raise InputError(f"{label}: file is empty (no header row)")
+    return [header[i] for i in keep], cols
+
+
+def _select(frame: pd.DataFrame, wanted: set) -> pd.DataFrame:
+    return frame[[c for c in frame.columns if c in wanted]]

@@ -57,10 +57,13 @@ def plan_csv_frame(visits: pd.DataFrame) -> pd.DataFrame:
                                                                    if c not in CSV_PLAN_COLUMNS and c != "trigger"]]
 
 
-def _lookup(enterprises: pd.DataFrame | None, col: str) -> dict:
+def _lookup(enterprises: pd.DataFrame | None, col: str, ids: pd.Series) -> dict:
+    """enterprise id -> the registry's `col` as text, for the firms `ids` only (a plan's few thousand visits, not a
+    province's registry)."""
     if enterprises is None or col not in enterprises.columns:
         return {}
-    return dict(zip(enterprises["enterprise_id"].astype(str), enterprises[col].map(lambda v: cell_text(v, strip=False))))
+    e = enterprises[enterprises["enterprise_id"].astype(str).isin(pd.unique(ids))]
+    return dict(zip(e["enterprise_id"].astype(str), e[col].map(lambda v: cell_text(v, strip=False))))
 
 
 def department_label(dept: str, labels: dict) -> str:
@@ -83,11 +86,11 @@ def labels_for(settings_labels: dict, lang: str) -> dict:
 def readable_plan(visits: pd.DataFrame, enterprises: pd.DataFrame | None, inspectors: pd.DataFrame | None,
                   labels: dict, lang: str) -> pd.DataFrame:
     """The internal plan sheet: one row per visit with name, address, tier, departments and inspectors by name."""
-    names, addresses = _lookup(enterprises, "name"), _lookup(enterprises, "address")
+    ids = visits["enterprise_id"].astype(str)
+    names, addresses = _lookup(enterprises, "name", ids), _lookup(enterprises, "address", ids)
     who = {}
     if inspectors is not None and "name" in inspectors.columns:
         who = dict(zip(inspectors["inspector_id"].astype(str).str.strip(), inspectors["name"].map(lambda v: cell_text(v, strip=False))))
-    ids = visits["enterprise_id"].astype(str)
     out = pd.DataFrame({
         "visit_id": visits["visit_id"], "enterprise_id": ids, "name": ids.map(lambda e: names.get(e, "")),
         "address": ids.map(lambda e: addresses.get(e, "")), "tier": visits["tier"],
@@ -106,8 +109,8 @@ def notice_frame(visits: pd.DataFrame, enterprises: pd.DataFrame | None, labels:
     """The public notice: which firms, which departments, when. No inspectors, tiers, trigger reasons, legal
     representatives or phone numbers."""
     labels = labels or {}
-    names = _lookup(enterprises, "name")
     ids = visits["enterprise_id"].astype(str)
+    names = _lookup(enterprises, "name", ids)
     out = pd.DataFrame({"enterprise_id": ids, "name": ids.map(lambda e: names.get(e, "")),
                         "departments": visits["departments"].map(lambda v: _departments(v, labels, lang)),
                         "window": visits["window"].map(lambda v: _window(v, lang))})

@@ -22,7 +22,7 @@ from features.core.settings import ColumnsSettings, Settings, ValidateSettings
 from features.io.dataset import find_tables, load_dataset
 from features.io.export import atomic_dir, md_code, md_text, note_input, report_stripped
 from features.io.kept import map_parts, part_map
-from features.io.read import read_raw
+from features.io.read import read_columns, read_raw
 from riskmodels.inspection.draw import PlanInputs, PlanResult, draw_plan, last_visit_rows, plan_inputs, visits_of
 from features.io.side_tables import check_lang
 from riskmodels.inspection.exports import (csv_bytes, labels_for, notice_frame, notice_sheets,
@@ -116,9 +116,13 @@ def locate_inputs(data_dir, tiers, triggers=None, lists=None) -> Inputs:
                   lists if isinstance(lists, dict) else locate_lists(lists))
 
 
-def read_file_table(path: Path | None) -> pd.DataFrame | None:
+def read_file_table(path: Path | None, columns=None) -> pd.DataFrame | None:
+    """A side file (tiers, triggers, lists) as text; with `columns`, only those of them the file has, read without
+    holding the rest (`features.io.read.read_columns`)."""
     if path is None:
         return None
+    if columns is not None:
+        return read_columns(path, columns)
     raw = read_raw(path)
     df = raw.frame.copy()
     df.columns = [str(c).strip() for c in df.columns]
@@ -151,6 +155,7 @@ class Loaded:
     lists: dict | None = None
     inputs: Inputs | None = None  # what was read, and with which settings: a reuse must ask for the same (`check_same`)
     read_with: dict | None = None
+    tier_columns: tuple = ()  # the columns of the tiers file that were read (`tier_columns` of the policy)
     prepared: dict = field(default_factory=dict, repr=False)  # policy -> (PlanInputs, list moves), made on first use
 
     def plan_inputs(self, policy: Policy) -> tuple[PlanInputs, dict]:
@@ -158,6 +163,9 @@ class Loaded:
         black lists), prepared on first use: tiers, risk scores, inspectors, triggers, last visits and the population
         are built once, not once per plan drawn."""
         key = json.dumps(policy.to_dict(), sort_keys=True, default=str)
+        unread = [c for c in tier_columns(policy) if c not in self.tier_columns]
+        if unread:
+            raise ValueError(f"the tiers were read without the column(s) {', '.join(unread)} this policy reads")
         if key not in self.prepared:
             tiers, moved = apply_lists(self.tiers, self.lists)
             ds = self.dataset
@@ -183,29 +191,43 @@ def _read_settings(settings: Settings) -> dict:
     return {"columns": dataclasses.asdict(settings.columns), "validate": dataclasses.asdict(settings.validate)}
 
 
-def load_inputs(inputs: Inputs, settings: Settings, dataset=None) -> Loaded:
+TIER_COLUMNS = ("enterprise_id", "tier", "probability", "as_of")  # probability: the lift's fallback truth
+
+
+def tier_columns(policy: Policy) -> tuple:
+    """The columns of a tiers file a plan drawn under `policy` reads: the firm, its tier, the model's probability, the
+    as-of date (the default period) and the policy's risk and trigger columns. Nothing else is read (a province's written reasons in two
+    languages are most of its tiers file: half a gigabyte no plan reads)."""
+    return tuple(dict.fromkeys([*TIER_COLUMNS, *(c for c in (policy.risk_column, policy.trigger_column) if c)]))
+
+
+def load_inputs(inputs: Inputs, settings: Settings, dataset=None, policy: Policy | None = None) -> Loaded:
     """Hash and read the located inputs (dataset tables through `load_dataset`, with the given header mapping). One
     process that draws several plans from the same inputs (a plan and its simulated lift) reads them once with this and
     passes the result to `make_plan(loaded=...)` and `simulate_plans(loaded=...)`; `verify_plan` always reads the
     published files again.
 
-    The small tables (roster, inspectors, registry) are read and validated in this process in one pass on either
-    engine: the draw needs them whole here (quotas, triggers, inspectors), so validating them per partition on Dask
-    workers only to bring them back costs more than it gives. On a parallel engine the inspections (a record table,
+    The small tables (roster, inspectors) are read and validated in this process in one pass on either engine: the
+    draw needs them whole here (quotas, triggers, inspectors), so validating them per partition on Dask workers only to
+    bring them back costs more than it gives; the registry, which is not small, is validated on the workers. On a parallel engine the inspections (a record table,
     7 million rows in a province) are validated on the workers and stay there (`load_dataset(spread=False)`); the
-    draw reads their last visits part by part. `dataset`: the
+    draw reads their last visits part by part. Of the tiers file only the columns the plan reads are read
+    (`tier_columns` of `policy`, default the settings' `[inspect]` policy). `dataset`: the
     same directory already loaded with the same `settings` (the demo's validated dataset, which holds these tables):
     its tables are used instead of reading and validating the files a second time (the files are still hashed)."""
 
     present = [n for n, p in inputs.tables.items() if p is not None]
     if not _holds(dataset, inputs.data_dir, present):
-        dataset = load_dataset(inputs.data_dir, settings, tables=present, spread=False)
+        # the registry (775,000 firms in a province) is checked on the workers: read and checked whole here it costs
+        # this process about twenty times its size at its peak
+        dataset = load_dataset(inputs.data_dir, settings, tables=present, spread=("enterprises",))
     ds = dataset
     labels = {"tiers": str(inputs.tiers), "triggers": str(inputs.triggers),
               **{n: str(p) for n, p in inputs.tables.items() if p is not None}}
     lists = {k: read_file_table(p) for k, p in inputs.lists.items()} if inputs.lists else None
-    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers), read_file_table(inputs.triggers), labels, lists,
-                  inputs, _read_settings(settings))
+    cols = tier_columns(policy or Policy.from_settings(settings.inspect))
+    return Loaded(inputs.hashes(), ds, read_file_table(inputs.tiers, cols), read_file_table(inputs.triggers), labels, lists,
+                  inputs, _read_settings(settings), cols)
 
 
 def _holds(dataset, directory, names: list) -> bool:
@@ -235,7 +257,7 @@ def derive(inputs: Inputs | Loaded, seed: str, period: str, settings: Settings, 
            labels: dict | None = None) -> tuple[PlanResult, dict, str, dict]:
     """Draw the plan from located (or already loaded) inputs: (result, rendered CSV outputs name -> bytes, seed key,
     input hashes). `lang` and `labels` (department id -> label) shape the notice and the workbooks."""
-    data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings)
+    data = inputs if isinstance(inputs, Loaded) else load_inputs(inputs, settings, policy=policy)
     ds = data.dataset
     key = seed_key(seed, period, data.hashes)
     prepared, moved = data.plan_inputs(policy)
@@ -276,7 +298,8 @@ def make_plan(data_dir, tiers, period: str | None, seed: str, out, settings: Set
     if loaded is not None:
         loaded.check_same(inputs, settings)
     if period is None:
-        period = default_period(loaded.tiers if loaded is not None else read_file_table(inputs.tiers), str(inputs.tiers))
+        period = default_period(loaded.tiers if loaded is not None else read_file_table(inputs.tiers, ["as_of"]),
+                                str(inputs.tiers))
     labels = labels_for(settings.inspect.department_labels, lang)
     result, rendered, key, hashes = derive(loaded if loaded is not None else inputs, seed, period, settings, policy,
                                            lang, labels)

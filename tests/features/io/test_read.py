@@ -106,3 +106,38 @@ def test_random_whole_files_never_crash(tmp_path_factory, data):
         return
     c = ds.counts["tenders"]
     assert c["read"] == c["accepted"] + c["rejected"]
+
+
+def _tiers_like(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(n)], "tier": list("ABCD") * (n // 4),
+                         "probability": [f"0.{i:02d}" for i in range(n)],
+                         "reasons": [f'late payment, "fine" of {i}\non 2025-01-0{i % 9 + 1}' for i in range(n)],
+                         "reasons_zh": ["罚款，逾期" * (i % 3 + 1) for i in range(n)], "as_of": "2026-02-01",
+                         "note": ["=1+1", "+cmd", "'quoted", "-5", "@a"] * (n // 5)})
+
+
+def test_read_columns_reads_what_read_raw_reads_of_those_columns(tmp_path):
+    from features.io.read import read_columns, read_raw
+
+    p = write_table(_tiers_like(), tmp_path / "tiers.csv")  # quoted fields, line breaks, formula-escaped cells, a BOM
+    want = ["note", "enterprise_id", "tier", "probability", "trigger"]  # `trigger` is not in the file
+    got = read_columns(p, want)
+    whole = read_raw(p).frame
+    assert list(got.columns) == ["enterprise_id", "tier", "probability", "note"]  # the file's order, absent ones left out
+    pd.testing.assert_frame_equal(got, whole[list(got.columns)].reset_index(drop=True))
+    assert got["note"].tolist()[:3] == ["=1+1", "+cmd", "'quoted"]  # read back to the values written
+    (tmp_path / "gbk.csv").write_bytes("enterprise_id , tier,reasons\nE1,A,芜湖\nE2,B,\"甲,乙\"\n".encode("gbk"))
+    assert read_columns(tmp_path / "gbk.csv", ["enterprise_id", "tier"]).to_dict("list") == {
+        "enterprise_id": ["E1", "E2"], "tier": ["A", "B"]}  # GB18030 read whole by read_raw; header names stripped
+    pq = tmp_path / "tiers.parquet"
+    whole.to_parquet(pq)
+    assert list(read_columns(pq, want).columns) == ["enterprise_id", "tier", "probability", "note"]
+
+
+def test_read_columns_names_a_record_that_does_not_fit(tmp_path):
+    from features.io.read import read_columns
+
+    p = tmp_path / "tiers.csv"
+    p.write_text("enterprise_id,tier,reasons\nE1,A,x\nE2,B,y,extra\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"tiers.csv: row 3 has 4 fields, the header has 3"):
+        read_columns(p, ["enterprise_id", "tier"])

@@ -66,3 +66,33 @@ def test_inputs_taken_from_a_loaded_dataset_give_the_same_plan_and_another_folde
     assert load_inputs(locate_inputs(d, tiers), Settings(), dataset=load_dataset(elsewhere, Settings())).dataset.path == d
     partial = load_dataset(d, Settings(), tables=["enterprises"])
     assert load_inputs(locate_inputs(d, tiers), Settings(), dataset=partial).dataset is not partial
+
+
+def test_only_the_tier_columns_a_plan_reads_are_read_and_the_plan_does_not_change(tmp_path):
+    import pandas as pd
+    from features.core.settings import Settings
+    from riskmodels.inspection.planner import load_inputs, locate_inputs, tier_columns
+    from riskmodels.inspection.policy import Policy
+
+    import dataclasses
+    from riskmodels.inspection.planner import read_file_table
+
+    t = city(n=400, capacity=100)
+    d, tiers = write(tmp_path, t)
+    frame = pd.read_csv(tiers, dtype=str, keep_default_na=False)  # written reasons, as `credit tier` writes them
+    frame["reasons"] = [f'late filing, "fine" {i}\nsecond line' for i in range(len(frame))]
+    frame.to_csv(tiers, index=False)
+    loaded = load_inputs(locate_inputs(d, tiers), Settings())
+    policy = Policy.from_settings(Settings().inspect)
+    assert list(loaded.tiers.columns) == [c for c in frame.columns if c in tier_columns(policy)]
+    assert "reasons" not in loaded.tiers.columns
+    whole = dataclasses.replace(loaded, tiers=read_file_table(tiers), prepared={})  # every column, as before
+    assert "reasons" in whole.tiers.columns
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "whole" / "p", loaded=whole)
+    make_plan(d, tiers, PERIOD, "x", tmp_path / "columns" / "p", loaded=loaded)
+    for name in ("plan.csv", "strata.csv", "inclusion.csv", "unassigned.csv", "notice.csv", "manifest.json"):
+        assert (tmp_path / "whole" / "p" / name).read_bytes() == (tmp_path / "columns" / "p" / name).read_bytes(), name
+    verify_plan(tmp_path / "columns" / "p")
+    other = Policy.from_settings({**Settings().inspect.__dict__, "risk_column": "model_score"})
+    with pytest.raises(ValueError, match="without the column.*model_score"):
+        loaded.plan_inputs(other)
