@@ -224,8 +224,7 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     """(features, model input X, probability) of `queries` (enterprise_id, as_of), with the feature settings the model
     was trained with; model columns this dataset cannot give (no bids table) are missing, as LightGBM allows."""
     s = _settings(settings)
-    spec = getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
-    feats = features_by_firm(tables, spec, queries, collusion_scores, group_members, model=model,
+    feats = features_by_firm(tables, model_spec(model, s), queries, collusion_scores, group_members, model=model,
                              label="credit features and scores")
     prob = feats.pop("__probability").to_numpy()
     cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
@@ -235,21 +234,48 @@ def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_s
     return feats, feats[cols], prob
 
 
-def _block_features(block, model, tables: dict, spec: dict, collusion_scores, group_members, list_entries) -> pd.DataFrame:
+def model_spec(model, s) -> dict:
+    """The feature settings `model` was trained with (windows, list days, families), else those of the settings `s`."""
+    return getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
+
+
+TIER_FLAGS = ("on_serious_list", "on_abnormal_list", "has_history")  # the features the tier overrides read (`_tiers`)
+
+
+def _tier_block(feats: pd.DataFrame, model, tables, when, s, top: int, k: int) -> pd.DataFrame:
+    """What tiering keeps of a block of firms (`features_by_firm(then=...)`): the probability, the features the
+    overrides read, and the reasons in English and Chinese, written here from the model's contributions (`top` reasons,
+    `k` boosters) and the block's own records (a firm's records are all in its block). The features stay here."""
+    items = None
+    if hasattr(model, "explain_items"):
+        cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+        items = model.explain_items(feats.reindex(columns=cols), top=top, max_boosters=k)
+    ids = feats["enterprise_id"].to_numpy(dtype=object)
+    out = feats[["__probability", *(c for c in TIER_FLAGS if c in feats.columns)]].reset_index(drop=True)
+    for col, lang in (("reasons", "en"), ("reasons_zh", "zh")):
+        out[col] = pd.Series(written_reasons(items, ids, tables, when, s, lang), dtype=object)
+    return out
+
+
+def _block_features(block, model, tables: dict, spec: dict, collusion_scores, group_members, list_entries,
+                    then=None, then_args: tuple = ()) -> pd.DataFrame:
     """One block of firms: (their queries, their own rows of the per-firm tables) -> their point-in-time features, and
-    with a `model` its probability (column `__probability`), with the tables every block shares (`tables`)."""
+    with a `model` its probability (column `__probability`), with the tables every block shares (`tables`). `then`:
+    what the caller keeps of the block, made here from (features, model, the block's tables, *then_args), so that
+    the features themselves need not leave the block (`tier_dataset` keeps a few columns and the written reasons)."""
     queries, own = block
     if own:  # a few firms (a training sample) in a whole part: only their records are read
         firms = pd.unique(queries["enterprise_id"].astype(str))
         own = {name: t[t[PER_FIRM[name]].astype(str).isin(firms)].reset_index(drop=True) if len(firms) < len(t) // 10
                else t for name, t in own.items()}
-    feats = build_features({**tables, **own} if own else tables, queries, windows=spec["windows"], list_days=spec["list_days"],
+    here = {**tables, **own} if own else tables
+    feats = build_features(here, queries, windows=spec["windows"], list_days=spec["list_days"],
                            collusion_scores=collusion_scores, group_members=group_members, families=spec.get("families"),
                            list_entries=list_entries).reset_index(drop=True)
-    if model is None:
-        return feats
-    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
-    return feats.assign(__probability=model.predict_proba(feats.reindex(columns=cols))[:, 1])
+    if model is not None:
+        cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+        feats = feats.assign(__probability=model.predict_proba(feats.reindex(columns=cols))[:, 1])
+    return feats if then is None else then(feats, model, here, *then_args)
 
 
 PER_FIRM = {"credit_events": "enterprise_id", "inspections": "enterprise_id", "bids": "bidder_id"}  # rows of one firm
@@ -257,7 +283,7 @@ RECORDS_PER_BLOCK = 1_000_000
 
 
 def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores=None, group_members=None,
-                     model=None, label: str = "credit features", eng=None) -> pd.DataFrame:
+                     model=None, label: str = "credit features", eng=None, then=None, then_args: tuple = ()) -> pd.DataFrame:
     """`build_features` of `queries` per block of firms on `eng` (default: the current engine), with the one-block
     result, and with a `model` its probabilities (column `__probability`): steps of a map per block of firms
     (`_block_features`) and the order-restoring merge (rows back in the order of `queries`, categorical columns with the
@@ -268,11 +294,12 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
     placed on a worker: the driver never holds a second copy); the registry, the tenders, the model and the
     serious-list entries of every firm (the ties look across firms) are sent to the workers once. A firm's records reach
     its block in their order in the table, and no feature reads another firm's records but the ties. One block is the
-    whole tables."""
+    whole tables. `then` (with `then_args`): what each block returns instead of its features (`_block_features`)."""
     eng = eng or engine.current()
     n = eng.partitions(len(queries))
     if n <= 1:
-        block = _block_features((queries, {}), model, tables, spec, collusion_scores, group_members, None)
+        block = _block_features((queries, {}), model, tables, spec, collusion_scores, group_members, None, then,
+                                then_args)
         return block.reset_index(drop=True)
     names = {n for f in FAMILIES.values() for n in f}
     whole = {n: _get(tables, n) for n in sorted(names - set(PER_FIRM)) if _get(tables, n) is not None}
@@ -280,7 +307,7 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
     where = part_map(list(there.values())) if there else None
     if where is not None:
         return _features_by_part(tables, spec, queries, there, where, whole, model, collusion_scores, group_members,
-                                 label, eng)
+                                 label, eng, then, then_args)
     entries = list_entries(tables)
     firms = pd.unique(queries["enterprise_id"].astype(str))
     per_firm = {}
@@ -304,8 +331,8 @@ def features_by_firm(tables, spec: dict, queries: pd.DataFrame, collusion_scores
     by_rows = [rows[i] for i in nonempty]
     return steps.run(steps.Steps(map=_block_features, finalize=_in_query_order), steps.Made(block, len(nonempty)),
                      eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
-                     eng.share(group_members), eng.share(entries, keep=False), finalize_args=(by_rows,), eng=eng,
-                     label=label)
+                     eng.share(group_members), eng.share(entries, keep=False), then, then_args,
+                     finalize_args=(by_rows,), eng=eng, label=label)
 
 
 def list_entries(tables):
@@ -322,7 +349,7 @@ def list_entries(tables):
 
 
 def _features_by_part(tables, spec: dict, queries: pd.DataFrame, there: dict, where: pd.Series, whole: dict, model,
-                      collusion_scores, group_members, label: str, eng) -> pd.DataFrame:
+                      collusion_scores, group_members, label: str, eng, then=None, then_args: tuple = ()) -> pd.DataFrame:
     """`features_by_firm` when the per-firm record tables are kept on the workers, split alike (`there`, `where`: which
     part holds each firm): block k is the queries of the firms of part k with part k of every kept table, read where it
     lies; the per-firm tables held here (bids) are cut by the same parts. Only the queries, the bids of a block and the
@@ -344,25 +371,13 @@ def _features_by_part(tables, spec: dict, queries: pd.DataFrame, there: dict, wh
 
     return steps.run(steps.Steps(map=_block_features, finalize=_in_query_order), steps.Made(block, len(nonempty)),
                      eng.share(model), {k: eng.share(v) for k, v in whole.items()}, spec, eng.share(collusion_scores),
-                     eng.share(group_members), eng.share(list_entries(tables), keep=False),
+                     eng.share(group_members), eng.share(list_entries(tables), keep=False), then, then_args,
                      finalize_args=([rows[k] for k in nonempty],), eng=eng, label=label)
 
 
 def _in_query_order(blocks: list, rows: list) -> pd.DataFrame:
     """The finalize step: the blocks' rows back in the order of the queries (`rows`: each block's query positions)."""
     return steps.merge(blocks, rows=rows).reset_index(drop=True)
-
-
-def _explain_block(X, model, top: int, k: int) -> pd.DataFrame:
-    return pd.DataFrame({"items": pd.Series(model.explain_items(X, top=top, max_boosters=k), dtype=object)})
-
-
-def reason_items(model, X: pd.DataFrame, top: int, max_boosters: int) -> list:
-    """`model.explain_items(X, top, max_boosters)` in row blocks on the current engine (the reasons of a row are its
-    own): per row the (feature, value, contribution) its reasons are written from."""
-    eng = engine.current()
-    return steps.map_rows(_explain_block, X, None, eng.share(model), top, max_boosters, eng=eng,
-                          label="credit reasons")["items"].tolist()
 
 
 def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
@@ -374,7 +389,8 @@ def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
 
 def written_reasons(items, ids, tables, when, s, lang: str) -> list[str]:
     """Each firm's reasons in `lang`: its heaviest negative records of the longest window (`reasons.record_facts`, always
-    shown) and then the model's (`items` from `reason_items`; None: the model gives none), windows stated as dates."""
+    shown) and then the model's (`items` from `model.explain_items`; None: the model gives none), windows stated as
+    dates."""
     from riskmodels.credit.reasons import render_items
 
     facts = firm_facts(tables, ids, when, max(int(w) for w in s.credit.windows), lang)
@@ -384,20 +400,11 @@ def written_reasons(items, ids, tables, when, s, lang: str) -> list[str]:
 
 
 def firm_facts(tables, ids, when, days: int, lang: str) -> dict:
-    """`reasons.record_facts` of the firms `ids` from the dataset's credit events and inspections: part by part where
-    they are kept on the workers and split alike (a firm's records are all in one part), else from the whole tables."""
+    """`reasons.record_facts` of the firms `ids` from the credit events and inspections of `tables` (a block of firms
+    with all their records, or a whole dataset held here)."""
     from riskmodels.credit.reasons import record_facts
 
-    there = [kept(tables, n) for n in ("credit_events", "inspections")]
-    where = part_map(there) if any(t is not None for t in there) else None
-    if where is None:
-        return record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when, days, lang)
-    eng = next(t for t in there if t is not None).eng
-    out: dict = {}
-    for facts in map_parts(record_facts, there, eng.share(np.asarray(ids, dtype=object), keep=False), when, days, lang,
-                           label="record facts"):
-        out.update(facts)  # a firm's records lie in one part: no firm comes twice
-    return out
+    return record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when, days, lang)
 
 
 def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,
@@ -410,16 +417,14 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
     check_policy(s.tiers)
     ids = enterprise_ids(tables)
     when = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
-    feats, X, prob = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": when}),
-                                   collusion_scores=collusion_scores, group_members=group_members)
     top = s.credit.top_reasons if top_reasons is None else top_reasons
-    if hasattr(model, "explain_items"):
-        # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
-        k = max(1, REASON_ROWS // max(1, len(X)))
-        items = reason_items(model, X, top, k)
-    else:
-        items = None
-    reasons = {lang: written_reasons(items, ids, tables, when, s, lang) for lang in ("en", "zh")}
+    # every fold booster for up to REASON_ROWS rows x boosters, fewer (at least one) for a city
+    k = max(1, REASON_ROWS // max(1, len(ids)))
+    got = features_by_firm(tables, model_spec(model, s), pd.DataFrame({"enterprise_id": ids, "as_of": when}),
+                           collusion_scores, group_members, model=model, label="credit tiers and reasons",
+                           then=_tier_block, then_args=(when, s, top, k))
+    prob = got["__probability"].to_numpy()
+    reasons = {"en": got["reasons"].tolist(), "zh": got["reasons_zh"].tolist()}
     prev = None
     if previous is not None:
         if "enterprise_id" not in previous or "tier" not in previous:
@@ -428,7 +433,8 @@ def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataF
               .drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")["tier"].astype(str))
         prev = pd.Series(ids).map(pm)
         prev = prev.where(prev.isin(list("ABCD")))
-    t = _tiers(prob, feats, s, previous=None if prev is None else prev.to_numpy(object))
+    t = _tiers(prob, got, s, previous=None if prev is None else prev.to_numpy(object))
+    del got
     out = pd.DataFrame({"enterprise_id": ids, "tier": t["tier"].to_numpy(), "probability": np.round(prob, 6),
                         "reasons": reasons["en"], "override": t["override"].to_numpy(), "model_tier": t["model_tier"].to_numpy(),
                         "as_of": when.date().isoformat(), "reasons_zh": reasons["zh"]})
