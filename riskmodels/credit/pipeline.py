@@ -220,20 +220,6 @@ def group_members_table(groups: pd.DataFrame, where: str = "groups") -> pd.DataF
     return out[(out["bidder_id"] != "") & (out["bidder_id"] != "nan")].reset_index(drop=True)
 
 
-def predict_as_of(model, tables, settings, queries: pd.DataFrame, *, collusion_scores=None, group_members=None):
-    """(features, model input X, probability) of `queries` (enterprise_id, as_of), with the feature settings the model
-    was trained with; model columns this dataset cannot give (no bids table) are missing, as LightGBM allows."""
-    s = _settings(settings)
-    feats = features_by_firm(tables, model_spec(model, s), queries, collusion_scores, group_members, model=model,
-                             label="credit features and scores")
-    prob = feats.pop("__probability").to_numpy()
-    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
-    for c in cols:
-        if c not in feats.columns:
-            feats[c] = np.nan
-    return feats, feats[cols], prob
-
-
 def model_spec(model, s) -> dict:
     """The feature settings `model` was trained with (windows, list days, families), else those of the settings `s`."""
     return getattr(model, "feature_spec_", None) or {"windows": s.credit.windows, "list_days": s.credit.list_days}
@@ -255,6 +241,20 @@ def _tier_block(feats: pd.DataFrame, model, tables, when, s, top: int, k: int) -
     for col, lang in (("reasons", "en"), ("reasons_zh", "zh")):
         out[col] = pd.Series(written_reasons(items, ids, tables, when, s, lang), dtype=object)
     return out
+
+
+def _monitor_block(feats: pd.DataFrame, model, tables) -> pd.DataFrame:
+    """What monitoring keeps of a block of firms: the model's inputs in its column order (a column this dataset cannot
+    give is missing values, as LightGBM allows), the override features the model does not read, and the
+    probability (`probability`)."""
+    cols = list(getattr(model, "feature_names_in_", feature_columns(feats)))
+    extra = [c for c in TIER_FLAGS if c in feats.columns and c not in cols]
+    return feats.reindex(columns=[*cols, *extra]).assign(probability=feats["__probability"].to_numpy())
+
+
+def _probability_block(feats: pd.DataFrame, model, tables) -> pd.DataFrame:
+    """The probability alone (`__probability`) of a block of firms."""
+    return feats[["__probability"]]
 
 
 def _block_features(block, model, tables: dict, spec: dict, collusion_scores, group_members, list_entries,
@@ -492,11 +492,22 @@ def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None
     cur = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
     if not ref < cur:
         raise InputError(f"--reference-as-of ({ref.date()}) must come before --as-of ({cur.date()})")
-    side = dict(collusion_scores=collusion_scores, group_members=group_members)
-    fa, Xa, pa = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": ref}), **side)
-    fb, Xb, pb = predict_as_of(model, tables, s, pd.DataFrame({"enterprise_id": ids, "as_of": cur}), **side)
-    stab = monitor.stability(Xa.assign(probability=pa), Xb.assign(probability=pb), score="probability")
-    ta, tb = _tiers(pa, fa, s)["tier"].to_numpy(), _tiers(pb, fb, s)["tier"].to_numpy()
+    spec = model_spec(model, s)
+
+    def scored(queries: pd.DataFrame, then):  # the features stay in their blocks; only what `then` keeps comes back
+        return features_by_firm(tables, spec, queries, collusion_scores, group_members, model=model,
+                                label="credit monitoring", then=then)
+
+    # each date: the model's inputs and the probability (for PSI), and the override features (for the tiers)
+    a = scored(pd.DataFrame({"enterprise_id": ids, "as_of": ref}), _monitor_block)
+    b = scored(pd.DataFrame({"enterprise_id": ids, "as_of": cur}), _monitor_block)
+    ta, tb = (_tiers(f["probability"].to_numpy(), f, s)["tier"].to_numpy() for f in (a, b))
+    read = getattr(model, "feature_names_in_", None)
+    if read is not None:  # the override features the model does not read are no variable of its PSI
+        for f in (a, b):
+            f.drop(columns=[c for c in TIER_FLAGS if c in f.columns and c not in read], inplace=True)
+    stab = monitor.stability(a, b, score="probability")
+    del a, b
     mig = monitor.migration_matrix(ta, tb)
     feat_psi = stab[~stab["is_score"]]
     summary = {"reference_as_of": ref.date().isoformat(), "as_of": cur.date().isoformat(), "enterprises": int(len(ids)),
@@ -515,7 +526,7 @@ def monitor_dataset(model, tables, settings=None, *, reference_as_of, as_of=None
         lab = lab[(when >= ref) & (when <= cur)].reset_index(drop=True)
         y = lab["label"].astype(int).to_numpy()
         if len(np.unique(y)) == 2:
-            _, _, p = predict_as_of(model, tables, s, lab[["enterprise_id", "as_of"]], **side)
+            p = scored(lab[["enterprise_id", "as_of"]], _probability_block)["__probability"].to_numpy()
             summary["performance"] = {"labels": int(len(y)), "bad_rate": float(y.mean()), **monitor.discrimination(y, p),
                                       "tiers": tier_table(y, p, assign_tiers(p, s.tiers)["tier"])}
             calib = monitor.calibration_table(y, p)
