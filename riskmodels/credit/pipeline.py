@@ -238,8 +238,8 @@ def _tier_block(feats: pd.DataFrame, model, tables, when, s, top: int, k: int) -
         items = model.explain_items(feats.reindex(columns=cols), top=top, max_boosters=k)
     ids = feats["enterprise_id"].to_numpy(dtype=object)
     out = feats[["__probability", *(c for c in TIER_FLAGS if c in feats.columns)]].reset_index(drop=True)
-    for col, lang in (("reasons", "en"), ("reasons_zh", "zh")):
-        out[col] = pd.Series(written_reasons(items, ids, tables, when, s, lang), dtype=object)
+    written = written_reasons(items, ids, tables, when, s)
+    out["reasons"], out["reasons_zh"] = pd.Series(written["en"], dtype=object), pd.Series(written["zh"], dtype=object)
     return out
 
 
@@ -387,24 +387,21 @@ def _tiers(prob, feats: pd.DataFrame, s, previous=None) -> pd.DataFrame:
                         no_history=flag("has_history", 1) == 0, previous=previous)
 
 
-def written_reasons(items, ids, tables, when, s, lang: str) -> list[str]:
-    """Each firm's reasons in `lang`: its heaviest negative records of the longest window (`reasons.record_facts`, always
-    shown) and then the model's (`items` from `model.explain_items`; None: the model gives none), windows stated as
-    dates."""
-    from riskmodels.credit.reasons import render_items
+def written_reasons(items, ids, tables, when, s, langs=("en", "zh")) -> dict:
+    """lang -> each firm's reasons in that language: its heaviest negative records of the longest window
+    (`reasons.record_facts`, always shown; counted once for every language) and then the model's (`items` from
+    `model.explain_items`; None: the model gives none), windows stated as dates. `tables`: a block of firms with all
+    their records, or a whole dataset held here."""
+    from riskmodels.credit.reasons import facts_text, record_counts, render_items
 
-    facts = firm_facts(tables, ids, when, max(int(w) for w in s.credit.windows), lang)
-    if items is None:
-        return [facts.get(str(e), "") for e in ids]
-    return [render_items(it, lang, when, facts.get(str(e), "")) for e, it in zip(ids, items)]
-
-
-def firm_facts(tables, ids, when, days: int, lang: str) -> dict:
-    """`reasons.record_facts` of the firms `ids` from the credit events and inspections of `tables` (a block of firms
-    with all their records, or a whole dataset held here)."""
-    from riskmodels.credit.reasons import record_facts
-
-    return record_facts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when, days, lang)
+    days = max(int(w) for w in s.credit.windows)
+    counts = record_counts(_get(tables, "credit_events"), _get(tables, "inspections"), ids, when, days)
+    out = {}
+    for lang in langs:
+        facts = facts_text(counts, when, days, lang)
+        out[lang] = ([facts.get(str(e), "") for e in ids] if items is None
+                     else [render_items(it, lang, when, facts.get(str(e), "")) for e, it in zip(ids, items)])
+    return out
 
 
 def tier_dataset(model, tables, settings=None, *, as_of=None, previous: pd.DataFrame | None = None,

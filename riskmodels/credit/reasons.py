@@ -237,6 +237,12 @@ def record_facts(events: pd.DataFrame | None, inspections: pd.DataFrame | None, 
     """enterprise_id -> the heaviest negative records of the `days` before `as_of`, counted from the records ("on record
     in the 36 months before 2026-02-01: 9 lost court cases, 2 administrative penalties (largest 5,000 yuan), 1 failed
     inspection"); firms without any are left out. Shown first among a tier's reasons, whatever the model weighed."""
+    return facts_text(record_counts(events, inspections, ids, as_of, days), as_of, days, lang)
+
+
+def record_counts(events: pd.DataFrame | None, inspections: pd.DataFrame | None, ids, as_of, days: int) -> dict:
+    """enterprise_id -> {kind: (records, largest amount)} of the firms `ids`' negative records (`FACT_KINDS` and failed
+    inspections) in the `days` before `as_of`: what `facts_text` writes, counted once for every language."""
     from features.enterprise import event_kind
 
     when = pd.Timestamp(as_of)
@@ -248,16 +254,22 @@ def record_facts(events: pd.DataFrame | None, inspections: pd.DataFrame | None, 
                           "k": event_kind(events["event_type"]).to_numpy(),
                           "a": pd.to_numeric(events.get("amount", pd.Series(np.nan, index=events.index)), errors="coerce")})
         e = e[(e["d"] >= start) & (e["d"] < when) & e["k"].isin(FACT_KINDS) & e["e"].isin(want)]
-        for (firm, k), g in e.groupby(["e", "k"]):
-            counts.setdefault(firm, {})[k] = (len(g), g["a"].max())
+        g = e.groupby(["e", "k"]).agg(n=("d", "size"), a=("a", "max"))
+        for (firm, k), n, a in zip(g.index, g["n"].to_numpy(), g["a"].to_numpy(float)):
+            counts.setdefault(firm, {})[k] = (int(n), a)
     if inspections is not None and len(inspections) and "result" in inspections.columns:
         i = pd.DataFrame({"e": inspections["enterprise_id"].astype(str),
                           "d": pd.to_datetime(inspections["inspected_on"], errors="coerce"),
                           "r": inspections["result"].astype(str).str.strip().str.lower()})
         i = i[(i["d"] >= start) & (i["d"] < when) & (i["r"] == codes.INSPECTION_FAIL) & i["e"].isin(want)]
-        for firm, g in i.groupby("e"):
-            counts.setdefault(firm, {})["inspection_fail"] = (len(g), np.nan)
-    window = window_phrase(int(days), when, lang)
+        for firm, n in i.groupby("e").size().items():
+            counts.setdefault(firm, {})["inspection_fail"] = (int(n), np.nan)
+    return counts
+
+
+def facts_text(counts: dict, as_of, days: int, lang: str = "en") -> dict:
+    """enterprise_id -> the sentence of `record_facts` in `lang` from `record_counts`."""
+    window = window_phrase(int(days), pd.Timestamp(as_of), lang)
     out = {}
     for firm, c in counts.items():
         parts = []
