@@ -118,12 +118,16 @@ def locate_inputs(data_dir, tiers, triggers=None, lists=None) -> Inputs:
 
 def read_file_table(path: Path | None, columns=None) -> pd.DataFrame | None:
     """A side file (tiers, triggers, lists) as text; with `columns`, only those of them the file has, read without
-    holding the rest (`features.io.read.read_columns`)."""
+    holding the rest (`features.io.read.read_columns`). A record that does not fit the header is an InputError naming
+    its row."""
     if path is None:
         return None
     if columns is not None:
         return read_columns(path, columns)
     raw = read_raw(path)
+    if raw.broken:  # a plan's side file keeps no rejects table: a row left out would change the plan unseen
+        row, _, _, reason = raw.broken[0]
+        raise InputError(f"{Path(path).name}: row {row}: {reason}")
     df = raw.frame.copy()
     df.columns = [str(c).strip() for c in df.columns]
     return df

@@ -96,3 +96,17 @@ def test_only_the_tier_columns_a_plan_reads_are_read_and_the_plan_does_not_chang
     other = Policy.from_settings({**Settings().inspect.__dict__, "risk_column": "model_score"})
     with pytest.raises(ValueError, match="without the column.*model_score"):
         loaded.plan_inputs(other)
+
+
+def test_a_side_file_row_that_does_not_fit_stops_the_plan_naming_the_row(tmp_path, cli):
+    t = city(n=200, capacity=50)
+    d, tiers = write(tmp_path, t)
+    trig = tmp_path / "triggers.csv"
+    trig.write_text(f"enterprise_id,reason\n{t['tiers']['enterprise_id'].iloc[0]},complaint\nE9,a,b\n", encoding="utf-8")
+    cli("inspect", "plan", d, "--tiers", tiers, "--triggers", trig, "--period", PERIOD, "--seed", "s",
+        "--out", tmp_path / "p", code=2, err="triggers.csv: row 3: record has 3 fields, header has 2")
+    assert not (tmp_path / "p").exists()
+    bad = tmp_path / "tiers-bad.csv"
+    bad.write_text(tiers.read_text(encoding="utf-8-sig") + "E1,A\n", encoding="utf-8")
+    cli("inspect", "plan", d, "--tiers", bad, "--period", PERIOD, "--seed", "s", "--out", tmp_path / "q", code=2,
+        err="tiers-bad.csv: row")
