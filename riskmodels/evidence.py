@@ -247,6 +247,13 @@ class Evidence:
         if g is not None and g.graphs is not None:
             self.__dict__["graph"] = GraphEvidence(g.groups, None, g.tender_features, g.seconds)
 
+    def drop_tender_evidence(self) -> None:
+        """Free the evidence per tender (screens, pair features, red flags, tender feature tables) once no later stage
+        reads it; asked for again, it is computed again. The graph's groups stay."""
+        for name in ("screens", "pair_table", "flags", "findings"):
+            self.__dict__.pop(name, None)
+        self._tables.clear()
+
     @property
     def named_graph(self) -> GraphEvidence | None:
         """`graph`, or None when bidders are anonymous (ids generated per bid say nothing about who met whom)."""

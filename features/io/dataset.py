@@ -49,6 +49,13 @@ class Dataset:
     def has(self, name: str) -> bool:
         return name in self.tables or name in self.kept_tables
 
+    def drop(self, *names: str) -> None:
+        """Forget the tables `names`, held here or kept on the workers (whose parts the cluster then frees): for a run
+        with no further use for them. What was read and rejected (`counts`, `rejects`, `report`) stays."""
+        for name in names:
+            self.tables.pop(name, None)
+            self.kept_tables.pop(name, None)
+
     def require(self, name: str) -> pd.DataFrame:
         """The prepared table, or InputError naming the missing file."""
         if not self.has(name):

@@ -152,3 +152,28 @@ def test_the_demo_keeps_its_tracking_store_under_out_unless_the_environment_name
     d = demo.run_demo(tmp_path / "out2", only=(), log=lambda line: None)
     assert d.outputs["MLflow tracking store (runs, registered models)"] == "sqlite:///shared.db"
     assert "stages done in" in demo.summary_text(d) and d.total_seconds is not None
+
+
+def test_tables_no_later_stage_reads_are_dropped_after_collusion_and_credit(tmp_path):
+    from features.io.dataset import Dataset
+    from riskmodels.credit.pipeline import FAMILIES
+    from riskmodels.evidence import Evidence
+    from riskmodels.inspection.planner import DATASET_TABLES
+
+    assert set(demo.LATER_READS["inspection"]) == set(DATASET_TABLES)
+    assert set(demo.LATER_READS["credit"]) == {t for f in FAMILIES.values() for t in f} | {"credit_labels"}
+    names = ["tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections",
+             "credit_labels", "roster", "inspectors"]
+    ds = Dataset(tmp_path, tables={n: pd.DataFrame({"x": [1]}) for n in names})
+    ds.counts = {n: {"read": 1, "accepted": 1, "rejected": 0} for n in names}
+    d = demo.Demo(out=tmp_path, ds=ds, ev=Evidence(ds))
+    d.ev._tables["k"] = pd.DataFrame({"t": [1]})
+    d.ev.__dict__["screens"] = pd.DataFrame({"t": [1]})
+    for stage in ("validate", "screens", "pairs", "flags", "graphs"):
+        demo.release_tables(d, stage)  # the tender side's stages read what the next ones read: nothing is dropped
+    assert sorted(ds.tables) == sorted(names) and d.ev._tables
+    demo.release_tables(d, "collusion")
+    assert "bid_items" not in ds.tables and len(ds.tables) == len(names) - 1
+    assert not d.ev._tables and "screens" not in d.ev.__dict__
+    demo.release_tables(d, "credit")
+    assert sorted(ds.tables) == sorted(DATASET_TABLES) and ds.counts["bids"]["read"] == 1  # the accounting stays
