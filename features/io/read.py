@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,43 +127,60 @@ def _read_csv_text(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> t
     return df, np.arange(2, len(df) + 2), []
 
 
+def _records(reader, label: str):
+    """The records of a csv `reader` as (row, record): first (0, the header's names, cleaned; InputError when one is
+    blank), then every other record with its spreadsheet row (a quoted field over several lines is one row; a blank
+    line is a row, skipped)."""
+    header, row = None, 0
+    try:
+        for rec in reader:
+            row += 1
+            if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
+                continue
+            if header is None:
+                header = clean_header(rec, label)
+                if any(not h for h in header):
+                    raise InputError(f"{label}: a column in the header has no name")
+                yield 0, header
+                continue
+            yield row, rec
+    except csv.Error as e:
+        raise InputError(f"{label}: not readable as CSV near line {reader.line_num + 1} ({e})") from None
+    if header is None:
+        raise InputError(f"{label}: file is empty (no header row)")
+
+
+@contextmanager
+def _field_limit(size: int):
+    """The csv module's field size limit raised to `size` within the block: the limit is ours to apply per record."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
 def _read_csv_slow(text: str, label: str, max_field: int = MAX_FIELD_BYTES) -> tuple[pd.DataFrame, np.ndarray, list]:
     """Every record through the csv module. `row` counts records as a spreadsheet shows them (a quoted field over several
     lines is one row; a blank line is a row, skipped). A record with a field over `max_field` bytes is a broken record."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text) + 1))  # the limit is ours to apply per record, not the csv module's per file
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = None
-        records, rows, broken = [], [], []
-        line = row = 0
-        try:
-            for rec in reader:
-                line = reader.line_num
-                row += 1
-                if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
-                    continue
-                if header is None:
-                    header = clean_header(rec, label)
-                    if any(not h for h in header):
-                        raise InputError(f"{label}: a column in the header has no name")
-                    continue
-                big = max((len(c.encode("utf-8")) for c in rec if len(c) * 4 > max_field), default=0)
-                if big > max_field:
-                    broken.append((row, len(rec), rec[0][:50] + ",...",
-                                   f"a field of {big:,} bytes is over the {max_field:,}-byte limit"))
-                    continue
-                if len(rec) != len(header):
-                    broken.append((row, len(rec), ",".join(rec)[:200], f"record has {len(rec)} fields, header has {len(header)}"))
-                    continue
-                records.append(rec)
-                rows.append(row)
-        except csv.Error as e:
-            raise InputError(f"{label}: not readable as CSV near line {line + 1} ({e})") from None
-    finally:
-        csv.field_size_limit(limit)
-    if header is None:
-        raise InputError(f"{label}: file is empty (no header row)")
+    header = None
+    records, rows, broken = [], [], []
+    with _field_limit(len(text) + 1):
+        for row, rec in _records(csv.reader(io.StringIO(text, newline="")), label):
+            if row == 0:
+                header = rec
+                continue
+            big = max((len(c.encode("utf-8")) for c in rec if len(c) * 4 > max_field), default=0)
+            if big > max_field:
+                broken.append((row, len(rec), rec[0][:50] + ",...",
+                               f"a field of {big:,} bytes is over the {max_field:,}-byte limit"))
+                continue
+            if len(rec) != len(header):
+                broken.append((row, len(rec), ",".join(rec)[:200], f"record has {len(rec)} fields, header has {len(header)}"))
+                continue
+            records.append(rec)
+            rows.append(row)
     df = pd.DataFrame(records, columns=header, dtype=object) if records else pd.DataFrame({h: pd.Series(dtype=object) for h in header})
     return df, np.asarray(rows, dtype=np.int64), broken
 
@@ -230,34 +248,18 @@ def read_columns(path: Path, columns) -> pd.DataFrame:
 def _csv_columns(path: Path, label: str, wanted: set) -> tuple[list, list]:
     """(the kept header names, one list of values per kept column) of a UTF-8 CSV file, a record at a time, as
     `_read_csv_slow` splits and counts records (blank lines skipped)."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, path.stat().st_size + 1))
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header, keep, cols, row = None, [], [], 0
-            try:
-                for rec in reader:
-                    row += 1
-                    if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
-                        continue
-                    if header is None:
-                        header = clean_header(rec, label)
-                        if any(not h for h in header):
-                            raise InputError(f"{label}: a column in the header has no name")
-                        keep = [i for i, h in enumerate(header) if h in wanted]
-                        cols = [[] for _ in keep]
-                        continue
-                    if len(rec) != len(header):
-                        raise InputError(f"{label}: row {row} has {len(rec)} fields, the header has {len(header)}")
-                    for values, i in zip(cols, keep):
-                        values.append(rec[i])
-            except csv.Error as e:
-                raise InputError(f"{label}: not readable as CSV near row {row + 1} ({e})") from None
-    finally:
-        csv.field_size_limit(limit)
-    if header is None:
-        raise InputError(f"{label}: file is empty (no header row)")
+    header, keep, cols = None, [], []
+    with _field_limit(path.stat().st_size + 1), open(path, encoding="utf-8-sig", newline="") as f:
+        for row, rec in _records(csv.reader(f), label):
+            if row == 0:
+                header = rec
+                keep = [i for i, h in enumerate(header) if h in wanted]
+                cols = [[] for _ in keep]
+                continue
+            if len(rec) != len(header):
+                raise InputError(f"{label}: row {row} has {len(rec)} fields, the header has {len(header)}")
+            for values, i in zip(cols, keep):
+                values.append(rec[i])
     return [header[i] for i in keep], cols
 
 
