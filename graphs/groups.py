@@ -55,6 +55,11 @@ GROUP_COLUMNS = ["group_id", "members", "score", "evidence", "size", "n_joint", 
                  "evenness", "loss_focus", "tight_prices", "relation_density", "relations"]
 
 
+# what is kept of every co-bidding pair once the edge table is built: the ids, the tenders they met in (degree, the
+# case file's pictures) and the overlap (a group's cohesion); a province has 5.6 million pairs
+PAIR_COLUMNS = ("bidder_a", "bidder_b", "co_bids", "overlap")
+
+
 @dataclass
 class BidderGraphs:
     """Everything built from one dataset: the tables behind the graphs and the combined graph as an edge table.
@@ -64,7 +69,7 @@ class BidderGraphs:
 
     bids: pd.DataFrame
     stats: pd.DataFrame                 # per bidder: n_bids, n_wins, n_losses (bidder ids sorted as text: node i)
-    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once; features.evidence.pairs evidence)
+    pairs: pd.DataFrame                 # co-bidding pairs (every pair that met at least once): `PAIR_COLUMNS`
     relation_pairs: pd.DataFrame        # long: firm_a, firm_b, relation, value, n_firms, weight
     strength: pd.DataFrame              # wide: per tied pair, one column per relation, relations, strength
     edges: pd.DataFrame                 # combined graph's edges (co-bidding >= min_cobids or any relation), `EDGE_COLUMNS`
@@ -157,6 +162,7 @@ def build_graphs(bids: pd.DataFrame, enterprises: pd.DataFrame | None = None,
                                             min_share=s.min_share, firms=firms)
     strength = relations.relation_strength(rel, s.relation_weights)
     edges = combined_edges(stats, pairs, strength, s)
+    pairs = pairs[list(PAIR_COLUMNS)]  # the edge table holds the rest for the pairs that became edges
     return BidderGraphs(bids=bids, stats=stats, pairs=pairs, relation_pairs=rel, strength=strength, edges=edges,
                         registry=_registry(enterprises, firms), skipped=skipped)
 
