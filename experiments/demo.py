@@ -458,24 +458,26 @@ def _run_stages(d: Demo, only, log) -> None:
     _write_summary(d, time.perf_counter() - total)
 
 
-# the dataset's tables each stage from collusion on reads (the stages before read the tender side, and collusion's case
-# file all of it): when one of these ends, the tables no later stage reads are dropped, with the evidence built from them
-LATER_READS = {
-    "collusion": ("tenders", "bids", "bid_items", "enterprises", "shareholders"),
-    "credit": ("credit_events", "inspections", "bids", "tenders", "enterprises", "shareholders", "credit_labels"),
-    "inspection": ("roster", "inspectors", "inspections", "enterprises"),  # riskmodels.inspection.planner.DATASET_TABLES
-}
+def later_reads() -> dict:
+    """stage -> the dataset's tables it reads, for the stages after collusion (the stages up to collusion read the
+    tender side, and collusion's case file all of it): the credit features' families and labels, the plan's tables."""
+    from riskmodels.credit.pipeline import FAMILIES
+    from riskmodels.inspection.planner import DATASET_TABLES
+
+    return {"credit": (*dict.fromkeys(t for f in FAMILIES.values() for t in f), "credit_labels"),
+            "inspection": tuple(DATASET_TABLES)}
 
 
 def release_tables(d: Demo, stage: str) -> None:
-    """After `stage`, drop what no later stage reads: the dataset's tables outside `LATER_READS` of the stages after
-    it, and once collusion is done its per-tender evidence (the credit stage reads the groups and the scores, the
-    inspection stage neither). A province's bid items, bids and credit events would otherwise stay in the driver (or on
-    the workers) to the end."""
+    """After `stage` (collusion or a later one), drop what no later stage reads: the dataset's tables outside
+    `later_reads` of the stages after it, and the per-tender evidence (the credit stage reads the groups and the
+    scores, the inspection stage neither). A province's bid items, bids and credit events would otherwise stay in the
+    driver (or on the workers) to the end."""
     names = [n for n, _ in STAGES]
-    if stage not in LATER_READS or d.ds is None:
+    if d.ds is None or "collusion" not in names or names.index(stage) < names.index("collusion"):
         return
-    later = set().union(*(LATER_READS[s] for s in names[names.index(stage) + 1:] if s in LATER_READS))
+    reads = later_reads()
+    later = set().union(*(reads.get(s, ()) for s in names[names.index(stage) + 1:]))
     d.ds.drop(*[n for n in [*d.ds.tables, *d.ds.kept_tables] if n not in later])
     if d.ev is not None:
         d.ev.drop_tender_evidence()

@@ -160,8 +160,8 @@ def test_tables_no_later_stage_reads_are_dropped_after_collusion_and_credit(tmp_
     from riskmodels.evidence import Evidence
     from riskmodels.inspection.planner import DATASET_TABLES
 
-    assert set(demo.LATER_READS["inspection"]) == set(DATASET_TABLES)
-    assert set(demo.LATER_READS["credit"]) == {t for f in FAMILIES.values() for t in f} | {"credit_labels"}
+    assert set(demo.later_reads()["inspection"]) == set(DATASET_TABLES)
+    assert set(demo.later_reads()["credit"]) == {t for f in FAMILIES.values() for t in f} | {"credit_labels"}
     names = ["tenders", "bids", "bid_items", "enterprises", "shareholders", "credit_events", "inspections",
              "credit_labels", "roster", "inspectors"]
     ds = Dataset(tmp_path, tables={n: pd.DataFrame({"x": [1]}) for n in names})
